@@ -1,0 +1,28 @@
+"""`crateloop`: the one command-line entry point. Each group lives in its own module."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from cli import mappings, processes, users
+from domain.config import ConfigError
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def crateloop() -> None:
+    """Video loops for internet radio restreams, and tracklist tools for DJs."""
+
+
+for module in (processes, mappings, users):
+    for command in module.COMMANDS:
+        crateloop.add_command(command)
+
+
+def main() -> None:
+    try:
+        crateloop(standalone_mode=True)
+    except ConfigError as error:
+        click.echo(f"crateloop: configuration error: {error}", err=True)
+        sys.exit(2)

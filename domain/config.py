@@ -1,0 +1,125 @@
+"""Settings: read once from the environment (and `.env`) into one typed object.
+
+A bad or missing value stops start-up with one line naming the variable and what would be valid.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+from dotenv import dotenv_values
+
+VAR_DIR = Path(os.environ.get("CRATELOOP_VAR_DIR", "var")).resolve()
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+class ConfigError(Exception):
+    """A setting is missing or invalid; the message names the variable and what would be valid."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    database_url: str  # SQLAlchemy URL with the psycopg 3 driver
+    redis_url: str
+    secret_key: str
+    port: int
+    loops_path: Path
+    default_loop: str
+    cache_size: int
+    cache_ttl_seconds: int
+    log_level: str
+
+    def channel(self, name: str) -> str:
+        """A Redis channel or key name private to this installation (named after its database)."""
+        database = urlsplit(self.database_url).path.lstrip("/") or "crateloop"
+        return f"crateloop:{database}:{name}"
+
+    @property
+    def psycopg_url(self) -> str:
+        """The database URL as libpq/psycopg wants it (no SQLAlchemy driver suffix)."""
+        return self.database_url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+
+def database_url(raw: str) -> str:
+    """Accept `postgres://`, `postgresql://` and `postgresql+psycopg://` URLs."""
+    parts = urlsplit(raw.strip())
+    if parts.scheme not in ("postgres", "postgresql", "postgresql+psycopg") or not parts.path:
+        raise ConfigError(
+            "DATABASE_URL must be a PostgreSQL URL like postgresql://user:pass@host:5432/dbname"
+            f" (got scheme {parts.scheme!r})"
+        )
+    return urlunsplit(parts._replace(scheme="postgresql+psycopg"))
+
+
+def _redis_url(raw: str) -> str:
+    if urlsplit(raw.strip()).scheme not in ("redis", "rediss", "unix"):
+        raise ConfigError("REDIS_URL must be a redis://, rediss:// or unix:// URL")
+    return raw.strip()
+
+
+def _positive_int(name: str, raw: str, *, maximum: int | None = None) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        value = -1
+    if value < 1 or (maximum is not None and value > maximum):
+        upper = f" and at most {maximum}" if maximum is not None else ""
+        raise ConfigError(f"{name} must be a whole number of at least 1{upper} (got {raw!r})")
+    return value
+
+
+def _environment() -> dict[str, str]:
+    """The process environment over `.env` (the real environment wins)."""
+    merged = {k: v for k, v in dotenv_values(".env").items() if v is not None}
+    merged.update(os.environ)
+    return merged
+
+
+def load_settings(env: dict[str, str] | None = None) -> Settings:
+    """Build Settings from `env` (default: the environment and `.env`); raise ConfigError."""
+    env = _environment() if env is None else env
+
+    def required(name: str, what: str) -> str:
+        value = env.get(name, "").strip()
+        if not value:
+            raise ConfigError(f"{name} is not set: it must be {what}")
+        return value
+
+    log_level = env.get("LOG_LEVEL", "INFO").strip().upper()
+    if log_level not in LOG_LEVELS:
+        raise ConfigError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)} (got {log_level!r})")
+    secret_key = required("SECRET_KEY", "a random string of at least 32 characters")
+    if len(secret_key) < 32:
+        raise ConfigError("SECRET_KEY must be at least 32 characters long")
+    loops_path = Path(env.get("LOOPS_PATH", "").strip() or VAR_DIR / "loops").resolve()
+    return Settings(
+        database_url=database_url(
+            required("DATABASE_URL", "a PostgreSQL URL like postgresql://user@host:5432/dbname")
+        ),
+        redis_url=_redis_url(required("REDIS_URL", "a Redis URL like redis://127.0.0.1:6379/0")),
+        secret_key=secret_key,
+        port=_positive_int("PORT", env.get("PORT", "8000"), maximum=65535),
+        loops_path=loops_path,
+        default_loop=env.get("DEFAULT_LOOP", "").strip() or "default.mp4",
+        cache_size=_positive_int("CACHE_SIZE", env.get("CACHE_SIZE", "1000")),
+        cache_ttl_seconds=_positive_int("CACHE_TTL_SECONDS", env.get("CACHE_TTL_SECONDS", "3600")),
+        log_level=log_level,
+    )
+
+
+@cache
+def get_settings() -> Settings:
+    """The process-wide settings, loaded on first use."""
+    return load_settings()
+
+
+def configure_logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.log_level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )

@@ -1,0 +1,505 @@
+"""Track → loop mappings: the TrackMapper service every front calls."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import redis.asyncio as aioredis
+from sqlalchemy import func, select, text, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from domain.config import Settings
+from domain.db import create_engine, create_sessionmaker
+from domain.loop_cache import CacheInvalidation, CacheStats, LoopCache, Resolution
+from domain.loop_files import LoopPathError, check_loop_file, confine, relative_to_root
+from domain.models import TRACK_KEY_MAX, DefaultConfig, Play, Reason, TrackMapping
+from domain.track_keys import azuracast_song_id, normalize_track_key
+
+log = logging.getLogger(__name__)
+
+DEFAULT_LOOP_KEY = "default_loop"
+SortColumn = Literal["plays", "key", "last_played", "updated", "song_id", "loop", "status"]
+_SORTS: dict[str, Any] = {
+    "plays": TrackMapping.play_count,
+    "key": TrackMapping.track_key,
+    "last_played": TrackMapping.last_played_at,
+    "updated": TrackMapping.updated_at,
+    "song_id": TrackMapping.azuracast_song_id,
+    "loop": TrackMapping.loop_file_path,
+    "status": TrackMapping.loop_status,
+}
+_RESOLVE = text(
+    "SELECT id, loop_file_path, track_key, azuracast_song_id, track_key = :key AS by_key"
+    " FROM track_mappings WHERE is_active AND (track_key = :key OR azuracast_song_id = :song_id)"
+    " ORDER BY by_key DESC, play_count DESC, id LIMIT 1"
+)
+
+LoopChanged = Callable[[Sequence[int]], None]
+
+
+class MappingError(ValueError):
+    """A mapping cannot be written as asked; `field` names the input at fault."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class DuplicateKey(MappingError):
+    """Another mapping has this track key already."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__("title", f"a mapping for “{key}” exists already")
+        self.key = key
+
+
+class MappingNotFound(LookupError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class MappingStats:
+    total: int
+    active: int
+    total_plays: int
+    average_plays: float
+    most_played: list[tuple[str, int]]
+
+
+@dataclass(frozen=True, slots=True)
+class MappingPage:
+    items: list[TrackMapping]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+@dataclass(frozen=True, slots=True)
+class Fallback:
+    """A track that played with the default loop: a mapping worth making."""
+
+    track_key: str
+    artist: str | None
+    title: str | None
+    song_id: str | None
+    plays: int
+    last_played_at: datetime
+
+
+def search_query(term: str) -> str | None:
+    """A prefix tsquery over the words of `term` ("daft pu" → "daft:* & pu:*")."""
+    words = "".join(ch if ch.isalnum() else " " for ch in term.casefold()).split()
+    return " & ".join(f"{word}:*" for word in words[:8]) or None
+
+
+def _validate_text(field: str, value: str) -> str:
+    value = value.strip()
+    if not value:
+        raise MappingError(field, f"{field} is empty")
+    return value
+
+
+class TrackMapper:
+    """Resolves tracks to loops through a cache, and manages the mappings behind it."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        engine: AsyncEngine,
+        redis: aioredis.Redis,
+        *,
+        on_loop_changed: LoopChanged | None = None,
+    ) -> None:
+        self.settings = settings
+        self.engine = engine
+        self.sessions: async_sessionmaker[AsyncSession] = create_sessionmaker(engine)
+        self.redis = redis
+        self.cache = LoopCache(settings.cache_size, settings.cache_ttl_seconds)
+        self.invalidation = CacheInvalidation(
+            redis, settings.channel("mapping-changes"), self.cache
+        )
+        self.on_loop_changed = on_loop_changed
+
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, *, on_loop_changed: LoopChanged | None = None
+    ) -> TrackMapper:
+        redis = aioredis.Redis.from_url(settings.redis_url, socket_timeout=5)
+        return cls(settings, create_engine(settings), redis, on_loop_changed=on_loop_changed)
+
+    async def start(self) -> None:
+        """Listen for other processes' changes (call once the event loop runs)."""
+        self.invalidation.start()
+
+    async def close(self) -> None:
+        await self.invalidation.stop()
+        await self.redis.aclose()
+        await self.engine.dispose()
+
+    # Resolution -------------------------------------------------------------------------------
+
+    async def resolve(self, artist: str, title: str, song_id: str | None = None) -> Resolution:
+        """The loop for a track: cache → mapping by key → mapping by song id → default loop."""
+        key = normalize_track_key(artist, title)
+        cache_key = (key, song_id or "")
+        cached = self.cache.get(cache_key)
+        if cached is not None:
+            return cached
+        song_id = song_id or azuracast_song_id(artist, title)
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(_RESOLVE, {"key": key, "song_id": song_id})).first()
+        if row is None:
+            resolution = Resolution(await self.get_default_loop(), Reason.DEFAULT, key, song_id)
+        else:
+            resolution = Resolution(
+                self._absolute(row.loop_file_path),
+                Reason.MAPPED if row.by_key else Reason.SONG_ID,
+                key,
+                song_id,
+                row.id,
+            )
+        self.cache.put(cache_key, resolution)
+        return resolution
+
+    async def get_loop(self, artist: str, title: str, song_id: str | None = None) -> str:
+        """The absolute path of the loop to show for a track (see `resolve`)."""
+        return (await self.resolve(artist, title, song_id)).path
+
+    async def get_default_loop(self) -> str:
+        """The default loop: `default_config` overrides the DEFAULT_LOOP setting."""
+        cached = self.cache.get_default()
+        if cached is not None:
+            return cached
+        async with self.sessions() as session:
+            value = await session.scalar(
+                select(DefaultConfig.value).where(DefaultConfig.key == DEFAULT_LOOP_KEY)
+            )
+        path = self._absolute(value or self.settings.default_loop)
+        self.cache.put_default(path)
+        return path
+
+    async def set_default_loop(self, loop_path: str) -> str:
+        """Make `loop_path` (an existing .mp4 under LOOPS_PATH) the default loop."""
+        stored = self._checked_loop(loop_path)
+        async with self.sessions.begin() as session:
+            await session.merge(
+                DefaultConfig(
+                    key=DEFAULT_LOOP_KEY,
+                    value=stored,
+                    description="Loop shown when a track has no mapping",
+                    updated_at=datetime.now(UTC),
+                )
+            )
+        await self.invalidation.publish_all()
+        return self._absolute(stored)
+
+    def _absolute(self, stored: str) -> str:
+        return str(confine(self.settings.loops_path, stored))
+
+    def _checked_loop(self, loop_path: str) -> str:
+        try:
+            path = check_loop_file(self.settings.loops_path, loop_path)
+        except LoopPathError as error:
+            raise MappingError("loop_path", str(error)) from error
+        return relative_to_root(self.settings.loops_path, path)
+
+    # Writes -----------------------------------------------------------------------------------
+
+    async def create_mapping(
+        self,
+        artist: str,
+        title: str,
+        loop_path: str,
+        *,
+        song_id: str | None = None,
+        notes: str | None = None,
+    ) -> TrackMapping:
+        """Add a mapping; MappingError names the field when the input is unusable."""
+        artist, title = _validate_text("artist", artist), _validate_text("title", title)
+        key = normalize_track_key(artist, title)
+        if len(key) > TRACK_KEY_MAX:
+            raise MappingError("title", f"artist and title are longer than {TRACK_KEY_MAX} chars")
+        mapping = TrackMapping(
+            track_key=key,
+            artist=artist,
+            title=title,
+            azuracast_song_id=(song_id or "").strip() or azuracast_song_id(artist, title),
+            loop_file_path=self._checked_loop(loop_path),
+            notes=(notes or "").strip() or None,
+        )
+        try:
+            async with self.sessions.begin() as session:
+                session.add(mapping)
+        except IntegrityError as error:
+            raise DuplicateKey(key) from error
+        await self._changed([mapping], loop_changed=True)
+        return mapping
+
+    async def add_mapping(
+        self,
+        artist: str,
+        title: str,
+        loop_path: str,
+        song_id: str | None = None,
+        notes: str | None = None,
+    ) -> bool:
+        """Add a mapping; False when its key exists already (the seed's contract)."""
+        if await self.get_mapping_by_key(normalize_track_key(artist, title)) is not None:
+            return False
+        try:
+            await self.create_mapping(artist, title, loop_path, song_id=song_id, notes=notes)
+        except DuplicateKey:
+            return False
+        return True
+
+    async def update_mapping(
+        self,
+        mapping_id: int,
+        *,
+        artist: str | None = None,
+        title: str | None = None,
+        loop_path: str | None = None,
+        song_id: str | None = None,
+        notes: str | None = None,
+        is_active: bool | None = None,
+    ) -> TrackMapping:
+        """Change the given fields of a mapping; the cache follows in every process."""
+        try:
+            async with self.sessions.begin() as session:
+                mapping, before, old_loop = await self._apply_update(
+                    session, mapping_id, artist, title, loop_path, song_id, notes, is_active
+                )
+        except IntegrityError as error:
+            raise DuplicateKey(normalize_track_key(artist or "", title or "")) from error
+        await self._changed(
+            [mapping], extra_keys=[before], loop_changed=mapping.loop_file_path != old_loop
+        )
+        return mapping
+
+    async def _apply_update(
+        self,
+        session: AsyncSession,
+        mapping_id: int,
+        artist: str | None,
+        title: str | None,
+        loop_path: str | None,
+        song_id: str | None,
+        notes: str | None,
+        is_active: bool | None,
+    ) -> tuple[TrackMapping, tuple[str, str], str]:
+        mapping = await session.get(TrackMapping, mapping_id, with_for_update=True)
+        if mapping is None:
+            raise MappingNotFound(mapping_id)
+        before = (mapping.track_key, mapping.azuracast_song_id)
+        old_loop = mapping.loop_file_path
+        if artist is not None or title is not None:
+            mapping.artist = _validate_text("artist", artist or mapping.artist)
+            mapping.title = _validate_text("title", title or mapping.title)
+            mapping.track_key = normalize_track_key(mapping.artist, mapping.title)
+            if song_id is None:
+                mapping.azuracast_song_id = azuracast_song_id(mapping.artist, mapping.title)
+        if song_id is not None:
+            mapping.azuracast_song_id = song_id.strip() or azuracast_song_id(
+                mapping.artist, mapping.title
+            )
+        if loop_path is not None:
+            mapping.loop_file_path = self._checked_loop(loop_path)
+        if notes is not None:
+            mapping.notes = notes.strip() or None
+        if is_active is not None:
+            mapping.is_active = is_active
+        mapping.updated_at = datetime.now(UTC)
+        await session.flush()
+        return mapping, before, old_loop
+
+    async def delete_mapping(self, mapping_id: int) -> TrackMapping:
+        """Deactivate a mapping (soft delete; `reactivate_mapping` undoes it)."""
+        return await self.update_mapping(mapping_id, is_active=False)
+
+    async def reactivate_mapping(self, mapping_id: int) -> TrackMapping:
+        return await self.update_mapping(mapping_id, is_active=True)
+
+    async def increment_play_count(self, track_key: str) -> bool:
+        """Count one play on the mapping with this key; False when there is none."""
+        async with self.sessions.begin() as session:
+            result = await session.execute(
+                update(TrackMapping)
+                .where(TrackMapping.track_key == track_key)
+                .values(play_count=TrackMapping.play_count + 1, last_played_at=datetime.now(UTC))
+            )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def record_play(
+        self,
+        station: str,
+        artist: str | None,
+        title: str | None,
+        resolution: Resolution,
+        *,
+        started_at: datetime | None = None,
+    ) -> None:
+        """Store one play, and count it on the mapping that served it (once per play)."""
+        started_at = started_at or datetime.now(UTC)
+        async with self.sessions.begin() as session:
+            session.add(
+                Play(
+                    station=station,
+                    artist=artist,
+                    title=title,
+                    track_key=resolution.track_key or None,
+                    song_id=resolution.song_id or None,
+                    loop_path=resolution.path,
+                    reason=resolution.reason,
+                    started_at=started_at,
+                )
+            )
+            if resolution.mapping_id is not None:
+                await session.execute(
+                    update(TrackMapping)
+                    .where(TrackMapping.id == resolution.mapping_id)
+                    .values(play_count=TrackMapping.play_count + 1, last_played_at=started_at)
+                )
+
+    async def _changed(
+        self,
+        mappings: Sequence[TrackMapping],
+        *,
+        extra_keys: Sequence[tuple[str, str]] = (),
+        loop_changed: bool,
+    ) -> None:
+        pairs = [(m.track_key, m.azuracast_song_id) for m in mappings] + list(extra_keys)
+        await self.invalidation.publish([k for k, _ in pairs], [s for _, s in pairs])
+        if loop_changed and self.on_loop_changed is not None:
+            ids = [m.id for m in mappings]
+            try:
+                await asyncio.to_thread(self.on_loop_changed, ids)
+            except Exception:
+                # A loop check is a nicety: never fail the write because the queue is down.
+                log.exception("could not queue a loop check for mappings %s", ids)
+
+    # Reads ------------------------------------------------------------------------------------
+
+    async def get_mapping(self, mapping_id: int) -> TrackMapping:
+        async with self.sessions() as session:
+            mapping = await session.get(TrackMapping, mapping_id)
+        if mapping is None:
+            raise MappingNotFound(mapping_id)
+        return mapping
+
+    async def get_mapping_by_key(self, track_key: str) -> TrackMapping | None:
+        async with self.sessions() as session:
+            return await session.scalar(
+                select(TrackMapping).where(TrackMapping.track_key == track_key)
+            )
+
+    async def get_all_mappings(
+        self, active_only: bool = True, limit: int | None = None
+    ) -> list[TrackMapping]:
+        """Mappings, most played first (the seed's listing)."""
+        page = await self.page_mappings(active_only=active_only, per_page=limit, count=False)
+        return page.items
+
+    async def page_mappings(
+        self,
+        *,
+        search: str | None = None,
+        active_only: bool = False,
+        sort: str = "plays",
+        descending: bool = True,
+        page: int = 1,
+        per_page: int | None = 50,
+        count: bool = True,
+    ) -> MappingPage:
+        """One page of mappings for the UI and API: prefix word search, sort, pagination."""
+        column = _SORTS.get(sort, TrackMapping.play_count)
+        order = column.desc().nulls_last() if descending else column.asc().nulls_first()
+        query = select(TrackMapping)
+        if active_only:
+            query = query.where(TrackMapping.is_active)
+        tsquery = search_query(search or "")
+        if tsquery:
+            query = query.where(
+                TrackMapping.search_vector.bool_op("@@")(func.to_tsquery("simple", tsquery))
+            )
+        page = max(page, 1)
+        listing = query.order_by(order, TrackMapping.id)
+        if per_page is not None:
+            listing = listing.limit(per_page).offset((page - 1) * per_page)
+        async with self.sessions() as session:
+            items = list(await session.scalars(listing))
+            total = len(items)
+            if count and per_page is not None:
+                counting = select(func.count()).select_from(query.subquery())
+                total = await session.scalar(counting) or 0
+        return MappingPage(items, total, page, per_page or max(total, 1))
+
+    async def get_stats(self, most_played: int = 10) -> MappingStats:
+        """Totals over all mappings and the most played ones."""
+        async with self.sessions() as session:
+            row = (
+                await session.execute(
+                    select(
+                        func.count(),
+                        func.count().filter(TrackMapping.is_active),
+                        func.coalesce(func.sum(TrackMapping.play_count), 0),
+                    )
+                )
+            ).one()
+            top = (
+                await session.execute(
+                    select(TrackMapping.track_key, TrackMapping.play_count)
+                    .where(TrackMapping.play_count > 0)
+                    .order_by(TrackMapping.play_count.desc(), TrackMapping.id)
+                    .limit(most_played)
+                )
+            ).all()
+        total, active, plays = int(row[0]), int(row[1]), int(row[2])
+        return MappingStats(
+            total=total,
+            active=active,
+            total_plays=plays,
+            average_plays=round(plays / total, 2) if total else 0.0,
+            most_played=[(key, count) for key, count in top],
+        )
+
+    async def fallbacks(self, limit: int = 100) -> list[Fallback]:
+        """Tracks that got the default loop and still have no active mapping, most played first."""
+        mapped = select(TrackMapping.track_key).where(TrackMapping.is_active)
+        query = (
+            select(
+                Play.track_key,
+                func.max(Play.artist),
+                func.max(Play.title),
+                func.max(Play.song_id),
+                func.count(),
+                func.max(Play.started_at),
+            )
+            .where(Play.reason == Reason.DEFAULT, Play.track_key.is_not(None))
+            .where(Play.track_key.not_in(mapped))
+            .group_by(Play.track_key)
+            .order_by(func.count().desc(), func.max(Play.started_at).desc())
+            .limit(limit)
+        )
+        async with self.sessions() as session:
+            rows = (await session.execute(query)).all()
+        return [Fallback(*row) for row in rows]
+
+    def clear_cache(self) -> None:
+        self.cache.clear()
+
+    def get_cache_stats(self) -> CacheStats:
+        return self.cache.stats()
+
+    def loops_root(self) -> Path:
+        return self.settings.loops_path

@@ -1,0 +1,148 @@
+"""The database tables, as SQLAlchemy 2 declarative models."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Computed,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    func,
+)
+from sqlalchemy.dialects.postgresql import TSVECTOR
+from sqlalchemy.orm import DeclarativeBase, Mapped, deferred, mapped_column
+
+TRACK_KEY_MAX = 512
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class LoopStatus(StrEnum):
+    OK = "ok"
+    MISSING = "missing"
+    INVALID = "invalid"
+
+
+class Reason(StrEnum):
+    """How a play's loop was chosen."""
+
+    MAPPED = "mapped"
+    SONG_ID = "song_id"
+    DEFAULT = "default"
+    LIVE = "live"
+    OFFLINE = "offline"
+
+
+def _now() -> Mapped[datetime]:
+    return mapped_column(DateTime(timezone=True), server_default=func.now(), nullable=False)
+
+
+class TrackMapping(Base):
+    __tablename__ = "track_mappings"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    track_key: Mapped[str] = mapped_column(String(TRACK_KEY_MAX), unique=True)
+    # As typed by the operator: the key is for matching, these are for people and exports.
+    artist: Mapped[str] = mapped_column(Text)
+    title: Mapped[str] = mapped_column(Text)
+    azuracast_song_id: Mapped[str] = mapped_column(String(32), index=True)
+    loop_file_path: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = _now()
+    updated_at: Mapped[datetime] = _now()
+    play_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_played_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
+    notes: Mapped[str | None] = mapped_column(Text)
+    # What the worker found when it probed the loop file.
+    loop_status: Mapped[str | None] = mapped_column(String(16))
+    loop_status_reason: Mapped[str | None] = mapped_column(Text)
+    loop_checked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    loop_codec: Mapped[str | None] = mapped_column(String(32))
+    loop_width: Mapped[int | None] = mapped_column(Integer)
+    loop_height: Mapped[int | None] = mapped_column(Integer)
+    loop_duration: Mapped[float | None] = mapped_column()
+    thumbnail: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
+    # Words of the key and the file name, for search-as-you-type without pg_trgm.
+    search_vector: Mapped[str] = mapped_column(
+        TSVECTOR,
+        Computed(
+            "to_tsvector('simple', regexp_replace(track_key || ' ' || loop_file_path,"
+            " '[^[:alnum:]]+', ' ', 'g'))",
+            persisted=True,
+        ),
+    )
+
+    __table_args__ = (
+        CheckConstraint(
+            "loop_status IN ('ok', 'missing', 'invalid')", name="track_mappings_loop_status"
+        ),
+        Index("track_mappings_search", "search_vector", postgresql_using="gin"),
+        Index("track_mappings_by_plays", play_count.desc(), id),
+    )
+
+
+class DefaultConfig(Base):
+    __tablename__ = "default_config"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = _now()
+
+
+class Play(Base):
+    __tablename__ = "plays"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    station: Mapped[str] = mapped_column(String(100))
+    artist: Mapped[str | None] = mapped_column(Text)
+    title: Mapped[str | None] = mapped_column(Text)
+    track_key: Mapped[str | None] = mapped_column(String(TRACK_KEY_MAX))
+    song_id: Mapped[str | None] = mapped_column(String(32))
+    loop_path: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(String(16))
+    started_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), index=True
+    )
+
+    __table_args__ = (
+        CheckConstraint(
+            "reason IN ('mapped', 'song_id', 'default', 'live', 'offline')", name="plays_reason"
+        ),
+        Index("plays_reason_key", "reason", "track_key"),
+    )
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(Text)
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    created_at: Mapped[datetime] = _now()
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ApiToken(Base):
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    # sha256 of the token: the token itself is shown once and never stored.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = _now()
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,117 @@
+"""Shared test fixtures: a real PostgreSQL database and Redis, real MP4 loops, a live app.
+
+With DATABASE_URL / REDIS_URL set the suite uses those servers (creating and dropping a database
+of its own); otherwise it starts embedded real servers under var/test/.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+import pytest
+import redis
+
+from domain.config import Settings, load_settings
+from domain.mappings import TrackMapper
+from domain.migrate import upgrade
+from tests.media import make_mp4
+
+REPO = Path(__file__).resolve().parent.parent
+TABLES = "track_mappings, plays, default_config, api_tokens, users"
+
+
+def _with_database(url: str, name: str) -> str:
+    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
+
+
+@pytest.fixture(scope="session")
+def server_urls() -> Iterator[tuple[str, str]]:
+    """(PostgreSQL server URL, Redis URL): from the environment, else embedded servers."""
+    started = []
+    database_url = os.environ.get("DATABASE_URL", "")
+    redis_url = os.environ.get("REDIS_URL", "")
+    if not database_url or not redis_url:
+        from cli.embedded import start_postgres, start_redis
+
+        if not database_url:
+            started.append(start_postgres(REPO / "var" / "test" / "pg"))
+            database_url = started[-1].url
+        if not redis_url:
+            started.append(start_redis(REPO / "var" / "test" / "redis"))
+            redis_url = started[-1].url
+    yield database_url.replace("postgres://", "postgresql://", 1), redis_url
+    for server in reversed(started):
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def database_url(server_urls: tuple[str, str]) -> Iterator[str]:
+    """A database of the suite's own on the server, migrated to head, dropped at the end."""
+    server = server_urls[0].replace("postgresql+psycopg://", "postgresql://", 1)
+    name = f"crateloop_test_{secrets.token_hex(4)}"
+    with psycopg.connect(server, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = _with_database(server, name)
+    upgrade(url)
+    yield url
+    with psycopg.connect(server, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def loops_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A loops folder with real MP4s: default.mp4, a.mp4, b.mp4 and sub/c.mp4."""
+    root = tmp_path_factory.mktemp("loops")
+    first = make_mp4(root / "default.mp4")
+    for name in ("a.mp4", "b.mp4", "sub/c.mp4"):
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(first, root / name)
+    return root
+
+
+@pytest.fixture(scope="session")
+def app_env(database_url: str, server_urls: tuple[str, str], loops_root: Path) -> dict[str, str]:
+    """The environment a crateloop process of this suite runs with."""
+    return {
+        "DATABASE_URL": database_url,
+        "REDIS_URL": server_urls[1],
+        "SECRET_KEY": "test-secret-" + "x" * 40,
+        "LOOPS_PATH": str(loops_root),
+        "DEFAULT_LOOP": "default.mp4",
+        "CACHE_SIZE": "1000",
+        "CACHE_TTL_SECONDS": "3600",
+        "LOG_LEVEL": "INFO",
+    }
+
+
+@pytest.fixture(scope="session")
+def settings(app_env: dict[str, str]) -> Settings:
+    return load_settings(app_env)
+
+
+@pytest.fixture
+def clean_db(database_url: str, server_urls: tuple[str, str], settings: Settings) -> None:
+    """Empty every table (and this suite's Redis keys) before a test."""
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE")
+    client = redis.Redis.from_url(server_urls[1])
+    keys = list(client.scan_iter(settings.channel("*")))
+    if keys:
+        client.delete(*keys)
+    client.close()
+
+
+@pytest.fixture
+async def mapper(settings: Settings, clean_db: None) -> AsyncIterator[TrackMapper]:
+    """A TrackMapper on the test database, listening for invalidations."""
+    service = TrackMapper.from_settings(settings)
+    await service.start()
+    await service.invalidation.subscribed.wait()
+    yield service
+    await service.close()
