@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import Mapping
+from typing import Any
+
+import psycopg
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -18,10 +24,54 @@ def create_engine(settings: Settings, *, pool_size: int = 5) -> AsyncEngine:
         settings.database_url,
         pool_size=pool_size,
         max_overflow=10,
-        pool_pre_ping=True,
+        pool_pre_ping=False,
         connect_args={"connect_timeout": 5},
     )
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+class LookupConnection:
+    """One autocommit psycopg connection for hot, single-row reads.
+
+    A pooled SQLAlchemy checkout costs a ROLLBACK round trip on return; a lookup on the track
+    path must stay well under a millisecond, so it gets a connection of its own with prepared
+    statements. It reconnects (once per call) after the database went away.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.url = settings.psycopg_url
+        self._conn: psycopg.AsyncConnection[tuple[Any, ...]] | None = None
+        self._lock = asyncio.Lock()
+
+    async def fetchone(self, query: str, params: Mapping[str, Any]) -> tuple[Any, ...] | None:
+        async with self._lock:
+            for attempt in (1, 2):
+                try:
+                    conn = await self._connect()
+                    cursor = await conn.execute(query, params, prepare=True)
+                    return await cursor.fetchone()
+                except psycopg.OperationalError:
+                    await self._discard()
+                    if attempt == 2:
+                        raise
+        return None
+
+    async def _connect(self) -> psycopg.AsyncConnection[tuple[Any, ...]]:
+        if self._conn is None or self._conn.closed:
+            self._conn = await psycopg.AsyncConnection.connect(
+                self.url, autocommit=True, connect_timeout=5
+            )
+        return self._conn
+
+    async def _discard(self) -> None:
+        if self._conn is not None:
+            with contextlib.suppress(psycopg.Error):
+                await self._conn.close()
+            self._conn = None
+
+    async def close(self) -> None:
+        async with self._lock:
+            await self._discard()

@@ -7,7 +7,7 @@ import json
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import redis.asyncio as aioredis
@@ -123,7 +123,7 @@ class CacheInvalidation:
         self.cache.clear()
         await self._send({"all": True})
 
-    async def _send(self, message: dict[str, object]) -> None:
+    async def _send(self, message: Mapping[str, object]) -> None:
         try:
             await self.redis.publish(self.channel, json.dumps(message))
         except (RedisError, OSError) as error:

@@ -11,12 +11,12 @@ from pathlib import Path
 from typing import Any, Literal
 
 import redis.asyncio as aioredis
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from domain.config import Settings
-from domain.db import create_engine, create_sessionmaker
+from domain.db import LookupConnection, create_engine, create_sessionmaker
 from domain.loop_cache import CacheInvalidation, CacheStats, LoopCache, Resolution
 from domain.loop_files import LoopPathError, check_loop_file, confine, relative_to_root
 from domain.models import TRACK_KEY_MAX, DefaultConfig, Play, Reason, TrackMapping
@@ -35,9 +35,9 @@ _SORTS: dict[str, Any] = {
     "loop": TrackMapping.loop_file_path,
     "status": TrackMapping.loop_status,
 }
-_RESOLVE = text(
-    "SELECT id, loop_file_path, track_key, azuracast_song_id, track_key = :key AS by_key"
-    " FROM track_mappings WHERE is_active AND (track_key = :key OR azuracast_song_id = :song_id)"
+_RESOLVE = (
+    "SELECT id, loop_file_path, track_key = %(key)s AS by_key FROM track_mappings"
+    " WHERE is_active AND (track_key = %(key)s OR azuracast_song_id = %(song_id)s)"
     " ORDER BY by_key DESC, play_count DESC, id LIMIT 1"
 )
 
@@ -124,6 +124,7 @@ class TrackMapper:
         self.settings = settings
         self.engine = engine
         self.sessions: async_sessionmaker[AsyncSession] = create_sessionmaker(engine)
+        self.lookups = LookupConnection(settings)
         self.redis = redis
         self.cache = LoopCache(settings.cache_size, settings.cache_ttl_seconds)
         self.invalidation = CacheInvalidation(
@@ -144,6 +145,7 @@ class TrackMapper:
 
     async def close(self) -> None:
         await self.invalidation.stop()
+        await self.lookups.close()
         await self.redis.aclose()
         await self.engine.dispose()
 
@@ -157,17 +159,14 @@ class TrackMapper:
         if cached is not None:
             return cached
         song_id = song_id or azuracast_song_id(artist, title)
-        async with self.engine.connect() as conn:
-            row = (await conn.execute(_RESOLVE, {"key": key, "song_id": song_id})).first()
+        row = await self.lookups.fetchone(_RESOLVE, {"key": key, "song_id": song_id})
         if row is None:
             resolution = Resolution(await self.get_default_loop(), Reason.DEFAULT, key, song_id)
         else:
+            mapping_id, loop_file_path, by_key = row
+            reason = Reason.MAPPED if by_key else Reason.SONG_ID
             resolution = Resolution(
-                self._absolute(row.loop_file_path),
-                Reason.MAPPED if row.by_key else Reason.SONG_ID,
-                key,
-                song_id,
-                row.id,
+                self._absolute(loop_file_path), reason, key, song_id, mapping_id
             )
         self.cache.put(cache_key, resolution)
         return resolution
@@ -493,7 +492,7 @@ class TrackMapper:
         )
         async with self.sessions() as session:
             rows = (await session.execute(query)).all()
-        return [Fallback(*row) for row in rows]
+        return [Fallback(row[0] or "", *row[1:]) for row in rows]
 
     def clear_cache(self) -> None:
         self.cache.clear()

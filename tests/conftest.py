@@ -22,6 +22,8 @@ from domain.mappings import TrackMapper
 from domain.migrate import upgrade
 from tests.media import make_mp4
 
+pytest_plugins = ["tests.web_fixtures"]
+
 REPO = Path(__file__).resolve().parent.parent
 TABLES = "track_mappings, plays, default_config, api_tokens, users"
 

@@ -1,0 +1,1 @@
+"""Benchmarks for the targets the issues set; `make bench` runs them all."""

@@ -1,0 +1,265 @@
+"""Mapping files: reading JSON, CSV and loop-folder scans into rows, and writing JSON and CSV.
+
+Readers stream: a CSV file is decoded and parsed line by line, so memory stays flat. Every row
+carries where it came from (`line 7`, `item 3`, a file name) for messages a person can act on.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import json
+import os
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Literal
+
+from domain.loop_files import LoopPathError, confine
+from domain.track_keys import split_track_text
+
+Format = Literal["json", "csv"]
+FIELDS = ("artist", "title", "loop_path", "song_id", "notes")
+REQUIRED = ("artist", "title", "loop_path")
+# A loop named for an AzuraCast song id has no artist or title: it is stored under this artist
+# with the id as its title, so it gets a key of its own and round-trips through export.
+SONG_ID_ARTIST = "(song id)"
+SCAN_PATTERNS = "artist_-_title.mp4, artist - title.mp4 or track_<song id>_loop.mp4"
+_TRACK_ID = re.compile(r"track_([A-Za-z0-9]{1,32})_loop")
+_HEADER_HELP = "the header must be artist,title,loop_path and optionally song_id,notes"
+
+
+class SourceError(ValueError):
+    """The whole file is unreadable (malformed JSON or CSV, wrong header): nothing can be trusted."""
+
+
+@dataclass(frozen=True, slots=True)
+class RawRow:
+    """One row as read. Exactly one of `fields`, `error` (unreadable) or `ignored` is set."""
+
+    pos: int  # increasing within a source: the line, item or file number
+    where: str  # "line 7", "item 3", "sub/x.mp4"
+    fields: dict[str, str | None] | None = None
+    error: str | None = None
+    ignored: str | None = None
+
+
+@dataclass(slots=True)
+class Progress:
+    """How far a reader is, in its own unit (bytes, items or files); `total` may be unknown."""
+
+    done: int = 0
+    total: int | None = None
+
+
+def _bad_utf8(raw: bytes, error: UnicodeDecodeError, offset: int) -> str:
+    return (
+        f"not UTF-8: byte 0x{raw[error.start]:02x} at byte offset {offset + error.start}"
+        " (save the file as UTF-8)"
+    )
+
+
+# --- CSV -----------------------------------------------------------------------------------------
+
+
+def _decoded_lines(
+    stream: IO[bytes], bad_lines: dict[int, str], progress: Progress
+) -> Iterator[str]:
+    """The file's lines as text; a line that is not UTF-8 is noted in `bad_lines` by number."""
+    offset = 0
+    for number, raw in enumerate(stream, 1):
+        start = 0
+        if number == 1 and raw.startswith(codecs.BOM_UTF8):  # spreadsheet programs add one
+            start = len(codecs.BOM_UTF8)
+        try:
+            text = raw[start:].decode("utf-8")
+        except UnicodeDecodeError as error:
+            bad_lines[number] = _bad_utf8(raw[start:], error, offset + start)
+            text = raw[start:].decode("utf-8", "replace")
+        offset += len(raw)
+        progress.done = offset
+        yield text
+
+
+def _csv_columns(header: list[str]) -> list[str]:
+    columns = [name.strip().lower() for name in header]
+    for name in columns:
+        if name not in FIELDS:
+            raise SourceError(f"line 1: unknown column {name!r}: {_HEADER_HELP}")
+        if columns.count(name) > 1:
+            raise SourceError(f"line 1: column {name!r} appears twice: {_HEADER_HELP}")
+    missing = [name for name in REQUIRED if name not in columns]
+    if missing:
+        raise SourceError(f"line 1: no {', '.join(missing)} column: {_HEADER_HELP}")
+    return columns
+
+
+def read_csv(path: Path, progress: Progress) -> Iterator[RawRow]:
+    """Rows of a CSV file with a header line; `where` is the physical line a record starts on."""
+    progress.total = path.stat().st_size
+    bad_lines: dict[int, str] = {}
+    with path.open("rb") as stream:
+        reader = csv.reader(_decoded_lines(stream, bad_lines, progress), strict=True)
+        try:
+            header = next(reader, None)
+        except csv.Error as error:
+            raise SourceError(f"line {reader.line_num}: malformed CSV header: {error}") from error
+        if header is None:
+            raise SourceError(f"the file is empty: {_HEADER_HELP}")
+        if 1 in bad_lines:
+            raise SourceError(f"line 1: {bad_lines[1]}")
+        columns = _csv_columns(header)
+        start = reader.line_num + 1
+        while True:
+            try:
+                record = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as error:
+                raise SourceError(f"line {start}: malformed CSV: {error}") from error
+            end = reader.line_num
+            where = f"line {start}"
+            encoding = [bad_lines.pop(n) for n in range(start, end + 1) if n in bad_lines]
+            pos, start = start, end + 1
+            if encoding:
+                yield RawRow(pos, where, error=encoding[0])
+            elif not any(value.strip() for value in record):
+                continue  # blank lines between or after records are harmless
+            elif len(record) > len(columns):
+                yield RawRow(
+                    pos,
+                    where,
+                    error=f"{len(record)} fields, but the header names {len(columns)}"
+                    " (a comma in a value needs double quotes around the value)",
+                )
+            else:
+                yield RawRow(pos, where, fields=dict(zip(columns, record, strict=False)))
+
+
+# --- JSON ----------------------------------------------------------------------------------------
+
+
+def _json_item(index: int, item: object) -> RawRow:
+    where = f"item {index}"
+    if not isinstance(item, dict):
+        return RawRow(
+            index,
+            where,
+            error=f"expected an object {{artist, title, loop_path, song_id?, notes?}},"
+            f" got {type(item).__name__}",
+        )
+    fields: dict[str, str | None] = {}
+    problems = []
+    for name, value in item.items():
+        if name not in FIELDS:
+            problems.append(f"unknown field {name!r} (valid: {', '.join(FIELDS)})")
+        elif value is None or isinstance(value, str):
+            fields[name] = value
+        elif name == "song_id" and isinstance(value, int) and not isinstance(value, bool):
+            fields[name] = str(value)
+        else:
+            problems.append(f"{name} must be a string, not {type(value).__name__}")
+    if problems:
+        return RawRow(index, where, error="; ".join(problems))
+    return RawRow(index, where, fields=fields)
+
+
+def read_json(path: Path, progress: Progress) -> Iterator[RawRow]:
+    """Rows of a JSON list of objects; `where` is the item's position, counted from 1."""
+    data = path.read_bytes()
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8) :]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise SourceError(f"line {line}: {_bad_utf8(data, error, 0)}") from error
+    del data
+    try:
+        items = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise SourceError(
+            f"line {error.lineno} column {error.colno}: malformed JSON: {error.msg}"
+        ) from error
+    if not isinstance(items, list):
+        raise SourceError(
+            "expected a JSON list of objects {artist, title, loop_path, song_id?, notes?},"
+            f" got {type(items).__name__}"
+        )
+    progress.total = len(items)
+    for index, item in enumerate(items, 1):
+        progress.done = index
+        yield _json_item(index, item)
+
+
+# --- folder scan ---------------------------------------------------------------------------------
+
+
+def parse_loop_name(stem: str) -> dict[str, str | None] | None:
+    """Artist, title and song id from a loop's file name (without `.mp4`); None if no pattern."""
+    found = _TRACK_ID.fullmatch(stem)
+    if found:
+        return {"artist": SONG_ID_ARTIST, "title": found[1], "song_id": found[1]}
+    if "_-_" in stem:
+        artist, _, title = stem.partition("_-_")
+        artist, title = artist.replace("_", " ").strip(), title.replace("_", " ").strip()
+        if artist and title:
+            return {"artist": artist, "title": title}
+        return None
+    parts = split_track_text(stem)
+    if parts is None:
+        return None
+    return {"artist": parts[0], "title": parts[1]}
+
+
+def scan_folder(loops_root: Path, directory: Path, progress: Progress) -> Iterator[RawRow]:
+    """A row for every `.mp4` under `directory` (which must be inside the loops folder)."""
+    try:
+        top = confine(loops_root, directory)
+    except LoopPathError as error:
+        raise SourceError(f"cannot scan {directory}: {error}") from error
+    if not top.is_dir():
+        raise SourceError(f"cannot scan {directory}: not a folder")
+    root = loops_root.resolve()
+    pos = 0
+    for folder, subfolders, files in os.walk(top):
+        subfolders.sort()
+        for name in sorted(files):
+            if not name.lower().endswith(".mp4"):
+                continue
+            pos += 1
+            progress.done = pos
+            path = Path(folder, name)
+            where = path.relative_to(root).as_posix()
+            fields = parse_loop_name(name[: -len(".mp4")])
+            if fields is None:
+                yield RawRow(pos, where, ignored=f"name is not {SCAN_PATTERNS}")
+            else:
+                yield RawRow(pos, where, fields={**fields, "loop_path": str(path)})
+
+
+# --- writing -------------------------------------------------------------------------------------
+
+
+def write_csv(rows: Iterable[dict[str, str | None]], out: IO[str]) -> int:
+    """Write rows (keys = FIELDS) as CSV with a header line; return how many."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(FIELDS)
+    count = 0
+    for row in rows:
+        writer.writerow([row.get(name) or "" for name in FIELDS])
+        count += 1
+    return count
+
+
+def write_json(rows: Iterable[dict[str, str | None]], out: IO[str]) -> int:
+    """Write rows as a JSON list, one object per line, without holding them all; return how many."""
+    count = 0
+    out.write("[")
+    for row in rows:
+        item = {name: row.get(name) for name in FIELDS if row.get(name) is not None}
+        out.write(("\n  " if count == 0 else ",\n  ") + json.dumps(item, ensure_ascii=False))
+        count += 1
+    out.write("\n]\n" if count else "]\n")
+    return count

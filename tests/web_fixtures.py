@@ -1,0 +1,1 @@
+"""Fixtures for web tests (users, clients, a live server); filled in by the web work."""
