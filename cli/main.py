@@ -22,7 +22,7 @@ for module in (processes, mappings, users):
 
 def main() -> None:
     try:
-        crateloop(standalone_mode=True)
+        crateloop(prog_name="crateloop")
     except ConfigError as error:
         click.echo(f"crateloop: configuration error: {error}", err=True)
         sys.exit(2)

@@ -16,6 +16,18 @@ from dotenv import dotenv_values
 
 VAR_DIR = Path(os.environ.get("CRATELOOP_VAR_DIR", "var")).resolve()
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+# Every variable Settings reads; the README documents each (tests/test_readme.py checks).
+VARIABLES = (
+    "DATABASE_URL",
+    "REDIS_URL",
+    "SECRET_KEY",
+    "PORT",
+    "LOOPS_PATH",
+    "DEFAULT_LOOP",
+    "CACHE_SIZE",
+    "CACHE_TTL_SECONDS",
+    "LOG_LEVEL",
+)
 
 
 class ConfigError(Exception):

@@ -1,0 +1,59 @@
+"""Settings: every bad or missing value stops start-up with one line naming the variable."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from domain.config import ConfigError, load_settings
+
+GOOD = {
+    "DATABASE_URL": "postgres://u:p@db.example:5432/app",
+    "REDIS_URL": "redis://127.0.0.1:6379/0",
+    "SECRET_KEY": "s" * 40,
+}
+
+
+def test_defaults_and_hosting_urls() -> None:
+    settings = load_settings(GOOD)
+    assert settings.database_url == "postgresql+psycopg://u:p@db.example:5432/app"
+    assert settings.psycopg_url == "postgresql://u:p@db.example:5432/app"
+    assert (settings.port, settings.cache_size, settings.cache_ttl_seconds) == (8000, 1000, 3600)
+    assert settings.log_level == "INFO"
+    assert settings.default_loop == "default.mp4"
+    assert settings.channel("x") == "crateloop:app:x"
+    url = load_settings({**GOOD, "DATABASE_URL": "postgresql://h/db"}).database_url
+    assert url == "postgresql+psycopg://h/db"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("DATABASE_URL", "", "DATABASE_URL is not set"),
+        ("DATABASE_URL", "mysql://h/db", "DATABASE_URL must be a PostgreSQL URL"),
+        ("REDIS_URL", "", "REDIS_URL is not set"),
+        ("REDIS_URL", "http://x", "REDIS_URL must be"),
+        ("SECRET_KEY", "short", "SECRET_KEY must be at least 32"),
+        ("PORT", "eighty", "PORT must be a whole number"),
+        ("PORT", "70000", "PORT must be a whole number of at least 1 and at most 65535"),
+        ("CACHE_SIZE", "0", "CACHE_SIZE must be a whole number"),
+        ("CACHE_TTL_SECONDS", "-5", "CACHE_TTL_SECONDS must be"),
+        ("LOG_LEVEL", "LOUD", "LOG_LEVEL must be one of DEBUG, INFO"),
+    ],
+)
+def test_bad_values_name_the_variable(name: str, value: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        load_settings({**GOOD, name: value})
+
+
+def test_cli_reports_one_line_and_exits_2() -> None:
+    env = {"PATH": "/usr/bin:/bin", **GOOD, "PORT": "nope"}
+    result = subprocess.run(
+        [sys.executable, "-m", "cli", "stats"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    expected = "PORT must be a whole number of at least 1 and at most 65535 (got 'nope')"
+    assert lines == [f"crateloop: configuration error: {expected}"]
