@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from cli import mappings, processes, users
+from cli import loops, mappings, processes, users
 from domain.config import ConfigError
 
 
@@ -15,7 +15,7 @@ def crateloop() -> None:
     """Video loops for internet radio restreams, and tracklist tools for DJs."""
 
 
-for module in (processes, mappings, users):
+for module in (processes, mappings, loops, users):
     for command in module.COMMANDS:
         crateloop.add_command(command)
 

@@ -48,7 +48,7 @@ _RECORD = text(
 
 
 class LoopToolMissing(RuntimeError):
-    """ffprobe or ffmpeg is not installed, so loops cannot be checked."""
+    """ffprobe is not installed, so loop files cannot be probed."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,16 +100,12 @@ class ValidationReport:
 
 
 @cache
-def _tool(name: str) -> str | None:
+def find_tool(name: str) -> str | None:
+    """The path of `name` (ffprobe, ffmpeg) on PATH, looked up once per process."""
     found = shutil.which(name)
     if found is None:
         log.warning("%s is not installed: loop files stay unchecked until it is", name)
     return found
-
-
-def tools_available() -> bool:
-    """True when ffprobe and ffmpeg are both on PATH."""
-    return _tool("ffprobe") is not None and _tool("ffmpeg") is not None
 
 
 def _first_error_line(stderr: bytes) -> str:
@@ -163,7 +159,7 @@ def probe_loop(path: Path, timeout: float = PROBE_TIMEOUT_SECONDS) -> LoopProbe:
     """Probe one loop file with ffprobe; never raises for a bad or missing file."""
     if not path.is_file():
         return LoopProbe(LoopStatus.MISSING, f"file not found: {path}")
-    ffprobe = _tool("ffprobe")
+    ffprobe = find_tool("ffprobe")
     if ffprobe is None:
         return LoopProbe(None, "ffprobe is not installed")
     argv = [ffprobe, "-v", "error", "-print_format", "json", "-show_format", "-show_streams"]
@@ -194,7 +190,7 @@ def make_thumbnail(
     timeout: float = PROBE_TIMEOUT_SECONDS,
 ) -> bytes | None:
     """A JPEG frame of the loop, `width` pixels wide: at 1 s, or mid-loop for short loops."""
-    ffmpeg = _tool("ffmpeg")
+    ffmpeg = find_tool("ffmpeg")
     if ffmpeg is None:
         return None
     at = 1.0 if duration is None or duration >= 2 else max(duration / 2, 0.0)
@@ -333,7 +329,7 @@ async def validate_loops(
         rows = (await conn.execute(query)).all()
     paths = sorted({row.loop_file_path for row in rows})
     probe_files = check_format or resolution is not None
-    if probe_files and _tool("ffprobe") is None:
+    if probe_files and find_tool("ffprobe") is None:
         raise LoopToolMissing("ffprobe is not installed: install ffmpeg to check loop files")
     probes: dict[str, LoopProbe] = {}
 

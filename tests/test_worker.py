@@ -1,0 +1,160 @@
+"""The real worker process checks loops queued by TrackMapper writes, and survives bad files."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import importlib
+import os
+import signal
+import subprocess
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+from types import ModuleType
+
+import psycopg
+import pytest
+from sqlalchemy.exc import OperationalError
+
+from cli.processes import crateloop_argv
+from domain.config import Settings, get_settings
+from domain.mappings import TrackMapper
+from tests.media import make_corrupt_mp4, make_mp4
+
+REPO = Path(__file__).resolve().parent.parent
+CHECK_TIMEOUT_SECONDS = 30.0
+
+
+@pytest.fixture(scope="module")
+def worker_loops(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("h6-worker-loops")
+    make_mp4(root / "good.mp4", width=640, height=360, seconds=2)
+    make_mp4(root / "other.mp4", width=320, height=180, seconds=1)
+    make_corrupt_mp4(root / "corrupt.mp4")
+    return root
+
+
+@pytest.fixture(scope="module")
+def worker_env(app_env: dict[str, str], worker_loops: Path) -> dict[str, str]:
+    return {**app_env, "LOOPS_PATH": str(worker_loops)}
+
+
+@pytest.fixture(scope="module")
+def queue(worker_env: dict[str, str]) -> Iterator[ModuleType]:
+    """worker.queue imported in this process with the worker's settings (its broker reads them)."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in worker_env.items():
+            patch.setenv(name, value)
+        get_settings.cache_clear()
+        yield importlib.import_module("worker.queue")
+    get_settings.cache_clear()
+
+
+@pytest.fixture(scope="module")
+def worker(worker_env: dict[str, str]) -> Iterator[subprocess.Popen[bytes]]:
+    """`crateloop worker` as a real process, with one process and one thread."""
+    process = subprocess.Popen(
+        [*crateloop_argv(), "worker", "--processes", "1", "--threads", "1"],
+        cwd=REPO,
+        env={**os.environ, **worker_env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # its own group: Dramatiq forks worker processes
+    )
+    yield process
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+@pytest.fixture
+async def queued_mapper(
+    settings: Settings, clean_db: None, worker_loops: Path, queue: ModuleType
+) -> AsyncIterator[TrackMapper]:
+    """A TrackMapper whose loop changes go to the worker, as in the web process."""
+    service = TrackMapper.from_settings(
+        dataclasses.replace(settings, loops_path=worker_loops),
+        on_loop_changed=queue.queue_loop_checks,
+    )
+    yield service
+    await service.close()
+
+
+async def wait_for_status(
+    database_url: str, mapping_id: int
+) -> tuple[str, str | None, int | None, bytes | None]:
+    """Poll the database until the worker has recorded a loop status for the mapping."""
+    deadline = time.monotonic() + CHECK_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        async with await psycopg.AsyncConnection.connect(database_url) as conn:
+            cur = await conn.execute(
+                "SELECT loop_status, loop_status_reason, loop_width, thumbnail"
+                " FROM track_mappings WHERE id = %s",
+                (mapping_id,),
+            )
+            row = await cur.fetchone()
+        if row is not None and row[0] is not None:
+            return row[0], row[1], row[2], row[3]
+        await asyncio.sleep(0.2)
+    raise AssertionError(
+        f"the worker did not check mapping {mapping_id} within {CHECK_TIMEOUT_SECONDS} s"
+    )
+
+
+async def test_a_new_mapping_is_checked_by_the_worker(
+    worker: subprocess.Popen[bytes], queued_mapper: TrackMapper, database_url: str
+) -> None:
+    mapping = await queued_mapper.create_mapping("Daft Punk", "Veridis Quo", "good.mp4")
+    status, reason, width, thumbnail = await wait_for_status(database_url, mapping.id)
+    assert (status, reason, width) == ("ok", None, 640)
+    assert thumbnail is not None and thumbnail.startswith(b"\xff\xd8")
+
+
+async def test_a_corrupt_loop_is_invalid_and_the_worker_keeps_going(
+    worker: subprocess.Popen[bytes], queued_mapper: TrackMapper, database_url: str
+) -> None:
+    bad = await queued_mapper.create_mapping("Bad", "Upload", "corrupt.mp4")
+    status, reason, _, thumbnail = await wait_for_status(database_url, bad.id)
+    assert status == "invalid"
+    assert reason == "ffprobe could not read the file: moov atom not found"
+    assert thumbnail is None
+
+    # Changing the loop queues a new check, handled by the same, still running worker.
+    await queued_mapper.update_mapping(bad.id, loop_path="other.mp4")
+    deadline = time.monotonic() + CHECK_TIMEOUT_SECONDS
+    while (await wait_for_status(database_url, bad.id))[0] != "ok":
+        assert time.monotonic() < deadline, "the fixed loop was not re-checked"
+        await asyncio.sleep(0.2)
+    assert worker.poll() is None
+
+
+async def test_check_all_loops_rechecks_every_active_mapping(
+    worker: subprocess.Popen[bytes],
+    queued_mapper: TrackMapper,
+    database_url: str,
+    queue: ModuleType,
+) -> None:
+    first = await queued_mapper.create_mapping("One", "Track", "good.mp4")
+    second = await queued_mapper.create_mapping("Two", "Track", "other.mp4")
+    for mapping in (first, second):
+        await wait_for_status(database_url, mapping.id)
+    async with await psycopg.AsyncConnection.connect(database_url) as conn:
+        await conn.execute("UPDATE track_mappings SET loop_status = NULL, thumbnail = NULL")
+    queue.queue_all_loop_checks()
+    assert (await wait_for_status(database_url, first.id))[0] == "ok"
+    assert (await wait_for_status(database_url, second.id))[2] == 320
+
+
+def test_only_an_unreachable_database_or_redis_is_retried(queue: ModuleType) -> None:
+    retry: Callable[[int, BaseException], bool] = importlib.import_module(
+        "worker.actors"
+    ).retry_transient
+    unreachable = OperationalError("SELECT 1", {}, Exception("connection refused"))
+    assert retry(1, unreachable)
+    assert retry(1, ConnectionRefusedError())
+    assert not retry(6, unreachable)  # a few times, then the message is dead-lettered
+    assert not retry(1, ValueError("a bug"))
