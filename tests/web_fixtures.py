@@ -1,1 +1,169 @@
-"""Fixtures for web tests (users, clients, a live server); filled in by the web work."""
+"""Fixtures for web tests: a user, HTTP clients over the real app, a live server, a browser login.
+
+Registered through `pytest_plugins` in tests/conftest.py. Everything is real: the app runs with
+the suite's PostgreSQL database and Redis, and `live_server` is a `crateloop web` subprocess.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import httpx
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from domain import users
+from domain.config import Settings
+from domain.db import create_engine, create_sessionmaker
+from domain.models import User
+from web.app import create_app
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
+
+USERNAME = "operator"
+PASSWORD = "correct horse battery staple"
+LIVE_SERVER_START_SECONDS = 30.0
+
+Client = AsyncTestClient[Litestar]
+
+
+async def make_user(
+    settings: Settings, username: str = USERNAME, password: str = PASSWORD, *, is_admin: bool = True
+) -> User:
+    """Create an account directly in the test database."""
+    engine = create_engine(settings, pool_size=1)
+    try:
+        return await users.create_user(
+            create_sessionmaker(engine), username, password, is_admin=is_admin
+        )
+    finally:
+        await engine.dispose()
+
+
+async def make_api_token(settings: Settings, username: str = USERNAME, name: str = "test") -> str:
+    """A fresh API token for `username` (the plain token, as `crateloop token create` prints)."""
+    engine = create_engine(settings, pool_size=1)
+    try:
+        return await users.create_api_token(create_sessionmaker(engine), username, name)
+    finally:
+        await engine.dispose()
+
+
+async def csrf_token(client: httpx.AsyncClient) -> str:
+    """The client's CSRF cookie value, fetching the login page first when it has none yet."""
+    if "csrftoken" not in client.cookies:
+        await client.get("/login")
+    return client.cookies["csrftoken"]
+
+
+async def log_in_client(
+    client: httpx.AsyncClient, username: str = USERNAME, password: str = PASSWORD
+) -> httpx.Response:
+    """Log in through the real form (with its CSRF token); returns the POST /login answer."""
+    token = await csrf_token(client)
+    return await client.post(
+        "/login",
+        data={"username": username, "password": password, "_csrf_token": token},
+        follow_redirects=False,
+    )
+
+
+@pytest.fixture
+async def user(settings: Settings, clean_db: None) -> User:
+    """The account "operator" (password `PASSWORD`, admin) in an otherwise empty database."""
+    return await make_user(settings)
+
+
+@pytest.fixture
+async def anon_client(settings: Settings, clean_db: None) -> AsyncIterator[Client]:
+    """An HTTP client over `create_app(settings)` that is not logged in (empty database).
+
+    Like every Litestar test client it follows redirects unless told `follow_redirects=False`."""
+    async with AsyncTestClient(create_app(settings)) as client:
+        yield client
+
+
+@pytest.fixture
+async def client(settings: Settings, user: User) -> AsyncIterator[Client]:
+    """An HTTP client logged in as "operator", sending the CSRF header on every request (as
+    the pages do through htmx's hx-headers), so unsafe requests pass the CSRF check."""
+    async with AsyncTestClient(create_app(settings)) as client:
+        response = await log_in_client(client)
+        assert response.status_code == 303, response.text
+        client.headers["x-csrftoken"] = client.cookies["csrftoken"]
+        yield client
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _crateloop_argv() -> list[str]:
+    script = Path(sys.executable).with_name("crateloop")
+    if script.exists():
+        return [str(script)]
+    return [sys.executable, "-c", "from cli.main import main; main()"]
+
+
+@pytest.fixture(scope="session")
+def live_server(app_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`crateloop web` as a subprocess on a free port (the suite's database and Redis); yields
+    its base URL once /health answers 200, and stops it at the end of the session."""
+    port = free_port()
+    log_path = tmp_path_factory.mktemp("live_server") / "web.log"
+    env = {**os.environ, **app_env, "PORT": str(port), "PYTHONUNBUFFERED": "1"}
+    base_url = f"http://127.0.0.1:{port}"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [*_crateloop_argv(), "web", "--port", str(port)],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+        try:
+            _wait_healthy(base_url, process, log_path)
+            yield base_url
+        finally:
+            process.terminate()
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def _wait_healthy(base_url: str, process: subprocess.Popen[bytes], log_path: Path) -> None:
+    deadline = time.monotonic() + LIVE_SERVER_START_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            break
+        try:
+            if httpx.get(f"{base_url}/health", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    tail = log_path.read_text(errors="replace")[-3000:]
+    pytest.fail(f"crateloop web did not become healthy at {base_url}:\n{tail}", pytrace=False)
+
+
+def log_in(page: Page, username: str = USERNAME, password: str = PASSWORD) -> None:
+    """Log a Playwright page in through the login form (needs `base_url`, e.g. the live
+    server, and the `user` fixture or another existing account); ends on the start page."""
+    page.goto("/login")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(lambda url: "/login" not in url)

@@ -1,0 +1,195 @@
+"""The Litestar application: `create_app()` wires settings, the TrackMapper, auth and routes.
+
+uvicorn runs it as a factory (`uvicorn web.app:create_app --factory`; `crateloop web` does so).
+The OpenAPI schema is served at /schema (JSON at /schema/openapi.json) behind login like every
+other route: it describes an API that itself needs a session or a token.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import re
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any, cast
+
+import redis.asyncio as aioredis
+from litestar import Litestar, Request, Response
+from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
+from litestar.middleware import DefineMiddleware
+from litestar.middleware.session.server_side import ServerSideSessionConfig
+from litestar.openapi.config import OpenAPIConfig
+from litestar.plugins.htmx import HTMXPlugin
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.response import Template
+from litestar.static_files import create_static_files_router
+from litestar.stores.redis import RedisStore
+from litestar.template.config import TemplateConfig
+from redis.exceptions import RedisError
+
+from domain import users
+from domain.config import ConfigError, Settings, configure_logging, load_settings
+from domain.mappings import LoopChanged, TrackMapper
+from web import api, auth, health
+from web.pages import ROUTES as PAGE_ROUTES
+
+log = logging.getLogger(__name__)
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES_DIR = ROOT / "templates"
+STATIC_DIR = ROOT / "static"
+SESSION_MAX_AGE_SECONDS = 14 * 24 * 3600
+_BODY_FIELD = re.compile(r"at `\$\.([^`]+)`|required field `([^`]+)`")
+_MISSING_PARAMETER = re.compile(r"^Missing required \w+ parameter '([^']+)'")
+
+
+def loop_check_queue() -> LoopChanged | None:
+    """`worker.queue.queue_loop_checks` when the worker package provides it, else None."""
+    try:
+        module = importlib.import_module("worker.queue")
+    except (ImportError, ConfigError) as error:
+        # The worker's broker reads the process environment; without it, writes still work.
+        log.warning("new loops will not be checked by the worker: %s", error)
+        return None
+    return cast(LoopChanged, module.queue_loop_checks)
+
+
+def provide_mapper(state: State) -> TrackMapper:
+    return cast(TrackMapper, state.mapper)
+
+
+def _lifespan(settings: Settings, session_redis: aioredis.Redis) -> Callable[[Litestar], Any]:
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        mapper = TrackMapper.from_settings(settings, on_loop_changed=loop_check_queue())
+        await mapper.start()
+        app.state.mapper = mapper
+        try:
+            try:
+                await announce_setup(mapper)
+            except RedisError as error:
+                # Serve anyway: /health then tells the operator what is wrong.
+                log.error("cannot check for a first-run setup: Redis: %s", error)
+            yield
+        finally:
+            await mapper.close()
+            await session_redis.aclose()
+
+    return lifespan
+
+
+async def announce_setup(mapper: TrackMapper) -> None:
+    """While no account exists, log one line with a one-time link to create the first one."""
+    key = mapper.settings.channel("setup-token")
+    if await users.user_count(mapper.sessions):
+        await users.discard_setup_token(mapper.redis, key)
+        return
+    token = await users.issue_setup_token(mapper.redis, key)
+    if token is None:
+        log.info("no account exists yet: another web process has logged the setup link")
+        return
+    log.warning(
+        "No account exists yet. Create the first one at"
+        " http://localhost:%d/setup?token=%s (one use only; or run: crateloop user create NAME"
+        " --admin)",
+        mapper.settings.port,
+        token,
+    )
+
+
+# Errors -----------------------------------------------------------------------------------------
+
+
+def _is_api(request: Request[Any, Any, Any]) -> bool:
+    return request.url.path == api.API_PREFIX or request.url.path.startswith(api.API_PREFIX + "/")
+
+
+def _body_field(message: str) -> str | None:
+    """The JSON field a msgspec message is about ("... - at `$.artist`", "... field `title`")."""
+    found = _BODY_FIELD.search(message)
+    return next((g for g in found.groups() if g), None) if found else None
+
+
+def error_body(error: HTTPException) -> dict[str, Any]:
+    """`{"status_code", "detail", "field"?, "extra"?}`: one shape for every API error."""
+    body: dict[str, Any] = {"status_code": error.status_code, "detail": error.detail}
+    # Litestar names a missing parameter only in its message.
+    if missing := _MISSING_PARAMETER.search(error.detail):
+        body["field"] = missing.group(1)
+    extra = error.extra
+    if isinstance(extra, dict):
+        body.update(extra)
+    elif isinstance(extra, list) and extra:
+        body["extra"] = extra
+        first = extra[0]
+        if isinstance(first, dict) and first.get("key"):
+            body["field"] = _body_field(str(first.get("message", ""))) or first["key"]
+    return body
+
+
+def http_error(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
+    """API → JSON naming the field; anonymous page → login; other pages → an HTML error page."""
+    if not isinstance(error, HTTPException):
+        log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
+        error = HTTPException(status_code=500, detail="internal server error")
+    if _is_api(request):
+        return Response(error_body(error), status_code=error.status_code, headers=error.headers)
+    if isinstance(error, NotAuthorizedException):
+        return auth.unauthorized_response(request, error.detail)
+    detail = error.detail
+    if isinstance(error, ValidationException) and isinstance(error.extra, list):
+        detail = "; ".join(f"{e.get('key')}: {e.get('message')}" for e in error.extra) or detail
+    return Template(
+        "error.html",
+        context={"status_code": error.status_code, "detail": detail},
+        status_code=error.status_code,
+        headers=error.headers,
+    )
+
+
+# App --------------------------------------------------------------------------------------------
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    """The web application for `settings` (default: loaded from the environment)."""
+    settings = settings or load_settings()
+    configure_logging(settings)
+    session_redis = aioredis.Redis.from_url(settings.redis_url, socket_timeout=5)
+    sessions = ServerSideSessionConfig(
+        key=auth.SESSION_COOKIE,
+        max_age=SESSION_MAX_AGE_SECONDS,
+        httponly=True,
+        samesite="lax",
+        exclude=["^/static/", "^/health$"],
+    )
+    csrf = CSRFConfig(secret=settings.secret_key, cookie_httponly=True, cookie_samesite="lax")
+    return Litestar(
+        route_handlers=[
+            *auth.ROUTES,
+            *api.ROUTES,
+            health.health,
+            *PAGE_ROUTES,
+            create_static_files_router(path="/static", directories=[STATIC_DIR], name="static"),
+        ],
+        dependencies={"mapper": Provide(provide_mapper, sync_to_thread=False)},
+        lifespan=[_lifespan(settings, session_redis)],
+        middleware=[
+            auth.SecureCookiesOverHttps,
+            sessions.middleware,
+            auth.AuthMiddleware,
+            DefineMiddleware(auth.SessionCSRFMiddleware, config=csrf),
+        ],
+        stores={"sessions": RedisStore(session_redis, namespace=settings.channel("sessions"))},
+        plugins=[HTMXPlugin()],
+        template_config=TemplateConfig(directory=TEMPLATES_DIR, engine=JinjaTemplateEngine),
+        openapi_config=OpenAPIConfig(title="crateloop", version="1", path="/schema"),
+        exception_handlers={Exception: http_error},
+        # Logging is configured once by configure_logging; Litestar's default would replace the
+        # root logger's handlers. Unhandled errors are logged by http_error.
+        logging_config=None,
+    )

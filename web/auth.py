@@ -1,0 +1,284 @@
+"""Who is asking: session or API-token authentication for every route, CSRF, login/logout/setup.
+
+Every route needs a user except the PUBLIC ones. A request with `Authorization: Bearer <token>`
+is judged by that token alone (its session cookie is ignored) and skips CSRF: a browser cannot
+attach that header cross-site. Everything else that is authenticated rides on the session
+cookie, so every unsafe request of that kind carries a CSRF token, on /api/v1 too.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from litestar import Request, Response, get, post
+from litestar.datastructures import MutableScopeHeaders, State
+from litestar.di import NamedDependency
+from litestar.enums import ScopeType
+from litestar.exceptions import NotAuthorizedException, NotFoundException
+from litestar.middleware.csrf import CSRFMiddleware
+from litestar.params import FromQuery, URLEncodedBody
+from litestar.response import Redirect, Template
+from litestar.types import ASGIApp, ControllerRouterHandler, Message, Receive, Scope, Send
+
+from domain import users
+from domain.config import Settings
+from domain.mappings import TrackMapper
+from domain.models import User
+
+SESSION_COOKIE = "session"
+PUBLIC_PATHS = frozenset({"/health", "/login", "/setup"})
+PUBLIC_PREFIXES = ("/static/",)
+_BEARER = re.compile(r"Bearer\s+(\S+)\s*$", re.IGNORECASE)
+
+AnyRequest = Request[Any, Any, State]
+
+
+def is_public(path: str) -> bool:
+    """Whether `path` may be requested without logging in."""
+    return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
+
+
+def safe_next(target: str | None) -> str:
+    """`target` if it is a path on this site, else "/": a login link must not lead elsewhere."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return "/"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or any(ch in target for ch in "\r\n\\"):
+        return "/"
+    return target
+
+
+def login_url(next_path: str) -> str:
+    next_path = safe_next(next_path)
+    return "/login" if next_path == "/" else f"/login?next={quote(next_path, safe='/')}"
+
+
+def _mapper(scope: Scope) -> TrackMapper:
+    mapper: NamedDependency[TrackMapper] = scope["app"].state.mapper
+    return mapper
+
+
+def _bearer_token(scope: Scope) -> str | None:
+    """The token of an `Authorization: Bearer` header, "" for a malformed one, None without."""
+    for name, value in scope["headers"]:
+        if name == b"authorization":
+            match = _BEARER.match(value.decode("latin-1"))
+            return match.group(1) if match else ""
+    return None
+
+
+class AuthMiddleware:
+    """Puts the user in `scope["user"]` (None when anonymous) and `scope["auth"]` ("token",
+    "session" or None); refuses anonymous requests to non-public paths."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        user, method = await self._identify(scope)
+        scope["user"] = user
+        scope["auth"] = method
+        if user is None and not is_public(scope["path"]):
+            raise NotAuthorizedException("log in first, or send Authorization: Bearer <token>")
+        await self.app(scope, receive, send)
+
+    async def _identify(self, scope: Scope) -> tuple[User | None, str | None]:
+        sessions = _mapper(scope).sessions
+        token = _bearer_token(scope)
+        if token is not None:
+            user = await users.user_for_token(sessions, token) if token else None
+            return user, "token" if user else None
+        session = scope.get("session")
+        user_id = session.get("user_id") if isinstance(session, dict) else None
+        if isinstance(user_id, int):
+            user = await users.get_user(sessions, user_id)
+            if user is not None:
+                return user, "session"
+        return None, None
+
+
+class SessionCSRFMiddleware(CSRFMiddleware):
+    """Litestar's CSRF check for every request not authenticated by an API token."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope.get("auth") == "token":
+            await self.app(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
+
+
+class SecureCookiesOverHttps:
+    """Marks cookies `Secure` when the request came over HTTPS (behind a proxy: uvicorn's
+    --proxy-headers decides the scheme), so plain-HTTP local use still works."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != ScopeType.HTTP or scope.get("scheme") != "https":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_secure(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableScopeHeaders.from_message(message)
+                cookies = headers.getall("set-cookie", [])
+                if cookies:
+                    del headers["set-cookie"]
+                    for cookie in cookies:
+                        secure = "secure" in cookie.lower().split("; ")
+                        headers.add("set-cookie", cookie if secure else f"{cookie}; Secure")
+            await send(message)
+
+        await self.app(scope, receive, send_secure)
+
+
+# Routes -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class LoginForm:
+    username: str = ""
+    password: str = ""
+    next: str = "/"
+
+
+@dataclass
+class SetupForm:
+    token: str = ""
+    username: str = ""
+    password: str = ""
+    password_again: str = ""
+
+
+def _settings(request: AnyRequest) -> Settings:
+    return _mapper(request.scope).settings
+
+
+def _start_session(request: AnyRequest, user: User) -> None:
+    """Log `user` in under a new session id, so an id planted before login is worthless."""
+    request.cookies.pop(SESSION_COOKIE, None)  # the session backend reads this same dict
+    request.clear_session()
+    request.set_session({"user_id": user.id})
+
+
+def _login_page(next_path: str, *, error: str | None = None, status: int = 200) -> Template:
+    return Template("login.html", context={"next": next_path, "error": error}, status_code=status)
+
+
+@get("/login", sync_to_thread=False)
+def login_page(request: AnyRequest, next: FromQuery[str | None] = None) -> Template | Redirect:
+    """The login form (or straight on when already logged in)."""
+    if request.scope.get("user") is not None:
+        return Redirect(safe_next(next), status_code=303)
+    return _login_page(safe_next(next))
+
+
+@post("/login")
+async def login(
+    request: AnyRequest, data: URLEncodedBody[LoginForm], mapper: NamedDependency[TrackMapper]
+) -> Template | Redirect:
+    """Check the password (rate-limited per username and address) and start a session."""
+    next_path = safe_next(data.next)
+    address = request.client.host if request.client else "unknown"
+    key = users.login_throttle_key(mapper.settings.channel("login"), data.username, address)
+    wait = await users.login_retry_after(mapper.redis, key)
+    if wait:
+        minutes = -(-wait // 60)
+        return _login_page(
+            next_path,
+            error=f"Too many failed logins for this username from your address."
+            f" Try again in {minutes} minute{'s' if minutes != 1 else ''}.",
+            status=429,
+        )
+    user = await users.authenticate(mapper.sessions, data.username.strip(), data.password)
+    if user is None:
+        await users.record_login_failure(mapper.redis, key)
+        return _login_page(next_path, error="Wrong username or password.", status=400)
+    await users.clear_login_failures(mapper.redis, key)
+    _start_session(request, user)
+    return Redirect(next_path, status_code=303)
+
+
+@post("/logout", status_code=303)
+async def logout(request: AnyRequest) -> Redirect:
+    """End the session."""
+    request.clear_session()
+    return Redirect("/login", status_code=303)
+
+
+def _setup_key(settings: Settings) -> str:
+    return settings.channel("setup-token")
+
+
+async def _setup_open(mapper: TrackMapper, token: str) -> bool:
+    key = _setup_key(mapper.settings)
+    if await users.user_count(mapper.sessions):
+        return False
+    return await users.check_setup_token(mapper.redis, key, token)
+
+
+def _setup_page(
+    token: str, *, username: str = "", error: str | None = None, field: str | None = None
+) -> Template:
+    return Template(
+        "setup.html",
+        context={"token": token, "username": username, "error": error, "field": field},
+        status_code=200 if error is None else 400,
+    )
+
+
+@get("/setup")
+async def setup_page(mapper: NamedDependency[TrackMapper], token: FromQuery[str] = "") -> Template:
+    """First run: the form that creates the first (admin) account, with the logged setup link."""
+    if not await _setup_open(mapper, token):
+        raise NotFoundException("there is no setup to do here")
+    return _setup_page(token)
+
+
+@post("/setup")
+async def setup(
+    request: AnyRequest, data: URLEncodedBody[SetupForm], mapper: NamedDependency[TrackMapper]
+) -> Template | Redirect:
+    """Create the first account, use up the setup token, and log the new admin in."""
+    if not await _setup_open(mapper, data.token):
+        raise NotFoundException("there is no setup to do here")
+    if data.password != data.password_again:
+        return _setup_page(
+            data.token, username=data.username, error="The passwords differ.", field="password"
+        )
+    try:
+        user = await users.create_first_user(
+            mapper.sessions,
+            mapper.redis,
+            _setup_key(mapper.settings),
+            data.token,
+            data.username.strip(),
+            data.password,
+        )
+    except users.UserError as error:
+        if error.field == "token":
+            raise NotFoundException(str(error)) from error
+        return _setup_page(data.token, username=data.username, error=str(error), field=error.field)
+    _start_session(request, user)
+    return Redirect("/", status_code=303)
+
+
+def unauthorized_response(request: AnyRequest, detail: str) -> Response[Any]:
+    """Anonymous HTML → the login page (htmx: HX-Redirect); the API gets its 401 elsewhere."""
+    if request.method == "GET":
+        query = request.scope.get("query_string", b"").decode("latin-1")
+        target = request.url.path + (f"?{query}" if query else "")
+    else:
+        target = "/"
+    if request.headers.get("hx-request") == "true":
+        current = urlsplit(request.headers.get("hx-current-url", ""))
+        page = current.path + (f"?{current.query}" if current.query else "")
+        return Response(detail, status_code=401, headers={"HX-Redirect": login_url(page or "/")})
+    return Redirect(login_url(target), status_code=303)
+
+
+ROUTES: list[ControllerRouterHandler] = [login_page, login, logout, setup_page, setup]

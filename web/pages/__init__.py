@@ -1,0 +1,11 @@
+"""The HTML pages. `ROUTES` is what the app registers; a later page adds its controller here."""
+
+from __future__ import annotations
+
+from litestar.types import ControllerRouterHandler
+
+from web.pages.dashboard import DashboardController
+from web.pages.fallbacks import FallbacksController
+from web.pages.loops import LoopsController
+
+ROUTES: list[ControllerRouterHandler] = [DashboardController, LoopsController, FallbacksController]

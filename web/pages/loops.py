@@ -1,0 +1,229 @@
+"""The Loops page: mappings listed, searched, sorted, paged, added and edited inline with htmx."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from litestar import Controller, Response, get, post
+from litestar.enums import RequestEncodingType
+from litestar.exceptions import NotFoundException
+from litestar.params import Body
+from litestar.plugins.htmx import HTMXRequest, HTMXTemplate
+from litestar.response import Redirect, Template
+from sqlalchemy import select
+
+from domain.loop_files import list_loop_files
+from domain.mappings import MappingError, MappingNotFound, TrackMapper
+from domain.models import TrackMapping
+
+# Query values the page understands; anything else falls back to the first/default.
+SHOW_CHOICES = ("active", "all")
+SORTABLE = ("key", "song_id", "loop", "plays", "last_played", "status", "updated")
+PER_PAGE_MAX = 100
+PICKER_LIMIT = 50
+ROWS_TARGET = "loops-rows"  # the <tbody> that search, sort and paging swap
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """What the table shows: the search, filter, sort and page, as carried in the URL."""
+
+    q: str = ""
+    show: str = "active"
+    sort: str = "plays"
+    desc: bool = True
+    page: int = 1
+    per_page: int = 25
+
+    @classmethod
+    def parse(cls, q: str, show: str, sort: str, desc: bool, page: int, per_page: int) -> Listing:
+        return cls(
+            q=q.strip()[:200],
+            show=show if show in SHOW_CHOICES else SHOW_CHOICES[0],
+            sort=sort if sort in SORTABLE else "plays",
+            desc=desc,
+            page=max(page, 1),
+            per_page=min(max(per_page, 10), PER_PAGE_MAX),
+        )
+
+    def url(self, **changes: Any) -> str:
+        """This listing's URL with some values changed (the page resets unless given)."""
+        changes.setdefault("page", 1)
+        values = asdict(replace(self, **changes))
+        values["desc"] = "true" if values["desc"] else "false"
+        defaults = asdict(Listing())
+        defaults["desc"] = "true"
+        query = {k: v for k, v in values.items() if v != defaults[k]}
+        return "/loops" + (f"?{urlencode(query)}" if query else "")
+
+    def sort_url(self, column: str) -> str:
+        """Clicking a header sorts by it; clicking the current one flips the direction."""
+        descending = not self.desc if column == self.sort else column in ("plays", "last_played")
+        return self.url(sort=column, desc=descending)
+
+
+@dataclass
+class MappingForm:
+    """The fields of the inline add and edit forms."""
+
+    artist: str = ""
+    title: str = ""
+    loop_path: str = ""
+    song_id: str = ""
+    notes: str = ""
+
+
+FormBody = Annotated[MappingForm, Body(media_type=RequestEncodingType.URL_ENCODED)]
+
+
+def _errors(error: MappingError) -> dict[str, str]:
+    return {error.field: str(error)}
+
+
+def _row(mapping: TrackMapping, *, edit: bool = False, **context: Any) -> HTMXTemplate:
+    name = "loops/edit_row.html" if edit else "loops/row.html"
+    return HTMXTemplate(template_name=name, context={"m": mapping, **context})
+
+
+def matching_loop_files(root: Path, typed: str, limit: int = PICKER_LIMIT) -> list[str]:
+    """Loop files under `root` whose relative path contains every word typed (any case)."""
+    words = typed.casefold().split()
+    found = []
+    for path in list_loop_files(root):
+        if all(word in path.casefold() for word in words):
+            found.append(path)
+            if len(found) >= limit:
+                break
+    return found
+
+
+class LoopsController(Controller):
+    path = "/loops"
+
+    @get("/", name="loops")
+    async def index(
+        self,
+        request: HTMXRequest,
+        mapper: TrackMapper,
+        q: str = "",
+        show: str = "active",
+        sort: str = "plays",
+        desc: bool = True,
+        page: int = 1,
+        per_page: int = 25,
+    ) -> Template:
+        listing = Listing.parse(q, show, sort, desc, page, per_page)
+        result = await mapper.page_mappings(
+            search=listing.q,
+            active_only=listing.show == "active",
+            sort=listing.sort,
+            descending=listing.desc,
+            page=listing.page,
+            per_page=listing.per_page,
+        )
+        context = {"listing": listing, "result": result, "form": MappingForm(), "errors": {}}
+        wants_rows = request.htmx.target == ROWS_TARGET and not request.htmx.history_restore_request
+        if request.htmx and wants_rows:
+            return HTMXTemplate(template_name="loops/results.html", context=context)
+        return Template(template_name="loops/index.html", context=context)
+
+    @post("/", status_code=200)
+    async def add(
+        self, request: HTMXRequest, mapper: TrackMapper, data: FormBody
+    ) -> Template | Redirect:
+        try:
+            mapping = await mapper.create_mapping(
+                data.artist, data.title, data.loop_path, song_id=data.song_id, notes=data.notes
+            )
+        except MappingError as error:
+            context = {"form": data, "errors": _errors(error)}
+            if not request.htmx:  # a browser without JavaScript gets the whole page back
+                result = await mapper.page_mappings(per_page=Listing().per_page)
+                context |= {"listing": Listing(), "result": result}
+                return Template(template_name="loops/index.html", context=context, status_code=422)
+            return HTMXTemplate(template_name="loops/add_row.html", context=context, status_code=422)
+        if not request.htmx:
+            return Redirect("/loops")
+        return HTMXTemplate(
+            template_name="loops/add_row.html",
+            context={"form": MappingForm(), "errors": {}, "added": mapping},
+        )
+
+    @get("/files", name="loop_files")
+    async def files(self, mapper: TrackMapper, loop_path: str = "") -> Template:
+        found = await asyncio.to_thread(matching_loop_files, mapper.loops_root(), loop_path)
+        return HTMXTemplate(template_name="loops/file_options.html", context={"files": found})
+
+    @get("/{mapping_id:int}/row")
+    async def row(self, mapper: TrackMapper, mapping_id: int) -> Template:
+        return _row(await _mapping(mapper, mapping_id))
+
+    @get("/{mapping_id:int}/edit")
+    async def edit(self, mapper: TrackMapper, mapping_id: int) -> Template:
+        mapping = await _mapping(mapper, mapping_id)
+        form = MappingForm(
+            mapping.artist,
+            mapping.title,
+            mapping.loop_file_path,
+            mapping.azuracast_song_id,
+            mapping.notes or "",
+        )
+        return _row(mapping, edit=True, form=form, errors={})
+
+    @post("/{mapping_id:int}", status_code=200)
+    async def save(self, mapper: TrackMapper, mapping_id: int, data: FormBody) -> Template:
+        try:
+            mapping = await mapper.update_mapping(
+                mapping_id,
+                artist=data.artist,
+                title=data.title,
+                loop_path=data.loop_path,
+                song_id=data.song_id,
+                notes=data.notes,
+            )
+        except MappingNotFound as error:
+            raise NotFoundException(f"no mapping {mapping_id}") from error
+        except MappingError as error:
+            mapping = await _mapping(mapper, mapping_id)
+            response = _row(mapping, edit=True, form=data, errors=_errors(error))
+            response.status_code = 422
+            return response
+        return _row(mapping)
+
+    @post("/{mapping_id:int}/deactivate", status_code=200)
+    async def deactivate(self, mapper: TrackMapper, mapping_id: int) -> Template:
+        try:
+            return _row(await mapper.delete_mapping(mapping_id))
+        except MappingNotFound as error:
+            raise NotFoundException(f"no mapping {mapping_id}") from error
+
+    @post("/{mapping_id:int}/reactivate", status_code=200)
+    async def reactivate(self, mapper: TrackMapper, mapping_id: int) -> Template:
+        try:
+            return _row(await mapper.reactivate_mapping(mapping_id))
+        except MappingNotFound as error:
+            raise NotFoundException(f"no mapping {mapping_id}") from error
+
+    @get("/{mapping_id:int}/thumbnail.jpg")
+    async def thumbnail(self, mapper: TrackMapper, mapping_id: int) -> Response[bytes]:
+        # Only this handler reads the deferred bytes column; the listing never loads it.
+        async with mapper.sessions() as session:
+            data = await session.scalar(
+                select(TrackMapping.thumbnail).where(TrackMapping.id == mapping_id)
+            )
+        if not data:
+            raise NotFoundException("no thumbnail for this mapping (yet)")
+        return Response(
+            data, media_type="image/jpeg", headers={"Cache-Control": "private, max-age=300"}
+        )
+
+
+async def _mapping(mapper: TrackMapper, mapping_id: int) -> TrackMapping:
+    try:
+        return await mapper.get_mapping(mapping_id)
+    except MappingNotFound as error:
+        raise NotFoundException(f"no mapping {mapping_id}") from error
