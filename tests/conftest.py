@@ -79,8 +79,12 @@ def loops_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def app_env(database_url: str, server_urls: tuple[str, str], loops_root: Path) -> dict[str, str]:
-    """The environment a crateloop process of this suite runs with."""
-    return {
+    """The environment a crateloop process of this suite runs with.
+
+    The test process itself is one of those processes too (modules such as the worker's broker
+    read their settings from the environment), so it is applied to os.environ as well.
+    """
+    env = {
         "DATABASE_URL": database_url,
         "REDIS_URL": server_urls[1],
         "SECRET_KEY": "test-secret-" + "x" * 40,
@@ -90,6 +94,8 @@ def app_env(database_url: str, server_urls: tuple[str, str], loops_root: Path) -
         "CACHE_TTL_SECONDS": "3600",
         "LOG_LEVEL": "INFO",
     }
+    os.environ.update(env)
+    return env
 
 
 @pytest.fixture(scope="session")
