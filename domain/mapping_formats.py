@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import codecs
 import csv
+import io
+import itertools
 import json
 import os
 import re
@@ -27,14 +29,15 @@ REQUIRED = ("artist", "title", "loop_path")
 SONG_ID_ARTIST = "(song id)"
 SCAN_PATTERNS = "artist_-_title.mp4, artist - title.mp4 or track_<song id>_loop.mp4"
 _TRACK_ID = re.compile(r"track_([A-Za-z0-9]{1,32})_loop")
+_BAD_BYTE = re.compile("[\udc80-\udcff]")
 _HEADER_HELP = "the header must be artist,title,loop_path and optionally song_id,notes"
 
 
 class SourceError(ValueError):
-    """The whole file is unreadable (malformed JSON or CSV, wrong header): nothing can be trusted."""
+    """The file as a whole is unreadable (malformed JSON or CSV, a wrong header)."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class RawRow:
     """One row as read. Exactly one of `fields`, `error` (unreadable) or `ignored` is set."""
 
@@ -53,38 +56,14 @@ class Progress:
     total: int | None = None
 
 
-def _bad_utf8(raw: bytes, error: UnicodeDecodeError, offset: int) -> str:
-    return (
-        f"not UTF-8: byte 0x{raw[error.start]:02x} at byte offset {offset + error.start}"
-        " (save the file as UTF-8)"
-    )
-
-
-# --- CSV -----------------------------------------------------------------------------------------
-
-
-def _decoded_lines(
-    stream: IO[bytes], bad_lines: dict[int, str], progress: Progress
-) -> Iterator[str]:
-    """The file's lines as text; a line that is not UTF-8 is noted in `bad_lines` by number."""
-    offset = 0
-    for number, raw in enumerate(stream, 1):
-        start = 0
-        if number == 1 and raw.startswith(codecs.BOM_UTF8):  # spreadsheet programs add one
-            start = len(codecs.BOM_UTF8)
-        try:
-            text = raw[start:].decode("utf-8")
-        except UnicodeDecodeError as error:
-            bad_lines[number] = _bad_utf8(raw[start:], error, offset + start)
-            text = raw[start:].decode("utf-8", "replace")
-        offset += len(raw)
-        progress.done = offset
-        yield text
+# --- CSV ---------------------------------------------------------------------------------------
 
 
 def _csv_columns(header: list[str]) -> list[str]:
     columns = [name.strip().lower() for name in header]
     for name in columns:
+        if _BAD_BYTE.search(name):
+            raise SourceError(f"line 1: {_bad_byte_message(name)}")
         if name not in FIELDS:
             raise SourceError(f"line 1: unknown column {name!r}: {_HEADER_HELP}")
         if columns.count(name) > 1:
@@ -95,46 +74,60 @@ def _csv_columns(header: list[str]) -> list[str]:
     return columns
 
 
+def _bad_byte_message(value: str, column: str | None = None) -> str:
+    found = _BAD_BYTE.search(value)
+    byte = f" 0x{ord(found[0]) - 0xDC00:02x}" if found else ""
+    where = f" in the {column} value" if column else ""
+    return f"not UTF-8: byte{byte}{where} (save the file as UTF-8)"
+
+
+def _csv_row(pos: int, columns: list[str], record: list[str]) -> RawRow | None:
+    where = f"line {pos}"
+    joined = "".join(record)
+    if not joined.isascii() and _BAD_BYTE.search(joined):
+        bad = (c for c, v in zip(columns, record, strict=False) if _BAD_BYTE.search(v))
+        return RawRow(pos, where, error=_bad_byte_message(joined, next(bad, None)))
+    if not joined.strip():
+        return None  # blank lines between or after records are harmless
+    if len(record) > len(columns):
+        return RawRow(
+            pos,
+            where,
+            error=f"{len(record)} fields, but the header names {len(columns)}"
+            " (a comma in a value needs double quotes around the value)",
+        )
+    return RawRow(pos, where, fields=dict(zip(columns, record, strict=False)))
+
+
 def read_csv(path: Path, progress: Progress) -> Iterator[RawRow]:
     """Rows of a CSV file with a header line; `where` is the physical line a record starts on."""
     progress.total = path.stat().st_size
-    bad_lines: dict[int, str] = {}
-    with path.open("rb") as stream:
-        reader = csv.reader(_decoded_lines(stream, bad_lines, progress), strict=True)
+    with path.open("rb") as raw:
+        # Bytes that are not UTF-8 become lone surrogates, so one bad row spoils only itself.
+        text = io.TextIOWrapper(raw, "utf-8-sig", errors="surrogateescape", newline="")
+        reader = csv.reader(text, strict=True)
         try:
             header = next(reader, None)
         except csv.Error as error:
             raise SourceError(f"line {reader.line_num}: malformed CSV header: {error}") from error
         if header is None:
             raise SourceError(f"the file is empty: {_HEADER_HELP}")
-        if 1 in bad_lines:
-            raise SourceError(f"line 1: {bad_lines[1]}")
         columns = _csv_columns(header)
         start = reader.line_num + 1
-        while True:
+        for count in itertools.count(1):
             try:
                 record = next(reader)
             except StopIteration:
+                progress.done = progress.total
                 return
             except csv.Error as error:
                 raise SourceError(f"line {start}: malformed CSV: {error}") from error
-            end = reader.line_num
-            where = f"line {start}"
-            encoding = [bad_lines.pop(n) for n in range(start, end + 1) if n in bad_lines]
-            pos, start = start, end + 1
-            if encoding:
-                yield RawRow(pos, where, error=encoding[0])
-            elif not any(value.strip() for value in record):
-                continue  # blank lines between or after records are harmless
-            elif len(record) > len(columns):
-                yield RawRow(
-                    pos,
-                    where,
-                    error=f"{len(record)} fields, but the header names {len(columns)}"
-                    " (a comma in a value needs double quotes around the value)",
-                )
-            else:
-                yield RawRow(pos, where, fields=dict(zip(columns, record, strict=False)))
+            row = _csv_row(start, columns, record)
+            start = reader.line_num + 1
+            if count % 1024 == 0:
+                progress.done = raw.tell()
+            if row is not None:
+                yield row
 
 
 # --- JSON ----------------------------------------------------------------------------------------
@@ -174,7 +167,10 @@ def read_json(path: Path, progress: Progress) -> Iterator[RawRow]:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
-        raise SourceError(f"line {line}: {_bad_utf8(data, error, 0)}") from error
+        raise SourceError(
+            f"line {line}: not UTF-8: byte 0x{data[error.start]:02x} at byte offset"
+            f" {error.start} (save the file as UTF-8)"
+        ) from error
     del data
     try:
         items = json.loads(text)
