@@ -23,7 +23,11 @@ class DefaultLoopForm:
 def _shown_path(root: Path, absolute: str) -> str:
     """A loop path as people typed it: relative to LOOPS_PATH when it lies under it."""
     path = Path(absolute)
-    return path.relative_to(root.resolve()).as_posix() if path.is_relative_to(root.resolve()) else absolute
+    return (
+        path.relative_to(root.resolve()).as_posix()
+        if path.is_relative_to(root.resolve())
+        else absolute
+    )
 
 
 async def _stats(mapper: TrackMapper) -> dict[str, Any]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -52,18 +52,31 @@ class Listing:
 
     def url(self, **changes: Any) -> str:
         """This listing's URL with some values changed (the page resets unless given)."""
-        changes.setdefault("page", 1)
-        values = asdict(replace(self, **changes))
-        values["desc"] = "true" if values["desc"] else "false"
-        defaults = asdict(Listing())
-        defaults["desc"] = "true"
-        query = {k: v for k, v in values.items() if v != defaults[k]}
+        values = {
+            "q": self.q,
+            "show": self.show,
+            "sort": self.sort,
+            "desc": self.desc,
+            "page": 1,
+            "per_page": self.per_page,
+            **changes,
+        }
+        # Built by hand, not with dataclasses.asdict: a page renders about twenty of these.
+        query = {
+            key: ("true" if value else "false") if key == "desc" else value
+            for key, value in values.items()
+            if value != _DEFAULTS[key]
+        }
         return "/loops" + (f"?{urlencode(query)}" if query else "")
 
     def sort_url(self, column: str) -> str:
         """Clicking a header sorts by it; clicking the current one flips the direction."""
         descending = not self.desc if column == self.sort else column in ("plays", "last_played")
         return self.url(sort=column, desc=descending)
+
+
+# The values a URL can leave out, taken from the defaults of the fields above.
+_DEFAULTS: dict[str, Any] = {field.name: field.default for field in fields(Listing)}
 
 
 @dataclass
@@ -128,7 +141,11 @@ class LoopsController(Controller):
         context = {"listing": listing, "result": result, "form": MappingForm(), "errors": {}}
         wants_rows = request.htmx.target == ROWS_TARGET and not request.htmx.history_restore_request
         if request.htmx and wants_rows:
-            return HTMXTemplate(template_name="loops/results.html", context=context)
+            # The address bar gets the canonical URL, not every field of the filter form.
+            canonical = listing.url(page=listing.page)
+            return HTMXTemplate(
+                template_name="loops/results.html", context=context, push_url=canonical
+            )
         return Template(template_name="loops/index.html", context=context)
 
     @post("/", status_code=200)
@@ -145,7 +162,9 @@ class LoopsController(Controller):
                 result = await mapper.page_mappings(per_page=Listing().per_page)
                 context |= {"listing": Listing(), "result": result}
                 return Template(template_name="loops/index.html", context=context, status_code=422)
-            return HTMXTemplate(template_name="loops/add_row.html", context=context, status_code=422)
+            return HTMXTemplate(
+                template_name="loops/add_row.html", context=context, status_code=422
+            )
         if not request.htmx:
             return Redirect("/loops")
         return HTMXTemplate(
