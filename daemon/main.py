@@ -1,0 +1,56 @@
+"""The long-running daemon: one asyncio task per watcher, stopped cleanly by SIGTERM or SIGINT.
+
+Watchers (now-playing, periodic jobs) arrive in later issues: each is an entry in `WATCHERS`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from domain.config import Settings, configure_logging, get_settings
+
+Watcher = Callable[[Settings], Coroutine[Any, Any, None]]
+
+WATCHERS: list[Watcher] = []
+STOP_TIMEOUT_SECONDS = 4.0
+
+log = logging.getLogger("crateloop.daemon")
+
+
+def run() -> None:
+    """Run the daemon until SIGTERM/SIGINT; exit non-zero if a watcher fails."""
+    settings = get_settings()
+    configure_logging(settings)
+    asyncio.run(_main(settings, WATCHERS))
+
+
+async def _main(settings: Settings, watchers: list[Watcher]) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+
+    tasks = [asyncio.create_task(watch(settings), name=watch.__name__) for watch in watchers]
+    stopping = asyncio.create_task(stop.wait(), name="stop")
+    log.info("daemon up with %d watcher(s)", len(tasks))
+    done, _ = await asyncio.wait([stopping, *tasks], return_when=asyncio.FIRST_COMPLETED)
+
+    failed = [task for task in done if task is not stopping]
+    for task in [stopping, *tasks]:
+        task.cancel()
+    # Watchers get a bounded time to clean up, so a supervisor's SIGKILL never has to come.
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(
+            asyncio.gather(*tasks, return_exceptions=True), timeout=STOP_TIMEOUT_SECONDS
+        )
+    for task in failed:
+        error = None if task.cancelled() else task.exception()
+        log.error("watcher %s stopped unexpectedly: %r", task.get_name(), error)
+    if failed:
+        raise SystemExit(1)
+    log.info("daemon stopped")
