@@ -20,9 +20,15 @@ from types import FrameType
 from typing import IO, Any
 
 import click
-from dotenv import dotenv_values
 
-from domain.config import VAR_DIR, Settings, configure_logging, get_settings, load_settings
+from domain.config import (
+    VAR_DIR,
+    Settings,
+    configure_logging,
+    environment,
+    get_settings,
+    load_settings,
+)
 
 SignalHandler = Callable[[int, FrameType | None], Any] | int | None
 
@@ -225,12 +231,6 @@ def crateloop_argv() -> list[str]:
     return [sys.executable, "-c", "from cli.main import main; main()"]
 
 
-def _environment() -> dict[str, str]:
-    merged = {k: v for k, v in dotenv_values(".env").items() if v is not None}
-    merged.update(os.environ)
-    return merged
-
-
 def secret_key(var_dir: Path) -> str:
     """The local SECRET_KEY: generated once into `var_dir/secret_key` (mode 0600), then reused."""
     path = var_dir / "secret_key"
@@ -323,7 +323,7 @@ def run_command() -> None:
     without SECRET_KEY it generates one into var/secret_key. Ctrl-C or SIGTERM stops everything.
     """
     with StopRequest().installed() as stop, contextlib.ExitStack() as servers:
-        env = prepare_local_environment(_environment(), VAR_DIR, servers)
+        env = prepare_local_environment(environment(), VAR_DIR, servers)
         env["PYTHONUNBUFFERED"] = "1"  # children's log lines appear as they happen
         settings = load_settings(env)
         if not stop.requested:

@@ -85,7 +85,7 @@ def _positive_int(name: str, raw: str, *, maximum: int | None = None) -> int:
     return value
 
 
-def _environment() -> dict[str, str]:
+def environment() -> dict[str, str]:
     """The process environment over `.env` (the real environment wins)."""
     merged = {k: v for k, v in dotenv_values(".env").items() if v is not None}
     merged.update(os.environ)
@@ -94,7 +94,7 @@ def _environment() -> dict[str, str]:
 
 def load_settings(env: dict[str, str] | None = None) -> Settings:
     """Build Settings from `env` (default: the environment and `.env`); raise ConfigError."""
-    env = _environment() if env is None else env
+    env = environment() if env is None else env
 
     def required(name: str, what: str) -> str:
         value = env.get(name, "").strip()

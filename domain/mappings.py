@@ -25,6 +25,7 @@ from domain.track_keys import azuracast_song_id, normalize_track_key
 log = logging.getLogger(__name__)
 
 DEFAULT_LOOP_KEY = "default_loop"
+COUNT_CAP = 1000
 SortColumn = Literal["plays", "key", "last_played", "updated", "song_id", "loop", "status"]
 _SORTS: dict[str, Any] = {
     "plays": TrackMapping.play_count,
@@ -76,9 +77,10 @@ class MappingStats:
 @dataclass(frozen=True, slots=True)
 class MappingPage:
     items: list[TrackMapping]
-    total: int
+    total: int  # a lower bound when `capped`
     page: int
     per_page: int
+    capped: bool = False
 
     @property
     def pages(self) -> int:
@@ -406,26 +408,34 @@ class TrackMapper:
         self, active_only: bool = True, limit: int | None = None
     ) -> list[TrackMapping]:
         """Mappings, most played first (the seed's listing)."""
-        page = await self.page_mappings(active_only=active_only, per_page=limit, count=False)
+        active = True if active_only else None
+        page = await self.page_mappings(active=active, per_page=limit, count=False)
         return page.items
 
     async def page_mappings(
         self,
         *,
         search: str | None = None,
-        active_only: bool = False,
+        active: bool | None = None,
         sort: str = "plays",
         descending: bool = True,
         page: int = 1,
         per_page: int | None = 50,
         count: bool = True,
     ) -> MappingPage:
-        """One page of mappings for the UI and API: prefix word search, sort, pagination."""
+        """One page of mappings for the UI and API: prefix word search, filter, sort, pages.
+
+        A search counts its matches only up to COUNT_CAP (`MappingPage.capped` says so): a word
+        found in most of 100,000 mappings must not cost a full count on every keystroke.
+        """
         column = _SORTS.get(sort, TrackMapping.play_count)
-        order = column.desc().nulls_last() if descending else column.asc().nulls_first()
+        if column.nullable:
+            order = column.desc().nulls_last() if descending else column.asc().nulls_first()
+        else:  # plain order, so the (play_count DESC, id) index serves the default listing
+            order = column.desc() if descending else column.asc()
         query = select(TrackMapping)
-        if active_only:
-            query = query.where(TrackMapping.is_active)
+        if active is not None:
+            query = query.where(TrackMapping.is_active.is_(active))
         tsquery = search_query(search or "")
         if tsquery:
             query = query.where(
@@ -435,13 +445,26 @@ class TrackMapper:
         listing = query.order_by(order, TrackMapping.id)
         if per_page is not None:
             listing = listing.limit(per_page).offset((page - 1) * per_page)
+        capped = False
         async with self.sessions() as session:
             items = list(await session.scalars(listing))
             total = len(items)
             if count and per_page is not None:
-                counting = select(func.count()).select_from(query.subquery())
-                total = await session.scalar(counting) or 0
-        return MappingPage(items, total, page, per_page or max(total, 1))
+                counted = query.with_only_columns(TrackMapping.id).order_by(None)
+                if tsquery:
+                    counted = counted.limit(COUNT_CAP + 1)
+                found = await session.scalar(select(func.count()).select_from(counted.subquery()))
+                total = found or 0
+                capped = total > COUNT_CAP
+                total = min(total, COUNT_CAP)
+        return MappingPage(items, total, page, per_page or max(total, 1), capped)
+
+    async def get_thumbnail(self, mapping_id: int) -> bytes | None:
+        """The loop's preview JPEG, once the worker has made one."""
+        async with self.sessions() as session:
+            return await session.scalar(
+                select(TrackMapping.thumbnail).where(TrackMapping.id == mapping_id)
+            )
 
     async def get_stats(self, most_played: int = 10) -> MappingStats:
         """Totals over all mappings and the most played ones."""

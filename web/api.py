@@ -161,8 +161,9 @@ class MappingsController(Controller):
         mapper: NamedDependency[TrackMapper],
         q: FromQuery[str | None] = None,
         active: Annotated[
-            bool, QueryParameter(description="Only active mappings (default: all)")
-        ] = False,
+            bool | None,
+            QueryParameter(description="true: only active, false: only deactivated; default all"),
+        ] = None,
         sort: FromQuery[SortColumn] = "plays",
         desc: FromQuery[bool] = True,
         page: Annotated[int, QueryParameter(ge=1)] = 1,
@@ -170,7 +171,12 @@ class MappingsController(Controller):
     ) -> MappingList:
         """A page of mappings: word-prefix search `q`, sort column, direction, pagination."""
         result = await mapper.page_mappings(
-            search=q, active_only=active, sort=sort, descending=desc, page=page, per_page=per_page
+            search=q,
+            active=active or None,
+            sort=sort,
+            descending=desc,
+            page=page,
+            per_page=per_page,
         )
         return MappingList(
             [Mapping.of(m) for m in result.items],

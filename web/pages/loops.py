@@ -14,14 +14,14 @@ from litestar.exceptions import NotFoundException
 from litestar.params import Body
 from litestar.plugins.htmx import HTMXRequest, HTMXTemplate
 from litestar.response import Redirect, Template
-from sqlalchemy import select
 
 from domain.loop_files import list_loop_files
 from domain.mappings import MappingError, MappingNotFound, TrackMapper
 from domain.models import TrackMapping
 
 # Query values the page understands; anything else falls back to the first/default.
-SHOW_CHOICES = ("active", "all")
+SHOW_CHOICES = ("active", "inactive", "all")
+_ACTIVE_FILTER = {"active": True, "inactive": False, "all": None}
 SORTABLE = ("key", "song_id", "loop", "plays", "last_played", "status", "updated")
 PER_PAGE_MAX = 100
 PICKER_LIMIT = 50
@@ -132,7 +132,7 @@ class LoopsController(Controller):
         listing = Listing.parse(q, show, sort, desc, page, per_page)
         result = await mapper.page_mappings(
             search=listing.q,
-            active_only=listing.show == "active",
+            active=_ACTIVE_FILTER[listing.show],
             sort=listing.sort,
             descending=listing.desc,
             page=listing.page,
@@ -229,11 +229,7 @@ class LoopsController(Controller):
 
     @get("/{mapping_id:int}/thumbnail.jpg")
     async def thumbnail(self, mapper: TrackMapper, mapping_id: int) -> Response[bytes]:
-        # Only this handler reads the deferred bytes column; the listing never loads it.
-        async with mapper.sessions() as session:
-            data = await session.scalar(
-                select(TrackMapping.thumbnail).where(TrackMapping.id == mapping_id)
-            )
+        data = await mapper.get_thumbnail(mapping_id)
         if not data:
             raise NotFoundException("no thumbnail for this mapping (yet)")
         return Response(
