@@ -14,14 +14,16 @@ README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encodi
 CODE_DIRS = ("domain", "web", "daemon", "worker", "cli")
 
 
-def _commands(group: click.Group, prefix: str = "crateloop") -> list[str]:
+def _commands(group: click.Group, ctx: click.Context) -> list[str]:
     found = []
-    for name, command in sorted(group.commands.items()):
-        path = f"{prefix} {name}"
+    for name in group.list_commands(ctx):
+        command = group.get_command(ctx, name)
+        assert command is not None, name
+        sub = click.Context(command, info_name=name, parent=ctx)
         if isinstance(command, click.Group):
-            found += _commands(command, path)
+            found += _commands(command, sub)
         else:
-            found.append(path)
+            found.append(sub.command_path)
     return found
 
 
@@ -49,7 +51,7 @@ def test_every_setting_is_in_the_readme_table() -> None:
 
 
 def test_every_cli_command_is_in_the_readme() -> None:
-    commands = _commands(crateloop)
+    commands = _commands(crateloop, click.Context(crateloop, info_name="crateloop"))
     assert len(commands) > 5
     missing = [command for command in commands if f"`{command}" not in README]
     assert not missing, f"CLI commands missing from README.md: {missing}"
