@@ -22,7 +22,7 @@ from domain.config import Settings, load_settings
 from domain.migrate import upgrade
 
 REPO = Path(__file__).resolve().parent.parent
-TABLES = "track_mappings, plays, default_config, api_tokens, users"
+TABLES = "track_mappings, plays, station_health, stations, default_config, api_tokens, users"
 
 
 @dataclass(frozen=True, slots=True)

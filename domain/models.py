@@ -19,7 +19,7 @@ from sqlalchemy import (
     Text,
     func,
 )
-from sqlalchemy.dialects.postgresql import TSVECTOR
+from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
 from sqlalchemy.orm import DeclarativeBase, Mapped, deferred, mapped_column
 
 TRACK_KEY_MAX = 512
@@ -116,13 +116,105 @@ class Play(Base):
     started_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), index=True
     )
+    # The source's id of this play (AzuraCast sh_id): writing a play twice stores it once.
+    sh_id: Mapped[int | None] = mapped_column(BigInteger)
+    duration: Mapped[float | None] = mapped_column()
+    station_id: Mapped[int | None] = mapped_column(
+        ForeignKey("stations.id", ondelete="SET NULL"), index=True
+    )
 
     __table_args__ = (
         CheckConstraint(
             "reason IN ('mapped', 'song_id', 'default', 'live', 'offline')", name="plays_reason"
         ),
         Index("plays_reason_key", "reason", "track_key"),
+        Index("plays_station_started", "station", "started_at"),
+        Index(
+            "plays_station_sh_id",
+            "station",
+            "sh_id",
+            unique=True,
+            postgresql_where="sh_id IS NOT NULL",
+        ),
     )
+
+
+class SourceKind(StrEnum):
+    AZURACAST = "azuracast"
+    ICECAST = "icecast"
+    SHOUTCAST = "shoutcast"
+
+
+class Transport(StrEnum):
+    """How an AzuraCast station is watched; Icecast and SHOUTcast are always polled."""
+
+    PUSH = "push"  # SSE feed, polling while it is down
+    POLL = "poll"
+    WEBHOOK = "webhook"
+
+
+class Station(Base):
+    """A radio station the daemon watches, and where it hands each loop."""
+
+    __tablename__ = "stations"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    # URL-safe name: dashboard URLs, the webhook URL, plays.station.
+    slug: Mapped[str] = mapped_column(String(100), unique=True)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
+    kind: Mapped[str] = mapped_column(String(16))
+    base_url: Mapped[str] = mapped_column(Text)
+    shortcode: Mapped[str | None] = mapped_column(String(100))  # AzuraCast station shortcode
+    mount: Mapped[str | None] = mapped_column(String(200))  # Icecast mount, e.g. /radio.mp3
+    stream_id: Mapped[int] = mapped_column(Integer, default=1, server_default="1")  # SHOUTcast sid
+    api_key: Mapped[str | None] = mapped_column(Text)
+    transport: Mapped[str] = mapped_column(String(16), default="push", server_default="push")
+    poll_interval: Mapped[float] = mapped_column(default=10.0, server_default="10")
+    webhook_secret: Mapped[str | None] = mapped_column(String(100))
+    # Loops (relative to LOOPS_PATH) for a live DJ (per streamer name, else live_loop) and offline.
+    live_loop: Mapped[str | None] = mapped_column(Text)
+    streamer_loops: Mapped[dict[str, str]] = mapped_column(
+        JSONB, default=dict, server_default="{}"
+    )
+    offline_loop: Mapped[str | None] = mapped_column(Text)
+    switch_offset: Mapped[float] = mapped_column(default=0.0, server_default="0")
+    # Hand-off adapters, any combination (paths relative to HANDOFF_PATH or absolute inside it).
+    state_dir: Mapped[str | None] = mapped_column(Text)  # current.json there
+    write_text_file: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    symlink_path: Mapped[str | None] = mapped_column(Text)  # e.g. current.mp4
+    hook_command: Mapped[str | None] = mapped_column(Text)
+    hook_timeout: Mapped[float] = mapped_column(default=10.0, server_default="10")
+    liquidsoap_url: Mapped[str | None] = mapped_column(Text)  # telnet://h:p or http(s)://…/telnet
+    liquidsoap_mode: Mapped[str] = mapped_column(String(8), default="var", server_default="var")
+    liquidsoap_target: Mapped[str | None] = mapped_column(String(100))  # var or queue name
+    created_at: Mapped[datetime] = _now()
+    updated_at: Mapped[datetime] = _now()
+
+    __table_args__ = (
+        CheckConstraint("kind IN ('azuracast', 'icecast', 'shoutcast')", name="stations_kind"),
+        CheckConstraint("transport IN ('push', 'poll', 'webhook')", name="stations_transport"),
+        CheckConstraint("liquidsoap_mode IN ('var', 'queue')", name="stations_liquidsoap_mode"),
+        CheckConstraint("poll_interval >= 1", name="stations_poll_interval"),
+    )
+
+
+class StationHealth(Base):
+    """What the daemon last knew about a station: connection state and what is playing."""
+
+    __tablename__ = "station_health"
+
+    station_id: Mapped[int] = mapped_column(
+        ForeignKey("stations.id", ondelete="CASCADE"), primary_key=True
+    )
+    state: Mapped[str] = mapped_column(String(16))  # connected | polling | down | standby
+    since: Mapped[datetime] = _now()
+    last_message_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_switch_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    # The now-playing card as the dashboard shows it (artist, title, art, loop, reason, ...).
+    now_playing: Mapped[dict[str, object] | None] = mapped_column(JSONB)
+    updated_at: Mapped[datetime] = _now()
 
 
 class User(Base):

@@ -25,7 +25,7 @@ from tests.media import make_mp4
 pytest_plugins = ["tests.web_fixtures"]
 
 REPO = Path(__file__).resolve().parent.parent
-TABLES = "track_mappings, plays, default_config, api_tokens, users"
+TABLES = "track_mappings, plays, station_health, stations, default_config, api_tokens, users"
 
 
 def _with_database(url: str, name: str) -> str:
