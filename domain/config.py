@@ -27,6 +27,7 @@ VARIABLES = (
     "CACHE_SIZE",
     "CACHE_TTL_SECONDS",
     "LOG_LEVEL",
+    "HANDOFF_PATH",
 )
 
 
@@ -41,6 +42,7 @@ class Settings:
     secret_key: str
     port: int
     loops_path: Path
+    handoff_path: Path
     default_loop: str
     cache_size: int
     cache_ttl_seconds: int
@@ -109,6 +111,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     if len(secret_key) < 32:
         raise ConfigError("SECRET_KEY must be at least 32 characters long")
     loops_path = Path(env.get("LOOPS_PATH", "").strip() or VAR_DIR / "loops").resolve()
+    handoff_path = Path(env.get("HANDOFF_PATH", "").strip() or VAR_DIR / "handoff").resolve()
     return Settings(
         database_url=database_url(
             required("DATABASE_URL", "a PostgreSQL URL like postgresql://user@host:5432/dbname")
@@ -117,6 +120,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         secret_key=secret_key,
         port=_positive_int("PORT", env.get("PORT", "8000"), maximum=65535),
         loops_path=loops_path,
+        handoff_path=handoff_path,
         default_loop=env.get("DEFAULT_LOOP", "").strip() or "default.mp4",
         cache_size=_positive_int("CACHE_SIZE", env.get("CACHE_SIZE", "1000")),
         cache_ttl_seconds=_positive_int("CACHE_TTL_SECONDS", env.get("CACHE_TTL_SECONDS", "3600")),
