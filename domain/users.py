@@ -225,8 +225,9 @@ async def login_retry_after(redis: aioredis.Redis, key: str) -> int:
 async def record_login_failure(redis: aioredis.Redis, key: str) -> None:
     """Count one failed login; the window starts at the first failure."""
     async with redis.pipeline(transaction=True) as pipe:
+        # SET NX EX rather than EXPIRE NX: the embedded Redis is 6.2, which lacks EXPIRE NX.
+        pipe.set(key, 0, ex=LOGIN_FAILURE_WINDOW_SECONDS, nx=True)
         pipe.incr(key)
-        pipe.expire(key, LOGIN_FAILURE_WINDOW_SECONDS, nx=True)
         await pipe.execute()
 
 
