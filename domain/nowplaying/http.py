@@ -1,0 +1,195 @@
+"""Fetching from now-playing sources: timeouts, a 1 MB body cap, clear errors, SSE events.
+
+Every failure becomes a SourceError with a short message a person can act on; nothing here
+raises httpx or JSON exceptions to the caller.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from urllib.parse import urlsplit
+
+import httpx
+
+from domain.nowplaying.model import SourceError
+
+MAX_BODY = 1024 * 1024
+USER_AGENT = "crateloop now-playing (+https://github.com/crateloop/crateloop)"
+_TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+_LINE_END = re.compile(rb"\r\n|\r|\n")
+
+
+class HttpStatusError(SourceError):
+    """The source answered with an HTTP error status."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(f"HTTP {status}")
+        self.status = status
+
+
+def _seconds(value: float) -> str:
+    return f"{value:g} s"
+
+
+def transport_error(exc: httpx.HTTPError, url: str, timeout: float) -> SourceError:
+    """A SourceError naming what went wrong talking to `url`."""
+    host = urlsplit(url).netloc or url
+    if isinstance(exc, httpx.TimeoutException):
+        return SourceError(f"timed out after {_seconds(timeout)}")
+    if isinstance(exc, httpx.ConnectError):
+        return SourceError(f"cannot connect to {host}: {exc or 'connection failed'}")
+    if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError):
+        return SourceError(f"connection to {host} dropped: {exc or 'closed'}")
+    if isinstance(exc, httpx.InvalidURL | httpx.UnsupportedProtocol):
+        return SourceError(f"invalid URL {url!r}: {exc}")
+    return SourceError(f"HTTP error from {host}: {exc or type(exc).__name__}")
+
+
+def _html_error(body: bytes) -> SourceError:
+    match = _TITLE.search(body[:65536])
+    title = " ".join(match.group(1).decode("utf-8", "replace").split())[:80] if match else ""
+    return SourceError(f"an HTML page, not JSON ({title!r})" if title else "an HTML page, not JSON")
+
+
+def _is_html(response: httpx.Response, body: bytes) -> bool:
+    content_type = response.headers.get("content-type", "").lower()
+    return "html" in content_type or body.lstrip()[:1] == b"<"
+
+
+def check_status(response: httpx.Response) -> None:
+    """Raise HttpStatusError unless the response is a 2xx."""
+    if not 200 <= response.status_code < 300:
+        raise HttpStatusError(response.status_code)
+
+
+async def read_capped(response: httpx.Response, limit: int = MAX_BODY) -> bytes:
+    """The response body, refusing more than `limit` bytes before reading them all."""
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise SourceError(f"body larger than {limit // (1024 * 1024)} MB")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_bytes():
+        size += len(chunk)
+        if size > limit:
+            raise SourceError(f"body larger than {limit // (1024 * 1024)} MB")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def decode_json(body: bytes) -> object:
+    """Parse a JSON body; SourceError "invalid JSON at line L column C: …" otherwise."""
+    if not body.strip():
+        raise SourceError("an empty body, not JSON")
+    try:
+        text = body.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        # Old Icecast servers send their metadata as Latin-1.
+        text = body.decode("latin-1")
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SourceError(
+            f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
+        ) from None
+
+
+async def fetch_json(
+    http: httpx.AsyncClient,
+    url: str,
+    *,
+    headers: Mapping[str, str] | None = None,
+    time_limit: float = 5.0,
+    limit: int = MAX_BODY,
+) -> object:
+    """GET `url` and decode its JSON within `time_limit` seconds in all, body capped at `limit`."""
+    try:
+        async with asyncio.timeout(time_limit):
+            async with http.stream(
+                "GET",
+                url,
+                headers={"User-Agent": USER_AGENT, "Accept": "application/json", **(headers or {})},
+                timeout=time_limit,
+                follow_redirects=True,
+            ) as response:
+                check_status(response)
+                body = await read_capped(response, limit)
+                if _is_html(response, body):
+                    raise _html_error(body)
+                return decode_json(body)
+    except TimeoutError:
+        raise SourceError(f"timed out after {_seconds(time_limit)}") from None
+    except httpx.HTTPError as exc:
+        raise transport_error(exc, url, time_limit) from None
+
+
+@asynccontextmanager
+async def open_event_stream(
+    http: httpx.AsyncClient,
+    url: str,
+    *,
+    headers: Mapping[str, str] | None = None,
+    connect_timeout: float = 5.0,
+    read_timeout: float = 60.0,
+) -> AsyncIterator[httpx.Response]:
+    """Open a Server-Sent Events stream; a read silent for `read_timeout` seconds times out."""
+    timeout = httpx.Timeout(connect=connect_timeout, read=read_timeout, write=5.0, pool=5.0)
+    try:
+        async with http.stream(
+            "GET",
+            url,
+            headers={
+                "User-Agent": USER_AGENT,
+                "Accept": "text/event-stream",
+                "Cache-Control": "no-cache",
+                **(headers or {}),
+            },
+            timeout=timeout,
+            follow_redirects=True,
+        ) as response:
+            check_status(response)
+            if "html" in response.headers.get("content-type", "").lower():
+                raise _html_error(await read_capped(response))
+            yield response
+    except httpx.HTTPError as exc:
+        if isinstance(exc, httpx.ReadTimeout):
+            raise SourceError(f"no frame for {_seconds(read_timeout)}") from None
+        raise transport_error(exc, url, connect_timeout) from None
+
+
+async def sse_data(response: httpx.Response, limit: int = MAX_BODY) -> AsyncIterator[str]:
+    """The `data` of each Server-Sent Event in `response` (multi-line data joined with "\\n").
+
+    Comments, `event`, `id` and `retry` fields are ignored; an event or a line over `limit`
+    bytes raises SourceError instead of growing without bound.
+    """
+    pending = b""
+    data: list[str] = []
+    size = 0
+    async for chunk in response.aiter_bytes():
+        pending += chunk
+        while True:
+            match = _LINE_END.search(pending)
+            # A "\r" at the very end may be the first half of "\r\n": wait for more bytes.
+            if match is None or (match.group() == b"\r" and match.end() == len(pending)):
+                break
+            line = pending[: match.start()].decode("utf-8", "replace")
+            pending = pending[match.end() :]
+            if not line:
+                if data:
+                    yield "\n".join(data)
+                data, size = [], 0
+                continue
+            field, _, value = line.partition(":")
+            if field == "data":
+                value = value.removeprefix(" ")
+                size += len(value)
+                if size > limit:
+                    raise SourceError(f"event larger than {limit // (1024 * 1024)} MB")
+                data.append(value)
+        if len(pending) > limit:
+            raise SourceError(f"event larger than {limit // (1024 * 1024)} MB")
