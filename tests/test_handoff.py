@@ -1,0 +1,509 @@
+"""Hand-off adapters: atomic state file and symlink, the command hook, Liquidsoap (DESIGN.md §4)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import shlex
+import shutil
+import socket
+import sys
+import textwrap
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import pytest
+
+from domain.handoff import Adapter, HandoffError, Switch, adapters_for
+from domain.handoff.command_hook import CommandHook
+from domain.handoff.liquidsoap import Liquidsoap
+from domain.handoff.state_file import StateFile
+from domain.handoff.symlink import SymlinkSwap
+from tests.fakes.liquidsoap import FakeLiquidsoap, fake_liquidsoap
+from tests.media import copy_mp4, make_mp4
+
+FIELDS = {
+    "station", "sh_id", "song_id", "artist", "title", "loop_path", "reason", "played_at",
+    "changed_at", "duration",
+}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class HandoffConfig:
+    """The hand-off part of a station, as domain.stations.StationConfig carries it."""
+
+    state_dir: str | None = None
+    write_text_file: bool = False
+    symlink_path: str | None = None
+    hook_command: str | None = None
+    hook_timeout: float = 10.0
+    liquidsoap_url: str | None = None
+    liquidsoap_mode: str = "var"
+    liquidsoap_target: str | None = None
+    api_key: str | None = None
+
+
+@pytest.fixture
+def loops(tmp_path: Path) -> tuple[Path, Path]:
+    """Two loop files of different sizes and contents, so a reader can tell a whole file."""
+    folder = tmp_path / "loops"
+    folder.mkdir()
+    first, second = folder / "a.mp4", folder / "b b.mp4"
+    first.write_bytes(b"a" * 40_000)
+    second.write_bytes(b"b" * 70_000)
+    return first, second
+
+
+@pytest.fixture
+def handoff_root(tmp_path: Path) -> Path:
+    return tmp_path / "handoff"
+
+
+def switch_to(loop: Path, *, sh_id: int | None = 1, title: str = "One More Time") -> Switch:
+    return Switch(
+        station="radio-one",
+        sh_id=sh_id,
+        song_id="9f33bbc912c19603e51be8e0987d076b",
+        artist="Daft Punk",
+        title=title,
+        loop_path=str(loop),
+        reason="mapped",
+        played_at=1_700_000_000.0,
+        changed_at=time.time(),
+        duration=320.5,
+    )
+
+
+# Paths -----------------------------------------------------------------------------------------
+
+
+def test_only_the_adapters_a_station_switched_on_are_built(handoff_root: Path) -> None:
+    assert adapters_for(HandoffConfig(), handoff_root) == []
+    everything = HandoffConfig(
+        state_dir="radio-one",
+        symlink_path="radio-one/current.mp4",
+        hook_command="/bin/true",
+        liquidsoap_url="telnet://127.0.0.1:1234",
+        liquidsoap_target="loop",
+    )
+    names = [adapter.name for adapter in adapters_for(everything, handoff_root)]
+    assert names == ["state_file", "symlink", "liquidsoap", "command_hook"]
+    assert not handoff_root.exists()  # building adapters writes nothing
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        (HandoffConfig(state_dir="/etc"), "state folder '/etc' is outside HANDOFF_PATH"),
+        (HandoffConfig(state_dir="../elsewhere"), "state folder '../elsewhere' is outside"),
+        (HandoffConfig(symlink_path="../current.mp4"), "symlink path '../current.mp4' is outside"),
+        (HandoffConfig(symlink_path="/tmp/current.mp4"), "symlink path '/tmp/current.mp4' is out"),
+        (HandoffConfig(symlink_path="links/"), "must name a file, like current.mp4"),
+        (HandoffConfig(symlink_path="links/.."), "must name a file, like current.mp4"),
+        (HandoffConfig(state_dir="escape/inner"), "state folder 'escape/inner' is outside"),
+        (HandoffConfig(hook_command="'unclosed"), "cannot be split"),
+        (HandoffConfig(hook_command="true", hook_timeout=0), "more than 0 seconds"),
+        (HandoffConfig(liquidsoap_url="ftp://x", liquidsoap_target="loop"), "telnet://host:port"),
+        (HandoffConfig(liquidsoap_url="telnet://h:1", liquidsoap_target="a b"), "must be a name"),
+        (
+            HandoffConfig(
+                liquidsoap_url="telnet://h:1", liquidsoap_mode="x", liquidsoap_target="v"
+            ),
+            "mode must be var or queue",
+        ),
+    ],
+)
+def test_bad_settings_are_refused_with_a_clear_error(
+    handoff_root: Path, tmp_path: Path, config: HandoffConfig, message: str
+) -> None:
+    handoff_root.mkdir()
+    os.symlink(tmp_path, handoff_root / "escape")  # a folder inside that leads outside
+    with pytest.raises(HandoffError, match=message):
+        adapters_for(config, handoff_root)
+
+
+async def test_paths_inside_handoff_path_work_relative_or_absolute(
+    handoff_root: Path, loops: tuple[Path, Path]
+) -> None:
+    config = HandoffConfig(
+        state_dir=str(handoff_root / "stations" / "one"), symlink_path="video/current.mp4"
+    )
+    for adapter in adapters_for(config, handoff_root):
+        await adapter.apply(switch_to(loops[0]))  # missing folders are created
+    assert (handoff_root / "stations/one/current.json").is_file()
+    assert os.readlink(handoff_root / "video/current.mp4") == str(loops[0])
+
+
+# State file and symlink --------------------------------------------------------------------------
+
+
+async def test_state_file_holds_exactly_the_design_fields(
+    tmp_path: Path, loops: tuple[Path, Path]
+) -> None:
+    state = StateFile(tmp_path / "state", write_text=True)
+    switch = switch_to(loops[0], sh_id=42)
+    await state.apply(switch)
+    data = json.loads((tmp_path / "state/current.json").read_text())
+    assert set(data) == FIELDS
+    assert data["sh_id"] == 42 and data["loop_path"] == str(loops[0])
+    assert data["reason"] == "mapped" and data["duration"] == 320.5
+    assert (tmp_path / "state/current.txt").read_text() == "Daft Punk - One More Time"
+    assert sorted(os.listdir(tmp_path / "state")) == ["current.json", "current.txt"]  # no temp
+
+    offline = replace(switch, artist=None, title=None, sh_id=None, reason="offline")
+    await state.apply(offline)
+    assert json.loads((tmp_path / "state/current.json").read_text())["artist"] is None
+    assert (tmp_path / "state/current.txt").read_text() == ""
+
+
+async def test_text_file_is_optional(tmp_path: Path, loops: tuple[Path, Path]) -> None:
+    await StateFile(tmp_path, write_text=False).apply(switch_to(loops[0]))
+    assert not (tmp_path / "current.txt").exists()
+
+
+async def test_a_missing_loop_keeps_the_link_on_the_old_loop(
+    tmp_path: Path, loops: tuple[Path, Path]
+) -> None:
+    link = SymlinkSwap(tmp_path / "current.mp4")
+    await link.apply(switch_to(loops[0]))
+    with pytest.raises(HandoffError, match=r"loop file .*gone\.mp4 does not exist"):
+        await link.apply(switch_to(loops[0].with_name("gone.mp4")))
+    with pytest.raises(HandoffError, match="is not absolute"):
+        await link.apply(switch_to(Path("a.mp4")))
+    assert os.readlink(tmp_path / "current.mp4") == str(loops[0])
+
+
+async def test_a_folder_in_the_links_place_is_an_error_not_a_crash(
+    tmp_path: Path, loops: tuple[Path, Path]
+) -> None:
+    (tmp_path / "current.mp4").mkdir()
+    with pytest.raises(HandoffError, match=r"cannot point .*current.mp4 at the loop"):
+        await SymlinkSwap(tmp_path / "current.mp4").apply(switch_to(loops[0]))
+
+
+READER = textwrap.dedent(
+    """
+    import json, os, sys
+    folder, stop = sys.argv[1], sys.argv[2]
+    sizes = {b"a": 40_000, b"b": 70_000}
+    reads, errors = 0, []
+    print("ready", flush=True)
+    while not os.path.exists(stop):
+        try:
+            with open(os.path.join(folder, "current.json")) as file:
+                state = json.load(file)
+            assert len(state) == 10, state
+            with open(os.path.join(folder, "current.txt")) as file:
+                assert file.read() in ("Daft Punk - A", "Daft Punk - B")
+            target = os.readlink(os.path.join(folder, "current.mp4"))
+            assert target.endswith(("a.mp4", "b b.mp4")), target
+            with open(os.path.join(folder, "current.mp4"), "rb") as file:
+                data = file.read()
+            assert len(data) == sizes[data[:1]] and data.count(data[:1]) == len(data)
+            reads += 1
+        except Exception as error:
+            errors.append(repr(error))
+    print(json.dumps({"reads": reads, "errors": errors[:5], "failures": len(errors)}))
+    """
+)
+
+
+async def test_readers_never_see_a_partial_or_missing_file_across_1000_switches(
+    tmp_path: Path, loops: tuple[Path, Path]
+) -> None:
+    folder, stop = tmp_path / "handoff", tmp_path / "stop"
+    adapters: list[Adapter] = [
+        StateFile(folder, write_text=True),
+        SymlinkSwap(folder / "current.mp4"),
+    ]
+    switches = [
+        switch_to(loops[0], sh_id=1, title="A"),
+        switch_to(loops[1], sh_id=2, title="B"),
+    ]
+    for adapter in adapters:
+        await adapter.apply(switches[0])
+    reader = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", READER, str(folder), str(stop), stdout=asyncio.subprocess.PIPE
+    )
+    try:
+        assert reader.stdout is not None
+        assert await reader.stdout.readline() == b"ready\n"
+        for number in range(1000):
+            for adapter in adapters:
+                await adapter.apply(switches[number % 2])
+        stop.touch()
+        result = json.loads(await reader.stdout.readline())
+    finally:
+        stop.touch()
+        await asyncio.wait_for(reader.wait(), 10)
+    assert result["failures"] == 0, result["errors"]
+    assert result["reads"] > 200  # the reader really ran during the switches
+    assert sorted(os.listdir(folder)) == ["current.json", "current.mp4", "current.txt"]
+
+
+# Command hook ----------------------------------------------------------------------------------
+
+HOOK = """#!/bin/sh
+# Writes its environment to OUT/<title>.env; the title "hang" hangs instead (a child sleeps).
+out="$1"
+if [ "$TITLE" = "hang" ]; then
+    sleep 60 &
+    echo "$$ $!" > "$out/hang.pids"
+    wait
+fi
+if [ "$TITLE" = "fail" ]; then echo "no encoder here" >&2; exit 3; fi
+{
+    echo "LOOP_PATH=$LOOP_PATH"; echo "ARTIST=$ARTIST"; echo "TITLE=$TITLE"
+    echo "SONG_ID=$SONG_ID"; echo "SH_ID=$SH_ID"; echo "REASON=$REASON"; echo "STATION=$STATION"
+} > "$out/$TITLE.tmp"
+mv "$out/$TITLE.tmp" "$out/$TITLE.env"
+"""
+
+
+@pytest.fixture
+def hook_out(tmp_path: Path) -> Path:
+    out = tmp_path / "hook out"
+    out.mkdir()
+    return out
+
+
+@pytest.fixture
+def hook_command(tmp_path: Path, hook_out: Path) -> str:
+    script = tmp_path / "hook.sh"
+    script.write_text(HOOK)
+    script.chmod(0o755)
+    return f"{shlex.quote(str(script))} {shlex.quote(str(hook_out))}"
+
+
+async def eventually(condition: Callable[[], bool], seconds: float) -> float:
+    """Seconds until `condition()` holds (fails after `seconds`)."""
+    started = time.monotonic()
+    while time.monotonic() - started < seconds:
+        if condition():
+            return time.monotonic() - started
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"still not true after {seconds} s")
+
+
+async def wait_for(path: Path, seconds: float) -> float:
+    """Seconds until `path` exists (fails after `seconds`)."""
+    return await eventually(lambda: os.path.exists(path), seconds)
+
+
+def alive(pid: int) -> bool:
+    """Whether `pid` runs (a zombie waiting for a reaper counts as dead)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+
+
+async def test_the_hook_gets_the_switch_in_its_environment(
+    hook_command: str, hook_out: Path, loops: tuple[Path, Path]
+) -> None:
+    hook = CommandHook(hook_command, timeout=5)
+    await hook.apply(replace(switch_to(loops[1], sh_id=None), title="Around the World"))
+    await wait_for(hook_out / "Around the World.env", 5)
+    lines = (hook_out / "Around the World.env").read_text().splitlines()
+    assert lines == [
+        f"LOOP_PATH={loops[1]}",
+        "ARTIST=Daft Punk",
+        "TITLE=Around the World",
+        "SONG_ID=9f33bbc912c19603e51be8e0987d076b",
+        "SH_ID=",
+        "REASON=mapped",
+        "STATION=radio-one",
+    ]
+
+
+async def test_a_hanging_hook_is_killed_at_its_timeout_and_never_delays_the_next(
+    hook_command: str, hook_out: Path, loops: tuple[Path, Path], caplog: pytest.LogCaptureFixture
+) -> None:
+    hook = CommandHook(hook_command, timeout=0.5)
+    caplog.set_level(logging.WARNING, logger="domain.handoff.command_hook")
+    started = time.monotonic()
+    await hook.apply(switch_to(loops[0], title="hang"))
+    assert time.monotonic() - started < 0.05  # apply does not wait for the hook
+    await wait_for(hook_out / "hang.pids", 5)
+    pids = [int(pid) for pid in (hook_out / "hang.pids").read_text().split()]
+    assert all(alive(pid) for pid in pids)
+    killed_after = await eventually(lambda: not any(alive(pid) for pid in pids), 3)
+    assert 0.3 < killed_after < 1.5  # the shell and its sleeping child, at the timeout
+    await eventually(lambda: "timed out after 0.5 s: killed it" in caplog.text, 2)
+
+    started = time.monotonic()
+    await hook.apply(switch_to(loops[1], title="next"))
+    assert time.monotonic() - started < 0.05
+    assert await wait_for(hook_out / "next.env", 2) < 1
+
+
+async def test_a_newer_switch_kills_the_older_hook_still_running(
+    hook_command: str, hook_out: Path, loops: tuple[Path, Path]
+) -> None:
+    hook = CommandHook(hook_command, timeout=30)
+    await hook.apply(switch_to(loops[0], title="hang"))
+    await wait_for(hook_out / "hang.pids", 5)
+    pids = [int(pid) for pid in (hook_out / "hang.pids").read_text().split()]
+
+    started = time.monotonic()
+    await hook.apply(switch_to(loops[1], title="next"))
+    assert time.monotonic() - started < 0.05
+    assert await wait_for(hook_out / "next.env", 2) < 1
+    await eventually(lambda: not any(alive(pid) for pid in pids), 3)
+
+
+async def test_a_failing_hook_is_logged_with_its_output(
+    hook_command: str, loops: tuple[Path, Path], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="domain.handoff.command_hook")
+    await CommandHook(hook_command, timeout=5).apply(switch_to(loops[0], title="fail"))
+    await eventually(lambda: "exited with 3" in caplog.text, 5)
+    assert "exited with 3: no encoder here" in caplog.text
+
+
+async def test_a_hook_that_cannot_start_raises(tmp_path: Path, loops: tuple[Path, Path]) -> None:
+    hook = CommandHook(str(tmp_path / "no-such-hook"), timeout=5)
+    with pytest.raises(HandoffError, match=r"cannot run hook .*no-such-hook.*No such file"):
+        await hook.apply(switch_to(loops[0]))
+
+
+# Liquidsoap ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def liquidsoap() -> Iterator[FakeLiquidsoap]:
+    with fake_liquidsoap() as fake:
+        yield fake
+
+
+async def test_telnet_sets_an_interactive_variable_to_the_path_verbatim(
+    liquidsoap: FakeLiquidsoap, tmp_path: Path
+) -> None:
+    loop = tmp_path / 'odd \\ "name".mp4'
+    adapter = Liquidsoap(liquidsoap.telnet_url, mode="var", target="loop")
+    await adapter.apply(switch_to(loop))
+    assert liquidsoap.commands == [f"var.set loop={loop}"]
+    assert liquidsoap.variables == {"loop": str(loop)}
+
+
+async def test_var_mode_refuses_what_var_set_cannot_carry(
+    liquidsoap: FakeLiquidsoap, tmp_path: Path
+) -> None:
+    adapter = Liquidsoap(liquidsoap.telnet_url, mode="var", target="loop")
+    with pytest.raises(HandoffError, match=r"contains '=', which Liquidsoap's var\.set cannot"):
+        await adapter.apply(switch_to(tmp_path / "a=b.mp4"))
+    unknown = Liquidsoap(liquidsoap.telnet_url, mode="var", target="nope")
+    with pytest.raises(HandoffError, match="Syntax error or variable not found"):
+        await unknown.apply(switch_to(tmp_path / "a.mp4"))
+
+
+async def test_telnet_pushes_to_a_queue_and_skips(
+    liquidsoap: FakeLiquidsoap, loops: tuple[Path, Path]
+) -> None:
+    adapter = Liquidsoap(liquidsoap.telnet_url, mode="queue", target="loops")
+    await adapter.apply(switch_to(loops[1]))
+    assert liquidsoap.commands == [f"loops.push {loops[1]}", "loops.skip"]
+
+
+async def test_http_endpoint_gets_each_command_with_the_api_key(
+    liquidsoap: FakeLiquidsoap, loops: tuple[Path, Path]
+) -> None:
+    adapter = Liquidsoap(liquidsoap.http_url, mode="queue", target="loops", api_key="k3y")
+    await adapter.apply(switch_to(loops[0]))
+    assert liquidsoap.commands == [f"loops.push {loops[0]}", "loops.skip"]
+    assert [headers["x-api-key"] for headers in liquidsoap.http_headers] == ["k3y", "k3y"]
+    await Liquidsoap(liquidsoap.http_url, mode="var", target="loop").apply(switch_to(loops[1]))
+    assert liquidsoap.variables == {"loop": str(loops[1])}
+    assert "x-api-key" not in liquidsoap.http_headers[-1]
+
+
+@pytest.mark.parametrize("transport", ["telnet", "http"])
+async def test_liquidsoap_failures_raise_with_the_reason(
+    liquidsoap: FakeLiquidsoap, loops: tuple[Path, Path], transport: str
+) -> None:
+    url = liquidsoap.telnet_url if transport == "telnet" else liquidsoap.http_url
+    adapter = Liquidsoap(url, mode="var", target="loop", timeout=0.5)
+    liquidsoap.mode = "error"
+    with pytest.raises(HandoffError, match=r"Liquidsoap refused `var.set loop=.*`: ERROR"):
+        await adapter.apply(switch_to(loops[0]))
+    liquidsoap.mode = "stall"
+    with pytest.raises(HandoffError, match=r"Liquidsoap at 127\.0\.0\.1:\d+ timed out after 0.5 s"):
+        await adapter.apply(switch_to(loops[0]))
+    if transport == "http":
+        liquidsoap.mode = "http_500"
+        with pytest.raises(HandoffError, match=r"answered HTTP 500 to `var.set`"):
+            await adapter.apply(switch_to(loops[0]))
+
+
+async def test_liquidsoap_down_is_a_handoff_error(loops: tuple[Path, Path]) -> None:
+    with fake_liquidsoap() as fake:
+        url = fake.telnet_url  # a port nobody listens on once the fake has stopped
+    with pytest.raises(HandoffError, match=r"cannot reach Liquidsoap at 127\.0\.0\.1:\d+"):
+        await Liquidsoap(url, mode="var", target="loop").apply(switch_to(loops[0]))
+
+
+async def test_a_line_break_in_a_path_is_never_sent(liquidsoap: FakeLiquidsoap) -> None:
+    adapter = Liquidsoap(liquidsoap.telnet_url, mode="queue", target="loops")
+    with pytest.raises(HandoffError, match="line break"):
+        await adapter.apply(switch_to(Path("/loops/a.mp4\nshutdown")))
+    assert liquidsoap.commands == []
+
+
+LIQUIDSOAP_SCRIPT = """
+settings.init.allow_root.set(true)
+settings.server.telnet.set(true)
+settings.server.telnet.port.set({port})
+settings.frame.video.width.set(160)
+settings.frame.video.height.set(90)
+loop = interactive.string("loop", "{first}")
+video = request.dynamic(fun () -> request.create(loop()))
+loops = request.queue(id="loops")
+s = fallback(track_sensitive=false, [loops, video])
+s = source.on_track(s, fun (m) -> print("TRACK #{{m['filename']}}"))
+output.dummy(fallible=true, s)
+"""
+
+
+@pytest.mark.skipif(shutil.which("liquidsoap") is None, reason="liquidsoap is not installed")
+async def test_a_real_liquidsoap_switches_loops_by_variable_and_by_queue(tmp_path: Path) -> None:
+    first = make_mp4(tmp_path / "first.mp4", width=160, height=90, seconds=1)
+    second = copy_mp4(first, tmp_path / 'second "loop".mp4')
+    third = copy_mp4(first, tmp_path / "third.mp4")
+    port = free_port()
+    script = tmp_path / "radio.liq"
+    script.write_text(LIQUIDSOAP_SCRIPT.format(port=port, first=first))
+    process = await asyncio.create_subprocess_exec(
+        "liquidsoap", str(script), stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL
+    )
+    tracks: list[str] = []
+
+    async def read_tracks() -> None:
+        assert process.stdout is not None
+        async for line in process.stdout:
+            if line.startswith(b"TRACK "):
+                tracks.append(line.decode().removeprefix("TRACK ").strip())
+
+    reader = asyncio.create_task(read_tracks())
+    try:
+        await eventually(lambda: str(first) in tracks, 60)
+        telnet = f"telnet://127.0.0.1:{port}"
+        await Liquidsoap(telnet, mode="var", target="loop").apply(switch_to(second))
+        assert await eventually(lambda: str(second) in tracks, 5) < 3  # at the loop boundary
+        await Liquidsoap(telnet, mode="queue", target="loops").apply(switch_to(third))
+        assert await eventually(lambda: str(third) in tracks, 5) < 1.5  # at once
+    finally:
+        process.terminate()
+        await asyncio.wait_for(process.wait(), 10)
+        reader.cancel()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
