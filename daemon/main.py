@@ -1,6 +1,7 @@
 """The long-running daemon: one asyncio task per watcher, stopped cleanly by SIGTERM or SIGINT.
 
-Watchers (now-playing, periodic jobs) arrive in later issues: each is an entry in `WATCHERS`.
+Watchers: the station supervisor (every enabled station this process leads) and the daily
+loop check. On SIGTERM hand-offs in flight finish, locks are released and the process exits 0.
 """
 
 from __future__ import annotations
@@ -12,11 +13,13 @@ import signal
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+from daemon.loop_check_schedule import schedule_loop_checks
+from daemon.supervisor import supervise_stations
 from domain.config import Settings, configure_logging, get_settings
 
 Watcher = Callable[[Settings], Coroutine[Any, Any, None]]
 
-WATCHERS: list[Watcher] = []
+WATCHERS: list[Watcher] = [supervise_stations, schedule_loop_checks]
 STOP_TIMEOUT_SECONDS = 4.0
 
 log = logging.getLogger("crateloop.daemon")
@@ -26,6 +29,8 @@ def run() -> None:
     """Run the daemon until SIGTERM/SIGINT; exit non-zero if a watcher fails."""
     settings = get_settings()
     configure_logging(settings)
+    # httpx logs every request at INFO: with dozens of stations polled, that drowns what matters.
+    logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLogger().level))
     asyncio.run(_main(settings, WATCHERS))
 
 

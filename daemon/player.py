@@ -1,0 +1,284 @@
+"""One station's plays: resolve the loop, switch at the right moment, hand off, record, report.
+
+`on_message` is called for every message from the source and returns at once; each new play
+runs in a task of its own. A newer play supersedes an older one that has not handed off yet
+(still resolving or waiting for its switch time), and hand-offs never overlap or reorder.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import psycopg
+from sqlalchemy.exc import SQLAlchemyError
+
+from daemon.error_text import describe
+from daemon.play_recorder import PlayRecorder
+from daemon.station_status import StationStatus
+from domain.config import Settings
+from domain.handoff import Adapter, HandoffError, Switch, adapters_for
+from domain.loop_cache import Resolution
+from domain.loop_files import LoopPathError, confine, relative_to_root
+from domain.mappings import TrackMapper
+from domain.models import Reason
+from domain.nowplaying import NowPlaying
+from domain.plays import PlayRecord
+from domain.station_health import NowPlayingCard
+from domain.stations import StationConfig
+from domain.track_keys import azuracast_song_id, normalize_track_key
+
+ADAPTER_TIMEOUT = 10.0  # one adapter may take this long before it counts as failed
+MAX_SWITCH_DELAY = 120.0  # never wait longer for played_at + offset (clock skew, odd data)
+STOP_GRACE = 2.0  # how long a hand-off in flight may take to finish at shutdown
+
+DATABASE_ERRORS = (SQLAlchemyError, psycopg.Error, OSError)
+
+log = logging.getLogger("crateloop.daemon.player")
+
+
+class DefaultLoop:
+    """The default loop as last read from the database, for when the database is down."""
+
+    def __init__(self, settings: Settings) -> None:
+        try:
+            self.path = str(confine(settings.loops_path, settings.default_loop))
+        except LoopPathError:
+            self.path = settings.default_loop  # shown as configured; the encoder will complain
+
+    async def current(self, mapper: TrackMapper) -> str:
+        with contextlib.suppress(*DATABASE_ERRORS):  # keep the last one known
+            self.path = await mapper.get_default_loop()
+        return self.path
+
+
+@dataclass(slots=True)
+class PlayMemory:
+    """What survives a restart of the station's task (a settings change): the last play
+    recorded, so the restarted task hands the current play off again without recording it twice."""
+
+    recorded_play_id: str | None = None
+
+
+class StationPlayer:
+    def __init__(
+        self,
+        station: StationConfig,
+        status: StationStatus,
+        memory: PlayMemory,
+        *,
+        settings: Settings,
+        mapper: TrackMapper,
+        recorder: PlayRecorder,
+        default_loop: DefaultLoop,
+    ) -> None:
+        self.station = station
+        self.status = status
+        self.memory = memory
+        self.settings = settings
+        self.mapper = mapper
+        self.recorder = recorder
+        self.default_loop = default_loop
+        self.adapters = self._adapters()
+        self._last_play_id: str | None = None
+        self._superseded = asyncio.Event()
+        self._handoff_lock = asyncio.Lock()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._adapter_errors: dict[str, str | None] = {}
+
+    def _adapters(self) -> list[Adapter]:
+        try:
+            return adapters_for(self.station, self.settings.handoff_path)
+        except HandoffError as error:
+            log.error("station %s: hand-off settings unusable: %s", self.station.slug, error)
+            self.status.note_error(f"hand-off: {error}")
+            return []
+
+    # Incoming messages ----------------------------------------------------------------------
+
+    def on_message(self, playing: NowPlaying) -> None:
+        """Take one message from the source: a new play starts its switch, a repeat is ignored."""
+        self.status.message_received()
+        if playing.play_id == self._last_play_id:
+            return
+        self._last_play_id = playing.play_id
+        self._superseded.set()  # an older play not yet handed off never will be
+        self._superseded = asyncio.Event()
+        task = asyncio.create_task(
+            self._play(playing, self._superseded), name=f"play:{self.station.slug}"
+        )
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _play(self, playing: NowPlaying, superseded: asyncio.Event) -> None:
+        try:
+            resolution = await self.resolve(playing)
+            self._record(playing, resolution)
+            delay = self._switch_delay(playing)
+            if delay > 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(superseded.wait(), delay)
+            if superseded.is_set():
+                return
+            async with self._handoff_lock:
+                if not superseded.is_set():
+                    await self._handoff(playing, resolution)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            # A bug in one play must not stop the station: log it whole, the next play comes.
+            log.exception("station %s: play %s failed", self.station.slug, playing.play_id)
+
+    def _switch_delay(self, playing: NowPlaying) -> float:
+        offset = self.station.switch_offset
+        if not offset or playing.played_at is None:
+            return 0.0
+        return min(playing.played_at + offset - time.time(), MAX_SWITCH_DELAY)
+
+    # Resolving ------------------------------------------------------------------------------
+
+    async def resolve(self, playing: NowPlaying) -> Resolution:
+        """The loop for this play: offline loop, live loop, else the track's mapping."""
+        track = playing.track
+        key = normalize_track_key(track.artist, track.title) if track else ""
+        song_id = track.song_id if track else ""
+        if not playing.online:
+            return await self._fixed(self.station.offline_loop, Reason.OFFLINE, key, song_id)
+        if playing.is_live:
+            loop = self.station.streamer_loops.get(playing.streamer or "") or self.station.live_loop
+            if loop:
+                return await self._fixed(loop, Reason.LIVE, key, song_id)
+        if track is None:
+            return Resolution(await self.default_loop.current(self.mapper), Reason.DEFAULT, "", "")
+        try:
+            resolution = await self.mapper.resolve(track.artist, track.title, track.song_id)
+        except DATABASE_ERRORS:
+            # TrackMapper.resolve answers from its cache before touching the database: here the
+            # cache had nothing, so the last known default loop it is.
+            song_id = track.song_id or azuracast_song_id(track.artist, track.title)
+            return Resolution(self.default_loop.path, Reason.DEFAULT, key, song_id)
+        if resolution.reason == Reason.DEFAULT:
+            self.default_loop.path = resolution.path
+        return resolution
+
+    async def _fixed(self, loop: str | None, reason: str, key: str, song_id: str) -> Resolution:
+        if loop:
+            try:
+                return Resolution(
+                    str(confine(self.settings.loops_path, loop)), reason, key, song_id
+                )
+            except LoopPathError as error:
+                log.error("station %s: %s loop unusable: %s", self.station.slug, reason, error)
+        return Resolution(await self.default_loop.current(self.mapper), reason, key, song_id)
+
+    # Recording ------------------------------------------------------------------------------
+
+    def _record(self, playing: NowPlaying, resolution: Resolution) -> None:
+        if self.memory.recorded_play_id == playing.play_id:
+            return
+        self.memory.recorded_play_id = playing.play_id
+        track = playing.track
+        started = playing.played_at or playing.received_at or time.time()
+        self.recorder.add(
+            PlayRecord(
+                station=self.station.slug,
+                station_id=self.station.id,
+                artist=(track.artist or None) if track else None,
+                title=(track.title or None) if track else None,
+                track_key=resolution.track_key or None,
+                song_id=resolution.song_id or None,
+                sh_id=playing.sh_id,
+                loop_path=resolution.path,
+                reason=resolution.reason,
+                started_at=datetime.fromtimestamp(started, UTC),
+                duration=playing.duration,
+                mapping_id=resolution.mapping_id,
+            )
+        )
+
+    # Handing off ----------------------------------------------------------------------------
+
+    async def _handoff(self, playing: NowPlaying, resolution: Resolution) -> None:
+        track = playing.track
+        switch = Switch(
+            station=self.station.slug,
+            sh_id=playing.sh_id,
+            song_id=resolution.song_id or None,
+            artist=(track.artist or None) if track else None,
+            title=(track.title or None) if track else None,
+            loop_path=resolution.path,
+            reason=resolution.reason,
+            played_at=playing.played_at,
+            changed_at=time.time(),
+            duration=playing.duration,
+        )
+        await asyncio.gather(*(self._apply(adapter, switch) for adapter in self.adapters))
+        self.status.switched(self._card(playing, resolution, switch.changed_at))
+
+    async def _apply(self, adapter: Adapter, switch: Switch) -> None:
+        try:
+            await asyncio.wait_for(adapter.apply(switch), ADAPTER_TIMEOUT)
+        except TimeoutError:
+            self._adapter_result(adapter, f"no answer within {ADAPTER_TIMEOUT:g} s")
+        except HandoffError as error:
+            self._adapter_result(adapter, str(error))
+        except Exception as error:
+            log.exception("station %s: %s failed unexpectedly", self.station.slug, adapter.name)
+            self._adapter_result(adapter, describe(error))
+        else:
+            self._adapter_result(adapter, None)
+
+    def _adapter_result(self, adapter: Adapter, error: str | None) -> None:
+        before = self._adapter_errors.get(adapter.name)
+        self._adapter_errors[adapter.name] = error
+        if error == before:
+            return
+        if error is None:
+            log.info("station %s: %s hand-off works again", self.station.slug, adapter.name)
+        else:
+            log.error("station %s: %s hand-off failed: %s", self.station.slug, adapter.name, error)
+
+    def _card(
+        self, playing: NowPlaying, resolution: Resolution, changed_at: float
+    ) -> NowPlayingCard:
+        track, upcoming = playing.track, playing.next_track
+        try:
+            loop_name = relative_to_root(
+                self.settings.loops_path, confine(self.settings.loops_path, resolution.path)
+            )
+        except (LoopPathError, ValueError):
+            loop_name = resolution.path
+        return NowPlayingCard(
+            artist=(track.artist or None) if track else None,
+            title=(track.title or None) if track else None,
+            art=track.art if track else None,
+            song_id=resolution.song_id or None,
+            sh_id=playing.sh_id,
+            played_at=playing.played_at,
+            duration=playing.duration,
+            loop_path=resolution.path,
+            loop_name=loop_name,
+            reason=resolution.reason,
+            mapping_id=resolution.mapping_id,
+            listeners=playing.listeners,
+            next_artist=(upcoming.artist or None) if upcoming else None,
+            next_title=(upcoming.title or None) if upcoming else None,
+            is_live=playing.is_live,
+            streamer=playing.streamer,
+            changed_at=changed_at,
+        )
+
+    # Stopping -------------------------------------------------------------------------------
+
+    async def stop(self, grace: float = STOP_GRACE) -> None:
+        """Let a hand-off in flight finish (up to `grace` s); drop plays still waiting."""
+        self._superseded.set()
+        if self._tasks:
+            await asyncio.wait(list(self._tasks), timeout=grace)
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)

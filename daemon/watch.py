@@ -1,0 +1,188 @@
+"""Watching one station's now-playing source, by its transport (DESIGN.md §3).
+
+- push (AzuraCast): the SSE feed; while it is down, poll every poll interval and reconnect with
+  exponential backoff and jitter (up to 60 s); one REST GET whenever the feed (re)connects.
+- poll: REST (AzuraCast) or status JSON (Icecast, SHOUTcast) every poll interval.
+- webhook (AzuraCast): the web app publishes each webhook body on Redis; a slow REST poll is the
+  safety net for lost webhooks.
+
+Every message goes to `deliver` (the player dedupes repeats). Errors never end the watch.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Callable
+
+import redis.asyncio as aioredis
+from redis.exceptions import RedisError
+
+from daemon.backoff import Backoff
+from daemon.station_status import StationStatus
+from domain.config import Settings
+from domain.nowplaying import AzuraCastSource, NowPlaying, Source, SourceError, parse_azuracast
+from domain.station_health import HealthState
+from domain.stations import StationConfig
+
+Deliver = Callable[[NowPlaying], None]
+
+FEED_BACKOFF = (1.0, 60.0)  # first and longest wait between feed reconnects
+WEBHOOK_SAFETY_POLL = 60.0  # seconds between REST polls in webhook mode (at least the interval)
+
+log = logging.getLogger("crateloop.daemon.watch")
+
+
+class StationWatch:
+    """Feeds `deliver` with what the station plays; keeps `status` up to date."""
+
+    def __init__(
+        self,
+        station: StationConfig,
+        source: Source,
+        status: StationStatus,
+        deliver: Deliver,
+        *,
+        settings: Settings,
+        redis: aioredis.Redis,
+    ) -> None:
+        self.station = station
+        self.source = source
+        self.status = status
+        self.deliver = deliver
+        self.settings = settings
+        self.redis = redis
+        self.interval = station.poll_interval
+        self._poll_error: str | None = None
+        self._feed_error: str | None = None
+        self._feed_live = False
+        self._feed_down = asyncio.Event()
+        self._webhook_live = False
+        self._group: asyncio.TaskGroup | None = None
+
+    async def run(self) -> None:
+        if isinstance(self.source, AzuraCastSource) and self.station.transport == "push":
+            await self._push(self.source)
+        elif isinstance(self.source, AzuraCastSource) and self.station.transport == "webhook":
+            await self._webhook()
+        else:
+            await self._poll_forever()
+
+    # Polling --------------------------------------------------------------------------------
+
+    async def poll_once(self) -> bool:
+        """One request to the source; True when it answered usably (and was delivered)."""
+        try:
+            playing = await self.source.poll()
+        except SourceError as error:
+            self._poll_error = str(error)
+            return False
+        self._poll_error = None
+        self.deliver(playing)
+        return True
+
+    async def _poll_forever(self) -> None:
+        while True:
+            started = time.monotonic()
+            if await self.poll_once():
+                self.status.set_state(HealthState.POLLING)
+            else:
+                self.status.set_state(HealthState.DOWN, self._poll_error)
+            # A steady cadence: the interval runs from the start of one poll to the next.
+            await asyncio.sleep(max(0.0, self.interval - (time.monotonic() - started)))
+
+    # Push feed ------------------------------------------------------------------------------
+
+    async def _push(self, source: AzuraCastSource) -> None:
+        self._feed_down.set()  # poll until the feed proves itself
+        async with asyncio.TaskGroup() as group:
+            self._group = group
+            group.create_task(self._follow_feed(source))
+            group.create_task(self._poll_while_feed_down())
+
+    async def _follow_feed(self, source: AzuraCastSource) -> None:
+        backoff = Backoff(*FEED_BACKOFF)
+        while True:
+            try:
+                async for playing in source.feed():
+                    if not self._feed_live:
+                        self._feed_live = True
+                        self._feed_down.clear()
+                        backoff.reset()
+                        self.status.set_state(HealthState.CONNECTED)
+                        # The connect frame holds the last message only if it is recent.
+                        assert self._group is not None
+                        self._group.create_task(self.poll_once())
+                    self.deliver(playing)
+                error = SourceError("the feed ended")
+            except SourceError as failure:
+                error = failure
+            self._feed_error = f"feed: {error}"
+            if self._feed_live:
+                self._feed_live = False
+                self._feed_down.set()  # the poller reports the new state after its next poll
+            await asyncio.sleep(backoff.next())
+
+    async def _poll_while_feed_down(self) -> None:
+        while True:
+            await self._feed_down.wait()
+            started = time.monotonic()
+            ok = await self.poll_once()
+            if self._feed_live:
+                continue  # the feed came back while this poll ran
+            if not ok:
+                self.status.set_state(HealthState.DOWN, self._poll_error)
+            elif self._feed_error is not None:
+                self.status.set_state(HealthState.POLLING, self._feed_error)
+            # else: starting up, the feed not tried yet: no state worth a log line.
+            await asyncio.sleep(max(0.0, self.interval - (time.monotonic() - started)))
+
+    # Webhook --------------------------------------------------------------------------------
+
+    async def _webhook(self) -> None:
+        async with asyncio.TaskGroup() as group:
+            group.create_task(self._follow_webhooks())
+            group.create_task(self._safety_poll())
+
+    async def _follow_webhooks(self) -> None:
+        channel = self.settings.channel(f"webhook:{self.station.slug}")
+        backoff = Backoff(0.5, 10.0)
+        while True:
+            try:
+                async with self.redis.pubsub(ignore_subscribe_messages=True) as pubsub:
+                    await pubsub.subscribe(channel)
+                    self._webhook_live = True
+                    backoff.reset()
+                    if self.status.state == HealthState.POLLING:
+                        self.status.set_state(HealthState.CONNECTED)
+                    async for message in pubsub.listen():
+                        self._webhook_message(message.get("data"))
+            except (RedisError, OSError) as error:
+                if self._webhook_live and self.status.state == HealthState.CONNECTED:
+                    self.status.set_state(HealthState.POLLING, f"webhooks: Redis: {error}")
+                self._webhook_live = False
+            await asyncio.sleep(backoff.next())
+
+    def _webhook_message(self, data: object) -> None:
+        try:
+            body = json.loads(data) if isinstance(data, str | bytes) else None
+            playing = parse_azuracast(body, self.station.shortcode)
+        except (ValueError, SourceError) as error:
+            log.warning("station %s: ignoring a webhook body: %s", self.station.slug, error)
+            return
+        self.status.set_state(HealthState.CONNECTED)
+        self.deliver(playing)
+
+    async def _safety_poll(self) -> None:
+        while True:
+            started = time.monotonic()
+            if not await self.poll_once():
+                self.status.set_state(HealthState.DOWN, self._poll_error)
+            elif self.status.state in (HealthState.STARTING, HealthState.DOWN):
+                self.status.set_state(
+                    HealthState.CONNECTED if self._webhook_live else HealthState.POLLING
+                )
+            interval = max(self.interval, WEBHOOK_SAFETY_POLL)
+            await asyncio.sleep(max(0.0, interval - (time.monotonic() - started)))

@@ -1,0 +1,222 @@
+"""It never stops: sources failing every way, the database and Redis down, with a real daemon.
+
+Each case checks what an operator cares about: the current loop stays, one log line per state
+change (not one per retry), and hand-off resumes within one poll interval of the recovery.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from tests import test_daemon
+from tests.fakes.azuracast import FakeAzuraCast
+from tests.test_daemon import (
+    DaemonProcess,
+    StateDir,
+    add_mapping,
+    add_station,
+    query,
+    wait_for,
+)
+
+# The shared fixtures of tests/test_daemon.py.
+daemon_env = test_daemon.daemon_env
+fake = test_daemon.fake
+handoff_root = test_daemon.handoff_root
+start_daemon = test_daemon.start_daemon
+
+POLL_INTERVAL = 1.0
+DOWN = r"station radio: down \("
+POLLING = r"station radio: polling"
+CONNECTED = r"station radio: connected"
+
+
+def test_feed_drop_falls_back_to_polling_and_returns_to_the_feed(
+    fake: FakeAzuraCast,
+    database_url: str,
+    handoff_root: Path,
+    start_daemon: Callable[..., DaemonProcess],
+) -> None:
+    add_station(database_url, fake.url, poll_interval=POLL_INTERVAL)
+    state = StateDir(handoff_root / "radio")
+    daemon = start_daemon()
+    state.wait_for_title("Warm Up", within=15)
+    daemon.wait_for_log(CONNECTED)
+
+    fake.fail("drop")  # feeds closed and refused; REST still answers
+    daemon.wait_for_log(POLLING)
+    polls = fake.requests["nowplaying"]
+    fake.set_track("While", "Polling")
+    state.wait_for_title("Polling", within=POLL_INTERVAL + 1.0)
+    assert fake.requests["nowplaying"] > polls
+    time.sleep(3)  # several failed reconnects: still one line
+    assert daemon.count(POLLING) == 1
+
+    fake.recover()
+    daemon.wait_for_log(CONNECTED, count=2, within=15)  # reconnect backoff is at most 8 s here
+    fake.set_track("Back", "On The Feed")
+    sent = time.monotonic()
+    state.wait_for_title("On The Feed", within=2)
+    assert time.monotonic() - sent < 1.0
+    assert daemon.count(POLLING) == 1 and daemon.count(DOWN) == 0
+    assert daemon.count("Traceback") == 0
+
+
+@pytest.mark.parametrize("mode", ["500", "invalid_json", "html", "huge", "stall"])
+def test_a_failing_source_keeps_the_loop_and_resumes_within_one_interval(
+    mode: str,
+    fake: FakeAzuraCast,
+    database_url: str,
+    handoff_root: Path,
+    start_daemon: Callable[..., DaemonProcess],
+) -> None:
+    add_station(database_url, fake.url, transport="poll", poll_interval=POLL_INTERVAL)
+    state = StateDir(handoff_root / "radio")
+    daemon = start_daemon()
+    before = state.wait_for_title("Warm Up", within=15)
+
+    fake.fail(mode)
+    fake.set_track("Unseen", "Track")
+    daemon.wait_for_log(DOWN, within=8)  # a stalled request times out after 5 s
+    time.sleep(3 * POLL_INTERVAL)
+    assert state.current() == before  # the current loop stays
+    assert daemon.count(DOWN) == 1  # one line, not one per retry
+
+    fake.recover()
+    recovered = time.monotonic()
+    state.wait_for_title("Track", within=POLL_INTERVAL + 1.5)
+    assert time.monotonic() - recovered <= POLL_INTERVAL + 1.5
+    daemon.wait_for_log(POLLING, count=2)  # the first one at start
+    assert daemon.count(DOWN) == 1
+    assert daemon.count("Traceback") == 0
+    log = daemon.log()
+    expected = {
+        "500": "HTTP 500",
+        "invalid_json": "invalid JSON",
+        "html": "an HTML page",
+        "huge": "larger than 1 MB",
+        "stall": "timed out",
+    }[mode]
+    down_line = next(line for line in log.splitlines() if "station radio: down" in line)
+    assert expected in down_line
+
+
+@pytest.mark.parametrize("mode", ["invalid_json", "huge"])
+def test_a_broken_feed_frame_goes_down_once_and_recovers(
+    mode: str,
+    fake: FakeAzuraCast,
+    database_url: str,
+    handoff_root: Path,
+    start_daemon: Callable[..., DaemonProcess],
+) -> None:
+    add_station(database_url, fake.url, poll_interval=POLL_INTERVAL)
+    state = StateDir(handoff_root / "radio")
+    daemon = start_daemon()
+    state.wait_for_title("Warm Up", within=15)
+    daemon.wait_for_log(CONNECTED)
+
+    # The open feed gets a broken publication and REST answers broken too; the fake's connect
+    # frame (with the last message, `recover`) stays valid, so the reconnected feed delivers.
+    # Whether the poll (broken too) reports "down" before the feed is back is a race: at most
+    # one line either way.
+    fake.fail(mode)
+    fake.set_track("Broken", "Frame")
+    state.wait_for_title("Frame", within=POLL_INTERVAL + 3)
+    daemon.wait_for_log(CONNECTED, count=2, within=15)
+    assert fake.requests["sse"] >= 2  # the broken frame ended the feed; it reconnected
+    fake.recover()
+    fake.set_track("Whole", "Again")
+    state.wait_for_title("Again", within=2)
+    assert daemon.count(DOWN) <= 1
+    assert daemon.count("Traceback") == 0
+
+
+def _block_database(server_url: str, name: str, *, allow: bool) -> None:
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS {str(allow).lower()}')
+        if not allow:
+            conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = %s AND pid <> pg_backend_pid()",
+                (name,),
+            )
+
+
+def test_database_outage_hands_off_from_cache_and_writes_plays_afterwards(
+    fake: FakeAzuraCast,
+    database_url: str,
+    server_urls: tuple[str, str],
+    handoff_root: Path,
+    loops_root: Path,
+    start_daemon: Callable[..., DaemonProcess],
+) -> None:
+    mapping_id = add_mapping(database_url, "Cached", "Song", "a.mp4")
+    add_station(database_url, fake.url, poll_interval=POLL_INTERVAL)
+    state = StateDir(handoff_root / "radio")
+    daemon = start_daemon()
+    state.wait_for_title("Warm Up", within=15)
+    fake.wait_for_sse_client()
+    fake.set_track("Cached", "Song")  # resolved once: in the daemon's cache from now on
+    state.wait_for_title("Song")
+    wait_for("the first plays", lambda: len(query(database_url, "SELECT 1 FROM plays")) == 2)
+
+    server = server_urls[0].replace("postgresql+psycopg://", "postgresql://", 1)
+    name = database_url.rsplit("/", 1)[1]
+    _block_database(server, name, allow=False)
+    try:
+        fake.set_track("Unmapped", "During Outage")
+        outage = state.wait_for_title("During Outage", within=7)
+        assert outage["reason"] == "default"
+        assert outage["loop_path"] == str(loops_root / "default.mp4")
+        fake.set_track("Cached", "Song")  # a new play of the cached track
+        again = state.wait_for_title("Song", within=7)
+        assert (again["reason"], again["loop_path"]) == ("mapped", str(loops_root / "a.mp4"))
+        daemon.wait_for_log("cannot write plays", within=10)
+        daemon.wait_for_log("lock connection lost", within=5)
+        daemon.wait_for_log("cannot read stations", within=5)
+        time.sleep(2)
+        assert daemon.count("cannot write plays") == 1
+    finally:
+        _block_database(server, name, allow=True)
+
+    def titles() -> list[str]:
+        return [
+            row[0] for row in query(database_url, "SELECT title FROM plays ORDER BY started_at, id")
+        ]
+
+    wait_for("the queued plays written", lambda: len(titles()) == 4, within=20)
+    assert sorted(titles()) == sorted(["Warm Up", "Song", "During Outage", "Song"])
+    count = query(database_url, "SELECT play_count FROM track_mappings WHERE id = %s", mapping_id)
+    assert count[0][0] == 2
+    daemon.wait_for_log("writing plays again")
+    daemon.wait_for_log("lock connection: back", within=5)
+    # Still leading after the lock connection came back, and handing off.
+    fake.set_track("After", "Outage")
+    state.wait_for_title("Outage", within=5)
+    assert daemon.process.poll() is None
+    assert daemon.count("Traceback") == 0
+
+
+def test_redis_down_does_not_stop_hand_off(
+    fake: FakeAzuraCast,
+    database_url: str,
+    handoff_root: Path,
+    start_daemon: Callable[..., DaemonProcess],
+) -> None:
+    add_station(database_url, fake.url)
+    state = StateDir(handoff_root / "radio")
+    daemon = start_daemon(REDIS_URL="redis://127.0.0.1:1/0")  # nothing listens there
+    state.wait_for_title("Warm Up", within=15)
+    fake.wait_for_sse_client()
+    fake.set_track("No", "Redis")
+    state.wait_for_title("Redis", within=2)
+    wait_for("plays written", lambda: len(query(database_url, "SELECT 1 FROM plays")) == 2)
+    daemon.wait_for_log("cannot publish live events")
+    assert daemon.count("cannot publish live events") == 1
+    code, took = daemon.terminate()
+    assert code == 0 and took < 5
