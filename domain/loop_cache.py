@@ -36,7 +36,8 @@ class CacheStats:
     misses: int
 
 
-CacheKey = tuple[str, str]  # (track key, song id)
+# The lookup as asked (artist, title, song id or ""): a hit then costs no normalisation at all.
+CacheKey = tuple[str, str, str]
 
 
 class LoopCache:
@@ -76,15 +77,12 @@ class LoopCache:
         self._default = (time.monotonic() + self.ttl_seconds, path)
 
     def invalidate(self, track_keys: Iterable[str], song_ids: Iterable[str]) -> int:
-        """Drop every entry looked up by, or resolved to, one of these keys or song ids."""
+        """Drop every entry whose lookup had one of these (normalised) keys or song ids."""
         keys, ids = set(track_keys), set(song_ids)
         stale = [
             cache_key
             for cache_key, (_, res) in self._entries.items()
-            if cache_key[0] in keys
-            or cache_key[1] in ids
-            or res.track_key in keys
-            or res.song_id in ids
+            if res.track_key in keys or res.song_id in ids
         ]
         for cache_key in stale:
             del self._entries[cache_key]

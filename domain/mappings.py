@@ -155,11 +155,11 @@ class TrackMapper:
 
     async def resolve(self, artist: str, title: str, song_id: str | None = None) -> Resolution:
         """The loop for a track: cache → mapping by key → mapping by song id → default loop."""
-        key = normalize_track_key(artist, title)
-        cache_key = (key, song_id or "")
+        cache_key = (artist, title, song_id or "")
         cached = self.cache.get(cache_key)
         if cached is not None:
             return cached
+        key = normalize_track_key(artist, title)
         song_id = song_id or azuracast_song_id(artist, title)
         row = await self.lookups.fetchone(_RESOLVE, {"key": key, "song_id": song_id})
         if row is None:
@@ -330,6 +330,37 @@ class TrackMapper:
 
     async def reactivate_mapping(self, mapping_id: int) -> TrackMapping:
         return await self.update_mapping(mapping_id, is_active=True)
+
+    async def deactivate_mappings(
+        self,
+        ids: Sequence[int],
+        *,
+        loop_status: str | None = None,
+        loop_status_reason: str | None = None,
+    ) -> int:
+        """Deactivate these mappings in one statement, optionally recording a loop status;
+        return how many were active. Every process's cache forgets them."""
+        if not ids:
+            return 0
+        now = datetime.now(UTC)
+        values: dict[str, Any] = {"is_active": False, "updated_at": now}
+        if loop_status is not None:
+            values |= {
+                "loop_status": loop_status,
+                "loop_status_reason": loop_status_reason,
+                "loop_checked_at": now,
+            }
+        statement = (
+            update(TrackMapping)
+            .where(TrackMapping.id.in_(sorted(set(ids))), TrackMapping.is_active)
+            .values(values)
+            .returning(TrackMapping.track_key, TrackMapping.azuracast_song_id)
+            .execution_options(synchronize_session=False)
+        )
+        async with self.sessions.begin() as session:
+            changed = (await session.execute(statement)).all()
+        await self.invalidation.publish([row[0] for row in changed], [row[1] for row in changed])
+        return len(changed)
 
     async def increment_play_count(self, track_key: str) -> bool:
         """Count one play on the mapping with this key; False when there is none."""

@@ -78,8 +78,8 @@ class TrackMapping(Base):
     search_vector: Mapped[str] = mapped_column(
         TSVECTOR,
         Computed(
-            "to_tsvector('simple', regexp_replace(track_key || ' ' || loop_file_path,"
-            " '[^[:alnum:]]+', ' ', 'g'))",
+            # translate() splits paths and "ac/dc" into words, cheaper than regexp_replace.
+            "to_tsvector('simple', translate(track_key || ' ' || loop_file_path, '/._-', '    '))",
             persisted=True,
         ),
     )
@@ -174,9 +174,7 @@ class Station(Base):
     webhook_secret: Mapped[str | None] = mapped_column(String(100))
     # Loops (relative to LOOPS_PATH) for a live DJ (per streamer name, else live_loop) and offline.
     live_loop: Mapped[str | None] = mapped_column(Text)
-    streamer_loops: Mapped[dict[str, str]] = mapped_column(
-        JSONB, default=dict, server_default="{}"
-    )
+    streamer_loops: Mapped[dict[str, str]] = mapped_column(JSONB, default=dict, server_default="{}")
     offline_loop: Mapped[str | None] = mapped_column(Text)
     switch_offset: Mapped[float] = mapped_column(default=0.0, server_default="0")
     # Hand-off adapters, any combination (paths relative to HANDOFF_PATH or absolute inside it).
