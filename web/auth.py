@@ -30,7 +30,8 @@ from domain.models import User
 
 SESSION_COOKIE = "session"
 PUBLIC_PATHS = frozenset({"/health", "/login", "/setup"})
-PUBLIC_PREFIXES = ("/static/",)
+# /hooks/ requests come from servers (AzuraCast) and carry a per-station secret instead.
+PUBLIC_PREFIXES = ("/static/", "/hooks/")
 _BEARER = re.compile(r"Bearer\s+(\S+)\s*$", re.IGNORECASE)
 
 AnyRequest = Request[Any, Any, State]

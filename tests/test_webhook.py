@@ -1,0 +1,199 @@
+"""AzuraCast's Generic Web Hook over HTTP: the station's secret (query or basic auth), no login
+or CSRF token needed, and the body published on the station's webhook channel."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+import redis.asyncio as aioredis
+from redis.asyncio.client import PubSub
+
+from domain import stations
+from domain.config import Settings
+from domain.db import create_engine, create_sessionmaker
+from domain.models import Station
+from domain.stations import StationInput
+from tests.web_fixtures import Client
+
+SECRET = "hook-secret-0123456789abcdef"
+NOW_PLAYING = {
+    "station": {"shortcode": "main"},
+    "is_online": True,
+    "now_playing": {
+        "sh_id": 42,
+        "song": {"artist": "Bicep", "title": "Glue", "text": "Bicep - Glue"},
+    },
+}
+
+
+async def add_station(settings: Settings, **changes: str) -> Station:
+    engine = create_engine(settings, pool_size=1)
+    values = {
+        "name": "Main",
+        "base_url": "https://radio.example.com",
+        "shortcode": "main",
+        "transport": "webhook",
+        "webhook_secret": SECRET,
+        **changes,
+    }
+    try:
+        return await stations.create_station(
+            create_sessionmaker(engine), settings, StationInput(**values)
+        )
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture
+async def station(settings: Settings, anon_client: Client) -> Station:
+    return await add_station(settings)
+
+
+@pytest.fixture
+async def feed(settings: Settings) -> AsyncIterator[PubSub]:
+    """A subscription to the webhook channel of the station "main"."""
+    client = aioredis.Redis.from_url(settings.redis_url)
+    async with client.pubsub() as pubsub:
+        await pubsub.subscribe(settings.channel("webhook:main"))
+        confirmation = await pubsub.get_message(timeout=2)
+        assert confirmation is not None and confirmation["type"] == "subscribe"
+        yield pubsub
+    await client.aclose()
+
+
+async def received(pubsub: PubSub) -> object:
+    message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=2)
+    return None if message is None else json.loads(message["data"])
+
+
+async def nothing_received(pubsub: PubSub) -> bool:
+    return await pubsub.get_message(ignore_subscribe_messages=True, timeout=0.3) is None
+
+
+async def test_a_good_hook_is_published_for_the_daemon(
+    anon_client: Client, station: Station, feed: PubSub
+) -> None:
+    response = await anon_client.post(f"/hooks/azuracast/main?secret={SECRET}", json=NOW_PLAYING)
+    assert response.status_code == 200, response.text
+    assert response.text.strip() == "ok"
+    assert await received(feed) == NOW_PLAYING
+
+
+async def test_basic_auth_carries_the_secret_too(
+    anon_client: Client, station: Station, feed: PubSub
+) -> None:
+    token = base64.b64encode(f"azuracast:{SECRET}".encode()).decode()
+    response = await anon_client.post(
+        "/hooks/azuracast/main",
+        content=json.dumps(NOW_PLAYING),
+        headers={"Authorization": f"Basic {token}", "Content-Type": "application/json"},
+    )
+    assert response.status_code == 200, response.text
+    assert await received(feed) == NOW_PLAYING
+
+
+@pytest.mark.parametrize(
+    "auth",
+    [
+        {"params": {"secret": "wrong-secret-0123456789"}},
+        {"params": {"secret": SECRET[:-1]}},
+        {},
+        {"headers": {"Authorization": "Basic " + base64.b64encode(b"azuracast:nope").decode()}},
+        {"headers": {"Authorization": "Basic !!!not-base64"}},
+        {"headers": {"Authorization": f"Bearer {SECRET}"}},
+    ],
+)
+async def test_a_wrong_or_missing_secret_is_refused(
+    anon_client: Client, station: Station, feed: PubSub, auth: dict[str, dict[str, str]]
+) -> None:
+    response = await anon_client.post("/hooks/azuracast/main", json=NOW_PLAYING, **auth)  # type: ignore[arg-type]
+    assert response.status_code == 403
+    assert "secret" in response.text
+    assert await nothing_received(feed)
+
+
+async def test_unknown_or_non_webhook_stations_are_not_found(
+    anon_client: Client, settings: Settings, station: Station
+) -> None:
+    await add_station(settings, name="Pushed", shortcode="pushed", transport="push")
+    for slug in ("nope", "pushed"):
+        response = await anon_client.post(
+            f"/hooks/azuracast/{slug}?secret={SECRET}", json=NOW_PLAYING
+        )
+        assert response.status_code == 404, slug
+    engine = create_engine(settings, pool_size=1)
+    await stations.set_enabled(create_sessionmaker(engine), settings, station.id, False)
+    await engine.dispose()
+    response = await anon_client.post(f"/hooks/azuracast/main?secret={SECRET}", json=NOW_PLAYING)
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("body", "words"),
+    [
+        (b"{not json", "invalid JSON"),
+        (b"", "invalid JSON"),
+        (b"\xff\xfe", "invalid JSON"),
+        (b"[1, 2]", "JSON object"),
+        (b'"text"', "JSON object"),
+    ],
+)
+async def test_a_body_that_is_not_a_json_object_is_a_bad_request(
+    anon_client: Client, station: Station, feed: PubSub, body: bytes, words: str
+) -> None:
+    response = await anon_client.post(
+        f"/hooks/azuracast/main?secret={SECRET}",
+        content=body,
+        headers={"Content-Type": "application/json"},
+    )
+    assert response.status_code == 400
+    assert words in response.text
+    assert await nothing_received(feed)
+
+
+async def test_an_oversized_body_is_refused(
+    anon_client: Client, station: Station, feed: PubSub
+) -> None:
+    huge = json.dumps({"padding": "x" * (1024 * 1024)}).encode()
+    response = await anon_client.post(
+        f"/hooks/azuracast/main?secret={SECRET}",
+        content=huge,
+        headers={"Content-Type": "application/json"},
+    )
+    assert response.status_code == 413
+    assert await nothing_received(feed)
+
+
+async def test_a_chunked_oversized_body_is_refused_by_the_real_server(
+    live_server: str, station: Station, feed: PubSub
+) -> None:
+    async def chunks() -> AsyncIterator[bytes]:  # no Content-Length: counted while reading
+        for _ in range(20):
+            yield b" " * 65536
+        yield b"{}"
+
+    async with httpx.AsyncClient(base_url=live_server) as http:
+        response = await http.post(
+            f"/hooks/azuracast/main?secret={SECRET}",
+            content=chunks(),
+            headers={"Content-Type": "application/json"},
+        )
+        assert response.status_code == 413
+        assert await nothing_received(feed)
+        response = await http.post(f"/hooks/azuracast/main?secret={SECRET}", json=NOW_PLAYING)
+        assert response.status_code == 200
+        assert await received(feed) == NOW_PLAYING
+
+
+async def test_the_hook_needs_no_session_and_pages_still_do(
+    anon_client: Client, station: Station
+) -> None:
+    # The same anonymous client is sent to the login page for anything but the hook.
+    response = await anon_client.post("/loops", data={"artist": "a"}, follow_redirects=False)
+    assert response.status_code in (303, 401, 403)
+    response = await anon_client.post(f"/hooks/azuracast/main?secret={SECRET}", json={})
+    assert response.status_code == 200

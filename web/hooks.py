@@ -1,0 +1,111 @@
+"""AzuraCast's "Generic Web Hook": `POST /hooks/azuracast/{slug}` with the now-playing object.
+
+Authenticated by the station's own secret (`?secret=` or the HTTP basic-auth password), not by a
+session: AzuraCast is a server, so there is no CSRF token either. The body goes on the
+`webhook:{slug}` channel as it came; the daemon watching the station parses it. AzuraCast gives
+up after 5 s, so nothing slow happens here.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+import json
+import logging
+from typing import Any
+
+from litestar import Request, Response, post
+from litestar.datastructures import State
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery
+from litestar.types import ControllerRouterHandler
+from redis.exceptions import RedisError
+
+from domain.mappings import TrackMapper
+from domain.models import Transport
+from domain.stations import get_station
+
+log = logging.getLogger(__name__)
+
+PREFIX = "/hooks/"
+BODY_MAX = 1024 * 1024
+
+
+def _plain(text: str, status: int, headers: dict[str, str] | None = None) -> Response[str]:
+    return Response(text + "\n", status_code=status, media_type="text/plain", headers=headers)
+
+
+def _basic_password(header: str | None) -> str | None:
+    """The password of an `Authorization: Basic` header (AzuraCast's optional basic auth)."""
+    if not header or header[:6].lower() != "basic ":
+        return None
+    try:
+        decoded = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    return decoded.partition(":")[2]
+
+
+def _secret_matches(expected: str, given: str | None) -> bool:
+    return given is not None and hmac.compare_digest(expected.encode(), given.encode())
+
+
+async def _read_capped(request: Request[Any, Any, State]) -> bytes | None:
+    """The body, or None once it passes BODY_MAX (read no further than that)."""
+    length = request.headers.get("content-length", "")
+    if length.isdigit() and int(length) > BODY_MAX:
+        return None
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > BODY_MAX:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+@post(
+    "/hooks/azuracast/{slug:str}",
+    status_code=200,
+    opt={"exclude_from_csrf": True},
+    include_in_schema=False,
+)
+async def azuracast_webhook(
+    request: Request[Any, Any, State],
+    mapper: NamedDependency[TrackMapper],
+    slug: FromPath[str],
+    secret: FromQuery[str | None] = None,
+) -> Response[str]:
+    """Accept one now-playing object for a webhook station and hand it to its watcher."""
+    station = await get_station(mapper.sessions, slug)
+    if (
+        station is None
+        or not station.enabled
+        or station.transport != Transport.WEBHOOK
+        or not station.webhook_secret
+    ):
+        return _plain(f"no webhook station {slug!r} here", 404)
+    given = secret if secret is not None else _basic_password(request.headers.get("authorization"))
+    if not _secret_matches(station.webhook_secret, given):
+        return _plain("wrong or missing secret", 403)
+    body = await _read_capped(request)
+    if body is None:
+        return _plain(f"body larger than {BODY_MAX // 1024 // 1024} MB", 413)
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as error:
+        return _plain(f"invalid JSON: {error}", 400)
+    if not isinstance(data, dict):
+        return _plain("the body must be a JSON object (AzuraCast's now-playing data)", 400)
+    channel = mapper.settings.channel(f"webhook:{slug}")
+    try:
+        await mapper.redis.publish(channel, json.dumps(data, separators=(",", ":")))
+    except (RedisError, OSError) as error:
+        log.warning("webhook for %s: cannot publish to Redis: %s", slug, error)
+        return _plain("cannot pass the message on right now", 503, {"Retry-After": "5"})
+    return _plain("ok", 200)
+
+
+ROUTES: list[ControllerRouterHandler] = [azuracast_webhook]

@@ -1,0 +1,186 @@
+"""The Stations page: the stations the daemon watches, listed, added, edited, enabled/disabled."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from litestar import Controller, Request, get, post
+from litestar.datastructures import State
+from litestar.di import NamedDependency
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, FromQuery, URLEncodedBody
+from litestar.plugins.htmx import ClientRedirect, HTMXRequest, HTMXTemplate
+from litestar.response import Redirect, Template
+
+from domain import stations
+from domain.loop_files import find_loop_files
+from domain.mappings import TrackMapper
+from domain.models import Station, Transport
+from domain.stations import StationError, StationInput, StationListing, StationNotFound
+
+PICKER_LIMIT = 50
+
+
+def webhook_url(request: Request[Any, Any, State], station: Station) -> str | None:
+    """What to paste into AzuraCast's Generic Web Hook, for a webhook station."""
+    if station.transport != Transport.WEBHOOK or not station.webhook_secret:
+        return None
+    base = str(request.base_url).rstrip("/")
+    return f"{base}/hooks/azuracast/{station.slug}?secret={station.webhook_secret}"
+
+
+async def _listing(mapper: TrackMapper, station_id: int) -> StationListing:
+    found = await stations.list_stations(mapper.sessions, station_id=station_id)
+    if not found:
+        raise NotFoundException(f"no station with id {station_id}")
+    return found[0]
+
+
+async def _station(mapper: TrackMapper, station_id: int) -> Station:
+    try:
+        return await stations.get_station_by_id(mapper.sessions, station_id)
+    except StationNotFound:
+        raise NotFoundException(f"no station with id {station_id}") from None
+
+
+def _form(
+    request: HTMXRequest,
+    form: StationInput,
+    errors: dict[str, str],
+    station: Station | None,
+    *,
+    page: str,
+    status: int = 200,
+    **context: Any,
+) -> Template:
+    """The form alone for htmx (it swaps itself), else the whole page around it."""
+    context |= {
+        "form": form,
+        "errors": errors,
+        "station": station,
+        "webhook_url": webhook_url(request, station) if station else None,
+    }
+    if request.htmx:
+        return HTMXTemplate(template_name="stations/form.html", context=context, status_code=status)
+    return Template(template_name=page, context=context, status_code=status)
+
+
+class StationsController(Controller):
+    path = "/stations"
+
+    @get("/", name="stations")
+    async def index(
+        self, mapper: NamedDependency[TrackMapper], saved: FromQuery[str] = ""
+    ) -> Template:
+        listed = await stations.list_stations(mapper.sessions)
+        context = {
+            "listed": listed,
+            "form": StationInput(),
+            "errors": {},
+            "station": None,
+            # After a save: the station just written, named in a confirmation above the list.
+            "saved": next((item.station for item in listed if item.station.slug == saved), None),
+        }
+        return Template(template_name="stations/index.html", context=context)
+
+    @post("/", status_code=200)
+    async def add(
+        self,
+        request: HTMXRequest,
+        mapper: NamedDependency[TrackMapper],
+        data: URLEncodedBody[StationInput],
+    ) -> Template | Redirect | ClientRedirect:
+        try:
+            station = await stations.create_station(
+                mapper.sessions, mapper.settings, data, redis=mapper.redis
+            )
+        except StationError as error:
+            listed = await stations.list_stations(mapper.sessions)
+            errors = {error.field: str(error)}
+            return _form(
+                request, data, errors, None, page="stations/index.html", status=422, listed=listed
+            )
+        return _saved(request, station)
+
+    @get("/{station_id:int}/edit")
+    async def edit(
+        self, request: HTMXRequest, mapper: NamedDependency[TrackMapper], station_id: FromPath[int]
+    ) -> Template:
+        station = await _station(mapper, station_id)
+        return Template(
+            template_name="stations/edit.html",
+            context={
+                "form": StationInput.of(station),
+                "errors": {},
+                "station": station,
+                "webhook_url": webhook_url(request, station),
+            },
+        )
+
+    @post("/{station_id:int}", status_code=200)
+    async def save(
+        self,
+        request: HTMXRequest,
+        mapper: NamedDependency[TrackMapper],
+        station_id: FromPath[int],
+        data: URLEncodedBody[StationInput],
+    ) -> Template | Redirect | ClientRedirect:
+        try:
+            station = await stations.update_station(
+                mapper.sessions, mapper.settings, station_id, data, redis=mapper.redis
+            )
+        except StationNotFound:
+            raise NotFoundException(f"no station with id {station_id}") from None
+        except StationError as error:
+            current = await _station(mapper, station_id)
+            errors = {error.field: str(error)}
+            return _form(request, data, errors, current, page="stations/edit.html", status=422)
+        return _saved(request, station)
+
+    @post("/{station_id:int}/enable", status_code=200)
+    async def enable(
+        self, request: HTMXRequest, mapper: NamedDependency[TrackMapper], station_id: FromPath[int]
+    ) -> Template | Redirect:
+        return await self._set_enabled(request, mapper, station_id, True)
+
+    @post("/{station_id:int}/disable", status_code=200)
+    async def disable(
+        self, request: HTMXRequest, mapper: NamedDependency[TrackMapper], station_id: FromPath[int]
+    ) -> Template | Redirect:
+        return await self._set_enabled(request, mapper, station_id, False)
+
+    @get("/loop-files")
+    async def loop_files(
+        self,
+        mapper: NamedDependency[TrackMapper],
+        live_loop: FromQuery[str] = "",
+        offline_loop: FromQuery[str] = "",
+    ) -> Template:
+        """The loop picker's choices for whichever loop field is being typed in."""
+        typed = live_loop or offline_loop
+        root = mapper.loops_root()
+        found = await asyncio.to_thread(find_loop_files, root, typed, PICKER_LIMIT)
+        return HTMXTemplate(template_name="loops/file_options.html", context={"files": found})
+
+    async def _set_enabled(
+        self, request: HTMXRequest, mapper: TrackMapper, station_id: int, enabled: bool
+    ) -> Template | Redirect:
+        try:
+            await stations.set_enabled(
+                mapper.sessions, mapper.settings, station_id, enabled, redis=mapper.redis
+            )
+        except StationNotFound:
+            raise NotFoundException(f"no station with id {station_id}") from None
+        if not request.htmx:
+            return Redirect("/stations", status_code=303)
+        return HTMXTemplate(
+            template_name="stations/row.html", context={"item": await _listing(mapper, station_id)}
+        )
+
+
+def _saved(request: HTMXRequest, station: Station) -> Redirect | ClientRedirect:
+    target = f"/stations?saved={station.slug}#station-{station.slug}"
+    if request.htmx:
+        return ClientRedirect(target)
+    return Redirect(target, status_code=303)
