@@ -7,7 +7,6 @@ other route: it describes an API that itself needs a session or a token.
 
 from __future__ import annotations
 
-import importlib
 import logging
 import re
 from collections.abc import AsyncIterator, Callable
@@ -20,7 +19,12 @@ from litestar import Litestar, Request, Response
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.di import Provide
-from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
+from litestar.exceptions import (
+    HTTPException,
+    NotAuthorizedException,
+    NotFoundException,
+    ValidationException,
+)
 from litestar.middleware import DefineMiddleware
 from litestar.middleware.session.server_side import ServerSideSessionConfig
 from litestar.openapi.config import OpenAPIConfig
@@ -33,10 +37,11 @@ from litestar.template.config import TemplateConfig
 from redis.exceptions import RedisError
 
 from domain import users
-from domain.config import ConfigError, Settings, configure_logging, load_settings
-from domain.mappings import LoopChanged, TrackMapper
-from web import api, auth, health
+from domain.config import Settings, configure_logging, load_settings
+from domain.mappings import MappingNotFound, TrackMapper
+from web import api, auth, health, hooks, live
 from web.pages import ROUTES as PAGE_ROUTES
+from worker.queue import LoopCheckQueue
 
 log = logging.getLogger(__name__)
 
@@ -48,17 +53,6 @@ _BODY_FIELD = re.compile(r"at `\$\.([^`]+)`|required field `([^`]+)`")
 _MISSING_PARAMETER = re.compile(r"^Missing required \w+ parameter '([^']+)'")
 
 
-def loop_check_queue() -> LoopChanged | None:
-    """`worker.queue.queue_loop_checks` when the worker package provides it, else None."""
-    try:
-        module = importlib.import_module("worker.queue")
-    except (ImportError, ConfigError) as error:
-        # The worker's broker reads the process environment; without it, writes still work.
-        log.warning("new loops will not be checked by the worker: %s", error)
-        return None
-    return cast(LoopChanged, module.queue_loop_checks)
-
-
 def provide_mapper(state: State) -> TrackMapper:
     return cast(TrackMapper, state.mapper)
 
@@ -66,7 +60,8 @@ def provide_mapper(state: State) -> TrackMapper:
 def _lifespan(settings: Settings, session_redis: aioredis.Redis) -> Callable[[Litestar], Any]:
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        mapper = TrackMapper.from_settings(settings, on_loop_changed=loop_check_queue())
+        loop_checks = LoopCheckQueue(settings)
+        mapper = TrackMapper.from_settings(settings, on_loop_changed=loop_checks)
         await mapper.start()
         app.state.mapper = mapper
         try:
@@ -78,6 +73,7 @@ def _lifespan(settings: Settings, session_redis: aioredis.Redis) -> Callable[[Li
             yield
         finally:
             await mapper.close()
+            loop_checks.close()
             await session_redis.aclose()
 
     return lifespan
@@ -152,6 +148,11 @@ def http_error(request: Request[Any, Any, Any], error: Exception) -> Response[An
     )
 
 
+def mapping_not_found(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
+    """An unknown mapping id is a 404, in the shape of every other error of the route."""
+    return http_error(request, NotFoundException(f"no mapping with id {error}"))
+
+
 # App --------------------------------------------------------------------------------------------
 
 
@@ -159,7 +160,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
     """The web application for `settings` (default: loaded from the environment)."""
     settings = settings or load_settings()
     configure_logging(settings)
-    session_redis = aioredis.Redis.from_url(settings.redis_url, socket_timeout=5)
+    # A burst of requests (every open dashboard reconnecting after a restart) may want more than
+    # the pool's connections at once: wait up to 5 s for a free one rather than fail.
+    session_redis = aioredis.Redis.from_pool(
+        aioredis.BlockingConnectionPool.from_url(
+            settings.redis_url, socket_timeout=5, max_connections=100, timeout=5
+        )
+    )
     sessions = ServerSideSessionConfig(
         key=auth.SESSION_COOKIE,
         max_age=SESSION_MAX_AGE_SECONDS,
@@ -173,11 +180,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *auth.ROUTES,
             *api.ROUTES,
             health.health,
+            *hooks.ROUTES,
             *PAGE_ROUTES,
+            *live.ROUTES,
             create_static_files_router(path="/static", directories=[STATIC_DIR], name="static"),
         ],
         dependencies={"mapper": Provide(provide_mapper, sync_to_thread=False)},
-        lifespan=[_lifespan(settings, session_redis)],
+        lifespan=[_lifespan(settings, session_redis), live.live_updates(settings)],
         middleware=[
             auth.SecureCookiesOverHttps,
             sessions.middleware,
@@ -188,7 +197,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         plugins=[HTMXPlugin()],
         template_config=TemplateConfig(directory=TEMPLATES_DIR, engine=JinjaTemplateEngine),
         openapi_config=OpenAPIConfig(title="crateloop", version="1", path="/schema"),
-        exception_handlers={Exception: http_error},
+        exception_handlers={MappingNotFound: mapping_not_found, Exception: http_error},
         # Logging is configured once by configure_logging; Litestar's default would replace the
         # root logger's handlers. Unhandled errors are logged by http_error.
         logging_config=None,

@@ -7,5 +7,13 @@ from litestar.types import ControllerRouterHandler
 from web.pages.dashboard import DashboardController
 from web.pages.fallbacks import FallbacksController
 from web.pages.loops import LoopsController
+from web.pages.plays import PlaysController
+from web.pages.stations import StationsController
 
-ROUTES: list[ControllerRouterHandler] = [DashboardController, LoopsController, FallbacksController]
+ROUTES: list[ControllerRouterHandler] = [
+    DashboardController,
+    LoopsController,
+    FallbacksController,
+    PlaysController,
+    StationsController,
+]

@@ -1,23 +1,103 @@
-"""The home page: mapping and cache statistics, and the default loop setting."""
+"""The home page: a live card per station, hourly charts, statistics and the default loop."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Controller, get, post
-from litestar.enums import RequestEncodingType
-from litestar.params import Body
+from litestar.di import NamedDependency
+from litestar.params import URLEncodedBody
 from litestar.plugins.htmx import HTMXTemplate
 from litestar.response import Template
 
+from domain import play_stats
 from domain.mappings import MappingError, TrackMapper
+from domain.play_stats import HourCount
+
+CHART_WIDTH, CHART_HEIGHT, CHART_GAP = 480, 120, 2
 
 
 @dataclass
 class DefaultLoopForm:
     loop_path: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Bar:
+    x: float
+    y: float
+    width: float
+    height: float
+    value: int
+    hour: str  # "14:00"
+
+
+@dataclass(frozen=True, slots=True)
+class BarChart:
+    """An hourly bar chart as inline SVG geometry, with its words for screen readers."""
+
+    id: str
+    title: str
+    description: str
+    bars: list[Bar]
+    total: int
+    peak: int
+    width: int = CHART_WIDTH
+    height: int = CHART_HEIGHT
+
+
+def bar_chart(
+    chart_id: str,
+    title: str,
+    noun: str,
+    hours: Sequence[HourCount],
+    pick: Callable[[HourCount], int],
+) -> BarChart:
+    """One bar per hour, scaled to the busiest hour; the description says total and peak."""
+    values = [pick(hour) for hour in hours]
+    peak = max(values, default=0)
+    total = sum(values)
+    slot = CHART_WIDTH / max(len(values), 1)
+    bars = []
+    for n, (hour, value) in enumerate(zip(hours, values, strict=True)):
+        height = round(CHART_HEIGHT * value / peak, 1) if peak else 0.0
+        bars.append(
+            Bar(
+                x=round(n * slot + CHART_GAP / 2, 1),
+                y=round(CHART_HEIGHT - height, 1),
+                width=round(slot - CHART_GAP, 1),
+                height=height,
+                value=value,
+                hour=f"{hour.hour:%H:%M}",
+            )
+        )
+    if peak:
+        busiest = bars[values.index(peak)].hour
+        description = (
+            f"{total} {noun} in the last {len(values)} hours (UTC);"
+            f" most in one hour: {peak} at {busiest}."
+        )
+    else:
+        description = f"No {noun} in the last {len(values)} hours."
+    return BarChart(chart_id, title, description, bars, total, peak)
+
+
+def hourly_charts(hours: Sequence[HourCount]) -> list[BarChart]:
+    """Plays per hour and default-loop fallbacks per hour."""
+    return [
+        bar_chart("chart-plays", "Plays per hour", "plays", hours, lambda h: h.plays),
+        bar_chart(
+            "chart-fallbacks",
+            "Default-loop fallbacks per hour",
+            "fallbacks",
+            hours,
+            lambda h: h.fallbacks,
+        ),
+    ]
 
 
 def _shown_path(root: Path, absolute: str) -> str:
@@ -38,21 +118,25 @@ class DashboardController(Controller):
     path = "/"
 
     @get("/", name="dashboard")
-    async def index(self, mapper: TrackMapper) -> Template:
+    async def index(self, mapper: NamedDependency[TrackMapper]) -> Template:
         default_loop = _shown_path(mapper.loops_root(), await mapper.get_default_loop())
         context = await _stats(mapper)
-        context |= {"form": DefaultLoopForm(default_loop), "errors": {}}
+        context |= {
+            "form": DefaultLoopForm(default_loop),
+            "errors": {},
+            "stations": await play_stats.station_overviews(mapper.sessions),
+            "charts": hourly_charts(await play_stats.plays_per_hour(mapper.sessions)),
+            "now": time.time(),
+        }
         return Template(template_name="dashboard.html", context=context)
 
     @get("/stats", name="stats")
-    async def stats(self, mapper: TrackMapper) -> Template:
+    async def stats(self, mapper: NamedDependency[TrackMapper]) -> Template:
         return HTMXTemplate(template_name="stats/panel.html", context=await _stats(mapper))
 
     @post("/default-loop", status_code=200)
     async def set_default_loop(
-        self,
-        mapper: TrackMapper,
-        data: Annotated[DefaultLoopForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
+        self, mapper: NamedDependency[TrackMapper], data: URLEncodedBody[DefaultLoopForm]
     ) -> Template:
         try:
             path = await mapper.set_default_loop(data.loop_path)

@@ -1,0 +1,407 @@
+"""The read side of plays and of what is playing: dashboard cards, listings, CSV, hourly counts.
+
+The daemon writes plays and `station_health` (now-playing card + health); this module only reads
+them, tolerantly: a card or health dict may lack fields, and times may be ISO strings or unix
+seconds.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, TypeVar
+
+from sqlalchemy import Select, func, select, text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from domain.models import Play, Reason, Station, StationHealth
+
+RECENT_PLAYS = 20
+CSV_COLUMNS = (
+    "started_at",
+    "station",
+    "artist",
+    "title",
+    "track_key",
+    "song_id",
+    "sh_id",
+    "duration",
+    "reason",
+    "loop_path",
+)
+# Spreadsheets run a cell starting with one of these as a formula (OWASP's CSV injection list).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+Sessions = async_sessionmaker[AsyncSession]
+_Query = TypeVar("_Query", bound="Select[*tuple[Any, ...]]")
+
+
+# Now playing ------------------------------------------------------------------------------------
+
+
+def moment(value: object) -> datetime | None:
+    """A time as the daemon may store it (datetime, ISO string, unix seconds) → aware datetime."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return datetime.fromtimestamp(value, UTC)
+    if isinstance(value, str) and value:
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return None
+
+
+def _text(data: Mapping[str, Any], key: str) -> str:
+    value = data.get(key)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _number(data: Mapping[str, Any], key: str) -> float | None:
+    value = data.get(key)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def _whole(data: Mapping[str, Any], key: str) -> int | None:
+    value = _number(data, key)
+    return int(value) if value is not None else None
+
+
+@dataclass(frozen=True, slots=True)
+class NowPlayingCard:
+    """What a station plays and which loop it shows (the dict in `station_health.now_playing`)."""
+
+    artist: str
+    title: str
+    art: str
+    song_id: str
+    sh_id: int | None
+    played_at: float | None
+    duration: float | None
+    loop_path: str
+    loop_name: str
+    reason: str
+    mapping_id: int | None
+    listeners: int | None
+    next_artist: str
+    next_title: str
+    is_live: bool
+    streamer: str
+    changed_at: float | None
+
+    @classmethod
+    def parse(cls, data: object) -> NowPlayingCard | None:
+        """The card from the daemon's JSON; None when there is none."""
+        if not isinstance(data, Mapping):
+            return None
+        art = _text(data, "art")
+        loop_path = _text(data, "loop_path")
+        return cls(
+            artist=_text(data, "artist"),
+            title=_text(data, "title"),
+            # Only web URLs become an <img src>: the card's text comes from the radio station.
+            art=art if art.startswith(("https://", "http://")) else "",
+            song_id=_text(data, "song_id"),
+            sh_id=_whole(data, "sh_id"),
+            played_at=_number(data, "played_at"),
+            duration=_number(data, "duration"),
+            loop_path=loop_path,
+            loop_name=_text(data, "loop_name") or loop_path.rsplit("/", 1)[-1],
+            reason=_text(data, "reason"),
+            mapping_id=_whole(data, "mapping_id"),
+            listeners=_whole(data, "listeners"),
+            next_artist=_text(data, "next_artist"),
+            next_title=_text(data, "next_title"),
+            is_live=data.get("is_live") is True,
+            streamer=_text(data, "streamer"),
+            changed_at=_number(data, "changed_at"),
+        )
+
+    def elapsed(self, now: float) -> float | None:
+        """Seconds into the track at `now` (negative before AzuraCast's listener delay)."""
+        return None if self.played_at is None else now - self.played_at
+
+
+@dataclass(frozen=True, slots=True)
+class Health:
+    """How the daemon's watch of a station is going."""
+
+    state: str
+    since: datetime | None
+    last_message_at: datetime | None
+    last_switch_at: datetime | None
+    last_error: str
+
+    @classmethod
+    def parse(cls, data: object) -> Health | None:
+        """Health from an event's JSON (ISO strings or unix seconds); None when there is none."""
+        if not isinstance(data, Mapping):
+            return None
+        return cls(
+            state=_text(data, "state") or "unknown",
+            since=moment(data.get("since")),
+            last_message_at=moment(data.get("last_message_at")),
+            last_switch_at=moment(data.get("last_switch_at")),
+            last_error=_text(data, "last_error"),
+        )
+
+    @classmethod
+    def from_row(cls, row: StationHealth) -> Health:
+        return cls(
+            state=row.state,
+            since=row.since,
+            last_message_at=row.last_message_at,
+            last_switch_at=row.last_switch_at,
+            last_error=row.last_error or "",
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class PlayRow:
+    """One play as listings and the dashboard show it."""
+
+    id: int
+    station: str
+    started_at: datetime
+    artist: str
+    title: str
+    track_key: str
+    song_id: str
+    sh_id: int | None
+    duration: float | None
+    reason: str
+    loop_path: str
+
+
+@dataclass(frozen=True, slots=True)
+class StationOverview:
+    """One dashboard card: the station, what plays, the watch's health and the last plays."""
+
+    slug: str
+    name: str
+    card: NowPlayingCard | None
+    health: Health | None
+    plays: list[PlayRow]
+
+
+_PLAY_COLUMNS = (
+    Play.id,
+    Play.station,
+    Play.started_at,
+    Play.artist,
+    Play.title,
+    Play.track_key,
+    Play.song_id,
+    Play.sh_id,
+    Play.duration,
+    Play.reason,
+    Play.loop_path,
+)
+
+
+def _play(row: Sequence[Any]) -> PlayRow:
+    id_, station, started_at, artist, title, key, song_id, sh_id, duration, reason, loop = row
+    return PlayRow(
+        id_, station, started_at, artist or "", title or "", key or "", song_id or "",
+        sh_id, duration, reason, loop,
+    )  # fmt: skip
+
+
+async def recent_plays(
+    sessions: Sessions, stations: Sequence[str], limit: int = RECENT_PLAYS
+) -> dict[str, list[PlayRow]]:
+    """The last `limit` plays of each station (by slug), newest first."""
+    if not stations:
+        return {}
+    # One index range scan per station (plays_station_started), however long the history.
+    query = text(
+        "SELECT p.id, p.station, p.started_at, p.artist, p.title, p.track_key, p.song_id,"
+        " p.sh_id, p.duration, p.reason, p.loop_path"
+        " FROM unnest(CAST(:stations AS text[])) AS s(slug)"
+        " CROSS JOIN LATERAL (SELECT * FROM plays WHERE plays.station = s.slug"
+        "   ORDER BY started_at DESC, id DESC LIMIT :limit) AS p"
+        " ORDER BY p.station, p.started_at DESC, p.id DESC"
+    )
+    found: dict[str, list[PlayRow]] = {slug: [] for slug in stations}
+    async with sessions() as session:
+        rows = await session.execute(query, {"stations": list(stations), "limit": limit})
+        for row in rows:
+            found[row[1]].append(_play(tuple(row)))
+    return found
+
+
+async def station_overviews(sessions: Sessions) -> list[StationOverview]:
+    """Every enabled station with its now-playing card, health and last plays, by name."""
+    query = (
+        select(Station.slug, Station.name, StationHealth)
+        .outerjoin(StationHealth, StationHealth.station_id == Station.id)
+        .where(Station.enabled.is_(True))
+        .order_by(Station.name)
+    )
+    async with sessions() as session:
+        rows = (await session.execute(query)).all()
+    plays = await recent_plays(sessions, [row[0] for row in rows])
+    return [
+        StationOverview(
+            slug=slug,
+            name=name,
+            card=NowPlayingCard.parse(health.now_playing) if health else None,
+            health=Health.from_row(health) if health else None,
+            plays=plays[slug],
+        )
+        for slug, name, health in rows
+    ]
+
+
+async def station_overview(sessions: Sessions, slug: str) -> StationOverview | None:
+    """One enabled station's card (see `station_overviews`), or None."""
+    for overview in await station_overviews(sessions):
+        if overview.slug == slug:
+            return overview
+    return None
+
+
+async def station_choices(sessions: Sessions) -> list[tuple[str, str]]:
+    """(slug, name) of every station, enabled or not, for filters."""
+    async with sessions() as session:
+        rows = await session.execute(select(Station.slug, Station.name).order_by(Station.name))
+        return [(slug, name) for slug, name in rows]
+
+
+# Listing and CSV --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PlayFilter:
+    """Which plays a listing or export covers: a station slug, UTC days (inclusive), a reason."""
+
+    station: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    reason: str | None = None
+
+    def apply(self, query: _Query) -> _Query:
+        if self.station:
+            query = query.where(Play.station == self.station)
+        if self.date_from:
+            query = query.where(Play.started_at >= _day_start(self.date_from))
+        if self.date_to:
+            query = query.where(Play.started_at < _day_start(self.date_to + timedelta(days=1)))
+        if self.reason:
+            query = query.where(Play.reason == self.reason)
+        return query
+
+
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, time(), UTC)
+
+
+REASONS = tuple(reason.value for reason in Reason)
+
+
+@dataclass(frozen=True, slots=True)
+class PlayPage:
+    rows: list[PlayRow]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+async def page_plays(sessions: Sessions, where: PlayFilter, page: int, per_page: int) -> PlayPage:
+    """One page of the filtered plays, newest first, with the total count."""
+    page = max(page, 1)
+    listing = (
+        where.apply(select(*_PLAY_COLUMNS))
+        .order_by(Play.started_at.desc(), Play.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    )
+    counted = where.apply(select(func.count()).select_from(Play))
+    async with sessions() as session:
+        rows = [_play(tuple(row)) for row in await session.execute(listing)]
+        total = int(await session.scalar(counted) or 0)
+    return PlayPage(rows, total, page, per_page)
+
+
+def csv_cell(value: object) -> str:
+    """A value as a CSV cell a spreadsheet shows as text, never runs as a formula."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat()
+    cell = str(value)
+    return "'" + cell if cell.startswith(_FORMULA_STARTS) else cell
+
+
+def _csv_line(cells: Sequence[object]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerow([csv_cell(cell) for cell in cells])
+    return buffer.getvalue()
+
+
+async def csv_lines(sessions: Sessions, where: PlayFilter) -> AsyncIterator[str]:
+    """The filtered plays as CSV lines (header first), read through a server-side cursor."""
+    yield _csv_line(CSV_COLUMNS)
+    query = (
+        where.apply(select(*_PLAY_COLUMNS))
+        .order_by(Play.started_at.desc(), Play.id.desc())
+        .execution_options(yield_per=500)
+    )
+    async with sessions() as session:
+        result = await session.stream(query)
+        async for row in result:
+            play = _play(tuple(row))
+            yield _csv_line([getattr(play, column) for column in CSV_COLUMNS])
+
+
+# Hourly counts ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class HourCount:
+    """Plays that started in one hour (UTC), and how many of them fell back to the default loop."""
+
+    hour: datetime
+    plays: int
+    fallbacks: int
+
+
+async def plays_per_hour(
+    sessions: Sessions, *, hours: int = 24, station: str | None = None, now: datetime | None = None
+) -> list[HourCount]:
+    """One HourCount per hour for the last `hours` hours (the current hour last), zeros included."""
+    now = now or datetime.now(UTC)
+    last = now.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+    first = last - timedelta(hours=hours - 1)
+    hour = func.date_trunc("hour", func.timezone("UTC", Play.started_at))
+    query = (
+        select(hour, func.count(), func.count().filter(Play.reason == Reason.DEFAULT))
+        .where(Play.started_at >= first, Play.started_at < last + timedelta(hours=1))
+        .group_by(hour)
+    )
+    if station:
+        query = query.where(Play.station == station)
+    async with sessions() as session:
+        counts = {
+            started.replace(tzinfo=UTC): (int(plays), int(fallbacks))
+            for started, plays, fallbacks in await session.execute(query)
+        }
+    series = []
+    for n in range(hours):
+        start = first + timedelta(hours=n)
+        plays, fallbacks = counts.get(start, (0, 0))
+        series.append(HourCount(start, plays, fallbacks))
+    return series

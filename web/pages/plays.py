@@ -1,0 +1,138 @@
+"""The Plays page: every play filtered by station, dates and reason, in pages or as CSV."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from litestar import Controller, get
+from litestar.di import NamedDependency
+from litestar.params import FromQuery, QueryParameter
+from litestar.response import Stream, Template
+
+from domain import play_stats
+from domain.mappings import TrackMapper
+from domain.play_stats import REASONS, PlayFilter
+from web.pages.dashboard import hourly_charts
+
+PER_PAGE_CHOICES = (25, 50, 100, 200)
+
+
+def _day(name: str, raw: str, errors: dict[str, str]) -> date | None:
+    if not raw.strip():
+        return None
+    try:
+        return date.fromisoformat(raw.strip())
+    except ValueError:
+        errors[name] = f"{raw!r} is not a date: use YYYY-MM-DD, e.g. 2026-05-01"
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class PlaysQuery:
+    """The filter, page and page size as carried in the URL (`from` and `to` are UTC days)."""
+
+    station: str = ""
+    date_from: str = ""
+    date_to: str = ""
+    reason: str = ""
+    page: int = 1
+    per_page: int = 50
+    errors: dict[str, str] = field(default_factory=dict, compare=False)
+
+    @classmethod
+    def parse(
+        cls, station: str, date_from: str, date_to: str, reason: str, page: int, per_page: int
+    ) -> PlaysQuery:
+        return cls(
+            station=station.strip()[:100],
+            date_from=date_from.strip()[:10],
+            date_to=date_to.strip()[:10],
+            reason=reason if reason in REASONS else "",
+            page=max(page, 1),
+            per_page=per_page if per_page in PER_PAGE_CHOICES else 50,
+        )
+
+    def filter(self) -> PlayFilter:
+        """The domain filter; a date that does not parse is left out and named in `errors`."""
+        self.errors.clear()
+        first = _day("from", self.date_from, self.errors)
+        last = _day("to", self.date_to, self.errors)
+        if first and last and last < first:
+            self.errors["to"] = "the end date is before the start date"
+        return PlayFilter(self.station or None, first, last, self.reason or None)
+
+    def _query(self, *, paging: bool, **changes: Any) -> str:
+        values = replace(self, **changes)
+        pairs: dict[str, object] = {
+            "station": values.station,
+            "from": values.date_from,
+            "to": values.date_to,
+            "reason": values.reason,
+        }
+        if paging:
+            pairs |= {"page": values.page if values.page > 1 else "", "per_page": values.per_page}
+            if values.per_page == 50:
+                pairs["per_page"] = ""
+        query = {key: value for key, value in pairs.items() if value not in ("", None)}
+        return f"?{urlencode(query)}" if query else ""
+
+    def url(self, **changes: Any) -> str:
+        return "/plays" + self._query(paging=True, **changes)
+
+    def csv_url(self) -> str:
+        return "/plays.csv" + self._query(paging=False)
+
+
+QueryText = Annotated[str, QueryParameter(name="from")]
+QueryTo = Annotated[str, QueryParameter(name="to")]
+
+
+class PlaysController(Controller):
+    path = "/"
+
+    @get("/plays", name="plays")
+    async def index(
+        self,
+        mapper: NamedDependency[TrackMapper],
+        date_from: QueryText = "",
+        date_to: QueryTo = "",
+        station: FromQuery[str] = "",
+        reason: FromQuery[str] = "",
+        page: FromQuery[int] = 1,
+        per_page: FromQuery[int] = 50,
+    ) -> Template:
+        query = PlaysQuery.parse(station, date_from, date_to, reason, page, per_page)
+        where = query.filter()
+        result = await play_stats.page_plays(mapper.sessions, where, query.page, query.per_page)
+        hours = await play_stats.plays_per_hour(mapper.sessions, station=where.station)
+        context = {
+            "query": query,
+            "result": result,
+            "stations": await play_stats.station_choices(mapper.sessions),
+            "reasons": REASONS,
+            "per_page_choices": PER_PAGE_CHOICES,
+            "charts": hourly_charts(hours),
+        }
+        return Template(template_name="plays/index.html", context=context)
+
+    @get("/plays.csv", name="plays_csv")
+    async def export(
+        self,
+        mapper: NamedDependency[TrackMapper],
+        date_from: QueryText = "",
+        date_to: QueryTo = "",
+        station: FromQuery[str] = "",
+        reason: FromQuery[str] = "",
+    ) -> Stream:
+        query = PlaysQuery.parse(station, date_from, date_to, reason, 1, 50)
+        safe = re.fullmatch(r"[\w-]+", query.station, re.ASCII)
+        name = "plays" + (f"-{query.station}" if safe else "") + ".csv"
+        return Stream(
+            play_stats.csv_lines(mapper.sessions, query.filter()),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
