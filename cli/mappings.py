@@ -6,7 +6,6 @@ Each command loads the settings itself (never cached here), calls one domain fun
 from __future__ import annotations
 
 import asyncio
-import importlib
 import itertools
 import os
 import sys
@@ -28,20 +27,11 @@ from domain.mapping_formats import (
     scan_folder,
 )
 from domain.mapping_import import ImportOptions, ImportReport, RowOutcome, import_mappings
-from domain.mappings import LoopChanged, MappingStats, TrackMapper
+from domain.mappings import MappingStats, TrackMapper
 from domain.models import Reason
+from worker.queue import LoopCheckQueue
 
 _PROGRESS_EVERY = 500
-
-
-def _loop_check_queue() -> LoopChanged | None:
-    """The worker's loop-check queue, when the worker package is there (it sends through Redis)."""
-    try:
-        module = importlib.import_module("worker.queue")
-    except ImportError:
-        return None
-    hook: LoopChanged | None = getattr(module, "queue_loop_checks", None)
-    return hook
 
 
 def _with_progress(rows: Iterator[RawRow], progress: Progress) -> Iterator[RawRow]:
@@ -69,11 +59,13 @@ async def _import(
     def say(outcome: RowOutcome) -> None:
         click.echo(f"{outcome.where}: {outcome.outcome} {outcome.detail}")
 
-    mapper = TrackMapper.from_settings(settings, on_loop_changed=_loop_check_queue())
+    loop_checks = LoopCheckQueue(settings)
+    mapper = TrackMapper.from_settings(settings, on_loop_changed=loop_checks)
     try:
         return await import_mappings(mapper, rows, options, on_row=say if verbose else None)
     finally:
         await mapper.close()
+        loop_checks.close()
 
 
 FILE = click.Path(exists=True, dir_okay=False, path_type=Path)

@@ -383,27 +383,11 @@ async def deactivate_missing(mapper: TrackMapper, problems: Sequence[LoopProblem
     """
     root = mapper.settings.loops_path
     gone = [
-        p
+        p.mapping_id
         for p in problems
         if p.kind == "missing" and _exists(root, p.loop_file_path).status is LoopStatus.MISSING
     ]
-    if not gone:
-        return 0
-    statement = text(
-        "UPDATE track_mappings AS m SET is_active = false, updated_at = now(),"
-        " loop_status = 'missing', loop_status_reason = g.reason, loop_checked_at = now()"
-        " FROM unnest(CAST(:ids AS bigint[]), CAST(:paths AS text[]), CAST(:reasons AS text[]))"
-        " AS g(id, path, reason)"
-        # Only if the mapping still points at the missing file (an edit may have fixed it).
-        " WHERE m.id = g.id AND m.loop_file_path = g.path AND m.is_active"
-        " RETURNING m.track_key, m.azuracast_song_id"
+    # One reason for all: the row shows which file it is.
+    return await mapper.deactivate_mappings(
+        gone, loop_status=LoopStatus.MISSING, loop_status_reason="file not found"
     )
-    params = {
-        "ids": [p.mapping_id for p in gone],
-        "paths": [p.loop_file_path for p in gone],
-        "reasons": [p.detail for p in gone],
-    }
-    async with mapper.engine.begin() as conn:
-        changed = (await conn.execute(statement, params)).all()
-    await mapper.invalidation.publish([row[0] for row in changed], [row[1] for row in changed])
-    return len(changed)

@@ -60,3 +60,15 @@ def list_loop_files(loops_root: Path, *, limit: int = 5000) -> Iterator[str]:
             found += 1
             if found >= limit:
                 return
+
+
+def find_loop_files(loops_root: Path, typed: str, limit: int) -> list[str]:
+    """Loop files under the root whose relative path contains every word typed (any case)."""
+    words = typed.casefold().split()
+    found = []
+    for path in list_loop_files(loops_root):
+        if all(word in path.casefold() for word in words):
+            found.append(path)
+            if len(found) >= limit:
+                break
+    return found

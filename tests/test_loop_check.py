@@ -14,6 +14,7 @@ from domain.config import Settings
 from domain.loop_check import (
     batches,
     check_mappings,
+    deactivate_missing,
     find_tool,
     make_thumbnail,
     parse_resolution,
@@ -224,3 +225,26 @@ async def test_validate_loops_lists_each_kind_of_problem(
     }
     assert ok.id not in kinds
     assert full.probes["small.mp4"].status is LoopStatus.OK
+
+
+async def test_deactivate_missing_deactivates_only_loops_still_gone(
+    own_mapper: TrackMapper, media: Path, database_url: str
+) -> None:
+    make_mp4(media / "lost.mp4", width=320, height=180, seconds=1)
+    make_mp4(media / "back.mp4", width=320, height=180, seconds=1)
+    fine = await own_mapper.create_mapping("B", "Fine", "small.mp4")
+    lost = await own_mapper.create_mapping("B", "Lost", "lost.mp4")
+    back = await own_mapper.create_mapping("B", "Back", "back.mp4")
+    (media / "lost.mp4").unlink()
+    (media / "back.mp4").rename(media / "away.mp4")
+    report = await validate_loops(own_mapper.engine, media)
+    assert sorted(p.mapping_id for p in report.problems) == [lost.id, back.id]
+    (media / "away.mp4").rename(media / "back.mp4")  # restored before the fix runs
+
+    assert await deactivate_missing(own_mapper, report.problems) == 1
+    row = _row(database_url, lost.id)
+    assert (row["loop_status"], row["loop_status_reason"]) == ("missing", "file not found")
+    assert not (await own_mapper.get_mapping(lost.id)).is_active
+    assert (await own_mapper.get_mapping(back.id)).is_active
+    assert (await own_mapper.get_mapping(fine.id)).is_active
+    assert await deactivate_missing(own_mapper, report.problems) == 0  # nothing left to do

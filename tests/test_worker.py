@@ -1,26 +1,32 @@
-"""The real worker process checks loops queued by TrackMapper writes, and survives bad files."""
+"""The real worker process checks loops queued by TrackMapper writes, and survives bad files.
+
+Loop checks are queued through worker.queue.LoopCheckQueue, as web and CLI do: with a broker built
+from the settings given, never from the test process's environment.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
 import importlib
+import json
 import os
 import signal
 import subprocess
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
-from types import ModuleType
 
 import psycopg
 import pytest
+import redis
 from sqlalchemy.exc import OperationalError
 
 from cli.processes import crateloop_argv
-from domain.config import Settings, get_settings
+from domain.config import Settings
 from domain.mappings import TrackMapper
 from tests.media import make_corrupt_mp4, make_mp4
+from worker.queue import LOOP_CHECKS_QUEUE, LoopCheckQueue
 
 REPO = Path(__file__).resolve().parent.parent
 CHECK_TIMEOUT_SECONDS = 30.0
@@ -41,14 +47,16 @@ def worker_env(app_env: dict[str, str], worker_loops: Path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def queue(worker_env: dict[str, str]) -> Iterator[ModuleType]:
-    """worker.queue imported in this process with the worker's settings (its broker reads them)."""
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in worker_env.items():
-            patch.setenv(name, value)
-        get_settings.cache_clear()
-        yield importlib.import_module("worker.queue")
-    get_settings.cache_clear()
+def worker_settings(settings: Settings, worker_loops: Path) -> Settings:
+    return dataclasses.replace(settings, loops_path=worker_loops)
+
+
+@pytest.fixture(scope="module")
+def queue(worker_settings: Settings) -> Iterator[LoopCheckQueue]:
+    """The loop-check queue web and CLI use, for the worker's installation."""
+    loop_checks = LoopCheckQueue(worker_settings)
+    yield loop_checks
+    loop_checks.close()
 
 
 @pytest.fixture(scope="module")
@@ -73,13 +81,10 @@ def worker(worker_env: dict[str, str]) -> Iterator[subprocess.Popen[bytes]]:
 
 @pytest.fixture
 async def queued_mapper(
-    settings: Settings, clean_db: None, worker_loops: Path, queue: ModuleType
+    worker_settings: Settings, clean_db: None, queue: LoopCheckQueue
 ) -> AsyncIterator[TrackMapper]:
     """A TrackMapper whose loop changes go to the worker, as in the web process."""
-    service = TrackMapper.from_settings(
-        dataclasses.replace(settings, loops_path=worker_loops),
-        on_loop_changed=queue.queue_loop_checks,
-    )
+    service = TrackMapper.from_settings(worker_settings, on_loop_changed=queue)
     yield service
     await service.close()
 
@@ -136,7 +141,7 @@ async def test_check_all_loops_rechecks_every_active_mapping(
     worker: subprocess.Popen[bytes],
     queued_mapper: TrackMapper,
     database_url: str,
-    queue: ModuleType,
+    queue: LoopCheckQueue,
 ) -> None:
     first = await queued_mapper.create_mapping("One", "Track", "good.mp4")
     second = await queued_mapper.create_mapping("Two", "Track", "other.mp4")
@@ -144,12 +149,36 @@ async def test_check_all_loops_rechecks_every_active_mapping(
         await wait_for_status(database_url, mapping.id)
     async with await psycopg.AsyncConnection.connect(database_url) as conn:
         await conn.execute("UPDATE track_mappings SET loop_status = NULL, thumbnail = NULL")
-    queue.queue_all_loop_checks()
+    queue.all()
     assert (await wait_for_status(database_url, first.id))[0] == "ok"
     assert (await wait_for_status(database_url, second.id))[2] == 320
 
 
-def test_only_an_unreachable_database_or_redis_is_retried(queue: ModuleType) -> None:
+def test_the_queue_follows_its_settings_not_the_environment(
+    settings: Settings, server_urls: tuple[str, str]
+) -> None:
+    """Another installation's settings queue into that installation's namespace, in chunks."""
+    other = dataclasses.replace(
+        settings, database_url=settings.database_url.rsplit("/", 1)[0] + "/elsewhere"
+    )
+    messages_key = f"{other.channel('dramatiq')}:{LOOP_CHECKS_QUEUE}.msgs"
+    client = redis.Redis.from_url(server_urls[1])
+    client.delete(messages_key)
+    loop_checks = LoopCheckQueue(other)
+    try:
+        loop_checks(list(range(1, 451)))
+        messages = [json.loads(raw) for raw in client.hvals(messages_key)]
+    finally:
+        loop_checks.close()
+        client.delete(messages_key, f"{other.channel('dramatiq')}:{LOOP_CHECKS_QUEUE}")
+        client.close()
+    assert {(m["queue_name"], m["actor_name"]) for m in messages} == {
+        (LOOP_CHECKS_QUEUE, "check_loops")
+    }
+    assert sorted(len(m["args"][0]) for m in messages) == [50, 200, 200]
+
+
+def test_only_an_unreachable_database_or_redis_is_retried(app_env: dict[str, str]) -> None:
     retry: Callable[[int, BaseException], bool] = importlib.import_module(
         "worker.actors"
     ).retry_transient

@@ -13,7 +13,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.types import ControllerRouterHandler
 
 from domain.loop_cache import Resolution
-from domain.mappings import DuplicateKey, MappingError, MappingNotFound, SortColumn, TrackMapper
+from domain.mappings import DuplicateKey, MappingError, SortColumn, TrackMapper
 from domain.models import TrackMapping
 
 API_PREFIX = "/api/v1"
@@ -135,11 +135,10 @@ class Stats(msgspec.Struct):
 
 
 def mapping_error_response(_: Request[Any, Any, Any], error: Exception) -> Response[Any]:
-    """MappingError → 400 (409 for a duplicate key) naming the field; unknown id → 404."""
-    if isinstance(error, MappingNotFound):
-        return Response(
-            {"status_code": 404, "detail": f"no mapping with id {error}"}, status_code=404
-        )
+    """MappingError → 400 (409 for a duplicate key) naming the field.
+
+    An unknown id (MappingNotFound) is the app-wide 404 of web.app.
+    """
     assert isinstance(error, MappingError)
     status = 409 if isinstance(error, DuplicateKey) else 400
     return Response(
@@ -150,10 +149,7 @@ def mapping_error_response(_: Request[Any, Any, Any], error: Exception) -> Respo
 class MappingsController(Controller):
     path = f"{API_PREFIX}/mappings"
     tags = ["mappings"]
-    exception_handlers = {
-        MappingError: mapping_error_response,
-        MappingNotFound: mapping_error_response,
-    }
+    exception_handlers = {MappingError: mapping_error_response}
 
     @get()
     async def list_mappings(

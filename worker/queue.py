@@ -1,19 +1,50 @@
-"""Queueing loop checks: what web and CLI hand TrackMapper as `on_loop_changed`."""
+"""Queueing loop checks from web and CLI: what they hand TrackMapper as `on_loop_changed`.
+
+Messages are built by name rather than through the actors, so a queueing process never imports
+worker.actors (which installs the worker's global broker from the process environment): the
+broker here follows the settings it is given.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
+import dramatiq
+
+from domain.config import Settings
 from domain.loop_check import batches
-from worker.actors import check_all_loops, check_loops
+from worker.broker import close_broker, make_broker
+
+LOOP_CHECKS_QUEUE = "loop-checks"
+CHECK_LOOPS = "check_loops"
+CHECK_ALL_LOOPS = "check_all_loops"
 
 
-def queue_loop_checks(ids: Sequence[int]) -> None:
-    """Ask the worker to check these mappings' loops, in messages of a bounded size."""
-    for batch in batches(ids):
-        check_loops.send(batch)
+class LoopCheckQueue:
+    """`LoopCheckQueue(settings)(ids)` asks the worker to check these mappings' loops."""
 
+    def __init__(self, settings: Settings) -> None:
+        self.broker = make_broker(settings)
 
-def queue_all_loop_checks() -> None:
-    """Ask the worker to re-check every active mapping (the daemon schedules this daily)."""
-    check_all_loops.send()
+    def __call__(self, ids: Sequence[int]) -> None:
+        """Queue checks of these mappings, in messages of a bounded size."""
+        for batch in batches(ids):
+            self._send(CHECK_LOOPS, batch)
+
+    def all(self) -> None:
+        """Ask the worker to re-check every active mapping (the daemon schedules this daily)."""
+        self._send(CHECK_ALL_LOOPS)
+
+    def close(self) -> None:
+        close_broker(self.broker)
+
+    def _send(self, actor_name: str, *args: Any) -> None:
+        message: dramatiq.Message[None] = dramatiq.Message(
+            queue_name=LOOP_CHECKS_QUEUE,
+            actor_name=actor_name,
+            args=args,
+            kwargs={},
+            options={},
+        )
+        self.broker.enqueue(message)

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
 
 from litestar import Controller, get, post
-from litestar.enums import RequestEncodingType
-from litestar.params import Body
+from litestar.di import NamedDependency
+from litestar.params import URLEncodedBody
 from litestar.plugins.htmx import HTMXTemplate
 from litestar.response import Template
 
@@ -29,15 +28,13 @@ class FallbacksController(Controller):
     path = "/fallbacks"
 
     @get("/", name="fallbacks")
-    async def index(self, mapper: TrackMapper) -> Template:
+    async def index(self, mapper: NamedDependency[TrackMapper]) -> Template:
         fallbacks = await mapper.fallbacks()
         return Template(template_name="fallbacks/index.html", context={"fallbacks": fallbacks})
 
     @post("/map", status_code=200)
     async def map_it(
-        self,
-        mapper: TrackMapper,
-        data: Annotated[MapItForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
+        self, mapper: NamedDependency[TrackMapper], data: URLEncodedBody[MapItForm]
     ) -> Template:
         try:
             mapping = await mapper.create_mapping(

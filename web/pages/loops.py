@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, fields
-from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import urlencode
 
 from litestar import Controller, Response, get, post
-from litestar.enums import RequestEncodingType
+from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
-from litestar.params import Body
+from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.plugins.htmx import HTMXRequest, HTMXTemplate
 from litestar.response import Redirect, Template
 
-from domain.loop_files import list_loop_files
-from domain.mappings import MappingError, MappingNotFound, TrackMapper
+from domain.loop_files import find_loop_files
+from domain.mappings import MappingError, TrackMapper
 from domain.models import TrackMapping
 
 # Query values the page understands; anything else falls back to the first/default.
@@ -90,9 +89,6 @@ class MappingForm:
     notes: str = ""
 
 
-FormBody = Annotated[MappingForm, Body(media_type=RequestEncodingType.URL_ENCODED)]
-
-
 def _errors(error: MappingError) -> dict[str, str]:
     return {error.field: str(error)}
 
@@ -102,18 +98,6 @@ def _row(mapping: TrackMapping, *, edit: bool = False, **context: Any) -> HTMXTe
     return HTMXTemplate(template_name=name, context={"m": mapping, **context})
 
 
-def matching_loop_files(root: Path, typed: str, limit: int = PICKER_LIMIT) -> list[str]:
-    """Loop files under `root` whose relative path contains every word typed (any case)."""
-    words = typed.casefold().split()
-    found = []
-    for path in list_loop_files(root):
-        if all(word in path.casefold() for word in words):
-            found.append(path)
-            if len(found) >= limit:
-                break
-    return found
-
-
 class LoopsController(Controller):
     path = "/loops"
 
@@ -121,13 +105,13 @@ class LoopsController(Controller):
     async def index(
         self,
         request: HTMXRequest,
-        mapper: TrackMapper,
-        q: str = "",
-        show: str = "active",
-        sort: str = "plays",
-        desc: bool = True,
-        page: int = 1,
-        per_page: int = 25,
+        mapper: NamedDependency[TrackMapper],
+        q: FromQuery[str] = "",
+        show: FromQuery[str] = "active",
+        sort: FromQuery[str] = "plays",
+        desc: FromQuery[bool] = True,
+        page: FromQuery[int] = 1,
+        per_page: FromQuery[int] = 25,
     ) -> Template:
         listing = Listing.parse(q, show, sort, desc, page, per_page)
         result = await mapper.page_mappings(
@@ -150,7 +134,10 @@ class LoopsController(Controller):
 
     @post("/", status_code=200)
     async def add(
-        self, request: HTMXRequest, mapper: TrackMapper, data: FormBody
+        self,
+        request: HTMXRequest,
+        mapper: NamedDependency[TrackMapper],
+        data: URLEncodedBody[MappingForm],
     ) -> Template | Redirect:
         try:
             mapping = await mapper.create_mapping(
@@ -173,17 +160,24 @@ class LoopsController(Controller):
         )
 
     @get("/files", name="loop_files")
-    async def files(self, mapper: TrackMapper, loop_path: str = "") -> Template:
-        found = await asyncio.to_thread(matching_loop_files, mapper.loops_root(), loop_path)
+    async def files(
+        self, mapper: NamedDependency[TrackMapper], loop_path: FromQuery[str] = ""
+    ) -> Template:
+        root = mapper.loops_root()
+        found = await asyncio.to_thread(find_loop_files, root, loop_path, PICKER_LIMIT)
         return HTMXTemplate(template_name="loops/file_options.html", context={"files": found})
 
     @get("/{mapping_id:int}/row")
-    async def row(self, mapper: TrackMapper, mapping_id: int) -> Template:
-        return _row(await _mapping(mapper, mapping_id))
+    async def row(
+        self, mapper: NamedDependency[TrackMapper], mapping_id: FromPath[int]
+    ) -> Template:
+        return _row(await mapper.get_mapping(mapping_id))
 
     @get("/{mapping_id:int}/edit")
-    async def edit(self, mapper: TrackMapper, mapping_id: int) -> Template:
-        mapping = await _mapping(mapper, mapping_id)
+    async def edit(
+        self, mapper: NamedDependency[TrackMapper], mapping_id: FromPath[int]
+    ) -> Template:
+        mapping = await mapper.get_mapping(mapping_id)
         form = MappingForm(
             mapping.artist,
             mapping.title,
@@ -194,7 +188,12 @@ class LoopsController(Controller):
         return _row(mapping, edit=True, form=form, errors={})
 
     @post("/{mapping_id:int}", status_code=200)
-    async def save(self, mapper: TrackMapper, mapping_id: int, data: FormBody) -> Template:
+    async def save(
+        self,
+        mapper: NamedDependency[TrackMapper],
+        mapping_id: FromPath[int],
+        data: URLEncodedBody[MappingForm],
+    ) -> Template:
         try:
             mapping = await mapper.update_mapping(
                 mapping_id,
@@ -204,41 +203,32 @@ class LoopsController(Controller):
                 song_id=data.song_id,
                 notes=data.notes,
             )
-        except MappingNotFound as error:
-            raise NotFoundException(f"no mapping {mapping_id}") from error
         except MappingError as error:
-            mapping = await _mapping(mapper, mapping_id)
+            mapping = await mapper.get_mapping(mapping_id)
             response = _row(mapping, edit=True, form=data, errors=_errors(error))
             response.status_code = 422
             return response
         return _row(mapping)
 
     @post("/{mapping_id:int}/deactivate", status_code=200)
-    async def deactivate(self, mapper: TrackMapper, mapping_id: int) -> Template:
-        try:
-            return _row(await mapper.delete_mapping(mapping_id))
-        except MappingNotFound as error:
-            raise NotFoundException(f"no mapping {mapping_id}") from error
+    async def deactivate(
+        self, mapper: NamedDependency[TrackMapper], mapping_id: FromPath[int]
+    ) -> Template:
+        return _row(await mapper.delete_mapping(mapping_id))
 
     @post("/{mapping_id:int}/reactivate", status_code=200)
-    async def reactivate(self, mapper: TrackMapper, mapping_id: int) -> Template:
-        try:
-            return _row(await mapper.reactivate_mapping(mapping_id))
-        except MappingNotFound as error:
-            raise NotFoundException(f"no mapping {mapping_id}") from error
+    async def reactivate(
+        self, mapper: NamedDependency[TrackMapper], mapping_id: FromPath[int]
+    ) -> Template:
+        return _row(await mapper.reactivate_mapping(mapping_id))
 
     @get("/{mapping_id:int}/thumbnail.jpg")
-    async def thumbnail(self, mapper: TrackMapper, mapping_id: int) -> Response[bytes]:
+    async def thumbnail(
+        self, mapper: NamedDependency[TrackMapper], mapping_id: FromPath[int]
+    ) -> Response[bytes]:
         data = await mapper.get_thumbnail(mapping_id)
         if not data:
             raise NotFoundException("no thumbnail for this mapping (yet)")
         return Response(
             data, media_type="image/jpeg", headers={"Cache-Control": "private, max-age=300"}
         )
-
-
-async def _mapping(mapper: TrackMapper, mapping_id: int) -> TrackMapping:
-    try:
-        return await mapper.get_mapping(mapping_id)
-    except MappingNotFound as error:
-        raise NotFoundException(f"no mapping {mapping_id}") from error
