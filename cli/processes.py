@@ -23,6 +23,7 @@ import click
 
 from domain.config import (
     VAR_DIR,
+    ConfigError,
     Settings,
     configure_logging,
     environment,
@@ -353,20 +354,37 @@ def run_command() -> None:
 @click.command("web")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", type=click.IntRange(1, 65535), help="Port to listen on [default: $PORT].")
-def web_command(host: str, port: int | None) -> None:
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    help="Web processes [default: $WEB_CONCURRENCY, else 1].",
+)
+def web_command(host: str, port: int | None, workers: int | None) -> None:
     """Serve the web app (pages and JSON API) with uvicorn."""
     import uvicorn
 
     settings = get_settings()
+    if port is not None:
+        # create_app() reads its settings from the environment: the setup URL names this port.
+        os.environ["PORT"] = str(port)
     uvicorn.run(
         "web.app:create_app",
         factory=True,
         host=host,
         port=port or settings.port,
+        workers=workers or _web_concurrency(),
         log_level=settings.log_level.lower(),
         # Open live-update streams must not hold a shutdown beyond the supervisor's grace time.
         timeout_graceful_shutdown=3,
     )
+
+
+def _web_concurrency() -> int:
+    """WEB_CONCURRENCY, the variable Procfile hosts set to the number of web processes."""
+    raw = os.environ.get("WEB_CONCURRENCY", "").strip() or "1"
+    if not raw.isdigit() or not 1 <= int(raw) <= 64:
+        raise ConfigError(f"WEB_CONCURRENCY must be a whole number from 1 to 64 (got {raw!r})")
+    return int(raw)
 
 
 @click.command("worker")

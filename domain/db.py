@@ -24,7 +24,7 @@ def create_engine(settings: Settings, *, pool_size: int = 5) -> AsyncEngine:
         settings.database_url,
         pool_size=pool_size,
         max_overflow=10,
-        pool_pre_ping=False,
+        pool_pre_ping=True,  # a restarted database must not cost a request its answer
         connect_args={"connect_timeout": 5},
     )
 

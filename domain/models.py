@@ -23,6 +23,13 @@ from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
 from sqlalchemy.orm import DeclarativeBase, Mapped, deferred, mapped_column
 
 TRACK_KEY_MAX = 512
+# The words a mapping is found by: its key and loop file, split on punctuation so that paths,
+# "ac/dc" and "<script>" become words too (translate() is much cheaper than regexp_replace()).
+_SEPARATORS = "/._-<>()[]{}&+:;,!?#@=~|*%$^"
+SEARCH_VECTOR = (
+    "to_tsvector('simple', translate(track_key || ' ' || loop_file_path,"
+    f" '{_SEPARATORS}', '{' ' * len(_SEPARATORS)}'))"
+)
 
 
 class Base(DeclarativeBase):
@@ -78,8 +85,7 @@ class TrackMapping(Base):
     search_vector: Mapped[str] = mapped_column(
         TSVECTOR,
         Computed(
-            # translate() splits paths and "ac/dc" into words, cheaper than regexp_replace.
-            "to_tsvector('simple', translate(track_key || ' ' || loop_file_path, '/._-', '    '))",
+            SEARCH_VECTOR,
             persisted=True,
         ),
     )

@@ -49,6 +49,8 @@ ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES_DIR = ROOT / "templates"
 STATIC_DIR = ROOT / "static"
 SESSION_MAX_AGE_SECONDS = 14 * 24 * 3600
+# Enough connections for a burst of concurrent requests without opening new ones per request.
+WEB_POOL_SIZE = 20
 _BODY_FIELD = re.compile(r"at `\$\.([^`]+)`|required field `([^`]+)`")
 _MISSING_PARAMETER = re.compile(r"^Missing required \w+ parameter '([^']+)'")
 
@@ -61,7 +63,9 @@ def _lifespan(settings: Settings, session_redis: aioredis.Redis) -> Callable[[Li
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         loop_checks = LoopCheckQueue(settings)
-        mapper = TrackMapper.from_settings(settings, on_loop_changed=loop_checks)
+        mapper = TrackMapper.from_settings(
+            settings, on_loop_changed=loop_checks, pool_size=WEB_POOL_SIZE
+        )
         await mapper.start()
         app.state.mapper = mapper
         try:

@@ -9,6 +9,7 @@ cookie, so every unsafe request of that kind carries a CSRF token, on /api/v1 to
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -29,6 +30,8 @@ from domain.mappings import TrackMapper
 from domain.models import User
 
 SESSION_COOKIE = "session"
+USER_CACHE_SECONDS = 5.0
+USER_CACHE_SIZE = 1000
 PUBLIC_PATHS = frozenset({"/health", "/login", "/setup"})
 # /hooks/ requests come from servers (AzuraCast) and carry a per-station secret instead.
 PUBLIC_PREFIXES = ("/static/", "/hooks/")
@@ -77,6 +80,9 @@ class AuthMiddleware:
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        # Session users seen lately: a page view should not cost a database query just to learn
+        # who is asking. A deleted account is logged out within USER_CACHE_SECONDS.
+        self._users: dict[int, tuple[float, User]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         user, method = await self._identify(scope)
@@ -95,10 +101,24 @@ class AuthMiddleware:
         session = scope.get("session")
         user_id = session.get("user_id") if isinstance(session, dict) else None
         if isinstance(user_id, int):
-            user = await users.get_user(sessions, user_id)
+            user = await self._session_user(scope, user_id)
             if user is not None:
                 return user, "session"
         return None, None
+
+    async def _session_user(self, scope: Scope, user_id: int) -> User | None:
+        now = time.monotonic()
+        cached = self._users.get(user_id)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        user = await users.get_user(_mapper(scope).reads, user_id)
+        if user is None:
+            self._users.pop(user_id, None)
+        else:
+            if len(self._users) > USER_CACHE_SIZE:
+                self._users.clear()
+            self._users[user_id] = (now + USER_CACHE_SECONDS, user)
+        return user
 
 
 class SessionCSRFMiddleware(CSRFMiddleware):

@@ -90,7 +90,7 @@ def upgrade() -> None:
             "search_vector",
             postgresql.TSVECTOR(),
             sa.Computed(
-                "to_tsvector('simple', translate(track_key || ' ' || loop_file_path, '/._-', '    '))",
+                "to_tsvector('simple', translate(track_key || ' ' || loop_file_path, '/._-<>()[]{}&+:;,!?#@=~|*%$^', '                            '))",
                 persisted=True,
             ),
             nullable=False,
