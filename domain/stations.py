@@ -28,6 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.config import ConfigError, Settings, get_settings
+from domain.handoff import HandoffError, confine_link
 from domain.loop_files import LoopPathError, check_loop_file, confine, relative_to_root
 from domain.models import SourceKind, Station, StationHealth, Transport
 
@@ -320,6 +321,17 @@ def _handoff_path(field: str, label: str, raw: str, handoff_root: Path) -> str |
     return relative_to_root(handoff_root, path)
 
 
+def _symlink_path(raw: str, handoff_root: Path) -> str | None:
+    """The link's folder is confined; the link itself is not resolved (it points at a loop)."""
+    if not raw.strip():
+        return None
+    try:
+        path = confine_link(handoff_root, raw)
+    except HandoffError as error:
+        raise StationError("symlink_path", f"Symlink: {error}") from None
+    return relative_to_root(handoff_root, path)
+
+
 def _hook_command(raw: str) -> str | None:
     text = raw.strip()
     if not text:
@@ -431,7 +443,7 @@ def validate(
     if liquidsoap_url is None:
         target = None
 
-    symlink = _handoff_path("symlink_path", "Symlink", data.symlink_path, settings.handoff_path)
+    symlink = _symlink_path(data.symlink_path, settings.handoff_path)
     if symlink is not None and not symlink.lower().endswith(".mp4"):
         raise StationError("symlink_path", "Symlink must end in .mp4, e.g. current.mp4")
     loops_root = settings.loops_path

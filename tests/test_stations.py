@@ -441,3 +441,15 @@ async def test_two_daemons_starting_together_store_one_env_station(
     )
     assert len({result.id for result in results}) == 1
     assert await count(sessions) == 1
+
+
+async def test_a_station_saves_again_once_its_symlink_points_at_a_loop(
+    sessions: Sessions, cfg: Settings, handoff_root: Path
+) -> None:
+    """The link lives in HANDOFF_PATH but points into LOOPS_PATH: it must not be resolved."""
+    station = await stations.create_station(sessions, cfg, azuracast(symlink_path="current.mp4"))
+    (handoff_root / "current.mp4").symlink_to(cfg.loops_path / "a.mp4")
+    edited = await stations.update_station(
+        sessions, cfg, station.id, azuracast(symlink_path="current.mp4", poll_interval="5")
+    )
+    assert edited.symlink_path == "current.mp4"
