@@ -15,7 +15,7 @@ from typing import Any
 
 from daemon.loop_check_schedule import schedule_loop_checks
 from daemon.supervisor import supervise_stations
-from domain.config import Settings, configure_logging, get_settings
+from domain.config import ConfigError, Settings, configure_logging, get_settings
 
 Watcher = Callable[[Settings], Coroutine[Any, Any, None]]
 
@@ -55,6 +55,8 @@ async def _main(settings: Settings, watchers: list[Watcher]) -> None:
         )
     for task in failed:
         error = None if task.cancelled() else task.exception()
+        if isinstance(error, ConfigError):
+            raise error  # a bad NOWPLAYING_* variable: one line from the CLI, exit status 2
         log.error("watcher %s stopped unexpectedly: %r", task.get_name(), error)
     if failed:
         raise SystemExit(1)
