@@ -197,3 +197,9 @@ class PlaywrightLoopGuard:
 def pytest_configure(config: pytest.Config) -> None:
     if not config.pluginmanager.has_plugin(PlaywrightLoopGuard.__name__):
         config.pluginmanager.register(PlaywrightLoopGuard(), PlaywrightLoopGuard.__name__)
+
+
+@pytest.fixture(scope="session")
+def base_url(live_server: str) -> str:
+    """pytest-playwright's base URL: the live app server, so tests can `page.goto("/loops")`."""
+    return live_server

@@ -23,12 +23,6 @@ STREAM_OPEN = (
 )
 
 
-@pytest.fixture(scope="session")
-def base_url(live_server: str) -> str:
-    """pytest-playwright's base URL: the live server, so tests can `page.goto("/")`."""
-    return live_server
-
-
 @pytest.fixture
 def station(user: User, database_url: str) -> int:
     """Radio One, playing Daft Punk, with one play recorded."""

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from playwright.sync_api import Page, expect
 
 from domain.models import User
@@ -33,12 +32,6 @@ DAEMON_START_SECONDS = 15.0
 # on a busy machine; a live switch must show within a few seconds.
 FIRST_CARD_MS = 15_000
 SWITCH_MS = 5_000
-
-
-@pytest.fixture(scope="session")
-def base_url(live_server: str) -> str:
-    """pytest-playwright's base URL: the live server, so tests can `page.goto("/")`."""
-    return live_server
 
 
 def test_the_card_follows_the_station_through_the_real_daemon(

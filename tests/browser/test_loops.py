@@ -13,12 +13,6 @@ from domain.models import User
 from tests.web_fixtures import log_in
 
 
-@pytest.fixture(scope="session")
-def base_url(live_server: str) -> str:
-    """pytest-playwright's base URL: the live server, so tests can `page.goto("/loops")`."""
-    return live_server
-
-
 @pytest.fixture
 async def seeded(user: User, mapper: TrackMapper) -> None:
     """The operator account and two mappings, written before the browser starts."""
