@@ -81,12 +81,19 @@ def _bad_byte_message(value: str, column: str | None = None) -> str:
     return f"not UTF-8: byte{byte}{where} (save the file as UTF-8)"
 
 
+def _nul_message(names: Iterable[str], values: Iterable[str]) -> str:
+    named = ", ".join(n for n, v in zip(names, values, strict=False) if "\x00" in v)
+    return f"a NUL character in the {named} value (PostgreSQL cannot store it)"
+
+
 def _csv_row(pos: int, columns: list[str], record: list[str]) -> RawRow | None:
     where = f"line {pos}"
     joined = "".join(record)
     if not joined.isascii() and _BAD_BYTE.search(joined):
         bad = (c for c, v in zip(columns, record, strict=False) if _BAD_BYTE.search(v))
         return RawRow(pos, where, error=_bad_byte_message(joined, next(bad, None)))
+    if "\x00" in joined:
+        return RawRow(pos, where, error=_nul_message(columns, record))
     if not joined.strip():
         return None  # blank lines between or after records are harmless
     if len(record) > len(columns):
@@ -147,6 +154,8 @@ def _json_item(index: int, item: object) -> RawRow:
     for name, value in item.items():
         if name not in FIELDS:
             problems.append(f"unknown field {name!r} (valid: {', '.join(FIELDS)})")
+        elif isinstance(value, str) and "\x00" in value:
+            problems.append(_nul_message([name], [value]))
         elif value is None or isinstance(value, str):
             fields[name] = value
         elif name == "song_id" and isinstance(value, int) and not isinstance(value, bool):

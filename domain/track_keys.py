@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import hashlib
-import re
 import unicodedata
 
-_WHITESPACE = re.compile(r"\s+")
 # AzuraCast strips these before hashing "Artist - Title" (DESIGN.md §3).
 _SONG_ID_STRIP = str.maketrans("", "", " -\"'\n\t\r")
 OFFLINE_SONG_ID = "5a6a865199cf5df73b1417326d2ff24f"
 
 
 def _clean(text: str) -> str:
-    return _WHITESPACE.sub(" ", unicodedata.normalize("NFKC", text).casefold()).strip()
+    # split() collapses Unicode whitespace as the regex \s+ would, at half the cost.
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
 
 
 def normalize_track_key(artist: str, title: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import secrets
 import shutil
@@ -13,8 +14,14 @@ import pytest
 from click.testing import CliRunner, Result
 
 from cli.main import crateloop
-from domain.mapping_formats import Progress, read_csv
-from domain.mapping_import import CHUNK_ROWS, ImportOptions, import_mappings
+from domain.mapping_formats import Progress, read_csv, read_json
+from domain.mapping_import import (
+    CHUNK_ROWS,
+    FIRST_CHUNK_ROWS,
+    ImportOptions,
+    RowOutcome,
+    import_mappings,
+)
 from domain.mappings import TrackMapper
 from domain.track_keys import azuracast_song_id
 
@@ -246,6 +253,7 @@ BAD_ROWS = {
     "too many fields": ("X,Y,a.mp4,,,extra", "line 3: 6 fields, but the header names 5"),
     "song id too long": ("X,Y,a.mp4," + "f" * 33 + ",", "line 3: song_id is longer than 32"),
     "duplicate key": (" good ,  ROW ,b.mp4,,", "line 3: duplicate key “good - row”: line 2 has"),
+    "NUL character": ("X,Y,a.mp4,,n\x00", "line 3: a NUL character in the notes value"),
 }
 
 
@@ -442,6 +450,102 @@ async def test_import_invalidates_caches_and_queues_loop_checks(
     assert report.summary() == "added 1, updated 1, skipped 0, invalid 0"
     changed = [await mapper.get_mapping_by_key(key) for key in ("artist 3 - title 3", "new - one")]
     assert queued == [sorted(m.id for m in changed if m is not None)]
+
+
+async def test_values_with_copy_format_special_characters_round_trip(
+    mapper: TrackMapper, database_url: str, tmp_path: Path
+) -> None:
+    # COPY's text format gives backslash, tab, newline and carriage return a meaning.
+    items = [
+        {"artist": "Back\\slash", "title": "Tab\there", "loop_path": "a.mp4", "notes": "a\nb\rc"},
+        {"artist": "Plain", "title": "Row", "loop_path": "b.mp4"},
+    ]
+    json_file = write(tmp_path, "m.json", json.dumps(items))
+    told: list[RowOutcome] = []
+    report = await import_mappings(
+        mapper, read_json(json_file, Progress()), ImportOptions(), on_row=told.append
+    )
+    assert report.summary() == "added 2, updated 0, skipped 0, invalid 0"
+    assert [(r[0], r[1], r[2], r[5]) for r in rows(database_url)] == [
+        ("back\\slash - tab here", "Back\\slash", "Tab\there", "a\nb\rc"),
+        ("plain - row", "Plain", "Row", None),
+    ]
+    assert [(o.where, o.outcome, o.detail) for o in told] == [
+        ("item 1", "added", "back\\slash - tab here"),
+        ("item 2", "added", "plain - row"),
+    ]
+
+
+async def test_existing_keys_in_a_later_chunk(
+    mapper: TrackMapper, database_url: str, tmp_path: Path
+) -> None:
+    # The first chunks are copied in without looking keys up; the chunk that meets an existing
+    # key is written again after a look-up, and so is every chunk after it.
+    total = FIRST_CHUNK_ROWS + CHUNK_ROWS + 500
+    existing = [FIRST_CHUNK_ROWS + 10, FIRST_CHUNK_ROWS + CHUNK_ROWS + 7]  # 0-based rows
+    first = write(
+        tmp_path, "1.csv", HEADER + "".join(f"Artist {i},Title {i},a.mp4,,\n" for i in existing)
+    )
+    assert (await import_mappings(mapper, read_csv(first, Progress()), ImportOptions())).ok
+    csv_file = write(
+        tmp_path,
+        "2.csv",
+        HEADER + "".join(f"Artist {i},Title {i},b.mp4,,\n" for i in range(total)),
+    )
+    dry = await import_mappings(mapper, read_csv(csv_file, Progress()), ImportOptions(dry_run=True))
+    assert dry.summary() == f"added {total - 2}, updated 0, skipped 2, invalid 0"
+
+    queued: list[int] = []
+    mapper.on_loop_changed = queued.extend
+    told: list[RowOutcome] = []
+    report = await import_mappings(
+        mapper, read_csv(csv_file, Progress()), ImportOptions(update=True), on_row=told.append
+    )
+    assert report.summary() == f"added {total - 2}, updated 2, skipped 0, invalid 0"
+    assert [o.where for o in told] == [f"line {i + 2}" for i in range(total)]
+    assert {o.detail for o in told if o.outcome == "updated"} == {
+        f"artist {i} - title {i}" for i in existing
+    }
+    assert count(database_url) == total
+    with psycopg.connect(database_url) as conn:
+        ids = [r[0] for r in conn.execute("SELECT id FROM track_mappings ORDER BY id")]
+        loops = conn.execute("SELECT DISTINCT loop_file_path FROM track_mappings").fetchall()
+    assert queued == ids  # every row written, in order
+    assert loops == [("b.mp4",)]
+
+
+async def test_a_key_another_session_adds_meanwhile_is_skipped(
+    mapper: TrackMapper, database_url: str, tmp_path: Path
+) -> None:
+    first = write(tmp_path, "1.csv", HEADER + "A,One,a.mp4,,\n")
+    assert (await import_mappings(mapper, read_csv(first, Progress()), ImportOptions())).ok
+    csv_file = write(tmp_path, "2.csv", HEADER + "A,One,b.mp4,,\nX,Two,b.mp4,,\nB,Three,b.mp4,,\n")
+    insert = (
+        "INSERT INTO track_mappings (track_key, artist, title, azuracast_song_id, loop_file_path)"
+        " VALUES ('x - two', 'X', 'Two', 'x2', 'a.mp4')"
+    )
+    waiting = "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+    async with await psycopg.AsyncConnection.connect(database_url) as other:
+        await other.execute(insert)  # not committed yet: the import cannot see it, only wait
+        task = asyncio.create_task(
+            import_mappings(mapper, read_csv(csv_file, Progress()), ImportOptions())
+        )
+        async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as watch:
+            for _ in range(200):
+                row = await (await watch.execute(waiting)).fetchone()
+                if row is not None and row[0] > 0:
+                    break
+                await asyncio.sleep(0.05)
+            else:
+                raise AssertionError("the import never waited for the other session")
+        await other.commit()
+        report = await asyncio.wait_for(task, 30)
+    assert report.summary() == "added 1, updated 0, skipped 2, invalid 0"
+    assert [(r[0], r[3]) for r in rows(database_url)] == [
+        ("a - one", "a.mp4"),
+        ("b - three", "b.mp4"),
+        ("x - two", "a.mp4"),
+    ]
 
 
 # --- export ---------------------------------------------------------------------------------------
