@@ -11,9 +11,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 import redis.asyncio as aioredis
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.orm import aliased
 
 from domain.config import Settings
 from domain.db import LookupConnection, create_engine, create_sessionmaker
@@ -110,6 +111,27 @@ def _validate_text(field: str, value: str) -> str:
     if not value:
         raise MappingError(field, f"{field} is empty")
     return value
+
+
+def _listing(
+    query: Select[Any], entity: Any, sort: str, descending: bool, page: int, per_page: int | None
+) -> Select[Any]:
+    """`query` over `entity` sorted by a column of the Loops table (then by id), one page of it."""
+    base = _SORTS.get(sort, TrackMapping.play_count)
+    column = getattr(entity, base.key)
+    if base.nullable:
+        order = column.desc().nulls_last() if descending else column.asc().nulls_first()
+    else:  # plain order, so the (play_count DESC, id) index serves the default listing
+        order = column.desc() if descending else column.asc()
+    listing = query.order_by(order, entity.id)
+    if per_page is not None:
+        listing = listing.limit(per_page).offset((page - 1) * per_page)
+    return listing
+
+
+def _counting(query: Select[Any]) -> Select[Any]:
+    counted = query.with_only_columns(TrackMapping.id).order_by(None)
+    return select(func.count()).select_from(counted.subquery())
 
 
 class TrackMapper:
@@ -467,11 +489,6 @@ class TrackMapper:
         A search counts its matches only up to COUNT_CAP (`MappingPage.capped` says so): a word
         found in most of 100,000 mappings must not cost a full count on every keystroke.
         """
-        column = _SORTS.get(sort, TrackMapping.play_count)
-        if column.nullable:
-            order = column.desc().nulls_last() if descending else column.asc().nulls_first()
-        else:  # plain order, so the (play_count DESC, id) index serves the default listing
-            order = column.desc() if descending else column.asc()
         query = select(TrackMapping)
         if active is not None:
             query = query.where(TrackMapping.is_active.is_(active))
@@ -481,21 +498,27 @@ class TrackMapper:
                 TrackMapping.search_vector.bool_op("@@")(func.to_tsquery("simple", tsquery))
             )
         page = max(page, 1)
-        listing = query.order_by(order, TrackMapping.id)
-        if per_page is not None:
-            listing = listing.limit(per_page).offset((page - 1) * per_page)
-        capped = False
         async with self.reads() as session:
+            if not tsquery:
+                listing = _listing(query, TrackMapping, sort, descending, page, per_page)
+                items = list(await session.scalars(listing))
+                total = len(items)
+                if count and per_page is not None and (page > 1 or len(items) == per_page):
+                    total = await session.scalar(_counting(query)) or 0
+                return MappingPage(items, total, page, per_page or max(total, 1))
+            # PostgreSQL cannot estimate how many rows a prefix search matches, and guesses
+            # "many": it then walks the play-count index hoping to meet 25 matches soon, which
+            # for a rare word means the whole table. So count first (capped, from the search
+            # index); below the cap, sort just the matches; above it, the walk is quick.
+            found: int = await session.scalar(_counting(query.limit(COUNT_CAP + 1))) or 0
+            capped = found > COUNT_CAP
+            entity: Any = TrackMapping
+            if not capped:
+                entity = aliased(TrackMapping, query.cte("matches").prefix_with("MATERIALIZED"))
+                query = select(entity)
+            listing = _listing(query, entity, sort, descending, page, per_page)
             items = list(await session.scalars(listing))
-            total = len(items)
-            if count and per_page is not None and (page > 1 or len(items) == per_page):
-                counted = query.with_only_columns(TrackMapping.id).order_by(None)
-                if tsquery:
-                    counted = counted.limit(COUNT_CAP + 1)
-                found = await session.scalar(select(func.count()).select_from(counted.subquery()))
-                total = found or 0
-                capped = total > COUNT_CAP
-                total = min(total, COUNT_CAP)
+        total = min(found, COUNT_CAP)
         return MappingPage(items, total, page, per_page or max(total, 1), capped)
 
     async def get_thumbnail(self, mapping_id: int) -> bytes | None:
