@@ -1,6 +1,6 @@
 """Loops page over 100,000 mappings with a search term: p95 ≤ 50 ms under 20 concurrent clients.
 
-The real web server (`crateloop web`, uvicorn, one process) serves 20 logged-in clients at once
+The real web server (`crateloop web --workers 2`: a process per core) serves 20 logged-in clients
 (httpx, session cookie from the real login form). Each client behaves like a person typing in
 the search box: it asks for the htmx partial (what search-as-you-type fetches) or, one time in
 five, the full page, with a search term drawn from words that exist in the data, from very
@@ -29,6 +29,7 @@ from domain.config import Settings
 from domain.db import create_engine, create_sessionmaker
 
 MAPPINGS = 100_000
+WEB_WORKERS = 2  # one web process per core, as `WEB_CONCURRENCY=2` would run it
 CLIENTS = 20
 REQUESTS_PER_CLIENT = 60
 PACE_SECONDS = 0.3
@@ -72,6 +73,7 @@ def seed(settings: Settings) -> None:
 
 def start_server(settings: Settings, port: int, log_path: Path) -> subprocess.Popen[bytes]:
     argv = [sys.executable, "-c", "from cli.main import main; main()", "web", "--port", str(port)]
+    argv += ["--workers", str(WEB_WORKERS)]
     with log_path.open("wb") as log:
         return subprocess.Popen(argv, env=bench_env(settings), stdout=log, stderr=log)
 
