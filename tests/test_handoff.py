@@ -494,7 +494,7 @@ async def test_a_real_liquidsoap_switches_loops_by_variable_and_by_queue(tmp_pat
         telnet = f"telnet://127.0.0.1:{port}"
         await Liquidsoap(telnet, mode="var", target="loop").apply(switch_to(second))
         # Generous bounds: Liquidsoap shares the CPU with the rest of the suite in CI.
-            await eventually(lambda: str(second) in tracks, 20)  # at the (1 s) loop boundary
+        await eventually(lambda: str(second) in tracks, 20)  # at the (1 s) loop boundary
         await Liquidsoap(telnet, mode="queue", target="loops").apply(switch_to(third))
         await eventually(lambda: str(third) in tracks, 20)  # push, then skip to it
     finally:
