@@ -196,11 +196,16 @@ def _running_postmaster(pgdata: Path) -> tuple[int, int] | None:
 
 def start_postgres(data_dir: Path) -> EmbeddedServer:
     """Start (initialising on first use) a PostgreSQL server with its data under `data_dir`."""
+    return _start_locked(data_dir, _start_postgres)
+
+
+def _start_locked(data_dir: Path, start: Callable[[Path, int], EmbeddedServer]) -> EmbeddedServer:
+    """Lock `data_dir` for this process and start its server; the lock goes if starting fails."""
     data_dir = data_dir.resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
     lock_fd = _lock_data_dir(data_dir)
     try:
-        return _start_postgres(data_dir, lock_fd)
+        return start(data_dir, lock_fd)
     except BaseException:
         os.close(lock_fd)
         raise
@@ -292,14 +297,7 @@ def _tail(path: Path, lines: int = 15) -> str:
 
 def start_redis(data_dir: Path) -> EmbeddedServer:
     """Start a Redis server (append-only persistence) with its data under `data_dir`."""
-    data_dir = data_dir.resolve()
-    data_dir.mkdir(parents=True, exist_ok=True)
-    lock_fd = _lock_data_dir(data_dir)
-    try:
-        return _start_redis(data_dir, lock_fd)
-    except BaseException:
-        os.close(lock_fd)
-        raise
+    return _start_locked(data_dir, _start_redis)
 
 
 def _start_redis(data_dir: Path, lock_fd: int) -> EmbeddedServer:

@@ -22,7 +22,7 @@ from domain.mappings import TrackMapper
 from domain.migrate import upgrade
 from tests.media import make_mp4
 
-pytest_plugins = ["tests.web_fixtures"]
+pytest_plugins = ["tests.web_fixtures", "tests.daemon_process"]
 
 REPO = Path(__file__).resolve().parent.parent
 TABLES = "track_mappings, plays, station_health, stations, default_config, api_tokens, users"

@@ -1,200 +1,26 @@
-"""The now-playing daemon as a real process: a fake AzuraCast in, current.json and plays out.
-
-The helpers here (DaemonProcess, add_station, wait_for, ...) are shared by the other daemon test
-modules (failover, outages).
-"""
+"""The now-playing daemon as a real process: a fake AzuraCast in, current.json and plays out."""
 
 from __future__ import annotations
 
 import json
-import os
-import re
-import signal
-import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
-import psycopg
-import pytest
 import redis
 
-from cli.processes import crateloop_argv
 from domain.config import Settings
+from tests.daemon_process import (
+    DaemonProcess,
+    StateDir,
+    add_mapping,
+    add_station,
+    query,
+    update_station,
+    wait_for,
+)
 from tests.fakes.azuracast import FakeAzuraCast
-
-T = TypeVar("T")
-
-STATION_DEFAULTS: dict[str, Any] = {
-    "name": "Fake Radio",
-    "slug": "radio",
-    "kind": "azuracast",
-    "shortcode": "radio",
-    "transport": "push",
-    "poll_interval": 1.0,
-    "state_dir": "radio",
-}
-
-
-def wait_for(
-    what: str, probe: Callable[[], T | None], within: float = 5.0, every: float = 0.02
-) -> T:
-    """Poll `probe` until it returns something truthy; fail naming `what` after `within` s."""
-    deadline = time.monotonic() + within
-    while True:
-        value = probe()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not within {within} s (last: {value!r})")
-        time.sleep(every)
-
-
-def add_station(database_url: str, base_url: str, **fields: Any) -> int:
-    """Insert a stations row (the Stations page's job) and return its id."""
-    values = {**STATION_DEFAULTS, "base_url": base_url, **fields}
-    if "streamer_loops" in values:
-        values["streamer_loops"] = json.dumps(values["streamer_loops"])
-    columns = ", ".join(values)
-    marks = ", ".join(f"%({name})s" for name in values)
-    statement = f"INSERT INTO stations ({columns}) VALUES ({marks}) RETURNING id"  # noqa: S608
-    with psycopg.connect(database_url, autocommit=True) as conn:
-        row = conn.execute(statement, values).fetchone()
-    assert row is not None
-    return int(row[0])
-
-
-def update_station(database_url: str, station_id: int, **fields: Any) -> None:
-    sets = ", ".join(f"{name} = %({name})s" for name in fields)
-    statement = f"UPDATE stations SET {sets}, updated_at = now() WHERE id = %(id)s"  # noqa: S608
-    with psycopg.connect(database_url, autocommit=True) as conn:
-        conn.execute(statement, {**fields, "id": station_id})
-
-
-def query(database_url: str, sql: str, *params: Any) -> list[tuple[Any, ...]]:
-    with psycopg.connect(database_url, autocommit=True) as conn:
-        return conn.execute(sql, params).fetchall()
-
-
-def add_mapping(database_url: str, artist: str, title: str, loop: str) -> int:
-    from domain.track_keys import azuracast_song_id, normalize_track_key
-
-    rows = query(
-        database_url,
-        "INSERT INTO track_mappings (track_key, artist, title, azuracast_song_id, loop_file_path)"
-        " VALUES (%s, %s, %s, %s, %s) RETURNING id",
-        normalize_track_key(artist, title),
-        artist,
-        title,
-        azuracast_song_id(artist, title),
-        loop,
-    )
-    return int(rows[0][0])
-
-
-class DaemonProcess:
-    """`crateloop daemon` as a subprocess, its output (stdout and stderr) in a log file."""
-
-    def __init__(self, env: dict[str, str], log_path: Path) -> None:
-        self.log_path = log_path
-        self._log = open(log_path, "wb")  # noqa: SIM115 (closed in stop())
-        self.process = subprocess.Popen(
-            [*crateloop_argv(), "daemon"],
-            env={**os.environ, **env, "PYTHONUNBUFFERED": "1"},
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-        )
-
-    @property
-    def pid(self) -> int:
-        return self.process.pid
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-    def count(self, pattern: str) -> int:
-        """How many log lines match the regular expression."""
-        return sum(1 for line in self.log().splitlines() if re.search(pattern, line))
-
-    def wait_for_log(self, pattern: str, within: float = 10.0, count: int = 1) -> None:
-        wait_for(f"log line {pattern!r} (x{count})", lambda: self.count(pattern) >= count, within)
-
-    def terminate(self, within: float = 5.0) -> tuple[int, float]:
-        """SIGTERM; (exit code, seconds it took)."""
-        started = time.monotonic()
-        self.process.send_signal(signal.SIGTERM)
-        code = self.process.wait(timeout=within + 5)
-        return code, time.monotonic() - started
-
-    def kill(self) -> None:
-        self.process.kill()
-        self.process.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(timeout=10)
-        self._log.close()
-
-
-class StateDir:
-    """The state-file adapter's folder: what the encoder would read."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-
-    def current(self) -> dict[str, Any] | None:
-        try:
-            data: dict[str, Any] = json.loads((self.folder / "current.json").read_text())
-        except FileNotFoundError:
-            return None
-        return data
-
-    def wait_for_title(self, title: str | None, within: float = 5.0) -> dict[str, Any]:
-        def probe() -> dict[str, Any] | None:
-            state = self.current()
-            return state if state is not None and state["title"] == title else None
-
-        return wait_for(f"current.json with title {title!r}", probe, within, every=0.005)
-
-
-@pytest.fixture
-def handoff_root(tmp_path: Path) -> Path:
-    root = tmp_path / "handoff"
-    root.mkdir()
-    return root
-
-
-@pytest.fixture
-def daemon_env(app_env: dict[str, str], handoff_root: Path) -> dict[str, str]:
-    return {**app_env, "HANDOFF_PATH": str(handoff_root)}
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeAzuraCast]:
-    with FakeAzuraCast("radio", ping_interval=0.5) as server:
-        yield server
-
-
-@pytest.fixture
-def start_daemon(
-    daemon_env: dict[str, str], tmp_path: Path, clean_db: None
-) -> Iterator[Callable[..., DaemonProcess]]:
-    """Start daemons (`start_daemon(**extra_env)`); every one is killed at the end."""
-    started: list[DaemonProcess] = []
-
-    def start(**extra: str) -> DaemonProcess:
-        daemon = DaemonProcess({**daemon_env, **extra}, tmp_path / f"daemon-{len(started)}.log")
-        started.append(daemon)
-        return daemon
-
-    yield start
-    for daemon in started:
-        daemon.stop()
-
-
-# --- the tests ------------------------------------------------------------------------------
 
 
 def test_push_feed_switches_records_and_ignores_repeats(

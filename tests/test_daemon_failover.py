@@ -6,21 +6,14 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from tests import test_daemon
-from tests.fakes.azuracast import FakeAzuraCast
-from tests.test_daemon import (
+from tests.daemon_process import (
     DaemonProcess,
     StateDir,
     add_station,
     query,
     wait_for,
 )
-
-# The shared fixtures of tests/test_daemon.py.
-daemon_env = test_daemon.daemon_env
-fake = test_daemon.fake
-handoff_root = test_daemon.handoff_root
-start_daemon = test_daemon.start_daemon
+from tests.fakes.azuracast import FakeAzuraCast
 
 LEADING = "station radio: leading it"
 

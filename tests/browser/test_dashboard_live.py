@@ -12,15 +12,9 @@ from pathlib import Path
 from playwright.sync_api import Page, expect
 
 from domain.models import User
-from tests import test_daemon
+from tests.daemon_process import DaemonProcess, StateDir, add_mapping, add_station
 from tests.fakes.azuracast import FakeAzuraCast
-from tests.test_daemon import DaemonProcess, StateDir, add_mapping, add_station
 from tests.web_fixtures import log_in
-
-# The shared fixtures of tests/test_daemon.py: the fake station and the hand-off folder.
-daemon_env = test_daemon.daemon_env
-fake = test_daemon.fake
-handoff_root = test_daemon.handoff_root
 
 # The dashboard's one SSE stream is open (htmx sse extension keeps its EventSource on the element).
 STREAM_OPEN = (
