@@ -28,11 +28,29 @@ VARIABLES = (
     "CACHE_TTL_SECONDS",
     "LOG_LEVEL",
     "HANDOFF_PATH",
+    "TRACKLISTS_BASE_URL",
+    "TRACKLISTS_SHORT_URL",
+    "TRACKLISTS_DELAY_SECONDS",
+    "TRACKLISTS_CONTACT",
+    "TRACKLISTS_TIMEOUT_SECONDS",
 )
+# Politeness towards 1001tracklists (DESIGN.md §5): never closer together than this.
+TRACKLISTS_MIN_DELAY_SECONDS = 2.0
 
 
 class ConfigError(Exception):
     """A setting is missing or invalid; the message names the variable and what would be valid."""
+
+
+@dataclass(frozen=True, slots=True)
+class TracklistsSettings:
+    """Where 1001tracklists is and how politely it is asked (DESIGN.md §5)."""
+
+    base_url: str = "https://www.1001tracklists.com"  # no trailing slash
+    short_url: str = "https://1001.tl"  # the short-link host (`1001.tl/<id>`)
+    delay_seconds: float = 5.0  # between two requests to the site, before jitter
+    contact: str = ""  # an e-mail address or URL put in the User-Agent
+    timeout_seconds: float = 20.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +65,7 @@ class Settings:
     cache_size: int
     cache_ttl_seconds: int
     log_level: str
+    tracklists: TracklistsSettings
 
     def channel(self, name: str) -> str:
         """A Redis channel or key name private to this installation (named after its database)."""
@@ -74,6 +93,50 @@ def _redis_url(raw: str) -> str:
     if urlsplit(raw.strip()).scheme not in ("redis", "rediss", "unix"):
         raise ConfigError("REDIS_URL must be a redis://, rediss:// or unix:// URL")
     return raw.strip()
+
+
+def _site_url(name: str, raw: str) -> str:
+    parts = urlsplit(raw.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.username:
+        raise ConfigError(f"{name} must be an http(s) URL without credentials (got {raw!r})")
+    return urlunsplit((parts.scheme, parts.netloc.lower(), parts.path.rstrip("/"), "", ""))
+
+
+def _seconds(name: str, raw: str, *, minimum: float, maximum: float) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        value = float("nan")
+    if not minimum <= value <= maximum:  # also refuses nan
+        raise ConfigError(
+            f"{name} must be a number of seconds from {minimum:g} to {maximum:g} (got {raw!r})"
+        )
+    return value
+
+
+def _tracklists(env: dict[str, str]) -> TracklistsSettings:
+    defaults = TracklistsSettings()
+    return TracklistsSettings(
+        base_url=_site_url(
+            "TRACKLISTS_BASE_URL", env.get("TRACKLISTS_BASE_URL", "") or defaults.base_url
+        ),
+        short_url=_site_url(
+            "TRACKLISTS_SHORT_URL", env.get("TRACKLISTS_SHORT_URL", "") or defaults.short_url
+        ),
+        delay_seconds=_seconds(
+            "TRACKLISTS_DELAY_SECONDS",
+            env.get("TRACKLISTS_DELAY_SECONDS", "") or str(defaults.delay_seconds),
+            minimum=TRACKLISTS_MIN_DELAY_SECONDS,
+            maximum=3600,
+        ),
+        contact=env.get("TRACKLISTS_CONTACT", "").strip(),
+        timeout_seconds=_seconds(
+            "TRACKLISTS_TIMEOUT_SECONDS",
+            env.get("TRACKLISTS_TIMEOUT_SECONDS", "") or str(defaults.timeout_seconds),
+            minimum=1,
+            maximum=300,
+        ),
+    )
 
 
 def _positive_int(name: str, raw: str, *, maximum: int | None = None) -> int:
@@ -125,6 +188,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         cache_size=_positive_int("CACHE_SIZE", env.get("CACHE_SIZE", "1000")),
         cache_ttl_seconds=_positive_int("CACHE_TTL_SECONDS", env.get("CACHE_TTL_SECONDS", "3600")),
         log_level=log_level,
+        tracklists=_tracklists(env),
     )
 
 
