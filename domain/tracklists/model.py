@@ -70,13 +70,19 @@ class ParsedTrack:
 
     @classmethod
     def from_json(cls, data: Json) -> ParsedTrack:
+        position, cue = data.get("position"), data.get("cue_seconds")
         return cls(
-            **{name: data.get(name) for name in TRACK_FIELDS}
-            | {
-                "with_previous": bool(data.get("with_previous")),
-                "is_id": bool(data.get("is_id")),
-                "mashup": bool(data.get("mashup")),
-            }
+            position=int(position) if position is not None else None,
+            with_previous=bool(data.get("with_previous")),
+            cue_seconds=int(cue) if cue is not None else None,
+            artist=data.get("artist"),
+            title=data.get("title"),
+            remix=data.get("remix"),
+            edit_note=data.get("edit_note"),
+            label=data.get("label"),
+            is_id=bool(data.get("is_id")),
+            mashup=bool(data.get("mashup")),
+            url=data.get("url"),
         )
 
 
