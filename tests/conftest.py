@@ -20,12 +20,17 @@ import redis
 from domain.config import Settings, load_settings
 from domain.mappings import TrackMapper
 from domain.migrate import upgrade
+from tests.fakes.tracklists_site import FakeTracklistsSite
 from tests.media import make_mp4
 
 pytest_plugins = ["tests.web_fixtures", "tests.daemon_process"]
 
 REPO = Path(__file__).resolve().parent.parent
-TABLES = "track_mappings, plays, station_health, stations, default_config, api_tokens, users"
+TABLES = (
+    "track_mappings, plays, station_health, stations, default_config, api_tokens, users,"
+    " tracklist_imports, tracklist_draft_rows, tracklist_drafts, tracklist_tracks,"
+    " tracklist_versions, tracklist_djs, tracklist_sources, tracklists, djs, sources"
+)
 
 
 def _with_database(url: str, name: str) -> str:
@@ -78,7 +83,27 @@ def loops_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def app_env(database_url: str, server_urls: tuple[str, str], loops_root: Path) -> dict[str, str]:
+def tracklists_site_server() -> Iterator[FakeTracklistsSite]:
+    """The fake 1001tracklists site (and short-link host) every process of the suite talks to."""
+    site = FakeTracklistsSite()
+    yield site
+    site.close()
+
+
+@pytest.fixture
+def tracklists_site(tracklists_site_server: FakeTracklistsSite) -> FakeTracklistsSite:
+    """The fake 1001tracklists site, emptied (pages, robots.txt, request log) for this test."""
+    tracklists_site_server.reset()
+    return tracklists_site_server
+
+
+@pytest.fixture(scope="session")
+def app_env(
+    database_url: str,
+    server_urls: tuple[str, str],
+    loops_root: Path,
+    tracklists_site_server: FakeTracklistsSite,
+) -> dict[str, str]:
     """The environment a crateloop process of this suite runs with.
 
     The test process itself is one of those processes too (modules such as the worker's broker
@@ -93,6 +118,9 @@ def app_env(database_url: str, server_urls: tuple[str, str], loops_root: Path) -
         "CACHE_SIZE": "1000",
         "CACHE_TTL_SECONDS": "3600",
         "LOG_LEVEL": "INFO",
+        "TRACKLISTS_BASE_URL": tracklists_site_server.url,
+        "TRACKLISTS_SHORT_URL": tracklists_site_server.short_url,
+        "TRACKLISTS_DELAY_SECONDS": "2",
     }
     os.environ.update(env)
     return env
