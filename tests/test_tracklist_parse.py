@@ -1,0 +1,562 @@
+"""The 1001tracklists parser on pages built like the real site's (tests/fakes/tracklist_pages.py).
+
+Pure functions: no database, no network.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date
+
+import pytest
+
+from domain.tracklists.model import ParsedTrack, ParsedTracklist, row_warnings
+from domain.tracklists.parse import (
+    ChallengePage,
+    LayoutError,
+    Listing,
+    ListingItem,
+    ListingKind,
+    PageEncodingError,
+    decode_page,
+    parse_listing,
+    parse_tracklist,
+)
+from tests.fakes.tracklist_pages import (
+    BASE_URL,
+    ID,
+    Entry,
+    Header,
+    Row,
+    Suggestion,
+    challenge_page,
+    dj_path,
+    generated_rows,
+    homepage,
+    listing_page,
+    search_page,
+    source_path,
+    tracklist_page,
+    tracklist_path,
+)
+
+URL = f"{BASE_URL}/tracklist/2k3l4m9/artbat-tomorrowland-2023-07-21.html"
+
+EVERY_KIND = [
+    Row("ARTBAT", "Horizon", label="UPPERGROUND", cue=0, genre="Techno"),
+    Row(
+        "Tale Of Us & Mind Against ft. Kölsch",
+        "Astral",
+        remix="Afterlife Remix",
+        remixer="Afterlife",
+        edit="Live Edit",
+        label="AFTERLIFE",
+        publisher="Afterlife Recordings",
+        cue=204,
+    ),
+    Row("Someone", "Acapella", with_previous=True, label="WHITE"),
+    Header("Set 2: live from the main stage"),
+    Suggestion("A Fan", "My Guess"),
+    Row(ID, ID, cue=600),
+    Row("Mathame", ID, cue=700),
+    Row(ID, "Known Title", cue=750),
+    Row("Mashup Maker", "Big Mashup", cue=800, label="SELF"),
+    Row("Part A", "Song A", mashup_part=True),
+    Row("Part B", "Song B", mashup_part=True),
+    Row("Kölsch", "Grey", label="Kompakt Schallplatten · コンパクト", cue=1000),
+    Row("Anyma", "Eternity"),  # on a cued page, without a cue of its own
+    Row("Artist", "Song - Extended", remix="Someone's Dub", cue=6500),
+]
+
+
+def page(**kwargs: object) -> str:
+    return tracklist_page(rows=kwargs.pop("rows", EVERY_KIND), **kwargs)  # type: ignore[arg-type]
+
+
+def track_url(path_fragment: str) -> re.Pattern[str]:
+    return re.compile(rf"^{re.escape(BASE_URL)}/track/\w+/{path_fragment}/index\.html$")
+
+
+# --- tracklist pages ------------------------------------------------------------------------------
+
+
+def test_every_row_kind_is_read_as_the_site_shows_it() -> None:
+    parsed = parse_tracklist(page(), URL)
+
+    tracks = parsed.tracks
+    assert len(tracks) == 12  # the info header and the suggestion are not tracks
+    first, second, with_previous, full_id, id_title, id_artist = tracks[:6]
+    mashup, part_a, part_b, non_ascii, no_cue, dashed = tracks[6:]
+
+    assert first == ParsedTrack(
+        position=1,
+        cue_seconds=0,
+        artist="ARTBAT",
+        title="Horizon",
+        label="UPPERGROUND",
+        url=first.url,
+    )
+    assert first.url is not None and track_url("artbat-horizon").match(first.url)
+
+    # The displayed credit ("&" from span.spLR, " ft. "), the remix without its brackets, the
+    # short label shown (not the publisher meta), the edit note; hidden text dropped.
+    assert second.position == 2
+    assert second.cue_seconds == 204
+    assert second.artist == "Tale Of Us & Mind Against ft. Kölsch"
+    assert second.title == "Astral"
+    assert second.remix == "Afterlife Remix"
+    assert second.edit_note == "Live Edit"
+    assert second.label == "AFTERLIFE"
+    assert not second.is_id
+
+    assert with_previous == ParsedTrack(
+        position=None,
+        with_previous=True,
+        cue_seconds=None,
+        artist="Someone",
+        title="Acapella",
+        label="WHITE",
+        url=with_previous.url,
+    )
+
+    assert full_id == ParsedTrack(position=3, cue_seconds=600, artist=ID, title=ID, is_id=True)
+    assert (id_title.artist, id_title.title, id_title.is_id) == ("Mathame", ID, True)
+    assert (id_artist.artist, id_artist.title, id_artist.is_id) == (ID, "Known Title", True)
+    assert (id_title.position, id_artist.position) == (4, 5)
+
+    assert (mashup.position, mashup.mashup, mashup.cue_seconds) == (6, False, 800)
+    for part, name in ((part_a, "Part A"), (part_b, "Part B")):
+        assert (part.position, part.mashup, part.with_previous) == (None, True, False)
+        assert (part.artist, part.cue_seconds) == (name, None)
+
+    assert non_ascii.label == "Kompakt Schallplatten · コンパクト"
+    assert non_ascii.artist == "Kölsch"
+    assert (no_cue.position, no_cue.cue_seconds) == (8, None)
+    assert (dashed.title, dashed.remix, dashed.cue_seconds) == (
+        "Song - Extended",
+        "Someone's Dub",
+        6500,
+    )
+    assert all("Save Track" not in (t.artist or "") for t in tracks)
+
+
+def test_page_metadata() -> None:
+    html = page(
+        title="ARTBAT & Anyma @ Tomorrowland, Boom, Belgium 2023-07-21",
+        djs=["ARTBAT", "Anyma"],
+        source=["Tomorrowland", "Mainstage"],
+        date="2023-07-21",
+        genres=["Techno", "Melodic House & Techno"],
+        submitter="crate_digger_93",
+    )
+    parsed = parse_tracklist(html, URL + "?ref=search#top")
+
+    assert parsed.title == "ARTBAT & Anyma @ Tomorrowland, Boom, Belgium 2023-07-21"
+    assert parsed.source_id == "2k3l4m9"
+    assert parsed.url == URL  # the query and fragment are not part of the page's address
+    assert parsed.djs == ("ARTBAT", "Anyma")  # never the submitting user (a body-level author)
+    assert "crate_digger_93" not in parsed.djs
+    assert parsed.source == "Tomorrowland"
+    assert parsed.date == date(2023, 7, 21)
+    assert parsed.genres == ("Techno", "Melodic House & Techno")
+    assert parsed.claimed_track_count == 9
+    assert [link.url for link in parsed.dj_links] == [
+        BASE_URL + dj_path("ARTBAT"),
+        BASE_URL + dj_path("Anyma"),
+    ]
+    assert [(link.name, link.url) for link in parsed.source_links] == [
+        ("Tomorrowland", BASE_URL + source_path("Tomorrowland")),
+        ("Mainstage", BASE_URL + source_path("Mainstage")),
+    ]
+
+
+def test_without_url_the_canonical_link_gives_id_and_address() -> None:
+    parsed = parse_tracklist(page())
+    assert parsed.source_id == "2k3l4m9"
+    assert parsed.url == URL
+
+
+def test_links_are_made_absolute_on_the_site_the_page_came_from() -> None:
+    local = "http://127.0.0.1:8765"
+    html = page(base_url=local)
+    parsed = parse_tracklist(html, local + tracklist_path("2k3l4m9", "x"))
+    assert all(t.url is None or t.url.startswith(local + "/track/") for t in parsed.tracks)
+    assert parsed.dj_links[0].url == local + dj_path("ARTBAT")
+
+
+def test_json_shape_is_stable() -> None:
+    parsed = parse_tracklist(page(), URL)
+    data = json.loads(json.dumps(parsed.to_json()))
+
+    assert list(data) == [
+        "source_id",
+        "url",
+        "title",
+        "djs",
+        "source",
+        "date",
+        "genres",
+        "claimed_track_count",
+        "tracks",
+    ]
+    assert data["date"] == "2023-07-21"
+    assert data["claimed_track_count"] == 9
+    assert list(data["tracks"][0]) == [
+        "position",
+        "with_previous",
+        "cue_seconds",
+        "artist",
+        "title",
+        "remix",
+        "edit_note",
+        "label",
+        "is_id",
+        "mashup",
+        "url",
+    ]
+    w = data["tracks"][2]
+    assert (w["position"], w["with_previous"], w["cue_seconds"]) == (None, True, None)
+    unknown = data["tracks"][3]
+    assert (unknown["artist"], unknown["title"], unknown["is_id"]) == ("ID", "ID", True)
+    assert ParsedTracklist.from_json(data) == parsed
+
+
+def test_page_without_cues() -> None:
+    parsed = parse_tracklist(page(cues=False), URL)
+    assert [t.cue_seconds for t in parsed.tracks] == [None] * 12
+    assert [t.position for t in parsed.tracks if t.position] == [1, 2, 3, 4, 5, 6, 7, 8, 9]
+
+
+def test_first_track_cue_zero_rules() -> None:
+    # A first track without a cue on a page where other rows have cues starts the mix at 0.
+    rows = [Row("A", "One"), Row("B", "Two", cue=300)]
+    assert [t.cue_seconds for t in parse_tracklist(page(rows=rows)).tracks] == [0, 300]
+    # A cued page layout where no row has a cue at all: 0 means none everywhere.
+    rows = [Row("A", "One"), Row("B", "Two")]
+    assert [t.cue_seconds for t in parse_tracklist(page(rows=rows)).tracks] == [None, None]
+
+
+def test_cue_read_from_the_visible_text_when_the_hidden_input_is_gone() -> None:
+    rows = [Row("A", "One", cue=0), Row("B", "Two", cue=754), Row("C", "Three", cue=6258)]
+    html = re.sub(r'<input type="hidden" id="tlp\d+_cue_seconds" value="\d+">', "", page(rows=rows))
+    assert "_cue_seconds" not in html
+    assert [t.cue_seconds for t in parse_tracklist(html).tracks] == [0, 754, 6258]
+
+
+def test_more_than_99_tracks_and_100_minutes() -> None:
+    rows = generated_rows(120, spacing=60, start_seconds=30)
+    parsed = parse_tracklist(page(rows=rows), URL)
+    assert [t.position for t in parsed.tracks] == list(range(1, 121))
+    assert parsed.tracks[-1].cue_seconds == 30 + 119 * 60  # 2 h 0 min
+    assert parsed.tracks[-1].artist == "Artist 120"
+    assert parsed.claimed_track_count == 120
+
+
+def test_generated_rows_with_variety() -> None:
+    parsed = parse_tracklist(page(rows=generated_rows(30, variety=True)), URL)
+    main = [t for t in parsed.tracks if t.position is not None]
+    assert len(main) == 30
+    assert sum(t.with_previous for t in parsed.tracks) == 3
+    assert main[3].artist == "Artist 4 ft. Singer 4"
+    assert main[4].artist == "Artist 5 & Partner 5"
+    assert (main[2].title, main[2].remix) == ("Title 3", "Remixer 3 Remix")
+    assert main[12].is_id
+
+
+def test_full_id_rows_have_no_itemprop_on_the_page() -> None:
+    html = page(rows=[Row(ID, ID, cue=0), Row("A", "B", cue=60)])
+    tlp = html.split('id="tlp_0"')[1].split('id="tlp_1"')[0]
+    assert "itemprop" not in tlp  # the fake is faithful: the parser must not need metas
+    assert parse_tracklist(html).tracks[0] == ParsedTrack(
+        position=1, cue_seconds=0, artist=ID, title=ID, is_id=True
+    )
+
+
+def test_info_headers_suggestions_ads_and_scripts_are_skipped() -> None:
+    rows: list[Row | Header | Suggestion] = []
+    for i in range(1, 21):
+        rows.append(Row(f"Artist {i}", f"Title {i}", cue=i * 60))
+        if i % 5 == 0:
+            rows += [Header(f"Part {i // 5}"), Suggestion("Fan", f"Guess {i}")]
+    html = page(rows=rows)
+    assert html.count('class="adContainer"') >= 3 and html.count("sugTog") == 4
+    parsed = parse_tracklist(html)
+    assert [t.artist for t in parsed.tracks] == [f"Artist {i}" for i in range(1, 21)]
+    assert not any("Fan" in (t.artist or "") or "Part" in (t.artist or "") for t in parsed.tracks)
+
+
+def test_label_falls_back_to_the_publisher_meta() -> None:
+    rows = [Row("A", "One", cue=0, publisher="Kompakt Schallplatten"), Row("B", "Two", cue=60)]
+    assert parse_tracklist(page(rows=rows)).tracks[0].label == "Kompakt Schallplatten"
+
+
+def test_escaped_markup_in_the_publisher_meta_stays_out_of_the_label() -> None:
+    rows = [Row("A", "One", label="DRUMCODE", publisher='<span class="x">Drumcode</span> Ltd')]
+    html = page(rows=rows)
+    assert 'content="&lt;span class=&quot;x&quot;&gt;Drumcode&lt;/span&gt; Ltd"' in html
+    assert parse_tracklist(html).tracks[0].label == "DRUMCODE"
+
+
+def test_script_in_names_is_kept_verbatim() -> None:
+    evil = "<script>alert('x')</script>"
+    rows = [Row(evil, f"{evil} & Co", remix=f"{evil} Remix", label=evil, cue=0)]
+    html = page(rows=rows, title=f"{evil} Live", djs=[evil])
+    assert "<script>alert(" not in html  # the page escapes it like the real site
+    parsed = parse_tracklist(html)
+    track = parsed.tracks[0]
+    assert (track.artist, track.title, track.remix, track.label) == (
+        evil,
+        f"{evil} & Co",
+        f"{evil} Remix",
+        evil,
+    )
+    assert parsed.title == f"{evil} Live"
+    assert parsed.djs == (evil,)
+
+
+def test_duplicate_positions_and_backwards_cues_are_kept_and_flagged() -> None:
+    rows = [
+        Row("A", "One", cue=0),
+        Row("B", "Two", cue=600),
+        Row("C", "Three", cue=300),  # backwards
+        Row("D", "Four", cue=900, position=3),  # duplicate number
+    ]
+    parsed = parse_tracklist(page(rows=rows))
+    assert [t.position for t in parsed.tracks] == [1, 2, 3, 3]
+    assert [t.cue_seconds for t in parsed.tracks] == [0, 600, 300, 900]
+    warnings = row_warnings(parsed.tracks)
+    assert warnings[0] == warnings[1] == ()
+    assert "before an earlier row" in warnings[2][0]
+    assert warnings[3] == ("position 3 appears more than once",)
+
+
+def test_empty_tracklist_claiming_no_tracks() -> None:
+    parsed = parse_tracklist(page(rows=[]))
+    assert parsed.tracks == () and parsed.claimed_track_count == 0
+
+
+# --- what is not a tracklist ----------------------------------------------------------------------
+
+
+def test_challenge_page() -> None:
+    with pytest.raises(ChallengePage, match="challenge"):
+        parse_tracklist(challenge_page(), URL)
+
+
+def test_challenge_recognised_by_its_text_alone() -> None:
+    html = "<html><body><h2>Please wait, you will be forwarded ...</h2></body></html>"
+    with pytest.raises(ChallengePage, match="Please wait"):
+        parse_tracklist(html, URL)
+
+
+def test_homepage_at_a_tracklist_url() -> None:
+    with pytest.raises(ChallengePage, match="homepage"):
+        parse_tracklist(homepage(), URL)
+
+
+def test_homepage_without_canonical_link_is_still_recognised() -> None:
+    html = re.sub(r'<link rel="canonical"[^>]*>|<meta property="og:url"[^>]*>', "", homepage())
+    assert "canonical" not in html
+    with pytest.raises(ChallengePage, match="homepage"):
+        parse_tracklist(html, URL)
+
+
+def test_unknown_layout_names_the_missing_table() -> None:
+    html = page().replace('id="tlTab"', 'id="tracklistTable"').replace("MusicPlaylist", "List")
+    with pytest.raises(LayoutError, match=r"^no #tlTab"):
+        parse_tracklist(html, URL)
+
+
+def test_unknown_row_layout_names_rows_and_claimed_count() -> None:
+    rows = [Row(ID, ID, cue=i * 60) for i in range(22)]  # ID rows: no metas to fall back on
+    html = page(rows=rows).replace("tlpItem", "trackRow")
+    with pytest.raises(LayoutError, match=r"^0 rows while the page claims 22 tracks$"):
+        parse_tracklist(html, URL)
+
+
+def test_rows_fall_back_to_the_schema_org_metas() -> None:
+    rows = [
+        Row("Tale Of Us", "Astral", remix="Afterlife Remix", cue=0, label="AFTERLIFE"),
+        Row("B", "Two", cue=60),
+    ]
+    html = page(rows=rows, claimed=2).replace("tlpItem", "trackRow")
+    html = html.replace("trackValue", "trackShown").replace("trackLabel", "labelShown")
+    parsed = parse_tracklist(html, URL)
+    first = parsed.tracks[0]
+    assert (first.artist, first.title, first.remix, first.label) == (
+        "Tale Of Us",
+        "Astral",
+        "Afterlife Remix",
+        "AFTERLIFE",
+    )
+    assert first.url is not None and first.url.startswith(BASE_URL + "/track/")
+
+
+def test_playlist_found_by_its_schema_org_type_when_the_id_changes() -> None:
+    html = page().replace('id="tlTab"', 'id="tracklistTable"')
+    parsed = parse_tracklist(html, URL)
+    assert parsed.claimed_track_count == 9 and len(parsed.tracks) == 12
+    assert parsed.genres == ("Techno",)
+
+
+def test_title_and_dj_fall_back_when_metas_or_links_are_missing() -> None:
+    html = page(djs=["ARTBAT"])
+    html = re.sub(r'<meta itemprop="name" content="ARTBAT @[^"]*">', "", html)
+    html = html.replace('href="/dj/', 'href="/artist-page/')
+    parsed = parse_tracklist(html, URL)
+    assert parsed.title == "ARTBAT @ Tomorrowland 2023-07-21"  # the heading's text
+    assert parsed.djs == ("ARTBAT",)  # the playlist's author meta, not the submitting user
+
+
+def test_playlist_metas_found_when_wrapped_in_an_element() -> None:
+    html = page(genres=["Techno", "House"])
+    start = html.index('<meta itemprop="name" content="ARTBAT @')
+    end = html.index('<div class="tlpTog', start)
+    html = f'{html[:start]}<div class="tlMeta">{html[start:end]}</div>{html[end:]}'
+    parsed = parse_tracklist(html, URL)
+    assert parsed.title == "ARTBAT @ Tomorrowland, Boom, Belgium 2023-07-21"
+    assert parsed.genres == ("Techno", "House")  # not the tracks' genre metas
+    assert parsed.claimed_track_count == 9 and parsed.date == date(2023, 7, 21)
+
+
+def test_claimed_count_from_data_count_when_the_meta_is_gone() -> None:
+    html = re.sub(r'<meta itemprop="numTracks"[^>]*>', "", page())
+    assert parse_tracklist(html).claimed_track_count == 9
+
+
+def test_truncated_page_is_refused() -> None:
+    html = page(rows=generated_rows(22))
+    cut = html.index('id="tlp_12"')  # in the middle of the list
+    with pytest.raises(LayoutError, match=r"^12 rows while the page claims 22 tracks"):
+        parse_tracklist(html[:cut], URL)
+    # Cut inside a row (its metas there, its visible value not yet): still refused.
+    inside = html.index("<meta itemprop", html.index('id="tlp_12"'))
+    with pytest.raises(LayoutError, match="rows while the page claims 22 tracks"):
+        parse_tracklist(html[:inside], URL)
+
+
+def test_page_cut_after_the_table_is_complete() -> None:
+    html = page(rows=generated_rows(22))
+    parsed = parse_tracklist(html[: html.index('<div class="tlFooter">')], URL)
+    assert len(parsed.tracks) == 22
+
+
+def test_malformed_html_is_read_as_a_browser_would() -> None:
+    html = page()
+    broken = (
+        html.replace("</span></span>", "</span>")  # unclosed track values
+        .replace('<div class="bCont tl">', "<div class=bCont tl><p><b>")  # unclosed, unquoted
+        .replace("</h1>", "</h1></td></tr></table>")  # stray closing tags
+        .replace("</body>\n</html>", "")
+    )
+    assert parse_tracklist(broken, URL).to_json() == parse_tracklist(html, URL).to_json()
+
+
+# --- decoding -------------------------------------------------------------------------------------
+
+
+def test_decode_utf8_and_declared_latin1() -> None:
+    html = page(rows=[Row("Kölsch", "Grey", label="Ämter Records", cue=0)], charset="iso-8859-1")
+    raw = html.encode("latin-1")
+    text = decode_page(raw)  # the charset comes from <meta charset>
+    assert parse_tracklist(text).tracks[0].label == "Ämter Records"
+    assert decode_page(raw, "text/html; charset=ISO-8859-1") == text
+    assert decode_page(page().encode(), "text/html") == page()
+    assert decode_page(b"\xef\xbb\xbf<p>\xc3\xa9</p>") == "<p>é</p>"
+
+
+def test_bytes_that_are_not_utf8_are_refused_with_the_offset() -> None:
+    raw = b"<html><body><p>K\xf6lsch</p></body></html>"
+    with pytest.raises(PageEncodingError, match=r"not valid utf-8 .*byte 0xf6 at offset 16"):
+        decode_page(raw)
+    with pytest.raises(PageEncodingError, match="Content-Type"):
+        decode_page(raw, "text/html; charset=utf-8")
+
+
+def test_latin1_label_reads_as_windows_1252_like_browsers() -> None:
+    raw = b'<meta charset="ISO-8859-1"><p>\x93Quoted\x94 K\xf6lsch \x81</p>'
+    assert decode_page(raw) == '<meta charset="ISO-8859-1"><p>“Quoted” Kölsch \x81</p>'
+
+
+def test_header_charset_wins_over_the_meta() -> None:
+    raw = '<meta charset="utf-8"><p>Kölsch</p>'.encode("latin-1")
+    assert "Kölsch" in decode_page(raw, "text/html; charset=windows-1252")
+
+
+def test_unknown_charset_is_named() -> None:
+    with pytest.raises(PageEncodingError, match="unknown charset 'x-klingon'"):
+        decode_page(b"<p>x</p>", "text/html; charset=x-klingon")
+
+
+# --- search results, DJ and source pages ----------------------------------------------------------
+
+
+def test_search_results_of_every_kind() -> None:
+    html = search_page(
+        [
+            Entry(
+                "tracklist", "ARTBAT @ Tomorrowland", tracklist_path("2k3l4m9", "a"), "2023-07-21"
+            ),
+            Entry("dj", "ARTBAT", dj_path("ARTBAT")),
+            Entry("source", "Tomorrowland", source_path("Tomorrowland")),
+            Entry("tracklist", "<b>Tagged</b> & Co", tracklist_path("9x", "b")),
+        ],
+        query="artbat",
+    )
+    listing = parse_listing(html, f"{BASE_URL}/search/result.php")
+    assert listing == Listing(
+        (
+            ListingItem(
+                ListingKind.TRACKLIST,
+                "ARTBAT @ Tomorrowland",
+                BASE_URL + tracklist_path("2k3l4m9", "a"),
+                date(2023, 7, 21),
+            ),
+            ListingItem(ListingKind.DJ, "ARTBAT", BASE_URL + dj_path("ARTBAT")),
+            ListingItem(ListingKind.SOURCE, "Tomorrowland", BASE_URL + source_path("Tomorrowland")),
+            ListingItem(
+                ListingKind.TRACKLIST, "<b>Tagged</b> & Co", BASE_URL + tracklist_path("9x", "b")
+            ),
+        ),
+        None,
+    )
+
+
+def test_search_without_results() -> None:
+    listing = parse_listing(search_page([], query="nothing"), f"{BASE_URL}/search/result.php")
+    assert listing == Listing((), None)
+
+
+def test_dj_page_with_pagination() -> None:
+    url = BASE_URL + dj_path("ARTBAT")
+    entries = [
+        Entry(
+            "tracklist", f"ARTBAT @ Club {i}", tracklist_path(f"a{i}", f"c{i}"), f"2024-01-{i:02d}"
+        )
+        for i in range(1, 31)
+    ]
+    first = parse_listing(listing_page(entries[:20], url + "?page=2"), url)
+    assert len(first.items) == 20  # the sidebar's links are not results
+    assert first.items[0].url == BASE_URL + tracklist_path("a1", "c1")
+    assert first.items[0].date == date(2024, 1, 1)
+    assert first.next_url == url + "?page=2"
+    second = parse_listing(listing_page(entries[20:]), url + "?page=2")
+    assert [i.title for i in second.items] == [f"ARTBAT @ Club {i}" for i in range(21, 31)]
+    assert second.next_url is None
+
+
+def test_source_page_relative_to_a_local_site() -> None:
+    local = "http://127.0.0.1:9999"
+    url = local + source_path("Tomorrowland")
+    entries = [Entry("tracklist", "Set", tracklist_path("abc", "set"))]
+    listing = parse_listing(listing_page(entries, "?page=2", heading="Tomorrowland"), url)
+    assert listing.items[0].url == local + tracklist_path("abc", "set")
+    assert listing.next_url == url + "?page=2"
+
+
+def test_listing_refuses_challenge_and_homepage() -> None:
+    with pytest.raises(ChallengePage):
+        parse_listing(challenge_page(), f"{BASE_URL}/search/result.php")
+    with pytest.raises(ChallengePage, match="homepage"):
+        parse_listing(homepage(), BASE_URL + dj_path("ARTBAT"))
