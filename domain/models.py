@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import (
@@ -10,6 +10,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Computed,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -19,7 +20,7 @@ from sqlalchemy import (
     Text,
     func,
 )
-from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
 from sqlalchemy.orm import DeclarativeBase, Mapped, deferred, mapped_column
 
 TRACK_KEY_MAX = 512
@@ -242,3 +243,240 @@ class ApiToken(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = _now()
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+# --- Tracklists (issue 4): tracklists, their versions and drafts, DJs, sources, import jobs ---
+
+TRACKLIST_SEARCH_VECTOR = (
+    "to_tsvector('simple', translate(title || ' ' || search_names,"
+    f" '{_SEPARATORS}', '{' ' * len(_SEPARATORS)}'))"
+)
+
+
+class ImportStatus(StrEnum):
+    """Where an import job is: queued → fetching → parsed → stored, or blocked / failed."""
+
+    QUEUED = "queued"
+    FETCHING = "fetching"
+    PARSED = "parsed"
+    STORED = "stored"
+    BLOCKED = "blocked"
+    FAILED = "failed"
+
+
+class VersionOrigin(StrEnum):
+    IMPORT = "import"
+    DRAFT = "draft"
+
+
+class Tracklist(Base):
+    """A tracklist: its current metadata (the latest version's, or the draft's while it was never
+    published) for listing and search; the content itself lives in versions and the draft."""
+
+    __tablename__ = "tracklists"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    source_id: Mapped[str | None] = mapped_column(String(64))  # the site's id; None: hand-made
+    url: Mapped[str | None] = mapped_column(Text)
+    title: Mapped[str] = mapped_column(Text)
+    set_date: Mapped[date | None] = mapped_column(Date)
+    genres: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list, server_default="{}")
+    claimed_track_count: Mapped[int | None] = mapped_column(Integer)
+    current_version: Mapped[int | None] = mapped_column(Integer)  # None: never published
+    # DJ and source names of the current metadata, so that one column feeds the search vector.
+    search_names: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # The raw HTML hash of the page last fetched (each version keeps the one it was made from).
+    checked_sha256: Mapped[str | None] = mapped_column(String(64))
+    checked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = _now()
+    updated_at: Mapped[datetime] = _now()
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    search_vector: Mapped[str] = mapped_column(
+        TSVECTOR, Computed(TRACKLIST_SEARCH_VECTOR, persisted=True)
+    )
+
+    __table_args__ = (
+        Index(
+            "tracklists_source_id",
+            "source_id",
+            unique=True,
+            postgresql_where="source_id IS NOT NULL",
+        ),
+        Index("tracklists_search", "search_vector", postgresql_using="gin"),
+        Index("tracklists_by_date", set_date.desc().nulls_last(), id.desc()),
+    )
+
+
+class Dj(Base):
+    """A DJ (artist) named on tracklists; one row per site URL, or per name when it has none."""
+
+    __tablename__ = "djs"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    url: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = _now()
+
+    __table_args__ = (
+        Index("djs_url", "url", unique=True, postgresql_where="url IS NOT NULL"),
+        Index("djs_name", "name", unique=True, postgresql_where="url IS NULL"),
+    )
+
+
+class Source(Base):
+    """A source or event (radio show, festival, club); same identity rules as DJs."""
+
+    __tablename__ = "sources"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    url: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = _now()
+
+    __table_args__ = (
+        Index("sources_url", "url", unique=True, postgresql_where="url IS NOT NULL"),
+        Index("sources_name", "name", unique=True, postgresql_where="url IS NULL"),
+    )
+
+
+class TracklistDj(Base):
+    """The current DJs of a tracklist, in order."""
+
+    __tablename__ = "tracklist_djs"
+
+    tracklist_id: Mapped[int] = mapped_column(
+        ForeignKey("tracklists.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dj_id: Mapped[int] = mapped_column(ForeignKey("djs.id", ondelete="CASCADE"), index=True)
+
+
+class TracklistSource(Base):
+    """The current sources/events of a tracklist, in order; the first is the main one."""
+
+    __tablename__ = "tracklist_sources"
+
+    tracklist_id: Mapped[int] = mapped_column(
+        ForeignKey("tracklists.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"), index=True)
+
+
+class TracklistVersion(Base):
+    """One published state of a tracklist: when, by whom, from what, and its metadata."""
+
+    __tablename__ = "tracklist_versions"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    tracklist_id: Mapped[int] = mapped_column(ForeignKey("tracklists.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = _now()
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    origin: Mapped[str] = mapped_column(String(8))
+    html_sha256: Mapped[str | None] = mapped_column(String(64))
+    summary: Mapped[str] = mapped_column(Text)
+    # The metadata as it was in this version.
+    title: Mapped[str] = mapped_column(Text)
+    djs: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list, server_default="{}")
+    source: Mapped[str | None] = mapped_column(Text)
+    set_date: Mapped[date | None] = mapped_column(Date)
+    genres: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list, server_default="{}")
+    claimed_track_count: Mapped[int | None] = mapped_column(Integer)
+    # {"djs": [{"name", "url"}], "sources": [{"name", "url"}]}: the pages they link to.
+    links: Mapped[dict[str, object]] = mapped_column(JSONB, default=dict, server_default="{}")
+
+    __table_args__ = (
+        CheckConstraint("origin IN ('import', 'draft')", name="tracklist_versions_origin"),
+        Index("tracklist_versions_number", "tracklist_id", "number", unique=True),
+    )
+
+
+class _TrackColumns:
+    """The columns of one row: every ParsedTrack field and the row's place."""
+
+    row_index: Mapped[int] = mapped_column(Integer)
+    position: Mapped[int | None] = mapped_column(Integer)
+    with_previous: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    cue_seconds: Mapped[int | None] = mapped_column(Integer)
+    artist: Mapped[str | None] = mapped_column(Text)
+    title: Mapped[str | None] = mapped_column(Text)
+    remix: Mapped[str | None] = mapped_column(Text)
+    edit_note: Mapped[str | None] = mapped_column(Text)
+    label: Mapped[str | None] = mapped_column(Text)
+    is_id: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    mashup: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    url: Mapped[str | None] = mapped_column(Text)
+
+
+class TracklistTrack(_TrackColumns, Base):
+    """A row of a published version (never changed once written: history is kept)."""
+
+    __tablename__ = "tracklist_tracks"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("tracklist_versions.id", ondelete="CASCADE"))
+
+    __table_args__ = (Index("tracklist_tracks_row", "version_id", "row_index", unique=True),)
+
+
+class TracklistDraft(Base):
+    """The one draft of a tracklist: metadata and rows of its own until published or discarded."""
+
+    __tablename__ = "tracklist_drafts"
+
+    tracklist_id: Mapped[int] = mapped_column(
+        ForeignKey("tracklists.id", ondelete="CASCADE"), primary_key=True
+    )
+    base_version: Mapped[int | None] = mapped_column(Integer)  # the version it was copied from
+    title: Mapped[str] = mapped_column(Text)
+    djs: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list, server_default="{}")
+    source: Mapped[str | None] = mapped_column(Text)
+    set_date: Mapped[date | None] = mapped_column(Date)
+    genres: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list, server_default="{}")
+    claimed_track_count: Mapped[int | None] = mapped_column(Integer)
+    links: Mapped[dict[str, object]] = mapped_column(JSONB, default=dict, server_default="{}")
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = _now()
+    updated_at: Mapped[datetime] = _now()
+
+
+class TracklistDraftRow(_TrackColumns, Base):
+    """A row of a draft; rows are renumbered 0..n-1 after every change."""
+
+    __tablename__ = "tracklist_draft_rows"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    tracklist_id: Mapped[int] = mapped_column(
+        ForeignKey("tracklist_drafts.tracklist_id", ondelete="CASCADE")
+    )
+
+    __table_args__ = (Index("tracklist_draft_rows_row", "tracklist_id", "row_index"),)
+
+
+class TracklistImport(Base):
+    """An import job: one URL fetched, parsed and stored by the worker."""
+
+    __tablename__ = "tracklist_imports"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    url: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="queued", server_default="queued")
+    message: Mapped[str] = mapped_column(Text, default="", server_default="")
+    force: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    tracklist_id: Mapped[int | None] = mapped_column(
+        ForeignKey("tracklists.id", ondelete="SET NULL")
+    )
+    version: Mapped[int | None] = mapped_column(Integer)
+    changed: Mapped[bool | None] = mapped_column(Boolean)
+    retry_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = _now()
+    updated_at: Mapped[datetime] = _now()
+
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('queued', 'fetching', 'parsed', 'stored', 'blocked', 'failed')",
+            name="tracklist_imports_status",
+        ),
+    )

@@ -1,4 +1,5 @@
-"""Queueing loop checks from web and CLI: what they hand TrackMapper as `on_loop_changed`.
+"""Queueing work for the worker from web and CLI: loop checks (what they hand TrackMapper as
+`on_loop_changed`) and tracklist imports.
 
 Messages are built by name rather than through the actors, so a queueing process never imports
 worker.actors (which installs the worker's global broker from the process environment): the
@@ -11,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import dramatiq
+from dramatiq.brokers.redis import RedisBroker
 
 from domain.config import Settings
 from domain.loop_check import batches
@@ -19,6 +21,8 @@ from worker.broker import close_broker, make_broker
 LOOP_CHECKS_QUEUE = "loop-checks"
 CHECK_LOOPS = "check_loops"
 CHECK_ALL_LOOPS = "check_all_loops"
+TRACKLISTS_QUEUE = "tracklists"
+IMPORT_TRACKLIST = "import_tracklist"
 
 
 class LoopCheckQueue:
@@ -40,11 +44,32 @@ class LoopCheckQueue:
         close_broker(self.broker)
 
     def _send(self, actor_name: str, *args: Any) -> None:
-        message: dramatiq.Message[None] = dramatiq.Message(
-            queue_name=LOOP_CHECKS_QUEUE,
-            actor_name=actor_name,
-            args=args,
-            kwargs={},
-            options={},
-        )
-        self.broker.enqueue(message)
+        send(self.broker, LOOP_CHECKS_QUEUE, actor_name, *args)
+
+
+class TracklistQueue:
+    """`TracklistQueue(settings).import_tracklist(job_id)` asks the worker to run an import job."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.broker = make_broker(settings)
+
+    def import_tracklist(self, job_id: int, *, delay_ms: int | None = None) -> None:
+        """Queue the job made by `imports.create_import` (after `delay_ms`, when given)."""
+        send(self.broker, TRACKLISTS_QUEUE, IMPORT_TRACKLIST, job_id, delay_ms=delay_ms)
+
+    def close(self) -> None:
+        close_broker(self.broker)
+
+
+def send(
+    broker: RedisBroker, queue_name: str, actor_name: str, *args: Any, delay_ms: int | None = None
+) -> None:
+    """Enqueue a message for an actor by its name, as `actor.send` would."""
+    message: dramatiq.Message[None] = dramatiq.Message(
+        queue_name=queue_name,
+        actor_name=actor_name,
+        args=args,
+        kwargs={},
+        options={},
+    )
+    broker.enqueue(message, delay=delay_ms)

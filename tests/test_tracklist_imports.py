@@ -1,0 +1,415 @@
+"""Import jobs end to end: queued through worker.queue, run by the real worker process against the
+fake 1001tracklists site, stored in the real database, each status published on Redis.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import os
+import re
+import signal
+import subprocess
+import time
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+import redis.asyncio as aioredis
+
+from cli.processes import crateloop_argv
+from domain.config import Settings
+from domain.mappings import TrackMapper
+from domain.tracklists.client import PoliteClient
+from domain.tracklists.imports import (
+    ImportJob,
+    ImportStatus,
+    create_import,
+    get_import,
+    import_channel,
+    run_import,
+)
+from domain.tracklists.parse import parse_tracklist
+from domain.tracklists.store import Sessions, TracklistFilter, get_tracklist, search_tracklists
+from domain.tracklists.urls import SiteUrls, UrlRefused
+from tests.fakes.tracklist_pages import (
+    Row,
+    challenge_page,
+    homepage,
+    tracklist_page,
+    tracklist_path,
+)
+from tests.fakes.tracklists_site import FakeTracklistsSite, Reply
+from worker.queue import TRACKLISTS_QUEUE, TracklistQueue
+
+REPO = Path(__file__).resolve().parent.parent
+JOB_TIMEOUT_SECONDS = 40.0
+ROWS = [
+    Row("ARTBAT", "Horizon", label="UPPERGROUND", cue=0),
+    Row("Tale Of Us & Mind Against", "Astral", remix="Afterlife Remix", cue=204),
+    Row("Someone", "Acapella", with_previous=True),
+    Row("ID", "ID", cue=600),
+    Row("Anyma ft. Chris Avantgarde", "<script>alert(1)</script>", label="Afterlife", cue=780),
+]
+
+
+@pytest.fixture(scope="module")
+def worker(app_env: dict[str, str]) -> Iterator[subprocess.Popen[bytes]]:
+    """`crateloop worker` as a real process, with one process and one thread (FIFO)."""
+    process = subprocess.Popen(
+        [*crateloop_argv(), "worker", "--processes", "1", "--threads", "1"],
+        cwd=REPO,
+        env={**os.environ, **app_env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # its own group: Dramatiq forks worker processes
+    )
+    yield process
+    # Only the main process: it stops its workers (a SIGTERM of their own would make it kill
+    # them, which takes longer).
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+@pytest.fixture(scope="module")
+def queue(settings: Settings) -> Iterator[TracklistQueue]:
+    """The import queue web and CLI use."""
+    imports = TracklistQueue(settings)
+    yield imports
+    imports.close()
+
+
+@pytest.fixture
+def sessions(mapper: TrackMapper) -> Sessions:
+    return mapper.sessions
+
+
+@pytest.fixture
+def site_urls(settings: Settings) -> SiteUrls:
+    return SiteUrls.from_settings(settings)
+
+
+@pytest.fixture
+async def redis(settings: Settings) -> AsyncIterator[aioredis.Redis]:
+    client = aioredis.Redis.from_url(settings.redis_url)
+    yield client
+    await client.aclose()
+
+
+def serve(site: FakeTracklistsSite, tracklist_id: str = "1abc", **page: object) -> str:
+    """Put a tracklist page on the fake site; returns its URL."""
+    slug = f"set-{tracklist_id}"
+    page.setdefault("rows", ROWS)
+    html = tracklist_page(tracklist_id, slug, base_url=site.url, **page)  # type: ignore[arg-type]
+    return site.page(tracklist_path(tracklist_id, slug), html)
+
+
+async def wait_for(
+    sessions: Sessions, job_id: int, *statuses: ImportStatus, since: datetime | None = None
+) -> ImportJob:
+    """Poll the database until the job reaches one of `statuses` (stored or failed by default)."""
+    wanted = statuses or (ImportStatus.STORED, ImportStatus.FAILED)
+    deadline = time.monotonic() + JOB_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        job = await get_import(sessions, job_id)
+        if job.status in wanted and (since is None or job.updated_at > since):
+            return job
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"import {job_id} did not reach {wanted} in {JOB_TIMEOUT_SECONDS} s")
+
+
+@contextlib.asynccontextmanager
+async def published(
+    redis: aioredis.Redis, settings: Settings, job_id: int
+) -> AsyncIterator[list[dict[str, object]]]:
+    """The job statuses published on its channel while the block runs (and shortly after)."""
+    seen: list[dict[str, object]] = []
+    pubsub = redis.pubsub()
+    await pubsub.subscribe(import_channel(settings, job_id))
+
+    async def listen() -> None:
+        async for message in pubsub.listen():
+            if message["type"] == "message":
+                seen.append(json.loads(message["data"]))
+
+    listener = asyncio.create_task(listen())
+    try:
+        yield seen
+        await asyncio.sleep(0.3)  # the last publish follows the last database write
+    finally:
+        listener.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await listener
+        await pubsub.aclose()  # type: ignore[no-untyped-call]
+
+
+def count(database_url: str, table: str) -> int:
+    with psycopg.connect(database_url) as conn:
+        row = conn.execute(f"SELECT count(*) FROM {table}").fetchone()  # noqa: S608 (our names)
+    assert row is not None
+    return int(row[0])
+
+
+async def test_an_import_is_fetched_parsed_and_stored_by_the_worker(
+    worker: subprocess.Popen[bytes],
+    tracklists_site: FakeTracklistsSite,
+    sessions: Sessions,
+    site_urls: SiteUrls,
+    queue: TracklistQueue,
+    redis: aioredis.Redis,
+    settings: Settings,
+) -> None:
+    url = serve(tracklists_site)
+    job = await create_import(sessions, site_urls, url)
+    assert (job.status, job.url, job.tracklist_id) == (ImportStatus.QUEUED, url, None)
+
+    async with published(redis, settings, job.id) as seen:
+        queue.import_tracklist(job.id)
+        done = await wait_for(sessions, job.id)
+    assert done.status is ImportStatus.STORED, done.message
+    assert (done.version, done.changed, done.message) == (1, True, "stored as version 1")
+    assert [s["status"] for s in seen] == ["fetching", "parsed", "stored"]
+    assert seen[1]["message"] == "parsed 5 rows"
+    assert ImportJob.from_json(seen[-1]) == done  # the channel carries the saved job
+
+    assert done.tracklist_id is not None
+    detail = await get_tracklist(sessions, done.tracklist_id)
+    page_html = tracklist_page("1abc", "set-1abc", rows=ROWS, base_url=tracklists_site.url)
+    assert detail.content == parse_tracklist(page_html, url)
+    assert detail.rows[4].track.title == "<script>alert(1)</script>"  # kept verbatim
+    assert detail.version is not None
+    assert detail.version.html_sha256 == hashlib.sha256(page_html.encode()).hexdigest()
+    assert tracklists_site.paths() == ["/robots.txt", tracklist_path("1abc", "set-1abc")]
+    assert worker.poll() is None
+
+
+async def test_reimports_use_the_cache_unless_forced_and_store_changes_as_versions(
+    worker: subprocess.Popen[bytes],
+    tracklists_site: FakeTracklistsSite,
+    sessions: Sessions,
+    site_urls: SiteUrls,
+    queue: TracklistQueue,
+) -> None:
+    url = serve(tracklists_site)
+    job = await create_import(sessions, site_urls, url)
+    queue.import_tracklist(job.id)
+    first = await wait_for(sessions, job.id)
+    assert first.version == 1
+    requests = len(tracklists_site.page_requests())
+    assert requests == 1
+
+    # Within the cache's time: no request at all, and nothing changed.
+    cached = await create_import(sessions, site_urls, url)
+    queue.import_tracklist(cached.id)
+    again = await wait_for(sessions, cached.id)
+    assert (again.status, again.version, again.changed) == (ImportStatus.STORED, 1, False)
+    assert again.message == "checked: unchanged since version 1"
+    assert len(tracklists_site.page_requests()) == requests
+
+    # `force` asks the site again; the page changed meanwhile: version 2.
+    serve(tracklists_site, rows=[*ROWS, Row("Mathame", "Nowhere", cue=900)])
+    forced = await create_import(sessions, site_urls, url, force=True)
+    queue.import_tracklist(forced.id)
+    changed = await wait_for(sessions, forced.id)
+    assert (changed.status, changed.version, changed.changed) == (ImportStatus.STORED, 2, True)
+    assert changed.message == "stored as version 2: 1 row added, track count changed"
+    assert len(tracklists_site.page_requests()) == requests + 1
+    assert changed.tracklist_id == first.tracklist_id
+    assert changed.tracklist_id is not None
+    detail = await get_tracklist(sessions, changed.tracklist_id)
+    assert [v.number for v in detail.versions] == [2, 1]
+
+
+async def test_a_short_link_is_resolved_and_a_stored_job_is_not_run_twice(
+    worker: subprocess.Popen[bytes],
+    tracklists_site: FakeTracklistsSite,
+    sessions: Sessions,
+    site_urls: SiteUrls,
+    queue: TracklistQueue,
+) -> None:
+    url = serve(tracklists_site, "9xyz")
+    short = tracklists_site.short_link("9xyz")
+    job = await create_import(sessions, site_urls, short)
+    queue.import_tracklist(job.id)
+    done = await wait_for(sessions, job.id)
+    assert done.status is ImportStatus.STORED, done.message
+    assert done.tracklist_id is not None
+    detail = await get_tracklist(sessions, done.tracklist_id)
+    assert (detail.summary.url, detail.summary.source_id) == (url, "9xyz")
+
+    # Delivered again (Dramatiq delivers at least once): left alone. A job queued after it runs
+    # after it (one worker thread), so once that one is done the duplicate has been seen.
+    requests = len(tracklists_site.requests)
+    queue.import_tracklist(job.id)
+    other = await create_import(sessions, site_urls, serve(tracklists_site, "2def"))
+    queue.import_tracklist(other.id)
+    assert (await wait_for(sessions, other.id)).status is ImportStatus.STORED
+    assert await get_import(sessions, job.id) == done
+    assert len(tracklists_site.requests) == requests + 1  # only the other page
+
+
+@pytest.mark.parametrize("blocker", ["challenge", "homepage"])
+async def test_a_challenge_blocks_the_job_and_nothing_is_stored(
+    worker: subprocess.Popen[bytes],
+    tracklists_site: FakeTracklistsSite,
+    sessions: Sessions,
+    site_urls: SiteUrls,
+    queue: TracklistQueue,
+    database_url: str,
+    redis: aioredis.Redis,
+    settings: Settings,
+    blocker: str,
+) -> None:
+    body = challenge_page() if blocker == "challenge" else homepage(tracklists_site.url)
+    url = tracklists_site.page(tracklist_path("1abc", "set-1abc"), body)
+    job = await create_import(sessions, site_urls, url)
+    queue.import_tracklist(job.id)
+    blocked = await wait_for(sessions, job.id, ImportStatus.BLOCKED, ImportStatus.FAILED)
+    assert blocked.status is ImportStatus.BLOCKED, blocked.message
+    assert blocked.retry_at is not None
+    assert re.fullmatch(r"blocked by the site, retrying after \d\d:\d\d UTC", blocked.message)
+    assert blocked.message.endswith(f"{blocked.retry_at.astimezone(UTC):%H:%M} UTC")
+    # The breaker's first opening: at least 5 minutes.
+    wait = blocked.retry_at - datetime.now(UTC)
+    assert timedelta(minutes=4, seconds=50) < wait <= timedelta(minutes=5, seconds=5)
+    assert count(database_url, "tracklists") == 0
+    assert count(database_url, "tracklist_versions") == 0
+    assert (await search_tracklists(sessions, TracklistFilter())).total == 0
+
+    # The worker queued the job again for when the breaker closes.
+    delayed_key = f"{settings.channel('dramatiq')}:{TRACKLISTS_QUEUE}.DQ.msgs"
+    deadline = time.monotonic() + 5
+    messages: list[dict[str, Any]] = []
+    while not messages and time.monotonic() < deadline:
+        messages = [json.loads(raw) for raw in await redis.hvals(delayed_key)]
+        await asyncio.sleep(0.1)
+    assert [(m["actor_name"], m["args"]) for m in messages] == [("import_tracklist", [job.id])]
+    eta = datetime.fromtimestamp(messages[0]["options"]["eta"] / 1000, UTC)
+    assert timedelta(0) <= eta - blocked.retry_at < timedelta(seconds=5)
+
+
+@pytest.mark.parametrize(
+    ("case", "message"),
+    [
+        ("no rows", r"0 rows while the page claims 22 tracks"),
+        ("truncated", r"5 rows while the page claims 22 tracks: the page looks truncated"),
+        ("not found", r".*/tracklist/1abc/set-1abc\.html answered 404.*"),
+        ("too large", r".* over the 5 MB cap: not a tracklist page .*"),
+        ("robots", r".*/robots\.txt does not allow crawlers like crateloop to fetch .*"),
+    ],
+)
+async def test_pages_that_cannot_be_stored_fail_with_the_reason(
+    worker: subprocess.Popen[bytes],
+    tracklists_site: FakeTracklistsSite,
+    sessions: Sessions,
+    site_urls: SiteUrls,
+    queue: TracklistQueue,
+    database_url: str,
+    case: str,
+    message: str,
+) -> None:
+    path = tracklist_path("1abc", "set-1abc")
+    url = tracklists_site.url + path
+    if case == "no rows":
+        serve(tracklists_site, rows=[], claimed=22)
+    elif case == "truncated":
+        serve(tracklists_site, claimed=22)
+    elif case == "too large":
+        tracklists_site.huge(path)
+    elif case == "robots":
+        serve(tracklists_site)
+        tracklists_site.robots("User-agent: *\nDisallow: /tracklist/\n")
+    job = await create_import(sessions, site_urls, url)
+    queue.import_tracklist(job.id)
+    failed = await wait_for(sessions, job.id, ImportStatus.FAILED, ImportStatus.STORED)
+    assert failed.status is ImportStatus.FAILED
+    assert re.fullmatch(message, failed.message), failed.message
+    assert (failed.tracklist_id, failed.version, failed.changed) == (None, None, None)
+    assert count(database_url, "tracklists") == 0
+    if case == "robots":
+        assert tracklists_site.paths() == ["/robots.txt"]
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "https://www.1001tracklists.com.evil.example/tracklist/1abc/set.html",
+        "https://evil.example/tracklist/1abc/set.html",
+        "http://10.0.0.1/tracklist/1abc/set.html",
+        "file:///etc/passwd",
+        "javascript:alert(1)",
+        "ftp://127.0.0.1/tracklist/1abc/set.html",
+    ],
+)
+async def test_a_url_off_the_site_is_refused_before_anything_happens(
+    tracklists_site: FakeTracklistsSite,
+    sessions: Sessions,
+    site_urls: SiteUrls,
+    database_url: str,
+    raw: str,
+) -> None:
+    with pytest.raises(UrlRefused) as refused:
+        await create_import(sessions, site_urls, raw)
+    assert str(refused.value)  # says why
+    assert count(database_url, "tracklist_imports") == 0
+    assert tracklists_site.requests == []
+
+
+async def test_a_blocked_job_runs_again_once_the_breaker_closes(
+    tracklists_site: FakeTracklistsSite,
+    sessions: Sessions,
+    site_urls: SiteUrls,
+    settings: Settings,
+    redis: aioredis.Redis,
+) -> None:
+    """`run_import` itself (the actor's body), with a breaker of one second."""
+    path = tracklist_path("1abc", "set-1abc")
+    html = tracklist_page("1abc", "set-1abc", rows=ROWS, base_url=tracklists_site.url)
+    url = tracklists_site.sequence(path, [Reply(200, challenge_page()), Reply(200, html)])
+    job = await create_import(sessions, site_urls, url)
+    client = PoliteClient(settings, redis, breaker_base_seconds=1.0)
+    requeued: list[ImportJob] = []
+    try:
+        blocked = await run_import(
+            job.id,
+            sessions=sessions,
+            client=client,
+            settings=settings,
+            redis=redis,
+            on_blocked=requeued.append,
+        )
+        assert blocked.status is ImportStatus.BLOCKED
+        assert requeued == [blocked]
+        assert blocked.retry_at is not None
+        await asyncio.sleep(max(0.0, (blocked.retry_at - datetime.now(UTC)).total_seconds()))
+
+        stored = await run_import(
+            job.id,
+            sessions=sessions,
+            client=client,
+            settings=settings,
+            redis=redis,
+            on_blocked=requeued.append,
+        )
+        assert (stored.status, stored.version, stored.retry_at) == (ImportStatus.STORED, 1, None)
+        assert len(requeued) == 1
+        # A stored job is done: running it again changes nothing and asks nothing.
+        requests = len(tracklists_site.requests)
+        assert (
+            await run_import(
+                job.id, sessions=sessions, client=client, settings=settings, redis=redis
+            )
+            == stored
+        )
+        assert len(tracklists_site.requests) == requests
+    finally:
+        await client.aclose()
