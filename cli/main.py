@@ -26,6 +26,8 @@ COMMAND_MODULES = {
     "loops": "cli.loops",
     "user": "cli.users",
     "token": "cli.users",
+    "tracklists": "cli.tracklists",
+    "cue": "cli.tracklists",
 }
 
 

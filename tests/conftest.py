@@ -23,7 +23,7 @@ from domain.migrate import upgrade
 from tests.fakes.tracklists_site import FakeTracklistsSite
 from tests.media import make_mp4
 
-pytest_plugins = ["tests.web_fixtures", "tests.daemon_process"]
+pytest_plugins = ["tests.web_fixtures", "tests.daemon_process", "tests.worker_process"]
 
 REPO = Path(__file__).resolve().parent.parent
 TABLES = (

@@ -1,0 +1,303 @@
+"""Tracklist commands: `tracklists import|parse|search` and `cue`.
+
+Imports run in the worker (it keeps the site's pace for every process); `--wait` follows the job.
+`parse` reads a page a DJ saved from the browser and needs nothing else. Exit status 2 means the
+input was refused (a URL not on the site, a page that is not a tracklist); 3 means the site blocked
+us for now; 1 is any other failure.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NoReturn, TypeVar
+
+import click
+import redis.asyncio as aioredis
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from domain.config import Settings, load_settings
+from domain.db import create_engine, create_sessionmaker
+from domain.tracklists import imports, store
+from domain.tracklists.client import Blocked, PoliteClient, SiteError
+from domain.tracklists.cue import (
+    CueExport,
+    CueOptions,
+    CueRefused,
+    FileType,
+    MissingCues,
+    TooManyTracks,
+    build_cue,
+)
+from domain.tracklists.model import ParsedTracklist, format_cue
+from domain.tracklists.parse import ListingKind, PageError, decode_page, parse_tracklist
+from domain.tracklists.urls import SiteUrls, UrlRefused
+from worker.queue import TracklistQueue
+
+T = TypeVar("T")
+EXIT_REFUSED = 2
+EXIT_BLOCKED = 3
+WAIT_POLL_SECONDS = 0.5
+FINAL = (imports.ImportStatus.STORED, imports.ImportStatus.FAILED)
+
+
+def _fail(message: str, status: int = 1) -> NoReturn:
+    click.echo(f"crateloop: {message}", err=True)
+    sys.exit(status)
+
+
+@dataclass(frozen=True, slots=True)
+class _Context:
+    settings: Settings
+    engine: AsyncEngine
+
+    @property
+    def sessions(self) -> store.Sessions:
+        return create_sessionmaker(self.engine)
+
+
+@asynccontextmanager
+async def _context() -> AsyncIterator[_Context]:
+    settings = load_settings()
+    engine = create_engine(settings, pool_size=1)
+    try:
+        yield _Context(settings, engine)
+    finally:
+        await engine.dispose()
+
+
+def _run(work: Callable[[], Awaitable[T]]) -> T:
+    return asyncio.run(work())  # type: ignore[arg-type]
+
+
+@click.group("tracklists")
+def tracklists_group() -> None:
+    """Import, parse and search 1001tracklists tracklists."""
+
+
+# import -----------------------------------------------------------------------------------------
+
+
+@tracklists_group.command("import")
+@click.argument("url")
+@click.option("--force", is_flag=True, help="Fetch again even if the page is cached.")
+@click.option("--wait", is_flag=True, help="Follow the import until it is stored or fails.")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print the stored tracklist as JSON (implies --wait)."
+)
+def import_command(url: str, force: bool, wait: bool, as_json: bool) -> None:
+    """Queue the import of a tracklist URL (or a 1001.tl short link) for the worker."""
+    _run(lambda: _import(url, force=force, wait=wait or as_json, as_json=as_json))
+
+
+async def _import(url: str, *, force: bool, wait: bool, as_json: bool) -> None:
+    async with _context() as context:
+        site = SiteUrls.from_settings(context.settings)
+        try:
+            job = await imports.create_import(context.sessions, site, url, force=force)
+        except UrlRefused as error:
+            _fail(str(error), EXIT_REFUSED)
+        queue = TracklistQueue(context.settings)
+        try:
+            queue.import_tracklist(job.id)
+        finally:
+            queue.close()
+        if not as_json:
+            click.echo(f"import #{job.id} queued: {job.url}")
+        if not wait:
+            return
+        job = await _follow(context, job, quiet=as_json)
+        if job.status is imports.ImportStatus.FAILED:
+            _fail(f"import #{job.id} failed: {job.message}")
+        assert job.tracklist_id is not None
+        detail = await store.get_tracklist(context.sessions, job.tracklist_id)
+        if as_json:
+            click.echo(json.dumps(detail.content.to_json(), ensure_ascii=False, indent=2))
+        else:
+            what = "new version" if job.changed else "unchanged"
+            click.echo(f"tracklist #{job.tracklist_id}, version {job.version} ({what})")
+
+
+async def _follow(context: _Context, job: imports.ImportJob, *, quiet: bool) -> imports.ImportJob:
+    """Poll the job until it is stored or failed, printing each status change (a blocked job
+    stops the wait: the worker retries by itself, maybe hours later)."""
+    shown = job.status
+    while job.status not in FINAL:
+        await asyncio.sleep(WAIT_POLL_SECONDS)
+        job = await imports.get_import(context.sessions, job.id)
+        if job.status is not shown and not quiet:
+            click.echo(f"{job.status}{': ' + job.message if job.message else ''}")
+        shown = job.status
+        if job.status is imports.ImportStatus.BLOCKED:
+            _fail(f"import #{job.id}: {job.message}", EXIT_BLOCKED)
+    return job
+
+
+# parse ------------------------------------------------------------------------------------------
+
+
+@tracklists_group.command("parse")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the stable JSON shape.")
+def parse_command(file: Path, as_json: bool) -> None:
+    """Parse a tracklist page saved from the browser (nothing is fetched or stored)."""
+    try:
+        tracklist = parse_tracklist(decode_page(file.read_bytes()))
+    except PageError as error:
+        _fail(f"{file}: {error}", EXIT_REFUSED)
+    if as_json:
+        click.echo(json.dumps(tracklist.to_json(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(_describe(tracklist))
+
+
+def _describe(tracklist: ParsedTracklist) -> str:
+    lines = [tracklist.title]
+    facts = [
+        ", ".join(tracklist.djs),
+        tracklist.source or "",
+        tracklist.date.isoformat() if tracklist.date else "",
+        ", ".join(tracklist.genres),
+    ]
+    lines.append(" · ".join(fact for fact in facts if fact))
+    for track in tracklist.tracks:
+        number = "w/" if track.with_previous else f"{track.position:02d}" if track.position else ""
+        cue = format_cue(track.cue_seconds) if track.cue_seconds is not None else ""
+        label = f" [{track.label}]" if track.label else ""
+        lines.append(f"{number:>3} {cue:>8}  {track.display}{label}")
+    return "\n".join(lines)
+
+
+# search -----------------------------------------------------------------------------------------
+
+
+@tracklists_group.command("search")
+@click.argument("query")
+@click.option(
+    "--type",
+    "kind",
+    type=click.Choice([kind.value for kind in ListingKind]),
+    default=ListingKind.TRACKLIST.value,
+    show_default=True,
+)
+@click.option("--force", is_flag=True, help="Ask the site again even if the answer is cached.")
+def search_command(query: str, kind: str, force: bool) -> None:
+    """Search 1001tracklists for tracklists, DJs or sources."""
+    _run(lambda: _search(query, ListingKind(kind), force))
+
+
+async def _search(query: str, kind: ListingKind, force: bool) -> None:
+    settings = load_settings()
+    redis = aioredis.Redis.from_url(settings.redis_url)
+    client = PoliteClient(settings, redis)
+    try:
+        listing = await client.search(query, kind, force=force)
+    except Blocked as error:
+        _fail(str(error), EXIT_BLOCKED)
+    except SiteError as error:
+        _fail(str(error))
+    finally:
+        await client.aclose()
+        await redis.aclose()
+    if not listing.items:
+        click.echo(f"nothing found for {query!r}", err=True)
+    for item in listing.items:
+        when = item.date.isoformat() if item.date else ""
+        click.echo(f"{when:10}  {item.title}\n            {item.url}")
+
+
+# cue --------------------------------------------------------------------------------------------
+
+
+@click.command("cue")
+@click.argument("tracklist")
+@click.option("--version", "version", type=int, help="A version number (default: the latest).")
+@click.option("--file", "file_name", help="The audio file the sheet describes.")
+@click.option("--type", "file_type", type=click.Choice([t.value for t in FileType]), default="WAVE")
+@click.option("--bom", is_flag=True, help="Start the file with a UTF-8 byte order mark.")
+@click.option(
+    "--missing",
+    type=click.Choice([m.value for m in MissingCues]),
+    default=MissingCues.INTERPOLATE.value,
+    show_default=True,
+    help="Rows without a cue time: interpolate them (flagged) or leave them out.",
+)
+@click.option(
+    "--split/--refuse",
+    default=False,
+    help="More than 99 tracks: split into several sheets, or refuse (the default).",
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path))
+def cue_command(
+    tracklist: str,
+    version: int | None,
+    file_name: str | None,
+    file_type: str,
+    bom: bool,
+    missing: str,
+    split: bool,
+    output: Path | None,
+) -> None:
+    """Write the CUE sheet of a stored tracklist, by its id or its site URL."""
+    options = CueOptions(
+        file_name=file_name,
+        file_type=FileType(file_type),
+        bom=bom,
+        missing=MissingCues(missing),
+        too_many=TooManyTracks.SPLIT if split else TooManyTracks.REFUSE,
+    )
+    content = _run(lambda: _content(tracklist, version))
+    try:
+        export = build_cue(content, options)
+    except CueRefused as error:
+        _fail(str(error), EXIT_REFUSED)
+    for warning in export.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    _write(export, output)
+
+
+async def _content(reference: str, version: int | None) -> ParsedTracklist:
+    async with _context() as context:
+        tracklist_id = await _find(context, reference)
+        try:
+            detail = await store.get_tracklist(context.sessions, tracklist_id, version)
+        except store.TracklistNotFound as error:
+            _fail(str(error))
+        return detail.content
+
+
+async def _find(context: _Context, reference: str) -> int:
+    if reference.isdigit():
+        return int(reference)
+    try:
+        url = SiteUrls.from_settings(context.settings).tracklist_url(reference)
+    except UrlRefused as error:
+        _fail(f"{reference!r} is neither a tracklist id nor a tracklist URL: {error}", 2)
+    found = await store.find_tracklist(context.sessions, url=url)
+    if found is None:
+        _fail(f"{url} is not imported yet: run `crateloop tracklists import {url} --wait` first")
+    return found
+
+
+def _write(export: CueExport, output: Path | None) -> None:
+    """One sheet: to OUTPUT or stdout. Several (split): beside OUTPUT, or in the current folder."""
+    if len(export.files) == 1 and output is None:
+        sys.stdout.buffer.write(export.files[0].encoded())
+        return
+    if len(export.files) == 1:
+        assert output is not None
+        output.write_bytes(export.files[0].encoded())
+        click.echo(f"wrote {output}", err=True)
+        return
+    folder = output.parent if output else Path.cwd()
+    for sheet in export.files:
+        (folder / sheet.name).write_bytes(sheet.encoded())
+        click.echo(f"wrote {folder / sheet.name}", err=True)
+
+
+COMMANDS = [tracklists_group, cue_command]

@@ -1,0 +1,299 @@
+"""`crateloop tracklists import|parse|search` and `crateloop cue`, through the real CLI.
+
+Imports run in the real worker process against the fake 1001tracklists site; CUE sheets written
+by `crateloop cue` are read back by deflacue, an independent parser.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import psycopg
+import pytest
+from click.testing import CliRunner, Result
+from deflacue.parser import CueParser
+
+from cli.main import crateloop
+from tests.fakes.tracklist_pages import (
+    ID,
+    Entry,
+    Row,
+    challenge_page,
+    generated_rows,
+    homepage,
+    search_page,
+    tracklist_page,
+    tracklist_path,
+)
+from tests.fakes.tracklists_site import FakeTracklistsSite
+
+pytestmark = pytest.mark.usefixtures("clean_db")
+
+ROWS = [
+    Row("ARTBAT", "Horizon", label="UPPERGROUND", cue=0),
+    Row("Tale Of Us & Mind Against", "Astral", remix="Afterlife Remix", cue=204),
+    Row("Someone", "Acapella", with_previous=True),
+    Row(ID, ID, cue=600),
+    Row("Anyma ft. Chris Avantgarde", "<script>alert(1)</script>", label="Afterlife", cue=780),
+]
+TITLE = "ARTBAT @ Tomorrowland, Boom, Belgium 2023-07-21"
+
+
+def run(app_env: dict[str, str], *args: str) -> Result:
+    return CliRunner().invoke(crateloop, list(args), env=app_env, catch_exceptions=False)
+
+
+def serve(site: FakeTracklistsSite, tracklist_id: str = "2k3l4m9", **page: object) -> str:
+    slug = f"set-{tracklist_id}"
+    page.setdefault("rows", ROWS)
+    html = tracklist_page(tracklist_id, slug, TITLE, base_url=site.url, **page)  # type: ignore[arg-type]
+    return site.page(tracklist_path(tracklist_id, slug), html)
+
+
+def stored_tracklists(database_url: str) -> int:
+    with psycopg.connect(database_url) as conn:
+        row = conn.execute("SELECT count(*) FROM tracklists").fetchone()
+        assert row is not None
+        return int(row[0])
+
+
+def read_cue(text: str) -> list[tuple[str, int]]:
+    """(title, start in CD frames) of every track, as deflacue reads the sheet."""
+    lines = [line.strip() for line in text.lstrip("\ufeff").splitlines() if line.strip()]
+    return [(track.title, track.start // 588) for track in CueParser(lines).run().tracks]
+
+
+# parse ------------------------------------------------------------------------------------------
+
+
+def test_parse_prints_the_stable_json_shape(app_env: dict[str, str], tmp_path: Path) -> None:
+    page = tmp_path / "saved.html"
+    page.write_text(tracklist_page("2k3l4m9", "set", TITLE, rows=ROWS), encoding="utf-8")
+
+    result = run(app_env, "tracklists", "parse", str(page), "--json")
+
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert list(data) == [
+        "source_id", "url", "title", "djs", "source", "date", "genres",
+        "claimed_track_count", "tracks",
+    ]  # fmt: skip
+    assert (data["source_id"], data["title"], data["djs"]) == ("2k3l4m9", TITLE, ["ARTBAT"])
+    assert data["date"] == "2023-07-21"
+    second, with_row, id_row, last = data["tracks"][1:]
+    assert (second["artist"], second["title"], second["remix"]) == (
+        "Tale Of Us & Mind Against", "Astral", "Afterlife Remix",
+    )  # fmt: skip
+    assert (with_row["position"], with_row["with_previous"], with_row["cue_seconds"]) == (
+        None, True, None,
+    )  # fmt: skip
+    assert (id_row["artist"], id_row["title"], id_row["is_id"]) == ("ID", "ID", True)
+    assert last["title"] == "<script>alert(1)</script>"  # verbatim in data
+    assert last["artist"] == "Anyma ft. Chris Avantgarde"
+
+
+def test_parse_prints_a_readable_list(app_env: dict[str, str], tmp_path: Path) -> None:
+    page = tmp_path / "saved.html"
+    page.write_text(tracklist_page("2k3l4m9", "set", TITLE, rows=ROWS), encoding="utf-8")
+
+    result = run(app_env, "tracklists", "parse", str(page))
+
+    assert result.exit_code == 0, result.output
+    assert TITLE in result.output
+    assert " 02     3:24  Tale Of Us & Mind Against - Astral (Afterlife Remix)" in result.output
+    assert " w/" in result.output
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (challenge_page().encode(), "challenge"),
+        (homepage().encode(), "homepage"),
+        (b"<html><body><h1>Hello</h1></body></html>", "no #tlTab"),
+        (
+            tracklist_page("2k3l4m9", "set", TITLE, rows=ROWS, claimed=22).encode(),
+            "while the page claims 22 tracks",
+        ),
+        ("<html><body>Caf\xe9</body></html>".encode("latin-1"), "UTF-8"),
+    ],
+    ids=["challenge", "homepage", "unknown-layout", "truncated", "not-utf8"],
+)
+def test_parse_refuses_pages_that_are_not_a_tracklist_with_status_2(
+    app_env: dict[str, str], tmp_path: Path, content: bytes, message: str
+) -> None:
+    page = tmp_path / "saved.html"
+    page.write_bytes(content)
+
+    result = run(app_env, "tracklists", "parse", str(page))
+
+    assert result.exit_code == 2
+    assert message.lower() in result.output.lower()
+    assert "saved.html" in result.output
+
+
+# import -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://evil.example/tracklist/2k3l4m9/x.html",
+        "http://10.0.0.1/tracklist/2k3l4m9/x.html",
+        "file:///etc/passwd",
+        "javascript:alert(1)",
+    ],
+)
+def test_import_refuses_a_url_off_the_site_before_any_request(
+    app_env: dict[str, str], database_url: str, tracklists_site: FakeTracklistsSite, url: str
+) -> None:
+    result = run(app_env, "tracklists", "import", url)
+
+    assert result.exit_code == 2
+    assert "crateloop:" in result.output
+    assert tracklists_site.requests == []
+    with psycopg.connect(database_url) as conn:
+        assert conn.execute("SELECT count(*) FROM tracklist_imports").fetchone() == (0,)
+
+
+def test_import_wait_json_stores_through_the_worker_and_prints_the_tracklist(
+    app_env: dict[str, str],
+    database_url: str,
+    tracklists_site: FakeTracklistsSite,
+    worker: subprocess.Popen[bytes],
+) -> None:
+    url = serve(tracklists_site)
+
+    result = run(app_env, "tracklists", "import", url, "--json")
+
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["title"] == TITLE
+    assert [t["position"] for t in data["tracks"]] == [1, 2, None, 3, 4]
+    assert stored_tracklists(database_url) == 1
+
+    again = run(app_env, "tracklists", "import", url, "--wait")
+
+    assert again.exit_code == 0, again.output
+    assert "version 1 (unchanged)" in again.output
+    assert stored_tracklists(database_url) == 1
+
+
+def test_import_wait_reports_a_failure_with_its_reason(
+    app_env: dict[str, str],
+    tracklists_site: FakeTracklistsSite,
+    worker: subprocess.Popen[bytes],
+) -> None:
+    url = tracklists_site.url + tracklist_path("gone1", "gone")  # 404 on the fake site
+
+    result = run(app_env, "tracklists", "import", url, "--wait")
+
+    assert result.exit_code == 1
+    assert "failed" in result.output
+    assert "404" in result.output
+
+
+# search -----------------------------------------------------------------------------------------
+
+
+def test_search_lists_the_site_results(
+    app_env: dict[str, str], tracklists_site: FakeTracklistsSite
+) -> None:
+    entries = [
+        Entry("tracklist", TITLE, tracklist_path("2k3l4m9", "set"), date="2023-07-21"),
+        Entry("tracklist", "ARTBAT @ Awakenings", tracklist_path("3x", "aw"), date="2023-06-30"),
+    ]
+    tracklists_site.search(9, "artbat", search_page(entries, query="artbat"))
+
+    result = run(app_env, "tracklists", "search", "artbat")
+
+    assert result.exit_code == 0, result.output
+    assert f"2023-07-21  {TITLE}" in result.output
+    assert tracklists_site.url + tracklist_path("3x", "aw") in result.output
+
+
+def test_search_for_djs_posts_the_dj_selection(
+    app_env: dict[str, str], tracklists_site: FakeTracklistsSite
+) -> None:
+    tracklists_site.search(
+        8, "artbat", search_page([Entry("dj", "ARTBAT", "/dj/artbat/index.html")])
+    )
+
+    result = run(app_env, "tracklists", "search", "artbat", "--type", "dj")
+
+    assert result.exit_code == 0, result.output
+    assert "ARTBAT" in result.output
+    assert "/dj/artbat/index.html" in result.output
+
+
+# cue --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def imported(
+    app_env: dict[str, str], tracklists_site: FakeTracklistsSite, worker: subprocess.Popen[bytes]
+) -> str:
+    """The URL of a tracklist the worker has imported (150 tracks over 150 minutes)."""
+    url = serve(tracklists_site, "bigmix1", rows=generated_rows(150, spacing=60))
+    result = run(app_env, "tracklists", "import", url, "--wait")
+    assert result.exit_code == 0, result.output
+    return url
+
+
+def test_cue_by_url_refuses_more_than_99_tracks_unless_split(
+    app_env: dict[str, str], imported: str, tmp_path: Path
+) -> None:
+    refused = run(app_env, "cue", imported)
+
+    assert refused.exit_code == 2
+    assert "99" in refused.output
+
+    out = tmp_path / "mix.cue"
+    result = run(app_env, "cue", imported, "--split", "--file", "mix.wav", "-o", str(out))
+
+    assert result.exit_code == 0, result.output
+    parts = sorted(tmp_path.glob("*.cue"))
+    assert len(parts) == 2
+    tracks = [track for part in parts for track in read_cue(part.read_text(encoding="utf-8"))]
+    assert [title for title, _ in tracks] == [f"Title {i}" for i in range(1, 151)]
+    assert tracks[104][1] == 104 * 60 * 75  # 104:00:00, minutes beyond 99
+    assert all('FILE "mix.wav" WAVE' in part.read_text(encoding="utf-8") for part in parts)
+
+
+def test_cue_by_id_writes_one_sheet_to_stdout(
+    app_env: dict[str, str],
+    database_url: str,
+    tracklists_site: FakeTracklistsSite,
+    worker: subprocess.Popen[bytes],
+) -> None:
+    url = serve(tracklists_site)
+    assert run(app_env, "tracklists", "import", url, "--wait").exit_code == 0
+    with psycopg.connect(database_url) as conn:
+        row = conn.execute("SELECT id FROM tracklists").fetchone()
+    assert row is not None
+
+    result = run(app_env, "cue", str(row[0]), "--type", "MP3", "--bom")
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout_bytes.startswith(b"\xef\xbb\xbf")
+    assert 'FILE "' in result.output and '.mp3" MP3' in result.output
+    assert read_cue(result.output) == [
+        ("Horizon", 0),
+        ("Astral (Afterlife Remix) w/ Someone - Acapella", 204 * 75),
+        ("ID", 600 * 75),
+        ("<script>alert(1)</script>", 780 * 75),
+    ]
+
+
+def test_cue_of_a_url_not_imported_says_how_to_import_it(
+    app_env: dict[str, str], tracklists_site: FakeTracklistsSite
+) -> None:
+    url = tracklists_site.url + tracklist_path("nothere", "x")
+
+    result = run(app_env, "cue", url)
+
+    assert result.exit_code == 1
+    assert "not imported yet" in result.output
+    assert "crateloop tracklists import" in result.output
+    assert tracklists_site.requests == []
