@@ -8,9 +8,7 @@ import asyncio
 import contextlib
 import hashlib
 import json
-import os
 import re
-import signal
 import subprocess
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -22,7 +20,6 @@ import psycopg
 import pytest
 import redis.asyncio as aioredis
 
-from cli.processes import crateloop_argv
 from domain.config import Settings
 from domain.mappings import TrackMapper
 from domain.tracklists.client import PoliteClient
@@ -56,28 +53,6 @@ ROWS = [
     Row("ID", "ID", cue=600),
     Row("Anyma ft. Chris Avantgarde", "<script>alert(1)</script>", label="Afterlife", cue=780),
 ]
-
-
-@pytest.fixture(scope="module")
-def worker(app_env: dict[str, str]) -> Iterator[subprocess.Popen[bytes]]:
-    """`crateloop worker` as a real process, with one process and one thread (FIFO)."""
-    process = subprocess.Popen(
-        [*crateloop_argv(), "worker", "--processes", "1", "--threads", "1"],
-        cwd=REPO,
-        env={**os.environ, **app_env},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,  # its own group: Dramatiq forks worker processes
-    )
-    yield process
-    # Only the main process: it stops its workers (a SIGTERM of their own would make it kill
-    # them, which takes longer).
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
 
 
 @pytest.fixture(scope="module")

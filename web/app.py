@@ -39,8 +39,11 @@ from redis.exceptions import RedisError
 from domain import users
 from domain.config import Settings, configure_logging, load_settings
 from domain.mappings import MappingNotFound, TrackMapper
-from web import api, auth, health, hooks, live
+from domain.tracklists.imports import ImportNotFound
+from domain.tracklists.store import TracklistNotFound
+from web import api, auth, health, hooks, live, live_imports, tracklists_api
 from web.pages import ROUTES as PAGE_ROUTES
+from web.tracklist_site import provide_tracklists, tracklist_site
 from worker.queue import LoopCheckQueue
 
 log = logging.getLogger(__name__)
@@ -157,6 +160,11 @@ def mapping_not_found(request: Request[Any, Any, Any], error: Exception) -> Resp
     return http_error(request, NotFoundException(f"no mapping with id {error}"))
 
 
+def not_found(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
+    """A lookup error whose message names what is missing ("no tracklist with id 7") → 404."""
+    return http_error(request, NotFoundException(str(error)))
+
+
 # App --------------------------------------------------------------------------------------------
 
 
@@ -183,14 +191,23 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=[
             *auth.ROUTES,
             *api.ROUTES,
+            *tracklists_api.ROUTES,
             health.health,
             *hooks.ROUTES,
             *PAGE_ROUTES,
             *live.ROUTES,
+            *live_imports.ROUTES,
             create_static_files_router(path="/static", directories=[STATIC_DIR], name="static"),
         ],
-        dependencies={"mapper": Provide(provide_mapper, sync_to_thread=False)},
-        lifespan=[_lifespan(settings, session_redis), live.live_updates(settings)],
+        dependencies={
+            "mapper": Provide(provide_mapper, sync_to_thread=False),
+            "tracklists": Provide(provide_tracklists, sync_to_thread=False),
+        },
+        lifespan=[
+            _lifespan(settings, session_redis),
+            live.live_updates(settings),
+            tracklist_site(settings),
+        ],
         middleware=[
             auth.SecureCookiesOverHttps,
             sessions.middleware,
@@ -201,7 +218,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
         plugins=[HTMXPlugin()],
         template_config=TemplateConfig(directory=TEMPLATES_DIR, engine=JinjaTemplateEngine),
         openapi_config=OpenAPIConfig(title="crateloop", version="1", path="/schema"),
-        exception_handlers={MappingNotFound: mapping_not_found, Exception: http_error},
+        exception_handlers={
+            MappingNotFound: mapping_not_found,
+            TracklistNotFound: not_found,
+            ImportNotFound: not_found,
+            Exception: http_error,
+        },
         # Logging is configured once by configure_logging; Litestar's default would replace the
         # root logger's handlers. Unhandled errors are logged by http_error.
         logging_config=None,

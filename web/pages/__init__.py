@@ -9,6 +9,8 @@ from web.pages.fallbacks import FallbacksController
 from web.pages.loops import LoopsController
 from web.pages.plays import PlaysController
 from web.pages.stations import StationsController
+from web.pages.tracklist_drafts import TracklistDraftsController
+from web.pages.tracklists import TracklistsController
 
 ROUTES: list[ControllerRouterHandler] = [
     DashboardController,
@@ -16,4 +18,6 @@ ROUTES: list[ControllerRouterHandler] = [
     FallbacksController,
     PlaysController,
     StationsController,
+    TracklistsController,
+    TracklistDraftsController,
 ]

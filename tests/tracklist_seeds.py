@@ -1,0 +1,87 @@
+"""Tracklists for the web and API tests, stored through the domain as an import would store them,
+and an independent CUE reader (deflacue, from PyPI) for the sheets the app hands out."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from deflacue.parser import CueParser  # type: ignore[import-untyped]
+
+from domain.tracklists.model import ID, Link, ParsedTrack, ParsedTracklist
+from domain.tracklists.store import Sessions, StoreResult, store_import
+
+XSS = "<script>alert(1)</script>"
+ESCAPED_XSS = "&lt;script&gt;alert(1)&lt;/script&gt;"
+SAMPLE_RATE = 44100  # deflacue counts positions in samples at 44.1 kHz
+
+
+def mix(
+    source_id: str = "2k3l4m9",
+    *,
+    title: str = "ARTBAT @ Tomorrowland 2023",
+    djs: tuple[str, ...] = ("ARTBAT",),
+    source: str | None = "Tomorrowland",
+    day: date | None = date(2023, 7, 21),
+    genres: tuple[str, ...] = ("Techno", "Melodic Techno"),
+    tracks: tuple[ParsedTrack, ...] | None = None,
+    site: str = "https://www.1001tracklists.com",
+) -> ParsedTracklist:
+    """A parsed tracklist: by default every kind of row a page has (see `rows()`)."""
+    tracks = rows() if tracks is None else tracks
+    return ParsedTracklist(
+        title=title,
+        tracks=tracks,
+        source_id=source_id,
+        url=f"{site}/tracklist/{source_id}/some-mix.html",
+        djs=djs,
+        source=source,
+        date=day,
+        genres=genres,
+        claimed_track_count=sum(1 for t in tracks if t.position is not None),
+        dj_links=tuple(Link(dj, f"{site}/dj/{dj.lower()}/index.html") for dj in djs),
+        source_links=(Link(source, f"{site}/source/x1/x.html"),) if source else (),
+    )
+
+
+def rows() -> tuple[ParsedTrack, ...]:
+    """Numbered rows with cues, a "w/" row, a full-ID row, a mashup and its part, a remix, a
+    non-ASCII label and `<script>` in a title."""
+    return (
+        ParsedTrack(1, cue_seconds=0, artist="ARTBAT", title="Horizon", label="UPPERGROUND"),
+        ParsedTrack(
+            2,
+            cue_seconds=204,
+            artist="Tale Of Us & Mind Against",
+            title="Astral",
+            remix="Afterlife Remix",
+            label="AFTERLIFE",
+        ),
+        ParsedTrack(None, with_previous=True, artist="Someone", title="Acapella"),
+        ParsedTrack(3, cue_seconds=420, artist=ID, title=ID, is_id=True),
+        ParsedTrack(
+            4, cue_seconds=600, artist="Anyma", title=f"Eternity {XSS}", label="Kö Records"
+        ),
+        ParsedTrack(5, cue_seconds=900, artist="Mashup Maker", title="Big Mashup"),
+        ParsedTrack(None, artist="Part A", title="Song A", mashup=True),
+    )
+
+
+async def store(sessions: Sessions, parsed: ParsedTracklist | None = None) -> StoreResult:
+    return await store_import(sessions, parsed or mix(), html_sha256="a" * 64)
+
+
+def read_cue(data: bytes) -> list[tuple[str, float]]:
+    """(title, start in seconds) of each track, as deflacue reads the sheet."""
+    sheet = CueParser(_lines(data)).run()
+    return [(track.title, track.start / SAMPLE_RATE) for track in sheet.tracks]
+
+
+def cue_disc(data: bytes) -> dict[str, object]:
+    """The sheet's disc-level data as deflacue reads it (ALBUM, PERFORMER, ...)."""
+    sheet = CueParser(_lines(data)).run()
+    return dict(sheet.meta.data)
+
+
+def _lines(data: bytes) -> list[str]:
+    # As deflacue's own CueParser.from_file reads a file: stripped, blank lines dropped.
+    return [line.strip() for line in data.decode("utf-8-sig").splitlines() if line.strip()]

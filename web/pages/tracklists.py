@@ -1,0 +1,380 @@
+"""The Tracklists pages: the stored list (search and filters), imports with a live status line,
+the site's search, hand-made tracklists, a tracklist with its versions, diffs and downloads.
+
+The draft editor is web/pages/tracklist_drafts.py; the status line's stream web/live_imports.py.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency, Provide
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, FromQuery, QueryParameter, URLEncodedBody
+from litestar.plugins.htmx import HTMXRequest, HTMXTemplate
+from litestar.response import Redirect, Template
+
+from domain.mappings import TrackMapper
+from domain.tracklists import imports, store, text_format
+from domain.tracklists.client import Blocked, SiteError
+from domain.tracklists.cue import CueRefused, build_cue
+from domain.tracklists.parse import Listing, ListingKind, PageError
+from domain.tracklists.store import DraftError, TracklistFilter
+from domain.tracklists.urls import UrlRefused
+from web.pages.plays import _day as parse_day
+from web.tracklist_downloads import (
+    EXPORTS,
+    CueQuery,
+    cue_response,
+    export_response,
+    provide_cue_query,
+)
+from web.tracklist_site import TracklistSite
+
+PER_PAGE = 25
+RESULTS_TARGET = "tracklists-results"  # what search, filters and paging swap
+SITE_KINDS = (
+    (ListingKind.TRACKLIST.value, "Tracklists"),
+    (ListingKind.DJ.value, "DJs"),
+    (ListingKind.SOURCE.value, "Sources / events"),
+)
+SEARCH_TYPES = tuple(value for value, _ in SITE_KINDS)
+EXPORT_KINDS = tuple((kind, export.label) for kind, export in EXPORTS.items())
+
+
+@dataclass(frozen=True, slots=True)
+class TracklistsQuery:
+    """The search, filters and page as carried in the URL (`from`/`to` are YYYY-MM-DD)."""
+
+    q: str = ""
+    dj: str = ""
+    genre: str = ""
+    date_from: str = ""
+    date_to: str = ""
+    page: int = 1
+    errors: dict[str, str] = field(default_factory=dict, compare=False)
+
+    @classmethod
+    def parse(
+        cls, q: str, dj: str, genre: str, date_from: str, date_to: str, page: int
+    ) -> TracklistsQuery:
+        return cls(
+            q=q.strip()[:200],
+            dj=dj.strip()[:300],
+            genre=genre.strip()[:100],
+            date_from=date_from.strip()[:10],
+            date_to=date_to.strip()[:10],
+            page=max(page, 1),
+        )
+
+    @property
+    def active(self) -> bool:
+        return bool(self.q or self.dj or self.genre or self.date_from or self.date_to)
+
+    def filter(self) -> TracklistFilter:
+        """The domain filter; a date that does not parse is left out and named in `errors`."""
+        self.errors.clear()
+        first = parse_day("from", self.date_from, self.errors)
+        last = parse_day("to", self.date_to, self.errors)
+        if first and last and last < first:
+            self.errors["to"] = "the end date is before the start date"
+        return TracklistFilter(self.q, self.dj, self.genre, first, last)
+
+    def url(self, **changes: Any) -> str:
+        values = replace(self, **changes)
+        pairs = {
+            "q": values.q,
+            "dj": values.dj,
+            "genre": values.genre,
+            "from": values.date_from,
+            "to": values.date_to,
+            "page": values.page if values.page > 1 else "",
+        }
+        query = {key: value for key, value in pairs.items() if value != ""}
+        return "/tracklists" + (f"?{urlencode(query)}" if query else "")
+
+
+@dataclass
+class ImportForm:
+    url: str = ""
+    force: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SiteQuery:
+    q: str = ""
+    kind: str = ListingKind.TRACKLIST.value
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class TracklistForm:
+    """Metadata of a hand-made tracklist (also the draft editor's metadata form) and its paste."""
+
+    title: str = ""
+    djs: str = ""
+    source: str = ""
+    date: str = ""
+    genres: str = ""
+    text: str = ""
+
+
+QueryFrom = Annotated[str, QueryParameter(name="from")]
+QueryTo = Annotated[str, QueryParameter(name="to")]
+QueryType = Annotated[str, QueryParameter(name="type")]
+
+
+async def _listing_context(mapper: TrackMapper, query: TracklistsQuery) -> dict[str, Any]:
+    result = await store.search_tracklists(mapper.sessions, query.filter(), query.page, PER_PAGE)
+    return {"query": query, "result": result}
+
+
+async def _index_page(
+    mapper: TrackMapper,
+    *,
+    query: TracklistsQuery | None = None,
+    import_form: ImportForm | None = None,
+    import_errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Template:
+    """The whole page (also what a browser without JavaScript gets back from a form)."""
+    context = await _listing_context(mapper, query or TracklistsQuery())
+    djs, genres = await store.filter_choices(mapper.sessions)
+    context |= {
+        "djs": djs,
+        "genres": genres,
+        "import_form": import_form or ImportForm(),
+        "import_errors": import_errors or {},
+        "site_query": SiteQuery(),
+        "site_kinds": SITE_KINDS,
+    }
+    return Template("tracklists/index.html", context=context, status_code=status_code)
+
+
+class TracklistsController(Controller):
+    path = "/tracklists"
+    dependencies = {"options": Provide(provide_cue_query, sync_to_thread=False)}
+
+    @get("/", name="tracklists")
+    async def index(
+        self,
+        request: HTMXRequest,
+        mapper: NamedDependency[TrackMapper],
+        date_from: QueryFrom = "",
+        date_to: QueryTo = "",
+        q: FromQuery[str] = "",
+        dj: FromQuery[str] = "",
+        genre: FromQuery[str] = "",
+        page: FromQuery[int] = 1,
+    ) -> Template:
+        query = TracklistsQuery.parse(q, dj, genre, date_from, date_to, page)
+        wants_results = request.htmx.target == RESULTS_TARGET
+        if request.htmx and wants_results and not request.htmx.history_restore_request:
+            context = await _listing_context(mapper, query) | {"oob": True}
+            return HTMXTemplate(
+                template_name="tracklists/results.html",
+                context=context,
+                push_url=query.url(page=query.page),
+            )
+        return await _index_page(mapper, query=query)
+
+    # Imports -------------------------------------------------------------------------------
+
+    @post("/imports", status_code=200)
+    async def start_import(
+        self,
+        request: HTMXRequest,
+        mapper: NamedDependency[TrackMapper],
+        tracklists: NamedDependency[TracklistSite],
+        data: URLEncodedBody[ImportForm],
+    ) -> Template | Redirect:
+        """Check the URL (refused: 422, nothing queued), record the job, queue it."""
+        try:
+            job = await imports.create_import(
+                mapper.sessions,
+                tracklists.site,
+                data.url,
+                force=data.force,
+                user_id=request.user.id,
+            )
+        except UrlRefused as error:
+            errors = {"url": str(error)}
+            if not request.htmx:
+                return await _index_page(
+                    mapper, import_form=data, import_errors=errors, status_code=422
+                )
+            context = {"import_form": data, "import_errors": errors}
+            return HTMXTemplate(
+                template_name="tracklists/import_form.html", context=context, status_code=422
+            )
+        tracklists.queue.import_tracklist(job.id)
+        if not request.htmx:
+            return Redirect(f"/tracklists/imports/{job.id}", status_code=303)
+        context = {"import_form": ImportForm(), "import_errors": {}, "started": job}
+        return HTMXTemplate(template_name="tracklists/import_form.html", context=context)
+
+    @get("/imports/{job_id:int}")
+    async def import_page(
+        self, mapper: NamedDependency[TrackMapper], job_id: FromPath[int]
+    ) -> Template:
+        """One import's status line on a page of its own (where a form without htmx lands)."""
+        job = await imports.get_import(mapper.sessions, job_id)
+        return Template("tracklists/import_page.html", context={"job": job})
+
+    # The site's search ---------------------------------------------------------------------
+
+    @get("/site-search")
+    async def site_search(
+        self,
+        request: HTMXRequest,
+        tracklists: NamedDependency[TracklistSite],
+        q: FromQuery[str] = "",
+        kind: QueryType = ListingKind.TRACKLIST.value,
+    ) -> Template:
+        """Search 1001tracklists through the polite client; blocked or failed → the reason."""
+        query = SiteQuery(q.strip()[:200], kind)
+        listing: Listing | None = None
+        site_error = None
+        if kind not in SEARCH_TYPES:
+            choices = ", ".join(SEARCH_TYPES)
+            query.errors["type"] = f"{kind!r} is not a search type: use one of {choices}"
+        elif not query.q:
+            query.errors["q"] = "type something to search for"
+        else:
+            try:
+                listing = await tracklists.client.search(query.q, ListingKind(kind))
+            except Blocked as error:
+                site_error = str(error)
+            except (SiteError, PageError, UrlRefused) as error:
+                site_error = f"the site's search failed: {error}"
+        context = {
+            "site_query": query,
+            "site_kinds": SITE_KINDS,
+            "listing": listing,
+            "site_error": site_error,
+            "import_form": ImportForm(),
+            "import_errors": {},
+        }
+        status = 422 if query.errors else 200
+        if request.htmx:
+            return HTMXTemplate(
+                template_name="tracklists/site_results.html", context=context, status_code=status
+            )
+        return Template("tracklists/site_search.html", context=context, status_code=status)
+
+    # Hand-made -----------------------------------------------------------------------------
+
+    @get("/new")
+    async def new(self) -> Template:
+        return _new_page(TracklistForm())
+
+    @post("/new", status_code=200)
+    async def create(
+        self,
+        request: Request[Any, Any, Any],
+        mapper: NamedDependency[TrackMapper],
+        data: URLEncodedBody[TracklistForm],
+    ) -> Template | Redirect:
+        """Parse the paste, create the tracklist as a draft; any error → the form, filled."""
+        pasted = text_format.parse_text(data.text)
+        if pasted.errors:
+            return _new_page(data, text_errors=pasted.errors, status_code=422)
+        try:
+            tracklist_id = await store.create_manual(
+                mapper.sessions,
+                title=data.title,
+                djs=data.djs,
+                source=data.source,
+                date=data.date,
+                genres=data.genres,
+                tracks=pasted.tracks,
+                user_id=request.user.id,
+            )
+        except DraftError as error:
+            return _new_page(data, {error.field: str(error)}, status_code=422)
+        return Redirect(f"/tracklists/{tracklist_id}/draft", status_code=303)
+
+    # One tracklist -------------------------------------------------------------------------
+
+    @get("/{tracklist_id:int}")
+    async def detail(
+        self,
+        mapper: NamedDependency[TrackMapper],
+        tracklist_id: FromPath[int],
+        version: FromQuery[int | None] = None,
+    ) -> Template:
+        found = await store.get_tracklist(mapper.sessions, tracklist_id, version)
+        context = {"detail": found, "cue": CueQuery(), "export_kinds": EXPORT_KINDS}
+        return Template("tracklists/detail.html", context=context)
+
+    @get("/{tracklist_id:int}/versions/{number:int}")
+    async def version_diff(
+        self,
+        mapper: NamedDependency[TrackMapper],
+        tracklist_id: FromPath[int],
+        number: FromPath[int],
+    ) -> Template:
+        """Version `number` against the one before it."""
+        diff = await store.version_diff(mapper.sessions, tracklist_id, number)
+        found = await store.get_tracklist(mapper.sessions, tracklist_id, number)
+        context = {"diff": diff, "tracklist_id": tracklist_id, "title": found.content.title}
+        return Template("tracklists/diff.html", context=context)
+
+    @get("/{tracklist_id:int}/cue")
+    async def cue(
+        self,
+        mapper: NamedDependency[TrackMapper],
+        tracklist_id: FromPath[int],
+        options: NamedDependency[CueQuery],
+    ) -> Response[bytes] | Template:
+        """The CUE sheet (a .zip when split), or why the options give none (422)."""
+        found = await store.get_tracklist(mapper.sessions, tracklist_id, options.version)
+        try:
+            export = build_cue(found.content, options.options())
+        except CueRefused as error:
+            context = {"refused": str(error), "tracklist_id": tracklist_id}
+            return Template("tracklists/cue_refused.html", context=context, status_code=422)
+        return cue_response(export, found.content.title)
+
+    @get("/{tracklist_id:int}/cue/check")
+    async def cue_check(
+        self,
+        mapper: NamedDependency[TrackMapper],
+        tracklist_id: FromPath[int],
+        options: NamedDependency[CueQuery],
+    ) -> Template:
+        """What these options give: file names and warnings, or the refusal."""
+        found = await store.get_tracklist(mapper.sessions, tracklist_id, options.version)
+        try:
+            context: dict[str, Any] = {"export": build_cue(found.content, options.options())}
+        except CueRefused as error:
+            context = {"refused": str(error)}
+        return HTMXTemplate(template_name="tracklists/cue_report.html", context=context)
+
+    @get("/{tracklist_id:int}/export/{kind:str}")
+    async def export(
+        self,
+        mapper: NamedDependency[TrackMapper],
+        tracklist_id: FromPath[int],
+        kind: FromPath[str],
+        version: FromQuery[int | None] = None,
+    ) -> Response[bytes]:
+        """Plain text (the site's export format), JSON or M3U."""
+        if kind not in EXPORTS:
+            raise NotFoundException(f"no export {kind!r}: use one of {', '.join(EXPORTS)}")
+        found = await store.get_tracklist(mapper.sessions, tracklist_id, version)
+        return export_response(kind, found.content)
+
+
+def _new_page(
+    form: TracklistForm,
+    errors: dict[str, str] | None = None,
+    text_errors: tuple[text_format.TextLineError, ...] = (),
+    *,
+    status_code: int = 200,
+) -> Template:
+    context = {"form": form, "errors": errors or {}, "text_errors": text_errors}
+    return Template("tracklists/new.html", context=context, status_code=status_code)

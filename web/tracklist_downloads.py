@@ -1,0 +1,116 @@
+"""Tracklist downloads shared by the pages and the API: the CUE options as query parameters, and
+CUE / TXT / JSON / M3U answers with a safe Content-Disposition file name."""
+
+from __future__ import annotations
+
+import io
+import re
+import unicodedata
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated
+from urllib.parse import quote
+
+from litestar import Response
+from litestar.params import FromQuery, Parameter
+
+from domain.tracklists import exports
+from domain.tracklists.cue import CueExport, CueOptions, FileType, MissingCues, TooManyTracks
+from domain.tracklists.model import ParsedTracklist
+
+FILE_NAME_MAX = 120
+_UNSAFE = re.compile(r"[^A-Za-z0-9._() -]+")
+_SPACES = re.compile(r"[\s_]+")
+
+
+@dataclass(frozen=True, slots=True)
+class Export:
+    label: str
+    extension: str
+    media_type: str
+    render: Callable[[ParsedTracklist], str]
+
+
+EXPORTS = {
+    "txt": Export("TXT", "txt", "text/plain; charset=utf-8", exports.to_text),
+    "json": Export("JSON", "json", "application/json", exports.to_json),
+    "m3u": Export("M3U", "m3u", "audio/x-mpegurl; charset=utf-8", exports.to_m3u),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class CueQuery:
+    """The CUE options of the download form (and of the API's GET), plus the version."""
+
+    version: int | None = None
+    file_name: str = ""
+    file_type: FileType = FileType.WAVE
+    bom: bool = False
+    missing: MissingCues = MissingCues.INTERPOLATE
+    too_many: TooManyTracks = TooManyTracks.REFUSE
+
+    def options(self) -> CueOptions:
+        return CueOptions(
+            file_name=self.file_name.strip() or None,
+            file_type=self.file_type,
+            bom=self.bom,
+            missing=self.missing,
+            too_many=self.too_many,
+        )
+
+
+def provide_cue_query(
+    version: Annotated[int | None, Parameter(ge=1)] = None,
+    file_name: Annotated[str, Parameter(max_length=200)] = "",
+    file_type: FromQuery[FileType] = FileType.WAVE,
+    bom: FromQuery[bool] = False,
+    missing: FromQuery[MissingCues] = MissingCues.INTERPOLATE,
+    too_many: FromQuery[TooManyTracks] = TooManyTracks.REFUSE,
+) -> CueQuery:
+    """The `options` dependency: a bad value is a 400 naming the parameter and its choices."""
+    return CueQuery(version, file_name, file_type, bom, missing, too_many)
+
+
+def safe_file_name(name: str, default: str = "tracklist") -> str:
+    """`name` reduced to what every browser and file system accepts: ASCII letters, digits,
+    spaces, `._()-`; never a path, never empty."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    cleaned = _SPACES.sub(" ", _UNSAFE.sub("-", ascii_name)).strip(" .-")
+    return cleaned[:FILE_NAME_MAX].strip(" .-") or default
+
+
+def attachment(name: str) -> dict[str, str]:
+    """Content-Disposition for a download named `name` (already safe: see `safe_file_name`)."""
+    return {
+        "Content-Disposition": f"attachment; filename=\"{name}\"; filename*=UTF-8''{quote(name)}"
+    }
+
+
+def _stem(title: str) -> str:
+    return safe_file_name(title).replace(" ", "-")
+
+
+def cue_response(export: CueExport, title: str) -> Response[bytes]:
+    """One CUE file as is; several (a split list) as a .zip of them."""
+    if len(export.files) == 1:
+        cue = export.files[0]
+        name = safe_file_name(cue.name.removesuffix(".cue"), _stem(title)) + ".cue"
+        return Response(
+            cue.encoded(), media_type="application/x-cue; charset=utf-8", headers=attachment(name)
+        )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for number, cue in enumerate(export.files, 1):
+            inner = safe_file_name(cue.name.removesuffix(".cue"), f"part {number}") + ".cue"
+            archive.writestr(inner, cue.encoded())
+    name = _stem(title) + ".zip"
+    return Response(buffer.getvalue(), media_type="application/zip", headers=attachment(name))
+
+
+def export_response(kind: str, tracklist: ParsedTracklist) -> Response[bytes]:
+    """The tracklist as `kind` ("txt", "json" or "m3u"), as a download."""
+    export = EXPORTS[kind]
+    name = f"{_stem(tracklist.title)}.{export.extension}"
+    body = export.render(tracklist).encode("utf-8")
+    return Response(body, media_type=export.media_type, headers=attachment(name))

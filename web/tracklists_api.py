@@ -1,0 +1,307 @@
+"""The tracklists JSON API under /api/v1/tracklists (session or Bearer token, like web/api.py).
+
+Local search, the site's search, imports by URL (asynchronous: 202 and a job to poll), a
+tracklist by id in the stable `--json` shape, CUE sheets (JSON or a download) and, for admins,
+clearing the site cache. Errors have the app's one shape (`web.app.error_body`).
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, date, datetime
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, Request, Response, delete, get, post
+from litestar.di import NamedDependency, Provide
+from litestar.exceptions import HTTPException, PermissionDeniedException
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+
+from domain.mappings import TrackMapper
+from domain.tracklists import imports, store
+from domain.tracklists.client import Blocked, SiteError
+from domain.tracklists.cue import (
+    CueOptions,
+    CueRefused,
+    FileType,
+    MissingCues,
+    TooManyTracks,
+    build_cue,
+)
+from domain.tracklists.imports import ImportJob
+from domain.tracklists.parse import ListingKind, PageError
+from domain.tracklists.store import TracklistFilter, TracklistSummary, VersionInfo
+from domain.tracklists.urls import UrlRefused
+from web.api import API_PREFIX, FieldError
+from web.tracklist_downloads import CueQuery, cue_response, provide_cue_query
+from web.tracklist_site import TracklistSite
+
+PREFIX = f"{API_PREFIX}/tracklists"
+PER_PAGE_MAX = 200
+SEARCH_TYPES = tuple(kind.value for kind in ListingKind)
+
+
+class TracklistItem(msgspec.Struct):
+    id: int
+    title: str
+    djs: list[str]
+    source: str | None
+    date: date | None
+    genres: list[str]
+    track_count: int
+    version: int | None
+    url: str | None
+    source_id: str | None
+    checked_at: datetime | None
+    updated_at: datetime
+    has_draft: bool
+
+    @classmethod
+    def of(cls, summary: TracklistSummary) -> TracklistItem:
+        return cls(
+            id=summary.id,
+            title=summary.title,
+            djs=list(summary.djs),
+            source=summary.source,
+            date=summary.date,
+            genres=list(summary.genres),
+            track_count=summary.track_count,
+            version=summary.version,
+            url=summary.url,
+            source_id=summary.source_id,
+            checked_at=summary.checked_at,
+            updated_at=summary.updated_at,
+            has_draft=summary.has_draft,
+        )
+
+
+class TracklistList(msgspec.Struct):
+    items: list[TracklistItem]
+    total: int
+    page: int
+    per_page: int
+    pages: int
+
+
+class SiteItem(msgspec.Struct):
+    kind: str
+    title: str
+    url: str
+    date: date | None
+
+
+class SiteResults(msgspec.Struct):
+    items: list[SiteItem]
+    next_url: str | None
+
+
+class NewImport(msgspec.Struct, forbid_unknown_fields=True):
+    url: str
+    force: bool = False
+
+
+class CueRequest(msgspec.Struct, forbid_unknown_fields=True):
+    """The CUE options; `version` defaults to the current one."""
+
+    version: int | None = None
+    file_name: str | None = None
+    file_type: FileType = FileType.WAVE
+    bom: bool = False
+    missing: MissingCues = MissingCues.INTERPOLATE
+    too_many: TooManyTracks = TooManyTracks.REFUSE
+
+
+class CueFileOut(msgspec.Struct):
+    name: str
+    text: str
+
+
+class CueOut(msgspec.Struct):
+    files: list[CueFileOut]
+    warnings: list[str]
+
+
+class Cleared(msgspec.Struct):
+    removed: int
+
+
+def _day(name: str, raw: str) -> date | None:
+    if not raw.strip():
+        return None
+    try:
+        return date.fromisoformat(raw.strip())
+    except ValueError:
+        raise FieldError(name, f"{raw!r} is not a date: use YYYY-MM-DD, e.g. 2026-05-01") from None
+
+
+def _version(info: VersionInfo) -> dict[str, Any]:
+    return {
+        "number": info.number,
+        "created_at": info.created_at.isoformat(),
+        "created_by": info.created_by,
+        "origin": info.origin,
+        "summary": info.summary,
+        "html_sha256": info.html_sha256,
+    }
+
+
+def _job(job: ImportJob) -> dict[str, Any]:
+    return {**job.to_json(), "status_url": f"{PREFIX}/imports/{job.id}"}
+
+
+class TracklistsApiController(Controller):
+    path = PREFIX
+    tags = ["tracklists"]
+    dependencies = {"options": Provide(provide_cue_query, sync_to_thread=False)}
+
+    @get()
+    async def list_tracklists(
+        self,
+        mapper: NamedDependency[TrackMapper],
+        date_from: Annotated[str, QueryParameter(name="from", description="YYYY-MM-DD")] = "",
+        date_to: Annotated[str, QueryParameter(name="to", description="YYYY-MM-DD")] = "",
+        q: FromQuery[str] = "",
+        dj: FromQuery[str] = "",
+        genre: FromQuery[str] = "",
+        page: Annotated[int, QueryParameter(ge=1)] = 1,
+        per_page: Annotated[int, QueryParameter(ge=1, le=PER_PAGE_MAX)] = 25,
+    ) -> TracklistList:
+        """Stored tracklists: text search `q` (title, DJs, source), DJ, genre, set dates."""
+        where = TracklistFilter(
+            q.strip(), dj.strip(), genre.strip(), _day("from", date_from), _day("to", date_to)
+        )
+        result = await store.search_tracklists(mapper.sessions, where, page, per_page)
+        return TracklistList(
+            [TracklistItem.of(item) for item in result.items],
+            result.total,
+            result.page,
+            result.per_page,
+            result.pages,
+        )
+
+    @get("/site-search")
+    async def site_search(
+        self,
+        tracklists: NamedDependency[TracklistSite],
+        q: FromQuery[str],
+        kind: Annotated[
+            str, QueryParameter(name="type", description="tracklist, dj or source")
+        ] = ListingKind.TRACKLIST.value,
+    ) -> SiteResults:
+        """1001tracklists' own search, through the polite client (a few seconds per request);
+        503 with Retry-After while the site blocks us."""
+        if kind not in SEARCH_TYPES:
+            choices = ", ".join(SEARCH_TYPES)
+            raise FieldError("type", f"{kind!r} is not a search type: use one of {choices}")
+        if not q.strip():
+            raise FieldError("q", "give something to search for: a DJ, an event or a title")
+        try:
+            listing = await tracklists.client.search(q, ListingKind(kind))
+        except Blocked as error:
+            wait = max(1, math.ceil((error.retry_at - datetime.now(UTC)).total_seconds()))
+            raise HTTPException(
+                status_code=503, detail=str(error), headers={"Retry-After": str(wait)}
+            ) from None
+        except (SiteError, PageError, UrlRefused) as error:
+            raise HTTPException(
+                status_code=502, detail=f"the site's search failed: {error}"
+            ) from None
+        return SiteResults(
+            [SiteItem(str(item.kind), item.title, item.url, item.date) for item in listing.items],
+            listing.next_url,
+        )
+
+    @post("/imports", status_code=202)
+    async def start_import(
+        self,
+        request: Request[Any, Any, Any],
+        mapper: NamedDependency[TrackMapper],
+        tracklists: NamedDependency[TracklistSite],
+        data: JSONBody[NewImport],
+    ) -> dict[str, Any]:
+        """Queue an import of a tracklist URL (or 1001.tl short link): 202 with the job; poll its
+        `status_url`. A URL not on the site is refused (422) before anything is fetched."""
+        try:
+            job = await imports.create_import(
+                mapper.sessions,
+                tracklists.site,
+                data.url,
+                force=data.force,
+                user_id=request.user.id,
+            )
+        except UrlRefused as error:
+            raise FieldError("url", str(error), status_code=422) from None
+        tracklists.queue.import_tracklist(job.id)
+        return _job(job)
+
+    @get("/imports/{job_id:int}")
+    async def get_import(
+        self, mapper: NamedDependency[TrackMapper], job_id: FromPath[int]
+    ) -> dict[str, Any]:
+        """An import job: status queued → fetching → parsed → stored, or blocked / failed."""
+        return _job(await imports.get_import(mapper.sessions, job_id))
+
+    @delete("/cache", status_code=200)
+    async def clear_cache(
+        self, request: Request[Any, Any, Any], tracklists: NamedDependency[TracklistSite]
+    ) -> Cleared:
+        """Forget cached site pages, searches and failures (admins only)."""
+        if not request.user.is_admin:
+            raise PermissionDeniedException("only an admin may clear the tracklists cache")
+        return Cleared(await tracklists.client.clear_cache())
+
+    @get("/{tracklist_id:int}")
+    async def get_tracklist(
+        self,
+        mapper: NamedDependency[TrackMapper],
+        tracklist_id: FromPath[int],
+        version: Annotated[int | None, QueryParameter(ge=1)] = None,
+    ) -> dict[str, Any]:
+        """The tracklist in the stable `--json` shape, plus `id`, `version` and `versions`."""
+        found = await store.get_tracklist(mapper.sessions, tracklist_id, version)
+        return {
+            **found.content.to_json(),
+            "id": found.summary.id,
+            "version": found.version.number if found.version else None,
+            "versions": [_version(info) for info in found.versions],
+        }
+
+    @post("/{tracklist_id:int}/cue", status_code=200)
+    async def make_cue(
+        self,
+        mapper: NamedDependency[TrackMapper],
+        tracklist_id: FromPath[int],
+        data: JSONBody[CueRequest],
+    ) -> CueOut:
+        """The CUE sheet(s) for these options, or 422 saying why there can be none."""
+        found = await store.get_tracklist(mapper.sessions, tracklist_id, data.version)
+        options = CueOptions(
+            file_name=(data.file_name or "").strip() or None,
+            file_type=data.file_type,
+            bom=data.bom,
+            missing=data.missing,
+            too_many=data.too_many,
+        )
+        try:
+            export = build_cue(found.content, options)
+        except CueRefused as error:
+            raise HTTPException(status_code=422, detail=str(error)) from None
+        return CueOut([CueFileOut(f.name, f.text) for f in export.files], list(export.warnings))
+
+    @get("/{tracklist_id:int}/cue")
+    async def download_cue(
+        self,
+        mapper: NamedDependency[TrackMapper],
+        tracklist_id: FromPath[int],
+        options: NamedDependency[CueQuery],
+    ) -> Response[bytes]:
+        """The CUE sheet as a .cue download (a .zip when split); 422 when refused."""
+        found = await store.get_tracklist(mapper.sessions, tracklist_id, options.version)
+        try:
+            export = build_cue(found.content, options.options())
+        except CueRefused as error:
+            raise HTTPException(status_code=422, detail=str(error)) from None
+        return cue_response(export, found.content.title)
+
+
+ROUTES = [TracklistsApiController]
