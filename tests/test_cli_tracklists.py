@@ -230,20 +230,25 @@ def test_search_for_djs_posts_the_dj_selection(
 # cue --------------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def imported(
-    app_env: dict[str, str], tracklists_site: FakeTracklistsSite, worker: subprocess.Popen[bytes]
-) -> str:
-    """The URL of a tracklist the worker has imported (150 tracks over 150 minutes)."""
-    url = serve(tracklists_site, "bigmix1", rows=generated_rows(150, spacing=60))
+def import_big_mix(app_env: dict[str, str], site: FakeTracklistsSite) -> str:
+    """Import a tracklist of 150 tracks over 150 minutes through the worker; returns its URL.
+
+    Called from the test itself, not a fixture: in a full run a sync fixture here was set up while
+    pytest-asyncio's event loop was running, and the CLI's asyncio.run cannot start inside it."""
+    url = serve(site, "bigmix1", rows=generated_rows(150, spacing=60))
     result = run(app_env, "tracklists", "import", url, "--wait")
     assert result.exit_code == 0, result.output
     return url
 
 
 def test_cue_by_url_refuses_more_than_99_tracks_unless_split(
-    app_env: dict[str, str], imported: str, tmp_path: Path
+    app_env: dict[str, str],
+    tracklists_site: FakeTracklistsSite,
+    worker: subprocess.Popen[bytes],
+    tmp_path: Path,
 ) -> None:
+    imported = import_big_mix(app_env, tracklists_site)
+
     refused = run(app_env, "cue", imported)
 
     assert refused.exit_code == 2
