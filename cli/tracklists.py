@@ -11,15 +11,14 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NoReturn, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import click
 import redis.asyncio as aioredis
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.config import Settings, load_settings
 from domain.db import create_engine, create_sessionmaker
@@ -43,7 +42,6 @@ T = TypeVar("T")
 EXIT_REFUSED = 2
 EXIT_BLOCKED = 3
 WAIT_POLL_SECONDS = 0.5
-FINAL = (imports.ImportStatus.STORED, imports.ImportStatus.FAILED)
 
 
 def _fail(message: str, status: int = 1) -> NoReturn:
@@ -54,11 +52,7 @@ def _fail(message: str, status: int = 1) -> NoReturn:
 @dataclass(frozen=True, slots=True)
 class _Context:
     settings: Settings
-    engine: AsyncEngine
-
-    @property
-    def sessions(self) -> store.Sessions:
-        return create_sessionmaker(self.engine)
+    sessions: store.Sessions
 
 
 @asynccontextmanager
@@ -66,13 +60,13 @@ async def _context() -> AsyncIterator[_Context]:
     settings = load_settings()
     engine = create_engine(settings, pool_size=1)
     try:
-        yield _Context(settings, engine)
+        yield _Context(settings, create_sessionmaker(engine))
     finally:
         await engine.dispose()
 
 
-def _run(work: Callable[[], Awaitable[T]]) -> T:
-    return asyncio.run(work())  # type: ignore[arg-type]
+def _run(work: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    return asyncio.run(work())
 
 
 @click.group("tracklists")
@@ -127,7 +121,7 @@ async def _follow(context: _Context, job: imports.ImportJob, *, quiet: bool) -> 
     """Poll the job until it is stored or failed, printing each status change (a blocked job
     stops the wait: the worker retries by itself, maybe hours later)."""
     shown = job.status
-    while job.status not in FINAL:
+    while not job.finished:
         await asyncio.sleep(WAIT_POLL_SECONDS)
         job = await imports.get_import(context.sessions, job.id)
         if job.status is not shown and not quiet:
@@ -199,8 +193,8 @@ async def _search(query: str, kind: ListingKind, force: bool) -> None:
         listing = await client.search(query, kind, force=force)
     except Blocked as error:
         _fail(str(error), EXIT_BLOCKED)
-    except SiteError as error:
-        _fail(str(error))
+    except (SiteError, PageError) as error:
+        _fail(f"the site's search failed: {error}")
     finally:
         await client.aclose()
         await redis.aclose()
@@ -277,7 +271,7 @@ async def _find(context: _Context, reference: str) -> int:
     try:
         url = SiteUrls.from_settings(context.settings).tracklist_url(reference)
     except UrlRefused as error:
-        _fail(f"{reference!r} is neither a tracklist id nor a tracklist URL: {error}", 2)
+        _fail(f"{reference!r} is neither a tracklist id nor a tracklist URL: {error}", EXIT_REFUSED)
     found = await store.find_tracklist(context.sessions, url=url)
     if found is None:
         _fail(f"{url} is not imported yet: run `crateloop tracklists import {url} --wait` first")

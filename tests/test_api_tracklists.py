@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 from datetime import date
 
-import psycopg
 import pytest
 import redis.asyncio as aioredis
 from litestar.testing import AsyncTestClient
@@ -19,8 +18,7 @@ from domain.tracklists.model import ParsedTrack
 from domain.tracklists.store import Sessions
 from tests.fakes.tracklist_pages import Entry, challenge_page, search_page, tracklist_path
 from tests.fakes.tracklists_site import FakeTracklistsSite
-from tests.test_web_tracklists import queued_messages
-from tests.tracklist_seeds import XSS, mix, read_cue, store
+from tests.tracklist_seeds import XSS, count, mix, queued_messages, read_cue, store
 from tests.web_fixtures import Client, make_api_token, make_user
 from web.app import create_app
 
@@ -30,13 +28,6 @@ API = "/api/v1/tracklists"
 @pytest.fixture
 def sessions(mapper: TrackMapper) -> Sessions:
     return mapper.sessions
-
-
-def count(database_url: str, table: str) -> int:
-    with psycopg.connect(database_url) as conn:
-        row = conn.execute(f"SELECT count(*) FROM {table}").fetchone()  # noqa: S608
-    assert row is not None
-    return int(row[0])
 
 
 async def test_list_search_and_filters(client: Client, sessions: Sessions) -> None:

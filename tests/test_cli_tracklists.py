@@ -13,13 +13,10 @@ from pathlib import Path
 import psycopg
 import pytest
 from click.testing import CliRunner, Result
-from deflacue.parser import CueParser
 
 from cli.main import crateloop
 from tests.fakes.tracklist_pages import (
-    ID,
     Entry,
-    Row,
     challenge_page,
     generated_rows,
     homepage,
@@ -28,41 +25,15 @@ from tests.fakes.tracklist_pages import (
     tracklist_path,
 )
 from tests.fakes.tracklists_site import FakeTracklistsSite
+from tests.tracklist_seeds import PAGE_ROWS, count, read_cue, serve
 
 pytestmark = pytest.mark.usefixtures("clean_db")
 
-ROWS = [
-    Row("ARTBAT", "Horizon", label="UPPERGROUND", cue=0),
-    Row("Tale Of Us & Mind Against", "Astral", remix="Afterlife Remix", cue=204),
-    Row("Someone", "Acapella", with_previous=True),
-    Row(ID, ID, cue=600),
-    Row("Anyma ft. Chris Avantgarde", "<script>alert(1)</script>", label="Afterlife", cue=780),
-]
-TITLE = "ARTBAT @ Tomorrowland, Boom, Belgium 2023-07-21"
+TITLE = "ARTBAT @ Tomorrowland, Boom, Belgium 2023-07-21"  # the pages' default title
 
 
 def run(app_env: dict[str, str], *args: str) -> Result:
     return CliRunner().invoke(crateloop, list(args), env=app_env, catch_exceptions=False)
-
-
-def serve(site: FakeTracklistsSite, tracklist_id: str = "2k3l4m9", **page: object) -> str:
-    slug = f"set-{tracklist_id}"
-    page.setdefault("rows", ROWS)
-    html = tracklist_page(tracklist_id, slug, TITLE, base_url=site.url, **page)  # type: ignore[arg-type]
-    return site.page(tracklist_path(tracklist_id, slug), html)
-
-
-def stored_tracklists(database_url: str) -> int:
-    with psycopg.connect(database_url) as conn:
-        row = conn.execute("SELECT count(*) FROM tracklists").fetchone()
-        assert row is not None
-        return int(row[0])
-
-
-def read_cue(text: str) -> list[tuple[str, int]]:
-    """(title, start in CD frames) of every track, as deflacue reads the sheet."""
-    lines = [line.strip() for line in text.lstrip("\ufeff").splitlines() if line.strip()]
-    return [(track.title, track.start // 588) for track in CueParser(lines).run().tracks]
 
 
 # parse ------------------------------------------------------------------------------------------
@@ -70,7 +41,7 @@ def read_cue(text: str) -> list[tuple[str, int]]:
 
 def test_parse_prints_the_stable_json_shape(app_env: dict[str, str], tmp_path: Path) -> None:
     page = tmp_path / "saved.html"
-    page.write_text(tracklist_page("2k3l4m9", "set", TITLE, rows=ROWS), encoding="utf-8")
+    page.write_text(tracklist_page("2k3l4m9", "set", TITLE, rows=PAGE_ROWS), encoding="utf-8")
 
     result = run(app_env, "tracklists", "parse", str(page), "--json")
 
@@ -96,7 +67,7 @@ def test_parse_prints_the_stable_json_shape(app_env: dict[str, str], tmp_path: P
 
 def test_parse_prints_a_readable_list(app_env: dict[str, str], tmp_path: Path) -> None:
     page = tmp_path / "saved.html"
-    page.write_text(tracklist_page("2k3l4m9", "set", TITLE, rows=ROWS), encoding="utf-8")
+    page.write_text(tracklist_page("2k3l4m9", "set", TITLE, rows=PAGE_ROWS), encoding="utf-8")
 
     result = run(app_env, "tracklists", "parse", str(page))
 
@@ -113,7 +84,7 @@ def test_parse_prints_a_readable_list(app_env: dict[str, str], tmp_path: Path) -
         (homepage().encode(), "homepage"),
         (b"<html><body><h1>Hello</h1></body></html>", "no #tlTab"),
         (
-            tracklist_page("2k3l4m9", "set", TITLE, rows=ROWS, claimed=22).encode(),
+            tracklist_page("2k3l4m9", "set", TITLE, rows=PAGE_ROWS, claimed=22).encode(),
             "while the page claims 22 tracks",
         ),
         ("<html><body>Caf\xe9</body></html>".encode("latin-1"), "UTF-8"),
@@ -153,8 +124,7 @@ def test_import_refuses_a_url_off_the_site_before_any_request(
     assert result.exit_code == 2
     assert "crateloop:" in result.output
     assert tracklists_site.requests == []
-    with psycopg.connect(database_url) as conn:
-        assert conn.execute("SELECT count(*) FROM tracklist_imports").fetchone() == (0,)
+    assert count(database_url, "tracklist_imports") == 0
 
 
 def test_import_wait_json_stores_through_the_worker_and_prints_the_tracklist(
@@ -171,13 +141,13 @@ def test_import_wait_json_stores_through_the_worker_and_prints_the_tracklist(
     data = json.loads(result.output)
     assert data["title"] == TITLE
     assert [t["position"] for t in data["tracks"]] == [1, 2, None, 3, 4]
-    assert stored_tracklists(database_url) == 1
+    assert count(database_url, "tracklists") == 1
 
     again = run(app_env, "tracklists", "import", url, "--wait")
 
     assert again.exit_code == 0, again.output
     assert "version 1 (unchanged)" in again.output
-    assert stored_tracklists(database_url) == 1
+    assert count(database_url, "tracklists") == 1
 
 
 def test_import_wait_reports_a_failure_with_its_reason(
@@ -260,9 +230,9 @@ def test_cue_by_url_refuses_more_than_99_tracks_unless_split(
     assert result.exit_code == 0, result.output
     parts = sorted(tmp_path.glob("*.cue"))
     assert len(parts) == 2
-    tracks = [track for part in parts for track in read_cue(part.read_text(encoding="utf-8"))]
+    tracks = [track for part in parts for track in read_cue(part.read_bytes())]
     assert [title for title, _ in tracks] == [f"Title {i}" for i in range(1, 151)]
-    assert tracks[104][1] == 104 * 60 * 75  # 104:00:00, minutes beyond 99
+    assert tracks[104][1] == 104 * 60  # 104:00:00, minutes beyond 99
     assert all('FILE "mix.wav" WAVE' in part.read_text(encoding="utf-8") for part in parts)
 
 
@@ -283,11 +253,11 @@ def test_cue_by_id_writes_one_sheet_to_stdout(
     assert result.exit_code == 0, result.output
     assert result.stdout_bytes.startswith(b"\xef\xbb\xbf")
     assert 'FILE "' in result.output and '.mp3" MP3' in result.output
-    assert read_cue(result.output) == [
+    assert read_cue(result.stdout_bytes) == [
         ("Horizon", 0),
-        ("Astral (Afterlife Remix) w/ Someone - Acapella", 204 * 75),
-        ("ID", 600 * 75),
-        ("<script>alert(1)</script>", 780 * 75),
+        ("Astral (Afterlife Remix) w/ Someone - Acapella", 204),
+        ("ID", 600),
+        ("<script>alert(1)</script>", 780),
     ]
 
 

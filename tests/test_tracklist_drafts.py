@@ -8,27 +8,28 @@ from datetime import date
 import pytest
 
 from domain.mappings import TrackMapper
-from domain.tracklists.draft_fields import parse_cue, track_from_fields
-from domain.tracklists.model import ID, Link, ParsedTrack, ParsedTracklist
-from domain.tracklists.store import (
-    DraftError,
-    Sessions,
-    TracklistFilter,
-    TracklistNotFound,
+from domain.tracklists.draft_fields import DraftError, parse_cue, track_from_fields
+from domain.tracklists.drafts import (
     add_draft_row,
     create_manual,
     delete_draft_row,
     discard_draft,
     get_draft,
-    get_tracklist,
     move_draft_row,
     publish_draft,
     replace_draft_rows,
-    search_tracklists,
     start_draft,
-    store_import,
     update_draft_meta,
     update_draft_row,
+)
+from domain.tracklists.model import ID, Link, ParsedTrack, ParsedTracklist
+from domain.tracklists.store import (
+    Sessions,
+    TracklistFilter,
+    TracklistNotFound,
+    get_tracklist,
+    search_tracklists,
+    store_import,
     version_diff,
 )
 from domain.tracklists.text_format import parse_text

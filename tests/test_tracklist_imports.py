@@ -13,10 +13,8 @@ import subprocess
 import time
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 import redis.asyncio as aioredis
 
@@ -42,17 +40,10 @@ from tests.fakes.tracklist_pages import (
     tracklist_path,
 )
 from tests.fakes.tracklists_site import FakeTracklistsSite, Reply
+from tests.tracklist_seeds import PAGE_ROWS, count, serve
 from worker.queue import TRACKLISTS_QUEUE, TracklistQueue
 
-REPO = Path(__file__).resolve().parent.parent
 JOB_TIMEOUT_SECONDS = 40.0
-ROWS = [
-    Row("ARTBAT", "Horizon", label="UPPERGROUND", cue=0),
-    Row("Tale Of Us & Mind Against", "Astral", remix="Afterlife Remix", cue=204),
-    Row("Someone", "Acapella", with_previous=True),
-    Row("ID", "ID", cue=600),
-    Row("Anyma ft. Chris Avantgarde", "<script>alert(1)</script>", label="Afterlife", cue=780),
-]
 
 
 @pytest.fixture(scope="module")
@@ -80,14 +71,6 @@ async def redis(settings: Settings) -> AsyncIterator[aioredis.Redis]:
     await client.aclose()
 
 
-def serve(site: FakeTracklistsSite, tracklist_id: str = "1abc", **page: object) -> str:
-    """Put a tracklist page on the fake site; returns its URL."""
-    slug = f"set-{tracklist_id}"
-    page.setdefault("rows", ROWS)
-    html = tracklist_page(tracklist_id, slug, base_url=site.url, **page)  # type: ignore[arg-type]
-    return site.page(tracklist_path(tracklist_id, slug), html)
-
-
 async def wait_for(
     sessions: Sessions, job_id: int, *statuses: ImportStatus, since: datetime | None = None
 ) -> ImportJob:
@@ -100,6 +83,20 @@ async def wait_for(
             return job
         await asyncio.sleep(0.1)
     raise AssertionError(f"import {job_id} did not reach {wanted} in {JOB_TIMEOUT_SECONDS} s")
+
+
+async def import_by_worker(
+    sessions: Sessions,
+    site_urls: SiteUrls,
+    queue: TracklistQueue,
+    url: str,
+    *statuses: ImportStatus,
+    force: bool = False,
+) -> ImportJob:
+    """Make an import job of `url`, queue it for the worker, wait for it (see `wait_for`)."""
+    job = await create_import(sessions, site_urls, url, force=force)
+    queue.import_tracklist(job.id)
+    return await wait_for(sessions, job.id, *statuses)
 
 
 @contextlib.asynccontextmanager
@@ -127,13 +124,6 @@ async def published(
         await pubsub.aclose()  # type: ignore[no-untyped-call]
 
 
-def count(database_url: str, table: str) -> int:
-    with psycopg.connect(database_url) as conn:
-        row = conn.execute(f"SELECT count(*) FROM {table}").fetchone()  # noqa: S608 (our names)
-    assert row is not None
-    return int(row[0])
-
-
 async def test_an_import_is_fetched_parsed_and_stored_by_the_worker(
     worker: subprocess.Popen[bytes],
     tracklists_site: FakeTracklistsSite,
@@ -158,7 +148,7 @@ async def test_an_import_is_fetched_parsed_and_stored_by_the_worker(
 
     assert done.tracklist_id is not None
     detail = await get_tracklist(sessions, done.tracklist_id)
-    page_html = tracklist_page("1abc", "set-1abc", rows=ROWS, base_url=tracklists_site.url)
+    page_html = tracklist_page("1abc", "set-1abc", rows=PAGE_ROWS, base_url=tracklists_site.url)
     assert detail.content == parse_tracklist(page_html, url)
     assert detail.rows[4].track.title == "<script>alert(1)</script>"  # kept verbatim
     assert detail.version is not None
@@ -175,26 +165,20 @@ async def test_reimports_use_the_cache_unless_forced_and_store_changes_as_versio
     queue: TracklistQueue,
 ) -> None:
     url = serve(tracklists_site)
-    job = await create_import(sessions, site_urls, url)
-    queue.import_tracklist(job.id)
-    first = await wait_for(sessions, job.id)
+    first = await import_by_worker(sessions, site_urls, queue, url)
     assert first.version == 1
     requests = len(tracklists_site.page_requests())
     assert requests == 1
 
     # Within the cache's time: no request at all, and nothing changed.
-    cached = await create_import(sessions, site_urls, url)
-    queue.import_tracklist(cached.id)
-    again = await wait_for(sessions, cached.id)
+    again = await import_by_worker(sessions, site_urls, queue, url)
     assert (again.status, again.version, again.changed) == (ImportStatus.STORED, 1, False)
     assert again.message == "checked: unchanged since version 1"
     assert len(tracklists_site.page_requests()) == requests
 
     # `force` asks the site again; the page changed meanwhile: version 2.
-    serve(tracklists_site, rows=[*ROWS, Row("Mathame", "Nowhere", cue=900)])
-    forced = await create_import(sessions, site_urls, url, force=True)
-    queue.import_tracklist(forced.id)
-    changed = await wait_for(sessions, forced.id)
+    serve(tracklists_site, rows=[*PAGE_ROWS, Row("Mathame", "Nowhere", cue=900)])
+    changed = await import_by_worker(sessions, site_urls, queue, url, force=True)
     assert (changed.status, changed.version, changed.changed) == (ImportStatus.STORED, 2, True)
     assert changed.message == "stored as version 2: 1 row added, track count changed"
     assert len(tracklists_site.page_requests()) == requests + 1
@@ -213,9 +197,7 @@ async def test_a_short_link_is_resolved_and_a_stored_job_is_not_run_twice(
 ) -> None:
     url = serve(tracklists_site, "9xyz")
     short = tracklists_site.short_link("9xyz")
-    job = await create_import(sessions, site_urls, short)
-    queue.import_tracklist(job.id)
-    done = await wait_for(sessions, job.id)
+    done = await import_by_worker(sessions, site_urls, queue, short)
     assert done.status is ImportStatus.STORED, done.message
     assert done.tracklist_id is not None
     detail = await get_tracklist(sessions, done.tracklist_id)
@@ -224,11 +206,10 @@ async def test_a_short_link_is_resolved_and_a_stored_job_is_not_run_twice(
     # Delivered again (Dramatiq delivers at least once): left alone. A job queued after it runs
     # after it (one worker thread), so once that one is done the duplicate has been seen.
     requests = len(tracklists_site.requests)
-    queue.import_tracklist(job.id)
-    other = await create_import(sessions, site_urls, serve(tracklists_site, "2def"))
-    queue.import_tracklist(other.id)
-    assert (await wait_for(sessions, other.id)).status is ImportStatus.STORED
-    assert await get_import(sessions, job.id) == done
+    queue.import_tracklist(done.id)
+    other = await import_by_worker(sessions, site_urls, queue, serve(tracklists_site, "2def"))
+    assert other.status is ImportStatus.STORED
+    assert await get_import(sessions, done.id) == done
     assert len(tracklists_site.requests) == requests + 1  # only the other page
 
 
@@ -246,9 +227,9 @@ async def test_a_challenge_blocks_the_job_and_nothing_is_stored(
 ) -> None:
     body = challenge_page() if blocker == "challenge" else homepage(tracklists_site.url)
     url = tracklists_site.page(tracklist_path("1abc", "set-1abc"), body)
-    job = await create_import(sessions, site_urls, url)
-    queue.import_tracklist(job.id)
-    blocked = await wait_for(sessions, job.id, ImportStatus.BLOCKED, ImportStatus.FAILED)
+    blocked = await import_by_worker(
+        sessions, site_urls, queue, url, ImportStatus.BLOCKED, ImportStatus.FAILED
+    )
     assert blocked.status is ImportStatus.BLOCKED, blocked.message
     assert blocked.retry_at is not None
     assert re.fullmatch(r"blocked by the site, retrying after \d\d:\d\d UTC", blocked.message)
@@ -267,7 +248,7 @@ async def test_a_challenge_blocks_the_job_and_nothing_is_stored(
     while not messages and time.monotonic() < deadline:
         messages = [json.loads(raw) for raw in await redis.hvals(delayed_key)]
         await asyncio.sleep(0.1)
-    assert [(m["actor_name"], m["args"]) for m in messages] == [("import_tracklist", [job.id])]
+    assert [(m["actor_name"], m["args"]) for m in messages] == [("import_tracklist", [blocked.id])]
     eta = datetime.fromtimestamp(messages[0]["options"]["eta"] / 1000, UTC)
     assert timedelta(0) <= eta - blocked.retry_at < timedelta(seconds=5)
 
@@ -303,9 +284,9 @@ async def test_pages_that_cannot_be_stored_fail_with_the_reason(
     elif case == "robots":
         serve(tracklists_site)
         tracklists_site.robots("User-agent: *\nDisallow: /tracklist/\n")
-    job = await create_import(sessions, site_urls, url)
-    queue.import_tracklist(job.id)
-    failed = await wait_for(sessions, job.id, ImportStatus.FAILED, ImportStatus.STORED)
+    failed = await import_by_worker(
+        sessions, site_urls, queue, url, ImportStatus.FAILED, ImportStatus.STORED
+    )
     assert failed.status is ImportStatus.FAILED
     assert re.fullmatch(message, failed.message), failed.message
     assert (failed.tracklist_id, failed.version, failed.changed) == (None, None, None)
@@ -348,13 +329,14 @@ async def test_a_blocked_job_runs_again_once_the_breaker_closes(
 ) -> None:
     """`run_import` itself (the actor's body), with a breaker of one second."""
     path = tracklist_path("1abc", "set-1abc")
-    html = tracklist_page("1abc", "set-1abc", rows=ROWS, base_url=tracklists_site.url)
+    html = tracklist_page("1abc", "set-1abc", rows=PAGE_ROWS, base_url=tracklists_site.url)
     url = tracklists_site.sequence(path, [Reply(200, challenge_page()), Reply(200, html)])
     job = await create_import(sessions, site_urls, url)
     client = PoliteClient(settings, redis, breaker_base_seconds=1.0)
     requeued: list[ImportJob] = []
-    try:
-        blocked = await run_import(
+
+    async def run() -> ImportJob:
+        return await run_import(
             job.id,
             sessions=sessions,
             client=client,
@@ -362,29 +344,21 @@ async def test_a_blocked_job_runs_again_once_the_breaker_closes(
             redis=redis,
             on_blocked=requeued.append,
         )
+
+    try:
+        blocked = await run()
         assert blocked.status is ImportStatus.BLOCKED
         assert requeued == [blocked]
         assert blocked.retry_at is not None
         await asyncio.sleep(max(0.0, (blocked.retry_at - datetime.now(UTC)).total_seconds()))
 
-        stored = await run_import(
-            job.id,
-            sessions=sessions,
-            client=client,
-            settings=settings,
-            redis=redis,
-            on_blocked=requeued.append,
-        )
+        stored = await run()
         assert (stored.status, stored.version, stored.retry_at) == (ImportStatus.STORED, 1, None)
         assert len(requeued) == 1
-        # A stored job is done: running it again changes nothing and asks nothing.
+        # A stored job is done: running it again changes nothing, asks nothing, queues nothing.
         requests = len(tracklists_site.requests)
-        assert (
-            await run_import(
-                job.id, sessions=sessions, client=client, settings=settings, redis=redis
-            )
-            == stored
-        )
+        assert await run() == stored
         assert len(tracklists_site.requests) == requests
+        assert len(requeued) == 1
     finally:
         await client.aclose()

@@ -38,7 +38,16 @@ from tests.fakes.tracklist_pages import (
 )
 from tests.fakes.tracklists_site import FakeTracklistsSite
 from tests.test_web_pages import child, only, page, texts
-from tests.tracklist_seeds import ESCAPED_XSS, XSS, cue_disc, mix, read_cue, store
+from tests.tracklist_seeds import (
+    ESCAPED_XSS,
+    XSS,
+    count,
+    cue_disc,
+    mix,
+    queued_messages,
+    read_cue,
+    store,
+)
 from tests.web_fixtures import Client
 
 HX = {"HX-Request": "true"}
@@ -49,22 +58,6 @@ STREAM_SECONDS = 20.0
 @pytest.fixture
 def sessions(mapper: TrackMapper) -> Sessions:
     return mapper.sessions
-
-
-def count(database_url: str, table: str) -> int:
-    with psycopg.connect(database_url) as conn:
-        row = conn.execute(f"SELECT count(*) FROM {table}").fetchone()  # noqa: S608
-    assert row is not None
-    return int(row[0])
-
-
-async def queued_messages(settings: Settings) -> int:
-    """Messages waiting in the worker's "tracklists" queue (Dramatiq's Redis list)."""
-    client = aioredis.Redis.from_url(settings.redis_url)
-    try:
-        return int(await client.llen(f"{settings.channel('dramatiq')}:tracklists"))
-    finally:
-        await client.aclose()
 
 
 # The list --------------------------------------------------------------------------------------

@@ -1,18 +1,33 @@
-"""Tracklists for the web and API tests, stored through the domain as an import would store them,
-and an independent CUE reader (deflacue, from PyPI) for the sheets the app hands out."""
+"""Tracklists for the tracklist tests: stored through the domain as an import would store them, or
+served as a page by the fake 1001tracklists site; an independent CUE reader (deflacue, from PyPI)
+for the sheets the app hands out; counts of what the database and the worker's queue hold."""
 
 from __future__ import annotations
 
 from datetime import date
 
+import psycopg
+import redis.asyncio as aioredis
 from deflacue.parser import CueParser  # type: ignore[import-untyped]
 
+from domain.config import Settings
 from domain.tracklists.model import ID, Link, ParsedTrack, ParsedTracklist
 from domain.tracklists.store import Sessions, StoreResult, store_import
+from tests.fakes.tracklist_pages import Row, tracklist_page, tracklist_path
+from tests.fakes.tracklists_site import FakeTracklistsSite
+from worker.queue import TRACKLISTS_QUEUE
 
 XSS = "<script>alert(1)</script>"
 ESCAPED_XSS = "&lt;script&gt;alert(1)&lt;/script&gt;"
 SAMPLE_RATE = 44100  # deflacue counts positions in samples at 44.1 kHz
+# The rows of a served page: cues, a remix, a "w/" row, a full-ID row, `<script>` in a title.
+PAGE_ROWS = [
+    Row("ARTBAT", "Horizon", label="UPPERGROUND", cue=0),
+    Row("Tale Of Us & Mind Against", "Astral", remix="Afterlife Remix", cue=204),
+    Row("Someone", "Acapella", with_previous=True),
+    Row(ID, ID, cue=600),
+    Row("Anyma ft. Chris Avantgarde", XSS, label="Afterlife", cue=780),
+]
 
 
 def mix(
@@ -70,6 +85,15 @@ async def store(sessions: Sessions, parsed: ParsedTracklist | None = None) -> St
     return await store_import(sessions, parsed or mix(), html_sha256="a" * 64)
 
 
+def serve(site: FakeTracklistsSite, tracklist_id: str = "1abc", **page: object) -> str:
+    """Put a tracklist page (of `PAGE_ROWS` unless `rows` is given) on the fake site at
+    /tracklist/<id>/set-<id>.html; returns its URL."""
+    slug = f"set-{tracklist_id}"
+    page.setdefault("rows", PAGE_ROWS)
+    html = tracklist_page(tracklist_id, slug, base_url=site.url, **page)  # type: ignore[arg-type]
+    return site.page(tracklist_path(tracklist_id, slug), html)
+
+
 def read_cue(data: bytes) -> list[tuple[str, float]]:
     """(title, start in seconds) of each track, as deflacue reads the sheet."""
     sheet = CueParser(_lines(data)).run()
@@ -85,3 +109,20 @@ def cue_disc(data: bytes) -> dict[str, object]:
 def _lines(data: bytes) -> list[str]:
     # As deflacue's own CueParser.from_file reads a file: stripped, blank lines dropped.
     return [line.strip() for line in data.decode("utf-8-sig").splitlines() if line.strip()]
+
+
+def count(database_url: str, table: str) -> int:
+    """The rows of `table` (one of ours: the name is not user input)."""
+    with psycopg.connect(database_url) as conn:
+        row = conn.execute(f"SELECT count(*) FROM {table}").fetchone()  # noqa: S608
+    assert row is not None
+    return int(row[0])
+
+
+async def queued_messages(settings: Settings) -> int:
+    """Messages waiting in the worker's "tracklists" queue (Dramatiq's Redis list)."""
+    client = aioredis.Redis.from_url(settings.redis_url)
+    try:
+        return int(await client.llen(f"{settings.channel('dramatiq')}:{TRACKLISTS_QUEUE}"))
+    finally:
+        await client.aclose()

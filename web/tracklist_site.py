@@ -17,7 +17,9 @@ from litestar import Litestar
 from litestar.datastructures import State
 
 from domain.config import Settings
+from domain.tracklists import imports
 from domain.tracklists.client import PoliteClient
+from domain.tracklists.imports import ImportJob
 from domain.tracklists.urls import SiteUrls
 from worker.queue import TracklistQueue
 
@@ -34,6 +36,17 @@ class TracklistSite:
     queue: TracklistQueue
     # For pub/sub: the import status line listens on its job's channel.
     redis: aioredis.Redis
+
+    async def start_import(
+        self, sessions: imports.Sessions, raw_url: str, *, force: bool, user_id: int | None
+    ) -> ImportJob:
+        """Record an import job for this URL and queue it for the worker; raises UrlRefused
+        (nothing recorded or queued) when it is not a tracklist URL of the site."""
+        job = await imports.create_import(
+            sessions, self.site, raw_url, force=force, user_id=user_id
+        )
+        self.queue.import_tracklist(job.id)
+        return job
 
 
 def provide_tracklists(state: State) -> TracklistSite:

@@ -33,50 +33,16 @@ from domain.tracklists.parse import ListingKind, PageError
 from domain.tracklists.store import TracklistFilter, TracklistSummary, VersionInfo
 from domain.tracklists.urls import UrlRefused
 from web.api import API_PREFIX, FieldError
+from web.dates import parse_day
 from web.tracklist_downloads import CueQuery, cue_response, provide_cue_query
 from web.tracklist_site import TracklistSite
 
 PREFIX = f"{API_PREFIX}/tracklists"
-PER_PAGE_MAX = 200
 SEARCH_TYPES = tuple(kind.value for kind in ListingKind)
 
 
-class TracklistItem(msgspec.Struct):
-    id: int
-    title: str
-    djs: list[str]
-    source: str | None
-    date: date | None
-    genres: list[str]
-    track_count: int
-    version: int | None
-    url: str | None
-    source_id: str | None
-    checked_at: datetime | None
-    updated_at: datetime
-    has_draft: bool
-
-    @classmethod
-    def of(cls, summary: TracklistSummary) -> TracklistItem:
-        return cls(
-            id=summary.id,
-            title=summary.title,
-            djs=list(summary.djs),
-            source=summary.source,
-            date=summary.date,
-            genres=list(summary.genres),
-            track_count=summary.track_count,
-            version=summary.version,
-            url=summary.url,
-            source_id=summary.source_id,
-            checked_at=summary.checked_at,
-            updated_at=summary.updated_at,
-            has_draft=summary.has_draft,
-        )
-
-
 class TracklistList(msgspec.Struct):
-    items: list[TracklistItem]
+    items: list[TracklistSummary]
     total: int
     page: int
     per_page: int
@@ -126,12 +92,10 @@ class Cleared(msgspec.Struct):
 
 
 def _day(name: str, raw: str) -> date | None:
-    if not raw.strip():
-        return None
     try:
-        return date.fromisoformat(raw.strip())
-    except ValueError:
-        raise FieldError(name, f"{raw!r} is not a date: use YYYY-MM-DD, e.g. 2026-05-01") from None
+        return parse_day(raw)
+    except ValueError as error:
+        raise FieldError(name, str(error)) from None
 
 
 def _version(info: VersionInfo) -> dict[str, Any]:
@@ -164,7 +128,7 @@ class TracklistsApiController(Controller):
         dj: FromQuery[str] = "",
         genre: FromQuery[str] = "",
         page: Annotated[int, QueryParameter(ge=1)] = 1,
-        per_page: Annotated[int, QueryParameter(ge=1, le=PER_PAGE_MAX)] = 25,
+        per_page: Annotated[int, QueryParameter(ge=1, le=store.PER_PAGE_MAX)] = 25,
     ) -> TracklistList:
         """Stored tracklists: text search `q` (title, DJs, source), DJ, genre, set dates."""
         where = TracklistFilter(
@@ -172,7 +136,7 @@ class TracklistsApiController(Controller):
         )
         result = await store.search_tracklists(mapper.sessions, where, page, per_page)
         return TracklistList(
-            [TracklistItem.of(item) for item in result.items],
+            list(result.items),
             result.total,
             result.page,
             result.per_page,
@@ -222,16 +186,11 @@ class TracklistsApiController(Controller):
         """Queue an import of a tracklist URL (or 1001.tl short link): 202 with the job; poll its
         `status_url`. A URL not on the site is refused (422) before anything is fetched."""
         try:
-            job = await imports.create_import(
-                mapper.sessions,
-                tracklists.site,
-                data.url,
-                force=data.force,
-                user_id=request.user.id,
+            job = await tracklists.start_import(
+                mapper.sessions, data.url, force=data.force, user_id=request.user.id
             )
         except UrlRefused as error:
             raise FieldError("url", str(error), status_code=422) from None
-        tracklists.queue.import_tracklist(job.id)
         return _job(job)
 
     @get("/imports/{job_id:int}")

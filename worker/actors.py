@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
+from typing import Any
 
 import dramatiq
 import redis.asyncio as aioredis
@@ -72,13 +73,19 @@ def retry_transient(retries: int, error: BaseException) -> bool:
     return retries <= MAX_RETRIES and isinstance(error, _TRANSIENT)
 
 
+# Every actor: on this broker, retried with backoff (1 s doubling to 1 min) while a service is away.
+_RETRIED: dict[str, Any] = {
+    "broker": broker,
+    "retry_when": retry_transient,
+    "min_backoff": 1_000,
+    "max_backoff": 60_000,
+}
+
+
 @dramatiq.actor(
     actor_name=CHECK_LOOPS,
     queue_name=LOOP_CHECKS_QUEUE,
-    broker=broker,
-    retry_when=retry_transient,
-    min_backoff=1_000,
-    max_backoff=60_000,
+    **_RETRIED,
 )
 async def check_loops(mapping_ids: list[int]) -> None:
     """Probe these mappings' loops, make thumbnails, record the results."""
@@ -92,10 +99,7 @@ async def check_loops(mapping_ids: list[int]) -> None:
 @dramatiq.actor(
     actor_name=CHECK_ALL_LOOPS,
     queue_name=LOOP_CHECKS_QUEUE,
-    broker=broker,
-    retry_when=retry_transient,
-    min_backoff=1_000,
-    max_backoff=60_000,
+    **_RETRIED,
 )
 async def check_all_loops() -> None:
     """Re-check every active mapping (the daemon's daily job), as many small check messages."""
@@ -108,10 +112,7 @@ async def check_all_loops() -> None:
 @dramatiq.actor(
     actor_name=IMPORT_TRACKLIST,
     queue_name=TRACKLISTS_QUEUE,
-    broker=broker,
-    retry_when=retry_transient,
-    min_backoff=1_000,
-    max_backoff=60_000,
+    **_RETRIED,
 )
 async def import_tracklist(job_id: int) -> None:
     """Fetch, parse and store one import job; while the site blocks us, try again later."""

@@ -33,7 +33,7 @@ import redis.asyncio as aioredis
 from protego import Protego
 
 from domain.config import Settings
-from domain.tracklists.breaker import Breaker
+from domain.tracklists.breaker import BASE_SECONDS, Breaker
 from domain.tracklists.parse import (
     ChallengePage,
     LayoutError,
@@ -253,7 +253,7 @@ class PoliteClient:
         settings: Settings,
         redis: aioredis.Redis,
         *,
-        breaker_base_seconds: float = 5 * 60.0,
+        breaker_base_seconds: float = BASE_SECONDS,
         backoff_seconds: float | None = None,
         retry_after_cap: float = RETRY_AFTER_CAP,
         max_bytes: int = MAX_BYTES,
@@ -310,7 +310,7 @@ class PoliteClient:
         url = self.site.page_url(self.site.base_url + SEARCH_PATH)
         key = self._key("search", f"{selection}\n{text.lower()}")
         request = _Request("POST", url, {"main_search": text, "search_selection": selection}, [key])
-        page = await self._get(request, lambda html: parse_listing(html, url), force, SEARCH_TTL)
+        page = await self._get(request, _listing_of(url), force, SEARCH_TTL)
         return parse_listing(page.text, page.url)
 
     async def tracklists_of(self, page_url: str, *, force: bool = False) -> list[ListingItem]:

@@ -104,6 +104,7 @@ def diff_tracklists(
 
 
 def changed_fields(old: ParsedTrack, new: ParsedTrack) -> tuple[str, ...]:
+    """The names of the track fields that differ between `old` and `new`."""
     return tuple(name for name in TRACK_FIELDS if getattr(old, name) != getattr(new, name))
 
 

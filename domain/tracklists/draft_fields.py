@@ -174,6 +174,7 @@ def check_track(track: ParsedTrack, row: int | None = None) -> ParsedTrack:
 
 
 def check_tracks(tracks: Iterable[ParsedTrack], first_row: int = 1) -> tuple[ParsedTrack, ...]:
+    """Every row checked by `check_track`; errors name the row, counting from `first_row`."""
     return tuple(check_track(track, row) for row, track in enumerate(tracks, first_row))
 
 

@@ -21,7 +21,7 @@ from typing import Any
 
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
-from sqlalchemy import func, select, update
+from sqlalchemy import func, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.config import Settings
@@ -39,7 +39,6 @@ __all__ = [
     "fail_import",
     "get_import",
     "import_channel",
-    "latest_imports",
     "run_import",
 ]
 
@@ -51,11 +50,13 @@ FINISHED = (ImportStatus.STORED, ImportStatus.FAILED)
 
 
 class ImportNotFound(LookupError):
-    pass
+    """No import job with that id."""
 
 
 @dataclass(frozen=True, slots=True)
 class ImportJob:
+    """An import job as saved; `to_json()` is what its channel and the API carry."""
+
     id: int
     url: str
     status: ImportStatus
@@ -153,6 +154,7 @@ async def create_import(
 
 
 async def get_import(sessions: Sessions, job_id: int) -> ImportJob:
+    """The job with this id as saved; ImportNotFound without one."""
     async with sessions() as session:
         row = await session.get(TracklistImport, job_id)
         if row is None:
@@ -267,12 +269,3 @@ async def _publish(settings: Settings, redis: aioredis.Redis, job: ImportJob) ->
         await redis.publish(import_channel(settings, job.id), json.dumps(job.to_json()))
     except RedisError as error:
         log.warning("could not publish the status of import %d: %s", job.id, error)
-
-
-async def latest_imports(sessions: Sessions, limit: int = 20) -> list[ImportJob]:
-    """The most recent jobs, newest first."""
-    async with sessions() as session:
-        rows = await session.scalars(
-            select(TracklistImport).order_by(TracklistImport.id.desc()).limit(limit)
-        )
-        return [ImportJob.of(row) for row in rows]

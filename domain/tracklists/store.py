@@ -1,17 +1,15 @@
-"""Tracklists in the database: imports stored as versions, the list and its search, drafts.
+"""Tracklists in the database: imports stored as versions, the list and its search, one
+tracklist at a version, and the reading and writing of stored content that drafts.py shares.
 
 A tracklist's content lives in versions (history is kept: a version's rows are never changed)
-and, while a DJ edits it, in its one draft. The `tracklists` row carries the current metadata
-(the latest version's; the draft's while it was never published) for the list and its search,
-with its DJs and sources linked in order.
+and, while a DJ edits it, in its one draft (domain/tracklists/drafts.py). The `tracklists` row
+carries the current metadata (the latest version's; the draft's while it was never published) for
+the list and its search, with its DJs and sources linked in order.
 
 Choices: an unchanged re-import only sets `checked_at` (and the hash of the page just fetched in
 `checked_sha256`); each version keeps the HTML hash of the page it was made from. "Unchanged"
 means equal to the current version or to the last imported one, so re-importing a page a DJ has
 since corrected by hand keeps the corrections; a page that really changed makes a new version.
-Publishing a draft identical to the current version is refused ("nothing changed since version
-N") rather than making an empty version; a draft needs at least one row. Discarding the draft of a
-tracklist that was never published deletes the tracklist (nothing would be left of it).
 """
 
 from __future__ import annotations
@@ -19,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Select, delete, exists, func, select, update
 from sqlalchemy.dialects.postgresql import aggregate_order_by, insert
@@ -41,14 +39,11 @@ from domain.models import (
     VersionOrigin,
 )
 from domain.tracklists.diff import VersionDiff, diff_tracklists
-from domain.tracklists.draft_fields import DraftError as DraftError
-from domain.tracklists.draft_fields import check_meta, check_track, check_tracks
 from domain.tracklists.model import TRACK_FIELDS, Link, ParsedTrack, ParsedTracklist, row_warnings
 
 Sessions = async_sessionmaker[AsyncSession]
 
 FIRST_IMPORT = "first import"
-FIRST_VERSION = "first version"
 PER_PAGE_MAX = 200
 
 
@@ -130,28 +125,38 @@ class StoreResult:
     summary: str = ""  # the version's summary, or "unchanged since version N"
 
 
-@dataclass(frozen=True, slots=True)
-class Draft:
-    tracklist_id: int
+class StoredVersion(NamedTuple):
+    """A version as read from the tables: its row, its content and its rows."""
+
+    record: TracklistVersion
     content: ParsedTracklist
     rows: tuple[TrackRow, ...]
-    base_version: int | None  # the version it was copied from; None: never published
-    updated_at: datetime
+
+
+class StoredDraft(NamedTuple):
+    """A draft as read from the tables: its row, its content and its rows."""
+
+    record: TracklistDraft
+    content: ParsedTracklist
+    rows: tuple[TrackRow, ...]
 
 
 # --- rows ----------------------------------------------------------------------------------------
 
 
-def _track_of(row: TracklistTrack | TracklistDraftRow) -> ParsedTrack:
-    return ParsedTrack(**{name: getattr(row, name) for name in TRACK_FIELDS})
+def track_of(record: TracklistTrack | TracklistDraftRow) -> ParsedTrack:
+    """The track a stored row (of a version or a draft) holds."""
+    return ParsedTrack(**{name: getattr(record, name) for name in TRACK_FIELDS})
 
 
-def _columns(track: ParsedTrack, index: int) -> dict[str, Any]:
+def row_columns(track: ParsedTrack, index: int) -> dict[str, Any]:
+    """The columns of a stored row holding `track` at `index`."""
     return {"row_index": index, **{name: getattr(track, name) for name in TRACK_FIELDS}}
 
 
-def _track_rows(records: Sequence[TracklistTrack | TracklistDraftRow]) -> tuple[TrackRow, ...]:
-    tracks = [_track_of(record) for record in records]
+def track_rows(records: Sequence[TracklistTrack | TracklistDraftRow]) -> tuple[TrackRow, ...]:
+    """Stored rows in order, each with the warnings of its place in the list."""
+    tracks = [track_of(record) for record in records]
     warnings = row_warnings(tracks)
     return tuple(
         TrackRow(record.id, index, track, warnings[index])
@@ -159,17 +164,39 @@ def _track_rows(records: Sequence[TracklistTrack | TracklistDraftRow]) -> tuple[
     )
 
 
+async def insert_tracks(
+    session: AsyncSession,
+    table: type[TracklistTrack] | type[TracklistDraftRow],
+    owner: dict[str, int],
+    tracks: Sequence[ParsedTrack],
+    first_index: int = 0,
+) -> None:
+    """Store `tracks` as rows of a version or a draft (`owner`: its id column), the first at
+    `first_index`."""
+    if tracks:
+        await session.execute(
+            insert(table),
+            [
+                {**owner, **row_columns(track, first_index + offset)}
+                for offset, track in enumerate(tracks)
+            ],
+        )
+
+
 # --- metadata and links --------------------------------------------------------------------------
 
 
-def _links_json(content: ParsedTracklist) -> dict[str, object]:
+def links_json(content: ParsedTracklist) -> dict[str, object]:
+    """The DJ and source pages of `content`, as the `links` column keeps them."""
+
     def of(links: tuple[Link, ...]) -> list[dict[str, str | None]]:
         return [{"name": link.name, "url": link.url} for link in links]
 
     return {"djs": of(content.dj_links), "sources": of(content.source_links)}
 
 
-def _links_of(data: dict[str, object] | None, key: str) -> tuple[Link, ...]:
+def links_of(data: dict[str, object] | None, key: str) -> tuple[Link, ...]:
+    """The `key` ("djs" or "sources") links of a `links` column."""
     raw = (data or {}).get(key)
     if not isinstance(raw, list):
         return ()
@@ -178,6 +205,19 @@ def _links_of(data: dict[str, object] | None, key: str) -> tuple[Link, ...]:
         for item in raw
         if isinstance(item, dict) and item.get("name")
     )
+
+
+def meta_columns(content: ParsedTracklist) -> dict[str, Any]:
+    """The metadata columns a version or a draft keeps of `content`."""
+    return {
+        "title": content.title,
+        "djs": list(content.djs),
+        "source": content.source,
+        "set_date": content.date,
+        "genres": list(content.genres),
+        "claimed_track_count": content.claimed_track_count,
+        "links": links_json(content),
+    }
 
 
 def _dj_entities(content: ParsedTracklist) -> list[Link]:
@@ -233,7 +273,7 @@ async def _entity_id(session: AsyncSession, model: type[Dj] | type[Source], link
     return int(entity_id)
 
 
-async def _set_current(
+async def set_current(
     session: AsyncSession, tracklist: Tracklist, content: ParsedTracklist
 ) -> None:
     """Make `content`'s metadata the tracklist's current one (list, search, DJ/source links)."""
@@ -260,11 +300,13 @@ async def _set_current(
     await session.flush()
 
 
-def _content(
+def stored_content(
     tracklist: Tracklist,
     meta: TracklistVersion | TracklistDraft,
     tracks: Sequence[ParsedTrack],
 ) -> ParsedTracklist:
+    """The content of a version or a draft: its metadata and `tracks`, with where the tracklist
+    was found on the site."""
     return ParsedTracklist(
         title=meta.title,
         tracks=tuple(tracks),
@@ -275,12 +317,12 @@ def _content(
         date=meta.set_date,
         genres=tuple(meta.genres),
         claimed_track_count=meta.claimed_track_count,
-        dj_links=_links_of(meta.links, "djs"),
-        source_links=_links_of(meta.links, "sources"),
+        dj_links=links_of(meta.links, "djs"),
+        source_links=links_of(meta.links, "sources"),
     )
 
 
-def _same_content(a: ParsedTracklist, b: ParsedTracklist) -> bool:
+def same_content(a: ParsedTracklist, b: ParsedTracklist) -> bool:
     """Equal metadata and rows; where the page was found does not count."""
     return replace(a, source_id=None, url=None) == replace(b, source_id=None, url=None)
 
@@ -307,23 +349,22 @@ async def _version_tracks(session: AsyncSession, version_id: int) -> list[Trackl
     return list(rows)
 
 
-async def _version_content(
+async def version_content(
     session: AsyncSession, tracklist: Tracklist, number: int | None
-) -> tuple[TracklistVersion, list[TracklistTrack], ParsedTracklist] | None:
+) -> StoredVersion | None:
+    """Version `number` of the tracklist (None: no such version, or `number` is None)."""
     if number is None:
         return None
     version = await _version_row(session, tracklist.id, number)
     if version is None:
         return None
-    records = await _version_tracks(session, version.id)
-    return version, records, _content(tracklist, version, [_track_of(r) for r in records])
+    rows = track_rows(await _version_tracks(session, version.id))
+    return StoredVersion(version, stored_content(tracklist, version, [r.track for r in rows]), rows)
 
 
 async def _last_import(
-    session: AsyncSession,
-    tracklist: Tracklist,
-    current: tuple[TracklistVersion, list[TracklistTrack], ParsedTracklist] | None,
-) -> tuple[TracklistVersion, list[TracklistTrack], ParsedTracklist] | None:
+    session: AsyncSession, tracklist: Tracklist, current: StoredVersion | None
+) -> StoredVersion | None:
     """The newest imported version, unless it is the current one (already compared)."""
     number = await session.scalar(
         select(func.max(TracklistVersion.number)).where(
@@ -331,12 +372,12 @@ async def _last_import(
             TracklistVersion.origin == VersionOrigin.IMPORT.value,
         )
     )
-    if number is None or (current is not None and current[0].number == number):
+    if number is None or (current is not None and current.record.number == number):
         return None
-    return await _version_content(session, tracklist, number)
+    return await version_content(session, tracklist, number)
 
 
-async def _add_version(
+async def add_version(
     session: AsyncSession,
     tracklist: Tracklist,
     content: ParsedTracklist,
@@ -346,6 +387,8 @@ async def _add_version(
     html_sha256: str | None,
     user_id: int | None,
 ) -> int:
+    """Store `content` as the tracklist's next version and make it the current one; returns its
+    number."""
     number = (tracklist.current_version or 0) + 1
     version = TracklistVersion(
         tracklist_id=tracklist.id,
@@ -354,36 +397,46 @@ async def _add_version(
         origin=origin.value,
         html_sha256=html_sha256,
         summary=summary,
-        title=content.title,
-        djs=list(content.djs),
-        source=content.source,
-        set_date=content.date,
-        genres=list(content.genres),
-        claimed_track_count=content.claimed_track_count,
-        links=_links_json(content),
+        **meta_columns(content),
     )
     session.add(version)
     await session.flush()
-    if content.tracks:
-        await session.execute(
-            insert(TracklistTrack),
-            [
-                {"version_id": version.id, **_columns(track, index)}
-                for index, track in enumerate(content.tracks)
-            ],
-        )
+    await insert_tracks(session, TracklistTrack, {"version_id": version.id}, content.tracks)
     tracklist.current_version = number
-    await _set_current(session, tracklist, content)
+    await set_current(session, tracklist, content)
     return number
 
 
-async def _locked(session: AsyncSession, tracklist_id: int) -> Tracklist:
+async def locked_tracklist(session: AsyncSession, tracklist_id: int) -> Tracklist:
+    """The tracklist, locked until the transaction ends; TracklistNotFound without one."""
     tracklist = await session.scalar(
         select(Tracklist).where(Tracklist.id == tracklist_id).with_for_update()
     )
     if tracklist is None:
         raise TracklistNotFound(f"no tracklist with id {tracklist_id}")
     return tracklist
+
+
+# --- a draft as stored (domain/tracklists/drafts.py edits it) --------------------------------
+
+
+async def draft_records(session: AsyncSession, tracklist_id: int) -> list[TracklistDraftRow]:
+    """The rows of the tracklist's draft, in order."""
+    rows = await session.scalars(
+        select(TracklistDraftRow)
+        .where(TracklistDraftRow.tracklist_id == tracklist_id)
+        .order_by(TracklistDraftRow.row_index, TracklistDraftRow.id)
+    )
+    return list(rows)
+
+
+async def draft_content(session: AsyncSession, tracklist: Tracklist) -> StoredDraft | None:
+    """The tracklist's draft as stored, or None when nobody is editing it."""
+    draft = await session.get(TracklistDraft, tracklist.id, populate_existing=True)
+    if draft is None:
+        return None
+    rows = track_rows(await draft_records(session, tracklist.id))
+    return StoredDraft(draft, stored_content(tracklist, draft, [row.track for row in rows]), rows)
 
 
 # --- imports -------------------------------------------------------------------------------------
@@ -441,26 +494,28 @@ async def store_import(
             await session.flush()
             tracklist_id, created = tracklist.id, True
         assert tracklist_id is not None
-        tracklist = await _locked(session, tracklist_id)
+        tracklist = await locked_tracklist(session, tracklist_id)
         tracklist.checked_at = func.now()
         tracklist.checked_sha256 = html_sha256
         if parsed.url:
             tracklist.url = parsed.url
-        current = await _version_content(session, tracklist, tracklist.current_version)
+        current = await version_content(session, tracklist, tracklist.current_version)
         # Unchanged: the page is what the tracklist shows, or what the last import found (then
         # the edits a DJ published since are kept).
         for seen in (current, await _last_import(session, tracklist, current)):
-            if seen is not None and _same_content(seen[2], parsed):
+            if seen is not None and same_content(seen.content, parsed):
                 await session.flush()
                 return StoreResult(
                     tracklist_id,
-                    tracklist.current_version or seen[0].number,
+                    tracklist.current_version or seen.record.number,
                     False,
                     False,
-                    f"unchanged since version {seen[0].number}",
+                    f"unchanged since version {seen.record.number}",
                 )
-        summary = FIRST_IMPORT if current is None else diff_tracklists(current[2], parsed).summary
-        number = await _add_version(
+        summary = (
+            FIRST_IMPORT if current is None else diff_tracklists(current.content, parsed).summary
+        )
+        number = await add_version(
             session,
             tracklist,
             parsed,
@@ -631,17 +686,16 @@ async def get_tracklist(
         versions = await _versions(session, tracklist_id)
         number = version if version is not None else tracklist.current_version
         if number is None:
-            draft = await _draft(session, tracklist)
+            draft = await draft_content(session, tracklist)
             if draft is None:
                 content = ParsedTracklist(title=tracklist.title, tracks=())
                 return TracklistDetail(summary, None, content, (), ())
             return TracklistDetail(summary, None, draft.content, draft.rows, ())
-        found = await _version_content(session, tracklist, number)
+        found = await version_content(session, tracklist, number)
         if found is None:
             raise TracklistNotFound(f"tracklist {tracklist_id} has no version {number}")
-        record, tracks, content = found
-        info = next(v for v in versions if v.number == record.number)
-        return TracklistDetail(summary, info, content, _track_rows(tracks), tuple(versions))
+        info = next(v for v in versions if v.number == found.record.number)
+        return TracklistDetail(summary, info, found.content, found.rows, tuple(versions))
 
 
 async def version_diff(sessions: Sessions, tracklist_id: int, number: int) -> VersionDiff:
@@ -650,297 +704,13 @@ async def version_diff(sessions: Sessions, tracklist_id: int, number: int) -> Ve
         tracklist = await session.get(Tracklist, tracklist_id)
         if tracklist is None:
             raise TracklistNotFound(f"no tracklist with id {tracklist_id}")
-        new = await _version_content(session, tracklist, number)
+        new = await version_content(session, tracklist, number)
         if new is None:
             raise TracklistNotFound(f"tracklist {tracklist_id} has no version {number}")
-        old = await _version_content(session, tracklist, number - 1) if number > 1 else None
+        old = await version_content(session, tracklist, number - 1) if number > 1 else None
         return diff_tracklists(
-            old[2] if old else None,
-            new[2],
-            old_number=old[0].number if old else None,
+            old.content if old else None,
+            new.content,
+            old_number=old.record.number if old else None,
             new_number=number,
         )
-
-
-# --- drafts --------------------------------------------------------------------------------------
-
-
-async def _draft(session: AsyncSession, tracklist: Tracklist) -> Draft | None:
-    draft = await session.get(TracklistDraft, tracklist.id, populate_existing=True)
-    if draft is None:
-        return None
-    records = list(await _draft_records(session, tracklist.id))
-    rows = _track_rows(records)
-    content = _content(tracklist, draft, [row.track for row in rows])
-    return Draft(tracklist.id, content, rows, draft.base_version, draft.updated_at)
-
-
-async def _draft_records(session: AsyncSession, tracklist_id: int) -> list[TracklistDraftRow]:
-    rows = await session.scalars(
-        select(TracklistDraftRow)
-        .where(TracklistDraftRow.tracklist_id == tracklist_id)
-        .order_by(TracklistDraftRow.row_index, TracklistDraftRow.id)
-    )
-    return list(rows)
-
-
-async def _locked_draft(
-    session: AsyncSession, tracklist_id: int
-) -> tuple[Tracklist, TracklistDraft, list[TracklistDraftRow]]:
-    """The tracklist, its draft and the draft's rows, locked for a change."""
-    tracklist = await _locked(session, tracklist_id)
-    draft = await session.scalar(
-        select(TracklistDraft).where(TracklistDraft.tracklist_id == tracklist_id).with_for_update()
-    )
-    if draft is None:
-        raise TracklistNotFound(f"tracklist {tracklist_id} has no draft")
-    return tracklist, draft, await _draft_records(session, tracklist_id)
-
-
-async def _renumber(
-    session: AsyncSession, draft: TracklistDraft, records: list[TracklistDraftRow]
-) -> None:
-    for index, record in enumerate(records):
-        if record.row_index != index:
-            record.row_index = index
-    draft.updated_at = func.now()
-    await session.flush()
-
-
-def _row_of(records: list[TracklistDraftRow], record: TracklistDraftRow) -> TrackRow:
-    rows = _track_rows(records)
-    return rows[records.index(record)]
-
-
-def _find_row(
-    records: list[TracklistDraftRow], tracklist_id: int, row_id: int
-) -> TracklistDraftRow:
-    for record in records:
-        if record.id == row_id:
-            return record
-    raise TracklistNotFound(f"the draft of tracklist {tracklist_id} has no row {row_id}")
-
-
-def _new_draft(
-    tracklist_id: int, content: ParsedTracklist, base_version: int | None, user_id: int | None
-) -> TracklistDraft:
-    return TracklistDraft(
-        tracklist_id=tracklist_id,
-        base_version=base_version,
-        title=content.title,
-        djs=list(content.djs),
-        source=content.source,
-        set_date=content.date,
-        genres=list(content.genres),
-        claimed_track_count=content.claimed_track_count,
-        links=_links_json(content),
-        created_by=user_id,
-    )
-
-
-async def _insert_rows(
-    session: AsyncSession, tracklist_id: int, tracks: Sequence[ParsedTrack], first_index: int = 0
-) -> None:
-    if tracks:
-        await session.execute(
-            insert(TracklistDraftRow),
-            [
-                {"tracklist_id": tracklist_id, **_columns(track, first_index + offset)}
-                for offset, track in enumerate(tracks)
-            ],
-        )
-
-
-async def create_manual(
-    sessions: Sessions,
-    *,
-    title: str,
-    djs: str | Sequence[str],
-    source: str | None,
-    date: date | str | None,
-    genres: str | Sequence[str],
-    tracks: Sequence[ParsedTrack],
-    user_id: int | None,
-) -> int:
-    """A hand-made tracklist, as a draft (publishing it makes version 1); returns its id."""
-    meta = check_meta(title=title, djs=djs, source=source, date=date, genres=genres)
-    checked = check_tracks(tracks)
-    content = ParsedTracklist(
-        title=meta.title,
-        tracks=checked,
-        djs=meta.djs,
-        source=meta.source,
-        date=meta.date,
-        genres=meta.genres,
-    )
-    async with sessions.begin() as session:
-        tracklist = Tracklist(title=meta.title, created_by=user_id)
-        session.add(tracklist)
-        await session.flush()
-        await _set_current(session, tracklist, content)
-        session.add(_new_draft(tracklist.id, content, None, user_id))
-        await session.flush()
-        await _insert_rows(session, tracklist.id, checked)
-        return tracklist.id
-
-
-async def start_draft(sessions: Sessions, tracklist_id: int, user_id: int | None) -> Draft:
-    """The tracklist's draft: the one being edited, else a new copy of the current version."""
-    async with sessions.begin() as session:
-        tracklist = await _locked(session, tracklist_id)
-        existing = await _draft(session, tracklist)
-        if existing is not None:
-            return existing
-        current = await _version_content(session, tracklist, tracklist.current_version)
-        if current is None:
-            content = ParsedTracklist(title=tracklist.title, tracks=())
-        else:
-            content = current[2]
-        session.add(_new_draft(tracklist.id, content, tracklist.current_version, user_id))
-        await session.flush()
-        await _insert_rows(session, tracklist.id, content.tracks)
-        draft = await _draft(session, tracklist)
-        assert draft is not None
-        return draft
-
-
-async def get_draft(sessions: Sessions, tracklist_id: int) -> Draft | None:
-    """The tracklist's draft, or None when nobody is editing it."""
-    async with sessions() as session:
-        tracklist = await session.get(Tracklist, tracklist_id)
-        if tracklist is None:
-            raise TracklistNotFound(f"no tracklist with id {tracklist_id}")
-        return await _draft(session, tracklist)
-
-
-async def update_draft_meta(
-    sessions: Sessions,
-    tracklist_id: int,
-    *,
-    title: str,
-    djs: str | Sequence[str],
-    source: str | None,
-    date: date | str | None,
-    genres: str | Sequence[str],
-) -> None:
-    """Change the draft's title, DJs (a list or "A, B"), source, date ("YYYY-MM-DD") and genres."""
-    meta = check_meta(title=title, djs=djs, source=source, date=date, genres=genres)
-    async with sessions.begin() as session:
-        tracklist, draft, records = await _locked_draft(session, tracklist_id)
-        # Pages stay linked to the names still there; a new name has no page.
-        kept = replace(
-            _content(tracklist, draft, ()),
-            djs=meta.djs,
-            source=meta.source,
-            dj_links=tuple(link for link in _links_of(draft.links, "djs") if link.name in meta.djs),
-            source_links=tuple(
-                link for link in _links_of(draft.links, "sources") if link.name == meta.source
-            ),
-        )
-        draft.title, draft.djs, draft.source = meta.title, list(meta.djs), meta.source
-        draft.set_date, draft.genres = meta.date, list(meta.genres)
-        draft.links = _links_json(kept)
-        draft.updated_at = func.now()
-        await session.flush()
-        if tracklist.current_version is None:  # the list shows a never-published draft's metadata
-            content = _content(tracklist, draft, [_track_of(r) for r in records])
-            await _set_current(session, tracklist, content)
-
-
-async def add_draft_row(
-    sessions: Sessions, tracklist_id: int, track: ParsedTrack, *, at: int | None = None
-) -> TrackRow:
-    """Add a row at index `at` (default: at the end)."""
-    checked = check_track(track)
-    async with sessions.begin() as session:
-        _, draft, records = await _locked_draft(session, tracklist_id)
-        index = len(records) if at is None else min(max(at, 0), len(records))
-        record = TracklistDraftRow(tracklist_id=tracklist_id, **_columns(checked, index))
-        session.add(record)
-        records.insert(index, record)
-        await _renumber(session, draft, records)
-        return _row_of(records, record)
-
-
-async def update_draft_row(
-    sessions: Sessions, tracklist_id: int, row_id: int, track: ParsedTrack
-) -> TrackRow:
-    """Replace the fields of one draft row."""
-    checked = check_track(track)
-    async with sessions.begin() as session:
-        _, draft, records = await _locked_draft(session, tracklist_id)
-        record = _find_row(records, tracklist_id, row_id)
-        for name in TRACK_FIELDS:
-            setattr(record, name, getattr(checked, name))
-        await _renumber(session, draft, records)
-        return _row_of(records, record)
-
-
-async def move_draft_row(sessions: Sessions, tracklist_id: int, row_id: int, to_index: int) -> None:
-    """Move one draft row to index `to_index` (clamped to the list)."""
-    async with sessions.begin() as session:
-        _, draft, records = await _locked_draft(session, tracklist_id)
-        record = _find_row(records, tracklist_id, row_id)
-        records.remove(record)
-        records.insert(min(max(to_index, 0), len(records)), record)
-        await _renumber(session, draft, records)
-
-
-async def delete_draft_row(sessions: Sessions, tracklist_id: int, row_id: int) -> None:
-    async with sessions.begin() as session:
-        _, draft, records = await _locked_draft(session, tracklist_id)
-        record = _find_row(records, tracklist_id, row_id)
-        records.remove(record)
-        await session.delete(record)
-        await _renumber(session, draft, records)
-
-
-async def replace_draft_rows(
-    sessions: Sessions, tracklist_id: int, tracks: Sequence[ParsedTrack], *, append: bool = False
-) -> None:
-    """Pasted rows: they replace the draft's rows, or follow them with `append`."""
-    async with sessions.begin() as session:
-        _, draft, records = await _locked_draft(session, tracklist_id)
-        first = len(records) if append else 0
-        checked = check_tracks(tracks, first_row=first + 1)
-        if not append:
-            await session.execute(
-                delete(TracklistDraftRow).where(TracklistDraftRow.tracklist_id == tracklist_id)
-            )
-        await _insert_rows(session, tracklist_id, checked, first)
-        draft.updated_at = func.now()
-
-
-async def publish_draft(sessions: Sessions, tracklist_id: int, user_id: int | None) -> int:
-    """Make the draft the tracklist's next version and drop it; returns the new version number."""
-    async with sessions.begin() as session:
-        tracklist, draft, records = await _locked_draft(session, tracklist_id)
-        if not records:
-            raise DraftError("rows", "the draft has no rows: add or paste at least one")
-        content = _content(tracklist, draft, [_track_of(r) for r in records])
-        current = await _version_content(session, tracklist, tracklist.current_version)
-        if current is not None and _same_content(current[2], content):
-            raise DraftError("draft", f"nothing changed since version {current[0].number}")
-        summary = FIRST_VERSION if current is None else diff_tracklists(current[2], content).summary
-        number = await _add_version(
-            session,
-            tracklist,
-            content,
-            origin=VersionOrigin.DRAFT,
-            summary=summary,
-            html_sha256=None,
-            user_id=user_id,
-        )
-        await session.delete(draft)
-        return number
-
-
-async def discard_draft(sessions: Sessions, tracklist_id: int) -> bool:
-    """Drop the draft; a tracklist never published goes with it (returns True then)."""
-    async with sessions.begin() as session:
-        tracklist, draft, _ = await _locked_draft(session, tracklist_id)
-        if tracklist.current_version is None:
-            await session.delete(tracklist)
-            return True
-        await session.delete(draft)
-        return False

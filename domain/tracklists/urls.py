@@ -122,6 +122,7 @@ class SiteUrls:
         return self._site.absolute(self._relative_path(raw, parts), parts.query)
 
     def is_short_link(self, url: str) -> bool:
+        """Whether `url` is a short link (`<short_url>/<id>`) on the configured short-link host."""
         try:
             parts = urlsplit(url.strip())
         except ValueError:

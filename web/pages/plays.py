@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from datetime import date
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -16,19 +15,10 @@ from litestar.response import Stream, Template
 from domain import play_stats
 from domain.mappings import TrackMapper
 from domain.play_stats import REASONS, PlayFilter
+from web.dates import day_range
 from web.pages.dashboard import hourly_charts
 
 PER_PAGE_CHOICES = (25, 50, 100, 200)
-
-
-def _day(name: str, raw: str, errors: dict[str, str]) -> date | None:
-    if not raw.strip():
-        return None
-    try:
-        return date.fromisoformat(raw.strip())
-    except ValueError:
-        errors[name] = f"{raw!r} is not a date: use YYYY-MM-DD, e.g. 2026-05-01"
-        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,10 +49,7 @@ class PlaysQuery:
     def filter(self) -> PlayFilter:
         """The domain filter; a date that does not parse is left out and named in `errors`."""
         self.errors.clear()
-        first = _day("from", self.date_from, self.errors)
-        last = _day("to", self.date_to, self.errors)
-        if first and last and last < first:
-            self.errors["to"] = "the end date is before the start date"
+        first, last = day_range(self.date_from, self.date_to, self.errors)
         return PlayFilter(self.station or None, first, last, self.reason or None)
 
     def _query(self, *, paging: bool, **changes: Any) -> str:

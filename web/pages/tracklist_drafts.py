@@ -19,10 +19,11 @@ from litestar.response import Redirect, Template
 
 from domain.mappings import TrackMapper
 from domain.models import User
-from domain.tracklists import store, text_format
+from domain.tracklists import drafts, text_format
 from domain.tracklists.draft_fields import DraftError, track_from_fields
+from domain.tracklists.drafts import Draft
 from domain.tracklists.model import ParsedTrack, format_cue
-from domain.tracklists.store import Draft, TracklistNotFound
+from domain.tracklists.store import TracklistNotFound
 from domain.tracklists.text_format import TextLineError
 from web.pages.tracklists import TracklistForm
 
@@ -61,6 +62,10 @@ class RowForm:
             mashup="true" if track.mashup else "",
         )
 
+    def track(self) -> ParsedTrack:
+        """The row as typed, checked like any draft row (DraftError names the field at fault)."""
+        return track_from_fields(asdict(self))
+
 
 @dataclass
 class MoveForm:
@@ -84,8 +89,12 @@ def _meta_form(draft: Draft) -> TracklistForm:
     )
 
 
+def _to_editor(tracklist_id: int) -> Redirect:
+    return Redirect(f"/tracklists/{tracklist_id}/draft", status_code=303)
+
+
 async def _draft(mapper: TrackMapper, tracklist_id: int) -> Draft:
-    draft = await store.get_draft(mapper.sessions, tracklist_id)
+    draft = await drafts.get_draft(mapper.sessions, tracklist_id)
     if draft is None:
         raise TracklistNotFound(f"tracklist {tracklist_id} has no draft: start one from its page")
     return draft
@@ -133,7 +142,7 @@ async def _rows(
     """After a row change: htmx gets the rows table; a plain form the editor again."""
     if not request.htmx:
         if status_code < 400:
-            return Redirect(f"/tracklists/{tracklist_id}/draft", status_code=303)
+            return _to_editor(tracklist_id)
         return await _page(mapper, tracklist_id, status_code=status_code, **context)
     draft = await _draft(mapper, tracklist_id)
     return HTMXTemplate(
@@ -151,8 +160,8 @@ class TracklistDraftsController(Controller):
         self, request: AnyRequest, mapper: NamedDependency[TrackMapper], tracklist_id: FromPath[int]
     ) -> Redirect:
         """Edit as draft: a copy of the current version (or the draft already being edited)."""
-        await store.start_draft(mapper.sessions, tracklist_id, request.user.id)
-        return Redirect(f"/tracklists/{tracklist_id}/draft", status_code=303)
+        await drafts.start_draft(mapper.sessions, tracklist_id, request.user.id)
+        return _to_editor(tracklist_id)
 
     @get("/", name="tracklist_draft")
     async def editor(
@@ -169,7 +178,7 @@ class TracklistDraftsController(Controller):
         data: URLEncodedBody[TracklistForm],
     ) -> Template | Redirect:
         try:
-            await store.update_draft_meta(
+            await drafts.update_draft_meta(
                 mapper.sessions,
                 tracklist_id,
                 title=data.title,
@@ -179,15 +188,18 @@ class TracklistDraftsController(Controller):
                 genres=data.genres,
             )
         except DraftError as error:
-            errors = {error.field: str(error)}
-            context = {"meta_form": data, "meta_errors": errors, "tracklist_id": tracklist_id}
+            context = {
+                "meta_form": data,
+                "meta_errors": {error.field: str(error)},
+                "tracklist_id": tracklist_id,
+            }
             if request.htmx:
                 return HTMXTemplate(
                     template_name="tracklists/draft_meta.html", context=context, status_code=422
                 )
             return await _page(mapper, tracklist_id, status_code=422, **context)
         if not request.htmx:
-            return Redirect(f"/tracklists/{tracklist_id}/draft", status_code=303)
+            return _to_editor(tracklist_id)
         context = {
             "meta_form": data,
             "meta_errors": {},
@@ -215,10 +227,7 @@ class TracklistDraftsController(Controller):
         tracklist_id: FromPath[int],
         row_id: FromPath[int],
     ) -> Template | Redirect:
-        draft = await _draft(mapper, tracklist_id)
-        row = next((r for r in draft.rows if r.id == row_id), None)
-        if row is None:
-            raise TracklistNotFound(f"the draft of tracklist {tracklist_id} has no row {row_id}")
+        row = (await _draft(mapper, tracklist_id)).row(row_id)
         if not request.htmx:
             return await _page(mapper, tracklist_id, editing=row_id, row_form=RowForm.of(row.track))
         return await _rows(
@@ -235,8 +244,7 @@ class TracklistDraftsController(Controller):
         data: URLEncodedBody[RowForm],
     ) -> Template | Redirect:
         try:
-            track = track_from_fields(asdict(data))
-            await store.update_draft_row(mapper.sessions, tracklist_id, row_id, track)
+            await drafts.update_draft_row(mapper.sessions, tracklist_id, row_id, data.track())
         except DraftError as error:
             errors = {error.field: str(error)}
             return await _rows(
@@ -259,8 +267,7 @@ class TracklistDraftsController(Controller):
         data: URLEncodedBody[RowForm],
     ) -> Template | Redirect:
         try:
-            track = track_from_fields(asdict(data))
-            await store.add_draft_row(mapper.sessions, tracklist_id, track)
+            await drafts.add_draft_row(mapper.sessions, tracklist_id, data.track())
         except DraftError as error:
             errors = {error.field: str(error)}
             return await _rows(
@@ -277,7 +284,7 @@ class TracklistDraftsController(Controller):
         row_id: FromPath[int],
         data: URLEncodedBody[MoveForm],
     ) -> Template | Redirect:
-        await store.move_draft_row(mapper.sessions, tracklist_id, row_id, data.to_index)
+        await drafts.move_draft_row(mapper.sessions, tracklist_id, row_id, data.to_index)
         return await _rows(request, mapper, tracklist_id)
 
     @post("/rows/{row_id:int}/delete", status_code=200)
@@ -288,7 +295,7 @@ class TracklistDraftsController(Controller):
         tracklist_id: FromPath[int],
         row_id: FromPath[int],
     ) -> Template | Redirect:
-        await store.delete_draft_row(mapper.sessions, tracklist_id, row_id)
+        await drafts.delete_draft_row(mapper.sessions, tracklist_id, row_id)
         return await _rows(request, mapper, tracklist_id)
 
     # Whole draft ---------------------------------------------------------------------------
@@ -317,7 +324,7 @@ class TracklistDraftsController(Controller):
                 paste_errors=paste_errors,
             )
         try:
-            await store.replace_draft_rows(
+            await drafts.replace_draft_rows(
                 mapper.sessions, tracklist_id, pasted.tracks, append=data.mode == "append"
             )
         except DraftError as error:
@@ -325,7 +332,7 @@ class TracklistDraftsController(Controller):
             return await _page(
                 mapper, tracklist_id, status_code=422, paste_form=data, paste_errors=paste_errors
             )
-        return Redirect(f"/tracklists/{tracklist_id}/draft", status_code=303)
+        return _to_editor(tracklist_id)
 
     @post("/publish", status_code=303)
     async def publish(
@@ -333,7 +340,7 @@ class TracklistDraftsController(Controller):
     ) -> Template | Redirect:
         """The draft becomes the next version; refused (no rows, nothing changed) → 422."""
         try:
-            number = await store.publish_draft(mapper.sessions, tracklist_id, request.user.id)
+            number = await drafts.publish_draft(mapper.sessions, tracklist_id, request.user.id)
         except DraftError as error:
             return await _page(mapper, tracklist_id, status_code=422, publish_error=str(error))
         return Redirect(f"/tracklists/{tracklist_id}?version={number}", status_code=303)
@@ -343,5 +350,5 @@ class TracklistDraftsController(Controller):
         self, mapper: NamedDependency[TrackMapper], tracklist_id: FromPath[int]
     ) -> Redirect:
         """Drop the draft (a tracklist never published goes with it)."""
-        gone = await store.discard_draft(mapper.sessions, tracklist_id)
+        gone = await drafts.discard_draft(mapper.sessions, tracklist_id)
         return Redirect("/tracklists" if gone else f"/tracklists/{tracklist_id}", status_code=303)

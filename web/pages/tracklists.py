@@ -18,13 +18,14 @@ from litestar.plugins.htmx import HTMXRequest, HTMXTemplate
 from litestar.response import Redirect, Template
 
 from domain.mappings import TrackMapper
-from domain.tracklists import imports, store, text_format
+from domain.tracklists import drafts, imports, store, text_format
 from domain.tracklists.client import Blocked, SiteError
 from domain.tracklists.cue import CueRefused, build_cue
+from domain.tracklists.draft_fields import DraftError
 from domain.tracklists.parse import Listing, ListingKind, PageError
-from domain.tracklists.store import DraftError, TracklistFilter
+from domain.tracklists.store import TracklistFilter
 from domain.tracklists.urls import UrlRefused
-from web.pages.plays import _day as parse_day
+from web.dates import day_range
 from web.tracklist_downloads import (
     EXPORTS,
     CueQuery,
@@ -77,10 +78,7 @@ class TracklistsQuery:
     def filter(self) -> TracklistFilter:
         """The domain filter; a date that does not parse is left out and named in `errors`."""
         self.errors.clear()
-        first = parse_day("from", self.date_from, self.errors)
-        last = parse_day("to", self.date_to, self.errors)
-        if first and last and last < first:
-            self.errors["to"] = "the end date is before the start date"
+        first, last = day_range(self.date_from, self.date_to, self.errors)
         return TracklistFilter(self.q, self.dj, self.genre, first, last)
 
     def url(self, **changes: Any) -> str:
@@ -193,12 +191,8 @@ class TracklistsController(Controller):
     ) -> Template | Redirect:
         """Check the URL (refused: 422, nothing queued), record the job, queue it."""
         try:
-            job = await imports.create_import(
-                mapper.sessions,
-                tracklists.site,
-                data.url,
-                force=data.force,
-                user_id=request.user.id,
+            job = await tracklists.start_import(
+                mapper.sessions, data.url, force=data.force, user_id=request.user.id
             )
         except UrlRefused as error:
             errors = {"url": str(error)}
@@ -210,7 +204,6 @@ class TracklistsController(Controller):
             return HTMXTemplate(
                 template_name="tracklists/import_form.html", context=context, status_code=422
             )
-        tracklists.queue.import_tracklist(job.id)
         if not request.htmx:
             return Redirect(f"/tracklists/imports/{job.id}", status_code=303)
         context = {"import_form": ImportForm(), "import_errors": {}, "started": job}
@@ -283,7 +276,7 @@ class TracklistsController(Controller):
         if pasted.errors:
             return _new_page(data, text_errors=pasted.errors, status_code=422)
         try:
-            tracklist_id = await store.create_manual(
+            tracklist_id = await drafts.create_manual(
                 mapper.sessions,
                 title=data.title,
                 djs=data.djs,
