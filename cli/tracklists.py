@@ -1,4 +1,4 @@
-"""Tracklist commands: `tracklists import|parse|search` and `cue`.
+"""Tracklist commands: `tracklists import|parse|search|list` and `cue`.
 
 Imports run in the worker (it keeps the site's pace for every process); `--wait` follows the job.
 `parse` reads a page a DJ saved from the browser and needs nothing else. Exit status 2 means the
@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,7 +34,13 @@ from domain.tracklists.cue import (
     build_cue,
 )
 from domain.tracklists.model import ParsedTracklist, format_cue
-from domain.tracklists.parse import ListingKind, PageError, decode_page, parse_tracklist
+from domain.tracklists.parse import (
+    ListingItem,
+    ListingKind,
+    PageError,
+    decode_page,
+    parse_tracklist,
+)
 from domain.tracklists.urls import SiteUrls, UrlRefused
 from worker.queue import TracklistQueue
 
@@ -71,7 +77,7 @@ def _run(work: Callable[[], Coroutine[Any, Any, T]]) -> T:
 
 @click.group("tracklists")
 def tracklists_group() -> None:
-    """Import, parse and search 1001tracklists tracklists."""
+    """Import, parse, search and list 1001tracklists tracklists."""
 
 
 # import -----------------------------------------------------------------------------------------
@@ -186,23 +192,57 @@ def search_command(query: str, kind: str, force: bool) -> None:
 
 
 async def _search(query: str, kind: ListingKind, force: bool) -> None:
-    settings = load_settings()
+    async with _site_client(load_settings(), "the site's search failed") as client:
+        listing = await client.search(query, kind, force=force)
+    _print_items(listing.items, f"nothing found for {query!r}")
+
+
+@asynccontextmanager
+async def _site_client(settings: Settings, failed: str) -> AsyncIterator[PoliteClient]:
+    """A PoliteClient for one command; the site blocking us exits with status 3, any other
+    failure of the site with 1 (`failed` and the reason)."""
     redis = aioredis.Redis.from_url(settings.redis_url)
     client = PoliteClient(settings, redis)
     try:
-        listing = await client.search(query, kind, force=force)
+        yield client
     except Blocked as error:
         _fail(str(error), EXIT_BLOCKED)
-    except (SiteError, PageError) as error:
-        _fail(f"the site's search failed: {error}")
+    except (SiteError, PageError, UrlRefused) as error:  # UrlRefused: a redirect off the site
+        _fail(f"{failed}: {error}")
     finally:
         await client.aclose()
         await redis.aclose()
-    if not listing.items:
-        click.echo(f"nothing found for {query!r}", err=True)
-    for item in listing.items:
+
+
+def _print_items(items: Sequence[ListingItem], empty: str) -> None:
+    """One result per two lines: date and title, then the URL (`empty` on stderr if none)."""
+    if not items:
+        click.echo(empty, err=True)
+    for item in items:
         when = item.date.isoformat() if item.date else ""
         click.echo(f"{when:10}  {item.title}\n            {item.url}")
+
+
+# list -------------------------------------------------------------------------------------------
+
+
+@tracklists_group.command("list")
+@click.argument("url")
+@click.option("--force", is_flag=True, help="Ask the site again even if the pages are cached.")
+def list_command(url: str, force: bool) -> None:
+    """List the tracklists of a DJ or source page of 1001tracklists (every page of it)."""
+    _run(lambda: _list(url, force))
+
+
+async def _list(url: str, force: bool) -> None:
+    settings = load_settings()
+    try:
+        page_url = SiteUrls.from_settings(settings).page_url(url)
+    except UrlRefused as error:
+        _fail(str(error), EXIT_REFUSED)
+    async with _site_client(settings, f"could not list the tracklists of {page_url}") as client:
+        items = await client.tracklists_of(page_url, force=force)
+    _print_items(items, f"no tracklists on {page_url}")
 
 
 # cue --------------------------------------------------------------------------------------------

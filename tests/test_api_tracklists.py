@@ -1,6 +1,6 @@
 """The tracklists JSON API through HTTP, with a real session or API token: local search, the
-site's search, imports by URL with a job to poll, a tracklist by id, CUE sheets (read back by
-deflacue) and the admin-only cache clear."""
+site's search and the tracklists of a DJ or source page, imports by URL with a job to poll, a
+tracklist by id, CUE sheets (read back by deflacue) and the admin-only cache clear."""
 
 from __future__ import annotations
 
@@ -16,7 +16,15 @@ from domain.mappings import TrackMapper
 from domain.tracklists.client import PoliteClient
 from domain.tracklists.model import ParsedTrack
 from domain.tracklists.store import Sessions
-from tests.fakes.tracklist_pages import Entry, challenge_page, search_page, tracklist_path
+from tests.fakes.tracklist_pages import (
+    Entry,
+    challenge_page,
+    dj_path,
+    listing_page,
+    search_page,
+    source_path,
+    tracklist_path,
+)
 from tests.fakes.tracklists_site import FakeTracklistsSite
 from tests.tracklist_seeds import XSS, count, mix, queued_messages, read_cue, store
 from tests.web_fixtures import Client, make_api_token, make_user
@@ -42,7 +50,8 @@ async def test_list_search_and_filters(client: Client, sessions: Sessions) -> No
     assert first["title"] == "ARTBAT @ Tomorrowland"
     assert first["djs"] == ["ARTBAT"]
     assert first["date"] == "2023-07-21"
-    assert (first["track_count"], first["version"], first["has_draft"]) == (7, 1, False)
+    # 5 tracks: the "w/" row and the mashup part are not counted.
+    assert (first["track_count"], first["version"], first["has_draft"]) == (5, 1, False)
     assert first["source_id"] == "a1"
 
     async def titles(**params: str) -> list[str]:
@@ -183,6 +192,96 @@ async def test_the_site_search_while_blocked_is_503_with_retry_after(
     again = await client.get(f"{API}/site-search", params={"q": "something else"})
     assert again.status_code == 503
     assert len(tracklists_site.requests) == before  # the breaker is open: no request
+
+
+async def test_the_tracklists_of_a_dj_page_over_two_pages(
+    client: Client, tracklists_site: FakeTracklistsSite
+) -> None:
+    path = dj_path("ARTBAT")
+    first = [Entry("tracklist", "ARTBAT @ Club", tracklist_path("1x2y", "club"), "2024-02-03")]
+    second = [Entry("tracklist", f"ARTBAT @ Radio {XSS}", tracklist_path("5v6u", "radio"))]
+    tracklists_site.page(f"{path}?page=2", listing_page(second))
+    url = tracklists_site.page(path, listing_page(first, f"{path}?page=2"))
+
+    answer = await client.get(f"{API}/site-listing", params={"url": url})
+
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == {
+        "url": url,
+        "items": [
+            {
+                "kind": "tracklist",
+                "title": "ARTBAT @ Club",
+                "url": tracklists_site.url + tracklist_path("1x2y", "club"),
+                "date": "2024-02-03",
+            },
+            {
+                "kind": "tracklist",
+                "title": f"ARTBAT @ Radio {XSS}",  # data, not HTML: verbatim
+                "url": tracklists_site.url + tracklist_path("5v6u", "radio"),
+                "date": None,
+            },
+        ],
+    }
+    assert [r.path for r in tracklists_site.page_requests()] == [path, f"{path}?page=2"]
+
+
+async def test_the_tracklists_of_a_source_page(
+    client: Client, tracklists_site: FakeTracklistsSite
+) -> None:
+    listed = [Entry("tracklist", "Anyma @ Tulum", tracklist_path("7t8s", "tulum"), "2024-01-05")]
+    path = source_path("Afterlife")
+    tracklists_site.page(path, listing_page(listed, heading="Afterlife"))
+    # Pasted without the scheme: the canonical form is answered.
+    pasted = tracklists_site.url.split("://", 1)[1] + path
+    answer = await client.get(f"{API}/site-listing", params={"url": pasted})
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["url"] == tracklists_site.url + path
+    assert [(i["title"], i["date"]) for i in body["items"]] == [("Anyma @ Tulum", "2024-01-05")]
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("https://evil.example/dj/artbat/index.html", "evil.example is another host"),
+        ("http://10.0.0.1/dj/artbat/index.html", "is an IP address"),
+        ("javascript:alert(1)", "is not http or https"),
+        ("", "it is empty"),
+    ],
+)
+async def test_a_listing_off_the_site_is_422_before_any_request(
+    client: Client, tracklists_site: FakeTracklistsSite, url: str, reason: str
+) -> None:
+    answer = await client.get(f"{API}/site-listing", params={"url": url})
+    assert answer.status_code == 422
+    body = answer.json()
+    assert (body["status_code"], body["field"]) == (422, "url")
+    assert reason in body["detail"]
+    assert tracklists_site.requests == []
+
+
+async def test_a_listing_while_blocked_is_503_with_retry_after(
+    client: Client, tracklists_site: FakeTracklistsSite
+) -> None:
+    url = tracklists_site.page(dj_path("ARTBAT"), challenge_page())
+    answer = await client.get(f"{API}/site-listing", params={"url": url})
+    assert answer.status_code == 503
+    assert re.fullmatch(
+        r"blocked by the site, retrying after \d\d:\d\d UTC", answer.json()["detail"]
+    )
+    assert 60 <= int(answer.headers["retry-after"]) <= 5 * 60 + 1
+
+
+async def test_a_listing_of_a_missing_page_is_502_with_the_reason(
+    client: Client, tracklists_site: FakeTracklistsSite
+) -> None:
+    url = tracklists_site.url + dj_path("Nobody")  # 404 on the fake site
+    answer = await client.get(f"{API}/site-listing", params={"url": url})
+    assert answer.status_code == 502
+    detail = answer.json()["detail"]
+    assert detail.startswith(f"could not list the tracklists of {url}: ")
+    assert "404" in detail
 
 
 async def test_cue_as_json_and_as_a_download(client: Client, sessions: Sessions) -> None:

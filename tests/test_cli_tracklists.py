@@ -1,4 +1,4 @@
-"""`crateloop tracklists import|parse|search` and `crateloop cue`, through the real CLI.
+"""`crateloop tracklists import|parse|search|list` and `crateloop cue`, through the real CLI.
 
 Imports run in the real worker process against the fake 1001tracklists site; CUE sheets written
 by `crateloop cue` are read back by deflacue, an independent parser.
@@ -7,6 +7,7 @@ by `crateloop cue` are read back by deflacue, an independent parser.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from pathlib import Path
 
@@ -18,9 +19,12 @@ from cli.main import crateloop
 from tests.fakes.tracklist_pages import (
     Entry,
     challenge_page,
+    dj_path,
     generated_rows,
     homepage,
+    listing_page,
     search_page,
+    source_path,
     tracklist_page,
     tracklist_path,
 )
@@ -195,6 +199,117 @@ def test_search_for_djs_posts_the_dj_selection(
     assert result.exit_code == 0, result.output
     assert "ARTBAT" in result.output
     assert "/dj/artbat/index.html" in result.output
+
+
+def test_search_while_blocked_exits_with_status_3(
+    app_env: dict[str, str], tracklists_site: FakeTracklistsSite
+) -> None:
+    tracklists_site.search(9, "artbat", challenge_page())
+
+    result = run(app_env, "tracklists", "search", "artbat")
+
+    assert result.exit_code == 3
+    assert "blocked by the site, retrying after" in result.output
+
+
+# list -------------------------------------------------------------------------------------------
+
+
+def test_list_follows_the_pages_of_a_dj(
+    app_env: dict[str, str], tracklists_site: FakeTracklistsSite
+) -> None:
+    path = dj_path("ARTBAT")
+    first = [
+        Entry("tracklist", TITLE, tracklist_path("2k3l4m9", "set"), date="2023-07-21"),
+        Entry("tracklist", "ARTBAT @ Awakenings", tracklist_path("3x", "aw"), date="2023-06-30"),
+    ]
+    second = [Entry("tracklist", "ARTBAT @ Radio", tracklist_path("5v", "radio"))]
+    tracklists_site.page(f"{path}?page=2", listing_page(second))
+    url = tracklists_site.page(path, listing_page(first, f"{path}?page=2"))
+
+    result = run(app_env, "tracklists", "list", url)
+
+    assert result.exit_code == 0, result.output
+    # Printed as `tracklists search` prints: date and title, then the URL.
+    assert result.output.splitlines() == [
+        f"2023-07-21  {TITLE}",
+        f"            {tracklists_site.url}{tracklist_path('2k3l4m9', 'set')}",
+        "2023-06-30  ARTBAT @ Awakenings",
+        f"            {tracklists_site.url}{tracklist_path('3x', 'aw')}",
+        "            ARTBAT @ Radio",
+        f"            {tracklists_site.url}{tracklist_path('5v', 'radio')}",
+    ]
+    assert [r.path for r in tracklists_site.page_requests()] == [path, f"{path}?page=2"]
+
+
+def test_list_a_source_page(app_env: dict[str, str], tracklists_site: FakeTracklistsSite) -> None:
+    listed = [Entry("tracklist", "Anyma @ Tulum", tracklist_path("7t", "tulum"), "2024-01-05")]
+    url = tracklists_site.page(source_path("Afterlife"), listing_page(listed, heading="Afterlife"))
+
+    result = run(app_env, "tracklists", "list", url)
+
+    assert result.exit_code == 0, result.output
+    assert "2024-01-05  Anyma @ Tulum" in result.output
+    assert tracklists_site.url + tracklist_path("7t", "tulum") in result.output
+    # Cached: asked again, the site is not; with --force it is.
+    assert run(app_env, "tracklists", "list", url).output == result.output
+    assert len(tracklists_site.page_requests()) == 1
+    assert run(app_env, "tracklists", "list", url, "--force").output == result.output
+    assert len(tracklists_site.page_requests()) == 2
+
+
+def test_list_of_a_page_without_tracklists_says_so(
+    app_env: dict[str, str], tracklists_site: FakeTracklistsSite
+) -> None:
+    url = tracklists_site.page(dj_path("Newcomer"), listing_page([], heading="Newcomer"))
+
+    result = run(app_env, "tracklists", "list", url)
+
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == f"no tracklists on {url}"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://evil.example/dj/artbat/index.html",
+        "http://10.0.0.1/dj/artbat/index.html",
+        "file:///etc/passwd",
+    ],
+)
+def test_list_refuses_a_url_off_the_site_with_status_2(
+    app_env: dict[str, str], tracklists_site: FakeTracklistsSite, url: str
+) -> None:
+    result = run(app_env, "tracklists", "list", url)
+
+    assert result.exit_code == 2
+    assert result.output.startswith(f"crateloop: refused {url!r}: ")
+    assert tracklists_site.requests == []
+
+
+def test_list_while_blocked_exits_with_status_3(
+    app_env: dict[str, str], tracklists_site: FakeTracklistsSite
+) -> None:
+    url = tracklists_site.page(dj_path("ARTBAT"), challenge_page())
+
+    result = run(app_env, "tracklists", "list", url)
+
+    assert result.exit_code == 3
+    assert re.fullmatch(
+        r"crateloop: blocked by the site, retrying after \d\d:\d\d UTC", result.output.strip()
+    )
+
+
+def test_list_of_a_missing_page_exits_with_status_1(
+    app_env: dict[str, str], tracklists_site: FakeTracklistsSite
+) -> None:
+    url = tracklists_site.url + dj_path("Nobody")  # 404 on the fake site
+
+    result = run(app_env, "tracklists", "list", url)
+
+    assert result.exit_code == 1
+    assert result.output.startswith(f"crateloop: could not list the tracklists of {url}: ")
+    assert "404" in result.output
 
 
 # cue --------------------------------------------------------------------------------------------

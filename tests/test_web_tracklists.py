@@ -14,6 +14,7 @@ import threading
 import time
 import zipfile
 from datetime import date
+from urllib.parse import urlencode
 
 import psycopg
 import pytest
@@ -32,7 +33,10 @@ from tests.fakes.tracklist_pages import (
     Entry,
     Row,
     challenge_page,
+    dj_path,
+    listing_page,
     search_page,
+    source_path,
     tracklist_page,
     tracklist_path,
 )
@@ -103,12 +107,34 @@ async def test_the_list_in_the_layout(client: Client, sessions: Sessions) -> Non
     assert child(first, ".source").text(strip=True) == "Awakenings"
     assert child(first, ".date").text(strip=True) == "2024-06-29"
     assert child(first, ".genres").text(strip=True) == "Techno"
-    assert child(first, ".tracks").text(strip=True) == "7"
+    assert child(first, ".tracks").text(strip=True) == "5"  # not the "w/" row, not the mashup part
     assert child(first, ".version").text(strip=True) == "1"
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", child(first, ".checked").text(strip=True))
     assert only(html, ".pager .count").text(strip=True) == "3 tracklists"
     assert texts(html, "#tl-dj option") == ["All DJs", "ARTBAT", "Bicep", "Charlotte de Witte"]
     assert "House" in texts(html, "#tl-genre option")
+
+
+async def test_the_list_counts_main_tracks_as_the_detail_page_does(
+    client: Client, sessions: Sessions
+) -> None:
+    # 120 tracks, a "w/" row after every 10th (12) and one mashup part: 133 rows.
+    rows: list[ParsedTrack] = []
+    for i in range(1, 121):
+        rows.append(ParsedTrack(i, cue_seconds=(i - 1) * 180, artist=f"A{i}", title=f"T{i}"))
+        if i % 10 == 0:
+            rows.append(ParsedTrack(None, with_previous=True, artist=f"V{i}", title="Acapella"))
+    rows.append(ParsedTrack(None, artist="Part", title="Of the mashup", mashup=True))
+    stored = await store(sessions, mix(tracks=tuple(rows)))
+    assert len(rows) == 133
+
+    listed = (await client.get("/tracklists")).text
+    assert only(listed, "tr.tracklist .tracks").text(strip=True) == "120"
+    detail = (await client.get(f"/tracklists/{stored.tracklist_id}")).text
+    assert only(detail, ".tl-meta .counts").text(strip=True) == (
+        "120 tracks (+13 w/ and mashup rows); the site claims 120 tracks"
+    )
+    assert len(page(detail).css("#tracks tbody tr")) == 133
 
 
 async def test_search_as_you_type_swaps_only_the_results(
@@ -421,6 +447,137 @@ async def test_the_site_search_lists_results_with_an_import_button(
     assert [(r.form["main_search"], r.form["search_selection"]) for r in posts] == [("ARTBAT", "9")]
 
 
+async def test_dj_and_source_results_link_to_their_tracklists(
+    client: Client, tracklists_site: FakeTracklistsSite
+) -> None:
+    found = [
+        Entry("dj", "ARTBAT", dj_path("ARTBAT")),
+        Entry("source", "Afterlife", source_path("Afterlife")),
+    ]
+    tracklists_site.search(8, "artbat", search_page(found, query="artbat", selection=8))
+    answer = await client.get(
+        "/tracklists/site-search", params={"q": "artbat", "type": "dj"}, headers=HX
+    )
+    assert answer.status_code == 200
+    items = page(answer.text).css("li.site-item")
+    assert [item.css_first("form") for item in items] == [None, None]  # nothing to import
+    links = [child(item, "a.site-listing-link") for item in items]
+    assert [link.text(strip=True) for link in links] == ["Its tracklists", "Its tracklists"]
+    assert [link.attributes["href"] for link in links] == [
+        "/tracklists/site-listing?" + urlencode({"url": tracklists_site.url + dj_path("ARTBAT")}),
+        "/tracklists/site-listing?"
+        + urlencode({"url": tracklists_site.url + source_path("Afterlife")}),
+    ]
+
+
+def words(text: str) -> str:
+    return " ".join(text.split())
+
+
+def two_page_dj(site: FakeTracklistsSite) -> str:
+    """A DJ page listing three tracklists over two pages; returns its URL."""
+    first = [
+        Entry("tracklist", f"ARTBAT @ Club {XSS}", tracklist_path("1x2y", "club"), "2024-02-03"),
+        Entry("tracklist", "ARTBAT @ Festival", tracklist_path("3z4w", "festival")),
+    ]
+    second = [Entry("tracklist", "ARTBAT @ Radio", tracklist_path("5v6u", "radio"), "2023-11-30")]
+    path = dj_path("ARTBAT")
+    site.page(f"{path}?page=2", listing_page(second))
+    return site.page(path, listing_page(first, f"{path}?page=2"))
+
+
+async def test_the_tracklists_of_a_dj_page_follow_its_pages(
+    client: Client, tracklists_site: FakeTracklistsSite
+) -> None:
+    url = two_page_dj(tracklists_site)
+    answer = await client.get("/tracklists/site-listing", params={"url": url})
+    assert answer.status_code == 200
+    html = answer.text
+    assert words(only(html, ".site-listing-count").text()) == f"3 tracklists on {url}"
+    items = page(html).css("li.site-item")
+    assert [child(item, "a").text(strip=True) for item in items] == [
+        f"ARTBAT @ Club {XSS}",
+        "ARTBAT @ Festival",
+        "ARTBAT @ Radio",
+    ]
+    assert ESCAPED_XSS in html and XSS not in html
+    assert [child(item, "a").attributes["href"] for item in items] == [
+        tracklists_site.url + tracklist_path(id_, slug)
+        for id_, slug in (("1x2y", "club"), ("3z4w", "festival"), ("5v6u", "radio"))
+    ]
+    assert [t.text() for t in page(html).css("li.site-item time")] == ["2024-02-03", "2023-11-30"]
+    # Each with the search results' import button, and the import form it answers to.
+    button_form = child(items[2], "form")
+    assert button_form.attributes["hx-post"] == "/tracklists/imports"
+    assert button_form.attributes["hx-target"] == "#import-form"
+    assert child(button_form, "input[name=_csrf_token]") is not None
+    hidden = child(button_form, "input[name=url]").attributes["value"]
+    assert hidden == tracklists_site.url + tracklist_path("5v6u", "radio")
+    assert only(html, "#import-form").attributes["hx-post"] == "/tracklists/imports"
+    assert only(html, "#import-statuses") is not None
+    assert only(html, "#site-listing-url").attributes["value"] == url
+    assert [r.path for r in tracklists_site.page_requests()] == [
+        dj_path("ARTBAT"),
+        dj_path("ARTBAT") + "?page=2",
+    ]
+
+
+async def test_the_tracklists_of_a_source_page(
+    client: Client, tracklists_site: FakeTracklistsSite
+) -> None:
+    listed = [Entry("tracklist", "Anyma @ Afterlife Tulum", tracklist_path("7t8s", "tulum"))]
+    url = tracklists_site.page(source_path("Afterlife"), listing_page(listed, heading="Afterlife"))
+    answer = await client.get("/tracklists/site-listing", params={"url": url})
+    assert answer.status_code == 200
+    assert texts(answer.text, "li.site-item > a") == ["Anyma @ Afterlife Tulum"]
+    assert words(only(answer.text, ".site-listing-count").text()) == f"1 tracklist on {url}"
+    assert [r.path for r in tracklists_site.page_requests()] == [source_path("Afterlife")]
+
+
+async def test_a_listing_url_off_the_site_is_refused_before_any_request(
+    client: Client, tracklists_site: FakeTracklistsSite
+) -> None:
+    for bad in (
+        "https://evil.example/dj/artbat/index.html",
+        "http://127.0.0.1:9/dj/artbat/index.html",
+        "file:///etc/passwd",
+    ):
+        answer = await client.get("/tracklists/site-listing", params={"url": bad})
+        assert answer.status_code == 422, bad
+        message = only(answer.text, "#site-listing-url-error").text()
+        assert message.startswith(f"refused {bad!r}: "), message
+        assert only(answer.text, "#site-listing-url").attributes["aria-invalid"] == "true"
+        assert page(answer.text).css("li.site-item") == []
+    assert tracklists_site.requests == []
+    # No URL yet: the form alone, nothing asked.
+    empty = await client.get("/tracklists/site-listing")
+    assert empty.status_code == 200
+    assert page(empty.text).css_first(".field-error, .site-error, .site-listing-count") is None
+    assert tracklists_site.requests == []
+
+
+async def test_a_listing_says_when_the_site_blocks_us(
+    client: Client, tracklists_site: FakeTracklistsSite
+) -> None:
+    url = tracklists_site.page(dj_path("ARTBAT"), challenge_page())
+    answer = await client.get("/tracklists/site-listing", params={"url": url})
+    assert answer.status_code == 200
+    message = only(answer.text, ".site-error").text(strip=True)
+    assert re.fullmatch(r"blocked by the site, retrying after \d\d:\d\d UTC", message)
+    assert page(answer.text).css("li.site-item") == []
+
+
+async def test_a_listing_of_a_missing_page_says_why(
+    client: Client, tracklists_site: FakeTracklistsSite
+) -> None:
+    url = tracklists_site.url + dj_path("Nobody")  # 404 on the fake site
+    answer = await client.get("/tracklists/site-listing", params={"url": url})
+    assert answer.status_code == 200
+    message = only(answer.text, ".site-error").text(strip=True)
+    assert message.startswith(f"could not list the tracklists of {url}: ")
+    assert "404" in message
+
+
 async def test_the_site_search_says_when_the_site_blocks_us(
     client: Client, tracklists_site: FakeTracklistsSite
 ) -> None:
@@ -517,7 +674,9 @@ async def test_the_tracklist_page(client: Client, sessions: Sessions) -> None:
     assert only(html, ".tl-meta .source").text(strip=True) == "Tomorrowland"
     assert only(html, ".tl-meta .date").text(strip=True) == "2023-07-21"
     assert only(html, ".tl-meta .genres").text(strip=True) == "Techno, Melodic Techno"
-    assert only(html, ".tl-meta .counts").text(strip=True) == "7 rows; the site claims 5 tracks"
+    assert only(html, ".tl-meta .counts").text(strip=True) == (
+        "5 tracks (+2 w/ and mashup rows); the site claims 5 tracks"
+    )
     assert only(html, "a.site-link").attributes["href"] == (
         "https://www.1001tracklists.com/tracklist/2k3l4m9/some-mix.html"
     )
@@ -602,6 +761,12 @@ async def test_version_history_and_the_diff(client: Client, sessions: Sessions) 
         "cue_seconds",
         "title",
     ]
+    assert texts(diff, "tr.diff-changed .field-name") == ["cue", "title"]
+    cue_change = child(changed_row, "li[data-field=cue_seconds]")
+    assert (child(cue_change, "del").text(), child(cue_change, "ins").text()) == (
+        "0:00:00",
+        "0:00:10",
+    )
     title_change = child(changed_row, "li[data-field=title]")
     assert child(title_change, "del").text() == "Horizon"
     assert child(title_change, "mark ins").text() == "Horizon (Extended)"

@@ -1,15 +1,17 @@
 """The tracklists JSON API under /api/v1/tracklists (session or Bearer token, like web/api.py).
 
-Local search, the site's search, imports by URL (asynchronous: 202 and a job to poll), a
-tracklist by id in the stable `--json` shape, CUE sheets (JSON or a download) and, for admins,
-clearing the site cache. Errors have the app's one shape (`web.app.error_body`).
+Local search, the site's search and the tracklists of a DJ or source page, imports by URL
+(asynchronous: 202 and a job to poll), a tracklist by id in the stable `--json` shape, CUE sheets
+(JSON or a download) and, for admins, clearing the site cache. Errors have the app's one shape
+(`web.app.error_body`).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Awaitable, Sequence
 from datetime import UTC, date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import msgspec
 from litestar import Controller, Request, Response, delete, get, post
@@ -29,13 +31,15 @@ from domain.tracklists.cue import (
     build_cue,
 )
 from domain.tracklists.imports import ImportJob
-from domain.tracklists.parse import ListingKind, PageError
+from domain.tracklists.parse import ListingItem, ListingKind, PageError
 from domain.tracklists.store import TracklistFilter, TracklistSummary, VersionInfo
 from domain.tracklists.urls import UrlRefused
 from web.api import API_PREFIX, FieldError
 from web.dates import parse_day
 from web.tracklist_downloads import CueQuery, cue_response, provide_cue_query
 from web.tracklist_site import TracklistSite
+
+T = TypeVar("T")
 
 PREFIX = f"{API_PREFIX}/tracklists"
 SEARCH_TYPES = tuple(kind.value for kind in ListingKind)
@@ -59,6 +63,11 @@ class SiteItem(msgspec.Struct):
 class SiteResults(msgspec.Struct):
     items: list[SiteItem]
     next_url: str | None
+
+
+class SiteListing(msgspec.Struct):
+    url: str  # the page asked for, in its canonical form
+    items: list[SiteItem]
 
 
 class NewImport(msgspec.Struct, forbid_unknown_fields=True):
@@ -113,6 +122,24 @@ def _job(job: ImportJob) -> dict[str, Any]:
     return {**job.to_json(), "status_url": f"{PREFIX}/imports/{job.id}"}
 
 
+def _site_items(items: Sequence[ListingItem]) -> list[SiteItem]:
+    return [SiteItem(str(item.kind), item.title, item.url, item.date) for item in items]
+
+
+async def _from_site(question: Awaitable[T], failed: str) -> T:
+    """The site's answer; 503 with Retry-After while the site blocks us, 502 (`failed` and the
+    reason) when it fails."""
+    try:
+        return await question
+    except Blocked as error:
+        wait = max(1, math.ceil((error.retry_at - datetime.now(UTC)).total_seconds()))
+        raise HTTPException(
+            status_code=503, detail=str(error), headers={"Retry-After": str(wait)}
+        ) from None
+    except (SiteError, PageError, UrlRefused) as error:  # UrlRefused: a redirect off the site
+        raise HTTPException(status_code=502, detail=f"{failed}: {error}") from None
+
+
 class TracklistsApiController(Controller):
     path = PREFIX
     tags = ["tracklists"]
@@ -159,21 +186,26 @@ class TracklistsApiController(Controller):
             raise FieldError("type", f"{kind!r} is not a search type: use one of {choices}")
         if not q.strip():
             raise FieldError("q", "give something to search for: a DJ, an event or a title")
+        question = tracklists.client.search(q, ListingKind(kind))
+        listing = await _from_site(question, "the site's search failed")
+        return SiteResults(_site_items(listing.items), listing.next_url)
+
+    @get("/site-listing")
+    async def site_listing(
+        self,
+        tracklists: NamedDependency[TracklistSite],
+        url: Annotated[str, QueryParameter(description="a DJ or source page of the site")],
+    ) -> SiteListing:
+        """The tracklists of a DJ or source page of 1001tracklists, every page of it followed (a
+        few seconds per page). A URL off the site is refused (422) before any request; 503 with
+        Retry-After while the site blocks us."""
         try:
-            listing = await tracklists.client.search(q, ListingKind(kind))
-        except Blocked as error:
-            wait = max(1, math.ceil((error.retry_at - datetime.now(UTC)).total_seconds()))
-            raise HTTPException(
-                status_code=503, detail=str(error), headers={"Retry-After": str(wait)}
-            ) from None
-        except (SiteError, PageError, UrlRefused) as error:
-            raise HTTPException(
-                status_code=502, detail=f"the site's search failed: {error}"
-            ) from None
-        return SiteResults(
-            [SiteItem(str(item.kind), item.title, item.url, item.date) for item in listing.items],
-            listing.next_url,
-        )
+            page_url = tracklists.site.page_url(url)
+        except UrlRefused as error:
+            raise FieldError("url", str(error), status_code=422) from None
+        question = tracklists.client.tracklists_of(page_url)
+        items = await _from_site(question, f"could not list the tracklists of {page_url}")
+        return SiteListing(page_url, _site_items(items))
 
     @post("/imports", status_code=202)
     async def start_import(

@@ -27,6 +27,9 @@ META_FIELDS = (
 )
 
 
+# Row fields as a person reads them in a diff; the others are their name with spaces.
+_TRACK_LABELS = {"cue_seconds": "cue", "is_id": "ID"}
+
 # What makes two rows the same track for pairing them up (position and flags do not).
 _LIKENESS_FIELDS = ("artist", "title", "remix", "label", "cue_seconds", "url")
 
@@ -48,6 +51,11 @@ class RowChange:
     old: ParsedTrack | None
     new: ParsedTrack | None
     fields: tuple[str, ...] = ()  # the ParsedTrack fields that differ (CHANGED only)
+
+    @property
+    def labelled_fields(self) -> tuple[tuple[str, str], ...]:
+        """(field, label) of each changed field: ("cue_seconds", "cue"), ("title", "title")."""
+        return tuple((name, field_label(name)) for name in self.fields)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +109,11 @@ def diff_tracklists(
     rows = tuple(_align(old_rows, new.tracks, 0, 0))
     metadata = tuple(_metadata_changes(old, new)) if old is not None else ()
     return VersionDiff(old_number, new_number, rows, metadata)
+
+
+def field_label(name: str) -> str:
+    """What a row field is called in a diff ("cue_seconds" → "cue", "edit_note" → "edit note")."""
+    return _TRACK_LABELS.get(name, name.replace("_", " "))
 
 
 def changed_fields(old: ParsedTrack, new: ParsedTrack) -> tuple[str, ...]:

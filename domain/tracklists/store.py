@@ -59,7 +59,9 @@ class TracklistSummary:
     source: str | None
     date: date | None
     genres: tuple[str, ...]
-    track_count: int  # rows of the current version (of the draft while never published)
+    # Main tracks of the current version (of the draft while never published): "w/" rows and
+    # mashup parts are not counted, as the site does not count them.
+    track_count: int
     version: int | None  # None: never published
     url: str | None
     source_id: str | None
@@ -93,6 +95,16 @@ class TracklistDetail:
     content: ParsedTracklist
     rows: tuple[TrackRow, ...]
     versions: tuple[VersionInfo, ...]  # newest first
+
+    @property
+    def main_track_count(self) -> int:
+        """The rows of this version that are tracks of their own (see is_main_track)."""
+        return sum(1 for row in self.rows if is_main_track(row.track))
+
+
+def is_main_track(track: ParsedTrack) -> bool:
+    """Whether a row is a track of its own ("w/" rows and mashup parts belong to another)."""
+    return not (track.with_previous or track.mashup)
 
 
 @dataclass(frozen=True, slots=True)
@@ -546,20 +558,27 @@ def _summaries() -> Select[Any]:
         .limit(1)
         .scalar_subquery()
     )
-    version_rows = (
+    # Main tracks only (as is_main_track): "w/" rows and mashup parts are not counted.
+    version_tracks = (
         select(func.count())
         .select_from(TracklistTrack)
         .join(TracklistVersion, TracklistVersion.id == TracklistTrack.version_id)
         .where(
             TracklistVersion.tracklist_id == Tracklist.id,
             TracklistVersion.number == Tracklist.current_version,
+            TracklistTrack.with_previous.is_(False),
+            TracklistTrack.mashup.is_(False),
         )
         .scalar_subquery()
     )
-    draft_rows = (
+    draft_tracks = (
         select(func.count())
         .select_from(TracklistDraftRow)
-        .where(TracklistDraftRow.tracklist_id == Tracklist.id)
+        .where(
+            TracklistDraftRow.tracklist_id == Tracklist.id,
+            TracklistDraftRow.with_previous.is_(False),
+            TracklistDraftRow.mashup.is_(False),
+        )
         .scalar_subquery()
     )
     has_draft = exists().where(TracklistDraft.tracklist_id == Tracklist.id)
@@ -567,8 +586,8 @@ def _summaries() -> Select[Any]:
         Tracklist,
         dj_names.label("dj_names"),
         main_source.label("main_source"),
-        version_rows.label("version_rows"),
-        draft_rows.label("draft_rows"),
+        version_tracks.label("version_tracks"),
+        draft_tracks.label("draft_tracks"),
         has_draft.label("has_draft"),
     )
 
@@ -583,7 +602,7 @@ def _summary(row: Any) -> TracklistSummary:
         source=row.main_source,
         date=tracklist.set_date,
         genres=tuple(tracklist.genres),
-        track_count=row.draft_rows if never_published else row.version_rows,
+        track_count=row.draft_tracks if never_published else row.version_tracks,
         version=tracklist.current_version,
         url=tracklist.url,
         source_id=tracklist.source_id,

@@ -1,13 +1,15 @@
 """The Tracklists pages: the stored list (search and filters), imports with a live status line,
-the site's search, hand-made tracklists, a tracklist with its versions, diffs and downloads.
+the site's search and the tracklists of a DJ or source page of the site, hand-made tracklists, a
+tracklist with its versions, diffs and downloads.
 
 The draft editor is web/pages/tracklist_drafts.py; the status line's stream web/live_imports.py.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from dataclasses import dataclass, field, replace
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from urllib.parse import urlencode
 
 from litestar import Controller, Request, Response, get, post
@@ -34,6 +36,8 @@ from web.tracklist_downloads import (
     provide_cue_query,
 )
 from web.tracklist_site import TracklistSite
+
+T = TypeVar("T")
 
 PER_PAGE = 25
 RESULTS_TARGET = "tracklists-results"  # what search, filters and paging swap
@@ -123,6 +127,17 @@ class TracklistForm:
 QueryFrom = Annotated[str, QueryParameter(name="from")]
 QueryTo = Annotated[str, QueryParameter(name="to")]
 QueryType = Annotated[str, QueryParameter(name="type")]
+
+
+async def _ask_site(question: Awaitable[T], failed: str) -> tuple[T | None, str | None]:
+    """The site's answer, or None and what a person reads instead: "blocked by the site, retrying
+    after HH:MM UTC", or `failed` and the reason."""
+    try:
+        return await question, None
+    except Blocked as error:
+        return None, str(error)
+    except (SiteError, PageError, UrlRefused) as error:  # UrlRefused: a redirect off the site
+        return None, f"{failed}: {error}"
 
 
 async def _listing_context(mapper: TrackMapper, query: TracklistsQuery) -> dict[str, Any]:
@@ -230,19 +245,15 @@ class TracklistsController(Controller):
         """Search 1001tracklists through the polite client; blocked or failed → the reason."""
         query = SiteQuery(q.strip()[:200], kind)
         listing: Listing | None = None
-        site_error = None
+        site_error: str | None = None
         if kind not in SEARCH_TYPES:
             choices = ", ".join(SEARCH_TYPES)
             query.errors["type"] = f"{kind!r} is not a search type: use one of {choices}"
         elif not query.q:
             query.errors["q"] = "type something to search for"
         else:
-            try:
-                listing = await tracklists.client.search(query.q, ListingKind(kind))
-            except Blocked as error:
-                site_error = str(error)
-            except (SiteError, PageError, UrlRefused) as error:
-                site_error = f"the site's search failed: {error}"
+            question = tracklists.client.search(query.q, ListingKind(kind))
+            listing, site_error = await _ask_site(question, "the site's search failed")
         context = {
             "site_query": query,
             "site_kinds": SITE_KINDS,
@@ -257,6 +268,35 @@ class TracklistsController(Controller):
                 template_name="tracklists/site_results.html", context=context, status_code=status
             )
         return Template("tracklists/site_search.html", context=context, status_code=status)
+
+    @get("/site-listing")
+    async def site_listing(
+        self, tracklists: NamedDependency[TracklistSite], url: FromQuery[str] = ""
+    ) -> Template:
+        """The tracklists of a DJ or source page of the site (following its pages), each with an
+        import button. A URL off the site is refused (422) before any request."""
+        context: dict[str, Any] = {
+            "url": url,
+            "errors": {},
+            "items": None,
+            "page_url": None,
+            "site_error": None,
+            "import_form": ImportForm(),
+            "import_errors": {},
+        }
+        if not url.strip():
+            return Template("tracklists/site_listing.html", context=context)
+        try:
+            page_url = tracklists.site.page_url(url)
+        except UrlRefused as error:
+            context["errors"] = {"url": str(error)}
+            return Template("tracklists/site_listing.html", context=context, status_code=422)
+        question = tracklists.client.tracklists_of(page_url)
+        items, site_error = await _ask_site(
+            question, f"could not list the tracklists of {page_url}"
+        )
+        context |= {"page_url": page_url, "items": items, "site_error": site_error}
+        return Template("tracklists/site_listing.html", context=context)
 
     # Hand-made -----------------------------------------------------------------------------
 
