@@ -125,8 +125,9 @@ def test_page_urls_are_any_page_on_the_site_but_nowhere_else() -> None:
     )
     assert REAL.page_url("https://www.1001tracklists.com") == "https://www.1001tracklists.com/"
     for raw in ("https://1001.tl/abc", "https://evil.example/dj/x/index.html", "file:///x"):
-        with pytest.raises(UrlRefused):
+        with pytest.raises(UrlRefused, match="a DJ or source page looks like") as refused:
             REAL.page_url(raw)
+        assert "tracklist URL" not in str(refused.value)
     assert REAL.fetchable_url("https://1001.tl/abc") == "https://1001.tl/abc"
 
 

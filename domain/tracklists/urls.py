@@ -110,8 +110,8 @@ class SiteUrls:
 
     def page_url(self, raw: str) -> str:
         """The canonical URL of any page on the site (DJ, source, search, tracklist pages)."""
-        parts = self._split(raw, allow_short=False)
-        relative = self._relative_path(raw, parts)
+        parts = self._split(raw, allow_short=False, pages=True)
+        relative = self._relative_path(raw, parts, pages=True)
         return self._site.absolute(relative, parts.query)
 
     def fetchable_url(self, raw: str) -> str:
@@ -145,42 +145,50 @@ class SiteUrls:
 
     # --- checks -------------------------------------------------------------------------
 
-    def _split(self, raw: str, *, allow_short: bool) -> SplitResult:
+    def _split(self, raw: str, *, allow_short: bool, pages: bool = False) -> SplitResult:
         text = raw.strip()
         if not text:
-            raise self._refused(raw, "it is empty")
+            raise self._refused(raw, "it is empty", pages=pages)
         if _FORBIDDEN_CHARS.search(text):
-            raise self._refused(raw, "it contains spaces, backslashes or control characters")
+            raise self._refused(
+                raw, "it contains spaces, backslashes or control characters", pages=pages
+            )
         if "://" not in text and not re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", text):
             text = f"{self._site.scheme}://{text.lstrip('/')}"  # pasted without a scheme
         try:
             parts = urlsplit(text)
             parts.port  # noqa: B018  (raises ValueError on a bad port)
         except ValueError:
-            raise self._refused(raw, "it is not a valid URL") from None
+            raise self._refused(raw, "it is not a valid URL", pages=pages) from None
         if parts.scheme.lower() not in _DEFAULT_PORTS:
-            raise self._refused(raw, f"the scheme {parts.scheme + ':'!r} is not http or https")
+            raise self._refused(
+                raw, f"the scheme {parts.scheme + ':'!r} is not http or https", pages=pages
+            )
         if parts.username is not None or parts.password is not None or "@" in parts.netloc:
-            raise self._refused(raw, "it carries a user name or password before the host")
+            raise self._refused(
+                raw, "it carries a user name or password before the host", pages=pages
+            )
         host = (parts.hostname or "").lower()
         if not host:
-            raise self._refused(raw, "it has no host")
+            raise self._refused(raw, "it has no host", pages=pages)
         on_site = self._site.matches(parts) or (allow_short and self._short.matches(parts))
         if on_site:
             return parts
         if _host_key(host) in (self._site.host, self._short.host):
             port = f"port {parts.port}" if parts.port else "the default port"
-            raise self._refused(raw, f"{port} is not the site's port")
+            raise self._refused(raw, f"{port} is not the site's port", pages=pages)
         if _is_ip_literal(host):
-            raise self._refused(raw, f"{host} is an IP address, not the site's host name")
-        raise self._refused(raw, f"{host} is another host")
+            raise self._refused(
+                raw, f"{host} is an IP address, not the site's host name", pages=pages
+            )
+        raise self._refused(raw, f"{host} is another host", pages=pages)
 
-    def _relative_path(self, raw: str, parts: SplitResult) -> str:
+    def _relative_path(self, raw: str, parts: SplitResult, *, pages: bool = False) -> str:
         path = parts.path or "/"
         base = self._site.path
         if base:
             if path != base and not path.startswith(base + "/"):
-                raise self._refused(raw, f"{path} is outside {self.base_url}")
+                raise self._refused(raw, f"{path} is outside {self.base_url}", pages=pages)
             path = path[len(base) :] or "/"
         return path
 
@@ -190,9 +198,16 @@ class SiteUrls:
             raise self._refused(raw, f"{parts.path or '/'} is not a short link")
         return self._short.absolute(f"/{match['id']}")
 
-    def _refused(self, raw: str, reason: str) -> UrlRefused:
+    def _refused(self, raw: str, reason: str, *, pages: bool = False) -> UrlRefused:
         shown = raw if len(raw) <= _SHOWN else raw[:_SHOWN] + "…"
-        return UrlRefused(
-            f"refused {shown!r}: {reason}; a tracklist URL looks like"
-            f" {self.base_url}/tracklist/<id>/<name>.html or {self.short_url}/<id>"
-        )
+        if pages:
+            valid = (
+                f"a DJ or source page looks like {self.base_url}/dj/<name>/index.html or"
+                f" {self.base_url}/source/<id>/<name>/index.html"
+            )
+        else:
+            valid = (
+                f"a tracklist URL looks like {self.base_url}/tracklist/<id>/<name>.html"
+                f" or {self.short_url}/<id>"
+            )
+        return UrlRefused(f"refused {shown!r}: {reason}; {valid}")
