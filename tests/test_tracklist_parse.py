@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from datetime import date
 
 import pytest
@@ -19,6 +20,10 @@ from domain.tracklists.parse import (
     ListingItem,
     ListingKind,
     PageEncodingError,
+    PageError,
+    _NotShown,
+    _parse_document,
+    _parse_in_segments,
     decode_page,
     parse_listing,
     parse_tracklist,
@@ -451,6 +456,251 @@ def test_malformed_html_is_read_as_a_browser_would() -> None:
         .replace("</body>\n</html>", "")
     )
     assert parse_tracklist(broken, URL).to_json() == parse_tracklist(html, URL).to_json()
+
+
+# --- reading in segments --------------------------------------------------------------------------
+# parse_tracklist reads a page in segments (parse.py, "reading a tracklist page in segments") when
+# lexbor can show that this builds the same tree as the whole document, and reads the whole
+# document otherwise. Both readings must give the same result on every kind of page; the segment
+# sizes go from a cut at about every row to the production size.
+
+SEGMENT_SIZES = (512, 4096, 32 * 1024)
+
+
+def _variants() -> dict[str, tuple[str, str | None]]:
+    """Every kind of tracklist page the builders make, with the URL it is read from."""
+    rows_with_breaks: list[Row | Header | Suggestion] = []
+    for i in range(1, 41):
+        rows_with_breaks.append(Row(f"Artist {i}", f"Title {i}", cue=i * 60))
+        if i % 5 == 0:
+            rows_with_breaks += [Header(f"Part {i // 5}"), Suggestion("Fan", f"Guess {i}")]
+    evil = "<script>alert('x')</script>"
+    local = "http://127.0.0.1:8765"
+    latin1 = page(rows=[Row("Kölsch", "Grey", label="Ämter Records", cue=0)], charset="iso-8859-1")
+    return {
+        "every row kind": (page(), URL),
+        "no url: the canonical link": (page(), None),
+        "without cues": (page(cues=False), URL),
+        "over 99 tracks and 100 minutes": (
+            page(rows=generated_rows(120, spacing=60, start_seconds=30)),
+            URL,
+        ),
+        "the benchmark's page": (
+            tracklist_page(rows=generated_rows(100, variety=True), pad_kb=100),
+            URL,
+        ),
+        "variety without ads": (page(rows=generated_rows(60, variety=True), ads=False), URL),
+        "headers and suggestions": (page(rows=rows_with_breaks), URL),
+        "metadata": (
+            page(
+                djs=["ARTBAT", "Anyma"],
+                source=["Tomorrowland", "Mainstage"],
+                genres=["Techno", "Melodic House & Techno"],
+                submitter="crate_digger_93",
+                date=None,
+            ),
+            URL + "?ref=search#top",
+        ),
+        "script in names": (
+            page(rows=[Row(evil, evil, remix=f"{evil} Remix", label=evil, cue=0)], djs=[evil]),
+            URL,
+        ),
+        "duplicate positions, cues going back": (
+            page(
+                rows=[
+                    Row("A", "One", cue=0),
+                    Row("B", "Two", cue=600),
+                    Row("C", "Three", cue=300),
+                    Row("D", "Four", cue=900, position=3),
+                ]
+            ),
+            URL,
+        ),
+        "first track without a cue": (page(rows=[Row("A", "One"), Row("B", "Two", cue=9)]), URL),
+        "publisher markup": (
+            page(rows=[Row("A", "One", label="DC", publisher='<span class="x">Drumcode</span>')]),
+            URL,
+        ),
+        "full-ID rows only": (page(rows=[Row(ID, ID, cue=i * 60) for i in range(30)]), URL),
+        "a local site": (page(base_url=local), local + tracklist_path("2k3l4m9", "x")),
+        "latin-1, decoded": (decode_page(latin1.encode("latin-1")), URL),
+        "cut after the table": (page()[: page().index('<div class="tlFooter">')], URL),
+    }
+
+
+VARIANTS = _variants()
+
+
+@pytest.mark.parametrize("size", SEGMENT_SIZES)
+@pytest.mark.parametrize("name", list(VARIANTS))
+def test_segments_read_every_kind_of_page_as_the_whole_document(name: str, size: int) -> None:
+    html, url = VARIANTS[name]
+    whole = _parse_document(html, url)
+    assert _parse_in_segments(html, url, size) == whole  # the shortcut applies, and agrees
+    assert parse_tracklist(html, url) == whole
+
+
+def _rows_page() -> str:
+    return page(rows=generated_rows(30))
+
+
+def _after_row_start(html: str, row_id: str, insert: str) -> str:
+    """`insert` right after the start tag of the row with `row_id` (a cut lands before it)."""
+    end = html.index(">", html.index(f'id="{row_id}"')) + 1
+    return html[:end] + insert + html[end:]
+
+
+def _before_row(html: str, row_id: str, insert: str) -> str:
+    start = html.rfind("<div", 0, html.index(f'id="{row_id}"'))
+    return html[:start] + insert + html[start:]
+
+
+def _playlist_metas_moved_to_the_end(html: str) -> str:
+    start = html.index('<meta itemprop="name" content="ARTBAT @')
+    end = html.index('<div class="tlpTog', start)
+    moved = html[:start] + html[end:]
+    footer = '\n</div>\n<div class="tlFooter">'
+    return moved.replace(footer, html[start:end] + footer)
+
+
+# Pages where the segments cannot be shown to build the whole document's tree: the whole document
+# is read (and names what is wrong, if anything).
+STEPS_ASIDE: dict[str, Callable[[], str]] = {
+    "quirks mode": lambda: page().replace(
+        "<!DOCTYPE html>", '<!DOCTYPE html PUBLIC "-//W3C//DTD HTML 4.01 Transitional//EN">'
+    ),
+    "no canonical link": lambda: re.sub(r'<link rel="canonical"[^>]*>', "", page()),
+    "no title block": lambda: page().replace('id="pageTitle"', 'id="heading"'),
+    "table inside a list item": lambda: page().replace(
+        '<div id="tlTab"', '<ul><li><div id="tlTab"'
+    ),
+    "table inside a form": lambda: page().replace('<div id="tlTab"', '<form><div id="tlTab"'),
+    # A form closed only by its parent's end: the next <form> tags would be dropped.
+    "form left open": lambda: page().replace(
+        '<div id="pageTitle"', '<div class="nav"><form action="/x"></div><div id="pageTitle"'
+    ),
+    # Unclosed <b> in every row: reopened in the next rows, so no cut is clean.
+    "formatting left open": lambda: page(rows=generated_rows(30)).replace(
+        '<div class="bCont tl">', '<div class="bCont tl"><b>'
+    ),
+    "malformed": lambda: (
+        page()
+        .replace("</span></span>", "</span>")
+        .replace('<div class="bCont tl">', "<div class=bCont tl><p><b>")
+        .replace("</h1>", "</h1></td></tr></table>")
+        .replace("</body>\n</html>", "")
+    ),
+    "an open table in a row": lambda: _before_row(_rows_page(), "tlp_14", "<table><tr><td>x"),
+    "our marker's tag in the page": lambda: _before_row(
+        _rows_page(), "tlp_13", "<crateloop-segment-end><form></form>"
+    ),
+    "playlist metas wrapped": lambda: (
+        page()
+        .replace(
+            '<meta itemprop="name" content="ARTBAT @',
+            '<div class="m"><meta itemprop="name" content="ARTBAT @',
+        )
+        .replace('<div class="tlpTog', '</div><div class="tlpTog', 1)
+    ),
+    "rows without tlpItem": lambda: page(rows=[Row("A", "B", cue=0)], claimed=1).replace(
+        "tlpItem", "trackRow"
+    ),
+    "empty tracklist": lambda: page(rows=[]),
+    # The title block left open around the table: the rows would be in it too.
+    "title block around the table": lambda: (
+        page()
+        .replace("</h1></div>", "</h1>")
+        .replace('\n</div>\n<div class="tlFooter">', '\n</div></div>\n<div class="tlFooter">')
+    ),
+    # An end tag of one of the table's ancestors inside a row closes the table there.
+    "an ancestor's end tag in a row": lambda: _after_row_start(
+        page(rows=generated_rows(30), claimed=5).replace(
+            '<div id="tlTab"', '<section><div id="tlTab"'
+        ),
+        "tlp_12",
+        "</section>",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(STEPS_ASIDE))
+def test_segments_step_aside_when_they_cannot_show_the_same_tree(name: str) -> None:
+    html = STEPS_ASIDE[name]()
+    whole = _parse_document(html, URL)
+    for size in SEGMENT_SIZES:
+        with pytest.raises(_NotShown):
+            _parse_in_segments(html, URL, size)
+    assert parse_tracklist(html, URL) == whole
+
+
+def test_a_frameset_at_the_start_of_a_segment_is_caught() -> None:
+    # The whole document ignores it (text came before); the stand-in would let it replace <body>.
+    html = _after_row_start(_rows_page(), "tlp_12", "<frameset>")
+    whole = _parse_document(html, URL)
+    with pytest.raises(_NotShown):
+        _parse_in_segments(html, URL, 512)  # a cut before every row
+    assert parse_tracklist(html, URL) == whole
+
+
+STILL_APPLIES: dict[str, Callable[[], str]] = {
+    "row classes after the table": lambda: _rows_page().replace(
+        '<div class="tlFooter">',
+        '<div class="side"></div><div class="bItm tlpItem">x</div>\n<div class="tlFooter">',
+    ),
+    "a suggestion block holding two rows": lambda: _before_row(
+        _rows_page(),
+        "tlp_10",
+        '<div class="sugTog"><div class="bItm tlpItem sugItem"><span class="trackValue">A - '
+        '<span class="notranslate">B</span></span></div>\n<div class="bItm tlpItem sugItem">'
+        '<span class="trackValue">C - <span class="notranslate">D</span></span></div></div>',
+    ),
+    "playlist metas after the rows": lambda: _playlist_metas_moved_to_the_end(_rows_page()),
+    "a frameset after text in a segment": lambda: _after_row_start(
+        _rows_page(), "tlp_12", "text first<frameset>"
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(STILL_APPLIES))
+def test_segments_still_apply_around_misleading_text(name: str) -> None:
+    html = STILL_APPLIES[name]()
+    whole = _parse_document(html, URL)
+    for size in SEGMENT_SIZES:
+        assert _parse_in_segments(html, URL, size) == whole
+
+
+ERROR_PAGES: dict[str, Callable[[], str]] = {
+    "challenge": challenge_page,
+    "homepage": homepage,
+    "homepage without canonical link": lambda: re.sub(
+        r'<link rel="canonical"[^>]*>|<meta property="og:url"[^>]*>', "", homepage()
+    ),
+    "DJ page": lambda: listing_page([Entry("tracklist", "Set", tracklist_path("abc", "set"))]),
+    "search results": lambda: search_page([], query="x"),
+    "unknown layout": lambda: (
+        page().replace('id="tlTab"', 'id="other"').replace("MusicPlaylist", "L")
+    ),
+    "unknown row layout": lambda: page(rows=[Row(ID, ID, cue=i) for i in range(22)]).replace(
+        "tlpItem", "trackRow"
+    ),
+    "truncated": lambda: _rows_page()[: _rows_page().index('id="tlp_12"')],
+    "claims more than it has": lambda: page(claimed=40),
+    "no title at all": lambda: re.sub(
+        r'<meta itemprop="name" content="ARTBAT @[^"]*">|<title>[^<]*</title>'
+        r'|(?<=<h1 class="notranslate">).*?(?=</h1>)',
+        "",
+        page(),
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(ERROR_PAGES))
+def test_pages_that_are_refused_are_refused_alike(name: str) -> None:
+    html = ERROR_PAGES[name]()
+    with pytest.raises(PageError) as whole:
+        _parse_document(html, URL)
+    with pytest.raises(type(whole.value), match=f"^{re.escape(str(whole.value))}$"):
+        parse_tracklist(html, URL)
 
 
 # --- decoding -------------------------------------------------------------------------------------

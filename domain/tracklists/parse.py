@@ -2,20 +2,25 @@
 
 Pure functions over text (no network). All CSS lives in `selectors.py`. Data is kept verbatim:
 a `<script>` in a track name stays that text; escaping is the page renderer's job. Parsing uses
-selectolax's lexbor backend (1.0 dropped modest); bench/bench_tracklist_parse.py measures it.
+selectolax's lexbor backend (1.0 dropped modest); a tracklist page is read in segments when lexbor
+can show that this gives the whole document's tree (see "reading a tracklist page in segments"),
+else whole. bench/bench_tracklist_parse.py measures both.
 """
 
 from __future__ import annotations
 
 import codecs
 import re
+import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date
 from enum import StrEnum
+from html import escape
+from typing import NamedTuple
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
-from selectolax.lexbor import LexborHTMLParser, LexborNode
+from selectolax.lexbor import LexborCSSSelector, LexborHTMLParser, LexborNode
 
 from domain.tracklists import selectors as S
 from domain.tracklists.model import ID, Link, ParsedTrack, ParsedTracklist
@@ -112,6 +117,17 @@ _CUE_TEXT = re.compile(r"^(?:(\d+):)?(\d{1,3}):(\d{2})$")
 def parse_tracklist(html: str, url: str | None = None) -> ParsedTracklist:
     """A tracklist page → ParsedTracklist; ChallengePage for a challenge or the homepage,
     LayoutError naming what is missing (nothing half-parsed is returned)."""
+    try:
+        return _parse_in_segments(html, url)
+    except (_NotShown, PageError):
+        # The shortcut could not show that it reads this page as the whole document reads, or
+        # the page is wrong (the whole document names what is wrong): read the whole document.
+        pass
+    return _parse_document(html, url)
+
+
+def _parse_document(html: str, url: str | None) -> ParsedTracklist:
+    """The reference reading: one tree of the whole document."""
     tree = LexborHTMLParser(html)
     playlist = _first(tree, S.PLAYLIST)
     if playlist is None:
@@ -119,51 +135,313 @@ def parse_tracklist(html: str, url: str | None = None) -> ParsedTracklist:
         raise LayoutError(
             f"no {S.PLAYLIST.name}: the page has no tracklist table (the layout may have changed)"
         )
-    canonical = _canonical(tree)
-    page_url = _without_query(url) if url else canonical
-    base = page_url or "/"
+    page = _Page(_Scope(tree), playlist, url)
+    page.read_table(playlist, _all(playlist, S.ROWS))
+    metas = page.metas or _playlist_metas(_all(tree, S.PLAYLIST_METAS))
+    return page.tracklist(metas)
 
-    metas = _playlist_metas(tree, playlist)
-    title = _first_value(metas, S.META_TITLE) or _page_title(tree)
-    if not title:
-        raise LayoutError(
-            f"no title: neither meta[itemprop={S.META_TITLE}] in {S.PLAYLIST.name}"
-            f" nor {S.PAGE_TITLE.name}"
+
+class _Scope:
+    """Answers the page-wide lookups (canonical link, title block): on the whole document, or on
+    its first segment, a prefix of it, where an answer stands only when the rest of the page
+    cannot change it."""
+
+    def __init__(self, tree: LexborHTMLParser, open_ids: frozenset[int] | None = None) -> None:
+        self.tree = tree
+        self.open_ids = open_ids  # a prefix: the elements still open where it was cut
+
+    def first(self, selector: S.Selector) -> LexborNode | None:
+        if self.open_ids is None:
+            return _first(self.tree, selector)
+        # The first match in a prefix is the document's first match when it is for the best CSS
+        # (a later one is only tried when the best matches nothing, in the whole page) and the
+        # element ended before the cut (its content is all there).
+        found = self.tree.css_first(selector.css[0])
+        if found is None or found.mem_id in self.open_ids:
+            raise _NotShown(f"{selector.name}: not in the first segment")
+        return found
+
+
+class _Page:
+    """A tracklist page being read: what is page-wide first (so that the tree holding it can go),
+    then the rows, table part by table part in page order (the whole table, or one segment of it
+    at a time)."""
+
+    def __init__(self, scope: _Scope, playlist: LexborNode, url: str | None) -> None:
+        self.canonical = _canonical(scope.first(S.CANONICAL))
+        self.page_url = _without_query(url) if url else self.canonical
+        self.base = self.page_url or "/"
+        self.origin = _origin(self.base)
+        title_block = scope.first(S.TITLE_BLOCK)
+        self.dj_links = tuple(_links(title_block, S.DJ_LINKS, self.base))
+        self.source_links = tuple(_links(title_block, S.SOURCE_LINKS, self.base))
+        # The title shown, needed only without the title meta; or why the first segment cannot
+        # tell it (kept as text: an exception would keep the tree alive through its traceback).
+        self.heading, self.heading_unknown = "", ""
+        try:
+            self.heading = _page_title(scope)
+        except _NotShown as error:
+            self.heading_unknown = str(error)
+        self.count_attribute = playlist.attributes.get(S.PLAYLIST_COUNT_ATTRIBUTE)
+        # One CSS engine for all the table's parts: each tree would otherwise make its own.
+        self.css = LexborCSSSelector()  # type: ignore[no-untyped-call]  # (the stub lacks -> None)
+        self.tracks: list[ParsedTrack] = []
+        self.metas: list[tuple[str, str]] = []  # (itemprop, content) of the table's own metas
+        self.last_position = 0
+        self.pending_start: int | None = None  # index of a first track whose hidden cue is 0
+
+    def read_table(self, table: LexborNode, candidates: list[LexborNode]) -> None:
+        """Read the table's own metas (its direct children) and the rows among `candidates`."""
+        # Reading the direct children is ~10x cheaper than a CSS query for the metas.
+        self.metas += _playlist_metas(child for child in table.iter() if child.tag == "meta")
+        rows = _rows(table, candidates)
+        parts = _row_parts(self.css, table, rows)
+        for index, node in enumerate(rows):
+            read = _read_row(node, index, parts, self.base, self.origin, self.last_position == 0)
+            if read is None:
+                continue
+            track, start_unknown = read
+            if track.position is None and not (track.with_previous or track.mashup):
+                # The layout lost the number of an ordinary row: number it after the last one.
+                track = replace(track, position=self.last_position + 1)
+            if track.position is not None:
+                self.last_position = track.position
+            if start_unknown:
+                self.pending_start = len(self.tracks)
+            self.tracks.append(track)
+
+    def tracklist(self, metas: list[tuple[str, str]]) -> ParsedTracklist:
+        """The page read so far as a ParsedTracklist (`metas`: the table's own metas)."""
+        tracks = self.tracks
+        if self.pending_start is not None and any(t.cue_seconds for t in tracks):
+            # Hidden cue 0 on the first track is the start of the mix when other rows have cues.
+            tracks[self.pending_start] = replace(tracks[self.pending_start], cue_seconds=0)
+        title = _first_value(metas, S.META_TITLE)
+        if not title and self.heading_unknown:
+            raise _NotShown(self.heading_unknown)
+        title = title or self.heading
+        if not title:
+            raise LayoutError(
+                f"no title: neither meta[itemprop={S.META_TITLE}] in {S.PLAYLIST.name}"
+                f" nor {S.PAGE_TITLE.name}"
+            )
+        dj_links, source_links = self.dj_links, self.source_links
+        djs = tuple(dict.fromkeys(link.name for link in dj_links))
+        if not djs and (author := _first_value(metas, S.META_DJ)):
+            djs = (author,)
+
+        claimed = _claimed(metas, self.count_attribute)
+        counted = sum(1 for t in tracks if t.position is not None or t.with_previous)
+        if claimed is not None and counted < claimed:
+            detail = "" if counted == 0 else ": the page looks truncated"
+            raise LayoutError(f"{counted} rows while the page claims {claimed} tracks{detail}")
+        if claimed is None and not tracks:
+            raise LayoutError(f"0 rows: no {S.ROWS.name} in {S.PLAYLIST.name}")
+
+        source_id = None
+        for candidate in (self.page_url, self.canonical):
+            if candidate and (found := _TRACKLIST_ID.search(urlsplit(candidate).path)):
+                source_id = found.group(1)
+                break
+        return ParsedTracklist(
+            title=title,
+            tracks=tuple(tracks),
+            source_id=source_id,
+            url=self.page_url,
+            djs=djs,
+            source=source_links[0].name if source_links else None,
+            date=_iso_date(_first_value(metas, S.META_DATE)),
+            genres=tuple(dict.fromkeys(v for k, v in metas if k == S.META_GENRE and v)),
+            claimed_track_count=claimed,
+            dj_links=dj_links,
+            source_links=source_links,
         )
-    dj_links = tuple(_links(tree, S.DJ_LINKS, base))
-    djs = tuple(dict.fromkeys(link.name for link in dj_links))
-    if not djs and (author := _first_value(metas, S.META_DJ)):
-        djs = (author,)
-    source_links = tuple(_links(tree, S.SOURCE_LINKS, base))
 
-    rows = _rows(playlist)
-    tracks = _tracks(playlist, rows, base)
-    claimed = _claimed(metas, playlist)
-    counted = sum(1 for t in tracks if t.position is not None or t.with_previous)
-    if claimed is not None and counted < claimed:
-        detail = "" if counted == 0 else ": the page looks truncated"
-        raise LayoutError(f"{counted} rows while the page claims {claimed} tracks{detail}")
-    if claimed is None and not tracks:
-        raise LayoutError(f"0 rows: no {S.ROWS.name} in {S.PLAYLIST.name}")
 
-    source_id = None
-    for candidate in (page_url, canonical):
-        if candidate and (found := _TRACKLIST_ID.search(urlsplit(candidate).path)):
-            source_id = found.group(1)
+# --- reading a tracklist page in segments ---------------------------------------------------------
+#
+# A real page is 300 to 600 KB, most of it the table; lexbor's tree takes ~15 bytes per byte of
+# markup. Built whole, each page makes the C heap grow by megabytes, which glibc hands back to the
+# system when the tree is freed, so the next page pays a page fault per 4 KB of it again (as much
+# as building it: ~2.5 ms of the ~8 ms a 400 KB page took in `make bench`). Read in segments of
+# ~32 KB, each tree freed before the next is built, the heap stays small and is reused: the first
+# segment is the document up to the table's first rows (head, title block, table start), each next
+# one the following rows, parsed after a stand-in for the table and its ancestors; what follows
+# the table (sidebars, comments, footer) is not parsed at all.
+#
+# The cuts are found in the text cheaply, and lexbor checks each one: a segment ends with a marker
+# element (with an id the page cannot know) holding a <form>, which must come out as the last
+# child of the table, with the form in it. The table then was the current node at the cut, with
+# the tokenizer between tags, no formatting element waiting to be reopened (it would wrap the
+# marker) and no form left open (the form would be dropped): the state the next segment starts
+# from, after the same open elements, so it gets the same tree as in the whole document. (A
+# <frameset> in a later segment would replace the stand-in's body and lose the marker.) Page-wide
+# lookups are answered from the first segment only when the rest cannot change them (_Scope).
+# Anything else (a cut inside a row, a table inside a form or a list, quirks mode, no canonical
+# link before the table, ...) reads the whole document instead, so the result never depends on
+# the shortcut; tests compare both readings on every kind of page the fake site builds.
+
+_SEGMENT_CHARS = 32 * 1024
+_SEGMENT_END_TAG = "crateloop-segment-end"
+_CUT_TRIES = 3  # cuts tried for a segment before reading the whole document
+_STANDARD_DOCTYPE = re.compile(r"\s*<!doctype\s+html\s*>", re.IGNORECASE)
+# Ancestors whose only part in parsing what is below them is being open: no formatting, list,
+# form, table or scope-boundary elements.
+_PLAIN_BLOCKS = frozenset({"div", "main", "section", "article", "aside", "header", "footer", "nav"})
+_ATTRIBUTE_NAME = re.compile(r"[^\t\n\f\r /<>\"'=]+")
+# To find where the table ends: `div` tags, and what to skip (comments, raw text elements).
+_TABLE_MARKUP = re.compile(
+    r"<(/?)div[\t\n\f\r />]|<!--"
+    r"|<(script|style|textarea|title|xmp|iframe|noembed|noframes|plaintext)[\t\n\f\r />]"
+)
+
+
+class _NotShown(Exception):
+    """The segmented reading could not show that it equals the whole document's."""
+
+
+def _parse_in_segments(
+    html: str, url: str | None, segment_chars: int = _SEGMENT_CHARS
+) -> ParsedTracklist:
+    """The page read in segments (see above); _NotShown when that cannot be shown to give what
+    `_parse_document` gives."""
+    if not _STANDARD_DOCTYPE.match(html):
+        raise _NotShown("not a standards-mode page")
+    marker = html.find(S.PLAYLIST_START_TEXT)
+    table_content = html.find(">", marker) + 1  # after the table's start tag (lexbor checks it)
+    if marker < 0 or table_content == 0:
+        raise _NotShown(f"no {S.PLAYLIST_START_TEXT} in the text")
+
+    page: _Page | None = None
+    context = ""  # the table's ancestors and itself as start tags, for the segments after the first
+    depth = 0  # how many elements `context` opens below <body>
+    start = 0  # where the segment starts
+    depth_one = table_content  # where the table is the current node (the segment's start, later)
+    any_row = False
+    nonce = secrets.token_hex(8)
+    while True:
+        # The first segment ends at the first rows: the rows are all read in small trees.
+        cut = _row_start(html, depth_one + (segment_chars if context else 0))
+        last = cut < 0
+        if last:
+            cut = _table_end(html, depth_one)
+        tree, table = _segment(html, start, cut, context, depth, nonce)
+        for _ in range(_CUT_TRIES):
+            if table is not None or last:
+                break
+            # Not a cut between two rows of the table: the table may end before it, or the cut
+            # fell inside an element holding rows (suggestions): try the end, or the next row.
+            end = _table_end(html, depth_one)
+            cut = _row_start(html, cut + len(S.ROW_CLASS)) if not 0 <= end < cut else -1
+            last = cut < 0
+            if last:
+                cut = end
+            tree, table = _segment(html, start, cut, context, depth, nonce)
+        if table is None:
+            raise _NotShown(f"the segment from {start} does not end inside the table")
+        if page is None:
+            context, depth, open_ids = _context(table)
+            page = _Page(_Scope(tree, open_ids), table, url)
+        # The rows by the best CSS only: the whole document would use the next one only if no
+        # segment had any.
+        rows = _all_of(table, S.ROWS.css[0], page.css)
+        any_row = any_row or bool(rows)
+        page.read_table(table, rows)
+        if last:
             break
-    return ParsedTracklist(
-        title=title,
-        tracks=tuple(tracks),
-        source_id=source_id,
-        url=page_url,
-        djs=djs,
-        source=source_links[0].name if source_links else None,
-        date=_iso_date(_first_value(metas, S.META_DATE)),
-        genres=tuple(dict.fromkeys(v for k, v in metas if k == S.META_GENRE and v)),
-        claimed_track_count=claimed,
-        dj_links=dj_links,
-        source_links=source_links,
-    )
+        start = depth_one = cut
+        del tree, table, rows  # before the next tree is built, which can then reuse the memory
+    if not any_row:
+        raise _NotShown(f"no {S.ROWS.css[0]}: the whole document may use another CSS")
+    if not page.metas:
+        raise _NotShown(f"no metas directly in {S.PLAYLIST.name}: they are looked for page-wide")
+    return page.tracklist(page.metas)
+
+
+def _segment(
+    html: str, start: int, cut: int, context: str, depth: int, nonce: str
+) -> tuple[LexborHTMLParser, LexborNode | None]:
+    """The tree of the segment `start`-`cut` and the table's node in it: None when the segment
+    did not end with the table as the current node (the cut is not a clean row boundary)."""
+    if cut < 0:
+        return LexborHTMLParser(""), None
+    marker = f'<{_SEGMENT_END_TAG} id="{nonce}"><form></form></{_SEGMENT_END_TAG}>'
+    if not context:  # the first segment: the document itself, up to the cut
+        tree = LexborHTMLParser(html[:cut] + marker)
+        table = tree.css_first(S.PLAYLIST.css[0])
+    else:
+        tree = LexborHTMLParser(context + html[start:cut] + marker)
+        table = tree.body
+        for _ in range(depth):
+            table = table.child if table is not None else None
+    end = table.last_child if table is not None else None
+    probe = end.child if end is not None and end.tag == _SEGMENT_END_TAG else None
+    if probe is None or probe.tag != "form" or end is None or end.id != nonce:
+        return tree, None
+    end.decompose()
+    return tree, table
+
+
+def _context(table: LexborNode) -> tuple[str, int, frozenset[int]]:
+    """The start tags re-creating the table and its open ancestors (with their attributes, for
+    CSS that looks at ancestors) for the segments after the first, how many elements they open
+    below <body>, and the mem_ids of all the open elements."""
+    chain = [table]
+    node = table.parent
+    while node is not None and node.tag != "-document":
+        chain.append(node)
+        node = node.parent
+    tags = [element.tag or "" for element in chain]
+    if tags[-2:] != ["body", "html"] or not _PLAIN_BLOCKS.issuperset(tags[:-2]):
+        raise _NotShown(f"the table is not a plain block within plain blocks: {' < '.join(tags)}")
+    below_body = chain[-3::-1]
+    context = "<!DOCTYPE html>" + "".join(_start_tag(element) for element in below_body)
+    return context, len(below_body), frozenset(element.mem_id for element in chain)
+
+
+def _start_tag(element: LexborNode) -> str:
+    attributes = []
+    for name, value in element.attributes.items():
+        if not _ATTRIBUTE_NAME.fullmatch(name):
+            raise _NotShown(f"an attribute name that does not write back: {name!r}")
+        attributes.append(name if value is None else f'{name}="{escape(value)}"')
+    return f"<{' '.join([element.tag or '', *attributes])}>"
+
+
+def _row_start(html: str, position: int) -> int:
+    """The start of the first row tag at or after `position` that comes right after an element's
+    end (likely a child of the table, between two rows), or -1 if none."""
+    while (found := html.find(S.ROW_CLASS, position)) >= 0:
+        tag = html.rfind("<", position, found)
+        if tag >= 0 and html.startswith("<div", tag) and html.find(">", tag, found) < 0:
+            closed = html.rfind("</div>", max(tag - 512, 0), tag)
+            if closed >= 0 and (closed + 6 == tag or html[closed + 6 : tag].isspace()):
+                return tag
+        position = found + len(S.ROW_CLASS)
+    return -1
+
+
+def _table_end(html: str, position: int) -> int:
+    """Where the table's end tag is, counting `div` tags from `position` (inside the table, as
+    its current node), or -1 when not found."""
+    depth = 1
+    while (found := _TABLE_MARKUP.search(html, position)) is not None:
+        closing, raw_text = found.group(1), found.group(2)
+        if raw_text is not None:
+            position = html.find(f"</{raw_text}", found.end()) if raw_text != "plaintext" else -1
+        elif closing is None:
+            position = html.find("-->", found.end())
+        elif closing:
+            depth -= 1
+            if depth == 0:
+                return found.start()
+            position = found.end()
+        else:
+            depth += 1
+            position = found.end()
+        if position < 0:
+            return -1
+    return -1
 
 
 def _refuse_challenge(tree: LexborHTMLParser, url: str | None, *, listing: bool = False) -> None:
@@ -176,7 +454,7 @@ def _refuse_challenge(tree: LexborHTMLParser, url: str | None, *, listing: bool 
                 "the site answered with its anti-bot challenge"
                 " (“Please wait, you will be forwarded”)"
             )
-    canonical = _canonical(tree)
+    canonical = _canonical(_first(tree, S.CANONICAL))
     asked_home = url is not None and urlsplit(url).path in S.HOMEPAGE_PATHS
     if canonical is not None:
         if urlsplit(canonical).path in S.HOMEPAGE_PATHS and not asked_home:
@@ -192,14 +470,15 @@ def _refuse_challenge(tree: LexborHTMLParser, url: str | None, *, listing: bool 
         )
 
 
-def _rows(playlist: LexborNode) -> list[LexborNode]:
-    """The track rows in page order: not info headers or suggestions, nor rows inside them."""
-    top = playlist.mem_id
+def _rows(table: LexborNode, candidates: list[LexborNode]) -> list[LexborNode]:
+    """The track rows among `candidates` (in page order): not info headers or suggestions, nor
+    rows inside them."""
+    top = table.mem_id
     rows = []
-    for row in _all(playlist, S.ROWS):
+    for row in candidates:
         node: LexborNode | None = row
         while node is not None and node.mem_id != top:
-            if S.NOT_TRACK_CLASSES.intersection((node.attrs.get("class") or "").split()):
+            if S.NOT_TRACK_CLASSES.intersection((node.attributes.get("class") or "").split()):
                 break
             node = node.parent
         else:
@@ -207,9 +486,9 @@ def _rows(playlist: LexborNode) -> list[LexborNode]:
     return rows
 
 
-# The parts of a row, each found by one query over the whole table (a query per row would cost
-# more than parsing the page: lexbor compiles the CSS on every call). The visible cue is looked
-# up in the few rows that need it.
+# The parts of a row, each found by one query over the table (a query per row would cost more
+# than parsing the page: lexbor compiles the CSS on every call), then given to the row it is in.
+# The visible cue and the track's metas are looked up in the few rows that need them.
 _ROW_PARTS = (
     S.POSITION,
     S.CUE_SECONDS,
@@ -219,109 +498,120 @@ _ROW_PARTS = (
     S.TRACK_REMIX,
     S.TRACK_EDIT,
     S.TRACK_LABEL,
-    S.TRACK_METAS,
+    S.TRACK_URL,
 )
-_Parts = dict[str, list[LexborNode]]  # by selector name
 
 
-def _row_parts(playlist: LexborNode, rows: list[LexborNode]) -> list[_Parts]:
-    """For each row, the nodes each of `_ROW_PARTS` finds inside it (hidden text removed)."""
-    for hidden in _all(playlist, S.TRACK_VALUE_HIDDEN):
+class _Parts(NamedTuple):
+    """By row index: what the row's first match of each of `_ROW_PARTS` says (texts cleaned)."""
+
+    number: list[str]
+    cue_input: list[LexborNode | None]
+    mashup_mark: list[LexborNode | None]
+    value: list[str | None]  # None: no span.trackValue
+    title: list[str]
+    remix: list[str]
+    edit: list[str]
+    label: list[str]
+    url: list[str]
+
+
+def _row_parts(css: LexborCSSSelector, table: LexborNode, rows: list[LexborNode]) -> _Parts:
+    """The parts of each row (hidden text removed first)."""
+    for hidden in _all(table, S.TRACK_VALUE_HIDDEN, css):
         hidden.decompose()
-    # Which row (index, or -1 for none) an element is in, by mem_id; filled in while walking up
-    # from each match so that its siblings stop one step up.
+    # Which row (index, or -1 for none) an element is in, by mem_id; filled in with each match
+    # and what it walked up through, so that the next match stops a step or two up.
     owner = {row.mem_id: i for i, row in enumerate(rows)}
-    owner[playlist.mem_id] = -1  # not in a track row: a suggestion, an info header
-    parts: list[_Parts] = [{} for _ in rows]
+    owner[table.mem_id] = -1  # not in a track row: a suggestion, an info header
+    row_of = owner.get
+    columns: list[list[LexborNode | None]] = []
     for selector in _ROW_PARTS:
-        for match in _all(playlist, selector):
-            walked = []
+        column: list[LexborNode | None] = [None] * len(rows)
+        for match in _all(table, selector, css):
             node = match.parent
-            row = -1
-            while node is not None:
-                key = node.mem_id
-                if key in owner:
-                    row = owner[key]
-                    break
-                walked.append(key)
-                node = node.parent
-            for key in walked:
-                owner[key] = row
-            if row >= 0:
-                parts[row].setdefault(selector.name, []).append(match)
-    return parts
+            key = node.mem_id if node is not None else 0
+            row = row_of(key)
+            if row is None:
+                walked = [key]
+                node = node.parent if node is not None else None
+                while node is not None:
+                    key = node.mem_id
+                    row = row_of(key)
+                    if row is not None:
+                        break
+                    walked.append(key)
+                    node = node.parent
+                else:
+                    row = -1
+                for key in walked:
+                    owner[key] = row
+            owner.setdefault(match.mem_id, row)  # (a match may be a row: it keeps its index)
+            if row >= 0 and column[row] is None:
+                column[row] = match
+        columns.append(column)
+    number, cue_input, mashup_mark, value, title, remix, edit, label, url = columns
+    # Column by column: cheaper than row by row.
+    return _Parts(
+        number=_texts(number),
+        cue_input=cue_input,
+        mashup_mark=mashup_mark,
+        value=[_clean(node.text()) if node is not None else None for node in value],
+        title=_texts(title),
+        remix=_texts(remix),
+        edit=_texts(edit),
+        label=_texts(label),
+        url=[(n.attributes.get("content") or "").strip() if n is not None else "" for n in url],
+    )
 
 
-def _tracks(playlist: LexborNode, rows: list[LexborNode], base: str) -> list[ParsedTrack]:
-    origin = _origin(base)
-    tracks: list[ParsedTrack] = []
-    last_position = 0
-    pending_start: int | None = None  # index of a first track whose hidden cue is 0, unshown
-    for node, parts in zip(rows, _row_parts(playlist, rows), strict=True):
-        read = _read_row(node, parts, base, origin, first=last_position == 0)
-        if read is None:
-            continue
-        track, start_unknown = read
-        if track.position is None and not (track.with_previous or track.mashup):
-            # The layout lost the number of an ordinary row: number it after the last one.
-            track = replace(track, position=last_position + 1)
-        if track.position is not None:
-            last_position = track.position
-        if start_unknown:
-            pending_start = len(tracks)
-        tracks.append(track)
-    if pending_start is not None and any(t.cue_seconds for t in tracks):
-        # Hidden cue 0 on the first track is the start of the mix when other rows have cues.
-        tracks[pending_start] = replace(tracks[pending_start], cue_seconds=0)
-    return tracks
+def _texts(nodes: list[LexborNode | None]) -> list[str]:
+    return [_clean(node.text()) if node is not None else "" for node in nodes]
 
 
 def _read_row(
-    node: LexborNode, parts: _Parts, base: str, origin: str, *, first: bool
+    node: LexborNode, index: int, parts: _Parts, base: str, origin: str, first: bool
 ) -> tuple[ParsedTrack, bool] | None:
     """The row's track, and whether it is a first track whose cue 0 is still undecided."""
-
-    def text(selector: S.Selector) -> str | None:
-        found = parts.get(selector.name)
-        return _clean(found[0].text()) if found else None
-
-    attrs = node.attrs
+    attrs = node.attributes
     classes = (attrs.get("class") or "").split()
-    number = text(S.POSITION) or ""
+    number = parts.number[index]
     with_previous = S.WITH_PREVIOUS_CLASS in classes or number.lower() == S.WITH_PREVIOUS_TEXT
     mashup = not with_previous and (
         S.MASHUP_CLASS in classes
         or attrs.get(S.MASHUP_ATTRIBUTE) is not None
-        or S.MASHUP_MARK.name in parts
+        or parts.mashup_mark[index] is not None
     )
-    position = int(number) if number.isdigit() and not (with_previous or mashup) else None
+    position = int(number) if number.isdecimal() and not (with_previous or mashup) else None
 
-    containers = parts.get(S.TRACK_METAS.name)
-    container = node if attrs.get("itemprop") == "tracks" else containers[0] if containers else None
-    metas = _metas(container) if container is not None else {}
-    artist, title, remix = _displayed(parts)
-    if not (artist or title):
-        artist, title, remix = _from_meta_name(_clean(metas.get(S.TRACK_META_NAME)))
+    artist, title, remix = _displayed(parts.value[index], parts.title[index], parts.remix[index])
+    label = _unbracket(parts.label[index], "[]")
+    if not (artist or title) or not label:
+        # The metas say what the row does not show.
+        container = node if attrs.get("itemprop") == "tracks" else _first(node, S.TRACK_METAS)
+        metas = _metas(container) if container is not None else {}
+        if not (artist or title):
+            artist, title, remix = _from_meta_name(_clean(metas.get(S.TRACK_META_NAME)))
+        label = label or _clean(metas.get(S.TRACK_META_LABEL))
     if not (artist or title):
         return None  # no track in it (a placeholder, or cut off by a truncated page)
     artist, title = artist or ID, title or ID
-    label = _unbracket(text(S.TRACK_LABEL) or "", "[]") or _clean(metas.get(S.TRACK_META_LABEL))
-    edit = _unbracket(text(S.TRACK_EDIT) or "", "()")
-    href = (metas.get(S.TRACK_META_URL) or "").strip()
+    edit_note = _unbracket(parts.edit[index], "()")
+    href = parts.url[index]
 
     # Cue: the hidden input's seconds (0 = none, except on the first track), else the shown text.
     # "w/" rows and mashup parts have no cue of their own.
     cue: int | None = None
     start_unknown = False
     if not (with_previous or mashup):
-        hidden = parts.get(S.CUE_SECONDS.name)
-        raw = (hidden[0].attrs.get("value") or "").strip() if hidden else ""
-        if raw.isdigit() and int(raw) > 0:
+        cue_input = parts.cue_input[index]
+        raw = (cue_input.attributes.get("value") or "").strip() if cue_input is not None else ""
+        if raw.isdecimal() and int(raw) > 0:
             cue = int(raw)
         elif first:
             cue = _shown_cue(node)
             start_unknown = cue is None and raw == "0"
-        elif not raw.isdigit():
+        elif not raw.isdecimal():
             cue = _shown_cue(node) or None  # a 0:00 shown after the first track means none
     track = ParsedTrack(
         position=position,
@@ -330,7 +620,7 @@ def _read_row(
         artist=artist,
         title=title,
         remix=remix or None,
-        edit_note=edit or None,
+        edit_note=edit_note or None,
         label=label or None,
         is_id=ID in (artist, title),
         mashup=mashup,
@@ -339,17 +629,12 @@ def _read_row(
     return track, start_unknown
 
 
-def _displayed(parts: _Parts) -> tuple[str, str, str]:
-    """(artist, title, remix) as `span.trackValue` shows them (hidden text already dropped)."""
-    values = parts.get(S.TRACK_VALUE.name)
-    if not values:
+def _displayed(shown: str | None, title: str, remix_text: str) -> tuple[str, str, str]:
+    """(artist, title, remix) from what `span.trackValue` shows (hidden text dropped) and the
+    texts of its title and remix parts."""
+    if shown is None:
         return "", "", ""
-    shown = _clean(values[0].text())
-    remixes = parts.get(S.TRACK_REMIX.name)
-    remix_text = _clean(remixes[0].text()) if remixes else ""
     remix = _unbracket(remix_text, "()")
-    titles = parts.get(S.TRACK_TITLE.name)
-    title = _clean(titles[0].text()) if titles else ""
     # The artist is what the value shows before " - <title>" (titles may contain " - ").
     if title and (cut := shown.find(f" - {title}")) >= 0:
         artist = shown[:cut]
@@ -386,24 +671,16 @@ def _cue_seconds(text: str) -> int | None:
     return int(hours or 0) * 3600 + int(minutes) * 60 + int(seconds)
 
 
-def _claimed(metas: list[tuple[str, str]], playlist: LexborNode) -> int | None:
-    for raw in (
-        _first_value(metas, S.META_TRACK_COUNT),
-        playlist.attributes.get(S.PLAYLIST_COUNT_ATTRIBUTE),
-    ):
-        if raw and raw.strip().isdigit():
+def _claimed(metas: list[tuple[str, str]], count_attribute: str | None) -> int | None:
+    for raw in (_first_value(metas, S.META_TRACK_COUNT), count_attribute):
+        if raw and raw.strip().isdecimal():
             return int(raw.strip())
     return None
 
 
-def _playlist_metas(tree: LexborHTMLParser, playlist: LexborNode) -> list[tuple[str, str]]:
-    """(itemprop, content) of the playlist's own metas, in page order (not its tracks')."""
-    # Usually the table's direct children: reading those is ~10x cheaper than a CSS query.
-    metas = [child for child in playlist.iter() if child.tag == "meta"]
-    return [
-        (meta.attrs.get("itemprop") or "", _clean(meta.attrs.get("content")))
-        for meta in metas or _all(tree, S.PLAYLIST_METAS)
-    ]
+def _playlist_metas(metas: Iterable[LexborNode]) -> list[tuple[str, str]]:
+    """(itemprop, content) of the playlist's own metas, in page order."""
+    return [(meta.attrs.get("itemprop") or "", _clean(meta.attrs.get("content"))) for meta in metas]
 
 
 def _metas(container: LexborNode) -> dict[str, str]:
@@ -411,7 +688,7 @@ def _metas(container: LexborNode) -> dict[str, str]:
     found: dict[str, str] = {}
     for meta in container.iter():
         if meta.tag == "meta":
-            meta_attrs = meta.attrs
+            meta_attrs = meta.attributes
             found.setdefault(meta_attrs.get("itemprop") or "", meta_attrs.get("content") or "")
     return found
 
@@ -420,24 +697,23 @@ def _first_value(metas: list[tuple[str, str]], key: str) -> str:
     return next((value for k, value in metas if k == key and value), "")
 
 
-def _page_title(tree: LexborHTMLParser) -> str:
-    heading = _first(tree, S.PAGE_TITLE)
+def _page_title(scope: _Scope) -> str:
+    heading = scope.first(S.PAGE_TITLE)
     if heading is not None and (text := _clean(heading.text())):
         return text
-    document_title = _first(tree, S.DOCUMENT_TITLE)
+    document_title = scope.first(S.DOCUMENT_TITLE)
     text = _clean(document_title.text()) if document_title is not None else ""
     return text.removesuffix(S.DOCUMENT_TITLE_SUFFIX).strip()
 
 
-def _canonical(tree: LexborHTMLParser) -> str | None:
-    node = _first(tree, S.CANONICAL)
+def _canonical(node: LexborNode | None) -> str | None:
     if node is None:
         return None
     return (node.attributes.get("href") or node.attributes.get("content") or "").strip() or None
 
 
-def _links(tree: LexborHTMLParser, selector: S.Selector, base: str) -> Iterable[Link]:
-    for node in _all(tree, selector):
+def _links(block: LexborNode | None, selector: S.Selector, base: str) -> Iterable[Link]:
+    for node in _all(block, selector) if block is not None else ():
         name = _clean(node.text())
         if name:
             yield Link(name, urljoin(base, node.attributes.get("href") or ""))
@@ -499,15 +775,29 @@ def _first(node: LexborNode | LexborHTMLParser, selector: S.Selector) -> LexborN
     return None
 
 
-def _all(node: LexborNode | LexborHTMLParser, selector: S.Selector) -> list[LexborNode]:
+def _all(
+    node: LexborNode | LexborHTMLParser,
+    selector: S.Selector,
+    engine: LexborCSSSelector | None = None,
+) -> list[LexborNode]:
     """Every match of the selector's first CSS that matches. Lexbor counts a node as matching
-    its own query; a part of a row is never the row itself, so `node` is left out."""
-    own = node.mem_id if isinstance(node, LexborNode) else None
+    its own query; a part of a row is never the row itself, so `node` is left out. `engine`:
+    a CSS engine to use instead of the tree's own (below a node)."""
     for css in selector.css:
-        found = [match for match in node.css(css) if match.mem_id != own]
+        found = _all_of(node, css, engine) if isinstance(node, LexborNode) else node.css(css)
         if found:
             return found
     return []
+
+
+def _all_of(
+    node: LexborNode, css: str, engine: LexborCSSSelector | None = None
+) -> list[LexborNode]:
+    """Every match of `css` below `node` (not `node` itself)."""
+    matches = engine.find(css, node) if engine is not None else node.css(css)
+    if matches and matches[0].mem_id == node.mem_id:  # in document order, `node` comes first
+        del matches[0]
+    return matches
 
 
 def _clean(text: str | None) -> str:

@@ -20,8 +20,14 @@ class Selector:
 
 # --- the tracklist page ---------------------------------------------------------------------------
 
-PLAYLIST = Selector("#tlTab", ("#tlTab", '[itemtype*="schema.org/MusicPlaylist"]'))
+PLAYLIST_ID = "tlTab"
+PLAYLIST = Selector("#tlTab", (f"#{PLAYLIST_ID}", '[itemtype*="schema.org/MusicPlaylist"]'))
+# How the table's start tag reads in the page source: the parser looks for it in the text to
+# parse the page in segments (parse.py checks every guess it makes from the text).
+PLAYLIST_START_TEXT = f'id="{PLAYLIST_ID}"'
 PAGE_TITLE = Selector("#pageTitle h1", ("#pageTitle h1", "#pageTitle", "h1"))
+# The DJ and source links, looked for in the (first) title block.
+TITLE_BLOCK = Selector("#pageTitle", ("#pageTitle",))
 DJ_LINKS = Selector("DJ links", ('#pageTitle h1 a[href^="/dj/"]', '#pageTitle a[href*="/dj/"]'))
 SOURCE_LINKS = Selector(
     "source links", ('#pageTitle h1 a[href^="/source/"]', '#pageTitle a[href*="/source/"]')
@@ -51,7 +57,8 @@ PLAYLIST_COUNT_ATTRIBUTE = "data-count"
 
 # Rows are `div.tlpItem`, not `[itemprop=tracks]`: full-ID rows have no itemprop at all. The
 # second choice keeps a layout without `tlpItem` parseable from the metas alone.
-ROWS = Selector("rows (div.tlpItem)", ("div.tlpItem", '[itemprop="tracks"]'))
+ROW_CLASS = "tlpItem"  # also looked for in the text, where rows start (see PLAYLIST_START_TEXT)
+ROWS = Selector("rows (div.tlpItem)", (f"div.{ROW_CLASS}", '[itemprop="tracks"]'))
 # A row with one of these classes, or inside an element with one, is not a track: info headers,
 # user suggestions.
 NOT_TRACK_CLASSES = frozenset({"bItmH", "sugTog"})
@@ -76,7 +83,7 @@ TRACK_METAS = Selector("track metas", ('[itemprop="tracks"]',))  # the metas are
 TRACK_META_NAME = "name"  # "Artist - Title (Remix)"
 TRACK_META_ARTIST = "byArtist"  # the main artist only
 TRACK_META_LABEL = "publisher"  # full label name
-TRACK_META_URL = "url"
+TRACK_URL = Selector("track URL", ('[itemprop="tracks"] > meta[itemprop="url"]',))  # `content`
 
 # --- challenge and homepage -----------------------------------------------------------------------
 
