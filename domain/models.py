@@ -53,8 +53,10 @@ class Reason(StrEnum):
     OFFLINE = "offline"
 
 
-def _now() -> Mapped[datetime]:
-    return mapped_column(DateTime(timezone=True), server_default=func.now(), nullable=False)
+def _now(sort_order: int = 0) -> Mapped[datetime]:
+    return mapped_column(
+        DateTime(timezone=True), server_default=func.now(), nullable=False, sort_order=sort_order
+    )
 
 
 class TrackMapping(Base):
@@ -307,32 +309,29 @@ class Tracklist(Base):
     )
 
 
-class Dj(Base):
-    """A DJ (artist) named on tracklists; one row per site URL, or per name when it has none."""
-
-    __tablename__ = "djs"
+class _NamedPage:
+    """The columns of a DJ or a source: a name and the site page it links to, if any."""
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     name: Mapped[str] = mapped_column(Text)
     url: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = _now()
 
+
+class Dj(_NamedPage, Base):
+    """A DJ (artist) named on tracklists; one row per site URL, or per name when it has none."""
+
+    __tablename__ = "djs"
     __table_args__ = (
         Index("djs_url", "url", unique=True, postgresql_where="url IS NOT NULL"),
         Index("djs_name", "name", unique=True, postgresql_where="url IS NULL"),
     )
 
 
-class Source(Base):
+class Source(_NamedPage, Base):
     """A source or event (radio show, festival, club); same identity rules as DJs."""
 
     __tablename__ = "sources"
-
-    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    name: Mapped[str] = mapped_column(Text)
-    url: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = _now()
-
     __table_args__ = (
         Index("sources_url", "url", unique=True, postgresql_where="url IS NOT NULL"),
         Index("sources_name", "name", unique=True, postgresql_where="url IS NULL"),
@@ -363,7 +362,23 @@ class TracklistSource(Base):
     source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"), index=True)
 
 
-class TracklistVersion(Base):
+class _TracklistMetadata:
+    """A tracklist's metadata, as a version has it or as its draft is editing it.
+
+    SQLAlchemy puts mixin columns after the class's own, as the migrations have them; for the
+    draft's trailing columns see `sort_order` in TracklistDraft."""
+
+    title: Mapped[str] = mapped_column(Text)
+    djs: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list, server_default="{}")
+    source: Mapped[str | None] = mapped_column(Text)
+    set_date: Mapped[date | None] = mapped_column(Date)
+    genres: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list, server_default="{}")
+    claimed_track_count: Mapped[int | None] = mapped_column(Integer)
+    # {"djs": [{"name", "url"}], "sources": [{"name", "url"}]}: the pages they link to.
+    links: Mapped[dict[str, object]] = mapped_column(JSONB, default=dict, server_default="{}")
+
+
+class TracklistVersion(_TracklistMetadata, Base):
     """One published state of a tracklist: when, by whom, from what, and its metadata."""
 
     __tablename__ = "tracklist_versions"
@@ -376,15 +391,6 @@ class TracklistVersion(Base):
     origin: Mapped[str] = mapped_column(String(8))
     html_sha256: Mapped[str | None] = mapped_column(String(64))
     summary: Mapped[str] = mapped_column(Text)
-    # The metadata as it was in this version.
-    title: Mapped[str] = mapped_column(Text)
-    djs: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list, server_default="{}")
-    source: Mapped[str | None] = mapped_column(Text)
-    set_date: Mapped[date | None] = mapped_column(Date)
-    genres: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list, server_default="{}")
-    claimed_track_count: Mapped[int | None] = mapped_column(Integer)
-    # {"djs": [{"name", "url"}], "sources": [{"name", "url"}]}: the pages they link to.
-    links: Mapped[dict[str, object]] = mapped_column(JSONB, default=dict, server_default="{}")
 
     __table_args__ = (
         CheckConstraint("origin IN ('import', 'draft')", name="tracklist_versions_origin"),
@@ -420,7 +426,7 @@ class TracklistTrack(_TrackColumns, Base):
     __table_args__ = (Index("tracklist_tracks_row", "version_id", "row_index", unique=True),)
 
 
-class TracklistDraft(Base):
+class TracklistDraft(_TracklistMetadata, Base):
     """The one draft of a tracklist: metadata and rows of its own until published or discarded."""
 
     __tablename__ = "tracklist_drafts"
@@ -429,16 +435,12 @@ class TracklistDraft(Base):
         ForeignKey("tracklists.id", ondelete="CASCADE"), primary_key=True
     )
     base_version: Mapped[int | None] = mapped_column(Integer)  # the version it was copied from
-    title: Mapped[str] = mapped_column(Text)
-    djs: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list, server_default="{}")
-    source: Mapped[str | None] = mapped_column(Text)
-    set_date: Mapped[date | None] = mapped_column(Date)
-    genres: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list, server_default="{}")
-    claimed_track_count: Mapped[int | None] = mapped_column(Integer)
-    links: Mapped[dict[str, object]] = mapped_column(JSONB, default=dict, server_default="{}")
-    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = _now()
-    updated_at: Mapped[datetime] = _now()
+    # sort_order 1: after the metadata columns of the mixin, where the migration puts them.
+    created_by: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), sort_order=1
+    )
+    created_at: Mapped[datetime] = _now(sort_order=1)
+    updated_at: Mapped[datetime] = _now(sort_order=1)
 
 
 class TracklistDraftRow(_TrackColumns, Base):

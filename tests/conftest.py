@@ -20,6 +20,7 @@ import redis
 from domain.config import Settings, load_settings
 from domain.mappings import TrackMapper
 from domain.migrate import upgrade
+from domain.tracklists.store import Sessions
 from tests.fakes.tracklists_site import FakeTracklistsSite
 from tests.media import make_mp4
 
@@ -151,3 +152,9 @@ async def mapper(settings: Settings, clean_db: None) -> AsyncIterator[TrackMappe
     await service.invalidation.subscribed.wait()
     yield service
     await service.close()
+
+
+@pytest.fixture
+def sessions(mapper: TrackMapper) -> Sessions:
+    """The session factory of the `mapper` fixture, on the clean test database."""
+    return mapper.sessions

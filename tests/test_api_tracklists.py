@@ -12,7 +12,6 @@ import redis.asyncio as aioredis
 from litestar.testing import AsyncTestClient
 
 from domain.config import Settings
-from domain.mappings import TrackMapper
 from domain.tracklists.client import PoliteClient
 from domain.tracklists.model import ParsedTrack
 from domain.tracklists.store import Sessions
@@ -31,11 +30,6 @@ from tests.web_fixtures import Client, make_api_token, make_user
 from web.app import create_app
 
 API = "/api/v1/tracklists"
-
-
-@pytest.fixture
-def sessions(mapper: TrackMapper) -> Sessions:
-    return mapper.sessions
 
 
 async def test_list_search_and_filters(client: Client, sessions: Sessions) -> None:

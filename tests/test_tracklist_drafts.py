@@ -7,7 +7,6 @@ from datetime import date
 
 import pytest
 
-from domain.mappings import TrackMapper
 from domain.tracklists.draft_fields import DraftError, parse_cue, track_from_fields
 from domain.tracklists.drafts import (
     add_draft_row,
@@ -42,11 +41,6 @@ w/ Someone - Acapella
 [1:02:03] ID - ID
 Plain Artist - Plain Title
 """
-
-
-@pytest.fixture
-def sessions(mapper: TrackMapper) -> Sessions:
-    return mapper.sessions
 
 
 @pytest.fixture

@@ -19,7 +19,6 @@ import pytest
 import redis.asyncio as aioredis
 
 from domain.config import Settings
-from domain.mappings import TrackMapper
 from domain.tracklists.client import PoliteClient
 from domain.tracklists.imports import (
     ImportJob,
@@ -52,11 +51,6 @@ def queue(settings: Settings) -> Iterator[TracklistQueue]:
     imports = TracklistQueue(settings)
     yield imports
     imports.close()
-
-
-@pytest.fixture
-def sessions(mapper: TrackMapper) -> Sessions:
-    return mapper.sessions
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from datetime import date
 import psycopg
 import pytest
 
-from domain.mappings import TrackMapper
 from domain.tracklists.diff import RowChangeKind, diff_tracklists
 from domain.tracklists.model import ID, Link, ParsedTrack, ParsedTracklist
 from domain.tracklists.store import (
@@ -69,11 +68,6 @@ def page(
         if source
         else (),
     )
-
-
-@pytest.fixture
-def sessions(mapper: TrackMapper) -> Sessions:
-    return mapper.sessions
 
 
 def fetch_all(database_url: str, query: str) -> list[tuple[object, ...]]:

@@ -23,7 +23,6 @@ import redis.asyncio as aioredis
 
 from domain.config import Settings
 from domain.db import create_engine, create_sessionmaker
-from domain.mappings import TrackMapper
 from domain.tracklists import imports
 from domain.tracklists.client import PoliteClient
 from domain.tracklists.model import ParsedTrack
@@ -57,11 +56,6 @@ from tests.web_fixtures import Client
 HX = {"HX-Request": "true"}
 HX_RESULTS = {"HX-Request": "true", "HX-Target": "tracklists-results"}
 STREAM_SECONDS = 20.0
-
-
-@pytest.fixture
-def sessions(mapper: TrackMapper) -> Sessions:
-    return mapper.sessions
 
 
 # The list --------------------------------------------------------------------------------------

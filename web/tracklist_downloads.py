@@ -1,5 +1,6 @@
-"""Tracklist downloads shared by the pages and the API: the CUE options as query parameters, and
-CUE / TXT / JSON / M3U answers with a safe Content-Disposition file name."""
+"""Tracklist downloads shared by the pages and the API: the CUE options as query parameters, the
+CUE sheet of a stored tracklist (or its refusal), and CUE / TXT / JSON / M3U answers with a safe
+Content-Disposition file name."""
 
 from __future__ import annotations
 
@@ -15,8 +16,16 @@ from urllib.parse import quote
 from litestar import Response
 from litestar.params import FromQuery, Parameter
 
-from domain.tracklists import exports
-from domain.tracklists.cue import CueExport, CueOptions, FileType, MissingCues, TooManyTracks
+from domain.tracklists import exports, store
+from domain.tracklists.cue import (
+    CueExport,
+    CueOptions,
+    CueRefused,
+    FileType,
+    MissingCues,
+    TooManyTracks,
+    build_cue,
+)
 from domain.tracklists.model import ParsedTracklist
 
 FILE_NAME_MAX = 120
@@ -70,6 +79,26 @@ def provide_cue_query(
 ) -> CueQuery:
     """The `options` dependency: a bad value is a 400 naming the parameter and its choices."""
     return CueQuery(version, file_name, file_type, bom, missing, too_many)
+
+
+@dataclass(frozen=True, slots=True)
+class CueAttempt:
+    """The CUE export of a stored tracklist for some options, or (`export` None) why they give
+    none."""
+
+    title: str
+    export: CueExport | None
+    refused: str = ""
+
+
+async def attempt_cue(sessions: store.Sessions, tracklist_id: int, query: CueQuery) -> CueAttempt:
+    """Build the CUE sheet of tracklist `tracklist_id` at `query.version` with its options."""
+    found = await store.get_tracklist(sessions, tracklist_id, query.version)
+    title = found.content.title
+    try:
+        return CueAttempt(title, build_cue(found.content, query.options()))
+    except CueRefused as error:
+        return CueAttempt(title, None, str(error))
 
 
 def safe_file_name(name: str, default: str = "tracklist") -> str:

@@ -7,10 +7,11 @@ process waits its turn behind the worker's imports like any other.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
-from typing import cast
+from datetime import datetime
+from typing import TypeVar, cast
 
 import redis.asyncio as aioredis
 from litestar import Litestar
@@ -18,12 +19,43 @@ from litestar.datastructures import State
 
 from domain.config import Settings
 from domain.tracklists import imports
-from domain.tracklists.client import PoliteClient
+from domain.tracklists.client import Blocked, PoliteClient, SiteError
 from domain.tracklists.imports import ImportJob
-from domain.tracklists.urls import SiteUrls
+from domain.tracklists.parse import ListingKind, PageError
+from domain.tracklists.urls import SiteUrls, UrlRefused
 from worker.queue import TracklistQueue
 
+T = TypeVar("T")
+
 REDIS_TIMEOUT_SECONDS = 5
+SEARCH_TYPES = tuple(kind.value for kind in ListingKind)
+
+
+def search_type_error(kind: str) -> str | None:
+    """Why `kind` is not one of the site's search types, naming those; None when it is one."""
+    if kind in SEARCH_TYPES:
+        return None
+    return f"{kind!r} is not a search type: use one of {', '.join(SEARCH_TYPES)}"
+
+
+class NoAnswer(Exception):
+    """The site gave no answer; the message is what a person reads. `retry_at` is set when the
+    site blocks us (no request before then)."""
+
+    def __init__(self, message: str, retry_at: datetime | None = None) -> None:
+        super().__init__(message)
+        self.retry_at = retry_at
+
+
+async def ask_site(question: Awaitable[T], failed: str) -> T:
+    """The site's answer, or NoAnswer: "blocked by the site, retrying after HH:MM UTC", or
+    `failed` and the reason."""
+    try:
+        return await question
+    except Blocked as error:
+        raise NoAnswer(str(error), error.retry_at) from None
+    except (SiteError, PageError, UrlRefused) as error:  # UrlRefused: a redirect off the site
+        raise NoAnswer(f"{failed}: {error}") from None
 
 
 @dataclass(frozen=True, slots=True)

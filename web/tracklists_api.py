@@ -21,28 +21,19 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from domain.mappings import TrackMapper
 from domain.tracklists import imports, store
-from domain.tracklists.client import Blocked, SiteError
-from domain.tracklists.cue import (
-    CueOptions,
-    CueRefused,
-    FileType,
-    MissingCues,
-    TooManyTracks,
-    build_cue,
-)
+from domain.tracklists.cue import CueExport, FileType, MissingCues, TooManyTracks
 from domain.tracklists.imports import ImportJob
-from domain.tracklists.parse import ListingItem, ListingKind, PageError
+from domain.tracklists.parse import ListingItem, ListingKind
 from domain.tracklists.store import TracklistFilter, TracklistSummary, VersionInfo
 from domain.tracklists.urls import UrlRefused
 from web.api import API_PREFIX, FieldError
 from web.dates import parse_day
-from web.tracklist_downloads import CueQuery, cue_response, provide_cue_query
-from web.tracklist_site import TracklistSite
+from web.tracklist_downloads import CueQuery, attempt_cue, cue_response, provide_cue_query
+from web.tracklist_site import NoAnswer, TracklistSite, ask_site, search_type_error
 
 T = TypeVar("T")
 
 PREFIX = f"{API_PREFIX}/tracklists"
-SEARCH_TYPES = tuple(kind.value for kind in ListingKind)
 
 
 class TracklistList(msgspec.Struct):
@@ -84,6 +75,16 @@ class CueRequest(msgspec.Struct, forbid_unknown_fields=True):
     bom: bool = False
     missing: MissingCues = MissingCues.INTERPOLATE
     too_many: TooManyTracks = TooManyTracks.REFUSE
+
+    def query(self) -> CueQuery:
+        return CueQuery(
+            self.version,
+            self.file_name or "",
+            self.file_type,
+            self.bom,
+            self.missing,
+            self.too_many,
+        )
 
 
 class CueFileOut(msgspec.Struct):
@@ -130,14 +131,22 @@ async def _from_site(question: Awaitable[T], failed: str) -> T:
     """The site's answer; 503 with Retry-After while the site blocks us, 502 (`failed` and the
     reason) when it fails."""
     try:
-        return await question
-    except Blocked as error:
+        return await ask_site(question, failed)
+    except NoAnswer as error:
+        if error.retry_at is None:
+            raise HTTPException(status_code=502, detail=str(error)) from None
         wait = max(1, math.ceil((error.retry_at - datetime.now(UTC)).total_seconds()))
         raise HTTPException(
             status_code=503, detail=str(error), headers={"Retry-After": str(wait)}
         ) from None
-    except (SiteError, PageError, UrlRefused) as error:  # UrlRefused: a redirect off the site
-        raise HTTPException(status_code=502, detail=f"{failed}: {error}") from None
+
+
+async def _cue(mapper: TrackMapper, tracklist_id: int, query: CueQuery) -> tuple[str, CueExport]:
+    """The tracklist's title and CUE export; 422 with the reason when the options give none."""
+    attempt = await attempt_cue(mapper.sessions, tracklist_id, query)
+    if attempt.export is None:
+        raise HTTPException(status_code=422, detail=attempt.refused)
+    return attempt.title, attempt.export
 
 
 class TracklistsApiController(Controller):
@@ -181,9 +190,8 @@ class TracklistsApiController(Controller):
     ) -> SiteResults:
         """1001tracklists' own search, through the polite client (a few seconds per request);
         503 with Retry-After while the site blocks us."""
-        if kind not in SEARCH_TYPES:
-            choices = ", ".join(SEARCH_TYPES)
-            raise FieldError("type", f"{kind!r} is not a search type: use one of {choices}")
+        if kind_error := search_type_error(kind):
+            raise FieldError("type", kind_error)
         if not q.strip():
             raise FieldError("q", "give something to search for: a DJ, an event or a title")
         question = tracklists.client.search(q, ListingKind(kind))
@@ -265,18 +273,7 @@ class TracklistsApiController(Controller):
         data: JSONBody[CueRequest],
     ) -> CueOut:
         """The CUE sheet(s) for these options, or 422 saying why there can be none."""
-        found = await store.get_tracklist(mapper.sessions, tracklist_id, data.version)
-        options = CueOptions(
-            file_name=(data.file_name or "").strip() or None,
-            file_type=data.file_type,
-            bom=data.bom,
-            missing=data.missing,
-            too_many=data.too_many,
-        )
-        try:
-            export = build_cue(found.content, options)
-        except CueRefused as error:
-            raise HTTPException(status_code=422, detail=str(error)) from None
+        _, export = await _cue(mapper, tracklist_id, data.query())
         return CueOut([CueFileOut(f.name, f.text) for f in export.files], list(export.warnings))
 
     @get("/{tracklist_id:int}/cue")
@@ -287,12 +284,8 @@ class TracklistsApiController(Controller):
         options: NamedDependency[CueQuery],
     ) -> Response[bytes]:
         """The CUE sheet as a .cue download (a .zip when split); 422 when refused."""
-        found = await store.get_tracklist(mapper.sessions, tracklist_id, options.version)
-        try:
-            export = build_cue(found.content, options.options())
-        except CueRefused as error:
-            raise HTTPException(status_code=422, detail=str(error)) from None
-        return cue_response(export, found.content.title)
+        title, export = await _cue(mapper, tracklist_id, options)
+        return cue_response(export, title)
 
 
 ROUTES = [TracklistsApiController]

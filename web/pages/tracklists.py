@@ -7,9 +7,8 @@ The draft editor is web/pages/tracklist_drafts.py; the status line's stream web/
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
 from dataclasses import dataclass, field, replace
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from litestar import Controller, Request, Response, get, post
@@ -21,23 +20,20 @@ from litestar.response import Redirect, Template
 
 from domain.mappings import TrackMapper
 from domain.tracklists import drafts, imports, store, text_format
-from domain.tracklists.client import Blocked, SiteError
-from domain.tracklists.cue import CueRefused, build_cue
 from domain.tracklists.draft_fields import DraftError
-from domain.tracklists.parse import Listing, ListingKind, PageError
+from domain.tracklists.parse import Listing, ListingKind
 from domain.tracklists.store import TracklistFilter
 from domain.tracklists.urls import UrlRefused
 from web.dates import day_range
 from web.tracklist_downloads import (
     EXPORTS,
     CueQuery,
+    attempt_cue,
     cue_response,
     export_response,
     provide_cue_query,
 )
-from web.tracklist_site import TracklistSite
-
-T = TypeVar("T")
+from web.tracklist_site import NoAnswer, TracklistSite, ask_site, search_type_error
 
 PER_PAGE = 25
 RESULTS_TARGET = "tracklists-results"  # what search, filters and paging swap
@@ -46,7 +42,6 @@ SITE_KINDS = (
     (ListingKind.DJ.value, "DJs"),
     (ListingKind.SOURCE.value, "Sources / events"),
 )
-SEARCH_TYPES = tuple(value for value, _ in SITE_KINDS)
 EXPORT_KINDS = tuple((kind, export.label) for kind, export in EXPORTS.items())
 
 
@@ -127,17 +122,6 @@ class TracklistForm:
 QueryFrom = Annotated[str, QueryParameter(name="from")]
 QueryTo = Annotated[str, QueryParameter(name="to")]
 QueryType = Annotated[str, QueryParameter(name="type")]
-
-
-async def _ask_site(question: Awaitable[T], failed: str) -> tuple[T | None, str | None]:
-    """The site's answer, or None and what a person reads instead: "blocked by the site, retrying
-    after HH:MM UTC", or `failed` and the reason."""
-    try:
-        return await question, None
-    except Blocked as error:
-        return None, str(error)
-    except (SiteError, PageError, UrlRefused) as error:  # UrlRefused: a redirect off the site
-        return None, f"{failed}: {error}"
 
 
 async def _listing_context(mapper: TrackMapper, query: TracklistsQuery) -> dict[str, Any]:
@@ -246,14 +230,16 @@ class TracklistsController(Controller):
         query = SiteQuery(q.strip()[:200], kind)
         listing: Listing | None = None
         site_error: str | None = None
-        if kind not in SEARCH_TYPES:
-            choices = ", ".join(SEARCH_TYPES)
-            query.errors["type"] = f"{kind!r} is not a search type: use one of {choices}"
+        if kind_error := search_type_error(kind):
+            query.errors["type"] = kind_error
         elif not query.q:
             query.errors["q"] = "type something to search for"
         else:
             question = tracklists.client.search(query.q, ListingKind(kind))
-            listing, site_error = await _ask_site(question, "the site's search failed")
+            try:
+                listing = await ask_site(question, "the site's search failed")
+            except NoAnswer as error:
+                site_error = str(error)
         context = {
             "site_query": query,
             "site_kinds": SITE_KINDS,
@@ -292,10 +278,11 @@ class TracklistsController(Controller):
             context["errors"] = {"url": str(error)}
             return Template("tracklists/site_listing.html", context=context, status_code=422)
         question = tracklists.client.tracklists_of(page_url)
-        items, site_error = await _ask_site(
-            question, f"could not list the tracklists of {page_url}"
-        )
-        context |= {"page_url": page_url, "items": items, "site_error": site_error}
+        try:
+            items = await ask_site(question, f"could not list the tracklists of {page_url}")
+            context |= {"page_url": page_url, "items": items}
+        except NoAnswer as error:
+            context |= {"page_url": page_url, "site_error": str(error)}
         return Template("tracklists/site_listing.html", context=context)
 
     # Hand-made -----------------------------------------------------------------------------
@@ -364,13 +351,11 @@ class TracklistsController(Controller):
         options: NamedDependency[CueQuery],
     ) -> Response[bytes] | Template:
         """The CUE sheet (a .zip when split), or why the options give none (422)."""
-        found = await store.get_tracklist(mapper.sessions, tracklist_id, options.version)
-        try:
-            export = build_cue(found.content, options.options())
-        except CueRefused as error:
-            context = {"refused": str(error), "tracklist_id": tracklist_id}
+        attempt = await attempt_cue(mapper.sessions, tracklist_id, options)
+        if attempt.export is None:
+            context = {"refused": attempt.refused, "tracklist_id": tracklist_id}
             return Template("tracklists/cue_refused.html", context=context, status_code=422)
-        return cue_response(export, found.content.title)
+        return cue_response(attempt.export, attempt.title)
 
     @get("/{tracklist_id:int}/cue/check")
     async def cue_check(
@@ -380,11 +365,8 @@ class TracklistsController(Controller):
         options: NamedDependency[CueQuery],
     ) -> Template:
         """What these options give: file names and warnings, or the refusal."""
-        found = await store.get_tracklist(mapper.sessions, tracklist_id, options.version)
-        try:
-            context: dict[str, Any] = {"export": build_cue(found.content, options.options())}
-        except CueRefused as error:
-            context = {"refused": str(error)}
+        attempt = await attempt_cue(mapper.sessions, tracklist_id, options)
+        context = {"export": attempt.export, "refused": attempt.refused}
         return HTMXTemplate(template_name="tracklists/cue_report.html", context=context)
 
     @get("/{tracklist_id:int}/export/{kind:str}")
