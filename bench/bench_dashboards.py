@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import subprocess
 import time
 
 import httpx
@@ -20,16 +19,12 @@ import psycopg
 import redis.asyncio as aioredis
 from psycopg.types.json import Jsonb
 
-from bench.bench_loops_page import logged_in_client, start_server, wait_healthy
-from bench.common import Result, millis, percentile
-from domain import users
+from bench.common import Result, logged_in_client, millis, percentile, web_server
 from domain.config import Settings
-from domain.db import create_engine, create_sessionmaker
 
 CLIENTS = 200
 SWITCHES = 5
 SLUG = "bench-radio"
-USERNAME, PASSWORD = "bench", "bench-password-123"
 
 
 def seed_station(settings: Settings) -> int:
@@ -110,46 +105,38 @@ async def switch(settings: Settings, station_id: int, publisher: aioredis.Redis,
 
 async def run(settings: Settings) -> list[Result]:
     station_id = seed_station(settings)
-    engine = create_engine(settings, pool_size=1)
-    try:
-        await users.create_user(create_sessionmaker(engine), USERNAME, PASSWORD)
-    finally:
-        await engine.dispose()
-    from tests.web_fixtures import free_port
-
-    port = free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    log_path = settings.loops_path / "bench-dashboards-web.log"
-    server: subprocess.Popen[bytes] = start_server(settings, port, log_path)
     publisher = aioredis.Redis.from_url(settings.redis_url)
     latencies: list[float] = []
     try:
-        await wait_healthy(base_url, server, log_path)
-        login = await logged_in_client(base_url)
-        limits = httpx.Limits(max_connections=CLIENTS + 10, max_keepalive_connections=CLIENTS + 10)
-        http = httpx.AsyncClient(
-            base_url=base_url, cookies=login.cookies, limits=limits, timeout=60
-        )
-        await login.aclose()
-        stop = asyncio.Event()
-        dashboards = [Dashboard() for _ in range(CLIENTS)]
-        watchers = [asyncio.create_task(d.watch(http, stop)) for d in dashboards]
-        try:
-            await asyncio.wait_for(asyncio.gather(*(d.listening.wait() for d in dashboards)), 60)
-            for n in range(1, SWITCHES + 1):
-                sent = await switch(settings, station_id, publisher, n)
-                await asyncio.sleep(2)  # every client has long had it, unless it missed 1 s
-                latencies += [d.arrivals[str(n)] - sent for d in dashboards if str(n) in d.arrivals]
-        finally:
-            stop.set()
-            for watcher in watchers:
-                watcher.cancel()
-            await asyncio.gather(*watchers, return_exceptions=True)
-            await http.aclose()
+        async with web_server(settings, "bench-dashboards-web.log") as base_url:
+            login = await logged_in_client(base_url)
+            limits = httpx.Limits(
+                max_connections=CLIENTS + 10, max_keepalive_connections=CLIENTS + 10
+            )
+            http = httpx.AsyncClient(
+                base_url=base_url, cookies=login.cookies, limits=limits, timeout=60
+            )
+            await login.aclose()
+            stop = asyncio.Event()
+            dashboards = [Dashboard() for _ in range(CLIENTS)]
+            watchers = [asyncio.create_task(d.watch(http, stop)) for d in dashboards]
+            try:
+                listening = asyncio.gather(*(d.listening.wait() for d in dashboards))
+                await asyncio.wait_for(listening, 60)
+                for n in range(1, SWITCHES + 1):
+                    sent = await switch(settings, station_id, publisher, n)
+                    await asyncio.sleep(2)  # every client has long had it, unless it missed 1 s
+                    latencies += [
+                        d.arrivals[str(n)] - sent for d in dashboards if str(n) in d.arrivals
+                    ]
+            finally:
+                stop.set()
+                for watcher in watchers:
+                    watcher.cancel()
+                await asyncio.gather(*watchers, return_exceptions=True)
+                await http.aclose()
     finally:
         await publisher.aclose()
-        server.terminate()
-        server.wait(10)
     expected = CLIENTS * SWITCHES
     received = len(latencies)
     slowest = max(latencies, default=float("inf"))

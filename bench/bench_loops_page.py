@@ -15,25 +15,18 @@ from __future__ import annotations
 
 import asyncio
 import random
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import httpx
 import psycopg
 
-from bench.common import Result, bench_env, millis, percentile
-from domain import users
+from bench.common import Result, logged_in_client, millis, percentile, web_server
 from domain.config import Settings
-from domain.db import create_engine, create_sessionmaker
 
 MAPPINGS = 100_000
-WEB_WORKERS = 2  # one web process per core, as `WEB_CONCURRENCY=2` would run it
 CLIENTS = 20
 REQUESTS_PER_CLIENT = 60
 PACE_SECONDS = 0.3
-USERNAME, PASSWORD = "bench", "bench-password-123"
 # Words artists are made of; the search terms below are words and prefixes of them.
 WORDS = [
     "daft", "punk", "bicep", "glue", "caribou", "moderat", "overmono", "burial", "four", "tet",
@@ -71,40 +64,6 @@ def seed(settings: Settings) -> None:
         conn.execute("VACUUM ANALYZE track_mappings")
 
 
-def start_server(settings: Settings, port: int, log_path: Path) -> subprocess.Popen[bytes]:
-    argv = [sys.executable, "-c", "from cli.main import main; main()", "web", "--port", str(port)]
-    argv += ["--workers", str(WEB_WORKERS)]
-    with log_path.open("wb") as log:
-        return subprocess.Popen(argv, env=bench_env(settings), stdout=log, stderr=log)
-
-
-async def wait_healthy(base_url: str, server: subprocess.Popen[bytes], log_path: Path) -> None:
-    async with httpx.AsyncClient(base_url=base_url) as client:
-        for _ in range(150):
-            if server.poll() is not None:
-                break
-            try:
-                if (await client.get("/health")).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            await asyncio.sleep(0.2)
-    tail = await asyncio.to_thread(log_path.read_text)
-    raise RuntimeError(f"web server did not start:\n{tail[-2000:]}")
-
-
-async def logged_in_client(base_url: str) -> httpx.AsyncClient:
-    client = httpx.AsyncClient(base_url=base_url, timeout=30)
-    await client.get("/login")
-    token = client.cookies["csrftoken"]
-    login = await client.post(
-        "/login", data={"username": USERNAME, "password": PASSWORD, "_csrf_token": token}
-    )
-    if login.status_code != 303:
-        raise RuntimeError(f"bench login failed: {login.status_code} {login.text[:200]}")
-    return client
-
-
 async def browse(client: httpx.AsyncClient, rng: random.Random, pace: float) -> list[float]:
     """One person searching: partial (4 in 5) or full page, a random term each time."""
     latencies = []
@@ -137,29 +96,16 @@ def summary(samples: list[float], seconds: float) -> str:
 
 async def run(settings: Settings) -> list[Result]:
     seed(settings)
-    engine = create_engine(settings, pool_size=1)
-    try:
-        await users.create_user(create_sessionmaker(engine), USERNAME, PASSWORD)
-    finally:
-        await engine.dispose()
-    from tests.web_fixtures import free_port
-
-    port = free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    log_path = settings.loops_path / "bench-web.log"
-    server = start_server(settings, port, log_path)
     clients: list[httpx.AsyncClient] = []
-    try:
-        await wait_healthy(base_url, server, log_path)
-        clients = [await logged_in_client(base_url) for _ in range(CLIENTS)]
-        await load(clients[:2], 0)  # warm-up: imports, template compilation, connection pool
-        paced, paced_seconds = await load(clients, PACE_SECONDS)
-        flat, flat_seconds = await load(clients, 0)
-    finally:
-        for client in clients:
-            await client.aclose()
-        server.terminate()
-        server.wait(10)
+    async with web_server(settings, "bench-web.log") as base_url:
+        try:
+            clients = [await logged_in_client(base_url) for _ in range(CLIENTS)]
+            await load(clients[:2], 0)  # warm-up: imports, template compilation, connection pool
+            paced, paced_seconds = await load(clients, PACE_SECONDS)
+            flat, flat_seconds = await load(clients, 0)
+        finally:
+            for client in clients:
+                await client.aclose()
     p95 = percentile(paced, 95)
     return [
         Result(

@@ -7,22 +7,30 @@ modules) and writes the figures to bench/RESULTS.md.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import secrets
 import statistics
-from collections.abc import Iterator, Sequence
-from contextlib import ExitStack, contextmanager
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Iterator, Sequence
+from contextlib import ExitStack, asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+import httpx
 import psycopg
 
+from domain import users
 from domain.config import Settings, load_settings
+from domain.db import create_engine, create_sessionmaker
 from domain.migrate import upgrade
 from domain.models import Base
 
 REPO = Path(__file__).resolve().parent.parent
+USERNAME, PASSWORD = "bench", "bench-password-123"
+WEB_WORKERS = 2  # one web process per core, as `WEB_CONCURRENCY=2` would run it
 # Every table of the models, emptied between benchmarks.
 TABLES = ", ".join(table.name for table in Base.metadata.sorted_tables)
 
@@ -107,3 +115,64 @@ def bench_env(settings: Settings) -> dict[str, str]:
 def _drop_database(base: str, name: str) -> None:
     with psycopg.connect(base, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+# The web server, for the benchmarks that load it -----------------------------------------------
+
+
+@asynccontextmanager
+async def web_server(settings: Settings, log_name: str) -> AsyncIterator[str]:
+    """`crateloop web --workers 2` on a free port, with the account USERNAME/PASSWORD; yields
+    its base URL once /health answers, and stops it afterwards."""
+    from tests.web_fixtures import free_port
+
+    engine = create_engine(settings, pool_size=1)
+    try:
+        await users.create_user(create_sessionmaker(engine), USERNAME, PASSWORD)
+    finally:
+        await engine.dispose()
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    log_path = settings.loops_path / log_name
+    server = _start_web(settings, port, log_path)
+    try:
+        await _wait_healthy(base_url, server, log_path)
+        yield base_url
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def _start_web(settings: Settings, port: int, log_path: Path) -> subprocess.Popen[bytes]:
+    argv = [sys.executable, "-c", "from cli.main import main; main()", "web", "--port", str(port)]
+    argv += ["--workers", str(WEB_WORKERS)]
+    with log_path.open("wb") as log:
+        return subprocess.Popen(argv, env=bench_env(settings), stdout=log, stderr=log)
+
+
+async def _wait_healthy(base_url: str, server: subprocess.Popen[bytes], log_path: Path) -> None:
+    async with httpx.AsyncClient(base_url=base_url) as client:
+        for _ in range(150):
+            if server.poll() is not None:
+                break
+            try:
+                if (await client.get("/health")).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            await asyncio.sleep(0.2)
+    tail = await asyncio.to_thread(log_path.read_text)
+    raise RuntimeError(f"web server did not start:\n{tail[-2000:]}")
+
+
+async def logged_in_client(base_url: str) -> httpx.AsyncClient:
+    """An HTTP client logged in through the real form as USERNAME."""
+    client = httpx.AsyncClient(base_url=base_url, timeout=30)
+    await client.get("/login")
+    token = client.cookies["csrftoken"]
+    login = await client.post(
+        "/login", data={"username": USERNAME, "password": PASSWORD, "_csrf_token": token}
+    )
+    if login.status_code != 303:
+        raise RuntimeError(f"bench login failed: {login.status_code} {login.text[:200]}")
+    return client

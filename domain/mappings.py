@@ -21,6 +21,7 @@ from domain.db import LookupConnection, create_engine, create_sessionmaker
 from domain.loop_cache import CacheInvalidation, CacheStats, LoopCache, Resolution
 from domain.loop_files import LoopPathError, check_loop_file, confine, relative_to_root
 from domain.models import TRACK_KEY_MAX, DefaultConfig, Play, Reason, TrackMapping
+from domain.paging import page_count
 from domain.track_keys import azuracast_song_id, normalize_track_key
 
 log = logging.getLogger(__name__)
@@ -85,7 +86,7 @@ class MappingPage:
 
     @property
     def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
+        return page_count(self.total, self.per_page)
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,7 @@ from sqlalchemy import Select, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.models import Play, Reason, Station, StationHealth
+from domain.paging import page_count
 
 RECENT_PLAYS = 20
 CSV_COLUMNS = (
@@ -317,7 +318,7 @@ class PlayPage:
 
     @property
     def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
+        return page_count(self.total, self.per_page)
 
 
 async def page_plays(sessions: Sessions, where: PlayFilter, page: int, per_page: int) -> PlayPage:

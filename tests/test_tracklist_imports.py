@@ -356,3 +356,38 @@ async def test_a_blocked_job_runs_again_once_the_breaker_closes(
         assert len(requeued) == 1
     finally:
         await client.aclose()
+
+
+@pytest.mark.parametrize("bad", ["truncated", "not utf-8", "challenge"])
+async def test_a_bad_page_on_reimport_leaves_the_stored_tracklist_as_it_was(
+    worker: subprocess.Popen[bytes],
+    tracklists_site: FakeTracklistsSite,
+    sessions: Sessions,
+    site_urls: SiteUrls,
+    queue: TracklistQueue,
+    database_url: str,
+    bad: str,
+) -> None:
+    url = serve(tracklists_site)
+    stored = await import_by_worker(sessions, site_urls, queue, url)
+    assert stored.tracklist_id is not None
+    before = await get_tracklist(sessions, stored.tracklist_id)
+
+    path = tracklist_path("1abc", "set-1abc")
+    if bad == "truncated":
+        serve(tracklists_site, claimed=22)
+    elif bad == "not utf-8":
+        page = tracklist_page("1abc", "set-1abc", rows=PAGE_ROWS, base_url=tracklists_site.url)
+        tracklists_site.page(path, page.encode().replace(b"<title>", b"<title>\xe9", 1))
+    else:
+        tracklists_site.page(path, challenge_page())
+    again = await import_by_worker(
+        sessions, site_urls, queue, url, ImportStatus.FAILED, ImportStatus.BLOCKED, force=True
+    )
+
+    assert again.status is not ImportStatus.STORED, again.message
+    assert again.tracklist_id is None
+    after = await get_tracklist(sessions, stored.tracklist_id)
+    assert after.content == before.content
+    assert after.versions == before.versions
+    assert count(database_url, "tracklist_versions") == 1

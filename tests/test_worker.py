@@ -10,8 +10,6 @@ import asyncio
 import dataclasses
 import importlib
 import json
-import os
-import signal
 import subprocess
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -22,13 +20,12 @@ import pytest
 import redis
 from sqlalchemy.exc import OperationalError
 
-from cli.processes import crateloop_argv
 from domain.config import Settings
 from domain.mappings import TrackMapper
 from tests.media import make_corrupt_mp4, make_mp4
+from tests.worker_process import running_worker
 from worker.queue import LOOP_CHECKS_QUEUE, LoopCheckQueue
 
-REPO = Path(__file__).resolve().parent.parent
 CHECK_TIMEOUT_SECONDS = 30.0
 
 
@@ -61,24 +58,9 @@ def queue(worker_settings: Settings) -> Iterator[LoopCheckQueue]:
 
 @pytest.fixture(scope="module")
 def worker(worker_env: dict[str, str]) -> Iterator[subprocess.Popen[bytes]]:
-    """`crateloop worker` as a real process, with one process and one thread."""
-    process = subprocess.Popen(
-        [*crateloop_argv(), "worker", "--processes", "1", "--threads", "1"],
-        cwd=REPO,
-        env={**os.environ, **worker_env},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,  # its own group: Dramatiq forks worker processes
-    )
-    yield process
-    # Only the main process: it stops its workers (a SIGTERM of their own would make it kill
-    # them, which takes longer).
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
+    """The worker on this module's loops folder."""
+    with running_worker(worker_env) as process:
+        yield process
 
 
 @pytest.fixture

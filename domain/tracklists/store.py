@@ -38,6 +38,7 @@ from domain.models import (
     User,
     VersionOrigin,
 )
+from domain.paging import page_count
 from domain.tracklists.diff import VersionDiff, diff_tracklists
 from domain.tracklists.model import TRACK_FIELDS, Link, ParsedTrack, ParsedTracklist, row_warnings
 
@@ -125,7 +126,7 @@ class TracklistPage:
 
     @property
     def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
+        return page_count(self.total, self.per_page)
 
 
 @dataclass(frozen=True, slots=True)
