@@ -8,7 +8,7 @@ from dataclasses import replace
 
 from bench.common import Result, micros, percentile
 from domain.config import Settings
-from domain.mappings import TrackMapper
+from domain.loops.mapper import TrackMapper
 
 MAPPINGS = 2000
 HITS = 50_000

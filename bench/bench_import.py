@@ -21,9 +21,9 @@ import psycopg
 
 from bench.common import REPO, Result, bench_env, empty_tables
 from domain.config import Settings, load_settings
-from domain.mapping_formats import Progress, read_csv
-from domain.mapping_import import ImportOptions, import_mappings
-from domain.mappings import TrackMapper
+from domain.loops.formats import Progress, read_csv
+from domain.loops.imports import ImportOptions, import_mappings
+from domain.loops.mapper import TrackMapper
 
 SMALL, LARGE = 20_000, 100_000
 LOOPS = 5

@@ -9,7 +9,7 @@ import time
 
 from bench.common import Result, bench_env, millis, percentile
 from domain.config import Settings
-from domain.mappings import TrackMapper
+from domain.loops.mapper import TrackMapper
 
 CHANGES = 200
 # The other process: keeps asking for the same track (a cache hit unless invalidated) and prints
@@ -17,7 +17,7 @@ CHANGES = 200
 WATCHER = """
 import asyncio, sys, time
 from domain.config import load_settings
-from domain.mappings import TrackMapper
+from domain.loops.mapper import TrackMapper
 
 async def main():
     mapper = TrackMapper.from_settings(load_settings())

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 import psycopg
 
-from domain import users
+from domain.accounts import users
 from domain.config import Settings, load_settings
 from domain.db import create_engine, create_sessionmaker
 from domain.migrate import upgrade

@@ -9,7 +9,7 @@ from typing import TypeVar
 
 import click
 
-from domain import users
+from domain.accounts import users
 from domain.config import load_settings
 from domain.db import create_engine, create_sessionmaker
 

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from daemon.backoff import Backoff
 from daemon.error_text import describe
-from domain.plays import PlayRecord, insert_plays
+from domain.plays.recording import PlayRecord, insert_plays
 
 QUEUE_LIMIT = 10_000  # plays kept while the database is unreachable (README says so)
 BATCH_SIZE = 500

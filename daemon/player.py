@@ -22,15 +22,15 @@ from daemon.play_recorder import PlayRecorder
 from daemon.station_status import StationStatus
 from domain.config import Settings
 from domain.handoff import Adapter, HandoffError, Switch, adapters_for
-from domain.loop_cache import Resolution
-from domain.loop_files import LoopPathError, confine, relative_to_root
-from domain.mappings import TrackMapper
+from domain.loops.cache import Resolution
+from domain.loops.files import LoopPathError, confine, relative_to_root
+from domain.loops.keys import azuracast_song_id, normalize_track_key
+from domain.loops.mapper import TrackMapper
 from domain.models import Reason
 from domain.nowplaying import NowPlaying
-from domain.plays import PlayRecord
-from domain.station_health import NowPlayingCard
-from domain.stations import StationConfig
-from domain.track_keys import azuracast_song_id, normalize_track_key
+from domain.plays.recording import PlayRecord
+from domain.stations.health import NowPlayingCard
+from domain.stations.store import StationConfig
 
 ADAPTER_TIMEOUT = 10.0  # one adapter may take this long before it counts as failed
 MAX_SWITCH_DELAY = 120.0  # never wait longer for played_at + offset (clock skew, odd data)

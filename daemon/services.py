@@ -16,7 +16,7 @@ from daemon.player import DefaultLoop
 from daemon.status_board import StatusBoard
 from domain.config import Settings
 from domain.db import create_engine, create_sessionmaker
-from domain.mappings import TrackMapper
+from domain.loops.mapper import TrackMapper
 
 REDIS_TIMEOUT = 5.0
 

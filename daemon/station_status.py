@@ -11,7 +11,7 @@ import logging
 import time
 
 from daemon.status_board import StatusBoard
-from domain.station_health import Health, HealthState, NowPlayingCard
+from domain.stations.health import Health, HealthState, NowPlayingCard
 
 # last_message_at is stored at most this often when nothing else changes (a message arrives
 # every 10-15 s from AzuraCast: writing each would be pure churn).

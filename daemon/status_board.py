@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from daemon.backoff import Backoff
 from daemon.error_text import describe
 from domain.config import Settings
-from domain.station_health import Health, NowPlayingCard, save_health, station_event
+from domain.stations.health import Health, NowPlayingCard, save_health, station_event
 
 EVENT_QUEUE_LIMIT = 1000
 

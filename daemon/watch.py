@@ -24,8 +24,8 @@ from daemon.backoff import Backoff
 from daemon.station_status import StationStatus
 from domain.config import Settings
 from domain.nowplaying import AzuraCastSource, NowPlaying, Source, SourceError, parse_azuracast
-from domain.station_health import HealthState
-from domain.stations import StationConfig
+from domain.stations.health import HealthState
+from domain.stations.store import StationConfig
 
 Deliver = Callable[[NowPlaying], None]
 

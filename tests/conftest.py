@@ -18,7 +18,7 @@ import pytest
 import redis
 
 from domain.config import Settings, load_settings
-from domain.mappings import TrackMapper
+from domain.loops.mapper import TrackMapper
 from domain.migrate import upgrade
 from domain.tracklists.store import Sessions
 from tests.fakes.tracklists_site import FakeTracklistsSite

@@ -76,7 +76,7 @@ def query(database_url: str, sql: str, *params: Any) -> list[tuple[Any, ...]]:
 
 
 def add_mapping(database_url: str, artist: str, title: str, loop: str) -> int:
-    from domain.track_keys import azuracast_song_id, normalize_track_key
+    from domain.loops.keys import azuracast_song_id, normalize_track_key
 
     rows = query(
         database_url,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from domain.config import Settings
-from domain.track_keys import azuracast_song_id
+from domain.loops.keys import azuracast_song_id
 from tests.web_fixtures import Client, make_api_token
 
 SCRIPT = "<script>alert(1)</script>"

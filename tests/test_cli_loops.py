@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from cli.loops import loops_group
 from domain.config import Settings, get_settings
-from domain.mappings import TrackMapper
+from domain.loops.mapper import TrackMapper
 from domain.models import Reason
 from tests.media import make_corrupt_mp4, make_mp4
 

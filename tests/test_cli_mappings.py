@@ -14,16 +14,16 @@ import pytest
 from click.testing import CliRunner, Result
 
 from cli.main import crateloop
-from domain.mapping_formats import Progress, read_csv, read_json
-from domain.mapping_import import (
+from domain.loops.formats import Progress, read_csv, read_json
+from domain.loops.imports import (
     CHUNK_ROWS,
     FIRST_CHUNK_ROWS,
     ImportOptions,
     RowOutcome,
     import_mappings,
 )
-from domain.mappings import TrackMapper
-from domain.track_keys import azuracast_song_id
+from domain.loops.keys import azuracast_song_id
+from domain.loops.mapper import TrackMapper
 
 pytestmark = pytest.mark.usefixtures("clean_db")
 

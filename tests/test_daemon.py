@@ -346,7 +346,7 @@ async def test_insert_plays_stores_each_sh_id_once_and_counts_mappings_once(
     from datetime import UTC, datetime
 
     from domain.db import create_engine
-    from domain.plays import PlayRecord, insert_plays
+    from domain.plays.recording import PlayRecord, insert_plays
 
     mapping_id = add_mapping(database_url, "A", "B", "a.mp4")
     station_id = add_station(database_url, "http://127.0.0.1:9")

@@ -18,12 +18,12 @@ import pytest
 import redis
 from psycopg.types.json import Jsonb
 
-from domain import play_stats
 from domain.config import Settings
 from domain.models import User
+from domain.plays import stats as play_stats
 from tests.test_web_pages import child, only, page, texts
 from tests.web_fixtures import Client, log_in_client
-from web.live import LiveHub, Partials, event_stream
+from web.dashboard.live import LiveHub, Partials, event_stream
 
 SLUG = "radio-one"
 XSS = "<script>alert(1)</script>"

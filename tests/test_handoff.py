@@ -34,7 +34,7 @@ FIELDS = {
 
 @dataclass(frozen=True, slots=True)
 class HandoffConfig:
-    """The hand-off part of a station, as domain.stations.StationConfig carries it."""
+    """The hand-off part of a station, as domain.stations.store.StationConfig carries it."""
 
     state_dir: str | None = None
     write_text_file: bool = False

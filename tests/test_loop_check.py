@@ -11,7 +11,7 @@ import psycopg
 import pytest
 
 from domain.config import Settings
-from domain.loop_check import (
+from domain.loops.check import (
     batches,
     check_mappings,
     deactivate_missing,
@@ -21,7 +21,7 @@ from domain.loop_check import (
     probe_loop,
     validate_loops,
 )
-from domain.mappings import TrackMapper
+from domain.loops.mapper import TrackMapper
 from domain.models import LoopStatus
 from tests.media import make_corrupt_mp4, make_mp4
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from domain.loop_files import find_loop_files
+from domain.loops.files import find_loop_files
 
 
 @pytest.fixture

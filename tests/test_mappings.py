@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from domain.config import Settings
-from domain.mappings import MappingError, MappingNotFound, TrackMapper, search_query
-from domain.track_keys import azuracast_song_id, normalize_track_key, song_id_from_text
+from domain.loops.keys import azuracast_song_id, normalize_track_key, song_id_from_text
+from domain.loops.mapper import MappingError, MappingNotFound, TrackMapper, search_query
 
 
 def test_track_key_normalisation() -> None:
@@ -195,7 +195,7 @@ async def test_cache_hits_misses_and_expiry(settings: Settings, clean_db: None) 
 WATCHER = """
 import asyncio, json, sys, time
 from domain.config import load_settings
-from domain.mappings import TrackMapper
+from domain.loops.mapper import TrackMapper
 
 async def main():
     mapper = TrackMapper.from_settings(load_settings())

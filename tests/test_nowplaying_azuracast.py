@@ -9,9 +9,9 @@ from collections.abc import AsyncIterator, Iterator
 import httpx
 import pytest
 
+from domain.loops.keys import OFFLINE_SONG_ID, song_id_from_text
 from domain.nowplaying import AzuraCastSource, NowPlaying, SourceError, parse_azuracast
 from domain.nowplaying.azuracast import feed_messages
-from domain.track_keys import OFFLINE_SONG_ID, song_id_from_text
 from tests.fakes.azuracast import (
     FakeAzuraCast,
     missing_fields,

@@ -8,6 +8,7 @@ from types import SimpleNamespace
 import httpx
 import pytest
 
+from domain.loops.keys import song_id_from_text
 from domain.nowplaying import (
     AzuraCastSource,
     IcecastSource,
@@ -17,7 +18,6 @@ from domain.nowplaying import (
     parse_shoutcast,
     source_for,
 )
-from domain.track_keys import song_id_from_text
 from tests.fakes.icecast import (
     FakeIcecast,
     FakeShoutcast,
@@ -182,7 +182,7 @@ async def test_shoutcast_poll(shoutcast: FakeShoutcast, http: httpx.AsyncClient)
 
 
 def station(**fields: object) -> SimpleNamespace:
-    # The attributes of domain.stations.StationConfig that source_for reads.
+    # The attributes of domain.stations.store.StationConfig that source_for reads.
     base = {
         "name": "Test FM",
         "kind": "azuracast",

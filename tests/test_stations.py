@@ -15,11 +15,11 @@ import redis.asyncio as aioredis
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from domain import stations
 from domain.config import ConfigError, Settings
 from domain.db import create_engine, create_sessionmaker
 from domain.models import Station, StationHealth
-from domain.stations import StationError, StationInput
+from domain.stations import store as stations
+from domain.stations.store import StationError, StationInput
 
 Sessions = async_sessionmaker[AsyncSession]
 

@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 
+from domain.accounts.users import create_user
 from domain.tracklists.draft_fields import DraftError, parse_cue, track_from_fields
 from domain.tracklists.drafts import (
     add_draft_row,
@@ -32,7 +33,6 @@ from domain.tracklists.store import (
     version_diff,
 )
 from domain.tracklists.text_format import parse_text
-from domain.users import create_user
 
 PASTED = """\
 [0:00] ARTBAT - Horizon [UPPERGROUND]

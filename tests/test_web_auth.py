@@ -10,8 +10,8 @@ from litestar import Litestar
 from litestar.handlers import HTTPRouteHandler
 from litestar.testing import AsyncTestClient
 
+from domain.accounts.users import LOGIN_FAILURES_ALLOWED
 from domain.config import Settings
-from domain.users import LOGIN_FAILURES_ALLOWED
 from tests.web_fixtures import (
     PASSWORD,
     USERNAME,
@@ -20,8 +20,8 @@ from tests.web_fixtures import (
     log_in_client,
     make_user,
 )
+from web.accounts.auth import is_public, safe_next
 from web.app import create_app
-from web.auth import is_public, safe_next
 
 
 async def test_login_and_logout(anon_client: Client, user: object) -> None:
@@ -192,8 +192,8 @@ async def test_api_token_auth(anon_client: Client, settings: Settings, user: obj
 async def test_revoked_token_is_refused(
     anon_client: Client, settings: Settings, user: object
 ) -> None:
+    from domain.accounts.users import revoke_api_tokens
     from domain.db import create_engine, create_sessionmaker
-    from domain.users import revoke_api_tokens
     from tests.web_fixtures import make_api_token
 
     token = await make_api_token(settings, name="ci")

@@ -12,7 +12,7 @@ import pytest
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 from selectolax.lexbor import LexborNode as Node
 
-from domain.mappings import TrackMapper
+from domain.loops.mapper import TrackMapper
 from domain.models import TrackMapping
 from tests.web_fixtures import Client
 

@@ -10,11 +10,11 @@ import pytest
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from domain import stations
 from domain.config import Settings
 from domain.db import create_engine, create_sessionmaker
 from domain.models import Station, StationHealth
-from domain.stations import StationInput
+from domain.stations import store as stations
+from domain.stations.store import StationInput
 from tests.web_fixtures import Client
 
 HX = {"HX-Request": "true"}

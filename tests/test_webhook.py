@@ -12,11 +12,11 @@ import pytest
 import redis.asyncio as aioredis
 from redis.asyncio.client import PubSub
 
-from domain import stations
 from domain.config import Settings
 from domain.db import create_engine, create_sessionmaker
 from domain.models import Station
-from domain.stations import StationInput
+from domain.stations import store as stations
+from domain.stations.store import StationInput
 from tests.web_fixtures import Client
 
 SECRET = "hook-secret-0123456789abcdef"

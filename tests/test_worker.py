@@ -21,7 +21,7 @@ import redis
 from sqlalchemy.exc import OperationalError
 
 from domain.config import Settings
-from domain.mappings import TrackMapper
+from domain.loops.mapper import TrackMapper
 from tests.media import make_corrupt_mp4, make_mp4
 from tests.worker_process import running_worker
 from worker.queue import LOOP_CHECKS_QUEUE, LoopCheckQueue

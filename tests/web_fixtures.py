@@ -20,7 +20,7 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from domain import users
+from domain.accounts import users
 from domain.config import Settings
 from domain.db import create_engine, create_sessionmaker
 from domain.models import User

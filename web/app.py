@@ -36,14 +36,26 @@ from litestar.stores.redis import RedisStore
 from litestar.template.config import TemplateConfig
 from redis.exceptions import RedisError
 
-from domain import users
+from domain.accounts import users
 from domain.config import Settings, configure_logging, load_settings
-from domain.mappings import MappingNotFound, TrackMapper
+from domain.loops.mapper import MappingNotFound, TrackMapper
 from domain.tracklists.imports import ImportNotFound
 from domain.tracklists.store import TracklistNotFound
-from web import api, auth, health, hooks, live, live_imports, tracklists_api
-from web.pages import ROUTES as PAGE_ROUTES
-from web.tracklist_site import provide_tracklists, tracklist_site
+from web import health
+from web.accounts import auth
+from web.dashboard import live
+from web.dashboard.pages import DashboardController
+from web.loops import api
+from web.loops.fallbacks import FallbacksController
+from web.loops.pages import LoopsController
+from web.plays.pages import PlaysController
+from web.stations import hooks
+from web.stations.pages import StationsController
+from web.tracklists import api as tracklists_api
+from web.tracklists import live as live_imports
+from web.tracklists.drafts import TracklistDraftsController
+from web.tracklists.pages import TracklistsController
+from web.tracklists.site import provide_tracklists, tracklist_site
 from worker.queue import LoopCheckQueue
 
 log = logging.getLogger(__name__)
@@ -194,7 +206,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *tracklists_api.ROUTES,
             health.health,
             *hooks.ROUTES,
-            *PAGE_ROUTES,
+            DashboardController,
+            LoopsController,
+            FallbacksController,
+            PlaysController,
+            StationsController,
+            TracklistsController,
+            TracklistDraftsController,
             *live.ROUTES,
             *live_imports.ROUTES,
             create_static_files_router(path="/static", directories=[STATIC_DIR], name="static"),

@@ -8,7 +8,7 @@ from litestar import Response, get
 from litestar.di import NamedDependency
 from sqlalchemy import text
 
-from domain.mappings import TrackMapper
+from domain.loops.mapper import TrackMapper
 
 CHECK_TIMEOUT_SECONDS = 3.0
 

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.config import get_settings
 from domain.db import create_engine, create_sessionmaker
-from domain.loop_check import active_mapping_ids, batches, check_mappings
+from domain.loops.check import active_mapping_ids, batches, check_mappings
 from domain.models import LoopStatus
 from domain.tracklists.client import PoliteClient
 from domain.tracklists.imports import ImportJob, ImportNotFound, fail_import, run_import

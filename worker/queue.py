@@ -15,7 +15,7 @@ import dramatiq
 from dramatiq.brokers.redis import RedisBroker
 
 from domain.config import Settings
-from domain.loop_check import batches
+from domain.loops.check import batches
 from worker.broker import close_broker, make_broker
 
 LOOP_CHECKS_QUEUE = "loop-checks"

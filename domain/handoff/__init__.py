@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from domain.loop_files import LoopPathError, confine
+from domain.loops.files import LoopPathError, confine
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +48,7 @@ class Adapter(Protocol):
 
 
 class HandoffSettings(Protocol):
-    """The attributes of a station (domain.stations.StationConfig) the adapters are built from."""
+    """The attributes of a station (`StationConfig`) the adapters are built from."""
 
     @property
     def state_dir(self) -> str | None: ...

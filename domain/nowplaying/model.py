@@ -6,7 +6,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from domain.track_keys import OFFLINE_SONG_ID, song_id_from_text, split_track_text
+from domain.loops.keys import OFFLINE_SONG_ID, song_id_from_text, split_track_text
 
 
 class SourceError(Exception):

@@ -11,7 +11,7 @@ from domain.nowplaying.icecast import IcecastSource
 from domain.nowplaying.shoutcast import ShoutcastSource
 
 if TYPE_CHECKING:
-    from domain.stations import StationConfig
+    from domain.stations.store import StationConfig
 
 Source = AzuraCastSource | IcecastSource | ShoutcastSource
 KINDS = ("azuracast", "icecast", "shoutcast")

@@ -24,7 +24,7 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by, insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 
-from domain.mappings import search_query
+from domain.loops.mapper import search_query
 from domain.models import (
     Dj,
     Source,

@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from domain.mappings import TrackMapper
+from domain.loops.mapper import TrackMapper
 from domain.models import User
 from tests.web_fixtures import log_in
 

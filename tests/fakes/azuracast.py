@@ -27,7 +27,7 @@ from contextlib import contextmanager
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from domain.track_keys import OFFLINE_SONG_ID, song_id_from_text
+from domain.loops.keys import OFFLINE_SONG_ID, song_id_from_text
 from tests.fakes import LocalServer, QuietHandler
 
 ENDPOINTS = ("nowplaying", "nowplaying_all", "static", "sse")

@@ -27,11 +27,11 @@ from pathlib import Path
 import psycopg
 from psycopg.rows import TupleRow
 
-from domain.loop_files import LoopPathError, check_loop_file, relative_to_root
-from domain.mapping_formats import RawRow, SourceError
-from domain.mappings import TrackMapper
+from domain.loops.files import LoopPathError, check_loop_file, relative_to_root
+from domain.loops.formats import RawRow, SourceError
+from domain.loops.keys import azuracast_song_id, normalize_track_key
+from domain.loops.mapper import TrackMapper
 from domain.models import TRACK_KEY_MAX
-from domain.track_keys import azuracast_song_id, normalize_track_key
 
 CHUNK_ROWS = 10_000
 # The first chunk is small so the database starts working while the thread checks the next one.
@@ -390,7 +390,7 @@ class _Rollback(Exception):
 async def import_mappings(
     mapper: TrackMapper, rows: Iterable[RawRow], options: ImportOptions, *, on_row: OnRow = None
 ) -> ImportReport:
-    """Import rows from a reader of domain.mapping_formats: all or nothing unless skip_invalid.
+    """Import rows from a reader of domain.loops.formats: all or nothing unless skip_invalid.
 
     `on_row` hears each row's outcome (added, updated or skipped); problems are in the report.
     """

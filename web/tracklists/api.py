@@ -19,17 +19,17 @@ from litestar.di import NamedDependency, Provide
 from litestar.exceptions import HTTPException, PermissionDeniedException
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
-from domain.mappings import TrackMapper
+from domain.loops.mapper import TrackMapper
 from domain.tracklists import imports, store
 from domain.tracklists.cue import CueExport, FileType, MissingCues, TooManyTracks
 from domain.tracklists.imports import ImportJob
 from domain.tracklists.parse import ListingItem, ListingKind
 from domain.tracklists.store import TracklistFilter, TracklistSummary, VersionInfo
 from domain.tracklists.urls import UrlRefused
-from web.api import API_PREFIX, FieldError
 from web.dates import parse_day
-from web.tracklist_downloads import CueQuery, attempt_cue, cue_response, provide_cue_query
-from web.tracklist_site import NoAnswer, TracklistSite, ask_site, search_type_error
+from web.loops.api import API_PREFIX, FieldError
+from web.tracklists.downloads import CueQuery, attempt_cue, cue_response, provide_cue_query
+from web.tracklists.site import NoAnswer, TracklistSite, ask_site, search_type_error
 
 T = TypeVar("T")
 

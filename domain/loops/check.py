@@ -22,8 +22,8 @@ from typing import Any, Literal
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from domain.loop_files import LoopPathError, confine
-from domain.mappings import TrackMapper
+from domain.loops.files import LoopPathError, confine
+from domain.loops.mapper import TrackMapper
 from domain.models import LoopStatus, TrackMapping
 
 log = logging.getLogger(__name__)

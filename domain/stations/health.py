@@ -2,7 +2,7 @@
 
 Times in HEALTH and CARD are unix seconds (floats) everywhere: in `station_health.now_playing`,
 in `Health.as_dict()` and in the live events. The `station_health` columns themselves are
-timestamptz. Only the daemon holding a station's lock writes its row (domain.play_stats reads).
+timestamptz. Only the daemon holding a station's lock writes its row (domain.plays.stats reads).
 
 Live event, JSON on the Redis channel `settings.channel(f"station:{slug}")`:
 `{"event": "switch" | "health", "station": slug, "card": CARD | null, "health": HEALTH}`.

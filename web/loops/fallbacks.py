@@ -10,7 +10,7 @@ from litestar.params import URLEncodedBody
 from litestar.plugins.htmx import HTMXTemplate
 from litestar.response import Template
 
-from domain.mappings import MappingError, TrackMapper
+from domain.loops.mapper import MappingError, TrackMapper
 
 
 @dataclass

@@ -29,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.config import ConfigError, Settings, get_settings
 from domain.handoff import HandoffError, confine_link
-from domain.loop_files import LoopPathError, check_loop_file, confine, relative_to_root
+from domain.loops.files import LoopPathError, check_loop_file, confine, relative_to_root
 from domain.models import SourceKind, Station, StationHealth, Transport
 
 log = logging.getLogger(__name__)

@@ -8,7 +8,7 @@ from typing import IO
 import psycopg
 
 from domain.config import Settings
-from domain.mapping_formats import Format, write_csv, write_json
+from domain.loops.formats import Format, write_csv, write_json
 
 _BATCH = 5000
 _SELECT = """

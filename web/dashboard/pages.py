@@ -14,9 +14,9 @@ from litestar.params import URLEncodedBody
 from litestar.plugins.htmx import HTMXTemplate
 from litestar.response import Template
 
-from domain import play_stats
-from domain.mappings import MappingError, TrackMapper
-from domain.play_stats import HourCount
+from domain.loops.mapper import MappingError, TrackMapper
+from domain.plays import stats as play_stats
+from domain.plays.stats import HourCount
 
 CHART_WIDTH, CHART_HEIGHT, CHART_GAP = 480, 120, 2
 

@@ -18,11 +18,11 @@ from sqlalchemy.orm import aliased
 
 from domain.config import Settings
 from domain.db import LookupConnection, create_engine, create_sessionmaker
-from domain.loop_cache import CacheInvalidation, CacheStats, LoopCache, Resolution
-from domain.loop_files import LoopPathError, check_loop_file, confine, relative_to_root
+from domain.loops.cache import CacheInvalidation, CacheStats, LoopCache, Resolution
+from domain.loops.files import LoopPathError, check_loop_file, confine, relative_to_root
+from domain.loops.keys import azuracast_song_id, normalize_track_key
 from domain.models import TRACK_KEY_MAX, DefaultConfig, Play, Reason, TrackMapping
 from domain.paging import page_count
-from domain.track_keys import azuracast_song_id, normalize_track_key
 
 log = logging.getLogger(__name__)
 

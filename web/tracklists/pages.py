@@ -18,14 +18,14 @@ from litestar.params import FromPath, FromQuery, QueryParameter, URLEncodedBody
 from litestar.plugins.htmx import HTMXRequest, HTMXTemplate
 from litestar.response import Redirect, Template
 
-from domain.mappings import TrackMapper
+from domain.loops.mapper import TrackMapper
 from domain.tracklists import drafts, imports, store, text_format
 from domain.tracklists.draft_fields import DraftError
 from domain.tracklists.parse import Listing, ListingKind
 from domain.tracklists.store import TracklistFilter
 from domain.tracklists.urls import UrlRefused
 from web.dates import day_range
-from web.tracklist_downloads import (
+from web.tracklists.downloads import (
     EXPORTS,
     CueQuery,
     attempt_cue,
@@ -33,7 +33,7 @@ from web.tracklist_downloads import (
     export_response,
     provide_cue_query,
 )
-from web.tracklist_site import NoAnswer, TracklistSite, ask_site, search_type_error
+from web.tracklists.site import NoAnswer, TracklistSite, ask_site, search_type_error
 
 PER_PAGE = 25
 RESULTS_TARGET = "tracklists-results"  # what search, filters and paging swap

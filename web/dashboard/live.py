@@ -29,10 +29,10 @@ from litestar.response import ServerSentEvent, ServerSentEventMessage
 from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 
-from domain import play_stats
 from domain.config import Settings
-from domain.mappings import TrackMapper
-from domain.play_stats import Health, NowPlayingCard, PlayRow, StationOverview
+from domain.loops.mapper import TrackMapper
+from domain.plays import stats as play_stats
+from domain.plays.stats import Health, NowPlayingCard, PlayRow, StationOverview
 
 log = logging.getLogger(__name__)
 

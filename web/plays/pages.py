@@ -12,11 +12,11 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery, QueryParameter
 from litestar.response import Stream, Template
 
-from domain import play_stats
-from domain.mappings import TrackMapper
-from domain.play_stats import REASONS, PlayFilter
+from domain.loops.mapper import TrackMapper
+from domain.plays import stats as play_stats
+from domain.plays.stats import REASONS, PlayFilter
+from web.dashboard.pages import hourly_charts
 from web.dates import day_range
-from web.pages.dashboard import hourly_charts
 
 PER_PAGE_CHOICES = (25, 50, 100, 200)
 

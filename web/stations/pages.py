@@ -13,11 +13,11 @@ from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.plugins.htmx import ClientRedirect, HTMXRequest, HTMXTemplate
 from litestar.response import Redirect, Template
 
-from domain import stations
-from domain.loop_files import find_loop_files
-from domain.mappings import TrackMapper
+from domain.loops.files import find_loop_files
+from domain.loops.mapper import TrackMapper
 from domain.models import Station, Transport
-from domain.stations import StationError, StationInput, StationListing, StationNotFound
+from domain.stations import store as stations
+from domain.stations.store import StationError, StationInput, StationListing, StationNotFound
 
 PICKER_LIMIT = 50
 

@@ -14,8 +14,8 @@ from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.plugins.htmx import HTMXRequest, HTMXTemplate
 from litestar.response import Redirect, Template
 
-from domain.loop_files import find_loop_files
-from domain.mappings import MappingError, TrackMapper
+from domain.loops.files import find_loop_files
+from domain.loops.mapper import MappingError, TrackMapper
 from domain.models import TrackMapping
 
 # Query values the page understands; anything else falls back to the first/default.

@@ -22,9 +22,9 @@ from litestar.params import FromPath, FromQuery
 from litestar.types import ControllerRouterHandler
 from redis.exceptions import RedisError
 
-from domain.mappings import TrackMapper
+from domain.loops.mapper import TrackMapper
 from domain.models import Transport
-from domain.stations import get_station
+from domain.stations.store import get_station
 
 log = logging.getLogger(__name__)
 

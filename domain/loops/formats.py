@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Literal
 
-from domain.loop_files import LoopPathError, confine
-from domain.track_keys import split_track_text
+from domain.loops.files import LoopPathError, confine
+from domain.loops.keys import split_track_text
 
 Format = Literal["json", "csv"]
 FIELDS = ("artist", "title", "loop_path", "song_id", "notes")

@@ -24,9 +24,9 @@ from litestar.params import FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 from litestar.types import ASGIApp, ControllerRouterHandler, Message, Receive, Scope, Send
 
-from domain import users
+from domain.accounts import users
 from domain.config import Settings
-from domain.mappings import TrackMapper
+from domain.loops.mapper import TrackMapper
 from domain.models import User
 
 SESSION_COOKIE = "session"

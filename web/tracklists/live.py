@@ -24,10 +24,10 @@ from litestar.response import ServerSentEvent, ServerSentEventMessage
 from redis.asyncio.client import PubSub
 from redis.exceptions import RedisError
 
-from domain.mappings import TrackMapper
+from domain.loops.mapper import TrackMapper
 from domain.tracklists import imports
 from domain.tracklists.imports import ImportJob, ImportNotFound
-from web.tracklist_site import TracklistSite
+from web.tracklists.site import TracklistSite
 
 log = logging.getLogger(__name__)
 

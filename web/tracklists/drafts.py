@@ -17,7 +17,7 @@ from litestar.params import FromPath, URLEncodedBody
 from litestar.plugins.htmx import HTMXRequest, HTMXTemplate
 from litestar.response import Redirect, Template
 
-from domain.mappings import TrackMapper
+from domain.loops.mapper import TrackMapper
 from domain.models import User
 from domain.tracklists import drafts, text_format
 from domain.tracklists.draft_fields import DraftError, track_from_fields
@@ -25,7 +25,7 @@ from domain.tracklists.drafts import Draft
 from domain.tracklists.model import ParsedTrack, format_cue
 from domain.tracklists.store import TracklistNotFound
 from domain.tracklists.text_format import TextLineError
-from web.pages.tracklists import TracklistForm
+from web.tracklists.pages import TracklistForm
 
 PASTE_MODES = ("append", "replace")
 

@@ -12,8 +12,8 @@ from litestar.exceptions import HTTPException
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.types import ControllerRouterHandler
 
-from domain.loop_cache import Resolution
-from domain.mappings import DuplicateKey, MappingError, SortColumn, TrackMapper
+from domain.loops.cache import Resolution
+from domain.loops.mapper import DuplicateKey, MappingError, SortColumn, TrackMapper
 from domain.models import TrackMapping
 
 API_PREFIX = "/api/v1"
