@@ -8,7 +8,7 @@ from dataclasses import replace
 
 from bench.common import Result, micros, percentile
 from domain.config import Settings
-from domain.loops.mapper import TrackMapper
+from domain.loops.mapper import loops_service
 
 MAPPINGS = 2000
 HITS = 50_000
@@ -18,8 +18,7 @@ async def run(settings: Settings) -> list[Result]:
     for i in range(10):
         shutil.copyfile(settings.loops_path / "default.mp4", settings.loops_path / f"loop{i}.mp4")
     # A cache of one entry: every lookup of a new key below is a miss.
-    mapper = TrackMapper.from_settings(replace(settings, cache_size=1))
-    try:
+    async with loops_service(replace(settings, cache_size=1)) as mapper:
         for i in range(MAPPINGS):
             await mapper.create_mapping(f"Artist {i}", f"Title {i}", f"loop{i % 10}.mp4")
         await mapper.get_default_loop()
@@ -39,8 +38,6 @@ async def run(settings: Settings) -> list[Result]:
             started = time.perf_counter()
             await mapper.get_loop("Artist 1", "Title 1")
             hits.append(time.perf_counter() - started)
-    finally:
-        await mapper.close()
 
     hit_p50, miss_p50, default_p50 = (percentile(s, 50) for s in (hits, mapped, unmapped))
     return [

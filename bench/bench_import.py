@@ -23,7 +23,7 @@ from bench.common import REPO, Result, bench_env, empty_tables
 from domain.config import Settings, load_settings
 from domain.loops.formats import Progress, read_csv
 from domain.loops.imports import ImportOptions, import_mappings
-from domain.loops.mapper import TrackMapper
+from domain.loops.mapper import loops_service
 
 SMALL, LARGE = 20_000, 100_000
 LOOPS = 5
@@ -133,20 +133,19 @@ class _RssSampler(threading.Thread):
 
 async def _child(csv_path: Path) -> dict[str, float]:
     settings = load_settings()
-    mapper = TrackMapper.from_settings(settings)
-    # Everything imported and connected before the baseline, so growth is the import's own.
-    await mapper.redis.ping()
-    baseline = _rss_mb()
-    sampler = _RssSampler()
-    sampler.start()
-    started = time.perf_counter()
-    try:
-        report = await import_mappings(mapper, read_csv(csv_path, Progress()), ImportOptions())
-    finally:
-        seconds = time.perf_counter() - started
-        sampler.running = False
-        sampler.join()
-        await mapper.close()
+    async with loops_service(settings) as mapper:
+        # Everything imported and connected before the baseline, so growth is the import's own.
+        await mapper.get_default_loop()  # the database and Redis connected
+        baseline = _rss_mb()
+        sampler = _RssSampler()
+        sampler.start()
+        started = time.perf_counter()
+        try:
+            report = await import_mappings(mapper, read_csv(csv_path, Progress()), ImportOptions())
+        finally:
+            seconds = time.perf_counter() - started
+            sampler.running = False
+            sampler.join()
     if not report.ok:
         raise SystemExit(f"import refused: {report.summary()} {report.fatal or ''}")
     return {

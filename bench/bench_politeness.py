@@ -21,11 +21,11 @@ from bench.common import Result, bench_env
 from cli.processes import crateloop_argv
 from domain.config import Settings, load_settings
 from domain.db import create_engine, create_sessionmaker
+from domain.jobs import JobQueue
 from domain.tracklists import imports
 from domain.tracklists.urls import SiteUrls
 from tests.fakes.tracklist_pages import generated_rows, tracklist_page, tracklist_path
 from tests.fakes.tracklists_site import FakeTracklistsSite
-from worker.queue import TracklistQueue
 
 IMPORTS = 20
 DELAY_SECONDS = 5.0
@@ -58,7 +58,7 @@ async def _import_all(
     """Queue every URL at once, then wait until each job is stored or failed."""
     engine = create_engine(settings, pool_size=2)
     sessions = create_sessionmaker(engine)
-    queue = TracklistQueue(settings)
+    queue = JobQueue(settings)
     site = SiteUrls.from_settings(settings)
     try:
         jobs = [await imports.create_import(sessions, site, url, force=force) for url in urls]

@@ -35,9 +35,9 @@ from domain.loops.formats import (
     scan_folder,
 )
 from domain.loops.imports import ImportOptions, ImportReport, RowOutcome, import_mappings
-from domain.loops.mapper import MappingStats, TrackMapper
+from domain.loops.mapper import MappingStats, TrackMapper, loops_service
 from domain.models import Reason
-from worker.queue import LoopCheckQueue
+from domain.resources import opened
 
 _PROGRESS_EVERY = 500
 
@@ -67,13 +67,8 @@ async def _import(
     def say(outcome: RowOutcome) -> None:
         click.echo(f"{outcome.where}: {outcome.outcome} {outcome.detail}")
 
-    loop_checks = LoopCheckQueue(settings)
-    mapper = TrackMapper.from_settings(settings, on_loop_changed=loop_checks)
-    try:
+    async with loops_service(settings, check_loops=True) as mapper:
         return await import_mappings(mapper, rows, options, on_row=say if verbose else None)
-    finally:
-        await mapper.close()
-        loop_checks.close()
 
 
 FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
@@ -204,11 +199,8 @@ def resolve_command(artist: str, title: str, song_id: str | None) -> None:
     """Print the loop ARTIST - TITLE would get, and why (mapped, song_id or default)."""
 
     async def resolve() -> Resolution:
-        mapper = TrackMapper.from_settings(load_settings())
-        try:
+        async with loops_service(load_settings()) as mapper:
             return await mapper.resolve(artist, title, song_id)
-        finally:
-            await mapper.close()
 
     resolution = asyncio.run(resolve())
     click.echo(describe(resolution))
@@ -232,12 +224,9 @@ def stats_command() -> None:
     """Mapping statistics (totals, plays, most played) and cache statistics."""
 
     async def gather() -> list[str]:
-        mapper = TrackMapper.from_settings(load_settings())
-        try:
+        async with loops_service(load_settings()) as mapper:
             lines = format_stats(await mapper.get_stats())
             cache = mapper.get_cache_stats()
-        finally:
-            await mapper.close()
         # Every process keeps its own cache; this one is the command's own, just started.
         lines.append(
             f"cache (this process): {cache.size} of {cache.max_size} entries,"
@@ -316,14 +305,15 @@ async def _validate(
     resolution: tuple[int, int] | None,
     fix_missing: bool,
 ) -> tuple[ValidationReport, int]:
-    mapper = TrackMapper.from_settings(settings)
-    try:
+    async with opened(settings) as resources:
         report = await validate_loops(
-            mapper.engine, settings.loops_path, check_format=check_format, resolution=resolution
+            resources.engine, settings.loops_path, check_format=check_format, resolution=resolution
         )
-        fixed = await deactivate_missing(mapper, report.problems) if fix_missing else 0
-    finally:
-        await mapper.close()
+        mapper = TrackMapper(resources)
+        try:
+            fixed = await deactivate_missing(mapper, report.problems) if fix_missing else 0
+        finally:
+            await mapper.close()
     return report, fixed
 
 

@@ -12,16 +12,14 @@ import asyncio
 import json
 import sys
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
 import click
-import redis.asyncio as aioredis
 
 from domain.config import Settings, load_settings
-from domain.db import create_engine, create_sessionmaker
+from domain.resources import Resources, opened
 from domain.tracklists import imports, store
 from domain.tracklists.client import Blocked, PoliteClient, SiteError
 from domain.tracklists.cue import (
@@ -42,7 +40,6 @@ from domain.tracklists.parse import (
     parse_tracklist,
 )
 from domain.tracklists.urls import SiteUrls, UrlRefused
-from worker.queue import TracklistQueue
 
 T = TypeVar("T")
 EXIT_REFUSED = 2
@@ -55,20 +52,8 @@ def _fail(message: str, status: int = 1) -> NoReturn:
     sys.exit(status)
 
 
-@dataclass(frozen=True, slots=True)
-class _Context:
-    settings: Settings
-    sessions: store.Sessions
-
-
-@asynccontextmanager
-async def _context() -> AsyncIterator[_Context]:
-    settings = load_settings()
-    engine = create_engine(settings, pool_size=1)
-    try:
-        yield _Context(settings, create_sessionmaker(engine))
-    finally:
-        await engine.dispose()
+def _context() -> AbstractAsyncContextManager[Resources]:
+    return opened(load_settings(), pool_size=1)
 
 
 def _run(work: Callable[[], Coroutine[Any, Any, T]]) -> T:
@@ -99,14 +84,9 @@ async def _import(url: str, *, force: bool, wait: bool, as_json: bool) -> None:
     async with _context() as context:
         site = SiteUrls.from_settings(context.settings)
         try:
-            job = await imports.create_import(context.sessions, site, url, force=force)
+            job = await imports.start_import(context.sessions, context.jobs, site, url, force=force)
         except UrlRefused as error:
             _fail(str(error), EXIT_REFUSED)
-        queue = TracklistQueue(context.settings)
-        try:
-            queue.import_tracklist(job.id)
-        finally:
-            queue.close()
         if not as_json:
             click.echo(f"import #{job.id} queued: {job.url}")
         if not wait:
@@ -123,7 +103,7 @@ async def _import(url: str, *, force: bool, wait: bool, as_json: bool) -> None:
             click.echo(f"tracklist #{job.tracklist_id}, version {job.version} ({what})")
 
 
-async def _follow(context: _Context, job: imports.ImportJob, *, quiet: bool) -> imports.ImportJob:
+async def _follow(context: Resources, job: imports.ImportJob, *, quiet: bool) -> imports.ImportJob:
     """Poll the job until it is stored or failed, printing each status change (a blocked job
     stops the wait: the worker retries by itself, maybe hours later)."""
     shown = job.status
@@ -199,19 +179,15 @@ async def _search(query: str, kind: ListingKind, force: bool) -> None:
 
 @asynccontextmanager
 async def _site_client(settings: Settings, failed: str) -> AsyncIterator[PoliteClient]:
-    """A PoliteClient for one command; the site blocking us exits with status 3, any other
+    """The polite client for one command; the site blocking us exits with status 3, any other
     failure of the site with 1 (`failed` and the reason)."""
-    redis = aioredis.Redis.from_url(settings.redis_url)
-    client = PoliteClient(settings, redis)
-    try:
-        yield client
-    except Blocked as error:
-        _fail(str(error), EXIT_BLOCKED)
-    except (SiteError, PageError, UrlRefused) as error:  # UrlRefused: a redirect off the site
-        _fail(f"{failed}: {error}")
-    finally:
-        await client.aclose()
-        await redis.aclose()
+    async with opened(settings, pool_size=1) as resources:
+        try:
+            yield resources.tracklists
+        except Blocked as error:
+            _fail(str(error), EXIT_BLOCKED)
+        except (SiteError, PageError, UrlRefused) as error:  # UrlRefused: a redirect off the site
+            _fail(f"{failed}: {error}")
 
 
 def _print_items(items: Sequence[ListingItem], empty: str) -> None:
@@ -305,7 +281,7 @@ async def _content(reference: str, version: int | None) -> ParsedTracklist:
         return detail.content
 
 
-async def _find(context: _Context, reference: str) -> int:
+async def _find(context: Resources, reference: str) -> int:
     if reference.isdigit():
         return int(reference)
     try:

@@ -8,12 +8,11 @@ from __future__ import annotations
 import asyncio
 import logging
 
-import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
 from daemon.error_text import describe
-from domain.config import Settings
-from worker.queue import LoopCheckQueue
+from domain import channels
+from domain.resources import Resources
 
 FIRST_RUN_AFTER = 60.0
 EVERY = 24 * 3600.0
@@ -22,12 +21,12 @@ RETRY_AFTER = 300.0
 log = logging.getLogger("crateloop.daemon.loop_checks")
 
 
-async def schedule_loop_checks(settings: Settings) -> None:
+async def schedule_loop_checks(resources: Resources) -> None:
     """The daemon watcher that queues `check_all_loops` once a day."""
     await asyncio.sleep(FIRST_RUN_AFTER)
     while True:
         try:
-            queued = await queue_daily_check(settings)
+            queued = await queue_daily_check(resources)
         except (RedisError, OSError) as error:
             log.warning("could not queue the daily loop check (%s); retrying", describe(error))
             await asyncio.sleep(RETRY_AFTER)
@@ -37,25 +36,13 @@ async def schedule_loop_checks(settings: Settings) -> None:
         await asyncio.sleep(EVERY)
 
 
-async def queue_daily_check(settings: Settings) -> bool:
+async def queue_daily_check(resources: Resources) -> bool:
     """Queue the check unless another daemon did in the last day; True when this one did."""
-    redis = aioredis.Redis.from_url(settings.redis_url, socket_timeout=5, socket_connect_timeout=5)
-    try:
-        # A little under a day, so the next daily run here never finds yesterday's key.
-        taken = await redis.set(
-            settings.channel("daily-loop-check"), "1", nx=True, ex=int(EVERY) - 600
-        )
-    finally:
-        await redis.aclose()
+    # A little under a day, so the next daily run here never finds yesterday's key.
+    taken = await resources.redis.set(
+        channels.daily_loop_check(resources.settings), "1", nx=True, ex=int(EVERY) - 600
+    )
     if not taken:
         return False
-    await asyncio.to_thread(_enqueue, settings)
+    await asyncio.to_thread(resources.jobs.check_all_loops)
     return True
-
-
-def _enqueue(settings: Settings) -> None:
-    queue = LoopCheckQueue(settings)
-    try:
-        queue.all()
-    finally:
-        queue.close()

@@ -16,8 +16,9 @@ from typing import Any
 from daemon.loop_check_schedule import schedule_loop_checks
 from daemon.supervisor import supervise_stations
 from domain.config import ConfigError, Settings, configure_logging, get_settings
+from domain.resources import Resources
 
-Watcher = Callable[[Settings], Coroutine[Any, Any, None]]
+Watcher = Callable[[Resources], Coroutine[Any, Any, None]]
 
 WATCHERS: list[Watcher] = [supervise_stations, schedule_loop_checks]
 STOP_TIMEOUT_SECONDS = 4.0
@@ -40,7 +41,16 @@ async def _main(settings: Settings, watchers: list[Watcher]) -> None:
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
 
-    tasks = [asyncio.create_task(watch(settings), name=watch.__name__) for watch in watchers]
+    resources = Resources.open(settings)
+    try:
+        await _watch(resources, watchers, stop)
+    finally:
+        await resources.close()
+    log.info("daemon stopped")
+
+
+async def _watch(resources: Resources, watchers: list[Watcher], stop: asyncio.Event) -> None:
+    tasks = [asyncio.create_task(watch(resources), name=watch.__name__) for watch in watchers]
     stopping = asyncio.create_task(stop.wait(), name="stop")
     log.info("daemon up with %d watcher(s)", len(tasks))
     done, _ = await asyncio.wait([stopping, *tasks], return_when=asyncio.FIRST_COMPLETED)
@@ -60,4 +70,3 @@ async def _main(settings: Settings, watchers: list[Watcher]) -> None:
         log.error("watcher %s stopped unexpectedly: %r", task.get_name(), error)
     if failed:
         raise SystemExit(1)
-    log.info("daemon stopped")

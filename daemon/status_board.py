@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from daemon.backoff import Backoff
 from daemon.error_text import describe
+from domain import channels
 from domain.config import Settings
 from domain.stations.health import Health, NowPlayingCard, save_health, station_event
 
@@ -63,7 +64,7 @@ class StatusBoard:
             message = station_event(event, slug, card, health)
             if self._events.full():
                 self._events.get_nowait()  # the oldest event is the least useful one
-            self._events.put_nowait((self.settings.channel(f"station:{slug}"), message))
+            self._events.put_nowait((channels.station_events(self.settings, slug), message))
 
     def forget(self, station_id: int) -> None:
         """Drop unsaved health of a station this process no longer leads."""

@@ -23,8 +23,10 @@ from daemon.services import Services
 from daemon.station_locks import StationLocks
 from daemon.station_status import StationStatus
 from daemon.watch import StationWatch
-from domain.config import Settings, environment
+from domain import channels
+from domain.config import environment
 from domain.nowplaying import source_for
+from domain.resources import Resources
 from domain.stations.store import StationConfig, enabled_stations, ensure_env_station
 
 RELOAD_INTERVAL = 2.0
@@ -43,7 +45,8 @@ class StationTask:
 class Supervisor:
     def __init__(self, services: Services) -> None:
         self.services = services
-        self.settings = services.settings
+        self.resources = services.resources
+        self.settings = services.resources.settings
         self.locks = StationLocks(self.settings.psycopg_url)
         self.running: dict[int, StationTask] = {}
         self.memory: dict[int, PlayMemory] = {}
@@ -74,12 +77,12 @@ class Supervisor:
         try:
             if not self._env_station_done:
                 await ensure_env_station(
-                    self.services.sessions, environment(), settings=self.settings,
-                    redis=self.services.redis,
+                    self.resources.sessions, environment(), settings=self.settings,
+                    redis=self.resources.redis,
                 )  # fmt: skip
                 self._env_station_done = True
             stations = {
-                station.id: station for station in await enabled_stations(self.services.sessions)
+                station.id: station for station in await enabled_stations(self.resources.sessions)
             }
         except DATABASE_ERRORS as error:
             if not self._db_down:
@@ -117,7 +120,7 @@ class Supervisor:
             default_loop=services.default_loop,
         )
         try:
-            source = source_for(station, services.http)
+            source = source_for(station, services.resources.http)
         except ValueError as error:
             log.error("station %s: cannot watch it: %s", station.slug, error)
             status.note_error(str(error))
@@ -125,7 +128,7 @@ class Supervisor:
         else:
             watch = StationWatch(
                 station, source, status, player.on_message,
-                settings=self.settings, redis=services.redis,
+                settings=self.settings, redis=services.resources.redis,
             )  # fmt: skip
             task = asyncio.create_task(self._watch(watch), name=f"station:{station.slug}")
         log.info("station %s: leading it (%s, %s)", station.slug, station.kind, station.transport)
@@ -153,11 +156,11 @@ class Supervisor:
 
     async def _listen_for_changes(self) -> None:
         """Reload at once when the web app announces a station change."""
-        channel = self.settings.channel("stations")
+        channel = channels.stations_changed(self.settings)
         backoff = Backoff(0.5, 10.0)
         while True:
             try:
-                async with self.services.redis.pubsub(ignore_subscribe_messages=True) as pubsub:
+                async with self.resources.redis.pubsub(ignore_subscribe_messages=True) as pubsub:
                     await pubsub.subscribe(channel)
                     backoff.reset()
                     async for message in pubsub.listen():
@@ -199,9 +202,9 @@ def _is_stations_changed(data: object) -> bool:
     return isinstance(message, dict) and message.get("event") == "stations-changed"
 
 
-async def supervise_stations(settings: Settings) -> None:
+async def supervise_stations(resources: Resources) -> None:
     """The daemon watcher that runs every station this process leads."""
-    services = Services.open(settings)
+    services = Services.of(resources)
     try:
         await Supervisor(services).run()
     finally:

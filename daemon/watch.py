@@ -22,6 +22,7 @@ from redis.exceptions import RedisError
 
 from daemon.backoff import Backoff
 from daemon.station_status import StationStatus
+from domain import channels
 from domain.config import Settings
 from domain.nowplaying import AzuraCastSource, NowPlaying, Source, SourceError, parse_azuracast
 from domain.stations.health import HealthState
@@ -147,7 +148,7 @@ class StationWatch:
             group.create_task(self._safety_poll())
 
     async def _follow_webhooks(self) -> None:
-        channel = self.settings.channel(f"webhook:{self.station.slug}")
+        channel = channels.webhook(self.settings, self.station.slug)
         backoff = Backoff(0.5, 10.0)
         while True:
             try:

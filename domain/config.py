@@ -66,6 +66,7 @@ class Settings:
     cache_ttl_seconds: int
     log_level: str
     tracklists: TracklistsSettings
+    redis_timeout_seconds: float = 5.0  # one Redis command (and a connection) may take this long
 
     def channel(self, name: str) -> str:
         """A Redis channel or key name private to this installation (named after its database)."""
@@ -189,6 +190,12 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         cache_ttl_seconds=_positive_int("CACHE_TTL_SECONDS", env.get("CACHE_TTL_SECONDS", "3600")),
         log_level=log_level,
         tracklists=_tracklists(env),
+        redis_timeout_seconds=_seconds(
+            "REDIS_TIMEOUT_SECONDS",
+            env.get("REDIS_TIMEOUT_SECONDS", "5"),
+            minimum=0.5,
+            maximum=60,
+        ),
     )
 
 

@@ -20,6 +20,7 @@ import redis
 from domain.config import Settings, load_settings
 from domain.loops.mapper import TrackMapper
 from domain.migrate import upgrade
+from domain.resources import Resources, opened
 from domain.tracklists.store import Sessions
 from tests.fakes.tracklists_site import FakeTracklistsSite
 from tests.media import make_mp4
@@ -145,9 +146,16 @@ def clean_db(database_url: str, server_urls: tuple[str, str], settings: Settings
 
 
 @pytest.fixture
-async def mapper(settings: Settings, clean_db: None) -> AsyncIterator[TrackMapper]:
+async def resources(settings: Settings, clean_db: None) -> AsyncIterator[Resources]:
+    """A process's Resources on the clean test database, as a front opens them."""
+    async with opened(settings) as own:
+        yield own
+
+
+@pytest.fixture
+async def mapper(resources: Resources) -> AsyncIterator[TrackMapper]:
     """A TrackMapper on the test database, listening for invalidations."""
-    service = TrackMapper.from_settings(settings)
+    service = TrackMapper(resources)
     await service.start()
     await service.invalidation.subscribed.wait()
     yield service
@@ -155,6 +163,7 @@ async def mapper(settings: Settings, clean_db: None) -> AsyncIterator[TrackMappe
 
 
 @pytest.fixture
-def sessions(mapper: TrackMapper) -> Sessions:
-    """The session factory of the `mapper` fixture, on the clean test database."""
-    return mapper.sessions
+def sessions(resources: Resources, mapper: TrackMapper) -> Sessions:
+    """The session factory of the `resources` fixture, on the clean test database (with the
+    `mapper` listening, so writes through it and through these sessions meet one cache)."""
+    return resources.sessions

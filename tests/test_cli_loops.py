@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from cli.loops import loops_group
 from domain.config import Settings, get_settings
-from domain.loops.mapper import TrackMapper
+from domain.loops.mapper import TrackMapper, loops_service
 from domain.models import Reason
 from tests.media import make_corrupt_mp4, make_mp4
 
@@ -32,11 +32,10 @@ def cli_loops(tmp_path: Path) -> Path:
 async def cli_mapper(
     settings: Settings, clean_db: None, cli_loops: Path
 ) -> AsyncIterator[TrackMapper]:
-    service = TrackMapper.from_settings(dataclasses.replace(settings, loops_path=cli_loops))
-    await service.start()
-    await service.invalidation.subscribed.wait()
-    yield service
-    await service.close()
+    async with loops_service(dataclasses.replace(settings, loops_path=cli_loops)) as service:
+        await service.start()
+        await service.invalidation.subscribed.wait()
+        yield service
 
 
 async def validate(app_env: dict[str, str], loops: Path, *args: str) -> tuple[int, str, str]:

@@ -11,6 +11,7 @@ from typing import Any
 import redis
 
 from domain.config import Settings
+from domain.resources import Resources
 from tests.daemon_process import (
     DaemonProcess,
     StateDir,
@@ -375,17 +376,17 @@ async def test_insert_plays_stores_each_sh_id_once_and_counts_mappings_once(
 
 
 async def test_the_daily_loop_check_is_queued_once_a_day(
-    settings: Settings, clean_db: None
+    settings: Settings, resources: Resources
 ) -> None:
     from daemon.loop_check_schedule import queue_daily_check
-    from worker.queue import LOOP_CHECKS_QUEUE
+    from domain.jobs import LOOP_CHECKS_QUEUE
 
     client = redis.Redis.from_url(settings.redis_url)
     queue = f"{settings.channel('dramatiq')}:{LOOP_CHECKS_QUEUE}"
     try:
         client.delete(queue, f"{queue}.msgs")
-        assert await queue_daily_check(settings) is True
-        assert await queue_daily_check(settings) is False  # another daemon (or today's) did
+        assert await queue_daily_check(resources) is True
+        assert await queue_daily_check(resources) is False  # another daemon (or today's) did
         messages = client.hvals(f"{queue}.msgs")
         assert [json.loads(m)["actor_name"] for m in messages] == ["check_all_loops"]
         assert client.ttl(settings.channel("daily-loop-check")) > 23 * 3600

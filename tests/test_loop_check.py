@@ -11,8 +11,8 @@ import psycopg
 import pytest
 
 from domain.config import Settings
+from domain.jobs import batches
 from domain.loops.check import (
-    batches,
     check_mappings,
     deactivate_missing,
     find_tool,
@@ -21,8 +21,9 @@ from domain.loops.check import (
     probe_loop,
     validate_loops,
 )
-from domain.loops.mapper import TrackMapper
+from domain.loops.mapper import TrackMapper, loops_service
 from domain.models import LoopStatus
+from domain.resources import Resources
 from tests.media import make_corrupt_mp4, make_mp4
 
 JPEG_START = b"\xff\xd8"
@@ -53,9 +54,8 @@ def media(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 async def own_mapper(settings: Settings, clean_db: None, media: Path) -> AsyncIterator[TrackMapper]:
     """A TrackMapper whose loops folder is this module's media folder."""
-    service = TrackMapper.from_settings(dataclasses.replace(settings, loops_path=media))
-    yield service
-    await service.close()
+    async with loops_service(dataclasses.replace(settings, loops_path=media)) as service:
+        yield service
 
 
 def test_a_good_loop_is_ok_with_its_codec_size_and_duration(media: Path) -> None:
@@ -154,7 +154,7 @@ def _row(database_url: str, mapping_id: int) -> dict[str, object]:
 
 
 async def test_check_mappings_records_results_and_is_idempotent(
-    own_mapper: TrackMapper, media: Path, database_url: str
+    own_mapper: TrackMapper, resources: Resources, media: Path, database_url: str
 ) -> None:
     good = await own_mapper.create_mapping("Artist", "Good", "hd.mp4")
     same_file = await own_mapper.create_mapping("Artist", "Same File", "hd.mp4")
@@ -163,7 +163,7 @@ async def test_check_mappings_records_results_and_is_idempotent(
     await own_mapper.delete_mapping(inactive.id)
     ids = [good.id, same_file.id, bad.id, inactive.id]
 
-    checks = await check_mappings(own_mapper.engine, media, ids)
+    checks = await check_mappings(resources.engine, media, ids)
     assert sorted(c.mapping_id for c in checks) == sorted([good.id, same_file.id, bad.id])
     first = {i: _row(database_url, i) for i in ids}
     assert first[good.id]["loop_status"] == "ok"
@@ -179,7 +179,7 @@ async def test_check_mappings_records_results_and_is_idempotent(
     assert first[bad.id]["thumbnail"] is None
     assert first[inactive.id]["loop_status"] is None  # inactive mappings are not checked
 
-    await check_mappings(own_mapper.engine, media, ids)
+    await check_mappings(resources.engine, media, ids)
     second = {i: _row(database_url, i) for i in ids}
     for i in ids:
         unchanged = {k: v for k, v in first[i].items() if k != "loop_checked_at"}
@@ -187,14 +187,14 @@ async def test_check_mappings_records_results_and_is_idempotent(
 
 
 async def test_a_loop_that_disappears_becomes_missing_and_loses_its_thumbnail(
-    own_mapper: TrackMapper, media: Path, database_url: str
+    own_mapper: TrackMapper, resources: Resources, media: Path, database_url: str
 ) -> None:
     make_mp4(media / "going.mp4", width=320, height=180, seconds=1)
     mapping = await own_mapper.create_mapping("Artist", "Going", "going.mp4")
-    await check_mappings(own_mapper.engine, media, [mapping.id])
+    await check_mappings(resources.engine, media, [mapping.id])
     assert _row(database_url, mapping.id)["thumbnail"] is not None
     (media / "going.mp4").unlink()
-    await check_mappings(own_mapper.engine, media, [mapping.id])
+    await check_mappings(resources.engine, media, [mapping.id])
     row = _row(database_url, mapping.id)
     assert row["loop_status"] == "missing"
     assert row["loop_status_reason"] == f"file not found: {media / 'going.mp4'}"
@@ -202,7 +202,7 @@ async def test_a_loop_that_disappears_becomes_missing_and_loses_its_thumbnail(
 
 
 async def test_validate_loops_lists_each_kind_of_problem(
-    own_mapper: TrackMapper, media: Path
+    own_mapper: TrackMapper, resources: Resources, media: Path
 ) -> None:
     make_mp4(media / "vanishing.mp4", width=320, height=180, seconds=1)
     ok = await own_mapper.create_mapping("A", "Small", "small.mp4")
@@ -211,12 +211,12 @@ async def test_validate_loops_lists_each_kind_of_problem(
     gone = await own_mapper.create_mapping("A", "Gone", "vanishing.mp4")
     (media / "vanishing.mp4").unlink()
 
-    quick = await validate_loops(own_mapper.engine, media)
+    quick = await validate_loops(resources.engine, media)
     assert (quick.mappings, quick.files) == (4, 4)
     assert [(p.mapping_id, p.kind) for p in quick.problems] == [(gone.id, "missing")]
     assert quick.probes == {}
 
-    full = await validate_loops(own_mapper.engine, media, check_format=True, resolution=(320, 180))
+    full = await validate_loops(resources.engine, media, check_format=True, resolution=(320, 180))
     kinds = {p.mapping_id: (p.kind, p.detail) for p in full.problems}
     assert kinds == {
         gone.id: ("missing", f"file not found: {media / 'vanishing.mp4'}"),
@@ -228,7 +228,7 @@ async def test_validate_loops_lists_each_kind_of_problem(
 
 
 async def test_deactivate_missing_deactivates_only_loops_still_gone(
-    own_mapper: TrackMapper, media: Path, database_url: str
+    own_mapper: TrackMapper, resources: Resources, media: Path, database_url: str
 ) -> None:
     make_mp4(media / "lost.mp4", width=320, height=180, seconds=1)
     make_mp4(media / "back.mp4", width=320, height=180, seconds=1)
@@ -237,7 +237,7 @@ async def test_deactivate_missing_deactivates_only_loops_still_gone(
     back = await own_mapper.create_mapping("B", "Back", "back.mp4")
     (media / "lost.mp4").unlink()
     (media / "back.mp4").rename(media / "away.mp4")
-    report = await validate_loops(own_mapper.engine, media)
+    report = await validate_loops(resources.engine, media)
     assert sorted(p.mapping_id for p in report.problems) == [lost.id, back.id]
     (media / "away.mp4").rename(media / "back.mp4")  # restored before the fix runs
 

@@ -14,7 +14,13 @@ import pytest
 
 from domain.config import Settings
 from domain.loops.keys import azuracast_song_id, normalize_track_key, song_id_from_text
-from domain.loops.mapper import MappingError, MappingNotFound, TrackMapper, search_query
+from domain.loops.mapper import (
+    MappingError,
+    MappingNotFound,
+    TrackMapper,
+    loops_service,
+    search_query,
+)
 
 
 def test_track_key_normalisation() -> None:
@@ -173,8 +179,7 @@ async def test_default_loop_from_config_overrides_setting(
 async def test_cache_hits_misses_and_expiry(settings: Settings, clean_db: None) -> None:
     from dataclasses import replace
 
-    service = TrackMapper.from_settings(replace(settings, cache_ttl_seconds=1, cache_size=2))
-    try:
+    async with loops_service(replace(settings, cache_ttl_seconds=1, cache_size=2)) as service:
         await service.resolve("A", "B")
         await service.resolve("A", "B")
         stats = service.get_cache_stats()
@@ -188,29 +193,26 @@ async def test_cache_hits_misses_and_expiry(settings: Settings, clean_db: None) 
         assert service.get_cache_stats().misses == misses + 1
         service.clear_cache()
         assert service.get_cache_stats().size == 0
-    finally:
-        await service.close()
 
 
 WATCHER = """
 import asyncio, json, sys, time
 from domain.config import load_settings
-from domain.loops.mapper import TrackMapper
+from domain.loops.mapper import loops_service
 
 async def main():
-    mapper = TrackMapper.from_settings(load_settings())
-    await mapper.start()
-    await mapper.invalidation.subscribed.wait()
-    print(json.dumps(await mapper.get_loop("Watched", "Track")), flush=True)
-    for line in sys.stdin:  # one line per check request
-        deadline = time.monotonic() + 1.0
-        while time.monotonic() < deadline:
-            path = await mapper.get_loop("Watched", "Track")
-            if path != line.strip():
-                break
-            await asyncio.sleep(0.01)
-        print(json.dumps(path), flush=True)
-    await mapper.close()
+    async with loops_service(load_settings()) as mapper:
+        await mapper.start()
+        await mapper.invalidation.subscribed.wait()
+        print(json.dumps(await mapper.get_loop("Watched", "Track")), flush=True)
+        for line in sys.stdin:  # one line per check request
+            deadline = time.monotonic() + 1.0
+            while time.monotonic() < deadline:
+                path = await mapper.get_loop("Watched", "Track")
+                if path != line.strip():
+                    break
+                await asyncio.sleep(0.01)
+            print(json.dumps(path), flush=True)
 
 asyncio.run(main())
 """

@@ -1,4 +1,4 @@
-"""Import jobs end to end: queued through worker.queue, run by the real worker process against the
+"""Import jobs end to end: queued through domain.jobs, run by the real worker process against the
 fake 1001tracklists site, stored in the real database, each status published on Redis.
 """
 
@@ -18,14 +18,15 @@ from typing import Any
 import pytest
 import redis.asyncio as aioredis
 
+from domain import channels
 from domain.config import Settings
+from domain.jobs import TRACKLISTS_QUEUE, JobQueue
 from domain.tracklists.client import PoliteClient
 from domain.tracklists.imports import (
     ImportJob,
     ImportStatus,
     create_import,
     get_import,
-    import_channel,
     run_import,
 )
 from domain.tracklists.parse import parse_tracklist
@@ -40,15 +41,14 @@ from tests.fakes.tracklist_pages import (
 )
 from tests.fakes.tracklists_site import FakeTracklistsSite, Reply
 from tests.tracklist_seeds import PAGE_ROWS, count, serve
-from worker.queue import TRACKLISTS_QUEUE, TracklistQueue
 
 JOB_TIMEOUT_SECONDS = 40.0
 
 
 @pytest.fixture(scope="module")
-def queue(settings: Settings) -> Iterator[TracklistQueue]:
-    """The import queue web and CLI use."""
-    imports = TracklistQueue(settings)
+def queue(settings: Settings) -> Iterator[JobQueue]:
+    """The job queue web and CLI use."""
+    imports = JobQueue(settings)
     yield imports
     imports.close()
 
@@ -82,7 +82,7 @@ async def wait_for(
 async def import_by_worker(
     sessions: Sessions,
     site_urls: SiteUrls,
-    queue: TracklistQueue,
+    queue: JobQueue,
     url: str,
     *statuses: ImportStatus,
     force: bool = False,
@@ -100,7 +100,7 @@ async def published(
     """The job statuses published on its channel while the block runs (and shortly after)."""
     seen: list[dict[str, object]] = []
     pubsub = redis.pubsub()
-    await pubsub.subscribe(import_channel(settings, job_id))
+    await pubsub.subscribe(channels.tracklist_import(settings, job_id))
 
     async def listen() -> None:
         async for message in pubsub.listen():
@@ -123,7 +123,7 @@ async def test_an_import_is_fetched_parsed_and_stored_by_the_worker(
     tracklists_site: FakeTracklistsSite,
     sessions: Sessions,
     site_urls: SiteUrls,
-    queue: TracklistQueue,
+    queue: JobQueue,
     redis: aioredis.Redis,
     settings: Settings,
 ) -> None:
@@ -156,7 +156,7 @@ async def test_reimports_use_the_cache_unless_forced_and_store_changes_as_versio
     tracklists_site: FakeTracklistsSite,
     sessions: Sessions,
     site_urls: SiteUrls,
-    queue: TracklistQueue,
+    queue: JobQueue,
 ) -> None:
     url = serve(tracklists_site)
     first = await import_by_worker(sessions, site_urls, queue, url)
@@ -187,7 +187,7 @@ async def test_a_short_link_is_resolved_and_a_stored_job_is_not_run_twice(
     tracklists_site: FakeTracklistsSite,
     sessions: Sessions,
     site_urls: SiteUrls,
-    queue: TracklistQueue,
+    queue: JobQueue,
 ) -> None:
     url = serve(tracklists_site, "9xyz")
     short = tracklists_site.short_link("9xyz")
@@ -213,7 +213,7 @@ async def test_a_challenge_blocks_the_job_and_nothing_is_stored(
     tracklists_site: FakeTracklistsSite,
     sessions: Sessions,
     site_urls: SiteUrls,
-    queue: TracklistQueue,
+    queue: JobQueue,
     database_url: str,
     redis: aioredis.Redis,
     settings: Settings,
@@ -262,7 +262,7 @@ async def test_pages_that_cannot_be_stored_fail_with_the_reason(
     tracklists_site: FakeTracklistsSite,
     sessions: Sessions,
     site_urls: SiteUrls,
-    queue: TracklistQueue,
+    queue: JobQueue,
     database_url: str,
     case: str,
     message: str,
@@ -364,7 +364,7 @@ async def test_a_bad_page_on_reimport_leaves_the_stored_tracklist_as_it_was(
     tracklists_site: FakeTracklistsSite,
     sessions: Sessions,
     site_urls: SiteUrls,
-    queue: TracklistQueue,
+    queue: JobQueue,
     database_url: str,
     bad: str,
 ) -> None:

@@ -21,6 +21,7 @@ import pytest
 import redis
 import redis.asyncio as aioredis
 
+from domain import channels
 from domain.config import Settings
 from domain.db import create_engine, create_sessionmaker
 from domain.tracklists import imports
@@ -354,7 +355,7 @@ class ImportThread(threading.Thread):
 
     def run(self) -> None:
         try:
-            _subscribed(self.settings, imports.import_channel(self.settings, self.job_id))
+            _subscribed(self.settings, channels.tracklist_import(self.settings, self.job_id))
             self.result = asyncio.run(_run_import(self.settings, self.job_id))
         except BaseException as error:
             self.result = error

@@ -1,6 +1,6 @@
 """The real worker process checks loops queued by TrackMapper writes, and survives bad files.
 
-Loop checks are queued through worker.queue.LoopCheckQueue, as web and CLI do: with a broker built
+Loop checks are queued through domain.jobs.JobQueue, as web and CLI do: with a broker built
 from the settings given, never from the test process's environment.
 """
 
@@ -21,10 +21,10 @@ import redis
 from sqlalchemy.exc import OperationalError
 
 from domain.config import Settings
-from domain.loops.mapper import TrackMapper
+from domain.jobs import LOOP_CHECKS_QUEUE, JobQueue
+from domain.loops.mapper import TrackMapper, loops_service
 from tests.media import make_corrupt_mp4, make_mp4
 from tests.worker_process import running_worker
-from worker.queue import LOOP_CHECKS_QUEUE, LoopCheckQueue
 
 CHECK_TIMEOUT_SECONDS = 30.0
 
@@ -49,9 +49,9 @@ def worker_settings(settings: Settings, worker_loops: Path) -> Settings:
 
 
 @pytest.fixture(scope="module")
-def queue(worker_settings: Settings) -> Iterator[LoopCheckQueue]:
-    """The loop-check queue web and CLI use, for the worker's installation."""
-    loop_checks = LoopCheckQueue(worker_settings)
+def queue(worker_settings: Settings) -> Iterator[JobQueue]:
+    """The job queue web and CLI use, for the worker's installation."""
+    loop_checks = JobQueue(worker_settings)
     yield loop_checks
     loop_checks.close()
 
@@ -64,13 +64,10 @@ def worker(worker_env: dict[str, str]) -> Iterator[subprocess.Popen[bytes]]:
 
 
 @pytest.fixture
-async def queued_mapper(
-    worker_settings: Settings, clean_db: None, queue: LoopCheckQueue
-) -> AsyncIterator[TrackMapper]:
+async def queued_mapper(worker_settings: Settings, clean_db: None) -> AsyncIterator[TrackMapper]:
     """A TrackMapper whose loop changes go to the worker, as in the web process."""
-    service = TrackMapper.from_settings(worker_settings, on_loop_changed=queue)
-    yield service
-    await service.close()
+    async with loops_service(worker_settings, check_loops=True) as service:
+        yield service
 
 
 async def wait_for_status(
@@ -125,7 +122,7 @@ async def test_check_all_loops_rechecks_every_active_mapping(
     worker: subprocess.Popen[bytes],
     queued_mapper: TrackMapper,
     database_url: str,
-    queue: LoopCheckQueue,
+    queue: JobQueue,
 ) -> None:
     first = await queued_mapper.create_mapping("One", "Track", "good.mp4")
     second = await queued_mapper.create_mapping("Two", "Track", "other.mp4")
@@ -133,7 +130,7 @@ async def test_check_all_loops_rechecks_every_active_mapping(
         await wait_for_status(database_url, mapping.id)
     async with await psycopg.AsyncConnection.connect(database_url) as conn:
         await conn.execute("UPDATE track_mappings SET loop_status = NULL, thumbnail = NULL")
-    queue.all()
+    queue.check_all_loops()
     assert (await wait_for_status(database_url, first.id))[0] == "ok"
     assert (await wait_for_status(database_url, second.id))[2] == 320
 
@@ -148,9 +145,9 @@ def test_the_queue_follows_its_settings_not_the_environment(
     messages_key = f"{other.channel('dramatiq')}:{LOOP_CHECKS_QUEUE}.msgs"
     client = redis.Redis.from_url(server_urls[1])
     client.delete(messages_key)
-    loop_checks = LoopCheckQueue(other)
+    loop_checks = JobQueue(other)
     try:
-        loop_checks(list(range(1, 451)))
+        loop_checks.check_loops(list(range(1, 451)))
         messages = [json.loads(raw) for raw in client.hvals(messages_key)]
     finally:
         loop_checks.close()

@@ -11,11 +11,11 @@ import redis.asyncio as aioredis
 from deflacue.parser import CueParser  # type: ignore[import-untyped]
 
 from domain.config import Settings
+from domain.jobs import TRACKLISTS_QUEUE
 from domain.tracklists.model import ID, Link, ParsedTrack, ParsedTracklist
 from domain.tracklists.store import Sessions, StoreResult, store_import
 from tests.fakes.tracklist_pages import Row, tracklist_page, tracklist_path
 from tests.fakes.tracklists_site import FakeTracklistsSite
-from worker.queue import TRACKLISTS_QUEUE
 
 XSS = "<script>alert(1)</script>"
 ESCAPED_XSS = "&lt;script&gt;alert(1)&lt;/script&gt;"

@@ -1,4 +1,4 @@
-"""The Litestar application: `create_app()` wires settings, the TrackMapper, auth and routes.
+"""The Litestar application: `create_app()` wires settings, the Resources, auth and routes.
 
 uvicorn runs it as a factory (`uvicorn web.app:create_app --factory`; `crateloop web` does so).
 The OpenAPI schema is served at /schema (JSON at /schema/openapi.json) behind login like every
@@ -36,9 +36,11 @@ from litestar.stores.redis import RedisStore
 from litestar.template.config import TemplateConfig
 from redis.exceptions import RedisError
 
+from domain import channels
 from domain.accounts import users
 from domain.config import Settings, configure_logging, load_settings
 from domain.loops.mapper import MappingNotFound, TrackMapper
+from domain.resources import Resources, open_redis
 from domain.tracklists.imports import ImportNotFound
 from domain.tracklists.store import TracklistNotFound
 from web import health
@@ -55,8 +57,6 @@ from web.tracklists import api as tracklists_api
 from web.tracklists import live as live_imports
 from web.tracklists.drafts import TracklistDraftsController
 from web.tracklists.pages import TracklistsController
-from web.tracklists.site import provide_tracklists, tracklist_site
-from worker.queue import LoopCheckQueue
 
 log = logging.getLogger(__name__)
 
@@ -66,8 +66,13 @@ STATIC_DIR = ROOT / "static"
 SESSION_MAX_AGE_SECONDS = 14 * 24 * 3600
 # Enough connections for a burst of concurrent requests without opening new ones per request.
 WEB_POOL_SIZE = 20
+SESSION_REDIS_CONNECTIONS = 100
 _BODY_FIELD = re.compile(r"at `\$\.([^`]+)`|required field `([^`]+)`")
 _MISSING_PARAMETER = re.compile(r"^Missing required \w+ parameter '([^']+)'")
+
+
+def provide_resources(state: State) -> Resources:
+    return cast(Resources, state.resources)
 
 
 def provide_mapper(state: State) -> TrackMapper:
@@ -75,36 +80,37 @@ def provide_mapper(state: State) -> TrackMapper:
 
 
 def _lifespan(settings: Settings, session_redis: aioredis.Redis) -> Callable[[Litestar], Any]:
+    """Open the process's Resources and the loops service; close both at shutdown."""
+
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        loop_checks = LoopCheckQueue(settings)
-        mapper = TrackMapper.from_settings(
-            settings, on_loop_changed=loop_checks, pool_size=WEB_POOL_SIZE
-        )
+        resources = Resources.open(settings, pool_size=WEB_POOL_SIZE)
+        mapper = TrackMapper(resources, on_loop_changed=resources.jobs.check_loops)
         await mapper.start()
+        app.state.resources = resources
         app.state.mapper = mapper
         try:
             try:
-                await announce_setup(mapper)
+                await announce_setup(resources)
             except RedisError as error:
                 # Serve anyway: /health then tells the operator what is wrong.
                 log.error("cannot check for a first-run setup: Redis: %s", error)
             yield
         finally:
             await mapper.close()
-            loop_checks.close()
+            await resources.close()
             await session_redis.aclose()
 
     return lifespan
 
 
-async def announce_setup(mapper: TrackMapper) -> None:
+async def announce_setup(resources: Resources) -> None:
     """While no account exists, log one line with a one-time link to create the first one."""
-    key = mapper.settings.channel("setup-token")
-    if await users.user_count(mapper.sessions):
-        await users.discard_setup_token(mapper.redis, key)
+    key = channels.setup_token(resources.settings)
+    if await users.user_count(resources.sessions):
+        await users.discard_setup_token(resources.redis, key)
         return
-    token = await users.issue_setup_token(mapper.redis, key)
+    token = await users.issue_setup_token(resources.redis, key)
     if token is None:
         log.info("no account exists yet: another web process has logged the setup link")
         return
@@ -112,7 +118,7 @@ async def announce_setup(mapper: TrackMapper) -> None:
         "No account exists yet. Create the first one at"
         " http://localhost:%d/setup?token=%s (one use only; or run: crateloop user create NAME"
         " --admin)",
-        mapper.settings.port,
+        resources.settings.port,
         token,
     )
 
@@ -186,11 +192,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     configure_logging(settings)
     # A burst of requests (every open dashboard reconnecting after a restart) may want more than
     # the pool's connections at once: wait up to 5 s for a free one rather than fail.
-    session_redis = aioredis.Redis.from_pool(
-        aioredis.BlockingConnectionPool.from_url(
-            settings.redis_url, socket_timeout=5, max_connections=100, timeout=5
-        )
-    )
+    session_redis = open_redis(settings, max_connections=SESSION_REDIS_CONNECTIONS)
     sessions = ServerSideSessionConfig(
         key=auth.SESSION_COOKIE,
         max_age=SESSION_MAX_AGE_SECONDS,
@@ -219,12 +221,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         dependencies={
             "mapper": Provide(provide_mapper, sync_to_thread=False),
-            "tracklists": Provide(provide_tracklists, sync_to_thread=False),
+            "resources": Provide(provide_resources, sync_to_thread=False),
         },
         lifespan=[
             _lifespan(settings, session_redis),
             live.live_updates(settings),
-            tracklist_site(settings),
         ],
         middleware=[
             auth.SecureCookiesOverHttps,
@@ -232,7 +233,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             auth.AuthMiddleware,
             DefineMiddleware(auth.SessionCSRFMiddleware, config=csrf),
         ],
-        stores={"sessions": RedisStore(session_redis, namespace=settings.channel("sessions"))},
+        stores={"sessions": RedisStore(session_redis, namespace=channels.web_sessions(settings))},
         plugins=[HTMXPlugin()],
         template_config=TemplateConfig(directory=TEMPLATES_DIR, engine=JinjaTemplateEngine),
         openapi_config=OpenAPIConfig(title="crateloop", version="1", path="/schema"),

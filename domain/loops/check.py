@@ -12,7 +12,7 @@ import logging
 import re
 import shutil
 import subprocess
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
@@ -31,7 +31,6 @@ log = logging.getLogger(__name__)
 PROBE_TIMEOUT_SECONDS = 20.0
 THUMBNAIL_WIDTH = 160
 # How many mappings one worker message checks: small enough to finish well within a time limit.
-CHECK_BATCH_SIZE = 200
 # Two cores is the common small host; more ffprobe processes at once only queue for CPU.
 PROBE_CONCURRENCY = 2
 # "[mov,mp4,m4a,3gp,3g2,mj2 @ 0x55db8ef5c1c0] moov atom not found": the bracket is noise.
@@ -207,13 +206,6 @@ def make_thumbnail(
         log.warning("no thumbnail for %s: %s", path, _first_error_line(result.stderr))
         return None
     return result.stdout
-
-
-def batches(ids: Sequence[int], size: int = CHECK_BATCH_SIZE) -> Iterator[list[int]]:
-    """Distinct ids in ascending order, `size` at a time (one worker message each)."""
-    unique = sorted(set(ids))
-    for start in range(0, len(unique), size):
-        yield unique[start : start + size]
 
 
 def _probe_stored(loops_root: Path, stored: str) -> LoopProbe:

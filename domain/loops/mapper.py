@@ -4,25 +4,26 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-import redis.asyncio as aioredis
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from domain import channels
 from domain.config import Settings
-from domain.db import LookupConnection, create_engine, create_sessionmaker
 from domain.loops.cache import CacheInvalidation, CacheStats, LoopCache, Resolution
 from domain.loops.files import LoopPathError, check_loop_file, confine, relative_to_root
 from domain.loops.keys import azuracast_song_id, normalize_track_key
 from domain.models import TRACK_KEY_MAX, DefaultConfig, Play, Reason, TrackMapping
 from domain.paging import page_count
+from domain.resources import Resources, opened
 
 log = logging.getLogger(__name__)
 
@@ -136,51 +137,31 @@ def _counting(query: Select[Any]) -> Select[Any]:
 
 
 class TrackMapper:
-    """Resolves tracks to loops through a cache, and manages the mappings behind it."""
+    """The loops service: resolves tracks to loops through a cache, and manages the mappings.
 
-    def __init__(
-        self,
-        settings: Settings,
-        engine: AsyncEngine,
-        redis: aioredis.Redis,
-        *,
-        on_loop_changed: LoopChanged | None = None,
-    ) -> None:
-        self.settings = settings
-        self.engine = engine
-        self.sessions: async_sessionmaker[AsyncSession] = create_sessionmaker(engine)
-        # Reads need no transaction: autocommit spares each one a ROLLBACK round trip.
-        self.reads = create_sessionmaker(engine.execution_options(isolation_level="AUTOCOMMIT"))
-        self.lookups = LookupConnection(settings)
-        self.redis = redis
-        self.cache = LoopCache(settings.cache_size, settings.cache_ttl_seconds)
+    One per process, built from the process's `Resources`; it owns only its cache and the
+    subscription that keeps the cache in step with every other process's writes.
+    """
+
+    def __init__(self, resources: Resources, *, on_loop_changed: LoopChanged | None = None) -> None:
+        self.settings = resources.settings
+        self._sessions = resources.sessions
+        self._reads = resources.reads
+        self._lookups = resources.lookups
+        self.cache = LoopCache(self.settings.cache_size, self.settings.cache_ttl_seconds)
         self.invalidation = CacheInvalidation(
-            redis, settings.channel("mapping-changes"), self.cache
+            resources.redis, channels.mapping_changes(self.settings), self.cache
         )
+        # What to do when mappings get a new loop (web and CLI: queue a check of the file).
         self.on_loop_changed = on_loop_changed
-
-    @classmethod
-    def from_settings(
-        cls,
-        settings: Settings,
-        *,
-        on_loop_changed: LoopChanged | None = None,
-        pool_size: int = 5,
-    ) -> TrackMapper:
-        """A mapper with its own engine and Redis client; a web process wants a bigger pool."""
-        redis = aioredis.Redis.from_url(settings.redis_url, socket_timeout=5)
-        engine = create_engine(settings, pool_size=pool_size)
-        return cls(settings, engine, redis, on_loop_changed=on_loop_changed)
 
     async def start(self) -> None:
         """Listen for other processes' changes (call once the event loop runs)."""
         self.invalidation.start()
 
     async def close(self) -> None:
+        """Stop listening; the resources themselves are closed by whoever opened them."""
         await self.invalidation.stop()
-        await self.lookups.close()
-        await self.redis.aclose()
-        await self.engine.dispose()
 
     # Resolution -------------------------------------------------------------------------------
 
@@ -192,7 +173,7 @@ class TrackMapper:
             return cached
         key = normalize_track_key(artist, title)
         song_id = song_id or azuracast_song_id(artist, title)
-        row = await self.lookups.fetchone(_RESOLVE, {"key": key, "song_id": song_id})
+        row = await self._lookups.fetchone(_RESOLVE, {"key": key, "song_id": song_id})
         if row is None:
             resolution = Resolution(await self.get_default_loop(), Reason.DEFAULT, key, song_id)
         else:
@@ -213,7 +194,7 @@ class TrackMapper:
         cached = self.cache.get_default()
         if cached is not None:
             return cached
-        async with self.reads() as session:
+        async with self._reads() as session:
             value = await session.scalar(
                 select(DefaultConfig.value).where(DefaultConfig.key == DEFAULT_LOOP_KEY)
             )
@@ -224,7 +205,7 @@ class TrackMapper:
     async def set_default_loop(self, loop_path: str) -> str:
         """Make `loop_path` (an existing .mp4 under LOOPS_PATH) the default loop."""
         stored = self._checked_loop(loop_path)
-        async with self.sessions.begin() as session:
+        async with self._sessions.begin() as session:
             await session.merge(
                 DefaultConfig(
                     key=DEFAULT_LOOP_KEY,
@@ -271,7 +252,7 @@ class TrackMapper:
             notes=(notes or "").strip() or None,
         )
         try:
-            async with self.sessions.begin() as session:
+            async with self._sessions.begin() as session:
                 session.add(mapping)
         except IntegrityError as error:
             raise DuplicateKey(key) from error
@@ -308,7 +289,7 @@ class TrackMapper:
     ) -> TrackMapping:
         """Change the given fields of a mapping; the cache follows in every process."""
         try:
-            async with self.sessions.begin() as session:
+            async with self._sessions.begin() as session:
                 mapping, before, old_loop = await self._apply_update(
                     session, mapping_id, artist, title, loop_path, song_id, notes, is_active
                 )
@@ -388,14 +369,14 @@ class TrackMapper:
             .returning(TrackMapping.track_key, TrackMapping.azuracast_song_id)
             .execution_options(synchronize_session=False)
         )
-        async with self.sessions.begin() as session:
+        async with self._sessions.begin() as session:
             changed = (await session.execute(statement)).all()
         await self.invalidation.publish([row[0] for row in changed], [row[1] for row in changed])
         return len(changed)
 
     async def increment_play_count(self, track_key: str) -> bool:
         """Count one play on the mapping with this key; False when there is none."""
-        async with self.sessions.begin() as session:
+        async with self._sessions.begin() as session:
             result = await session.execute(
                 update(TrackMapping)
                 .where(TrackMapping.track_key == track_key)
@@ -414,7 +395,7 @@ class TrackMapper:
     ) -> None:
         """Store one play, and count it on the mapping that served it (once per play)."""
         started_at = started_at or datetime.now(UTC)
-        async with self.sessions.begin() as session:
+        async with self._sessions.begin() as session:
             session.add(
                 Play(
                     station=station,
@@ -454,14 +435,14 @@ class TrackMapper:
     # Reads ------------------------------------------------------------------------------------
 
     async def get_mapping(self, mapping_id: int) -> TrackMapping:
-        async with self.reads() as session:
+        async with self._reads() as session:
             mapping = await session.get(TrackMapping, mapping_id)
         if mapping is None:
             raise MappingNotFound(mapping_id)
         return mapping
 
     async def get_mapping_by_key(self, track_key: str) -> TrackMapping | None:
-        async with self.reads() as session:
+        async with self._reads() as session:
             return await session.scalar(
                 select(TrackMapping).where(TrackMapping.track_key == track_key)
             )
@@ -499,7 +480,7 @@ class TrackMapper:
                 TrackMapping.search_vector.bool_op("@@")(func.to_tsquery("simple", tsquery))
             )
         page = max(page, 1)
-        async with self.reads() as session:
+        async with self._reads() as session:
             if not tsquery:
                 listing = _listing(query, TrackMapping, sort, descending, page, per_page)
                 items = list(await session.scalars(listing))
@@ -524,14 +505,14 @@ class TrackMapper:
 
     async def get_thumbnail(self, mapping_id: int) -> bytes | None:
         """The loop's preview JPEG, once the worker has made one."""
-        async with self.reads() as session:
+        async with self._reads() as session:
             return await session.scalar(
                 select(TrackMapping.thumbnail).where(TrackMapping.id == mapping_id)
             )
 
     async def get_stats(self, most_played: int = 10) -> MappingStats:
         """Totals over all mappings and the most played ones."""
-        async with self.reads() as session:
+        async with self._reads() as session:
             row = (
                 await session.execute(
                     select(
@@ -576,7 +557,7 @@ class TrackMapper:
             .order_by(func.count().desc(), func.max(Play.started_at).desc())
             .limit(limit)
         )
-        async with self.reads() as session:
+        async with self._reads() as session:
             rows = (await session.execute(query)).all()
         return [Fallback(row[0] or "", *row[1:]) for row in rows]
 
@@ -588,3 +569,19 @@ class TrackMapper:
 
     def loops_root(self) -> Path:
         return self.settings.loops_path
+
+
+@asynccontextmanager
+async def loops_service(
+    settings: Settings, *, check_loops: bool = False
+) -> AsyncIterator[TrackMapper]:
+    """A TrackMapper on resources of its own, for one piece of work (a CLI command, a benchmark);
+    a long-running process builds it from the Resources it already has. `check_loops`: queue a
+    check of every loop a write brings in, as the web process does."""
+    async with opened(settings) as resources:
+        changed = resources.jobs.check_loops if check_loops else None
+        mapper = TrackMapper(resources, on_loop_changed=changed)
+        try:
+            yield mapper
+        finally:
+            await mapper.close()

@@ -7,7 +7,6 @@ publishes `{"event": "stations-changed"}` on the "stations" channel so it may re
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import re
@@ -27,6 +26,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from domain import channels
 from domain.config import ConfigError, Settings, get_settings
 from domain.handoff import HandoffError, confine_link
 from domain.loops.files import LoopPathError, check_loop_file, confine, relative_to_root
@@ -549,7 +549,7 @@ async def announce_change(redis: aioredis.Redis | None, settings: Settings) -> N
     if redis is None:
         return
     try:
-        await redis.publish(settings.channel("stations"), json.dumps({"event": "stations-changed"}))
+        await redis.publish(channels.stations_changed(settings), channels.STATIONS_CHANGED)
     except (RedisError, OSError) as error:
         log.warning("could not announce a station change: %s", error)
 

@@ -2,7 +2,7 @@
 
 A job goes queued → fetching → parsed → stored, or to blocked (the site's breaker is open: the
 actor tries again after `retry_at`) or failed (with the reason; nothing stored). Every change is
-saved, then published as `ImportJob.to_json()` on `import_channel(settings, job_id)`.
+saved, then published as `ImportJob.to_json()` on `channels.tracklist_import(settings, job_id)`.
 
 Dramatiq delivers at least once, so `run_import` first claims the job: a job stored or failed is
 left alone. Any other job runs (again): a retry after an error, a redelivery after its worker died,
@@ -12,6 +12,7 @@ open the client refuses at once, without a request, and the job is blocked (and 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Callable
@@ -24,7 +25,9 @@ from redis.exceptions import RedisError
 from sqlalchemy import func, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from domain import channels
 from domain.config import Settings
+from domain.jobs import JobQueue
 from domain.models import ImportStatus, TracklistImport
 from domain.tracklists.client import Blocked, PoliteClient, SiteError
 from domain.tracklists.parse import PageError, parse_tracklist
@@ -38,8 +41,8 @@ __all__ = [
     "create_import",
     "fail_import",
     "get_import",
-    "import_channel",
     "run_import",
+    "start_import",
 ]
 
 log = logging.getLogger(__name__)
@@ -123,11 +126,6 @@ class ImportJob:
         )
 
 
-def import_channel(settings: Settings, job_id: int) -> str:
-    """The Redis channel one job's status changes are published on."""
-    return settings.channel(f"tracklists:imports:{job_id}")
-
-
 async def create_import(
     sessions: Sessions,
     site: SiteUrls,
@@ -151,6 +149,23 @@ async def create_import(
         await session.flush()
         await session.refresh(row)
         return ImportJob.of(row)
+
+
+async def start_import(
+    sessions: Sessions,
+    jobs: JobQueue,
+    site: SiteUrls,
+    raw_url: str,
+    *,
+    force: bool = False,
+    user_id: int | None = None,
+) -> ImportJob:
+    """Record an import job for this URL and queue it for the worker; raises UrlRefused (nothing
+    recorded or queued) when it is not a tracklist URL of the site. Pages, API and CLI start
+    imports here."""
+    job = await create_import(sessions, site, raw_url, force=force, user_id=user_id)
+    await asyncio.to_thread(jobs.import_tracklist, job.id)
+    return job
 
 
 async def get_import(sessions: Sessions, job_id: int) -> ImportJob:
@@ -266,6 +281,6 @@ async def _save(
 async def _publish(settings: Settings, redis: aioredis.Redis, job: ImportJob) -> None:
     """Tell open status lines; the saved state stays the truth when Redis misses a message."""
     try:
-        await redis.publish(import_channel(settings, job.id), json.dumps(job.to_json()))
+        await redis.publish(channels.tracklist_import(settings, job.id), json.dumps(job.to_json()))
     except RedisError as error:
         log.warning("could not publish the status of import %d: %s", job.id, error)

@@ -24,10 +24,11 @@ from litestar.params import FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 from litestar.types import ASGIApp, ControllerRouterHandler, Message, Receive, Scope, Send
 
+from domain import channels
 from domain.accounts import users
 from domain.config import Settings
-from domain.loops.mapper import TrackMapper
 from domain.models import User
+from domain.resources import Resources
 
 SESSION_COOKIE = "session"
 USER_CACHE_SECONDS = 5.0
@@ -60,9 +61,9 @@ def login_url(next_path: str) -> str:
     return "/login" if next_path == "/" else f"/login?next={quote(next_path, safe='/')}"
 
 
-def _mapper(scope: Scope) -> TrackMapper:
-    mapper: NamedDependency[TrackMapper] = scope["app"].state.mapper
-    return mapper
+def _resources(scope: Scope) -> Resources:
+    resources: Resources = scope["app"].state.resources
+    return resources
 
 
 def _bearer_token(scope: Scope) -> str | None:
@@ -93,7 +94,7 @@ class AuthMiddleware:
         await self.app(scope, receive, send)
 
     async def _identify(self, scope: Scope) -> tuple[User | None, str | None]:
-        sessions = _mapper(scope).sessions
+        sessions = _resources(scope).sessions
         token = _bearer_token(scope)
         if token is not None:
             user = await users.user_for_token(sessions, token) if token else None
@@ -111,7 +112,7 @@ class AuthMiddleware:
         cached = self._users.get(user_id)
         if cached is not None and cached[0] > now:
             return cached[1]
-        user = await users.get_user(_mapper(scope).reads, user_id)
+        user = await users.get_user(_resources(scope).reads, user_id)
         if user is None:
             self._users.pop(user_id, None)
         else:
@@ -176,7 +177,7 @@ class SetupForm:
 
 
 def _settings(request: AnyRequest) -> Settings:
-    return _mapper(request.scope).settings
+    return _resources(request.scope).settings
 
 
 def _start_session(request: AnyRequest, user: User) -> None:
@@ -200,13 +201,15 @@ def login_page(request: AnyRequest, next: FromQuery[str | None] = None) -> Templ
 
 @post("/login")
 async def login(
-    request: AnyRequest, data: URLEncodedBody[LoginForm], mapper: NamedDependency[TrackMapper]
+    request: AnyRequest, data: URLEncodedBody[LoginForm], resources: NamedDependency[Resources]
 ) -> Template | Redirect:
     """Check the password (rate-limited per username and address) and start a session."""
     next_path = safe_next(data.next)
     address = request.client.host if request.client else "unknown"
-    key = users.login_throttle_key(mapper.settings.channel("login"), data.username, address)
-    wait = await users.login_retry_after(mapper.redis, key)
+    key = users.login_throttle_key(
+        channels.login_throttle(resources.settings), data.username, address
+    )
+    wait = await users.login_retry_after(resources.redis, key)
     if wait:
         minutes = -(-wait // 60)
         return _login_page(
@@ -215,11 +218,11 @@ async def login(
             f" Try again in {minutes} minute{'s' if minutes != 1 else ''}.",
             status=429,
         )
-    user = await users.authenticate(mapper.sessions, data.username.strip(), data.password)
+    user = await users.authenticate(resources.sessions, data.username.strip(), data.password)
     if user is None:
-        await users.record_login_failure(mapper.redis, key)
+        await users.record_login_failure(resources.redis, key)
         return _login_page(next_path, error="Wrong username or password.", status=400)
-    await users.clear_login_failures(mapper.redis, key)
+    await users.clear_login_failures(resources.redis, key)
     _start_session(request, user)
     return Redirect(next_path, status_code=303)
 
@@ -232,14 +235,14 @@ async def logout(request: AnyRequest) -> Redirect:
 
 
 def _setup_key(settings: Settings) -> str:
-    return settings.channel("setup-token")
+    return channels.setup_token(settings)
 
 
-async def _setup_open(mapper: TrackMapper, token: str) -> bool:
-    key = _setup_key(mapper.settings)
-    if await users.user_count(mapper.sessions):
+async def _setup_open(resources: Resources, token: str) -> bool:
+    key = _setup_key(resources.settings)
+    if await users.user_count(resources.sessions):
         return False
-    return await users.check_setup_token(mapper.redis, key, token)
+    return await users.check_setup_token(resources.redis, key, token)
 
 
 def _setup_page(
@@ -253,19 +256,19 @@ def _setup_page(
 
 
 @get("/setup")
-async def setup_page(mapper: NamedDependency[TrackMapper], token: FromQuery[str] = "") -> Template:
+async def setup_page(resources: NamedDependency[Resources], token: FromQuery[str] = "") -> Template:
     """First run: the form that creates the first (admin) account, with the logged setup link."""
-    if not await _setup_open(mapper, token):
+    if not await _setup_open(resources, token):
         raise NotFoundException("there is no setup to do here")
     return _setup_page(token)
 
 
 @post("/setup")
 async def setup(
-    request: AnyRequest, data: URLEncodedBody[SetupForm], mapper: NamedDependency[TrackMapper]
+    request: AnyRequest, data: URLEncodedBody[SetupForm], resources: NamedDependency[Resources]
 ) -> Template | Redirect:
     """Create the first account, use up the setup token, and log the new admin in."""
-    if not await _setup_open(mapper, data.token):
+    if not await _setup_open(resources, data.token):
         raise NotFoundException("there is no setup to do here")
     if data.password != data.password_again:
         return _setup_page(
@@ -273,9 +276,9 @@ async def setup(
         )
     try:
         user = await users.create_first_user(
-            mapper.sessions,
-            mapper.redis,
-            _setup_key(mapper.settings),
+            resources.sessions,
+            resources.redis,
+            _setup_key(resources.settings),
             data.token,
             data.username.strip(),
             data.password,

@@ -21,7 +21,6 @@ from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator, M
 from contextlib import asynccontextmanager
 from typing import Any, cast
 
-import redis.asyncio as aioredis
 from litestar import Litestar, Request, get
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
@@ -29,10 +28,11 @@ from litestar.response import ServerSentEvent, ServerSentEventMessage
 from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 
+from domain import channels
 from domain.config import Settings
-from domain.loops.mapper import TrackMapper
 from domain.plays import stats as play_stats
 from domain.plays.stats import Health, NowPlayingCard, PlayRow, StationOverview
+from domain.resources import Resources, open_redis
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +93,7 @@ class Partials:
         if data.get("event") == "switch":
             messages.append(self.card(slug, NowPlayingCard.parse(data.get("card"))))
             try:
-                plays = await play_stats.recent_plays(_mapper(self.app).sessions, [slug])
+                plays = await play_stats.recent_plays(_resources(self.app).sessions, [slug])
             except (SQLAlchemyError, OSError) as error:
                 # The card still goes out; the list catches up with the next switch.
                 log.warning("live update of %s without its plays: database: %s", slug, error)
@@ -104,8 +104,8 @@ class Partials:
         return tuple(messages)
 
 
-def _mapper(app: Litestar) -> TrackMapper:
-    return cast(TrackMapper, app.state.mapper)
+def _resources(app: Litestar) -> Resources:
+    return cast(Resources, app.state.resources)
 
 
 # The hub ----------------------------------------------------------------------------------------
@@ -117,7 +117,7 @@ class LiveHub:
     def __init__(self, settings: Settings, partials: Partials) -> None:
         self.settings = settings
         self.partials = partials
-        self.pattern = _glob_escape(settings.channel("station:")) + "*"
+        self.pattern = _glob_escape(channels.station_events_prefix(settings)) + "*"
         self.subscribed = asyncio.Event()  # set while the subscription is up (tests wait on it)
         self._listeners: defaultdict[str, set[Listener]] = defaultdict(set)
         self._task: asyncio.Task[None] | None = None
@@ -179,7 +179,7 @@ class LiveHub:
         delay = BACKOFF_SECONDS[0]
         down = False
         while not self._closing:
-            client = aioredis.Redis.from_url(self.settings.redis_url, health_check_interval=30)
+            client = open_redis(self.settings, listen=True)
             pubsub = client.pubsub(ignore_subscribe_messages=True)
             try:
                 await pubsub.psubscribe(self.pattern)
@@ -260,7 +260,7 @@ async def _catch_up(request: Request[Any, Any, Any], station: str | None) -> lis
     if "last-event-id" not in request.headers:
         return []
     hub = _hub(request)
-    stations = await play_stats.station_overviews(_mapper(request.app).sessions)
+    stations = await play_stats.station_overviews(_resources(request.app).sessions)
     return [hub.partials.overview(s) for s in stations if station in (None, s.slug)]
 
 
@@ -278,7 +278,7 @@ async def all_stations(request: Request[Any, Any, Any]) -> ServerSentEvent:
 @get("/live/stations/{slug:str}", name="live_station")
 async def one_station(request: Request[Any, Any, Any], slug: FromPath[str]) -> ServerSentEvent:
     """One station's events."""
-    choices = await play_stats.station_choices(_mapper(request.app).sessions)
+    choices = await play_stats.station_choices(_resources(request.app).sessions)
     if slug not in {choice for choice, _ in choices}:
         raise NotFoundException(f"no station {slug!r}")
     catch_up = await _catch_up(request, slug)

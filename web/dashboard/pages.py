@@ -17,6 +17,7 @@ from litestar.response import Template
 from domain.loops.mapper import MappingError, TrackMapper
 from domain.plays import stats as play_stats
 from domain.plays.stats import HourCount
+from domain.resources import Resources
 
 CHART_WIDTH, CHART_HEIGHT, CHART_GAP = 480, 120, 2
 
@@ -118,14 +119,16 @@ class DashboardController(Controller):
     path = "/"
 
     @get("/", name="dashboard")
-    async def index(self, mapper: NamedDependency[TrackMapper]) -> Template:
+    async def index(
+        self, mapper: NamedDependency[TrackMapper], resources: NamedDependency[Resources]
+    ) -> Template:
         default_loop = _shown_path(mapper.loops_root(), await mapper.get_default_loop())
         context = await _stats(mapper)
         context |= {
             "form": DefaultLoopForm(default_loop),
             "errors": {},
-            "stations": await play_stats.station_overviews(mapper.sessions),
-            "charts": hourly_charts(await play_stats.plays_per_hour(mapper.sessions)),
+            "stations": await play_stats.station_overviews(resources.sessions),
+            "charts": hourly_charts(await play_stats.plays_per_hour(resources.sessions)),
             "now": time.time(),
         }
         return Template(template_name="dashboard.html", context=context)

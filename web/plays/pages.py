@@ -12,9 +12,9 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery, QueryParameter
 from litestar.response import Stream, Template
 
-from domain.loops.mapper import TrackMapper
 from domain.plays import stats as play_stats
 from domain.plays.stats import REASONS, PlayFilter
+from domain.resources import Resources
 from web.dashboard.pages import hourly_charts
 from web.dates import day_range
 
@@ -84,7 +84,7 @@ class PlaysController(Controller):
     @get("/plays", name="plays")
     async def index(
         self,
-        mapper: NamedDependency[TrackMapper],
+        resources: NamedDependency[Resources],
         date_from: QueryText = "",
         date_to: QueryTo = "",
         station: FromQuery[str] = "",
@@ -94,12 +94,12 @@ class PlaysController(Controller):
     ) -> Template:
         query = PlaysQuery.parse(station, date_from, date_to, reason, page, per_page)
         where = query.filter()
-        result = await play_stats.page_plays(mapper.sessions, where, query.page, query.per_page)
-        hours = await play_stats.plays_per_hour(mapper.sessions, station=where.station)
+        result = await play_stats.page_plays(resources.sessions, where, query.page, query.per_page)
+        hours = await play_stats.plays_per_hour(resources.sessions, station=where.station)
         context = {
             "query": query,
             "result": result,
-            "stations": await play_stats.station_choices(mapper.sessions),
+            "stations": await play_stats.station_choices(resources.sessions),
             "reasons": REASONS,
             "per_page_choices": PER_PAGE_CHOICES,
             "charts": hourly_charts(hours),
@@ -109,7 +109,7 @@ class PlaysController(Controller):
     @get("/plays.csv", name="plays_csv")
     async def export(
         self,
-        mapper: NamedDependency[TrackMapper],
+        resources: NamedDependency[Resources],
         date_from: QueryText = "",
         date_to: QueryTo = "",
         station: FromQuery[str] = "",
@@ -119,7 +119,7 @@ class PlaysController(Controller):
         safe = re.fullmatch(r"[\w-]+", query.station, re.ASCII)
         name = "plays" + (f"-{query.station}" if safe else "") + ".csv"
         return Stream(
-            play_stats.csv_lines(mapper.sessions, query.filter()),
+            play_stats.csv_lines(resources.sessions, query.filter()),
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )

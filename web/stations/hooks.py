@@ -22,8 +22,9 @@ from litestar.params import FromPath, FromQuery
 from litestar.types import ControllerRouterHandler
 from redis.exceptions import RedisError
 
-from domain.loops.mapper import TrackMapper
+from domain import channels
 from domain.models import Transport
+from domain.resources import Resources
 from domain.stations.store import get_station
 
 log = logging.getLogger(__name__)
@@ -74,12 +75,12 @@ async def _read_capped(request: Request[Any, Any, State]) -> bytes | None:
 )
 async def azuracast_webhook(
     request: Request[Any, Any, State],
-    mapper: NamedDependency[TrackMapper],
+    resources: NamedDependency[Resources],
     slug: FromPath[str],
     secret: FromQuery[str | None] = None,
 ) -> Response[str]:
     """Accept one now-playing object for a webhook station and hand it to its watcher."""
-    station = await get_station(mapper.sessions, slug)
+    station = await get_station(resources.sessions, slug)
     if (
         station is None
         or not station.enabled
@@ -99,9 +100,9 @@ async def azuracast_webhook(
         return _plain(f"invalid JSON: {error}", 400)
     if not isinstance(data, dict):
         return _plain("the body must be a JSON object (AzuraCast's now-playing data)", 400)
-    channel = mapper.settings.channel(f"webhook:{slug}")
+    channel = channels.webhook(resources.settings, slug)
     try:
-        await mapper.redis.publish(channel, json.dumps(data, separators=(",", ":")))
+        await resources.redis.publish(channel, json.dumps(data, separators=(",", ":")))
     except (RedisError, OSError) as error:
         log.warning("webhook for %s: cannot publish to Redis: %s", slug, error)
         return _plain("cannot pass the message on right now", 503, {"Retry-After": "5"})

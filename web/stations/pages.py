@@ -14,8 +14,8 @@ from litestar.plugins.htmx import ClientRedirect, HTMXRequest, HTMXTemplate
 from litestar.response import Redirect, Template
 
 from domain.loops.files import find_loop_files
-from domain.loops.mapper import TrackMapper
 from domain.models import Station, Transport
+from domain.resources import Resources
 from domain.stations import store as stations
 from domain.stations.store import StationError, StationInput, StationListing, StationNotFound
 
@@ -30,16 +30,16 @@ def webhook_url(request: Request[Any, Any, State], station: Station) -> str | No
     return f"{base}/hooks/azuracast/{station.slug}?secret={station.webhook_secret}"
 
 
-async def _listing(mapper: TrackMapper, station_id: int) -> StationListing:
-    found = await stations.list_stations(mapper.sessions, station_id=station_id)
+async def _listing(resources: Resources, station_id: int) -> StationListing:
+    found = await stations.list_stations(resources.sessions, station_id=station_id)
     if not found:
         raise NotFoundException(f"no station with id {station_id}")
     return found[0]
 
 
-async def _station(mapper: TrackMapper, station_id: int) -> Station:
+async def _station(resources: Resources, station_id: int) -> Station:
     try:
-        return await stations.get_station_by_id(mapper.sessions, station_id)
+        return await stations.get_station_by_id(resources.sessions, station_id)
     except StationNotFound:
         raise NotFoundException(f"no station with id {station_id}") from None
 
@@ -71,9 +71,9 @@ class StationsController(Controller):
 
     @get("/", name="stations")
     async def index(
-        self, mapper: NamedDependency[TrackMapper], saved: FromQuery[str] = ""
+        self, resources: NamedDependency[Resources], saved: FromQuery[str] = ""
     ) -> Template:
-        listed = await stations.list_stations(mapper.sessions)
+        listed = await stations.list_stations(resources.sessions)
         context = {
             "listed": listed,
             "form": StationInput(),
@@ -88,15 +88,15 @@ class StationsController(Controller):
     async def add(
         self,
         request: HTMXRequest,
-        mapper: NamedDependency[TrackMapper],
+        resources: NamedDependency[Resources],
         data: URLEncodedBody[StationInput],
     ) -> Template | Redirect | ClientRedirect:
         try:
             station = await stations.create_station(
-                mapper.sessions, mapper.settings, data, redis=mapper.redis
+                resources.sessions, resources.settings, data, redis=resources.redis
             )
         except StationError as error:
-            listed = await stations.list_stations(mapper.sessions)
+            listed = await stations.list_stations(resources.sessions)
             errors = {error.field: str(error)}
             return _form(
                 request, data, errors, None, page="stations/index.html", status=422, listed=listed
@@ -105,9 +105,9 @@ class StationsController(Controller):
 
     @get("/{station_id:int}/edit")
     async def edit(
-        self, request: HTMXRequest, mapper: NamedDependency[TrackMapper], station_id: FromPath[int]
+        self, request: HTMXRequest, resources: NamedDependency[Resources], station_id: FromPath[int]
     ) -> Template:
-        station = await _station(mapper, station_id)
+        station = await _station(resources, station_id)
         return Template(
             template_name="stations/edit.html",
             context={
@@ -122,60 +122,61 @@ class StationsController(Controller):
     async def save(
         self,
         request: HTMXRequest,
-        mapper: NamedDependency[TrackMapper],
+        resources: NamedDependency[Resources],
         station_id: FromPath[int],
         data: URLEncodedBody[StationInput],
     ) -> Template | Redirect | ClientRedirect:
         try:
             station = await stations.update_station(
-                mapper.sessions, mapper.settings, station_id, data, redis=mapper.redis
+                resources.sessions, resources.settings, station_id, data, redis=resources.redis
             )
         except StationNotFound:
             raise NotFoundException(f"no station with id {station_id}") from None
         except StationError as error:
-            current = await _station(mapper, station_id)
+            current = await _station(resources, station_id)
             errors = {error.field: str(error)}
             return _form(request, data, errors, current, page="stations/edit.html", status=422)
         return _saved(request, station)
 
     @post("/{station_id:int}/enable", status_code=200)
     async def enable(
-        self, request: HTMXRequest, mapper: NamedDependency[TrackMapper], station_id: FromPath[int]
+        self, request: HTMXRequest, resources: NamedDependency[Resources], station_id: FromPath[int]
     ) -> Template | Redirect:
-        return await self._set_enabled(request, mapper, station_id, True)
+        return await self._set_enabled(request, resources, station_id, True)
 
     @post("/{station_id:int}/disable", status_code=200)
     async def disable(
-        self, request: HTMXRequest, mapper: NamedDependency[TrackMapper], station_id: FromPath[int]
+        self, request: HTMXRequest, resources: NamedDependency[Resources], station_id: FromPath[int]
     ) -> Template | Redirect:
-        return await self._set_enabled(request, mapper, station_id, False)
+        return await self._set_enabled(request, resources, station_id, False)
 
     @get("/loop-files")
     async def loop_files(
         self,
-        mapper: NamedDependency[TrackMapper],
+        resources: NamedDependency[Resources],
         live_loop: FromQuery[str] = "",
         offline_loop: FromQuery[str] = "",
     ) -> Template:
         """The loop picker's choices for whichever loop field is being typed in."""
         typed = live_loop or offline_loop
-        root = mapper.loops_root()
+        root = resources.settings.loops_path
         found = await asyncio.to_thread(find_loop_files, root, typed, PICKER_LIMIT)
         return HTMXTemplate(template_name="loops/file_options.html", context={"files": found})
 
     async def _set_enabled(
-        self, request: HTMXRequest, mapper: TrackMapper, station_id: int, enabled: bool
+        self, request: HTMXRequest, resources: Resources, station_id: int, enabled: bool
     ) -> Template | Redirect:
         try:
             await stations.set_enabled(
-                mapper.sessions, mapper.settings, station_id, enabled, redis=mapper.redis
+                resources.sessions, resources.settings, station_id, enabled, redis=resources.redis
             )
         except StationNotFound:
             raise NotFoundException(f"no station with id {station_id}") from None
         if not request.htmx:
             return Redirect("/stations", status_code=303)
         return HTMXTemplate(
-            template_name="stations/row.html", context={"item": await _listing(mapper, station_id)}
+            template_name="stations/row.html",
+            context={"item": await _listing(resources, station_id)},
         )
 
 

@@ -19,7 +19,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.exceptions import HTTPException, PermissionDeniedException
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
-from domain.loops.mapper import TrackMapper
+from domain.resources import Resources
 from domain.tracklists import imports, store
 from domain.tracklists.cue import CueExport, FileType, MissingCues, TooManyTracks
 from domain.tracklists.imports import ImportJob
@@ -29,7 +29,7 @@ from domain.tracklists.urls import UrlRefused
 from web.dates import parse_day
 from web.loops.api import API_PREFIX, FieldError
 from web.tracklists.downloads import CueQuery, attempt_cue, cue_response, provide_cue_query
-from web.tracklists.site import NoAnswer, TracklistSite, ask_site, search_type_error
+from web.tracklists.site import NoAnswer, ask_site, search_type_error
 
 T = TypeVar("T")
 
@@ -141,9 +141,9 @@ async def _from_site(question: Awaitable[T], failed: str) -> T:
         ) from None
 
 
-async def _cue(mapper: TrackMapper, tracklist_id: int, query: CueQuery) -> tuple[str, CueExport]:
+async def _cue(resources: Resources, tracklist_id: int, query: CueQuery) -> tuple[str, CueExport]:
     """The tracklist's title and CUE export; 422 with the reason when the options give none."""
-    attempt = await attempt_cue(mapper.sessions, tracklist_id, query)
+    attempt = await attempt_cue(resources.sessions, tracklist_id, query)
     if attempt.export is None:
         raise HTTPException(status_code=422, detail=attempt.refused)
     return attempt.title, attempt.export
@@ -157,7 +157,7 @@ class TracklistsApiController(Controller):
     @get()
     async def list_tracklists(
         self,
-        mapper: NamedDependency[TrackMapper],
+        resources: NamedDependency[Resources],
         date_from: Annotated[str, QueryParameter(name="from", description="YYYY-MM-DD")] = "",
         date_to: Annotated[str, QueryParameter(name="to", description="YYYY-MM-DD")] = "",
         q: FromQuery[str] = "",
@@ -170,7 +170,7 @@ class TracklistsApiController(Controller):
         where = TracklistFilter(
             q.strip(), dj.strip(), genre.strip(), _day("from", date_from), _day("to", date_to)
         )
-        result = await store.search_tracklists(mapper.sessions, where, page, per_page)
+        result = await store.search_tracklists(resources.sessions, where, page, per_page)
         return TracklistList(
             list(result.items),
             result.total,
@@ -182,7 +182,7 @@ class TracklistsApiController(Controller):
     @get("/site-search")
     async def site_search(
         self,
-        tracklists: NamedDependency[TracklistSite],
+        resources: NamedDependency[Resources],
         q: FromQuery[str],
         kind: Annotated[
             str, QueryParameter(name="type", description="tracklist, dj or source")
@@ -194,24 +194,24 @@ class TracklistsApiController(Controller):
             raise FieldError("type", kind_error)
         if not q.strip():
             raise FieldError("q", "give something to search for: a DJ, an event or a title")
-        question = tracklists.client.search(q, ListingKind(kind))
+        question = resources.tracklists.search(q, ListingKind(kind))
         listing = await _from_site(question, "the site's search failed")
         return SiteResults(_site_items(listing.items), listing.next_url)
 
     @get("/site-listing")
     async def site_listing(
         self,
-        tracklists: NamedDependency[TracklistSite],
+        resources: NamedDependency[Resources],
         url: Annotated[str, QueryParameter(description="a DJ or source page of the site")],
     ) -> SiteListing:
         """The tracklists of a DJ or source page of 1001tracklists, every page of it followed (a
         few seconds per page). A URL off the site is refused (422) before any request; 503 with
         Retry-After while the site blocks us."""
         try:
-            page_url = tracklists.site.page_url(url)
+            page_url = resources.tracklists.site.page_url(url)
         except UrlRefused as error:
             raise FieldError("url", str(error), status_code=422) from None
-        question = tracklists.client.tracklists_of(page_url)
+        question = resources.tracklists.tracklists_of(page_url)
         items = await _from_site(question, f"could not list the tracklists of {page_url}")
         return SiteListing(page_url, _site_items(items))
 
@@ -219,15 +219,19 @@ class TracklistsApiController(Controller):
     async def start_import(
         self,
         request: Request[Any, Any, Any],
-        mapper: NamedDependency[TrackMapper],
-        tracklists: NamedDependency[TracklistSite],
+        resources: NamedDependency[Resources],
         data: JSONBody[NewImport],
     ) -> dict[str, Any]:
         """Queue an import of a tracklist URL (or 1001.tl short link): 202 with the job; poll its
         `status_url`. A URL not on the site is refused (422) before anything is fetched."""
         try:
-            job = await tracklists.start_import(
-                mapper.sessions, data.url, force=data.force, user_id=request.user.id
+            job = await imports.start_import(
+                resources.sessions,
+                resources.jobs,
+                resources.tracklists.site,
+                data.url,
+                force=data.force,
+                user_id=request.user.id,
             )
         except UrlRefused as error:
             raise FieldError("url", str(error), status_code=422) from None
@@ -235,29 +239,29 @@ class TracklistsApiController(Controller):
 
     @get("/imports/{job_id:int}")
     async def get_import(
-        self, mapper: NamedDependency[TrackMapper], job_id: FromPath[int]
+        self, resources: NamedDependency[Resources], job_id: FromPath[int]
     ) -> dict[str, Any]:
         """An import job: status queued → fetching → parsed → stored, or blocked / failed."""
-        return _job(await imports.get_import(mapper.sessions, job_id))
+        return _job(await imports.get_import(resources.sessions, job_id))
 
     @delete("/cache", status_code=200)
     async def clear_cache(
-        self, request: Request[Any, Any, Any], tracklists: NamedDependency[TracklistSite]
+        self, resources: NamedDependency[Resources], request: Request[Any, Any, Any]
     ) -> Cleared:
         """Forget cached site pages, searches and failures (admins only)."""
         if not request.user.is_admin:
             raise PermissionDeniedException("only an admin may clear the tracklists cache")
-        return Cleared(await tracklists.client.clear_cache())
+        return Cleared(await resources.tracklists.clear_cache())
 
     @get("/{tracklist_id:int}")
     async def get_tracklist(
         self,
-        mapper: NamedDependency[TrackMapper],
+        resources: NamedDependency[Resources],
         tracklist_id: FromPath[int],
         version: Annotated[int | None, QueryParameter(ge=1)] = None,
     ) -> dict[str, Any]:
         """The tracklist in the stable `--json` shape, plus `id`, `version` and `versions`."""
-        found = await store.get_tracklist(mapper.sessions, tracklist_id, version)
+        found = await store.get_tracklist(resources.sessions, tracklist_id, version)
         return {
             **found.content.to_json(),
             "id": found.summary.id,
@@ -268,23 +272,23 @@ class TracklistsApiController(Controller):
     @post("/{tracklist_id:int}/cue", status_code=200)
     async def make_cue(
         self,
-        mapper: NamedDependency[TrackMapper],
+        resources: NamedDependency[Resources],
         tracklist_id: FromPath[int],
         data: JSONBody[CueRequest],
     ) -> CueOut:
         """The CUE sheet(s) for these options, or 422 saying why there can be none."""
-        _, export = await _cue(mapper, tracklist_id, data.query())
+        _, export = await _cue(resources, tracklist_id, data.query())
         return CueOut([CueFileOut(f.name, f.text) for f in export.files], list(export.warnings))
 
     @get("/{tracklist_id:int}/cue")
     async def download_cue(
         self,
-        mapper: NamedDependency[TrackMapper],
+        resources: NamedDependency[Resources],
         tracklist_id: FromPath[int],
         options: NamedDependency[CueQuery],
     ) -> Response[bytes]:
         """The CUE sheet as a .cue download (a .zip when split); 422 when refused."""
-        title, export = await _cue(mapper, tracklist_id, options)
+        title, export = await _cue(resources, tracklist_id, options)
         return cue_response(export, title)
 
 

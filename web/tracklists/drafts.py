@@ -17,8 +17,8 @@ from litestar.params import FromPath, URLEncodedBody
 from litestar.plugins.htmx import HTMXRequest, HTMXTemplate
 from litestar.response import Redirect, Template
 
-from domain.loops.mapper import TrackMapper
 from domain.models import User
+from domain.resources import Resources
 from domain.tracklists import drafts, text_format
 from domain.tracklists.draft_fields import DraftError, track_from_fields
 from domain.tracklists.drafts import Draft
@@ -93,8 +93,8 @@ def _to_editor(tracklist_id: int) -> Redirect:
     return Redirect(f"/tracklists/{tracklist_id}/draft", status_code=303)
 
 
-async def _draft(mapper: TrackMapper, tracklist_id: int) -> Draft:
-    draft = await drafts.get_draft(mapper.sessions, tracklist_id)
+async def _draft(resources: Resources, tracklist_id: int) -> Draft:
+    draft = await drafts.get_draft(resources.sessions, tracklist_id)
     if draft is None:
         raise TracklistNotFound(f"tracklist {tracklist_id} has no draft: start one from its page")
     return draft
@@ -114,10 +114,10 @@ def _rows_context(draft: Draft, **context: Any) -> dict[str, Any]:
 
 
 async def _page(
-    mapper: TrackMapper, tracklist_id: int, *, status_code: int = 200, **context: Any
+    resources: Resources, tracklist_id: int, *, status_code: int = 200, **context: Any
 ) -> Template:
     """The whole editor; `context` carries the form and errors of whatever was just refused."""
-    draft = await _draft(mapper, tracklist_id)
+    draft = await _draft(resources, tracklist_id)
     values = _rows_context(draft) | {
         "meta_form": _meta_form(draft),
         "meta_errors": {},
@@ -133,7 +133,7 @@ async def _page(
 
 async def _rows(
     request: HTMXRequest,
-    mapper: TrackMapper,
+    resources: Resources,
     tracklist_id: int,
     *,
     status_code: int = 200,
@@ -143,8 +143,8 @@ async def _rows(
     if not request.htmx:
         if status_code < 400:
             return _to_editor(tracklist_id)
-        return await _page(mapper, tracklist_id, status_code=status_code, **context)
-    draft = await _draft(mapper, tracklist_id)
+        return await _page(resources, tracklist_id, status_code=status_code, **context)
+    draft = await _draft(resources, tracklist_id)
     return HTMXTemplate(
         template_name="tracklists/draft_rows.html",
         context=_rows_context(draft, **context),
@@ -157,29 +157,32 @@ class TracklistDraftsController(Controller):
 
     @post("/", status_code=303)
     async def start(
-        self, request: AnyRequest, mapper: NamedDependency[TrackMapper], tracklist_id: FromPath[int]
+        self,
+        request: AnyRequest,
+        resources: NamedDependency[Resources],
+        tracklist_id: FromPath[int],
     ) -> Redirect:
         """Edit as draft: a copy of the current version (or the draft already being edited)."""
-        await drafts.start_draft(mapper.sessions, tracklist_id, request.user.id)
+        await drafts.start_draft(resources.sessions, tracklist_id, request.user.id)
         return _to_editor(tracklist_id)
 
     @get("/", name="tracklist_draft")
     async def editor(
-        self, mapper: NamedDependency[TrackMapper], tracklist_id: FromPath[int]
+        self, resources: NamedDependency[Resources], tracklist_id: FromPath[int]
     ) -> Template:
-        return await _page(mapper, tracklist_id)
+        return await _page(resources, tracklist_id)
 
     @post("/meta", status_code=200)
     async def save_meta(
         self,
         request: HTMXRequest,
-        mapper: NamedDependency[TrackMapper],
+        resources: NamedDependency[Resources],
         tracklist_id: FromPath[int],
         data: URLEncodedBody[TracklistForm],
     ) -> Template | Redirect:
         try:
             await drafts.update_draft_meta(
-                mapper.sessions,
+                resources.sessions,
                 tracklist_id,
                 title=data.title,
                 djs=data.djs,
@@ -197,7 +200,7 @@ class TracklistDraftsController(Controller):
                 return HTMXTemplate(
                     template_name="tracklists/draft_meta.html", context=context, status_code=422
                 )
-            return await _page(mapper, tracklist_id, status_code=422, **context)
+            return await _page(resources, tracklist_id, status_code=422, **context)
         if not request.htmx:
             return _to_editor(tracklist_id)
         context = {
@@ -214,96 +217,98 @@ class TracklistDraftsController(Controller):
     async def rows(
         self,
         request: HTMXRequest,
-        mapper: NamedDependency[TrackMapper],
+        resources: NamedDependency[Resources],
         tracklist_id: FromPath[int],
     ) -> Template | Redirect:
-        return await _rows(request, mapper, tracklist_id)
+        return await _rows(request, resources, tracklist_id)
 
     @get("/rows/{row_id:int}/edit")
     async def edit_row(
         self,
         request: HTMXRequest,
-        mapper: NamedDependency[TrackMapper],
+        resources: NamedDependency[Resources],
         tracklist_id: FromPath[int],
         row_id: FromPath[int],
     ) -> Template | Redirect:
-        row = (await _draft(mapper, tracklist_id)).row(row_id)
+        row = (await _draft(resources, tracklist_id)).row(row_id)
         if not request.htmx:
-            return await _page(mapper, tracklist_id, editing=row_id, row_form=RowForm.of(row.track))
+            return await _page(
+                resources, tracklist_id, editing=row_id, row_form=RowForm.of(row.track)
+            )
         return await _rows(
-            request, mapper, tracklist_id, editing=row_id, row_form=RowForm.of(row.track)
+            request, resources, tracklist_id, editing=row_id, row_form=RowForm.of(row.track)
         )
 
     @post("/rows/{row_id:int}", status_code=200)
     async def save_row(
         self,
         request: HTMXRequest,
-        mapper: NamedDependency[TrackMapper],
+        resources: NamedDependency[Resources],
         tracklist_id: FromPath[int],
         row_id: FromPath[int],
         data: URLEncodedBody[RowForm],
     ) -> Template | Redirect:
         try:
-            await drafts.update_draft_row(mapper.sessions, tracklist_id, row_id, data.track())
+            await drafts.update_draft_row(resources.sessions, tracklist_id, row_id, data.track())
         except DraftError as error:
             errors = {error.field: str(error)}
             return await _rows(
                 request,
-                mapper,
+                resources,
                 tracklist_id,
                 status_code=422,
                 editing=row_id,
                 row_form=data,
                 row_errors=errors,
             )
-        return await _rows(request, mapper, tracklist_id)
+        return await _rows(request, resources, tracklist_id)
 
     @post("/rows", status_code=200)
     async def add_row(
         self,
         request: HTMXRequest,
-        mapper: NamedDependency[TrackMapper],
+        resources: NamedDependency[Resources],
         tracklist_id: FromPath[int],
         data: URLEncodedBody[RowForm],
     ) -> Template | Redirect:
         try:
-            await drafts.add_draft_row(mapper.sessions, tracklist_id, data.track())
+            await drafts.add_draft_row(resources.sessions, tracklist_id, data.track())
         except DraftError as error:
             errors = {error.field: str(error)}
             return await _rows(
-                request, mapper, tracklist_id, status_code=422, add_form=data, add_errors=errors
+                request, resources, tracklist_id, status_code=422, add_form=data, add_errors=errors
             )
-        return await _rows(request, mapper, tracklist_id)
+        return await _rows(request, resources, tracklist_id)
 
     @post("/rows/{row_id:int}/move", status_code=200)
     async def move_row(
         self,
         request: HTMXRequest,
-        mapper: NamedDependency[TrackMapper],
+        resources: NamedDependency[Resources],
         tracklist_id: FromPath[int],
         row_id: FromPath[int],
         data: URLEncodedBody[MoveForm],
     ) -> Template | Redirect:
-        await drafts.move_draft_row(mapper.sessions, tracklist_id, row_id, data.to_index)
-        return await _rows(request, mapper, tracklist_id)
+        await drafts.move_draft_row(resources.sessions, tracklist_id, row_id, data.to_index)
+        return await _rows(request, resources, tracklist_id)
 
     @post("/rows/{row_id:int}/delete", status_code=200)
     async def delete_row(
         self,
         request: HTMXRequest,
-        mapper: NamedDependency[TrackMapper],
+        resources: NamedDependency[Resources],
         tracklist_id: FromPath[int],
         row_id: FromPath[int],
     ) -> Template | Redirect:
-        await drafts.delete_draft_row(mapper.sessions, tracklist_id, row_id)
-        return await _rows(request, mapper, tracklist_id)
+        await drafts.delete_draft_row(resources.sessions, tracklist_id, row_id)
+        return await _rows(request, resources, tracklist_id)
 
     # Whole draft ---------------------------------------------------------------------------
 
     @post("/paste", status_code=200)
     async def paste(
         self,
-        mapper: NamedDependency[TrackMapper],
+        resources: NamedDependency[Resources],
         tracklist_id: FromPath[int],
         data: URLEncodedBody[PasteForm],
     ) -> Template | Redirect:
@@ -316,7 +321,7 @@ class TracklistDraftsController(Controller):
         if errors or data.mode not in PASTE_MODES:
             paste_errors = {} if data.mode in PASTE_MODES else {"mode": "choose append or replace"}
             return await _page(
-                mapper,
+                resources,
                 tracklist_id,
                 status_code=422,
                 paste_form=data,
@@ -325,30 +330,33 @@ class TracklistDraftsController(Controller):
             )
         try:
             await drafts.replace_draft_rows(
-                mapper.sessions, tracklist_id, pasted.tracks, append=data.mode == "append"
+                resources.sessions, tracklist_id, pasted.tracks, append=data.mode == "append"
             )
         except DraftError as error:
             paste_errors = {"text": str(error)}
             return await _page(
-                mapper, tracklist_id, status_code=422, paste_form=data, paste_errors=paste_errors
+                resources, tracklist_id, status_code=422, paste_form=data, paste_errors=paste_errors
             )
         return _to_editor(tracklist_id)
 
     @post("/publish", status_code=303)
     async def publish(
-        self, request: AnyRequest, mapper: NamedDependency[TrackMapper], tracklist_id: FromPath[int]
+        self,
+        request: AnyRequest,
+        resources: NamedDependency[Resources],
+        tracklist_id: FromPath[int],
     ) -> Template | Redirect:
         """The draft becomes the next version; refused (no rows, nothing changed) → 422."""
         try:
-            number = await drafts.publish_draft(mapper.sessions, tracklist_id, request.user.id)
+            number = await drafts.publish_draft(resources.sessions, tracklist_id, request.user.id)
         except DraftError as error:
-            return await _page(mapper, tracklist_id, status_code=422, publish_error=str(error))
+            return await _page(resources, tracklist_id, status_code=422, publish_error=str(error))
         return Redirect(f"/tracklists/{tracklist_id}?version={number}", status_code=303)
 
     @post("/discard", status_code=303)
     async def discard(
-        self, mapper: NamedDependency[TrackMapper], tracklist_id: FromPath[int]
+        self, resources: NamedDependency[Resources], tracklist_id: FromPath[int]
     ) -> Redirect:
         """Drop the draft (a tracklist never published goes with it)."""
-        gone = await drafts.discard_draft(mapper.sessions, tracklist_id)
+        gone = await drafts.discard_draft(resources.sessions, tracklist_id)
         return Redirect("/tracklists" if gone else f"/tracklists/{tracklist_id}", status_code=303)

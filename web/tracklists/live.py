@@ -1,6 +1,6 @@
 """The live status line of one tracklist import, over server-sent events.
 
-`GET /live/imports/{id}` subscribes to the job's Redis channel (`imports.import_channel`), then
+`GET /live/imports/{id}` subscribes to the job's Redis channel (`channels.tracklist_import`), then
 sends the job's current state (so a change made before the browser connected is not missed),
 then every change the worker publishes, each as an SSE event `status` holding the rendered line.
 Once the job is stored or failed it sends `done`, which the page's `sse-close` turns into closing
@@ -24,10 +24,10 @@ from litestar.response import ServerSentEvent, ServerSentEventMessage
 from redis.asyncio.client import PubSub
 from redis.exceptions import RedisError
 
-from domain.loops.mapper import TrackMapper
+from domain import channels
+from domain.resources import Resources
 from domain.tracklists import imports
 from domain.tracklists.imports import ImportJob, ImportNotFound
-from web.tracklists.site import TracklistSite
 
 log = logging.getLogger(__name__)
 
@@ -63,14 +63,14 @@ def _job_of(raw: bytes | str) -> ImportJob | None:
 
 
 async def status_events(
-    app: Litestar, mapper: TrackMapper, tracklists: TracklistSite, job_id: int
+    app: Litestar, resources: Resources, job_id: int
 ) -> AsyncGenerator[ServerSentEventMessage, None]:
     """The current state, each change, and `done` once the job is stored or failed."""
-    pubsub = tracklists.redis.pubsub()
+    pubsub = resources.redis.pubsub()
     try:
         # Subscribed before reading the state: a change between the two is not lost.
-        await pubsub.subscribe(imports.import_channel(tracklists.settings, job_id))
-        job = await imports.get_import(mapper.sessions, job_id)
+        await pubsub.subscribe(channels.tracklist_import(resources.settings, job_id))
+        job = await imports.get_import(resources.sessions, job_id)
         yield ServerSentEventMessage(comment="connected", retry=RETRY_MILLISECONDS, data=None)
         yield ServerSentEventMessage(data=render_status(app, job), event=STATUS_EVENT)
         while not job.finished:
@@ -93,16 +93,15 @@ async def status_events(
 @get("/live/imports/{job_id:int}", name="live_import")
 async def import_status(
     request: Request[Any, Any, Any],
-    mapper: NamedDependency[TrackMapper],
-    tracklists: NamedDependency[TracklistSite],
+    resources: NamedDependency[Resources],
     job_id: FromPath[int],
 ) -> ServerSentEvent:
     """One import job's status line, live."""
     try:
-        await imports.get_import(mapper.sessions, job_id)
+        await imports.get_import(resources.sessions, job_id)
     except ImportNotFound:
         raise NotFoundException(f"no import with id {job_id}") from None
-    return ServerSentEvent(status_events(request.app, mapper, tracklists, job_id))
+    return ServerSentEvent(status_events(request.app, resources, job_id))
 
 
 ROUTES = [import_status]

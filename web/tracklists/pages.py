@@ -18,7 +18,7 @@ from litestar.params import FromPath, FromQuery, QueryParameter, URLEncodedBody
 from litestar.plugins.htmx import HTMXRequest, HTMXTemplate
 from litestar.response import Redirect, Template
 
-from domain.loops.mapper import TrackMapper
+from domain.resources import Resources
 from domain.tracklists import drafts, imports, store, text_format
 from domain.tracklists.draft_fields import DraftError
 from domain.tracklists.parse import Listing, ListingKind
@@ -33,7 +33,7 @@ from web.tracklists.downloads import (
     export_response,
     provide_cue_query,
 )
-from web.tracklists.site import NoAnswer, TracklistSite, ask_site, search_type_error
+from web.tracklists.site import NoAnswer, ask_site, search_type_error
 
 PER_PAGE = 25
 RESULTS_TARGET = "tracklists-results"  # what search, filters and paging swap
@@ -124,13 +124,13 @@ QueryTo = Annotated[str, QueryParameter(name="to")]
 QueryType = Annotated[str, QueryParameter(name="type")]
 
 
-async def _listing_context(mapper: TrackMapper, query: TracklistsQuery) -> dict[str, Any]:
-    result = await store.search_tracklists(mapper.sessions, query.filter(), query.page, PER_PAGE)
+async def _listing_context(resources: Resources, query: TracklistsQuery) -> dict[str, Any]:
+    result = await store.search_tracklists(resources.sessions, query.filter(), query.page, PER_PAGE)
     return {"query": query, "result": result}
 
 
 async def _index_page(
-    mapper: TrackMapper,
+    resources: Resources,
     *,
     query: TracklistsQuery | None = None,
     import_form: ImportForm | None = None,
@@ -138,8 +138,8 @@ async def _index_page(
     status_code: int = 200,
 ) -> Template:
     """The whole page (also what a browser without JavaScript gets back from a form)."""
-    context = await _listing_context(mapper, query or TracklistsQuery())
-    djs, genres = await store.filter_choices(mapper.sessions)
+    context = await _listing_context(resources, query or TracklistsQuery())
+    djs, genres = await store.filter_choices(resources.sessions)
     context |= {
         "djs": djs,
         "genres": genres,
@@ -159,7 +159,7 @@ class TracklistsController(Controller):
     async def index(
         self,
         request: HTMXRequest,
-        mapper: NamedDependency[TrackMapper],
+        resources: NamedDependency[Resources],
         date_from: QueryFrom = "",
         date_to: QueryTo = "",
         q: FromQuery[str] = "",
@@ -170,13 +170,13 @@ class TracklistsController(Controller):
         query = TracklistsQuery.parse(q, dj, genre, date_from, date_to, page)
         wants_results = request.htmx.target == RESULTS_TARGET
         if request.htmx and wants_results and not request.htmx.history_restore_request:
-            context = await _listing_context(mapper, query) | {"oob": True}
+            context = await _listing_context(resources, query) | {"oob": True}
             return HTMXTemplate(
                 template_name="tracklists/results.html",
                 context=context,
                 push_url=query.url(page=query.page),
             )
-        return await _index_page(mapper, query=query)
+        return await _index_page(resources, query=query)
 
     # Imports -------------------------------------------------------------------------------
 
@@ -184,20 +184,24 @@ class TracklistsController(Controller):
     async def start_import(
         self,
         request: HTMXRequest,
-        mapper: NamedDependency[TrackMapper],
-        tracklists: NamedDependency[TracklistSite],
+        resources: NamedDependency[Resources],
         data: URLEncodedBody[ImportForm],
     ) -> Template | Redirect:
         """Check the URL (refused: 422, nothing queued), record the job, queue it."""
         try:
-            job = await tracklists.start_import(
-                mapper.sessions, data.url, force=data.force, user_id=request.user.id
+            job = await imports.start_import(
+                resources.sessions,
+                resources.jobs,
+                resources.tracklists.site,
+                data.url,
+                force=data.force,
+                user_id=request.user.id,
             )
         except UrlRefused as error:
             errors = {"url": str(error)}
             if not request.htmx:
                 return await _index_page(
-                    mapper, import_form=data, import_errors=errors, status_code=422
+                    resources, import_form=data, import_errors=errors, status_code=422
                 )
             context = {"import_form": data, "import_errors": errors}
             return HTMXTemplate(
@@ -210,10 +214,10 @@ class TracklistsController(Controller):
 
     @get("/imports/{job_id:int}")
     async def import_page(
-        self, mapper: NamedDependency[TrackMapper], job_id: FromPath[int]
+        self, resources: NamedDependency[Resources], job_id: FromPath[int]
     ) -> Template:
         """One import's status line on a page of its own (where a form without htmx lands)."""
-        job = await imports.get_import(mapper.sessions, job_id)
+        job = await imports.get_import(resources.sessions, job_id)
         return Template("tracklists/import_page.html", context={"job": job})
 
     # The site's search ---------------------------------------------------------------------
@@ -221,8 +225,8 @@ class TracklistsController(Controller):
     @get("/site-search")
     async def site_search(
         self,
+        resources: NamedDependency[Resources],
         request: HTMXRequest,
-        tracklists: NamedDependency[TracklistSite],
         q: FromQuery[str] = "",
         kind: QueryType = ListingKind.TRACKLIST.value,
     ) -> Template:
@@ -235,7 +239,7 @@ class TracklistsController(Controller):
         elif not query.q:
             query.errors["q"] = "type something to search for"
         else:
-            question = tracklists.client.search(query.q, ListingKind(kind))
+            question = resources.tracklists.search(query.q, ListingKind(kind))
             try:
                 listing = await ask_site(question, "the site's search failed")
             except NoAnswer as error:
@@ -257,7 +261,7 @@ class TracklistsController(Controller):
 
     @get("/site-listing")
     async def site_listing(
-        self, tracklists: NamedDependency[TracklistSite], url: FromQuery[str] = ""
+        self, resources: NamedDependency[Resources], url: FromQuery[str] = ""
     ) -> Template:
         """The tracklists of a DJ or source page of the site (following its pages), each with an
         import button. A URL off the site is refused (422) before any request."""
@@ -273,11 +277,11 @@ class TracklistsController(Controller):
         if not url.strip():
             return Template("tracklists/site_listing.html", context=context)
         try:
-            page_url = tracklists.site.page_url(url)
+            page_url = resources.tracklists.site.page_url(url)
         except UrlRefused as error:
             context["errors"] = {"url": str(error)}
             return Template("tracklists/site_listing.html", context=context, status_code=422)
-        question = tracklists.client.tracklists_of(page_url)
+        question = resources.tracklists.tracklists_of(page_url)
         try:
             items = await ask_site(question, f"could not list the tracklists of {page_url}")
             context |= {"page_url": page_url, "items": items}
@@ -295,7 +299,7 @@ class TracklistsController(Controller):
     async def create(
         self,
         request: Request[Any, Any, Any],
-        mapper: NamedDependency[TrackMapper],
+        resources: NamedDependency[Resources],
         data: URLEncodedBody[TracklistForm],
     ) -> Template | Redirect:
         """Parse the paste, create the tracklist as a draft; any error → the form, filled."""
@@ -304,7 +308,7 @@ class TracklistsController(Controller):
             return _new_page(data, text_errors=pasted.errors, status_code=422)
         try:
             tracklist_id = await drafts.create_manual(
-                mapper.sessions,
+                resources.sessions,
                 title=data.title,
                 djs=data.djs,
                 source=data.source,
@@ -322,36 +326,36 @@ class TracklistsController(Controller):
     @get("/{tracklist_id:int}")
     async def detail(
         self,
-        mapper: NamedDependency[TrackMapper],
+        resources: NamedDependency[Resources],
         tracklist_id: FromPath[int],
         version: FromQuery[int | None] = None,
     ) -> Template:
-        found = await store.get_tracklist(mapper.sessions, tracklist_id, version)
+        found = await store.get_tracklist(resources.sessions, tracklist_id, version)
         context = {"detail": found, "cue": CueQuery(), "export_kinds": EXPORT_KINDS}
         return Template("tracklists/detail.html", context=context)
 
     @get("/{tracklist_id:int}/versions/{number:int}")
     async def version_diff(
         self,
-        mapper: NamedDependency[TrackMapper],
+        resources: NamedDependency[Resources],
         tracklist_id: FromPath[int],
         number: FromPath[int],
     ) -> Template:
         """Version `number` against the one before it."""
-        diff = await store.version_diff(mapper.sessions, tracklist_id, number)
-        found = await store.get_tracklist(mapper.sessions, tracklist_id, number)
+        diff = await store.version_diff(resources.sessions, tracklist_id, number)
+        found = await store.get_tracklist(resources.sessions, tracklist_id, number)
         context = {"diff": diff, "tracklist_id": tracklist_id, "title": found.content.title}
         return Template("tracklists/diff.html", context=context)
 
     @get("/{tracklist_id:int}/cue")
     async def cue(
         self,
-        mapper: NamedDependency[TrackMapper],
+        resources: NamedDependency[Resources],
         tracklist_id: FromPath[int],
         options: NamedDependency[CueQuery],
     ) -> Response[bytes] | Template:
         """The CUE sheet (a .zip when split), or why the options give none (422)."""
-        attempt = await attempt_cue(mapper.sessions, tracklist_id, options)
+        attempt = await attempt_cue(resources.sessions, tracklist_id, options)
         if attempt.export is None:
             context = {"refused": attempt.refused, "tracklist_id": tracklist_id}
             return Template("tracklists/cue_refused.html", context=context, status_code=422)
@@ -360,19 +364,19 @@ class TracklistsController(Controller):
     @get("/{tracklist_id:int}/cue/check")
     async def cue_check(
         self,
-        mapper: NamedDependency[TrackMapper],
+        resources: NamedDependency[Resources],
         tracklist_id: FromPath[int],
         options: NamedDependency[CueQuery],
     ) -> Template:
         """What these options give: file names and warnings, or the refusal."""
-        attempt = await attempt_cue(mapper.sessions, tracklist_id, options)
+        attempt = await attempt_cue(resources.sessions, tracklist_id, options)
         context = {"export": attempt.export, "refused": attempt.refused}
         return HTMXTemplate(template_name="tracklists/cue_report.html", context=context)
 
     @get("/{tracklist_id:int}/export/{kind:str}")
     async def export(
         self,
-        mapper: NamedDependency[TrackMapper],
+        resources: NamedDependency[Resources],
         tracklist_id: FromPath[int],
         kind: FromPath[str],
         version: FromQuery[int | None] = None,
@@ -380,7 +384,7 @@ class TracklistsController(Controller):
         """Plain text (the site's export format), JSON or M3U."""
         if kind not in EXPORTS:
             raise NotFoundException(f"no export {kind!r}: use one of {', '.join(EXPORTS)}")
-        found = await store.get_tracklist(mapper.sessions, tracklist_id, version)
+        found = await store.get_tracklist(resources.sessions, tracklist_id, version)
         return export_response(kind, found.content)
 
 

@@ -1,0 +1,80 @@
+"""Every Redis channel and key that two processes agree on, named once.
+
+Both sides import these functions: the daemon publishes on `station_events` what the web process
+listens to, the web process publishes webhooks on `webhook` for the daemon, and so on. Each name
+lives under the installation's own namespace (`Settings.channel`), so installations and test runs
+sharing one Redis never hear each other. docs/architecture.md lists who writes and who reads each.
+"""
+
+from __future__ import annotations
+
+from domain.config import Settings
+
+# Channels (pub/sub) ------------------------------------------------------------------------------
+
+
+def station_events(settings: Settings, slug: str) -> str:
+    """Daemon → web: a station's switches and health (`domain.stations.events.StationEvent`)."""
+    return settings.channel(f"station:{slug}")
+
+
+def station_events_prefix(settings: Settings) -> str:
+    """What every `station_events` channel starts with (the web process listens to them all)."""
+    return settings.channel("station:")
+
+
+def webhook(settings: Settings, slug: str) -> str:
+    """Web → daemon: a now-playing webhook body AzuraCast posted for this station."""
+    return settings.channel(f"webhook:{slug}")
+
+
+def stations_changed(settings: Settings) -> str:
+    """Web and CLI → daemon: a station was added, changed or removed (`STATIONS_CHANGED`)."""
+    return settings.channel("stations")
+
+
+STATIONS_CHANGED = '{"event": "stations-changed"}'
+
+
+def mapping_changes(settings: Settings) -> str:
+    """Any process → every process: these track keys' loops changed, forget cached ones."""
+    return settings.channel("mapping-changes")
+
+
+def tracklist_import(settings: Settings, job_id: int) -> str:
+    """Worker → web: an import job's status changed (the import page's live status line)."""
+    return settings.channel(f"tracklists:imports:{job_id}")
+
+
+# Keys ---------------------------------------------------------------------------------------------
+
+
+def setup_token(settings: Settings) -> str:
+    """The one-time token that creates the first account (web writes it, web checks it)."""
+    return settings.channel("setup-token")
+
+
+def login_throttle(settings: Settings) -> str:
+    """The prefix of the failed-login counters."""
+    return settings.channel("login")
+
+
+def web_sessions(settings: Settings) -> str:
+    """The namespace of the web process's server-side sessions."""
+    return settings.channel("sessions")
+
+
+def daily_loop_check(settings: Settings) -> str:
+    """Taken (SET NX) by the one daemon that queues today's check of every loop."""
+    return settings.channel("daily-loop-check")
+
+
+def job_queues(settings: Settings) -> str:
+    """The namespace of the job queue's keys (Dramatiq's Redis broker)."""
+    return settings.channel("dramatiq")
+
+
+def tracklists_site(settings: Settings, name: str) -> str:
+    """The 1001tracklists client's shared state: `gate:lock`, `gate:next`, `breaker`,
+    `robots:<origin>` and the page caches (`page:<digest>`…), shared by web, worker and CLI."""
+    return settings.channel(f"tracklists:{name}")

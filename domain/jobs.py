@@ -1,0 +1,76 @@
+"""The job queue: the work web, daemon and CLI hand the worker, named once for both sides.
+
+A front queues a job through `JobQueue` (one per process, held by `Resources`); the worker's actors
+(`worker/actors.py`) are registered under the same actor and queue names. Messages are built by
+name, so a queueing process never imports the worker. Delivery is at-least-once: every job must be
+safe to run twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import dramatiq
+from dramatiq.brokers.redis import RedisBroker
+
+from domain import channels
+from domain.config import Settings
+
+LOOP_CHECKS_QUEUE = "loop-checks"
+CHECK_LOOPS = "check_loops"  # (mapping_ids: list[int]) probe loops, make thumbnails
+CHECK_ALL_LOOPS = "check_all_loops"  # () re-check every active mapping, in batches
+TRACKLISTS_QUEUE = "tracklists"
+IMPORT_TRACKLIST = "import_tracklist"  # (job_id: int) fetch, parse and store an import job
+
+CHECK_BATCH_SIZE = 200  # mappings per check message: bounded messages, quick retries
+
+
+def make_broker(settings: Settings) -> RedisBroker:
+    """A Redis broker whose keys live under the installation's own namespace."""
+    # The namespace follows the database name, so test runs and installations sharing one Redis
+    # never take each other's messages.
+    return RedisBroker(  # type: ignore[no-untyped-call]
+        url=settings.redis_url, namespace=channels.job_queues(settings)
+    )
+
+
+def batches(ids: Sequence[int], size: int = CHECK_BATCH_SIZE) -> Iterator[list[int]]:
+    """Distinct ids in ascending order, `size` at a time (one worker message each)."""
+    unique = sorted(set(ids))
+    for start in range(0, len(unique), size):
+        yield unique[start : start + size]
+
+
+class JobQueue:
+    """Queues jobs for the worker. Sending is blocking Redis I/O: from async code, call it in a
+    thread (`asyncio.to_thread`)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.broker = make_broker(settings)
+
+    def check_loops(self, mapping_ids: Sequence[int]) -> None:
+        """Check these mappings' loops, in messages of a bounded size."""
+        for batch in batches(mapping_ids):
+            self._send(LOOP_CHECKS_QUEUE, CHECK_LOOPS, batch)
+
+    def check_all_loops(self) -> None:
+        """Re-check every active mapping (the daemon schedules this daily)."""
+        self._send(LOOP_CHECKS_QUEUE, CHECK_ALL_LOOPS)
+
+    def import_tracklist(self, job_id: int, *, delay_ms: int | None = None) -> None:
+        """Run the import job made by `tracklists.imports.create_import` (after `delay_ms`)."""
+        self._send(TRACKLISTS_QUEUE, IMPORT_TRACKLIST, job_id, delay_ms=delay_ms)
+
+    def close(self) -> None:
+        """Drop the broker's Redis connections (RedisBroker.close leaves its pool open)."""
+        self.broker.close()
+        self.broker.client.connection_pool.disconnect()
+
+    def _send(
+        self, queue_name: str, actor_name: str, *args: Any, delay_ms: int | None = None
+    ) -> None:
+        message: dramatiq.Message[None] = dramatiq.Message(
+            queue_name=queue_name, actor_name=actor_name, args=args, kwargs={}, options={}
+        )
+        self.broker.enqueue(message, delay=delay_ms)
