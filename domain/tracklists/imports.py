@@ -27,7 +27,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from domain.config import Settings
 from domain.models import ImportStatus, TracklistImport
 from domain.tracklists.client import Blocked, PoliteClient, SiteError
-from domain.tracklists.parse import PageError, parse_tracklist
+from domain.tracklists.page_errors import PageError
+from domain.tracklists.parse import parse_tracklist
 from domain.tracklists.store import store_import
 from domain.tracklists.urls import SiteUrls, UrlRefused
 

@@ -21,7 +21,8 @@ from domain.config import Settings
 from domain.tracklists import imports
 from domain.tracklists.client import Blocked, PoliteClient, SiteError
 from domain.tracklists.imports import ImportJob
-from domain.tracklists.parse import ListingKind, PageError
+from domain.tracklists.listings import ListingKind
+from domain.tracklists.page_errors import PageError
 from domain.tracklists.urls import SiteUrls, UrlRefused
 from worker.queue import TracklistQueue
 
