@@ -36,7 +36,7 @@ from litestar.stores.redis import RedisStore
 from litestar.template.config import TemplateConfig
 from redis.exceptions import RedisError
 
-from domain.accounts import users
+from domain.accounts import setup_token, users
 from domain.config import Settings, configure_logging, load_settings
 from domain.loops.mapper import MappingNotFound, TrackMapper
 from domain.tracklists.imports import ImportNotFound
@@ -102,9 +102,9 @@ async def announce_setup(mapper: TrackMapper) -> None:
     """While no account exists, log one line with a one-time link to create the first one."""
     key = mapper.settings.channel("setup-token")
     if await users.user_count(mapper.sessions):
-        await users.discard_setup_token(mapper.redis, key)
+        await setup_token.discard_setup_token(mapper.redis, key)
         return
-    token = await users.issue_setup_token(mapper.redis, key)
+    token = await setup_token.issue_setup_token(mapper.redis, key)
     if token is None:
         log.info("no account exists yet: another web process has logged the setup link")
         return
