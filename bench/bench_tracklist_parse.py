@@ -4,7 +4,7 @@ The page comes from the test builders (tests/fakes/tracklist_pages.py): 100 numb
 "w/" and ID rows, remixes and labels, each row carrying the player and shop markup a real row
 has, plus inline scripts and sidebar markup: ~400 KB, where real pages weigh 300 to 600 KB.
 The BeautifulSoup version extracts the same fields the same way (and is checked to agree).
-`parse_tracklist` reads such a page in segments (parse.py); the whole-document reading it falls
+`parse_tracklist` reads such a page in segments (segments.py); the whole-document reading it falls
 back to is measured beside it, after it, and both are checked to give the same result.
 """
 
@@ -19,7 +19,8 @@ from bs4 import BeautifulSoup, Tag
 
 from bench.common import Result, millis, percentile
 from domain.config import Settings
-from domain.tracklists.parse import _parse_document, _parse_in_segments, parse_tracklist
+from domain.tracklists.parse import _parse_document, parse_tracklist
+from domain.tracklists.segments import _parse_in_segments
 from tests.fakes.tracklist_pages import generated_rows, tracklist_page
 
 RUNS = 300

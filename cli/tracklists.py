@@ -31,14 +31,11 @@ from domain.tracklists.cue import (
     TooManyTracks,
     build_cue,
 )
+from domain.tracklists.decoding import decode_page
+from domain.tracklists.listings import ListingItem, ListingKind
 from domain.tracklists.model import ParsedTracklist, format_cue
-from domain.tracklists.parse import (
-    ListingItem,
-    ListingKind,
-    PageError,
-    decode_page,
-    parse_tracklist,
-)
+from domain.tracklists.page_errors import PageError
+from domain.tracklists.parse import parse_tracklist
 from domain.tracklists.urls import SiteUrls, UrlRefused
 
 T = TypeVar("T")

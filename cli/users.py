@@ -9,7 +9,7 @@ from typing import TypeVar
 
 import click
 
-from domain.accounts import users
+from domain.accounts import tokens, users
 from domain.config import load_settings
 from domain.db import create_engine, create_sessionmaker
 
@@ -72,7 +72,7 @@ def token_group() -> None:
 @click.option("--name", default="api", show_default=True, help="What the token is for.")
 def token_create(username: str, name: str) -> None:
     """Create an API token for USERNAME and print it (it is shown this once only)."""
-    token = _with_sessions(lambda sessions: users.create_api_token(sessions, username, name))
+    token = _with_sessions(lambda sessions: tokens.create_api_token(sessions, username, name))
     click.echo(token)
 
 
@@ -81,7 +81,7 @@ def token_create(username: str, name: str) -> None:
 @click.option("--name", help="Revoke only the tokens with this name [default: all].")
 def token_revoke(username: str, name: str | None) -> None:
     """Revoke USERNAME's API tokens (all of them, or those called --name)."""
-    count = _with_sessions(lambda sessions: users.revoke_api_tokens(sessions, username, name))
+    count = _with_sessions(lambda sessions: tokens.revoke_api_tokens(sessions, username, name))
     click.echo(f"revoked {count} token{'' if count == 1 else 's'} of {username}")
 
 

@@ -27,7 +27,8 @@ from domain import channels
 from domain.config import environment
 from domain.nowplaying import source_for
 from domain.resources import Resources
-from domain.stations.store import StationConfig, enabled_stations, ensure_env_station
+from domain.stations.environment import ensure_env_station
+from domain.stations.store import StationConfig, enabled_stations
 
 RELOAD_INTERVAL = 2.0
 SHUTDOWN_DRAIN = 1.0  # seconds to write queued plays and health at shutdown

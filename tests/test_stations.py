@@ -19,7 +19,9 @@ from domain.config import ConfigError, Settings
 from domain.db import create_engine, create_sessionmaker
 from domain.models import Station, StationHealth
 from domain.stations import store as stations
-from domain.stations.store import StationError, StationInput
+from domain.stations.environment import ensure_env_station
+from domain.stations.station_input import StationInput
+from domain.stations.validation import StationError
 
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -304,17 +306,15 @@ def env(**values: str) -> dict[str, str]:
 
 
 async def test_no_url_means_no_env_station(sessions: Sessions, cfg: Settings) -> None:
-    assert await stations.ensure_env_station(sessions, {}, settings=cfg) is None
-    assert (
-        await stations.ensure_env_station(sessions, {"NOWPLAYING_URL": " "}, settings=cfg) is None
-    )
+    assert await ensure_env_station(sessions, {}, settings=cfg) is None
+    assert await ensure_env_station(sessions, {"NOWPLAYING_URL": " "}, settings=cfg) is None
     assert await count(sessions) == 0
 
 
 async def test_the_env_station_is_added_then_updated_only_when_it_changes(
     sessions: Sessions, cfg: Settings
 ) -> None:
-    first = await stations.ensure_env_station(
+    first = await ensure_env_station(
         sessions,
         env(
             HANDOFF_DIR="main",
@@ -349,7 +349,7 @@ async def test_the_env_station_is_added_then_updated_only_when_it_changes(
     assert (first.live_loop, first.offline_loop, first.switch_offset) == ("a.mp4", "b.mp4", 2.0)
     assert first.poll_interval == 5.0
 
-    same = await stations.ensure_env_station(
+    same = await ensure_env_station(
         sessions,
         env(
             HANDOFF_DIR="main",
@@ -370,9 +370,7 @@ async def test_the_env_station_is_added_then_updated_only_when_it_changes(
     assert same == first  # nothing written: the daemons' snapshots stay equal
 
     await stations.set_enabled(sessions, cfg, first.id, False)
-    changed = await stations.ensure_env_station(
-        sessions, env(NOWPLAYING_INTERVAL="20"), settings=cfg
-    )
+    changed = await ensure_env_station(sessions, env(NOWPLAYING_INTERVAL="20"), settings=cfg)
     assert changed is not None
     assert changed.id == first.id and changed.poll_interval == 20.0
     assert changed.updated_at > first.updated_at
@@ -382,7 +380,7 @@ async def test_the_env_station_is_added_then_updated_only_when_it_changes(
 
 
 async def test_an_icecast_env_station(sessions: Sessions, cfg: Settings) -> None:
-    station = await stations.ensure_env_station(
+    station = await ensure_env_station(
         sessions,
         {
             "NOWPLAYING_URL": "http://ice.example.com:8000",
@@ -428,7 +426,7 @@ async def test_a_bad_env_value_names_the_variable(
     sessions: Sessions, cfg: Settings, values: dict[str, str], variable: str
 ) -> None:
     with pytest.raises(ConfigError) as caught:
-        await stations.ensure_env_station(sessions, env(**values), settings=cfg)
+        await ensure_env_station(sessions, env(**values), settings=cfg)
     assert str(caught.value).startswith(f"{variable}: ")
     assert await count(sessions) == 0
 
@@ -437,7 +435,7 @@ async def test_two_daemons_starting_together_store_one_env_station(
     sessions: Sessions, cfg: Settings
 ) -> None:
     results: list[Any] = await asyncio.gather(
-        *(stations.ensure_env_station(sessions, env(), settings=cfg) for _ in range(4))
+        *(ensure_env_station(sessions, env(), settings=cfg) for _ in range(4))
     )
     assert len({result.id for result in results}) == 1
     assert await count(sessions) == 1

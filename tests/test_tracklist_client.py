@@ -37,12 +37,9 @@ from domain.tracklists.client import (
     spacing,
     user_agent,
 )
-from domain.tracklists.parse import (
-    LayoutError,
-    ListingKind,
-    PageEncodingError,
-    parse_tracklist,
-)
+from domain.tracklists.listings import ListingKind
+from domain.tracklists.page_errors import LayoutError, PageEncodingError
+from domain.tracklists.parse import parse_tracklist
 from domain.tracklists.urls import UrlRefused
 from tests.fakes.tracklist_pages import (
     Entry,

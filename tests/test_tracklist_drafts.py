@@ -29,10 +29,10 @@ from domain.tracklists.store import (
     TracklistNotFound,
     get_tracklist,
     search_tracklists,
-    store_import,
     version_diff,
 )
 from domain.tracklists.text_format import parse_text
+from domain.tracklists.versions import store_import
 
 PASTED = """\
 [0:00] ARTBAT - Horizon [UPPERGROUND]

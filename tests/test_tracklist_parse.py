@@ -12,22 +12,13 @@ from datetime import date
 
 import pytest
 
+from domain.tracklists.decoding import decode_page
+from domain.tracklists.listings import Listing, ListingItem, ListingKind, parse_listing
 from domain.tracklists.model import ParsedTrack, ParsedTracklist, row_warnings
-from domain.tracklists.parse import (
-    ChallengePage,
-    LayoutError,
-    Listing,
-    ListingItem,
-    ListingKind,
-    PageEncodingError,
-    PageError,
-    _NotShown,
-    _parse_document,
-    _parse_in_segments,
-    decode_page,
-    parse_listing,
-    parse_tracklist,
-)
+from domain.tracklists.page_errors import ChallengePage, LayoutError, PageEncodingError, PageError
+from domain.tracklists.parse import _parse_document, parse_tracklist
+from domain.tracklists.segments import _parse_in_segments
+from domain.tracklists.tracklist_page import _NotShown
 from tests.fakes.tracklist_pages import (
     BASE_URL,
     ID,
@@ -459,10 +450,10 @@ def test_malformed_html_is_read_as_a_browser_would() -> None:
 
 
 # --- reading in segments --------------------------------------------------------------------------
-# parse_tracklist reads a page in segments (parse.py, "reading a tracklist page in segments") when
-# lexbor can show that this builds the same tree as the whole document, and reads the whole
-# document otherwise. Both readings must give the same result on every kind of page; the segment
-# sizes go from a cut at about every row to the production size.
+# parse_tracklist reads a page in segments (domain/tracklists/segments.py) when lexbor can show
+# that this builds the same tree as the whole document, and reads the whole document otherwise.
+# Both readings must give the same result on every kind of page; the segment sizes go from a cut
+# at about every row to the production size.
 
 SEGMENT_SIZES = (512, 4096, 32 * 1024)
 

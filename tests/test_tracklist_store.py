@@ -19,9 +19,9 @@ from domain.tracklists.store import (
     find_tracklist,
     get_tracklist,
     search_tracklists,
-    store_import,
     version_diff,
 )
+from domain.tracklists.versions import store_import
 
 SITE = "https://www.1001tracklists.com"
 HASH_1 = "a" * 64

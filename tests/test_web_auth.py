@@ -10,7 +10,7 @@ from litestar import Litestar
 from litestar.handlers import HTTPRouteHandler
 from litestar.testing import AsyncTestClient
 
-from domain.accounts.users import LOGIN_FAILURES_ALLOWED
+from domain.accounts.login_throttle import LOGIN_FAILURES_ALLOWED
 from domain.config import Settings
 from tests.web_fixtures import (
     PASSWORD,
@@ -192,7 +192,7 @@ async def test_api_token_auth(anon_client: Client, settings: Settings, user: obj
 async def test_revoked_token_is_refused(
     anon_client: Client, settings: Settings, user: object
 ) -> None:
-    from domain.accounts.users import revoke_api_tokens
+    from domain.accounts.tokens import revoke_api_tokens
     from domain.db import create_engine, create_sessionmaker
     from tests.web_fixtures import make_api_token
 

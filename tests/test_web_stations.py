@@ -14,7 +14,7 @@ from domain.config import Settings
 from domain.db import create_engine, create_sessionmaker
 from domain.models import Station, StationHealth
 from domain.stations import store as stations
-from domain.stations.store import StationInput
+from domain.stations.station_input import StationInput
 from tests.web_fixtures import Client
 
 HX = {"HX-Request": "true"}

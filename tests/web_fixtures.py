@@ -20,7 +20,7 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from domain.accounts import users
+from domain.accounts import tokens, users
 from domain.config import Settings
 from domain.db import create_engine, create_sessionmaker
 from domain.models import User
@@ -53,7 +53,7 @@ async def make_api_token(settings: Settings, username: str = USERNAME, name: str
     """A fresh API token for `username` (the plain token, as `crateloop token create` prints)."""
     engine = create_engine(settings, pool_size=1)
     try:
-        return await users.create_api_token(create_sessionmaker(engine), username, name)
+        return await tokens.create_api_token(create_sessionmaker(engine), username, name)
     finally:
         await engine.dispose()
 

@@ -37,7 +37,7 @@ from litestar.template.config import TemplateConfig
 from redis.exceptions import RedisError
 
 from domain import channels
-from domain.accounts import users
+from domain.accounts import setup_token, users
 from domain.config import Settings, configure_logging, load_settings
 from domain.loops.mapper import MappingNotFound, TrackMapper
 from domain.resources import Resources, open_redis
@@ -108,9 +108,9 @@ async def announce_setup(resources: Resources) -> None:
     """While no account exists, log one line with a one-time link to create the first one."""
     key = channels.setup_token(resources.settings)
     if await users.user_count(resources.sessions):
-        await users.discard_setup_token(resources.redis, key)
+        await setup_token.discard_setup_token(resources.redis, key)
         return
-    token = await users.issue_setup_token(resources.redis, key)
+    token = await setup_token.issue_setup_token(resources.redis, key)
     if token is None:
         log.info("no account exists yet: another web process has logged the setup link")
         return

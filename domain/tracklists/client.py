@@ -34,17 +34,9 @@ from protego import Protego
 
 from domain.config import Settings
 from domain.tracklists.breaker import BASE_SECONDS, Breaker
-from domain.tracklists.parse import (
-    ChallengePage,
-    LayoutError,
-    Listing,
-    ListingItem,
-    ListingKind,
-    PageEncodingError,
-    PageError,
-    decode_page,
-    parse_listing,
-)
+from domain.tracklists.decoding import decode_page
+from domain.tracklists.listings import Listing, ListingItem, ListingKind, parse_listing
+from domain.tracklists.page_errors import ChallengePage, LayoutError, PageEncodingError, PageError
 from domain.tracklists.urls import SiteUrls, UrlRefused
 
 log = logging.getLogger(__name__)

@@ -5,7 +5,7 @@ A tracklist has at most one draft. Publishing a draft identical to the current v
 ("nothing changed since version N") rather than making an empty version; a draft needs at least
 one row. Discarding the draft of a tracklist that was never published deletes the tracklist
 (nothing would be left of it). What a DJ types is checked by draft_fields.py; the tables are read
-and written through store.py.
+and written through content.py and versions.py.
 """
 
 from __future__ import annotations
@@ -18,19 +18,12 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.models import Tracklist, TracklistDraft, TracklistDraftRow, VersionOrigin
-from domain.tracklists.diff import diff_tracklists
-from domain.tracklists.draft_fields import DraftError, check_meta, check_track, check_tracks
-from domain.tracklists.model import TRACK_FIELDS, ParsedTrack, ParsedTracklist
-from domain.tracklists.store import (
-    Sessions,
-    TracklistNotFound,
+from domain.tracklists.content import (
     TrackRow,
-    add_version,
     draft_content,
     draft_records,
     insert_tracks,
     links_of,
-    locked_tracklist,
     meta_columns,
     row_columns,
     same_content,
@@ -40,6 +33,11 @@ from domain.tracklists.store import (
     track_rows,
     version_content,
 )
+from domain.tracklists.diff import diff_tracklists
+from domain.tracklists.draft_fields import DraftError, check_meta, check_track, check_tracks
+from domain.tracklists.model import TRACK_FIELDS, ParsedTrack, ParsedTracklist
+from domain.tracklists.store import Sessions, TracklistNotFound
+from domain.tracklists.versions import add_version, locked_tracklist
 
 FIRST_VERSION = "first version"
 

@@ -30,9 +30,10 @@ from domain.config import Settings
 from domain.jobs import JobQueue
 from domain.models import ImportStatus, TracklistImport
 from domain.tracklists.client import Blocked, PoliteClient, SiteError
-from domain.tracklists.parse import PageError, parse_tracklist
-from domain.tracklists.store import store_import
+from domain.tracklists.page_errors import PageError
+from domain.tracklists.parse import parse_tracklist
 from domain.tracklists.urls import SiteUrls, UrlRefused
+from domain.tracklists.versions import store_import
 
 __all__ = [
     "ImportJob",

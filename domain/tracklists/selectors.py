@@ -23,7 +23,7 @@ class Selector:
 PLAYLIST_ID = "tlTab"
 PLAYLIST = Selector("#tlTab", (f"#{PLAYLIST_ID}", '[itemtype*="schema.org/MusicPlaylist"]'))
 # How the table's start tag reads in the page source: the parser looks for it in the text to
-# parse the page in segments (parse.py checks every guess it makes from the text).
+# parse the page in segments (segments.py checks every guess it makes from the text).
 PLAYLIST_START_TEXT = f'id="{PLAYLIST_ID}"'
 PAGE_TITLE = Selector("#pageTitle h1", ("#pageTitle h1", "#pageTitle", "h1"))
 # The DJ and source links, looked for in the (first) title block.

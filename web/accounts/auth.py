@@ -25,7 +25,7 @@ from litestar.response import Redirect, Template
 from litestar.types import ASGIApp, ControllerRouterHandler, Message, Receive, Scope, Send
 
 from domain import channels
-from domain.accounts import users
+from domain.accounts import login_throttle, setup_token, tokens, users
 from domain.config import Settings
 from domain.models import User
 from domain.resources import Resources
@@ -97,7 +97,7 @@ class AuthMiddleware:
         sessions = _resources(scope).sessions
         token = _bearer_token(scope)
         if token is not None:
-            user = await users.user_for_token(sessions, token) if token else None
+            user = await tokens.user_for_token(sessions, token) if token else None
             return user, "token" if user else None
         session = scope.get("session")
         user_id = session.get("user_id") if isinstance(session, dict) else None
@@ -206,10 +206,10 @@ async def login(
     """Check the password (rate-limited per username and address) and start a session."""
     next_path = safe_next(data.next)
     address = request.client.host if request.client else "unknown"
-    key = users.login_throttle_key(
+    key = login_throttle.login_throttle_key(
         channels.login_throttle(resources.settings), data.username, address
     )
-    wait = await users.login_retry_after(resources.redis, key)
+    wait = await login_throttle.login_retry_after(resources.redis, key)
     if wait:
         minutes = -(-wait // 60)
         return _login_page(
@@ -220,9 +220,9 @@ async def login(
         )
     user = await users.authenticate(resources.sessions, data.username.strip(), data.password)
     if user is None:
-        await users.record_login_failure(resources.redis, key)
+        await login_throttle.record_login_failure(resources.redis, key)
         return _login_page(next_path, error="Wrong username or password.", status=400)
-    await users.clear_login_failures(resources.redis, key)
+    await login_throttle.clear_login_failures(resources.redis, key)
     _start_session(request, user)
     return Redirect(next_path, status_code=303)
 
@@ -242,7 +242,7 @@ async def _setup_open(resources: Resources, token: str) -> bool:
     key = _setup_key(resources.settings)
     if await users.user_count(resources.sessions):
         return False
-    return await users.check_setup_token(resources.redis, key, token)
+    return await setup_token.check_setup_token(resources.redis, key, token)
 
 
 def _setup_page(
@@ -275,7 +275,7 @@ async def setup(
             data.token, username=data.username, error="The passwords differ.", field="password"
         )
     try:
-        user = await users.create_first_user(
+        user = await setup_token.create_first_user(
             resources.sessions,
             resources.redis,
             _setup_key(resources.settings),

@@ -17,7 +17,9 @@ from domain.loops.files import find_loop_files
 from domain.models import Station, Transport
 from domain.resources import Resources
 from domain.stations import store as stations
-from domain.stations.store import StationError, StationInput, StationListing, StationNotFound
+from domain.stations.station_input import StationInput
+from domain.stations.store import StationListing, StationNotFound
+from domain.stations.validation import StationError
 
 PICKER_LIMIT = 50
 

@@ -23,7 +23,7 @@ from domain.resources import Resources
 from domain.tracklists import imports, store
 from domain.tracklists.cue import CueExport, FileType, MissingCues, TooManyTracks
 from domain.tracklists.imports import ImportJob
-from domain.tracklists.parse import ListingItem, ListingKind
+from domain.tracklists.listings import ListingItem, ListingKind
 from domain.tracklists.store import TracklistFilter, TracklistSummary, VersionInfo
 from domain.tracklists.urls import UrlRefused
 from web.dates import parse_day

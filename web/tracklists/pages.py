@@ -21,7 +21,7 @@ from litestar.response import Redirect, Template
 from domain.resources import Resources
 from domain.tracklists import drafts, imports, store, text_format
 from domain.tracklists.draft_fields import DraftError
-from domain.tracklists.parse import Listing, ListingKind
+from domain.tracklists.listings import Listing, ListingKind
 from domain.tracklists.store import TracklistFilter
 from domain.tracklists.urls import UrlRefused
 from web.dates import day_range

@@ -12,7 +12,8 @@ from datetime import datetime
 from typing import TypeVar
 
 from domain.tracklists.client import Blocked, SiteError
-from domain.tracklists.parse import ListingKind, PageError
+from domain.tracklists.listings import ListingKind
+from domain.tracklists.page_errors import PageError
 from domain.tracklists.urls import UrlRefused
 
 T = TypeVar("T")

@@ -1,0 +1,311 @@
+"""The checks of a station's input, into the column values stored; StationError names the field."""
+
+from __future__ import annotations
+
+import math
+import re
+import secrets
+import shlex
+import unicodedata
+from pathlib import Path
+from typing import Any
+from urllib.parse import SplitResult, urlsplit
+
+from domain.config import Settings
+from domain.handoff import HandoffError, confine_link
+from domain.loops.files import LoopPathError, check_loop_file, confine, relative_to_root
+from domain.models import SourceKind, Station, Transport
+from domain.stations.station_input import StationInput
+
+NAME_MAX = 100
+SLUG_MAX = 90  # room for a "-NN" suffix within the column's 100 characters
+POLL_INTERVAL = (1.0, 3600.0, 10.0)  # minimum, maximum, default (seconds)
+HOOK_TIMEOUT = (0.1, 300.0, 10.0)
+SWITCH_OFFSET = (-60.0, 60.0, 0.0)
+SECRET_MIN = 16
+LIQUIDSOAP_MODES = ("var", "queue")
+_TARGET = re.compile(r"[A-Za-z0-9_.-]+")
+_SHORTCODE = re.compile(r"[A-Za-z0-9_.-]{1,100}")
+_SECRET = re.compile(r"[A-Za-z0-9_.~-]+")
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("", "0", "false", "no", "off")
+_KIND_LABELS = {"azuracast": "AzuraCast", "icecast": "Icecast", "shoutcast": "SHOUTcast"}
+
+
+class StationError(ValueError):
+    """A station cannot be written as asked; `field` names the input at fault."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def slugify(name: str) -> str:
+    """The URL-safe form of a station name: lowercase a-z, 0-9 and single dashes."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
+    return slug[:SLUG_MAX].strip("-") or "station"
+
+
+def _number(field: str, label: str, raw: str, limits: tuple[float, float, float]) -> float:
+    low, high, default = limits
+    text = raw.strip()
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or not low <= value <= high:
+        raise StationError(
+            field, f"{label} must be a number from {low:g} to {high:g} (got {text!r})"
+        )
+    return value
+
+
+def _flag(field: str, label: str, raw: str) -> bool:
+    text = raw.strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise StationError(field, f"{label} must be on or off (1 or 0), not {raw.strip()!r}")
+
+
+def _name(raw: str) -> str:
+    name = " ".join(raw.split())
+    if not name:
+        raise StationError("name", "Name is required")
+    if len(name) > NAME_MAX:
+        raise StationError("name", f"Name must be at most {NAME_MAX} characters")
+    return name
+
+
+def _base_url(raw: str) -> str:
+    text = raw.strip()
+    if not text:
+        raise StationError("base_url", "Base URL is required, e.g. https://radio.example.com")
+    parts = _split_url(text)
+    if parts is None:
+        raise StationError("base_url", f"Base URL {text!r} is not a valid URL")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise StationError(
+            "base_url",
+            f"Base URL must start with http:// or https:// and name a host (got {text!r})",
+        )
+    if parts.username is not None or parts.password is not None:
+        # The URL is shown on the page and logged; a key belongs in the API key field.
+        raise StationError(
+            "base_url", "Base URL must not contain a user name or password: use the API key field"
+        )
+    if parts.query or parts.fragment:
+        raise StationError("base_url", "Base URL must not have a ?query or #fragment")
+    return text.rstrip("/")
+
+
+def _split_url(text: str) -> SplitResult | None:
+    """The parts of a URL, or None when it cannot be parsed (a bad port counts as that)."""
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - raises ValueError for a port out of range or not a number
+    except ValueError:
+        return None
+    return parts
+
+
+def _loop(field: str, label: str, raw: str, loops_root: Path) -> str | None:
+    if not raw.strip():
+        return None
+    try:
+        path = check_loop_file(loops_root, raw)
+    except LoopPathError as error:
+        raise StationError(field, f"{label}: {error}") from None
+    return relative_to_root(loops_root, path)
+
+
+def _streamer_loops(raw: str, loops_root: Path) -> dict[str, str]:
+    loops: dict[str, str] = {}
+    for number, line in enumerate(raw.splitlines(), start=1):
+        if not line.strip():
+            continue
+        streamer, sep, loop = line.rpartition("=")
+        streamer = streamer.strip()
+        if not sep or not streamer or not loop.strip():
+            raise StationError(
+                "streamer_loops",
+                f"Streamer loops line {number} must read “Streamer name = loop.mp4”",
+            )
+        label = f"Streamer loops line {number} ({streamer})"
+        path = _loop("streamer_loops", label, loop, loops_root)
+        assert path is not None
+        loops[streamer] = path
+    return loops
+
+
+def _handoff_path(field: str, label: str, raw: str, handoff_root: Path) -> str | None:
+    if not raw.strip():
+        return None
+    try:
+        path = confine(handoff_root, raw)
+    except LoopPathError as error:
+        message = str(error).replace("loops folder", "hand-off folder (HANDOFF_PATH)")
+        raise StationError(field, f"{label}: {message.replace('loop file path', 'path')}") from None
+    return relative_to_root(handoff_root, path)
+
+
+def _symlink_path(raw: str, handoff_root: Path) -> str | None:
+    """The link's folder is confined; the link itself is not resolved (it points at a loop)."""
+    if not raw.strip():
+        return None
+    try:
+        path = confine_link(handoff_root, raw)
+    except HandoffError as error:
+        raise StationError("symlink_path", f"Symlink: {error}") from None
+    return relative_to_root(handoff_root, path)
+
+
+def _hook_command(raw: str) -> str | None:
+    text = raw.strip()
+    if not text:
+        return None
+    try:
+        words = shlex.split(text)
+    except ValueError as error:
+        raise StationError("hook_command", f"Hook command cannot be parsed: {error}") from None
+    if not words:
+        raise StationError("hook_command", "Hook command names no program")
+    return text
+
+
+def _liquidsoap_url(raw: str) -> str | None:
+    text = raw.strip()
+    if not text:
+        return None
+    parts = _split_url(text)
+    if parts is not None and parts.scheme == "telnet" and parts.hostname and parts.port:
+        return text
+    if parts is not None and parts.scheme in ("http", "https") and parts.hostname:
+        return text
+    raise StationError(
+        "liquidsoap_url",
+        "Liquidsoap URL must be telnet://host:port or an http(s):// URL (AzuraCast's …/telnet)"
+        f" (got {text!r})",
+    )
+
+
+def _secret(raw: str) -> str | None:
+    text = raw.strip()
+    if not text:
+        return None
+    if len(text) < SECRET_MIN or len(text) > 100 or not _SECRET.fullmatch(text):
+        raise StationError(
+            "webhook_secret",
+            f"Webhook secret must be {SECRET_MIN}-100 characters of A-Z, a-z, 0-9, _ . ~ -"
+            " (leave it blank to have one generated)",
+        )
+    return text
+
+
+def validate(
+    data: StationInput, settings: Settings, current: Station | None = None
+) -> dict[str, Any]:
+    """The column values for `data`, or StationError naming the first field at fault.
+
+    `current` is the row being edited (its API key and webhook secret are kept when left blank).
+    """
+    name = _name(data.name)
+    kind = data.kind.strip().lower()
+    if kind not in tuple(SourceKind):
+        raise StationError("kind", "Source must be one of azuracast, icecast, shoutcast")
+    base_url = _base_url(data.base_url)
+    shortcode = mount = None
+    stream_id = 1
+    if kind == SourceKind.AZURACAST:
+        shortcode = data.shortcode.strip()
+        if not _SHORTCODE.fullmatch(shortcode):
+            raise StationError(
+                "shortcode",
+                "AzuraCast stations need their shortcode (letters, digits, _ . -), as in"
+                " /api/nowplaying/SHORTCODE",
+            )
+    elif kind == SourceKind.ICECAST:
+        mount = data.mount.strip()
+        if not mount.startswith("/") or len(mount) < 2 or len(mount) > 200 or " " in mount:
+            raise StationError("mount", "Icecast stations need their mount, e.g. /radio.mp3")
+    else:
+        text = data.stream_id.strip() or "1"
+        if not text.isdigit() or not 1 <= int(text) <= 1000:
+            raise StationError(
+                "stream_id", f"Stream id must be a whole number from 1 (got {text!r})"
+            )
+        stream_id = int(text)
+    transport = data.transport.strip().lower() or (
+        Transport.PUSH if kind == SourceKind.AZURACAST else Transport.POLL
+    )
+    if transport not in tuple(Transport):
+        raise StationError("transport", "Transport must be one of push, poll, webhook")
+    if kind != SourceKind.AZURACAST and transport != Transport.POLL:
+        raise StationError(
+            "transport", f"{_KIND_LABELS[kind]} stations are polled: choose the transport poll"
+        )
+    api_key = data.api_key.strip() or None
+    if api_key is not None and (len(api_key) > 500 or not api_key.isprintable()):
+        raise StationError("api_key", "API key must be one line of printable characters")
+    if (
+        api_key is None
+        and current is not None
+        and not _flag("clear_api_key", "", data.clear_api_key)
+    ):
+        api_key = current.api_key
+    secret = _secret(data.webhook_secret) or (current.webhook_secret if current else None)
+    if transport == Transport.WEBHOOK and secret is None:
+        secret = secrets.token_urlsafe(24)
+
+    liquidsoap_url = _liquidsoap_url(data.liquidsoap_url)
+    mode = data.liquidsoap_mode.strip().lower() or "var"
+    if mode not in LIQUIDSOAP_MODES:
+        raise StationError("liquidsoap_mode", "Liquidsoap mode must be var or queue")
+    target = data.liquidsoap_target.strip() or None
+    if liquidsoap_url is not None and (target is None or not _TARGET.fullmatch(target)):
+        what = "interactive variable" if mode == "var" else "queue"
+        raise StationError(
+            "liquidsoap_target",
+            f"Liquidsoap needs the name of the {what} (letters, digits, _ . -)",
+        )
+    if liquidsoap_url is None:
+        target = None
+
+    symlink = _symlink_path(data.symlink_path, settings.handoff_path)
+    if symlink is not None and not symlink.lower().endswith(".mp4"):
+        raise StationError("symlink_path", "Symlink must end in .mp4, e.g. current.mp4")
+    loops_root = settings.loops_path
+    return {
+        "name": name,
+        "kind": kind,
+        "base_url": base_url,
+        "shortcode": shortcode,
+        "mount": mount,
+        "stream_id": stream_id,
+        "api_key": api_key,
+        "transport": transport,
+        "poll_interval": _number(
+            "poll_interval", "Poll interval", data.poll_interval, POLL_INTERVAL
+        ),
+        "webhook_secret": secret,
+        "live_loop": _loop("live_loop", "Live loop", data.live_loop, loops_root),
+        "streamer_loops": _streamer_loops(data.streamer_loops, loops_root),
+        "offline_loop": _loop("offline_loop", "Offline loop", data.offline_loop, loops_root),
+        "switch_offset": _number(
+            "switch_offset", "Switch offset", data.switch_offset, SWITCH_OFFSET
+        ),
+        "state_dir": _handoff_path(
+            "state_dir", "State folder", data.state_dir, settings.handoff_path
+        ),
+        "write_text_file": _flag("write_text_file", "Text file", data.write_text_file),
+        "symlink_path": symlink,
+        "hook_command": _hook_command(data.hook_command),
+        "hook_timeout": _number("hook_timeout", "Hook timeout", data.hook_timeout, HOOK_TIMEOUT),
+        "liquidsoap_url": liquidsoap_url,
+        "liquidsoap_mode": mode,
+        "liquidsoap_target": target,
+    }
