@@ -257,9 +257,7 @@ def field_error(html: str, selector: str) -> str:
 
 
 @pytest.mark.parametrize("bad", BAD_DATES)
-async def test_pages_and_api_give_the_same_message_for_a_bad_date(
-    client: Client, bad: str
-) -> None:
+async def test_pages_and_api_give_the_same_message_for_a_bad_date(client: Client, bad: str) -> None:
     api = await client.get("/api/v1/tracklists", params={"from": bad})
     assert (api.status_code, api.json()["field"]) == (400, "from")
     message = api.json()["detail"]
