@@ -131,7 +131,7 @@ def test_parse_date_reads_iso_days(raw: str | date | None, expected: date | None
         *BAD_DATES,
         "2026-05-01T10:00",  # a time is not a day
         "2023-02-29",  # not a leap year
-        "٢٠٢٦-٠٥-٠١",  # digits, but not ASCII ones
+        "\u0662\u0660\u0662\u0666-\u0660\u0665-\u0660\u0661",  # digits, but not ASCII ones
         "2026-05-01 x",
     ],
 )
@@ -249,7 +249,7 @@ def test_page_within(page: int, total: int, per_page: int, capped: bool, within:
     assert (within - 1) * per_page < 2**63
 
 
-# --- every front says the same ---------------------------------------------------------------------
+# --- every front says the same ------------------------------------------------------------------
 
 
 def field_error(html: str, selector: str) -> str:
