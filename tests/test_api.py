@@ -209,3 +209,90 @@ async def test_openapi_schema_is_served_behind_login(client: Client, anon_client
         303,
         401,
     )
+
+
+# Input the database could not hold, and filters that were read wrongly (issue 8) ------------------
+
+
+async def test_a_song_id_longer_than_its_column_is_refused_and_nothing_stored(
+    client: Client,
+) -> None:
+    answer = await client.post(
+        "/api/v1/mappings",
+        json={"artist": "A", "title": "B", "loop_path": "a.mp4", "song_id": "f" * 40},
+    )
+    assert answer.status_code == 400
+    assert answer.json()["field"] == "song_id"
+    assert answer.json()["detail"] == "song_id is longer than 32 characters"
+    assert (await client.get("/api/v1/mappings")).json()["total"] == 0
+
+    created = await _create(client, "A", "B")
+    changed = await client.patch(f"/api/v1/mappings/{created['id']}", json={"song_id": "f" * 40})
+    assert (changed.status_code, changed.json()["field"]) == (400, "song_id")
+    assert (await client.get(f"/api/v1/mappings/{created['id']}")).json() == created
+
+
+async def test_a_title_too_long_for_the_key_is_refused_and_the_mapping_unchanged(
+    client: Client,
+) -> None:
+    created = await _create(client, "Daft Punk", "One More Time")
+    answer = await client.patch(f"/api/v1/mappings/{created['id']}", json={"title": "t" * 600})
+    assert answer.status_code == 400
+    assert answer.json()["field"] == "title"
+    assert answer.json()["detail"] == "artist and title are longer than 512 characters"
+    assert (await client.get(f"/api/v1/mappings/{created['id']}")).json() == created
+    resolved = await client.get(
+        "/api/v1/resolve", params={"artist": "Daft Punk", "title": "One More Time"}
+    )
+    assert resolved.json()["mapping_id"] == created["id"]
+
+    too_long = await client.post(
+        "/api/v1/mappings", json={"artist": "A", "title": "t" * 600, "loop_path": "a.mp4"}
+    )
+    assert (too_long.status_code, too_long.json()["field"]) == (400, "title")
+    assert (await client.get("/api/v1/mappings")).json()["total"] == 1
+
+
+async def test_the_active_filter_lists_what_it_says(client: Client) -> None:
+    kept = [await _create(client, f"Kept {n}", "Song") for n in range(3)]
+    gone = [await _create(client, f"Gone {n}", "Song") for n in range(2)]
+    for mapping in gone:
+        await client.delete(f"/api/v1/mappings/{mapping['id']}")
+
+    async def listed(**params: str) -> set[object]:
+        answer = await client.get("/api/v1/mappings", params=params)
+        assert answer.status_code == 200, answer.text
+        body = answer.json()
+        assert body["total"] == len(body["items"])
+        return {item["id"] for item in body["items"]}
+
+    active, inactive = {m["id"] for m in kept}, {m["id"] for m in gone}
+    for value in ("false", "0", "no", "False"):
+        assert await listed(active=value) == inactive
+    for value in ("true", "1", "yes"):
+        assert await listed(active=value) == active
+    assert await listed() == active | inactive  # no parameter: all, as before
+    assert await listed(active="all") == active | inactive
+
+    bad = await client.get("/api/v1/mappings", params={"active": "maybe"})
+    assert (bad.status_code, bad.json()["field"]) == (400, "active")
+    assert "use true, false or all" in bad.json()["detail"]
+
+
+async def test_a_page_past_the_end_is_the_last_page(client: Client) -> None:
+    for n in range(5):
+        await _create(client, f"Artist {n}", "Song")
+    params = {"per_page": "2", "sort": "key", "desc": "false"}
+    for page in ("3", "4", "1000", "99999999999999999999"):
+        answer = await client.get("/api/v1/mappings", params=params | {"page": page})
+        assert answer.status_code < 500, answer.text
+        if answer.status_code == 200:
+            body = answer.json()
+            assert (body["page"], body["pages"]) == (3, 3)
+            assert [m["artist"] for m in body["items"]] == ["Artist 4"]
+        else:
+            assert (answer.status_code, answer.json()["field"]) == (400, "page")
+    searched = await client.get("/api/v1/mappings", params={"q": "artist", "page": "9", **params})
+    assert (searched.json()["page"], len(searched.json()["items"])) == (3, 1)
+    zero = await client.get("/api/v1/mappings", params={"page": "0"})
+    assert (zero.status_code, zero.json()["field"]) == (400, "page")

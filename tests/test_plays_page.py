@@ -93,6 +93,11 @@ async def test_pages(client: Client, database_url: str) -> None:
     second = (await client.get("/plays?page=2&per_page=25")).text
     assert texts(second, "tr.play .track-name") == [f"A \u2013 T{n:02}" for n in range(4, -1, -1)]
     assert only(second, "a[rel=prev]").attributes["href"] == "/plays?per_page=25"
+    # A page past the end, however far, is the last page.
+    for far in ("3", "99999999999999999999"):
+        past = (await client.get(f"/plays?page={far}&per_page=25")).text
+        assert only(past, ".page-of").text() == "Page 2 of 2"
+        assert len(texts(past, "tr.play")) == 5
 
 
 async def test_user_text_is_escaped(client: Client, database_url: str) -> None:

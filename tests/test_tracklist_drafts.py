@@ -255,9 +255,17 @@ async def test_script_in_a_draft_is_kept_verbatim(sessions: Sessions) -> None:
             "title",
             "title is 301 characters long; at most 300 are kept",
         ),
-        ({"date": "2024-13-01"}, "date", "date “2024-13-01” is not a date: use YYYY-MM-DD"),
-        ({"date": "21/07/2023"}, "date", "date “21/07/2023” is not a date: use YYYY-MM-DD"),
-        ({"date": "2024-1-5"}, "date", "date “2024-1-5” is not a date: use YYYY-MM-DD"),
+        (
+            {"date": "2024-13-01"},
+            "date",
+            "'2024-13-01' is not a date: use YYYY-MM-DD, e.g. 2026-05-01",
+        ),
+        (
+            {"date": "21/07/2023"},
+            "date",
+            "'21/07/2023' is not a date: use YYYY-MM-DD, e.g. 2026-05-01",
+        ),
+        ({"date": "2024-1-5"}, "date", "'2024-1-5' is not a date: use YYYY-MM-DD, e.g. 2026-05-01"),
         (
             {"djs": "A, " + "d" * 301},
             "djs",

@@ -161,6 +161,13 @@ async def test_pagination(client: Client, mapper: TrackMapper) -> None:
 
     last = await client.get("/loops?sort=key&desc=false&per_page=10&page=3", headers=HX_ROWS)
     assert texts(last.text, "#loops-rows td.artist") == [f"Artist {n}" for n in range(20, 25)]
+    # A page past the end, however far, is the last page; the address bar gets its URL.
+    for far in ("4", "99999999999999999999"):
+        url = f"/loops?sort=key&desc=false&per_page=10&page={far}"
+        past = await client.get(url, headers=HX_ROWS)
+        assert texts(past.text, "#loops-rows td.artist") == [f"Artist {n}" for n in range(20, 25)]
+        assert "Page 3 of 3" in past.text
+        assert past.headers["HX-Push-Url"] == "/loops?sort=key&desc=false&page=3&per_page=10"
     # per_page is capped, so nobody can ask for the whole table at once.
     capped = await client.get("/loops?per_page=100000")
     assert only(capped.text, "#loops-head input[name=per_page]").attributes["value"] == "100"

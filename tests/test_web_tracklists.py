@@ -186,6 +186,14 @@ async def test_pages(client: Client, sessions: Sessions) -> None:
     assert only(html, "a[rel=next]").attributes["href"] == "/tracklists?page=2"
     second = (await client.get("/tracklists?page=2")).text
     assert len(texts(second, "tr.tracklist")) == 2
+    # A page past the end, however far, is the last page, and its pager says so.
+    for far in ("3", "99999999999999999999"):
+        past = (await client.get(f"/tracklists?page={far}")).text
+        assert len(texts(past, "tr.tracklist")) == 2
+        assert only(past, ".page-of").text(strip=True) == "Page 2 of 2"
+        assert only(past, "a[rel=prev]").attributes["href"] == "/tracklists"
+    swapped = await client.get("/tracklists?page=9", headers=HX_RESULTS)
+    assert swapped.headers["HX-Push-Url"] == "/tracklists?page=2"
 
 
 # Imports ---------------------------------------------------------------------------------------

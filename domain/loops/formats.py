@@ -20,6 +20,7 @@ from typing import IO, Literal
 
 from domain.loops.files import LoopPathError, confine
 from domain.loops.keys import split_track_text
+from domain.validation import SONG_ID_MAX
 
 Format = Literal["json", "csv"]
 FIELDS = ("artist", "title", "loop_path", "song_id", "notes")
@@ -28,7 +29,7 @@ REQUIRED = ("artist", "title", "loop_path")
 # with the id as its title, so it gets a key of its own and round-trips through export.
 SONG_ID_ARTIST = "(song id)"
 SCAN_PATTERNS = "artist_-_title.mp4, artist - title.mp4 or track_<song id>_loop.mp4"
-_TRACK_ID = re.compile(r"track_([A-Za-z0-9]{1,32})_loop")
+_TRACK_ID = re.compile(rf"track_([A-Za-z0-9]{{1,{SONG_ID_MAX}}})_loop")
 _BAD_BYTE = re.compile("[\udc80-\udcff]")
 _HEADER_HELP = "the header must be artist,title,loop_path and optionally song_id,notes"
 

@@ -27,18 +27,18 @@ from pathlib import Path
 import psycopg
 from psycopg.rows import TupleRow
 
+from domain import validation
 from domain.loops.files import LoopPathError, check_loop_file, relative_to_root
-from domain.loops.formats import RawRow, SourceError
-from domain.loops.keys import azuracast_song_id, normalize_track_key
+from domain.loops.formats import REQUIRED, RawRow, SourceError
+from domain.loops.keys import azuracast_song_id
 from domain.loops.mapper import TrackMapper
-from domain.models import TRACK_KEY_MAX
+from domain.validation import InputError
 
 CHUNK_ROWS = 10_000
 # The first chunk is small so the database starts working while the thread checks the next one.
 FIRST_CHUNK_ROWS = 1000
 HOOK_CHUNK = 1000
 SWITCH_INTERVAL = 0.0005  # seconds; see _prompt_thread_switches
-SONG_ID_MAX = 32
 log = logging.getLogger(__name__)
 Connection = psycopg.AsyncConnection[TupleRow]
 _PATH_CACHE_MAX = 10_000
@@ -193,31 +193,41 @@ class _RowChecker:
         return checked
 
     def check(self, row: RawRow) -> _Valid | RowProblem:
+        """The row by the mapping rules of domain.validation (those the API and pages apply)."""
         fields = row.fields or {}
-        artist = (fields.get("artist") or "").strip()
-        title = (fields.get("title") or "").strip()
-        raw_path = (fields.get("loop_path") or "").strip()
-        song_id = (fields.get("song_id") or "").strip()
+        try:
+            artist = validation.required_text("artist", fields.get("artist"))
+            title = validation.required_text("title", fields.get("title"))
+            raw_path = validation.required_text("loop_path", fields.get("loop_path"))
+            key = validation.track_key(artist, title)
+            song_id = validation.song_id(fields.get("song_id"))
+            loop_path = self.loop_path(raw_path)
+        except (InputError, LoopPathError):
+            return RowProblem(row.pos, row.where, "; ".join(self._problems(fields)))
         notes = (fields.get("notes") or "").strip() or None
-        problems = []
-        if not (artist and title and raw_path):
-            required = (("artist", artist), ("title", title), ("loop_path", raw_path))
-            problems = [f"missing {name}" for name, value in required if not value]
-        key = normalize_track_key(artist, title)
-        if len(key) > TRACK_KEY_MAX:
-            problems.append(f"artist and title are longer than {TRACK_KEY_MAX} characters")
-        if len(song_id) > SONG_ID_MAX:
-            problems.append(f"song_id is longer than {SONG_ID_MAX} characters")
-        loop_path = ""
-        if raw_path:
-            try:
-                loop_path = self.loop_path(raw_path)
-            except LoopPathError as error:
-                problems.append(f"loop_path {error}")
-        if problems:
-            return RowProblem(row.pos, row.where, "; ".join(problems))
         song_id = song_id or azuracast_song_id(artist, title)
         return (row.pos, row.where, key, artist, title, song_id, loop_path, notes)
+
+    def _problems(self, fields: dict[str, str | None]) -> list[str]:
+        """Every rule a bad row breaks, not just the first (only bad rows come here)."""
+        artist, title, raw_path = ((fields.get(name) or "").strip() for name in REQUIRED)
+        rules: list[tuple[Callable[..., object], tuple[str | None, ...]]] = [
+            *((validation.required_text, (name, fields.get(name))) for name in REQUIRED),
+            (validation.track_key, (artist, title)),
+            (validation.song_id, (fields.get("song_id"),)),
+        ]
+        problems = []
+        for rule, args in rules:
+            try:
+                rule(*args)
+            except InputError as error:
+                problems.append(str(error))
+        if raw_path:
+            try:
+                self.loop_path(raw_path)
+            except LoopPathError as error:
+                problems.append(f"loop_path {error}")
+        return problems
 
 
 @dataclass(slots=True)

@@ -16,14 +16,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from domain import channels
+from domain import channels, validation
 from domain.config import Settings
 from domain.loops.cache import CacheInvalidation, CacheStats, LoopCache, Resolution
 from domain.loops.files import LoopPathError, check_loop_file, confine, relative_to_root
 from domain.loops.keys import azuracast_song_id, normalize_track_key
-from domain.models import TRACK_KEY_MAX, DefaultConfig, Play, Reason, TrackMapping
-from domain.paging import page_count
+from domain.models import DefaultConfig, Play, Reason, TrackMapping
+from domain.paging import Page, offset, page_within
 from domain.resources import Resources, opened
+from domain.validation import InputError
 
 log = logging.getLogger(__name__)
 
@@ -48,12 +49,9 @@ _RESOLVE = (
 LoopChanged = Callable[[Sequence[int]], None]
 
 
-class MappingError(ValueError):
-    """A mapping cannot be written as asked; `field` names the input at fault."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
+# A mapping cannot be written as asked; `field` names the input at fault. The mapping's input
+# rules are domain.validation's, so its refusals are the same error the other fronts catch.
+MappingError = InputError
 
 
 class DuplicateKey(MappingError):
@@ -78,19 +76,6 @@ class MappingStats:
 
 
 @dataclass(frozen=True, slots=True)
-class MappingPage:
-    items: list[TrackMapping]
-    total: int  # a lower bound when `capped`
-    page: int
-    per_page: int
-    capped: bool = False
-
-    @property
-    def pages(self) -> int:
-        return page_count(self.total, self.per_page)
-
-
-@dataclass(frozen=True, slots=True)
 class Fallback:
     """A track that played with the default loop: a mapping worth making."""
 
@@ -108,13 +93,6 @@ def search_query(term: str) -> str | None:
     return " & ".join(f"{word}:*" for word in words[:8]) or None
 
 
-def _validate_text(field: str, value: str) -> str:
-    value = value.strip()
-    if not value:
-        raise MappingError(field, f"{field} is empty")
-    return value
-
-
 def _listing(
     query: Select[Any], entity: Any, sort: str, descending: bool, page: int, per_page: int | None
 ) -> Select[Any]:
@@ -127,7 +105,7 @@ def _listing(
         order = column.desc() if descending else column.asc()
     listing = query.order_by(order, entity.id)
     if per_page is not None:
-        listing = listing.limit(per_page).offset((page - 1) * per_page)
+        listing = listing.limit(per_page).offset(offset(page, per_page))
     return listing
 
 
@@ -239,15 +217,14 @@ class TrackMapper:
         notes: str | None = None,
     ) -> TrackMapping:
         """Add a mapping; MappingError names the field when the input is unusable."""
-        artist, title = _validate_text("artist", artist), _validate_text("title", title)
-        key = normalize_track_key(artist, title)
-        if len(key) > TRACK_KEY_MAX:
-            raise MappingError("title", f"artist and title are longer than {TRACK_KEY_MAX} chars")
+        artist = validation.required_text("artist", artist)
+        title = validation.required_text("title", title)
+        key = validation.track_key(artist, title)
         mapping = TrackMapping(
             track_key=key,
             artist=artist,
             title=title,
-            azuracast_song_id=(song_id or "").strip() or azuracast_song_id(artist, title),
+            azuracast_song_id=validation.song_id(song_id) or azuracast_song_id(artist, title),
             loop_file_path=self._checked_loop(loop_path),
             notes=(notes or "").strip() or None,
         )
@@ -317,13 +294,13 @@ class TrackMapper:
         before = (mapping.track_key, mapping.azuracast_song_id)
         old_loop = mapping.loop_file_path
         if artist is not None or title is not None:
-            mapping.artist = _validate_text("artist", artist or mapping.artist)
-            mapping.title = _validate_text("title", title or mapping.title)
-            mapping.track_key = normalize_track_key(mapping.artist, mapping.title)
+            mapping.artist = validation.required_text("artist", artist or mapping.artist)
+            mapping.title = validation.required_text("title", title or mapping.title)
+            mapping.track_key = validation.track_key(mapping.artist, mapping.title)
             if song_id is None:
                 mapping.azuracast_song_id = azuracast_song_id(mapping.artist, mapping.title)
         if song_id is not None:
-            mapping.azuracast_song_id = song_id.strip() or azuracast_song_id(
+            mapping.azuracast_song_id = validation.song_id(song_id) or azuracast_song_id(
                 mapping.artist, mapping.title
             )
         if loop_path is not None:
@@ -453,7 +430,7 @@ class TrackMapper:
         """Mappings, most played first (the seed's listing)."""
         active = True if active_only else None
         page = await self.page_mappings(active=active, per_page=limit, count=False)
-        return page.items
+        return list(page.items)
 
     async def page_mappings(
         self,
@@ -465,10 +442,10 @@ class TrackMapper:
         page: int = 1,
         per_page: int | None = 50,
         count: bool = True,
-    ) -> MappingPage:
+    ) -> Page[TrackMapping]:
         """One page of mappings for the UI and API: prefix word search, filter, sort, pages.
 
-        A search counts its matches only up to COUNT_CAP (`MappingPage.capped` says so): a word
+        A search counts its matches only up to COUNT_CAP (`Page.capped` says so): a word
         found in most of 100,000 mappings must not cost a full count on every keystroke.
         """
         query = select(TrackMapping)
@@ -482,26 +459,34 @@ class TrackMapper:
         page = max(page, 1)
         async with self._reads() as session:
             if not tsquery:
+                total: int | None = None
+                if count and per_page is not None and page > 1:
+                    # Counted first, so that a page past the end shows the last one.
+                    total = await session.scalar(_counting(query)) or 0
+                    page = page_within(page, total, per_page)
                 listing = _listing(query, TrackMapping, sort, descending, page, per_page)
                 items = list(await session.scalars(listing))
-                total = len(items)
-                if count and per_page is not None and (page > 1 or len(items) == per_page):
-                    total = await session.scalar(_counting(query)) or 0
-                return MappingPage(items, total, page, per_page or max(total, 1))
+                if total is None:
+                    total = len(items)
+                    if count and per_page is not None and len(items) == per_page:
+                        total = await session.scalar(_counting(query)) or 0
+                return Page(items, total, page, per_page or max(total, 1))
             # PostgreSQL cannot estimate how many rows a prefix search matches, and guesses
             # "many": it then walks the play-count index hoping to meet 25 matches soon, which
             # for a rare word means the whole table. So count first (capped, from the search
             # index); below the cap, sort just the matches; above it, the walk is quick.
             found: int = await session.scalar(_counting(query.limit(COUNT_CAP + 1))) or 0
             capped = found > COUNT_CAP
+            total = min(found, COUNT_CAP)
+            if per_page is not None:
+                page = page_within(page, total, per_page, capped=capped)
             entity: Any = TrackMapping
             if not capped:
                 entity = aliased(TrackMapping, query.cte("matches").prefix_with("MATERIALIZED"))
                 query = select(entity)
             listing = _listing(query, entity, sort, descending, page, per_page)
             items = list(await session.scalars(listing))
-        total = min(found, COUNT_CAP)
-        return MappingPage(items, total, page, per_page or max(total, 1), capped)
+        return Page(items, total, page, per_page or max(total, 1), capped)
 
     async def get_thumbnail(self, mapping_id: int) -> bytes | None:
         """The loop's preview JPEG, once the worker has made one."""

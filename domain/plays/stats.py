@@ -18,7 +18,7 @@ from sqlalchemy import Select, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.models import Play, Reason, Station, StationHealth
-from domain.paging import page_count
+from domain.paging import Page, offset, page_within
 
 RECENT_PLAYS = 20
 CSV_COLUMNS = (
@@ -309,32 +309,23 @@ def _day_start(day: date) -> datetime:
 REASONS = tuple(reason.value for reason in Reason)
 
 
-@dataclass(frozen=True, slots=True)
-class PlayPage:
-    rows: list[PlayRow]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return page_count(self.total, self.per_page)
-
-
-async def page_plays(sessions: Sessions, where: PlayFilter, page: int, per_page: int) -> PlayPage:
-    """One page of the filtered plays, newest first, with the total count."""
-    page = max(page, 1)
-    listing = (
-        where.apply(select(*_PLAY_COLUMNS))
-        .order_by(Play.started_at.desc(), Play.id.desc())
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    )
+async def page_plays(
+    sessions: Sessions, where: PlayFilter, page: int, per_page: int
+) -> Page[PlayRow]:
+    """One page of the filtered plays, newest first, with the total count (a page past the end
+    is the last one)."""
     counted = where.apply(select(func.count()).select_from(Play))
     async with sessions() as session:
-        rows = [_play(tuple(row)) for row in await session.execute(listing)]
         total = int(await session.scalar(counted) or 0)
-    return PlayPage(rows, total, page, per_page)
+        page = page_within(page, total, per_page)
+        listing = (
+            where.apply(select(*_PLAY_COLUMNS))
+            .order_by(Play.started_at.desc(), Play.id.desc())
+            .limit(per_page)
+            .offset(offset(page, per_page))
+        )
+        rows = [_play(tuple(row)) for row in await session.execute(listing)]
+    return Page(rows, total, page, per_page)
 
 
 def csv_cell(value: object) -> str:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from domain.tracklists.model import ID, ParsedTrack, format_cue
+from domain.validation import InputError, parse_date
 
 TITLE_MAX = 300  # a tracklist's title
 TEXT_MAX = 500  # artist, title, remix, edit note, label of a row
@@ -22,18 +23,14 @@ URL_MAX = 2000
 CUE_LIMIT = 100 * 3600  # cues are under 100 hours
 POSITION_MAX = 999
 _CUE = re.compile(r"(?:(\d+):)?(\d+):(\d{2})", re.ASCII)
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 _TRUE = ("1", "true", "yes", "on")
 _ROW_TEXT = ("artist", "title", "remix", "edit_note", "label")
 _LABELS = {"edit_note": "edit note"}
 
 
-class DraftError(ValueError):
-    """A draft cannot be changed as asked; `field` names the input at fault."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
+# A draft cannot be changed as asked; `field` names the input at fault. A set date is read by
+# domain.validation, so its refusals are the one error every input rule raises.
+DraftError = InputError
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,21 +52,6 @@ def split_names(text: str | Iterable[str]) -> tuple[str, ...]:
         if name.strip():
             unique.setdefault(name.strip(), None)
     return tuple(unique)
-
-
-def parse_date(raw: date | str | None) -> date | None:
-    """A set date from a `date` or "YYYY-MM-DD" ("" or None: no date)."""
-    if raw is None or isinstance(raw, date):
-        return raw
-    text = raw.strip()
-    if not text:
-        return None
-    try:
-        if not _ISO_DATE.fullmatch(text):
-            raise ValueError(text)
-        return date.fromisoformat(text)
-    except ValueError:
-        raise DraftError("date", f"date “{text[:40]}” is not a date: use YYYY-MM-DD") from None
 
 
 def parse_cue(raw: str) -> int | None:
@@ -126,7 +108,7 @@ def check_meta(
     genre_names = split_names(genres)
     for genre in genre_names:
         _check_length("genres", genre, GENRE_MAX, what="a genre")
-    return DraftMeta(title, dj_names, source, parse_date(date), genre_names)
+    return DraftMeta(title, dj_names, source, parse_date("date", date), genre_names)
 
 
 def check_track(track: ParsedTrack, row: int | None = None) -> ParsedTrack:

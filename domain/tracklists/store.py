@@ -30,7 +30,7 @@ from domain.models import (
     TracklistVersion,
     User,
 )
-from domain.paging import page_count
+from domain.paging import Page, offset, page_within
 from domain.tracklists.content import TrackRow, draft_content, version_content
 from domain.tracklists.diff import VersionDiff, diff_tracklists
 from domain.tracklists.model import ParsedTrack, ParsedTracklist
@@ -99,18 +99,6 @@ class TracklistFilter:
     genre: str = ""
     date_from: date | None = None
     date_to: date | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class TracklistPage:
-    items: tuple[TracklistSummary, ...]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return page_count(self.total, self.per_page)
 
 
 # --- finding one ----------------------------------------------------------------------------------
@@ -236,19 +224,22 @@ def _filtered(query: Select[Any], where: TracklistFilter) -> Select[Any]:
 
 async def search_tracklists(
     sessions: Sessions, where: TracklistFilter, page: int = 1, per_page: int = 25
-) -> TracklistPage:
-    """One page of the stored tracklists matching `where`, newest set date first."""
-    page, per_page = max(1, page), min(max(1, per_page), PER_PAGE_MAX)
+) -> Page[TracklistSummary]:
+    """One page of the stored tracklists matching `where`, newest set date first (a page past
+    the end is the last one)."""
+    per_page = min(max(1, per_page), PER_PAGE_MAX)
     async with sessions() as session:
-        total = await session.scalar(_filtered(select(func.count()).select_from(Tracklist), where))
+        count = _filtered(select(func.count()).select_from(Tracklist), where)
+        total = await session.scalar(count) or 0
+        page = page_within(page, total, per_page)
         rows = await session.execute(
             _filtered(_summaries(), where)
             .order_by(Tracklist.set_date.desc().nulls_last(), Tracklist.id.desc())
             .limit(per_page)
-            .offset((page - 1) * per_page)
+            .offset(offset(page, per_page))
         )
         items = tuple(_summary(row) for row in rows)
-    return TracklistPage(items, total or 0, page, per_page)
+    return Page(items, total, page, per_page)
 
 
 async def filter_choices(sessions: Sessions) -> tuple[list[str], list[str]]:

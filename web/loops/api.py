@@ -12,9 +12,11 @@ from litestar.exceptions import HTTPException
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.types import ControllerRouterHandler
 
+from domain import validation
 from domain.loops.cache import Resolution
-from domain.loops.mapper import DuplicateKey, MappingError, SortColumn, TrackMapper
+from domain.loops.mapper import DuplicateKey, SortColumn, TrackMapper
 from domain.models import TrackMapping
+from domain.validation import InputError
 
 API_PREFIX = "/api/v1"
 PER_PAGE_MAX = 500
@@ -134,12 +136,12 @@ class Stats(msgspec.Struct):
     cache: CacheStatsOut
 
 
-def mapping_error_response(_: Request[Any, Any, Any], error: Exception) -> Response[Any]:
-    """MappingError → 400 (409 for a duplicate key) naming the field.
+def input_error_response(_: Request[Any, Any, Any], error: Exception) -> Response[Any]:
+    """An input refused by domain.validation → 400 (409 for a duplicate key) naming the field.
 
     An unknown id (MappingNotFound) is the app-wide 404 of web.app.
     """
-    assert isinstance(error, MappingError)
+    assert isinstance(error, InputError)
     status = 409 if isinstance(error, DuplicateKey) else 400
     return Response(
         {"status_code": status, "detail": str(error), "field": error.field}, status_code=status
@@ -149,7 +151,7 @@ def mapping_error_response(_: Request[Any, Any, Any], error: Exception) -> Respo
 class MappingsController(Controller):
     path = f"{API_PREFIX}/mappings"
     tags = ["mappings"]
-    exception_handlers = {MappingError: mapping_error_response}
+    exception_handlers = {InputError: input_error_response}
 
     @get()
     async def list_mappings(
@@ -157,8 +159,11 @@ class MappingsController(Controller):
         mapper: NamedDependency[TrackMapper],
         q: FromQuery[str | None] = None,
         active: Annotated[
-            bool | None,
-            QueryParameter(description="true: only active, false: only deactivated; default all"),
+            str | None,
+            QueryParameter(
+                description="true (or 1, yes): only active; false (or 0, no): only deactivated;"
+                " all or absent: both"
+            ),
         ] = None,
         sort: FromQuery[SortColumn] = "plays",
         desc: FromQuery[bool] = True,
@@ -168,7 +173,7 @@ class MappingsController(Controller):
         """A page of mappings: word-prefix search `q`, sort column, direction, pagination."""
         result = await mapper.page_mappings(
             search=q,
-            active=active or None,
+            active=validation.active_filter(active),
             sort=sort,
             descending=desc,
             page=page,

@@ -15,8 +15,9 @@ from litestar.plugins.htmx import HTMXRequest, HTMXTemplate
 from litestar.response import Redirect, Template
 
 from domain.loops.files import find_loop_files
-from domain.loops.mapper import MappingError, TrackMapper
+from domain.loops.mapper import TrackMapper
 from domain.models import TrackMapping
+from domain.validation import InputError
 
 # Query values the page understands; anything else falls back to the first/default.
 SHOW_CHOICES = ("active", "inactive", "all")
@@ -89,7 +90,7 @@ class MappingForm:
     notes: str = ""
 
 
-def _errors(error: MappingError) -> dict[str, str]:
+def _errors(error: InputError) -> dict[str, str]:
     return {error.field: str(error)}
 
 
@@ -126,7 +127,7 @@ class LoopsController(Controller):
         wants_rows = request.htmx.target == ROWS_TARGET and not request.htmx.history_restore_request
         if request.htmx and wants_rows:
             # The address bar gets the canonical URL, not every field of the filter form.
-            canonical = listing.url(page=listing.page)
+            canonical = listing.url(page=result.page)
             return HTMXTemplate(
                 template_name="loops/results.html", context=context, push_url=canonical
             )
@@ -143,7 +144,7 @@ class LoopsController(Controller):
             mapping = await mapper.create_mapping(
                 data.artist, data.title, data.loop_path, song_id=data.song_id, notes=data.notes
             )
-        except MappingError as error:
+        except InputError as error:
             context = {"form": data, "errors": _errors(error)}
             if not request.htmx:  # a browser without JavaScript gets the whole page back
                 result = await mapper.page_mappings(per_page=Listing().per_page)
@@ -203,7 +204,7 @@ class LoopsController(Controller):
                 song_id=data.song_id,
                 notes=data.notes,
             )
-        except MappingError as error:
+        except InputError as error:
             mapping = await mapper.get_mapping(mapping_id)
             response = _row(mapping, edit=True, form=data, errors=_errors(error))
             response.status_code = 422

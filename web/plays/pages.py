@@ -15,8 +15,8 @@ from litestar.response import Stream, Template
 from domain.plays import stats as play_stats
 from domain.plays.stats import REASONS, PlayFilter
 from domain.resources import Resources
+from domain.validation import date_range
 from web.dashboard.pages import hourly_charts
-from web.dates import day_range
 
 PER_PAGE_CHOICES = (25, 50, 100, 200)
 
@@ -39,8 +39,8 @@ class PlaysQuery:
     ) -> PlaysQuery:
         return cls(
             station=station.strip()[:100],
-            date_from=date_from.strip()[:10],
-            date_to=date_to.strip()[:10],
+            date_from=date_from.strip()[:40],
+            date_to=date_to.strip()[:40],
             reason=reason if reason in REASONS else "",
             page=max(page, 1),
             per_page=per_page if per_page in PER_PAGE_CHOICES else 50,
@@ -49,7 +49,7 @@ class PlaysQuery:
     def filter(self) -> PlayFilter:
         """The domain filter; a date that does not parse is left out and named in `errors`."""
         self.errors.clear()
-        first, last = day_range(self.date_from, self.date_to, self.errors)
+        first, last = date_range(self.date_from, self.date_to, self.errors)
         return PlayFilter(self.station or None, first, last, self.reason or None)
 
     def _query(self, *, paging: bool, **changes: Any) -> str:

@@ -26,8 +26,8 @@ from domain.tracklists.imports import ImportJob
 from domain.tracklists.listings import ListingItem, ListingKind
 from domain.tracklists.store import TracklistFilter, TracklistSummary, VersionInfo
 from domain.tracklists.urls import UrlRefused
-from web.dates import parse_day
-from web.loops.api import API_PREFIX, FieldError
+from domain.validation import InputError, parse_date
+from web.loops.api import API_PREFIX, FieldError, input_error_response
 from web.tracklists.downloads import CueQuery, attempt_cue, cue_response, provide_cue_query
 from web.tracklists.site import NoAnswer, ask_site, search_type_error
 
@@ -101,13 +101,6 @@ class Cleared(msgspec.Struct):
     removed: int
 
 
-def _day(name: str, raw: str) -> date | None:
-    try:
-        return parse_day(raw)
-    except ValueError as error:
-        raise FieldError(name, str(error)) from None
-
-
 def _version(info: VersionInfo) -> dict[str, Any]:
     return {
         "number": info.number,
@@ -153,6 +146,7 @@ class TracklistsApiController(Controller):
     path = PREFIX
     tags = ["tracklists"]
     dependencies = {"options": Provide(provide_cue_query, sync_to_thread=False)}
+    exception_handlers = {InputError: input_error_response}
 
     @get()
     async def list_tracklists(
@@ -167,9 +161,8 @@ class TracklistsApiController(Controller):
         per_page: Annotated[int, QueryParameter(ge=1, le=store.PER_PAGE_MAX)] = 25,
     ) -> TracklistList:
         """Stored tracklists: text search `q` (title, DJs, source), DJ, genre, set dates."""
-        where = TracklistFilter(
-            q.strip(), dj.strip(), genre.strip(), _day("from", date_from), _day("to", date_to)
-        )
+        first, last = parse_date("from", date_from), parse_date("to", date_to)
+        where = TracklistFilter(q.strip(), dj.strip(), genre.strip(), first, last)
         result = await store.search_tracklists(resources.sessions, where, page, per_page)
         return TracklistList(
             list(result.items),

@@ -24,7 +24,7 @@ from domain.tracklists.draft_fields import DraftError
 from domain.tracklists.listings import Listing, ListingKind
 from domain.tracklists.store import TracklistFilter
 from domain.tracklists.urls import UrlRefused
-from web.dates import day_range
+from domain.validation import date_range
 from web.tracklists.downloads import (
     EXPORTS,
     CueQuery,
@@ -65,8 +65,8 @@ class TracklistsQuery:
             q=q.strip()[:200],
             dj=dj.strip()[:300],
             genre=genre.strip()[:100],
-            date_from=date_from.strip()[:10],
-            date_to=date_to.strip()[:10],
+            date_from=date_from.strip()[:40],
+            date_to=date_to.strip()[:40],
             page=max(page, 1),
         )
 
@@ -77,7 +77,7 @@ class TracklistsQuery:
     def filter(self) -> TracklistFilter:
         """The domain filter; a date that does not parse is left out and named in `errors`."""
         self.errors.clear()
-        first, last = day_range(self.date_from, self.date_to, self.errors)
+        first, last = date_range(self.date_from, self.date_to, self.errors)
         return TracklistFilter(self.q, self.dj, self.genre, first, last)
 
     def url(self, **changes: Any) -> str:
@@ -174,7 +174,7 @@ class TracklistsController(Controller):
             return HTMXTemplate(
                 template_name="tracklists/results.html",
                 context=context,
-                push_url=query.url(page=query.page),
+                push_url=query.url(page=context["result"].page),
             )
         return await _index_page(resources, query=query)
 
