@@ -16,7 +16,6 @@ from dataclasses import dataclass
 
 from redis.exceptions import RedisError
 
-from daemon.backoff import Backoff
 from daemon.error_text import describe
 from daemon.player import DATABASE_ERRORS, PlayMemory, StationPlayer
 from daemon.services import Services
@@ -25,6 +24,7 @@ from daemon.station_status import StationStatus
 from daemon.watch import StationWatch
 from domain.config import Settings, environment
 from domain.nowplaying import source_for
+from domain.outbound.backoff import Backoff
 from domain.stations.store import StationConfig, enabled_stations, ensure_env_station
 
 RELOAD_INTERVAL = 2.0
