@@ -21,7 +21,7 @@ import click
 from domain.config import Settings, load_settings
 from domain.resources import Resources, opened
 from domain.tracklists import imports, store
-from domain.tracklists.client import Blocked, PoliteClient, SiteError
+from domain.tracklists.client import PoliteClient
 from domain.tracklists.cue import (
     CueExport,
     CueOptions,
@@ -32,6 +32,7 @@ from domain.tracklists.cue import (
     build_cue,
 )
 from domain.tracklists.decoding import decode_page
+from domain.tracklists.fetch_errors import Blocked, SiteError
 from domain.tracklists.listings import ListingItem, ListingKind
 from domain.tracklists.model import ParsedTracklist, format_cue
 from domain.tracklists.page_errors import PageError

@@ -14,8 +14,8 @@ import psycopg
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from daemon.backoff import Backoff
 from daemon.error_text import describe
+from domain.outbound.backoff import Backoff
 from domain.plays.recording import PlayRecord, insert_plays
 
 QUEUE_LIMIT = 10_000  # plays kept while the database is unreachable (README says so)

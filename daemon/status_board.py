@@ -15,10 +15,10 @@ from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from daemon.backoff import Backoff
 from daemon.error_text import describe
 from domain import channels
 from domain.config import Settings
+from domain.outbound.backoff import Backoff
 from domain.stations.health import Health, NowPlayingCard, save_health, station_event
 
 EVENT_QUEUE_LIMIT = 1000

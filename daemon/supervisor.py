@@ -16,7 +16,6 @@ from dataclasses import dataclass
 
 from redis.exceptions import RedisError
 
-from daemon.backoff import Backoff
 from daemon.error_text import describe
 from daemon.player import DATABASE_ERRORS, PlayMemory, StationPlayer
 from daemon.services import Services
@@ -26,6 +25,7 @@ from daemon.watch import StationWatch
 from domain import channels
 from domain.config import environment
 from domain.nowplaying import source_for
+from domain.outbound.backoff import Backoff
 from domain.resources import Resources
 from domain.stations.environment import ensure_env_station
 from domain.stations.store import StationConfig, enabled_stations

@@ -20,11 +20,11 @@ from collections.abc import Callable
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
-from daemon.backoff import Backoff
 from daemon.station_status import StationStatus
 from domain import channels
 from domain.config import Settings
 from domain.nowplaying import AzuraCastSource, NowPlaying, Source, SourceError, parse_azuracast
+from domain.outbound.backoff import Backoff
 from domain.stations.health import HealthState
 from domain.stations.store import StationConfig
 

@@ -25,16 +25,15 @@ import redis
 import redis.asyncio as aioredis
 
 from domain.config import Settings
-from domain.tracklists.breaker import Breaker
+from domain.outbound.pace import JITTER, spacing
+from domain.outbound.retry import retry_after_seconds
+from domain.tracklists.breaker import site_breaker
 from domain.tracklists.client import (
-    JITTER,
     Blocked,
     FetchFailed,
     PageTooLarge,
     PoliteClient,
     RobotsDisallowed,
-    retry_after_seconds,
-    spacing,
     user_agent,
 )
 from domain.tracklists.listings import ListingKind
@@ -418,7 +417,7 @@ async def test_the_breaker_closes_again_and_a_success_resets_it(
 
 async def test_breaker_openings_double(settings: Settings, site: FakeTracklistsSite) -> None:
     connection = aioredis.Redis.from_url(settings.redis_url)
-    breaker = Breaker(settings, connection, base_seconds=10, max_seconds=35)
+    breaker = site_breaker(settings, connection, base_seconds=10, max_seconds=35)
     try:
         durations = []
         for _ in range(4):

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from domain.handoff import HandoffError, Switch
+from domain.outbound.body import BodyTooLarge, read_capped
 
 log = logging.getLogger(__name__)
 
@@ -173,9 +174,7 @@ async def _telnet_reply(reader: asyncio.StreamReader) -> str:
 
 
 async def _capped_body(response: httpx.Response) -> bytes:
-    body = bytearray()
-    async for chunk in response.aiter_bytes():
-        body += chunk
-        if len(body) > REPLY_CAP:
-            raise HandoffError("Liquidsoap's HTTP reply is larger than 64 KB")
-    return bytes(body)
+    try:
+        return await read_capped(response, REPLY_CAP)
+    except BodyTooLarge:
+        raise HandoffError("Liquidsoap's HTTP reply is larger than 64 KB") from None

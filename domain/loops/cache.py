@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
+from domain.outbound.backoff import Backoff
+
 log = logging.getLogger(__name__)
 
 
@@ -139,7 +141,8 @@ class CacheInvalidation:
             self._task = None
 
     async def _listen(self) -> None:
-        delay = 0.5
+        # jitter=0.0 keeps the waits exactly as they were: 0.5, 1, 2 … 10 s.
+        backoff = Backoff(0.5, 10.0, jitter=0.0)
         was_down = False
         while True:
             try:
@@ -149,7 +152,8 @@ class CacheInvalidation:
                     self.subscribed.set()
                     if was_down:
                         log.info("cache invalidation: subscribed again")
-                    was_down, delay = False, 0.5
+                    was_down = False
+                    backoff.reset()
                     async for message in pubsub.listen():
                         self._apply(message.get("data"))
             except asyncio.CancelledError:
@@ -159,8 +163,7 @@ class CacheInvalidation:
                 if not was_down:
                     log.warning("cache invalidation: lost Redis (%s); retrying", error)
                     was_down = True
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 10.0)
+            await asyncio.sleep(backoff.next())
 
     def _apply(self, data: object) -> None:
         try:

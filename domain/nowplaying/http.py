@@ -16,6 +16,8 @@ from urllib.parse import urlsplit
 import httpx
 
 from domain.nowplaying.model import SourceError
+from domain.outbound.body import BodyTooLarge
+from domain.outbound.body import read_capped as read_body
 
 MAX_BODY = 1024 * 1024
 USER_AGENT = "crateloop now-playing (+https://github.com/crateloop/crateloop)"
@@ -68,17 +70,10 @@ def check_status(response: httpx.Response) -> None:
 
 async def read_capped(response: httpx.Response, limit: int = MAX_BODY) -> bytes:
     """The response body, refusing more than `limit` bytes before reading them all."""
-    declared = response.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise SourceError(f"body larger than {limit // (1024 * 1024)} MB")
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in response.aiter_bytes():
-        size += len(chunk)
-        if size > limit:
-            raise SourceError(f"body larger than {limit // (1024 * 1024)} MB")
-        chunks.append(chunk)
-    return b"".join(chunks)
+    try:
+        return await read_body(response, limit)
+    except BodyTooLarge:
+        raise SourceError(f"body larger than {limit // (1024 * 1024)} MB") from None
 
 
 def decode_json(body: bytes) -> object:

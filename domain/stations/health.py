@@ -4,7 +4,7 @@ Times in HEALTH and CARD are unix seconds (floats) everywhere: in `station_healt
 in `Health.as_dict()` and in the live events. The `station_health` columns themselves are
 timestamptz. Only the daemon holding a station's lock writes its row (domain.plays.stats reads).
 
-Live event, JSON on the Redis channel `settings.channel(f"station:{slug}")`:
+Live event, JSON on the Redis channel `channels.station_events(settings, slug)`:
 `{"event": "switch" | "health", "station": slug, "card": CARD | null, "health": HEALTH}`.
 """
 

@@ -29,7 +29,8 @@ from domain import channels
 from domain.config import Settings
 from domain.jobs import JobQueue
 from domain.models import ImportStatus, TracklistImport
-from domain.tracklists.client import Blocked, PoliteClient, SiteError
+from domain.tracklists.client import PoliteClient
+from domain.tracklists.fetch_errors import Blocked, SiteError
 from domain.tracklists.page_errors import PageError
 from domain.tracklists.parse import parse_tracklist
 from domain.tracklists.urls import SiteUrls, UrlRefused

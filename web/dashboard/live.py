@@ -14,7 +14,6 @@ import contextlib
 import itertools
 import json
 import logging
-import random
 import time
 from collections import defaultdict
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator, Mapping, Sequence
@@ -30,6 +29,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from domain import channels
 from domain.config import Settings
+from domain.outbound.backoff import Backoff
 from domain.plays import stats as play_stats
 from domain.plays.stats import Health, NowPlayingCard, PlayRow, StationOverview
 from domain.resources import Resources, open_redis
@@ -176,7 +176,7 @@ class LiveHub:
 
     async def _run(self) -> None:
         """Subscribe, listen, and on a Redis failure log once and retry with backoff and jitter."""
-        delay = BACKOFF_SECONDS[0]
+        backoff = Backoff(*BACKOFF_SECONDS)
         down = False
         while not self._closing:
             client = open_redis(self.settings, listen=True)
@@ -186,7 +186,8 @@ class LiveHub:
                 self.subscribed.set()
                 if down:
                     log.info("live updates: Redis is back")
-                down, delay = False, BACKOFF_SECONDS[0]
+                down = False
+                backoff.reset()
                 async for message in pubsub.listen():
                     if message.get("type") == "pmessage":
                         await self.dispatch(message["data"])
@@ -200,8 +201,7 @@ class LiveHub:
                     async with asyncio.timeout(CLOSE_SECONDS):
                         await pubsub.aclose()  # type: ignore[no-untyped-call]
                         await client.aclose()
-            await asyncio.sleep(delay * random.uniform(0.8, 1.2))
-            delay = min(delay * 2, BACKOFF_SECONDS[1])
+            await asyncio.sleep(backoff.next())
 
 
 def _offer(listener: Listener, item: Batch | None) -> None:

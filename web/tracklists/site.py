@@ -11,7 +11,7 @@ from collections.abc import Awaitable
 from datetime import datetime
 from typing import TypeVar
 
-from domain.tracklists.client import Blocked, SiteError
+from domain.tracklists.fetch_errors import Blocked, SiteError
 from domain.tracklists.listings import ListingKind
 from domain.tracklists.page_errors import PageError
 from domain.tracklists.urls import UrlRefused

@@ -1,4 +1,4 @@
-"""Exponential backoff with jitter: how every retry in the daemon waits."""
+"""Exponential backoff with jitter: how every reconnect and retry waits."""
 
 from __future__ import annotations
 
