@@ -84,6 +84,14 @@ def loops_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+@pytest.fixture
+def handoff_root(tmp_path: Path) -> Path:
+    """This test's own HANDOFF_PATH: an empty folder."""
+    root = tmp_path / "handoff"
+    root.mkdir()
+    return root
+
+
 @pytest.fixture(scope="session")
 def tracklists_site_server() -> Iterator[FakeTracklistsSite]:
     """The fake 1001tracklists site (and short-link host) every process of the suite talks to."""

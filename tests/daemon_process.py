@@ -1,7 +1,8 @@
 """Running the real daemon in tests: a process wrapper, station and mapping rows, fixtures.
 
 Shared by every test that drives `crateloop daemon` (tests/test_daemon*.py and the dashboard's
-browser test); the fixtures are registered in tests/conftest.py.
+browser test) and by every test that needs a station row (the dashboard, plays and webhook
+tests); the fixtures are registered in tests/conftest.py.
 """
 
 from __future__ import annotations
@@ -13,49 +14,41 @@ import signal
 import subprocess
 import time
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import psycopg
 import pytest
 
 from cli.processes import crateloop_argv
 from tests.fakes.azuracast import FakeAzuraCast
+from tests.waiting import wait_until
 
-T = TypeVar("T")
-
-STATION_DEFAULTS: dict[str, Any] = {
-    "name": "Fake Radio",
-    "slug": "radio",
-    "kind": "azuracast",
-    "shortcode": "radio",
-    "transport": "push",
-    "poll_interval": 1.0,
-    "state_dir": "radio",
-}
+SLUG = "radio-one"
 
 
-def wait_for(
-    what: str, probe: Callable[[], T | None], within: float = 5.0, every: float = 0.02
-) -> T:
-    """Poll `probe` until it returns something truthy; fail naming `what` after `within` s."""
-    deadline = time.monotonic() + within
-    while True:
-        value = probe()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not within {within} s (last: {value!r})")
-        time.sleep(every)
+def add_station(database_url: str, slug: str = SLUG, name: str = "Radio One", **fields: Any) -> int:
+    """Insert a stations row (the Stations page's job) and return its id.
 
-
-def add_station(database_url: str, base_url: str, **fields: Any) -> int:
-    """Insert a stations row (the Stations page's job) and return its id."""
-    values = {**STATION_DEFAULTS, "base_url": base_url, **fields}
+    An AzuraCast station fed by push, its shortcode and state folder named like its slug, at a
+    base URL where nothing listens; `fields` sets any other column (`base_url=fake.url`).
+    """
+    values = {
+        "name": name,
+        "slug": slug,
+        "kind": "azuracast",
+        "shortcode": slug,
+        "base_url": "http://127.0.0.1:9",
+        "transport": "push",
+        "poll_interval": 1.0,
+        "state_dir": slug,
+        **fields,
+    }
     if "streamer_loops" in values:
         values["streamer_loops"] = json.dumps(values["streamer_loops"])
     columns = ", ".join(values)
-    marks = ", ".join(f"%({name})s" for name in values)
+    marks = ", ".join(f"%({column})s" for column in values)
     statement = f"INSERT INTO stations ({columns}) VALUES ({marks}) RETURNING id"  # noqa: S608
     with psycopg.connect(database_url, autocommit=True) as conn:
         row = conn.execute(statement, values).fetchone()
@@ -73,6 +66,31 @@ def update_station(database_url: str, station_id: int, **fields: Any) -> None:
 def query(database_url: str, sql: str, *params: Any) -> list[tuple[Any, ...]]:
     with psycopg.connect(database_url, autocommit=True) as conn:
         return conn.execute(sql, params).fetchall()
+
+
+def database_now(database_url: str) -> datetime:
+    """The database server's clock (what pg_stat_activity's times are on)."""
+    now: datetime = query(database_url, "SELECT now()")[0][0]
+    return now
+
+
+def finished_statements(database_url: str, like: str, since: datetime) -> list[int]:
+    """The other sessions (a daemon's) whose last statement matches `like` (SQL LIKE), started
+    after `since` and has finished: what a daemon has done, seen from PostgreSQL."""
+    rows = query(
+        database_url,
+        "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+        " AND pid <> pg_backend_pid() AND state = 'idle' AND query LIKE %s AND query_start > %s",
+        like,
+        since,
+    )
+    return [int(row[0]) for row in rows]
+
+
+def reloaded_since(database_url: str, since: datetime) -> bool:
+    """Whether a daemon that leads no station has read the stations since `since`: each reload
+    ends with a check of its lock connection (`SELECT 1`)."""
+    return bool(finished_statements(database_url, "SELECT 1", since))
 
 
 def add_mapping(database_url: str, artist: str, title: str, loop: str) -> int:
@@ -116,7 +134,7 @@ class DaemonProcess:
         return sum(1 for line in self.log().splitlines() if re.search(pattern, line))
 
     def wait_for_log(self, pattern: str, within: float = 10.0, count: int = 1) -> None:
-        wait_for(f"log line {pattern!r} (x{count})", lambda: self.count(pattern) >= count, within)
+        wait_until(lambda: self.count(pattern) >= count, within, f"log line {pattern!r} (x{count})")
 
     def terminate(self, within: float = 5.0) -> tuple[int, float]:
         """SIGTERM; (exit code, seconds it took)."""
@@ -154,14 +172,7 @@ class StateDir:
             state = self.current()
             return state if state is not None and state["title"] == title else None
 
-        return wait_for(f"current.json with title {title!r}", probe, within, every=0.005)
-
-
-@pytest.fixture
-def handoff_root(tmp_path: Path) -> Path:
-    root = tmp_path / "handoff"
-    root.mkdir()
-    return root
+        return wait_until(probe, within, f"current.json with title {title!r}", every=0.005)
 
 
 @pytest.fixture

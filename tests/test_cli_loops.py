@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from domain.config import Settings, get_settings
 from domain.loops.mapper import TrackMapper, loops_service
 from domain.models import Reason
 from tests.media import make_corrupt_mp4, make_mp4
+from tests.waiting import wait_until_async
 
 
 @pytest.fixture
@@ -97,10 +97,13 @@ async def test_fix_missing_deactivates_and_every_cache_follows(
     mapping = await cli_mapper.get_mapping(gone.id)
     assert not mapping.is_active
     assert mapping.loop_status == "missing"
-    deadline = time.monotonic() + 1
-    while (await cli_mapper.resolve("B", "Gone")).reason != Reason.DEFAULT:
-        assert time.monotonic() < deadline, "this process still resolves the deactivated mapping"
-        await asyncio.sleep(0.05)
+
+    async def resolves_the_default() -> bool:
+        return (await cli_mapper.resolve("B", "Gone")).reason == Reason.DEFAULT
+
+    await wait_until_async(
+        resolves_the_default, 1, "this process still resolves the deactivated mapping"
+    )
 
     status, out, _ = await validate(app_env, cli_loops)
     assert status == 0  # nothing left to fix

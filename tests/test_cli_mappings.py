@@ -24,6 +24,7 @@ from domain.loops.imports import (
 )
 from domain.loops.keys import azuracast_song_id
 from domain.loops.mapper import TrackMapper
+from tests.waiting import wait_until_async
 
 pytestmark = pytest.mark.usefixtures("clean_db")
 
@@ -531,13 +532,12 @@ async def test_a_key_another_session_adds_meanwhile_is_skipped(
             import_mappings(mapper, read_csv(csv_file, Progress()), ImportOptions())
         )
         async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as watch:
-            for _ in range(200):
+
+            async def import_waits() -> bool:
                 row = await (await watch.execute(waiting)).fetchone()
-                if row is not None and row[0] > 0:
-                    break
-                await asyncio.sleep(0.05)
-            else:
-                raise AssertionError("the import never waited for the other session")
+                return row is not None and row[0] > 0
+
+            await wait_until_async(import_waits, 10, "the import waiting for the other session")
         await other.commit()
         report = await asyncio.wait_for(task, 30)
     assert report.summary() == "added 1, updated 0, skipped 2, invalid 0"

@@ -17,11 +17,13 @@ from tests.daemon_process import (
     StateDir,
     add_mapping,
     add_station,
+    database_now,
     query,
+    reloaded_since,
     update_station,
-    wait_for,
 )
 from tests.fakes.azuracast import FakeAzuraCast
+from tests.waiting import wait_until
 
 
 def test_push_feed_switches_records_and_ignores_repeats(
@@ -32,7 +34,7 @@ def test_push_feed_switches_records_and_ignores_repeats(
     loops_root: Path,
 ) -> None:
     mapping_id = add_mapping(database_url, "Daft Punk", "Aerodynamic", "a.mp4")
-    station_id = add_station(database_url, fake.url)
+    station_id = add_station(database_url, "radio", base_url=fake.url)
     state = StateDir(handoff_root / "radio")
     daemon = start_daemon()
 
@@ -53,7 +55,7 @@ def test_push_feed_switches_records_and_ignores_repeats(
     # AzuraCast repeats the same message every cycle: no new hand-off, no new play.
     for _ in range(3):
         fake.republish()
-    time.sleep(0.5)
+    time.sleep(0.5)  # the repeats must change nothing: no event to wait on, so give them time
     assert state.current() == now
 
     def plays() -> list[tuple[Any, ...]]:
@@ -62,8 +64,8 @@ def test_push_feed_switches_records_and_ignores_repeats(
             "SELECT title, reason, loop_path, sh_id, station_id, duration FROM plays ORDER BY id",
         )
 
-    wait_for("two plays", lambda: len(plays()) == 2)
-    time.sleep(0.3)
+    wait_until(lambda: len(plays()) == 2, 5, "two plays")
+    time.sleep(0.3)  # and no third one (a repeat recorded) comes after them
     rows = plays()
     assert [(r[0], r[1]) for r in rows] == [("Warm Up", "default"), ("Aerodynamic", "mapped")]
     assert rows[1][3] == np["now_playing"]["sh_id"] and rows[1][4] == station_id
@@ -74,17 +76,17 @@ def test_push_feed_switches_records_and_ignores_repeats(
     )
 
     # Health and the now-playing card are stored for the dashboard.
-    health = wait_for(
-        "health row",
-        lambda: query(
+    def health_after_the_switch() -> list[tuple[Any, ...]]:
+        rows = query(
             database_url,
             "SELECT state, now_playing, last_switch_at FROM station_health WHERE station_id = %s",
             station_id,
-        ),
-    )[0]
+        )
+        return [row for row in rows if row[1] and row[1]["title"] == "Aerodynamic"]
+
+    health = wait_until(health_after_the_switch, 5, "the health row with the last switch")[0]
     assert health[0] == "connected"
     card = health[1]
-    wait_for("the card of the last switch", lambda: card["title"] == "Aerodynamic" or None, 0)
     assert card["loop_name"] == "a.mp4" and card["mapping_id"] == mapping_id
     assert card["next_artist"] == "Justice" and card["next_title"] == "D.A.N.C.E."
     assert daemon.count(r"Traceback") == 0
@@ -97,7 +99,7 @@ def test_switch_events_are_published(
     handoff_root: Path,
     start_daemon: Callable[..., DaemonProcess],
 ) -> None:
-    add_station(database_url, fake.url)
+    add_station(database_url, "radio", base_url=fake.url)
     state = StateDir(handoff_root / "radio")
     client = redis.Redis.from_url(settings.redis_url)
     pubsub = client.pubsub(ignore_subscribe_messages=True)  # type: ignore[no-untyped-call]
@@ -117,7 +119,7 @@ def test_switch_events_are_published(
                 return event
             return None
 
-        event = wait_for("a switch event for Eple", switch_event, within=3)
+        event = wait_until(switch_event, 3, "a switch event for Eple")
     finally:
         pubsub.close()
         client.close()
@@ -136,7 +138,8 @@ def test_live_streamers_and_offline_get_their_loops(
 ) -> None:
     add_station(
         database_url,
-        fake.url,
+        "radio",
+        base_url=fake.url,
         live_loop="a.mp4",
         streamer_loops={"DJ Sub": "sub/c.mp4"},
         offline_loop="b.mp4",
@@ -157,9 +160,10 @@ def test_live_streamers_and_offline_get_their_loops(
     fake.set_offline()
     offline = state.wait_for_title(None)
     assert (offline["reason"], offline["loop_path"]) == ("offline", str(loops_root / "b.mp4"))
-    wait_for(
-        "the offline play",
+    wait_until(
         lambda: query(database_url, "SELECT 1 FROM plays WHERE reason = 'offline'"),
+        5,
+        "the offline play",
     )
 
 
@@ -171,7 +175,7 @@ def test_live_without_a_live_loop_is_a_normal_track(
     loops_root: Path,
 ) -> None:
     add_mapping(database_url, "Guest", "Mapped Live", "b.mp4")
-    add_station(database_url, fake.url)
+    add_station(database_url, "radio", base_url=fake.url)
     state = StateDir(handoff_root / "radio")
     start_daemon()
     state.wait_for_title("Warm Up", within=15)
@@ -187,11 +191,13 @@ def test_stations_added_and_changed_are_picked_up_within_5_s(
     handoff_root: Path,
     start_daemon: Callable[..., DaemonProcess],
 ) -> None:
+    started = database_now(database_url)
     daemon = start_daemon()
     daemon.wait_for_log("daemon up", within=15)
-    time.sleep(1)
+    # The first reload is over: the station has to come with a later one.
+    wait_until(lambda: reloaded_since(database_url, started), 5, "the first reload")
     added = time.monotonic()
-    station_id = add_station(database_url, fake.url)
+    station_id = add_station(database_url, "radio", base_url=fake.url)
     StateDir(handoff_root / "radio").wait_for_title("Warm Up", within=5)
     assert time.monotonic() - added < 5
 
@@ -204,12 +210,10 @@ def test_stations_added_and_changed_are_picked_up_within_5_s(
     # A second station on the same daemon; then the first is disabled.
     with FakeAzuraCast("other", ping_interval=0.5) as other:
         other.set_track("Other", "Station")
-        add_station(
-            database_url, other.url, name="Other", slug="other", shortcode="other", state_dir="o"
-        )
+        add_station(database_url, "other", "Other", base_url=other.url, state_dir="o")
         StateDir(handoff_root / "o").wait_for_title("Station", within=5)
         update_station(database_url, station_id, enabled=False)
-        wait_for("the feed closed", lambda: fake.sse_clients == 0)
+        wait_until(lambda: fake.sse_clients == 0, 5, "the feed closed")
         other.set_track("Other", "Still Watched")
         StateDir(handoff_root / "o").wait_for_title("Still Watched")
 
@@ -220,7 +224,14 @@ def test_poll_transport_and_switch_offset(
     handoff_root: Path,
     start_daemon: Callable[..., DaemonProcess],
 ) -> None:
-    add_station(database_url, fake.url, transport="poll", poll_interval=1.0, switch_offset=1.5)
+    add_station(
+        database_url,
+        "radio",
+        base_url=fake.url,
+        transport="poll",
+        poll_interval=1.0,
+        switch_offset=1.5,
+    )
     state = StateDir(handoff_root / "radio")
     start_daemon()
     state.wait_for_title("Warm Up", within=15)
@@ -239,7 +250,7 @@ def test_sigterm_exits_0_within_5_s_and_releases_the_lock(
     handoff_root: Path,
     start_daemon: Callable[..., DaemonProcess],
 ) -> None:
-    station_id = add_station(database_url, fake.url)
+    station_id = add_station(database_url, "radio", base_url=fake.url)
     daemon = start_daemon()
     StateDir(handoff_root / "radio").wait_for_title("Warm Up", within=15)
     fake.set_track("Last", "Song")
@@ -264,7 +275,9 @@ def test_webhook_transport(
 ) -> None:
     from tests.fakes.azuracast import now_playing_object
 
-    add_station(database_url, fake.url, transport="webhook", webhook_secret="s" * 20)
+    add_station(
+        database_url, "radio", base_url=fake.url, transport="webhook", webhook_secret="s" * 20
+    )
     state = StateDir(handoff_root / "radio")
     daemon = start_daemon()
     state.wait_for_title("Warm Up", within=15)  # the safety-net poll at start
@@ -298,10 +311,10 @@ def test_icecast_and_shoutcast_are_polled(
             icecast_source("/radio.mp3", "Boards of Canada - Roygbiv"),
         )
         shout.set_stream(1, "Aphex Twin - Xtal")
-        add_station(database_url, ice.url, kind="icecast", shortcode=None, mount="/radio.mp3",
-                    transport="poll", state_dir="ice")  # fmt: skip
-        add_station(database_url, shout.url, name="Shout", slug="shout", kind="shoutcast",
-                    shortcode=None, stream_id=1, transport="poll", state_dir="shout")  # fmt: skip
+        add_station(database_url, "ice", base_url=ice.url, kind="icecast", shortcode=None,
+                    mount="/radio.mp3", transport="poll")  # fmt: skip
+        add_station(database_url, "shout", "Shout", base_url=shout.url, kind="shoutcast",
+                    shortcode=None, stream_id=1, transport="poll")  # fmt: skip
         start_daemon()
         ice_state = StateDir(handoff_root / "ice").wait_for_title("Roygbiv", within=15)
         assert ice_state["artist"] == "Boards of Canada" and ice_state["sh_id"] is None
@@ -310,7 +323,9 @@ def test_icecast_and_shoutcast_are_polled(
         # No sh_id: a new song is a new play; the same song polled again is not.
         shout.set_stream(1, "Aphex Twin - Windowlicker")
         StateDir(handoff_root / "shout").wait_for_title("Windowlicker", within=2.5)
-        time.sleep(2.5)
+        polls = shout.requests["stats"]
+        # Polled again and handled (the poller asks once the last answer is dealt with).
+        wait_until(lambda: shout.requests["stats"] >= polls + 2, 5, "two more polls")
         titles = [
             r[0] for r in query(database_url, "SELECT title FROM plays WHERE station = 'shout'")
         ]
@@ -329,8 +344,10 @@ def test_stations_changed_message_reloads_at_once(
 ) -> None:
     daemon = start_daemon()
     daemon.wait_for_log("daemon up", within=15)
-    time.sleep(2.5)  # between two periodic reloads from here on
-    add_station(database_url, fake.url)
+    # Just after a reload: the next periodic one is 2 s away.
+    since = database_now(database_url)
+    wait_until(lambda: reloaded_since(database_url, since), 5, "a periodic reload")
+    add_station(database_url, "radio", base_url=fake.url)
     client = redis.Redis.from_url(settings.redis_url)
     try:
         announced = time.monotonic()
@@ -350,7 +367,7 @@ async def test_insert_plays_stores_each_sh_id_once_and_counts_mappings_once(
     from domain.plays.recording import PlayRecord, insert_plays
 
     mapping_id = add_mapping(database_url, "A", "B", "a.mp4")
-    station_id = add_station(database_url, "http://127.0.0.1:9")
+    station_id = add_station(database_url)
     now = datetime.now(UTC)
 
     def record(

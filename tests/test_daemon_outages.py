@@ -19,9 +19,9 @@ from tests.daemon_process import (
     add_mapping,
     add_station,
     query,
-    wait_for,
 )
 from tests.fakes.azuracast import FakeAzuraCast
+from tests.waiting import wait_until
 
 POLL_INTERVAL = 1.0
 DOWN = r"station radio: down \("
@@ -35,20 +35,21 @@ def test_feed_drop_falls_back_to_polling_and_returns_to_the_feed(
     handoff_root: Path,
     start_daemon: Callable[..., DaemonProcess],
 ) -> None:
-    add_station(database_url, fake.url, poll_interval=POLL_INTERVAL)
+    add_station(database_url, "radio", base_url=fake.url, poll_interval=POLL_INTERVAL)
     state = StateDir(handoff_root / "radio")
     daemon = start_daemon()
     state.wait_for_title("Warm Up", within=15)
     daemon.wait_for_log(CONNECTED)
 
     fake.fail("drop")  # feeds closed and refused; REST still answers
+    reconnects = fake.requests["sse"]
     daemon.wait_for_log(POLLING)
     polls = fake.requests["nowplaying"]
     fake.set_track("While", "Polling")
     state.wait_for_title("Polling", within=POLL_INTERVAL + 1.0)
     assert fake.requests["nowplaying"] > polls
-    time.sleep(3)  # several failed reconnects: still one line
-    assert daemon.count(POLLING) == 1
+    wait_until(lambda: fake.requests["sse"] >= reconnects + 2, 10, "two failed reconnects")
+    assert daemon.count(POLLING) == 1  # still one line
 
     fake.recover()
     daemon.wait_for_log(CONNECTED, count=2, within=15)  # reconnect backoff is at most 8 s here
@@ -68,7 +69,9 @@ def test_a_failing_source_keeps_the_loop_and_resumes_within_one_interval(
     handoff_root: Path,
     start_daemon: Callable[..., DaemonProcess],
 ) -> None:
-    add_station(database_url, fake.url, transport="poll", poll_interval=POLL_INTERVAL)
+    add_station(
+        database_url, "radio", base_url=fake.url, transport="poll", poll_interval=POLL_INTERVAL
+    )
     state = StateDir(handoff_root / "radio")
     daemon = start_daemon()
     before = state.wait_for_title("Warm Up", within=15)
@@ -76,7 +79,9 @@ def test_a_failing_source_keeps_the_loop_and_resumes_within_one_interval(
     fake.fail(mode)
     fake.set_track("Unseen", "Track")
     daemon.wait_for_log(DOWN, within=8)  # a stalled request times out after 5 s
-    time.sleep(3 * POLL_INTERVAL)
+    polls = fake.requests["nowplaying"]
+    # A retry failed too (the poller asks again only once it has dealt with the last answer).
+    wait_until(lambda: fake.requests["nowplaying"] >= polls + 2, 15, "two more polls")
     assert state.current() == before  # the current loop stays
     assert daemon.count(DOWN) == 1  # one line, not one per retry
 
@@ -107,26 +112,30 @@ def test_a_broken_feed_frame_goes_down_once_and_recovers(
     handoff_root: Path,
     start_daemon: Callable[..., DaemonProcess],
 ) -> None:
-    add_station(database_url, fake.url, poll_interval=POLL_INTERVAL)
+    add_station(database_url, "radio", base_url=fake.url, poll_interval=POLL_INTERVAL)
     state = StateDir(handoff_root / "radio")
     daemon = start_daemon()
-    state.wait_for_title("Warm Up", within=15)
+    warm_up = state.wait_for_title("Warm Up", within=15)
     daemon.wait_for_log(CONNECTED)
+    # The poller waits one interval after its start-up poll (begun before that first hand-off)
+    # and then only while the feed is up. Past that, a broken feed makes it poll at once.
+    wait_until(lambda: time.time() > warm_up["changed_at"] + POLL_INTERVAL, 5, "the poller idle")
 
-    # The open feed gets a broken publication and REST answers broken too; the fake's connect
-    # frame (with the last message, `recover`) stays valid, so the reconnected feed delivers.
-    # Whether the poll (broken too) reports "down" before the feed is back is a race: at most
-    # one line either way.
+    # The open feed gets a broken publication and REST answers broken too: the poll reports
+    # "down" (once) long before the feed reconnects, after a backoff of about a second. The
+    # fake's connect frame (with the last message, `recover`) stays valid, so the reconnected
+    # feed delivers.
     fake.fail(mode)
     fake.set_track("Broken", "Frame")
     state.wait_for_title("Frame", within=POLL_INTERVAL + 3)
     # The broken frame ended the feed and the daemon connected again. (Its "connected" log line
     # comes only if the state changed in between, which races the reconnect: count requests.)
-    wait_for("the feed reconnected", lambda: fake.requests["sse"] >= 2, 15)
+    wait_until(lambda: fake.requests["sse"] >= 2, 15, "the feed reconnected")
     fake.recover()
     fake.set_track("Whole", "Again")
     state.wait_for_title("Again", within=2)
-    assert daemon.count(DOWN) <= 1
+    daemon.wait_for_log(DOWN, within=1)
+    assert daemon.count(DOWN) == 1
     assert daemon.count("Traceback") == 0
 
 
@@ -150,14 +159,14 @@ def test_database_outage_hands_off_from_cache_and_writes_plays_afterwards(
     start_daemon: Callable[..., DaemonProcess],
 ) -> None:
     mapping_id = add_mapping(database_url, "Cached", "Song", "a.mp4")
-    add_station(database_url, fake.url, poll_interval=POLL_INTERVAL)
+    add_station(database_url, "radio", base_url=fake.url, poll_interval=POLL_INTERVAL)
     state = StateDir(handoff_root / "radio")
     daemon = start_daemon()
     state.wait_for_title("Warm Up", within=15)
     fake.wait_for_sse_client()
     fake.set_track("Cached", "Song")  # resolved once: in the daemon's cache from now on
     state.wait_for_title("Song")
-    wait_for("the first plays", lambda: len(query(database_url, "SELECT 1 FROM plays")) == 2)
+    wait_until(lambda: len(query(database_url, "SELECT 1 FROM plays")) == 2, 5, "the first plays")
 
     server = server_urls[0].replace("postgresql+psycopg://", "postgresql://", 1)
     name = database_url.rsplit("/", 1)[1]
@@ -173,6 +182,7 @@ def test_database_outage_hands_off_from_cache_and_writes_plays_afterwards(
         daemon.wait_for_log("cannot write plays", within=10)
         daemon.wait_for_log("lock connection lost", within=5)
         daemon.wait_for_log("cannot read stations", within=5)
+        # Its retries are silent: no event to wait on, so give them time to (not) log.
         time.sleep(2)
         assert daemon.count("cannot write plays") == 1
     finally:
@@ -183,7 +193,7 @@ def test_database_outage_hands_off_from_cache_and_writes_plays_afterwards(
             row[0] for row in query(database_url, "SELECT title FROM plays ORDER BY started_at, id")
         ]
 
-    wait_for("the queued plays written", lambda: len(titles()) == 4, within=20)
+    wait_until(lambda: len(titles()) == 4, 20, "the queued plays written")
     assert sorted(titles()) == sorted(["Warm Up", "Song", "During Outage", "Song"])
     count = query(database_url, "SELECT play_count FROM track_mappings WHERE id = %s", mapping_id)
     assert count[0][0] == 2
@@ -202,14 +212,14 @@ def test_redis_down_does_not_stop_hand_off(
     handoff_root: Path,
     start_daemon: Callable[..., DaemonProcess],
 ) -> None:
-    add_station(database_url, fake.url)
+    add_station(database_url, "radio", base_url=fake.url)
     state = StateDir(handoff_root / "radio")
     daemon = start_daemon(REDIS_URL="redis://127.0.0.1:1/0")  # nothing listens there
     state.wait_for_title("Warm Up", within=15)
     fake.wait_for_sse_client()
     fake.set_track("No", "Redis")
     state.wait_for_title("Redis", within=2)
-    wait_for("plays written", lambda: len(query(database_url, "SELECT 1 FROM plays")) == 2)
+    wait_until(lambda: len(query(database_url, "SELECT 1 FROM plays")) == 2, 5, "plays written")
     daemon.wait_for_log("cannot publish live events")
     assert daemon.count("cannot publish live events") == 1
     code, took = daemon.terminate()

@@ -21,29 +21,17 @@ from psycopg.types.json import Jsonb
 from domain.config import Settings
 from domain.models import User
 from domain.plays import stats as play_stats
+from tests.daemon_process import SLUG, add_station
 from tests.test_web_pages import child, only, page, texts
+from tests.waiting import wait_until_async
 from tests.web_fixtures import Client, log_in_client
 from web.dashboard.live import LiveHub, Partials, event_stream
 
-SLUG = "radio-one"
 XSS = "<script>alert(1)</script>"
 DASH = "\u2013"  # between artist and title, as the page shows it
 
 
 # Seeding, as the daemon would leave things ------------------------------------------------------
-
-
-def add_station(
-    database_url: str, slug: str = SLUG, name: str = "Radio One", *, enabled: bool = True
-) -> int:
-    with psycopg.connect(database_url, autocommit=True) as conn:
-        row = conn.execute(
-            "INSERT INTO stations (name, slug, enabled, kind, base_url, shortcode)"
-            " VALUES (%s, %s, %s, 'azuracast', 'http://127.0.0.1:9', %s) RETURNING id",
-            (name, slug, enabled, slug),
-        ).fetchone()
-    assert row is not None
-    return int(row[0])
 
 
 def make_card(artist: str, title: str, **fields: Any) -> dict[str, Any]:
@@ -477,8 +465,7 @@ async def test_live_updates_resume_when_redis_is_back(
         with hub.listen(SLUG) as listener:
             await asyncio.wait_for(hub.subscribed.wait(), 5)
             await proxy.cut()  # Redis "down": the subscription breaks
-            await asyncio.sleep(1.5)
-            assert not hub.subscribed.is_set()
+            await wait_until_async(lambda: not hub.subscribed.is_set(), 5, "the hub unsubscribed")
             await proxy.start()  # back, on the same port
             await asyncio.wait_for(hub.subscribed.wait(), 15)
             publish_switch(settings, database_url, station_id, make_card("A", "B"), event="health")

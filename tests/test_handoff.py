@@ -8,11 +8,10 @@ import logging
 import os
 import shlex
 import shutil
-import socket
 import sys
 import textwrap
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -25,6 +24,8 @@ from domain.handoff.state_file import StateFile
 from domain.handoff.symlink import SymlinkSwap
 from tests.fakes.liquidsoap import FakeLiquidsoap, fake_liquidsoap
 from tests.media import copy_mp4, make_mp4
+from tests.waiting import wait_until_async
+from tests.web_fixtures import free_port
 
 FIELDS = {
     "station", "sh_id", "song_id", "artist", "title", "loop_path", "reason", "played_at",
@@ -58,11 +59,6 @@ def loops(tmp_path: Path) -> tuple[Path, Path]:
     return first, second
 
 
-@pytest.fixture
-def handoff_root(tmp_path: Path) -> Path:
-    return tmp_path / "handoff"
-
-
 def switch_to(loop: Path, *, sh_id: int | None = 1, title: str = "One More Time") -> Switch:
     return Switch(
         station="radio-one",
@@ -82,7 +78,8 @@ def switch_to(loop: Path, *, sh_id: int | None = 1, title: str = "One More Time"
 
 
 def test_only_the_adapters_a_station_switched_on_are_built(handoff_root: Path) -> None:
-    assert adapters_for(HandoffConfig(), handoff_root) == []
+    root = handoff_root / "not-made-yet"
+    assert adapters_for(HandoffConfig(), root) == []
     everything = HandoffConfig(
         state_dir="radio-one",
         symlink_path="radio-one/current.mp4",
@@ -90,9 +87,9 @@ def test_only_the_adapters_a_station_switched_on_are_built(handoff_root: Path) -
         liquidsoap_url="telnet://127.0.0.1:1234",
         liquidsoap_target="loop",
     )
-    names = [adapter.name for adapter in adapters_for(everything, handoff_root)]
+    names = [adapter.name for adapter in adapters_for(everything, root)]
     assert names == ["state_file", "symlink", "liquidsoap", "command_hook"]
-    assert not handoff_root.exists()  # building adapters writes nothing
+    assert not root.exists()  # building adapters writes nothing
 
 
 @pytest.mark.parametrize(
@@ -120,7 +117,6 @@ def test_only_the_adapters_a_station_switched_on_are_built(handoff_root: Path) -
 def test_bad_settings_are_refused_with_a_clear_error(
     handoff_root: Path, tmp_path: Path, config: HandoffConfig, message: str
 ) -> None:
-    handoff_root.mkdir()
     os.symlink(tmp_path, handoff_root / "escape")  # a folder inside that leads outside
     with pytest.raises(HandoffError, match=message):
         adapters_for(config, handoff_root)
@@ -279,19 +275,11 @@ def hook_command(tmp_path: Path, hook_out: Path) -> str:
     return f"{shlex.quote(str(script))} {shlex.quote(str(hook_out))}"
 
 
-async def eventually(condition: Callable[[], bool], seconds: float) -> float:
-    """Seconds until `condition()` holds (fails after `seconds`)."""
+async def written(path: Path, within: float) -> float:
+    """Seconds until the hook has written `path` (fails after `within`)."""
     started = time.monotonic()
-    while time.monotonic() - started < seconds:
-        if condition():
-            return time.monotonic() - started
-        await asyncio.sleep(0.01)
-    raise AssertionError(f"still not true after {seconds} s")
-
-
-async def wait_for(path: Path, seconds: float) -> float:
-    """Seconds until `path` exists (fails after `seconds`)."""
-    return await eventually(lambda: os.path.exists(path), seconds)
+    await wait_until_async(path.exists, within, f"the hook writing {path.name}")
+    return time.monotonic() - started
 
 
 def alive(pid: int) -> bool:
@@ -308,7 +296,7 @@ async def test_the_hook_gets_the_switch_in_its_environment(
 ) -> None:
     hook = CommandHook(hook_command, timeout=5)
     await hook.apply(replace(switch_to(loops[1], sh_id=None), title="Around the World"))
-    await wait_for(hook_out / "Around the World.env", 5)
+    await written(hook_out / "Around the World.env", 5)
     lines = (hook_out / "Around the World.env").read_text().splitlines()
     assert lines == [
         f"LOOP_PATH={loops[1]}",
@@ -329,17 +317,19 @@ async def test_a_hanging_hook_is_killed_at_its_timeout_and_never_delays_the_next
     started = time.monotonic()
     await hook.apply(switch_to(loops[0], title="hang"))
     assert time.monotonic() - started < 0.05  # apply does not wait for the hook
-    await wait_for(hook_out / "hang.pids", 5)
+    await written(hook_out / "hang.pids", 5)
     pids = [int(pid) for pid in (hook_out / "hang.pids").read_text().split()]
     assert all(alive(pid) for pid in pids)
-    killed_after = await eventually(lambda: not any(alive(pid) for pid in pids), 3)
+    watched = time.monotonic()
+    await wait_until_async(lambda: not any(alive(pid) for pid in pids), 3, "the hook killed")
+    killed_after = time.monotonic() - watched
     assert 0.3 < killed_after < 1.5  # the shell and its sleeping child, at the timeout
-    await eventually(lambda: "timed out after 0.5 s: killed it" in caplog.text, 2)
+    await wait_until_async(lambda: "timed out after 0.5 s: killed it" in caplog.text, 2)
 
     started = time.monotonic()
     await hook.apply(switch_to(loops[1], title="next"))
     assert time.monotonic() - started < 0.05
-    assert await wait_for(hook_out / "next.env", 2) < 1
+    assert await written(hook_out / "next.env", 2) < 1
 
 
 async def test_a_newer_switch_kills_the_older_hook_still_running(
@@ -347,14 +337,14 @@ async def test_a_newer_switch_kills_the_older_hook_still_running(
 ) -> None:
     hook = CommandHook(hook_command, timeout=30)
     await hook.apply(switch_to(loops[0], title="hang"))
-    await wait_for(hook_out / "hang.pids", 5)
+    await written(hook_out / "hang.pids", 5)
     pids = [int(pid) for pid in (hook_out / "hang.pids").read_text().split()]
 
     started = time.monotonic()
     await hook.apply(switch_to(loops[1], title="next"))
     assert time.monotonic() - started < 0.05
-    assert await wait_for(hook_out / "next.env", 2) < 1
-    await eventually(lambda: not any(alive(pid) for pid in pids), 3)
+    assert await written(hook_out / "next.env", 2) < 1
+    await wait_until_async(lambda: not any(alive(pid) for pid in pids), 3, "the old hook killed")
 
 
 async def test_a_failing_hook_is_logged_with_its_output(
@@ -362,7 +352,7 @@ async def test_a_failing_hook_is_logged_with_its_output(
 ) -> None:
     caplog.set_level(logging.WARNING, logger="domain.handoff.command_hook")
     await CommandHook(hook_command, timeout=5).apply(switch_to(loops[0], title="fail"))
-    await eventually(lambda: "exited with 3" in caplog.text, 5)
+    await wait_until_async(lambda: "exited with 3" in caplog.text, 5)
     assert "exited with 3: no encoder here" in caplog.text
 
 
@@ -490,11 +480,12 @@ async def test_a_real_liquidsoap_switches_loops_by_variable_and_by_queue(tmp_pat
 
     reader = asyncio.create_task(read_tracks())
     try:
-        await eventually(lambda: str(first) in tracks, 60)
+        await wait_until_async(lambda: str(first) in tracks, 60, "the first loop playing")
         telnet = f"telnet://127.0.0.1:{port}"
         await Liquidsoap(telnet, mode="var", target="loop").apply(switch_to(second))
         # Generous bounds: Liquidsoap shares the CPU with the rest of the suite in CI.
-        await eventually(lambda: str(second) in tracks, 20)  # at the (1 s) loop boundary
+        # At the (1 s) loop boundary.
+        await wait_until_async(lambda: str(second) in tracks, 20, "the second loop playing")
         # Queue mode: Liquidsoap must accept `loops.push` and `loops.skip` (apply raises on an
         # error reply). Whether the pushed loop then plays races the queue's own resolution of
         # the request against the skip, so the test does not wait for a TRACK line here.
@@ -503,10 +494,3 @@ async def test_a_real_liquidsoap_switches_loops_by_variable_and_by_queue(tmp_pat
         process.terminate()
         await asyncio.wait_for(process.wait(), 10)
         reader.cancel()
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port

@@ -187,7 +187,7 @@ async def test_cache_hits_misses_and_expiry(settings: Settings, clean_db: None) 
         await service.resolve("C", "D")
         await service.resolve("E", "F")
         assert service.get_cache_stats().size == 2  # the LRU bound
-        await asyncio.sleep(1.1)
+        await asyncio.sleep(1.1)  # past the 1 s TTL: the time passing is what is tested
         misses = service.get_cache_stats().misses
         await service.resolve("E", "F")
         assert service.get_cache_stats().misses == misses + 1
@@ -211,7 +211,7 @@ async def main():
                 path = await mapper.get_loop("Watched", "Track")
                 if path != line.strip():
                     break
-                await asyncio.sleep(0.01)
+                await asyncio.sleep(0.01)  # the watcher's own poll, up to the 1 s the test allows
             print(json.dumps(path), flush=True)
 
 asyncio.run(main())

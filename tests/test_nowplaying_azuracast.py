@@ -306,7 +306,7 @@ async def test_feed_without_a_recent_message_starts_with_the_first_pub(
         try:
             waiting = asyncio.ensure_future(next_np(feed))
             await fake.wait_for_sse_client_async()
-            await asyncio.sleep(0.1)
+            await asyncio.sleep(0.1)  # nothing may arrive: no event to wait on, so give it time
             assert not waiting.done()
             fake.set_track("Fresh", "Track", sh_id=50)
             assert (await waiting).sh_id == 50

@@ -6,17 +6,14 @@ Everything here runs real processes and checks /proc afterwards: nothing may be 
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import os
 import shutil
 import signal
-import socket
 import stat
 import subprocess
 import sys
 import textwrap
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -35,6 +32,8 @@ from cli.embedded import (
 )
 from cli.processes import Child, StopRequest, crateloop_argv, prepare_local_environment, supervise
 from domain.config import load_settings
+from tests.waiting import wait_until
+from tests.web_fixtures import free_port, wait_healthy
 
 REPO = Path(__file__).resolve().parent.parent
 SERVER_VARIABLES = ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "LOOPS_PATH", "PORT")
@@ -60,13 +59,6 @@ def clean_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in SERVER_VARIABLES}
     env.update(extra)
     return env
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @pytest.fixture
@@ -164,7 +156,7 @@ def test_servers_left_by_a_killed_owner_are_taken_over(
                 pg = start_postgres(Path({str(tmp_path / "pg")!r}))
                 rd = start_redis(Path({str(tmp_path / "redis")!r}))
                 print(pg.pid, rd.pid, flush=True)
-                time.sleep(120)
+                time.sleep(120)  # alive (owning the servers) until the test kills it
             """),
         ],
         cwd=REPO,
@@ -233,6 +225,7 @@ def test_local_environment_uses_given_servers(tmp_path: Path) -> None:
 
 def test_supervisor_stops_everything_when_a_child_dies(capsys: pytest.CaptureFixture[str]) -> None:
     python = sys.executable
+    # The sleeps are the children's lives: up until stopped, or dying of their own after 2 s.
     sleeper = Child("web", [python, "-c", "import time; print('up', flush=True); time.sleep(60)"])
     stubborn = Child(
         "daemon",
@@ -273,9 +266,7 @@ def test_children_stop_when_the_supervisor_is_killed() -> None:
             pids.append(int(line.rsplit("pid ", 1)[1].rstrip(")\n")))
     supervisor.kill()  # no chance to stop its children
     supervisor.wait()
-    deadline = time.monotonic() + 5
-    while any(process_alive(pid) for pid in pids) and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_until(lambda: not any(process_alive(pid) for pid in pids), 5, "the children stopped")
     assert_all_gone(pids)
 
 
@@ -315,24 +306,6 @@ def test_a_config_error_is_one_line_and_exit_2() -> None:
     assert "DATABASE_URL" in result.stderr
 
 
-APP_MODULES = ("web.app", "worker.actors")
-
-
-def _wait_for_health(url: str, run: subprocess.Popen[bytes], timeout: float) -> float:
-    started = time.monotonic()
-    while time.monotonic() - started < timeout:
-        assert run.poll() is None, "crateloop run exited before serving"
-        with contextlib.suppress(OSError), urllib.request.urlopen(url, timeout=2) as response:
-            if response.status == 200:
-                return time.monotonic() - started
-        time.sleep(0.2)
-    raise AssertionError(f"{url} did not answer within {timeout} s")
-
-
-@pytest.mark.skipif(
-    any(importlib.util.find_spec(name) is None for name in APP_MODULES),
-    reason="web.app and worker.actors are not written yet",
-)
 def test_crateloop_run_serves_stops_and_restarts_fast(tmp_path: Path) -> None:
     port = free_port()
     var = tmp_path / "var"
@@ -344,7 +317,7 @@ def test_crateloop_run_serves_stops_and_restarts_fast(tmp_path: Path) -> None:
                 [*crateloop_argv(), "run"], cwd=tmp_path, env=env, stdout=output, stderr=output
             )
         try:
-            _wait_for_health(f"http://127.0.0.1:{port}/health", run, timeout)
+            wait_healthy(f"http://127.0.0.1:{port}", run, timeout)
             pg_pid = int((var / "pg/data/postmaster.pid").read_text().split()[0])
             servers = [pg_pid, *children_of(pg_pid), int((var / "redis/redis.pid").read_text())]
             run.send_signal(signal.SIGTERM)

@@ -27,13 +27,6 @@ Sessions = async_sessionmaker[AsyncSession]
 
 
 @pytest.fixture
-def handoff_root(tmp_path: Path) -> Path:
-    root = tmp_path / "handoff"
-    root.mkdir()
-    return root
-
-
-@pytest.fixture
 def cfg(settings: Settings, handoff_root: Path) -> Settings:
     """The suite's settings with a hand-off folder of this test's own."""
     return dataclasses.replace(settings, handoff_path=handoff_root)

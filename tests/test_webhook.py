@@ -14,9 +14,8 @@ from redis.asyncio.client import PubSub
 
 from domain.config import Settings
 from domain.db import create_engine, create_sessionmaker
-from domain.models import Station
 from domain.stations import store as stations
-from domain.stations.station_input import StationInput
+from tests.daemon_process import add_station
 from tests.web_fixtures import Client
 
 SECRET = "hook-secret-0123456789abcdef"
@@ -30,27 +29,10 @@ NOW_PLAYING = {
 }
 
 
-async def add_station(settings: Settings, **changes: str) -> Station:
-    engine = create_engine(settings, pool_size=1)
-    values = {
-        "name": "Main",
-        "base_url": "https://radio.example.com",
-        "shortcode": "main",
-        "transport": "webhook",
-        "webhook_secret": SECRET,
-        **changes,
-    }
-    try:
-        return await stations.create_station(
-            create_sessionmaker(engine), settings, StationInput(**values)
-        )
-    finally:
-        await engine.dispose()
-
-
 @pytest.fixture
-async def station(settings: Settings, anon_client: Client) -> Station:
-    return await add_station(settings)
+def station(database_url: str, anon_client: Client) -> int:
+    """The webhook station "main"; its id."""
+    return add_station(database_url, "main", "Main", transport="webhook", webhook_secret=SECRET)
 
 
 @pytest.fixture
@@ -75,7 +57,7 @@ async def nothing_received(pubsub: PubSub) -> bool:
 
 
 async def test_a_good_hook_is_published_for_the_daemon(
-    anon_client: Client, station: Station, feed: PubSub
+    anon_client: Client, station: int, feed: PubSub
 ) -> None:
     response = await anon_client.post(f"/hooks/azuracast/main?secret={SECRET}", json=NOW_PLAYING)
     assert response.status_code == 200, response.text
@@ -84,7 +66,7 @@ async def test_a_good_hook_is_published_for_the_daemon(
 
 
 async def test_basic_auth_carries_the_secret_too(
-    anon_client: Client, station: Station, feed: PubSub
+    anon_client: Client, station: int, feed: PubSub
 ) -> None:
     token = base64.b64encode(f"azuracast:{SECRET}".encode()).decode()
     response = await anon_client.post(
@@ -108,7 +90,7 @@ async def test_basic_auth_carries_the_secret_too(
     ],
 )
 async def test_a_wrong_or_missing_secret_is_refused(
-    anon_client: Client, station: Station, feed: PubSub, auth: dict[str, dict[str, str]]
+    anon_client: Client, station: int, feed: PubSub, auth: dict[str, dict[str, str]]
 ) -> None:
     response = await anon_client.post("/hooks/azuracast/main", json=NOW_PLAYING, **auth)  # type: ignore[arg-type]
     assert response.status_code == 403
@@ -117,16 +99,16 @@ async def test_a_wrong_or_missing_secret_is_refused(
 
 
 async def test_unknown_or_non_webhook_stations_are_not_found(
-    anon_client: Client, settings: Settings, station: Station
+    anon_client: Client, settings: Settings, database_url: str, station: int
 ) -> None:
-    await add_station(settings, name="Pushed", shortcode="pushed", transport="push")
+    add_station(database_url, "pushed", "Pushed")  # fed by push: no hook
     for slug in ("nope", "pushed"):
         response = await anon_client.post(
             f"/hooks/azuracast/{slug}?secret={SECRET}", json=NOW_PLAYING
         )
         assert response.status_code == 404, slug
     engine = create_engine(settings, pool_size=1)
-    await stations.set_enabled(create_sessionmaker(engine), settings, station.id, False)
+    await stations.set_enabled(create_sessionmaker(engine), settings, station, False)
     await engine.dispose()
     response = await anon_client.post(f"/hooks/azuracast/main?secret={SECRET}", json=NOW_PLAYING)
     assert response.status_code == 404
@@ -143,7 +125,7 @@ async def test_unknown_or_non_webhook_stations_are_not_found(
     ],
 )
 async def test_a_body_that_is_not_a_json_object_is_a_bad_request(
-    anon_client: Client, station: Station, feed: PubSub, body: bytes, words: str
+    anon_client: Client, station: int, feed: PubSub, body: bytes, words: str
 ) -> None:
     response = await anon_client.post(
         f"/hooks/azuracast/main?secret={SECRET}",
@@ -156,7 +138,7 @@ async def test_a_body_that_is_not_a_json_object_is_a_bad_request(
 
 
 async def test_an_oversized_body_is_refused(
-    anon_client: Client, station: Station, feed: PubSub
+    anon_client: Client, station: int, feed: PubSub
 ) -> None:
     huge = json.dumps({"padding": "x" * (1024 * 1024)}).encode()
     response = await anon_client.post(
@@ -169,7 +151,7 @@ async def test_an_oversized_body_is_refused(
 
 
 async def test_a_chunked_oversized_body_is_refused_by_the_real_server(
-    live_server: str, station: Station, feed: PubSub
+    live_server: str, station: int, feed: PubSub
 ) -> None:
     async def chunks() -> AsyncIterator[bytes]:  # no Content-Length: counted while reading
         for _ in range(20):
@@ -190,7 +172,7 @@ async def test_a_chunked_oversized_body_is_refused_by_the_real_server(
 
 
 async def test_the_hook_needs_no_session_and_pages_still_do(
-    anon_client: Client, station: Station
+    anon_client: Client, station: int
 ) -> None:
     # The same anonymous client is sent to the login page for anything but the hook.
     response = await anon_client.post("/loops", data={"artist": "a"}, follow_redirects=False)

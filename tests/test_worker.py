@@ -6,12 +6,10 @@ from the settings given, never from the test process's environment.
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import importlib
 import json
 import subprocess
-import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
@@ -24,6 +22,7 @@ from domain.config import Settings
 from domain.jobs import LOOP_CHECKS_QUEUE, JobQueue
 from domain.loops.mapper import TrackMapper, loops_service
 from tests.media import make_corrupt_mp4, make_mp4
+from tests.waiting import wait_until_async
 from tests.worker_process import running_worker
 
 CHECK_TIMEOUT_SECONDS = 30.0
@@ -74,8 +73,8 @@ async def wait_for_status(
     database_url: str, mapping_id: int
 ) -> tuple[str, str | None, int | None, bytes | None]:
     """Poll the database until the worker has recorded a loop status for the mapping."""
-    deadline = time.monotonic() + CHECK_TIMEOUT_SECONDS
-    while time.monotonic() < deadline:
+
+    async def checked() -> tuple[str, str | None, int | None, bytes | None] | None:
         async with await psycopg.AsyncConnection.connect(database_url) as conn:
             cur = await conn.execute(
                 "SELECT loop_status, loop_status_reason, loop_width, thumbnail"
@@ -85,9 +84,10 @@ async def wait_for_status(
             row = await cur.fetchone()
         if row is not None and row[0] is not None:
             return row[0], row[1], row[2], row[3]
-        await asyncio.sleep(0.2)
-    raise AssertionError(
-        f"the worker did not check mapping {mapping_id} within {CHECK_TIMEOUT_SECONDS} s"
+        return None
+
+    return await wait_until_async(
+        checked, CHECK_TIMEOUT_SECONDS, f"the worker checking mapping {mapping_id}", every=0.2
     )
 
 
@@ -111,10 +111,11 @@ async def test_a_corrupt_loop_is_invalid_and_the_worker_keeps_going(
 
     # Changing the loop queues a new check, handled by the same, still running worker.
     await queued_mapper.update_mapping(bad.id, loop_path="other.mp4")
-    deadline = time.monotonic() + CHECK_TIMEOUT_SECONDS
-    while (await wait_for_status(database_url, bad.id))[0] != "ok":
-        assert time.monotonic() < deadline, "the fixed loop was not re-checked"
-        await asyncio.sleep(0.2)
+
+    async def rechecked() -> bool:
+        return (await wait_for_status(database_url, bad.id))[0] == "ok"
+
+    await wait_until_async(rechecked, CHECK_TIMEOUT_SECONDS, "the fixed loop re-checked", every=0.2)
     assert worker.poll() is None
 
 

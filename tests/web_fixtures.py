@@ -9,10 +9,7 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
-import sys
-import time
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import httpx
@@ -20,10 +17,12 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
+from cli.processes import crateloop_argv
 from domain.accounts import tokens, users
 from domain.config import Settings
 from domain.db import create_engine, create_sessionmaker
 from domain.models import User
+from tests.waiting import wait_until
 from web.app import create_app
 
 if TYPE_CHECKING:
@@ -104,16 +103,24 @@ async def client(settings: Settings, user: User) -> AsyncIterator[Client]:
 
 
 def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on (for a server a test starts)."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
 
 
-def _crateloop_argv() -> list[str]:
-    script = Path(sys.executable).with_name("crateloop")
-    if script.exists():
-        return [str(script)]
-    return [sys.executable, "-c", "from cli.main import main; main()"]
+def wait_healthy(base_url: str, process: subprocess.Popen[bytes], within: float) -> None:
+    """Wait until the web server `process` answers GET /health with 200; fail at once if it
+    exits first."""
+
+    def healthy() -> bool:
+        assert process.poll() is None, f"it exited with {process.returncode} before serving"
+        try:
+            return httpx.get(f"{base_url}/health", timeout=2).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    wait_until(healthy, within, f"{base_url}/health answering 200", every=0.2)
 
 
 @pytest.fixture(scope="session")
@@ -126,14 +133,18 @@ def live_server(app_env: dict[str, str], tmp_path_factory: pytest.TempPathFactor
     base_url = f"http://127.0.0.1:{port}"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [*_crateloop_argv(), "web", "--port", str(port)],
+            [*crateloop_argv(), "web", "--port", str(port)],
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
         )
         try:
-            _wait_healthy(base_url, process, log_path)
+            try:
+                wait_healthy(base_url, process, LIVE_SERVER_START_SECONDS)
+            except AssertionError as error:
+                tail = log_path.read_text(errors="replace")[-3000:]
+                pytest.fail(f"crateloop web did not become healthy: {error}\n{tail}", pytrace=False)
             yield base_url
         finally:
             process.terminate()
@@ -142,21 +153,6 @@ def live_server(app_env: dict[str, str], tmp_path_factory: pytest.TempPathFactor
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
-
-
-def _wait_healthy(base_url: str, process: subprocess.Popen[bytes], log_path: Path) -> None:
-    deadline = time.monotonic() + LIVE_SERVER_START_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            break
-        try:
-            if httpx.get(f"{base_url}/health", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    tail = log_path.read_text(errors="replace")[-3000:]
-    pytest.fail(f"crateloop web did not become healthy at {base_url}:\n{tail}", pytrace=False)
 
 
 def log_in(page: Page, username: str = USERNAME, password: str = PASSWORD) -> None:

@@ -7,14 +7,14 @@ station_health, then the event is published on the station's Redis channel.
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from playwright.sync_api import Page, expect
 
 from domain.config import Settings
 from domain.models import User
-from tests.test_dashboard import add_play, add_station, make_card, publish_switch, store_health
+from tests.daemon_process import add_station
+from tests.test_dashboard import add_play, make_card, publish_switch, store_health
+from tests.waiting import wait_until
 from tests.web_fixtures import log_in
 
 STREAM_OPEN = (
@@ -43,11 +43,15 @@ def test_the_now_playing_card_changes_live(
 
     card = make_card("Bicep", "Glue", reason="default", mapping_id=None, loop_name="default.mp4")
     add_play(database_url, "Bicep", "Glue", reason="default")
+
     # The stream is open; the server registers it a moment later: publish until it shows.
-    deadline = time.monotonic() + 10
-    while page.locator(".np-title").text_content() != "Glue" and time.monotonic() < deadline:
+    def shown() -> bool:
+        if page.locator(".np-title").text_content() == "Glue":
+            return True
         publish_switch(settings, database_url, station, card)
-        page.wait_for_timeout(300)
+        return False
+
+    wait_until(shown, 10, "the card of Glue on the page", every=0.3)
 
     expect(page.locator(".np-title")).to_have_text("Glue")
     expect(page.locator(".np-artist")).to_have_text("Bicep")
@@ -65,7 +69,6 @@ def test_the_progress_bar_advances_in_the_browser(page: Page, station: int) -> N
         return float(bar.evaluate("el => el.getBoundingClientRect().width"))
 
     first = width()
-    page.wait_for_timeout(1500)
     # 30 s into a 240 s track: about an eighth, growing by about 1/240 of the width per second.
     assert 0.05 < first / float(page.locator(".progress").evaluate("el => el.clientWidth")) < 0.3
-    assert width() > first
+    wait_until(lambda: width() > first, 5, "the progress bar advancing")

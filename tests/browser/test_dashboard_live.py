@@ -40,7 +40,7 @@ def test_the_card_follows_the_station_through_the_real_daemon(
 ) -> None:
     add_mapping(database_url, "Daft Punk", "Aerodynamic", "a.mp4")
     fake.set_track("Daft Punk", "Aerodynamic", next=("Bicep", "Glue"))
-    add_station(database_url, fake.url)  # push transport, hand-off to HANDOFF_PATH/radio
+    add_station(database_url, "radio", base_url=fake.url)  # push, hand-off to HANDOFF_PATH/radio
     state = StateDir(handoff_root / "radio")
     daemon = DaemonProcess(daemon_env, tmp_path / "daemon.log")
     try:

@@ -13,7 +13,6 @@ parser tests share the same shapes.
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import json
 import select
@@ -29,6 +28,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from domain.loops.keys import OFFLINE_SONG_ID, song_id_from_text
 from tests.fakes import LocalServer, QuietHandler
+from tests.waiting import wait_until_async
 
 ENDPOINTS = ("nowplaying", "nowplaying_all", "static", "sse")
 # drop: close open feeds and refuse new ones (REST keeps working); stall: accept, send nothing;
@@ -352,11 +352,9 @@ class FakeAzuraCast:
 
     async def wait_for_sse_client_async(self, count: int = 1, within: float = 5.0) -> None:
         """The same for async tests, without blocking their event loop."""
-        deadline = time.monotonic() + within
-        while self.sse_clients < count:
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"{self.sse_clients} feed clients after {within} s")
-            await asyncio.sleep(0.01)
+        await wait_until_async(
+            lambda: self.sse_clients >= count, within, f"{count} feed client(s)", every=0.01
+        )
 
     @contextmanager
     def _feed_client(self) -> Iterator[tuple[_FeedClient, JsonObject]]:

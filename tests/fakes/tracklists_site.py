@@ -262,7 +262,7 @@ class _Handler(QuietHandler):
         reply = self.reply(method, form)
         try:
             if reply.delay:
-                time.sleep(reply.delay)
+                time.sleep(reply.delay)  # a slow site on purpose: what the reply asks for
             self._send(method, reply)
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client gave up (timeout, size cap): that is what the tests provoke
