@@ -181,7 +181,7 @@ async def _site_client(settings: Settings, failed: str) -> AsyncIterator[PoliteC
     failure of the site with 1 (`failed` and the reason)."""
     async with opened(settings, pool_size=1) as resources:
         try:
-            yield resources.tracklists
+            yield resources.client(PoliteClient)
         except Blocked as error:
             _fail(str(error), EXIT_BLOCKED)
         except (SiteError, PageError, UrlRefused) as error:  # UrlRefused: a redirect off the site

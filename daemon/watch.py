@@ -1,4 +1,4 @@
-"""Watching one station's now-playing source, by its transport (DESIGN.md §3).
+"""Watching one station's now-playing source, by its transport (docs/architecture.md, AzuraCast).
 
 - push (AzuraCast): the SSE feed; while it is down, poll every poll interval and reconnect with
   exponential backoff and jitter (up to 60 s); one REST GET whenever the feed (re)connects.

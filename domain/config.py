@@ -34,7 +34,7 @@ VARIABLES = (
     "TRACKLISTS_CONTACT",
     "TRACKLISTS_TIMEOUT_SECONDS",
 )
-# Politeness towards 1001tracklists (DESIGN.md §5): never closer together than this.
+# Politeness towards 1001tracklists (docs/architecture.md): never closer together than this.
 TRACKLISTS_MIN_DELAY_SECONDS = 2.0
 
 
@@ -44,7 +44,7 @@ class ConfigError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class TracklistsSettings:
-    """Where 1001tracklists is and how politely it is asked (DESIGN.md §5)."""
+    """Where 1001tracklists is and how politely it is asked (see docs/architecture.md)."""
 
     base_url: str = "https://www.1001tracklists.com"  # no trailing slash
     short_url: str = "https://1001.tl"  # the short-link host (`1001.tl/<id>`)

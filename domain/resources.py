@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from typing import Protocol, TypeVar, cast
 
 import httpx
 import redis.asyncio as aioredis
@@ -21,9 +22,17 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from domain.config import Settings
 from domain.db import LookupConnection, create_engine, create_sessionmaker
 from domain.jobs import JobQueue
-from domain.tracklists.client import PoliteClient
 
 Sessions = async_sessionmaker[AsyncSession]
+
+
+class OutboundClient(Protocol):
+    """A client of an outside service (see domain/outbound): made from the settings and Redis."""
+
+    async def aclose(self) -> None: ...
+
+
+C = TypeVar("C", bound=OutboundClient)
 CLOSE_TIMEOUT_SECONDS = 2.0
 
 
@@ -67,7 +76,8 @@ class Resources:
     redis: aioredis.Redis
     jobs: JobQueue
     http: httpx.AsyncClient  # station sources (now-playing APIs, push feeds)
-    _tracklists: PoliteClient | None = field(default=None, repr=False)
+    # The clients of outside services with a policy of their own (`client()`), one each.
+    _clients: dict[object, OutboundClient] = field(default_factory=dict, repr=False)
 
     @classmethod
     def open(cls, settings: Settings, *, pool_size: int = 5) -> Resources:
@@ -87,18 +97,18 @@ class Resources:
             ),
         )
 
-    @property
-    def tracklists(self) -> PoliteClient:
-        """The polite 1001tracklists client (made on first use: most processes never need it)."""
-        if self._tracklists is None:
-            self._tracklists = PoliteClient(self.settings, self.redis)
-        return self._tracklists
+    def client(self, make: Callable[[Settings, aioredis.Redis], C]) -> C:
+        """The process's one client of this kind, e.g. `resources.client(PoliteClient)`: made on
+        first use (most processes never need most clients), closed with the resources."""
+        made = self._clients.get(make)
+        if made is None:
+            made = self._clients[make] = make(self.settings, self.redis)
+        return cast(C, made)
 
     async def close(self) -> None:
         """Close everything, each part within a bounded time; a part that fails is skipped."""
-        closing = [self.http.aclose(), self.lookups.close(), self.redis.aclose()]
-        if self._tracklists is not None:
-            closing.append(self._tracklists.aclose())
+        closing = [client.aclose() for client in self._clients.values()]
+        closing += [self.http.aclose(), self.lookups.close(), self.redis.aclose()]
         for step in closing:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(step, CLOSE_TIMEOUT_SECONDS)

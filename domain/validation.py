@@ -2,18 +2,14 @@
 
 Every refusal is an InputError naming the field at fault, with a message saying what would be
 valid; the fronts only choose how to show it (a 400 or 422, a message beside the input, a line of
-an import report). Lengths come from the model's columns, so a rule cannot drift from the schema.
+an import report). A feature's own rules (a mapping's track key and song id) live in its package
+(`domain/loops/rules.py`) and raise the same InputError.
 """
 
 from __future__ import annotations
 
 import re
 from datetime import date
-
-from sqlalchemy import String, inspect
-
-from domain.loops.keys import normalize_track_key
-from domain.models import TrackMapping
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 _SHOWN_MAX = 40  # how much of a refused value a message repeats
@@ -32,18 +28,7 @@ class InputError(ValueError):
         self.field = field
 
 
-def _column_length(model: type[TrackMapping], name: str) -> int:
-    kind = inspect(model).columns[name].type
-    if not isinstance(kind, String) or kind.length is None:
-        raise TypeError(f"{model.__name__}.{name} has no length")
-    return kind.length
-
-
-TRACK_KEY_MAX = _column_length(TrackMapping, "track_key")
-SONG_ID_MAX = _column_length(TrackMapping, "azuracast_song_id")
-
-
-# --- mappings ------------------------------------------------------------------------------------
+# --- text ------------------------------------------------------------------------------------
 
 
 def required_text(field: str, value: str | None) -> str:
@@ -52,22 +37,6 @@ def required_text(field: str, value: str | None) -> str:
     if not text:
         raise InputError(field, f"missing {field}")
     return text
-
-
-def track_key(artist: str, title: str) -> str:
-    """The key a mapping of `artist` and `title` is stored under, refused when it is too long."""
-    key = normalize_track_key(artist, title)
-    if len(key) > TRACK_KEY_MAX:
-        raise InputError("title", f"artist and title are longer than {TRACK_KEY_MAX} characters")
-    return key
-
-
-def song_id(value: str | None) -> str | None:
-    """An AzuraCast song id as given, stripped (blank: None, computed later from the track)."""
-    text = (value or "").strip()
-    if len(text) > SONG_ID_MAX:
-        raise InputError("song_id", f"song_id is longer than {SONG_ID_MAX} characters")
-    return text or None
 
 
 # --- query values --------------------------------------------------------------------------------

@@ -131,7 +131,7 @@ def read_back(sheet: CueFile) -> ReadSheet:
 
 
 def _check_rules(text: str) -> None:
-    """DESIGN.md §6 on the raw lines: what a strict player (libcue, DeaDBeeF) would insist on."""
+    """The CUE rules on the raw lines: what a strict player (libcue, DeaDBeeF) would insist on."""
     assert text.endswith("\r\n")
     lines = text[:-2].split("\r\n")
     assert all("\n" not in line and "\r" not in line for line in lines)

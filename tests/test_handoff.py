@@ -1,4 +1,4 @@
-"""Hand-off adapters: atomic state file and symlink, the command hook, Liquidsoap (DESIGN.md §4)."""
+"""Hand-off adapters: atomic state file and symlink, the command hook, Liquidsoap."""
 
 from __future__ import annotations
 

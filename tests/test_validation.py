@@ -13,6 +13,7 @@ from sqlalchemy import String, inspect
 
 from cli.main import crateloop
 from domain import validation
+from domain.loops import rules
 from domain.models import TrackMapping
 from domain.paging import Page, page_count, page_within
 from domain.validation import InputError
@@ -36,8 +37,8 @@ def refusal(rule: object, *args: object) -> tuple[str, str]:
 def test_lengths_are_the_columns_lengths() -> None:
     columns = inspect(TrackMapping).columns
     for limit, name in (
-        (validation.SONG_ID_MAX, "azuracast_song_id"),
-        (validation.TRACK_KEY_MAX, "track_key"),
+        (rules.SONG_ID_MAX, "azuracast_song_id"),
+        (rules.TRACK_KEY_MAX, "track_key"),
     ):
         kind = columns[name].type
         assert isinstance(kind, String)
@@ -64,22 +65,22 @@ def test_required_text_refuses_blank(value: str | None) -> None:
     ("artist", "title", "key"),
     [
         ("Daft Punk", "One More Time", "daft punk - one more time"),
-        ("A", "t" * (validation.TRACK_KEY_MAX - 4), "a - " + "t" * (validation.TRACK_KEY_MAX - 4)),
+        ("A", "t" * (rules.TRACK_KEY_MAX - 4), "a - " + "t" * (rules.TRACK_KEY_MAX - 4)),
         ("  ", "  Spaced   Out  ", " - spaced out"),
     ],
 )
 def test_track_key_within_the_column(artist: str, title: str, key: str) -> None:
-    assert validation.track_key(artist, title) == key
+    assert rules.track_key(artist, title) == key
 
 
 @pytest.mark.parametrize(
     ("artist", "title"),
-    [("A", "t" * (validation.TRACK_KEY_MAX - 3)), ("a" * 300, "t" * 300), ("A", "t" * 600)],
+    [("A", "t" * (rules.TRACK_KEY_MAX - 3)), ("a" * 300, "t" * 300), ("A", "t" * 600)],
 )
 def test_track_key_longer_than_the_column_is_refused(artist: str, title: str) -> None:
-    assert refusal(validation.track_key, artist, title) == (
+    assert refusal(rules.track_key, artist, title) == (
         "title",
-        f"artist and title are longer than {validation.TRACK_KEY_MAX} characters",
+        f"artist and title are longer than {rules.TRACK_KEY_MAX} characters",
     )
 
 
@@ -88,21 +89,21 @@ def test_track_key_longer_than_the_column_is_refused(artist: str, title: str) ->
     [
         ("5a6a865199cf5df73b1417326d2ff24f", "5a6a865199cf5df73b1417326d2ff24f"),
         ("  abc  ", "abc"),
-        ("f" * validation.SONG_ID_MAX, "f" * validation.SONG_ID_MAX),
+        ("f" * rules.SONG_ID_MAX, "f" * rules.SONG_ID_MAX),
         ("", None),
         ("   ", None),
         (None, None),
     ],
 )
 def test_song_id(value: str | None, expected: str | None) -> None:
-    assert validation.song_id(value) == expected
+    assert rules.song_id(value) == expected
 
 
-@pytest.mark.parametrize("value", ["f" * (validation.SONG_ID_MAX + 1), "x" * 40, "y" * 10_000])
+@pytest.mark.parametrize("value", ["f" * (rules.SONG_ID_MAX + 1), "x" * 40, "y" * 10_000])
 def test_song_id_longer_than_the_column_is_refused(value: str) -> None:
-    assert refusal(validation.song_id, value) == (
+    assert refusal(rules.song_id, value) == (
         "song_id",
-        f"song_id is longer than {validation.SONG_ID_MAX} characters",
+        f"song_id is longer than {rules.SONG_ID_MAX} characters",
     )
 
 
@@ -279,7 +280,7 @@ async def test_api_page_and_import_give_the_same_message_for_a_long_song_id(
     client: Client, app_env: dict[str, str], tmp_path: Path
 ) -> None:
     song_id = "f" * 40
-    expected = f"song_id is longer than {validation.SONG_ID_MAX} characters"
+    expected = f"song_id is longer than {rules.SONG_ID_MAX} characters"
 
     api = await client.post(
         "/api/v1/mappings",

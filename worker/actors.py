@@ -30,6 +30,7 @@ from domain.jobs import (
 )
 from domain.loops.check import active_mapping_ids, check_mappings
 from domain.models import LoopStatus
+from domain.tracklists.client import PoliteClient
 from domain.tracklists.imports import ImportJob, ImportNotFound, fail_import, run_import
 from worker.resources import ResourcesMiddleware
 
@@ -101,7 +102,7 @@ async def import_tracklist(job_id: int) -> None:
         job = await run_import(
             job_id,
             sessions=own.sessions,
-            client=own.tracklists,
+            client=own.client(PoliteClient),
             settings=own.settings,
             redis=own.redis,
             on_blocked=_retry_later,

@@ -1,73 +1,28 @@
-"""Handing the loop to the encoder: a Switch, and the adapters that apply it (DESIGN.md §4).
+"""Handing the loop to the encoder: a Switch, and the adapters that apply it.
 
 The daemon never writes video data; every adapter only changes a pointer the encoder reads.
+One adapter a file (state file, symlink, Liquidsoap, command hook); docs/architecture.md shows
+where hand-off sits in the now-playing flow.
 """
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
 
-from domain.loops.files import LoopPathError, confine
+from domain.handoff.command_hook import CommandHook
+from domain.handoff.liquidsoap import Liquidsoap
+from domain.handoff.state_file import StateFile
+from domain.handoff.switch import (
+    Adapter,
+    HandoffError,
+    HandoffSettings,
+    Switch,
+    confine_handoff,
+    confine_link,
+)
+from domain.handoff.symlink import SymlinkSwap
 
-
-@dataclass(frozen=True, slots=True)
-class Switch:
-    """One hand-off: which loop the station's encoder should show from now on, and why."""
-
-    station: str
-    sh_id: int | None
-    song_id: str | None
-    artist: str | None
-    title: str | None
-    loop_path: str  # absolute path under LOOPS_PATH
-    reason: str  # mapped | song_id | default | live | offline
-    played_at: float | None
-    changed_at: float
-    duration: float | None
-
-    @property
-    def text(self) -> str:
-        """The track as one line, `Artist - Title` (just the title when there is no artist)."""
-        parts = [part for part in (self.artist, self.title) if part]
-        return " ".join(" - ".join(parts).split())
-
-
-class HandoffError(Exception):
-    """An adapter could not hand the loop off (or is misconfigured); the message says why."""
-
-
-class Adapter(Protocol):
-    name: str
-
-    async def apply(self, switch: Switch) -> None:
-        """Hand `switch` to the encoder; raise HandoffError; never block the event loop."""
-        ...
-
-
-class HandoffSettings(Protocol):
-    """The attributes of a station (`StationConfig`) the adapters are built from."""
-
-    @property
-    def state_dir(self) -> str | None: ...
-    @property
-    def write_text_file(self) -> bool: ...
-    @property
-    def symlink_path(self) -> str | None: ...
-    @property
-    def hook_command(self) -> str | None: ...
-    @property
-    def hook_timeout(self) -> float: ...
-    @property
-    def liquidsoap_url(self) -> str | None: ...
-    @property
-    def liquidsoap_mode(self) -> str: ...
-    @property
-    def liquidsoap_target(self) -> str | None: ...
-    @property
-    def api_key(self) -> str | None: ...
+__all__ = ["Adapter", "HandoffError", "Switch", "adapters_for"]
 
 
 def adapters_for(station: HandoffSettings, handoff_root: Path) -> list[Adapter]:
@@ -75,12 +30,6 @@ def adapters_for(station: HandoffSettings, handoff_root: Path) -> list[Adapter]:
 
     Builds no files: calling it is also how a station form checks its hand-off settings.
     """
-    # The adapter modules import Switch and HandoffError from this package, so load them late.
-    from domain.handoff.command_hook import CommandHook
-    from domain.handoff.liquidsoap import Liquidsoap
-    from domain.handoff.state_file import StateFile
-    from domain.handoff.symlink import SymlinkSwap
-
     adapters: list[Adapter] = []
     if station.state_dir and station.state_dir.strip():
         folder = confine_handoff(handoff_root, station.state_dir, "state folder")
@@ -99,33 +48,3 @@ def adapters_for(station: HandoffSettings, handoff_root: Path) -> list[Adapter]:
     if station.hook_command and station.hook_command.strip():
         adapters.append(CommandHook(station.hook_command, timeout=station.hook_timeout))
     return adapters
-
-
-def confine_handoff(handoff_root: Path, raw: str, setting: str) -> Path:
-    """Resolve a folder relative to HANDOFF_PATH (or absolute inside it); refuse anything else."""
-    try:
-        return confine(handoff_root, raw)
-    except LoopPathError as error:
-        raise HandoffError(_outside(handoff_root, raw, setting, error)) from error
-
-
-def confine_link(handoff_root: Path, raw: str) -> Path:
-    """Where the symlink goes: its folder is confined to HANDOFF_PATH, the link itself is not
-    resolved (it points into LOOPS_PATH once it exists)."""
-    text = raw.strip()
-    name = os.path.basename(text.rstrip("/"))
-    if not text or text.endswith("/") or name in ("", ".", ".."):
-        raise HandoffError(f"symlink path {raw!r} must name a file, like current.mp4")
-    try:
-        return confine(handoff_root, os.path.dirname(text) or ".") / name
-    except LoopPathError as error:
-        raise HandoffError(_outside(handoff_root, raw, "symlink path", error)) from error
-
-
-def _outside(root: Path, raw: str, setting: str, error: LoopPathError) -> str:
-    if not raw.strip() or "\x00" in raw:
-        return f"{setting} {raw!r} is not a usable path ({error})"
-    return (
-        f"{setting} {raw!r} is outside HANDOFF_PATH {root.resolve()}:"
-        " give a path inside it (relative paths start there)"
-    )

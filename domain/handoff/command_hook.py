@@ -15,7 +15,7 @@ import shlex
 import signal
 from dataclasses import dataclass
 
-from domain.handoff import HandoffError, Switch
+from domain.handoff.switch import HandoffError, Switch
 
 log = logging.getLogger(__name__)
 

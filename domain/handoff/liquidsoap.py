@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from domain.handoff import HandoffError, Switch
+from domain.handoff.switch import HandoffError, Switch
 from domain.outbound.body import BodyTooLarge, read_capped
 
 log = logging.getLogger(__name__)

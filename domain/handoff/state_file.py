@@ -9,7 +9,7 @@ import os
 import secrets
 from pathlib import Path
 
-from domain.handoff import HandoffError, Switch
+from domain.handoff.switch import HandoffError, Switch
 
 JSON_NAME = "current.json"
 TEXT_NAME = "current.txt"
@@ -40,7 +40,7 @@ class StateFile:
 
 
 def state_json(switch: Switch) -> bytes:
-    """The `current.json` body: exactly the DESIGN.md §4 fields."""
+    """The `current.json` body: exactly the fields of docs/architecture.md, Hand-off."""
     state = {
         "station": switch.station,
         "sh_id": switch.sh_id,

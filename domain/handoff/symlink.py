@@ -8,8 +8,8 @@ import os
 import secrets
 from pathlib import Path
 
-from domain.handoff import HandoffError, Switch
 from domain.handoff.state_file import sync_folder
+from domain.handoff.switch import HandoffError, Switch
 
 
 class SymlinkSwap:

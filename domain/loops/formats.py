@@ -20,7 +20,7 @@ from typing import IO, Literal
 
 from domain.loops.files import LoopPathError, confine
 from domain.loops.keys import split_track_text
-from domain.validation import SONG_ID_MAX
+from domain.loops.rules import SONG_ID_MAX
 
 Format = Literal["json", "csv"]
 FIELDS = ("artist", "title", "loop_path", "song_id", "notes")

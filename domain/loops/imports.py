@@ -28,6 +28,7 @@ import psycopg
 from psycopg.rows import TupleRow
 
 from domain import validation
+from domain.loops import rules
 from domain.loops.files import LoopPathError, check_loop_file, relative_to_root
 from domain.loops.formats import REQUIRED, RawRow, SourceError
 from domain.loops.keys import azuracast_song_id
@@ -199,8 +200,8 @@ class _RowChecker:
             artist = validation.required_text("artist", fields.get("artist"))
             title = validation.required_text("title", fields.get("title"))
             raw_path = validation.required_text("loop_path", fields.get("loop_path"))
-            key = validation.track_key(artist, title)
-            song_id = validation.song_id(fields.get("song_id"))
+            key = rules.track_key(artist, title)
+            song_id = rules.song_id(fields.get("song_id"))
             loop_path = self.loop_path(raw_path)
         except (InputError, LoopPathError):
             return RowProblem(row.pos, row.where, "; ".join(self._problems(fields)))
@@ -211,13 +212,13 @@ class _RowChecker:
     def _problems(self, fields: dict[str, str | None]) -> list[str]:
         """Every rule a bad row breaks, not just the first (only bad rows come here)."""
         artist, title, raw_path = ((fields.get(name) or "").strip() for name in REQUIRED)
-        rules: list[tuple[Callable[..., object], tuple[str | None, ...]]] = [
+        checks: list[tuple[Callable[..., object], tuple[str | None, ...]]] = [
             *((validation.required_text, (name, fields.get(name))) for name in REQUIRED),
-            (validation.track_key, (artist, title)),
-            (validation.song_id, (fields.get("song_id"),)),
+            (rules.track_key, (artist, title)),
+            (rules.song_id, (fields.get("song_id"),)),
         ]
         problems = []
-        for rule, args in rules:
+        for rule, args in checks:
             try:
                 rule(*args)
             except InputError as error:

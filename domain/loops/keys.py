@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import unicodedata
 
-# AzuraCast strips these before hashing "Artist - Title" (DESIGN.md §3).
+# AzuraCast strips these before hashing "Artist - Title" (docs/architecture.md, AzuraCast).
 _SONG_ID_STRIP = str.maketrans("", "", " -\"'\n\t\r")
 OFFLINE_SONG_ID = "5a6a865199cf5df73b1417326d2ff24f"
 

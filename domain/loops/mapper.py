@@ -18,6 +18,7 @@ from sqlalchemy.orm import aliased
 
 from domain import channels, validation
 from domain.config import Settings
+from domain.loops import rules
 from domain.loops.cache import CacheInvalidation, CacheStats, LoopCache, Resolution
 from domain.loops.files import LoopPathError, check_loop_file, confine, relative_to_root
 from domain.loops.keys import azuracast_song_id, normalize_track_key
@@ -219,12 +220,12 @@ class TrackMapper:
         """Add a mapping; MappingError names the field when the input is unusable."""
         artist = validation.required_text("artist", artist)
         title = validation.required_text("title", title)
-        key = validation.track_key(artist, title)
+        key = rules.track_key(artist, title)
         mapping = TrackMapping(
             track_key=key,
             artist=artist,
             title=title,
-            azuracast_song_id=validation.song_id(song_id) or azuracast_song_id(artist, title),
+            azuracast_song_id=rules.song_id(song_id) or azuracast_song_id(artist, title),
             loop_file_path=self._checked_loop(loop_path),
             notes=(notes or "").strip() or None,
         )
@@ -296,11 +297,11 @@ class TrackMapper:
         if artist is not None or title is not None:
             mapping.artist = validation.required_text("artist", artist or mapping.artist)
             mapping.title = validation.required_text("title", title or mapping.title)
-            mapping.track_key = validation.track_key(mapping.artist, mapping.title)
+            mapping.track_key = rules.track_key(mapping.artist, mapping.title)
             if song_id is None:
                 mapping.azuracast_song_id = azuracast_song_id(mapping.artist, mapping.title)
         if song_id is not None:
-            mapping.azuracast_song_id = validation.song_id(song_id) or azuracast_song_id(
+            mapping.azuracast_song_id = rules.song_id(song_id) or azuracast_song_id(
                 mapping.artist, mapping.title
             )
         if loop_path is not None:

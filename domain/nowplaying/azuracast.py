@@ -1,8 +1,8 @@
 """AzuraCast: the now-playing object (REST, static JSON, webhook) and the SSE push feed.
 
-Shapes and facts are in DESIGN.md §3. Parsing is tolerant: missing, null or extra fields,
-numbers as strings and `[]` for empty objects never raise; only a response with nothing
-usable in it does.
+Shapes and facts: docs/architecture.md, AzuraCast. Parsing is tolerant: missing, null or
+extra fields, numbers as strings and `[]` for empty objects never raise; only a response with
+nothing usable in it does.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import SplitResult, urlsplit
 
 from domain.config import Settings
-from domain.handoff import HandoffError, confine_link
+from domain.handoff.switch import HandoffError, confine_link
 from domain.loops.files import LoopPathError, check_loop_file, confine, relative_to_root
 from domain.models import SourceKind, Station, Transport
 from domain.stations.station_input import StationInput

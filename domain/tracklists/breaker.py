@@ -1,7 +1,7 @@
 """The circuit breaker for 1001tracklists, kept in Redis so every process stops at once.
 
 A challenge page or a Retry-After beyond the cap opens it: no request goes to the site until it
-closes (DESIGN.md §5: "on a challenge stop and back off (≥ 5 min, doubling)"). Each consecutive
+closes (on a challenge stop and back off, at least 5 min, doubling). Each consecutive
 opening doubles the time, up to 24 h; a successful page resets the count.
 """
 

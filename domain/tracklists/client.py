@@ -1,4 +1,5 @@
-"""The polite HTTP client for 1001tracklists (DESIGN.md §5), shared by web, worker and CLI.
+"""The polite HTTP client for 1001tracklists, shared by web, worker and CLI (the site's rules:
+docs/architecture.md, 1001tracklists).
 
 Every request, robots.txt included, passes one gate kept in Redis (the outbound pace): one
 request in flight for the whole installation and at least `delay_seconds` * U(1.0, 1.4) from the

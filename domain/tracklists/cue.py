@@ -1,4 +1,4 @@
-"""CUE sheets for a recorded mix (DESIGN.md §6): one FILE, one TRACK per main row.
+"""CUE sheets for a recorded mix: one FILE, one TRACK per main row (docs/architecture.md).
 
 What the sheets look like, and the choices behind them:
 

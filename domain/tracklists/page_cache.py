@@ -1,4 +1,4 @@
-"""The Redis cache of the site's pages, searches and failures (DESIGN.md §5).
+"""The Redis cache of the site's pages, searches and failures.
 
 Pages are kept 7 days, searches and DJ/source listings 24 h, failures 30 min; each entry is keyed
 by the sha256 of what was asked, under this installation's prefix. Pages are zlib-compressed JSON.

@@ -1,4 +1,4 @@
-"""Every CSS selector the 1001tracklists parser uses, in one table (DESIGN.md §5).
+"""Every CSS selector the 1001tracklists parser uses, in one table.
 
 The site's layout changed at least three times since 2021. When it changes again, this is the
 one file to edit: each `Selector` lists its CSS best first, and the parser takes the first one

@@ -7,8 +7,8 @@
     fake.requests["sse"]               # requests per endpoint (ENDPOINTS)
     fake.close()
 
-Payloads follow DESIGN.md §3; the builders (`now_playing_object`, `song_object`) are public so
-parser tests share the same shapes.
+Payloads follow AzuraCast's real shapes (docs/architecture.md); the builders
+(`now_playing_object`, `song_object`) are public so parser tests share the same shapes.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Realistic 1001tracklists pages, written from DESIGN.md §5, for the parser and the fake site.
+"""Realistic 1001tracklists pages, in the site's real markup, for the parser and the fake site.
 
 Every builder returns the page as `str` (encode it as you serve it); all text is escaped with
 `html.escape` as a real server would, so `<script>` in a title arrives as text.

@@ -21,6 +21,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from domain.resources import Resources
 from domain.tracklists import imports, store
+from domain.tracklists.client import PoliteClient
 from domain.tracklists.cue import CueExport, FileType, MissingCues, TooManyTracks
 from domain.tracklists.imports import ImportJob
 from domain.tracklists.listings import ListingItem, ListingKind
@@ -187,7 +188,7 @@ class TracklistsApiController(Controller):
             raise FieldError("type", kind_error)
         if not q.strip():
             raise FieldError("q", "give something to search for: a DJ, an event or a title")
-        question = resources.tracklists.search(q, ListingKind(kind))
+        question = resources.client(PoliteClient).search(q, ListingKind(kind))
         listing = await _from_site(question, "the site's search failed")
         return SiteResults(_site_items(listing.items), listing.next_url)
 
@@ -201,10 +202,10 @@ class TracklistsApiController(Controller):
         few seconds per page). A URL off the site is refused (422) before any request; 503 with
         Retry-After while the site blocks us."""
         try:
-            page_url = resources.tracklists.site.page_url(url)
+            page_url = resources.client(PoliteClient).site.page_url(url)
         except UrlRefused as error:
             raise FieldError("url", str(error), status_code=422) from None
-        question = resources.tracklists.tracklists_of(page_url)
+        question = resources.client(PoliteClient).tracklists_of(page_url)
         items = await _from_site(question, f"could not list the tracklists of {page_url}")
         return SiteListing(page_url, _site_items(items))
 
@@ -221,7 +222,7 @@ class TracklistsApiController(Controller):
             job = await imports.start_import(
                 resources.sessions,
                 resources.jobs,
-                resources.tracklists.site,
+                resources.client(PoliteClient).site,
                 data.url,
                 force=data.force,
                 user_id=request.user.id,
@@ -244,7 +245,7 @@ class TracklistsApiController(Controller):
         """Forget cached site pages, searches and failures (admins only)."""
         if not request.user.is_admin:
             raise PermissionDeniedException("only an admin may clear the tracklists cache")
-        return Cleared(await resources.tracklists.clear_cache())
+        return Cleared(await resources.client(PoliteClient).clear_cache())
 
     @get("/{tracklist_id:int}")
     async def get_tracklist(

@@ -20,6 +20,7 @@ from litestar.response import Redirect, Template
 
 from domain.resources import Resources
 from domain.tracklists import drafts, imports, store, text_format
+from domain.tracklists.client import PoliteClient
 from domain.tracklists.draft_fields import DraftError
 from domain.tracklists.listings import Listing, ListingKind
 from domain.tracklists.store import TracklistFilter
@@ -192,7 +193,7 @@ class TracklistsController(Controller):
             job = await imports.start_import(
                 resources.sessions,
                 resources.jobs,
-                resources.tracklists.site,
+                resources.client(PoliteClient).site,
                 data.url,
                 force=data.force,
                 user_id=request.user.id,
@@ -239,7 +240,7 @@ class TracklistsController(Controller):
         elif not query.q:
             query.errors["q"] = "type something to search for"
         else:
-            question = resources.tracklists.search(query.q, ListingKind(kind))
+            question = resources.client(PoliteClient).search(query.q, ListingKind(kind))
             try:
                 listing = await ask_site(question, "the site's search failed")
             except NoAnswer as error:
@@ -277,11 +278,11 @@ class TracklistsController(Controller):
         if not url.strip():
             return Template("tracklists/site_listing.html", context=context)
         try:
-            page_url = resources.tracklists.site.page_url(url)
+            page_url = resources.client(PoliteClient).site.page_url(url)
         except UrlRefused as error:
             context["errors"] = {"url": str(error)}
             return Template("tracklists/site_listing.html", context=context, status_code=422)
-        question = resources.tracklists.tracklists_of(page_url)
+        question = resources.client(PoliteClient).tracklists_of(page_url)
         try:
             items = await ask_site(question, f"could not list the tracklists of {page_url}")
             context |= {"page_url": page_url, "items": items}

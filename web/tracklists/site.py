@@ -1,8 +1,8 @@
 """How pages and the API talk about 1001tracklists: its search types, and its answers or why
 there is none.
 
-The client itself is `Resources.tracklists`; its gate and caches live in Redis, so this process
-waits its turn behind the worker's imports like any other.
+The client itself is `resources.client(PoliteClient)`; its gate and caches live in Redis, so this
+process waits its turn behind the worker's imports like any other.
 """
 
 from __future__ import annotations

@@ -1,0 +1,97 @@
+"""A hand-off (`Switch`), what every adapter promises, and where hand-off files may go."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from domain.loops.files import LoopPathError, confine
+
+
+@dataclass(frozen=True, slots=True)
+class Switch:
+    """One hand-off: which loop the station's encoder should show from now on, and why."""
+
+    station: str
+    sh_id: int | None
+    song_id: str | None
+    artist: str | None
+    title: str | None
+    loop_path: str  # absolute path under LOOPS_PATH
+    reason: str  # mapped | song_id | default | live | offline
+    played_at: float | None
+    changed_at: float
+    duration: float | None
+
+    @property
+    def text(self) -> str:
+        """The track as one line, `Artist - Title` (just the title when there is no artist)."""
+        parts = [part for part in (self.artist, self.title) if part]
+        return " ".join(" - ".join(parts).split())
+
+
+class HandoffError(Exception):
+    """An adapter could not hand the loop off (or is misconfigured); the message says why."""
+
+
+class Adapter(Protocol):
+    name: str
+
+    async def apply(self, switch: Switch) -> None:
+        """Hand `switch` to the encoder; raise HandoffError; never block the event loop."""
+        ...
+
+
+class HandoffSettings(Protocol):
+    """The attributes of a station (`StationConfig`) the adapters are built from."""
+
+    @property
+    def state_dir(self) -> str | None: ...
+    @property
+    def write_text_file(self) -> bool: ...
+    @property
+    def symlink_path(self) -> str | None: ...
+    @property
+    def hook_command(self) -> str | None: ...
+    @property
+    def hook_timeout(self) -> float: ...
+    @property
+    def liquidsoap_url(self) -> str | None: ...
+    @property
+    def liquidsoap_mode(self) -> str: ...
+    @property
+    def liquidsoap_target(self) -> str | None: ...
+    @property
+    def api_key(self) -> str | None: ...
+
+
+def confine_handoff(handoff_root: Path, raw: str, setting: str) -> Path:
+    """Resolve a folder relative to HANDOFF_PATH (or absolute inside it); refuse anything else."""
+    try:
+        return confine(handoff_root, raw)
+    except LoopPathError as error:
+        raise HandoffError(_outside(handoff_root, raw, setting, error)) from error
+
+
+def confine_link(handoff_root: Path, raw: str) -> Path:
+    """Where the symlink goes: its folder is confined to HANDOFF_PATH, the link itself is not
+    resolved (it points into LOOPS_PATH once it exists)."""
+    text = raw.strip()
+    name = os.path.basename(text.rstrip("/"))
+    if not text or text.endswith("/") or name in ("", ".", ".."):
+        raise HandoffError(f"symlink path {raw!r} must name a file, like current.mp4")
+    try:
+        return confine(handoff_root, os.path.dirname(text) or ".") / name
+    except LoopPathError as error:
+        raise HandoffError(_outside(handoff_root, raw, "symlink path", error)) from error
+
+
+def _outside(root: Path, raw: str, setting: str, error: LoopPathError) -> str:
+    if not raw.strip() or "\x00" in raw:
+        return f"{setting} {raw!r} is not a usable path ({error})"
+    return (
+        f"{setting} {raw!r} is outside HANDOFF_PATH {root.resolve()}:"
+        " give a path inside it (relative paths start there)"
+    )

@@ -1,0 +1,37 @@
+"""The input rules of a mapping: its track key and song id, with lengths read from the model's
+columns so a rule cannot drift from the schema. Pages, API, CLI and the import all call these."""
+
+from __future__ import annotations
+
+from sqlalchemy import String, inspect
+
+from domain.loops.keys import normalize_track_key
+from domain.models import TrackMapping
+from domain.validation import InputError
+
+
+def _column_length(model: type[TrackMapping], name: str) -> int:
+    kind = inspect(model).columns[name].type
+    if not isinstance(kind, String) or kind.length is None:
+        raise TypeError(f"{model.__name__}.{name} has no length")
+    return kind.length
+
+
+TRACK_KEY_MAX = _column_length(TrackMapping, "track_key")
+SONG_ID_MAX = _column_length(TrackMapping, "azuracast_song_id")
+
+
+def track_key(artist: str, title: str) -> str:
+    """The key a mapping of `artist` and `title` is stored under, refused when it is too long."""
+    key = normalize_track_key(artist, title)
+    if len(key) > TRACK_KEY_MAX:
+        raise InputError("title", f"artist and title are longer than {TRACK_KEY_MAX} characters")
+    return key
+
+
+def song_id(value: str | None) -> str | None:
+    """An AzuraCast song id as given, stripped (blank: None, computed later from the track)."""
+    text = (value or "").strip()
+    if len(text) > SONG_ID_MAX:
+        raise InputError("song_id", f"song_id is longer than {SONG_ID_MAX} characters")
+    return text or None
