@@ -35,7 +35,8 @@ from domain.loops.formats import (
     scan_folder,
 )
 from domain.loops.imports import ImportOptions, ImportReport, RowOutcome, import_mappings
-from domain.loops.mapper import MappingStats, TrackMapper, loops_service
+from domain.loops.listing import MappingStats
+from domain.loops.mapper import TrackMapper, loops_service
 from domain.models import Reason
 from domain.resources import opened
 

@@ -29,7 +29,7 @@ from domain.loops.mapper import TrackMapper
 from domain.models import Reason
 from domain.nowplaying import NowPlaying
 from domain.plays.recording import PlayRecord
-from domain.stations.health import NowPlayingCard
+from domain.stations.events import NowPlayingCard
 from domain.stations.store import StationConfig
 
 ADAPTER_TIMEOUT = 10.0  # one adapter may take this long before it counts as failed
@@ -253,10 +253,10 @@ class StationPlayer:
         except (LoopPathError, ValueError):
             loop_name = resolution.path
         return NowPlayingCard(
-            artist=(track.artist or None) if track else None,
-            title=(track.title or None) if track else None,
-            art=track.art if track else None,
-            song_id=resolution.song_id or None,
+            artist=track.artist if track else "",
+            title=track.title if track else "",
+            art=(track.art or "") if track else "",
+            song_id=resolution.song_id or "",
             sh_id=playing.sh_id,
             played_at=playing.played_at,
             duration=playing.duration,
@@ -265,10 +265,10 @@ class StationPlayer:
             reason=resolution.reason,
             mapping_id=resolution.mapping_id,
             listeners=playing.listeners,
-            next_artist=(upcoming.artist or None) if upcoming else None,
-            next_title=(upcoming.title or None) if upcoming else None,
+            next_artist=upcoming.artist if upcoming else "",
+            next_title=upcoming.title if upcoming else "",
             is_live=playing.is_live,
-            streamer=playing.streamer,
+            streamer=playing.streamer or "",
             changed_at=changed_at,
         )
 

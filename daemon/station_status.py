@@ -9,9 +9,10 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
+from datetime import UTC, datetime
 
 from daemon.status_board import StatusBoard
-from domain.stations.health import Health, HealthState, NowPlayingCard
+from domain.stations.events import Health, HealthState, NowPlayingCard, moment
 
 # last_message_at is stored at most this often when nothing else changes (a message arrives
 # every 10-15 s from AzuraCast: writing each would be pure churn).
@@ -27,7 +28,7 @@ class StationStatus:
         self.station_id = station_id
         self.slug = slug
         self.board = board
-        self.health = Health(state=HealthState.STARTING, since=time.time())
+        self.health = Health(state=HealthState.STARTING, since=_now())
         self._stored_message_at = 0.0
 
     @property
@@ -47,7 +48,7 @@ class StationStatus:
         self.health = dataclasses.replace(
             self.health,
             state=state,
-            since=time.time(),
+            since=_now(),
             last_error=error if error is not None else self.health.last_error,
         )
         self.board.report(self.station_id, self.slug, "health", self.health, None)
@@ -59,7 +60,7 @@ class StationStatus:
 
     def message_received(self) -> None:
         now = time.time()
-        self.health = dataclasses.replace(self.health, last_message_at=now)
+        self.health = dataclasses.replace(self.health, last_message_at=moment(now))
         if now - self._stored_message_at >= MESSAGE_STORE_INTERVAL:
             self._stored_message_at = now
             self.board.report(
@@ -67,6 +68,10 @@ class StationStatus:
             )
 
     def switched(self, card: NowPlayingCard) -> None:
-        self.health = dataclasses.replace(self.health, last_switch_at=card["changed_at"])
+        self.health = dataclasses.replace(self.health, last_switch_at=moment(card.changed_at))
         self._stored_message_at = time.time()
         self.board.report(self.station_id, self.slug, "switch", self.health, card)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)

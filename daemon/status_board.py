@@ -19,7 +19,8 @@ from daemon.error_text import describe
 from domain import channels
 from domain.config import Settings
 from domain.outbound.backoff import Backoff
-from domain.stations.health import Health, NowPlayingCard, save_health, station_event
+from domain.stations.events import Health, NowPlayingCard, station_event
+from domain.stations.health import save_health
 
 EVENT_QUEUE_LIMIT = 1000
 

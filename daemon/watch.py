@@ -25,7 +25,7 @@ from domain import channels
 from domain.config import Settings
 from domain.nowplaying import AzuraCastSource, NowPlaying, Source, SourceError, parse_azuracast
 from domain.outbound.backoff import Backoff
-from domain.stations.health import HealthState
+from domain.stations.events import HealthState
 from domain.stations.store import StationConfig
 
 Deliver = Callable[[NowPlaying], None]

@@ -14,13 +14,8 @@ import pytest
 
 from domain.config import Settings
 from domain.loops.keys import azuracast_song_id, normalize_track_key, song_id_from_text
-from domain.loops.mapper import (
-    MappingError,
-    MappingNotFound,
-    TrackMapper,
-    loops_service,
-    search_query,
-)
+from domain.loops.mapper import MappingError, MappingNotFound, TrackMapper, loops_service
+from domain.search import search_query
 
 
 def test_track_key_normalisation() -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, TypeVar
@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.models import Play, Reason, Station, StationHealth
 from domain.paging import Page, offset, page_within
+from domain.stations.events import Health, NowPlayingCard
 
 RECENT_PLAYS = 20
 CSV_COLUMNS = (
@@ -41,129 +42,6 @@ _Query = TypeVar("_Query", bound="Select[*tuple[Any, ...]]")
 
 
 # Now playing ------------------------------------------------------------------------------------
-
-
-def moment(value: object) -> datetime | None:
-    """A time as the daemon may store it (datetime, ISO string, unix seconds) → aware datetime."""
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        return datetime.fromtimestamp(value, UTC)
-    if isinstance(value, str) and value:
-        try:
-            parsed = datetime.fromisoformat(value)
-        except ValueError:
-            return None
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-    return None
-
-
-def _text(data: Mapping[str, Any], key: str) -> str:
-    value = data.get(key)
-    return value.strip() if isinstance(value, str) else ""
-
-
-def _number(data: Mapping[str, Any], key: str) -> float | None:
-    value = data.get(key)
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return float(value)
-
-
-def _whole(data: Mapping[str, Any], key: str) -> int | None:
-    value = _number(data, key)
-    return int(value) if value is not None else None
-
-
-@dataclass(frozen=True, slots=True)
-class NowPlayingCard:
-    """What a station plays and which loop it shows (the dict in `station_health.now_playing`)."""
-
-    artist: str
-    title: str
-    art: str
-    song_id: str
-    sh_id: int | None
-    played_at: float | None
-    duration: float | None
-    loop_path: str
-    loop_name: str
-    reason: str
-    mapping_id: int | None
-    listeners: int | None
-    next_artist: str
-    next_title: str
-    is_live: bool
-    streamer: str
-    changed_at: float | None
-
-    @classmethod
-    def parse(cls, data: object) -> NowPlayingCard | None:
-        """The card from the daemon's JSON; None when there is none."""
-        if not isinstance(data, Mapping):
-            return None
-        art = _text(data, "art")
-        loop_path = _text(data, "loop_path")
-        return cls(
-            artist=_text(data, "artist"),
-            title=_text(data, "title"),
-            # Only web URLs become an <img src>: the card's text comes from the radio station.
-            art=art if art.startswith(("https://", "http://")) else "",
-            song_id=_text(data, "song_id"),
-            sh_id=_whole(data, "sh_id"),
-            played_at=_number(data, "played_at"),
-            duration=_number(data, "duration"),
-            loop_path=loop_path,
-            loop_name=_text(data, "loop_name") or loop_path.rsplit("/", 1)[-1],
-            reason=_text(data, "reason"),
-            mapping_id=_whole(data, "mapping_id"),
-            listeners=_whole(data, "listeners"),
-            next_artist=_text(data, "next_artist"),
-            next_title=_text(data, "next_title"),
-            is_live=data.get("is_live") is True,
-            streamer=_text(data, "streamer"),
-            changed_at=_number(data, "changed_at"),
-        )
-
-    def elapsed(self, now: float) -> float | None:
-        """Seconds into the track at `now` (negative before AzuraCast's listener delay)."""
-        return None if self.played_at is None else now - self.played_at
-
-
-@dataclass(frozen=True, slots=True)
-class Health:
-    """How the daemon's watch of a station is going."""
-
-    state: str
-    since: datetime | None
-    last_message_at: datetime | None
-    last_switch_at: datetime | None
-    last_error: str
-
-    @classmethod
-    def parse(cls, data: object) -> Health | None:
-        """Health from an event's JSON (ISO strings or unix seconds); None when there is none."""
-        if not isinstance(data, Mapping):
-            return None
-        return cls(
-            state=_text(data, "state") or "unknown",
-            since=moment(data.get("since")),
-            last_message_at=moment(data.get("last_message_at")),
-            last_switch_at=moment(data.get("last_switch_at")),
-            last_error=_text(data, "last_error"),
-        )
-
-    @classmethod
-    def from_row(cls, row: StationHealth) -> Health:
-        return cls(
-            state=row.state,
-            since=row.since,
-            last_message_at=row.last_message_at,
-            last_switch_at=row.last_switch_at,
-            last_error=row.last_error or "",
-        )
 
 
 @dataclass(frozen=True, slots=True)

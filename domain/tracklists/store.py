@@ -17,7 +17,6 @@ from sqlalchemy import Select, exists, func, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from domain.loops.mapper import search_query
 from domain.models import (
     Dj,
     Source,
@@ -31,6 +30,7 @@ from domain.models import (
     User,
 )
 from domain.paging import Page, offset, page_within
+from domain.search import search_query
 from domain.tracklists.content import TrackRow, draft_content, version_content
 from domain.tracklists.diff import VersionDiff, diff_tracklists
 from domain.tracklists.model import ParsedTrack, ParsedTracklist

@@ -31,8 +31,9 @@ from domain import channels
 from domain.config import Settings
 from domain.outbound.backoff import Backoff
 from domain.plays import stats as play_stats
-from domain.plays.stats import Health, NowPlayingCard, PlayRow, StationOverview
+from domain.plays.stats import PlayRow, StationOverview
 from domain.resources import Resources, open_redis
+from domain.stations.events import Health, NowPlayingCard
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,8 @@ from litestar.types import ControllerRouterHandler
 
 from domain import validation
 from domain.loops.cache import Resolution
-from domain.loops.mapper import DuplicateKey, SortColumn, TrackMapper
+from domain.loops.listing import SortColumn
+from domain.loops.mapper import DuplicateKey, TrackMapper
 from domain.models import TrackMapping
 from domain.validation import InputError
 
