@@ -80,9 +80,8 @@ def import_command(url: str, force: bool, wait: bool, as_json: bool) -> None:
 
 async def _import(url: str, *, force: bool, wait: bool, as_json: bool) -> None:
     async with _context() as context:
-        site = SiteUrls.from_settings(context.settings)
         try:
-            job = await imports.start_import(context.sessions, context.jobs, site, url, force=force)
+            job = await imports.start_import(context, url, force=force)
         except UrlRefused as error:
             _fail(str(error), EXIT_REFUSED)
         if not as_json:

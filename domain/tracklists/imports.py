@@ -27,8 +27,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain import channels
 from domain.config import Settings
-from domain.jobs import JobQueue
 from domain.models import ImportStatus, TracklistImport
+from domain.resources import Resources
 from domain.tracklists.client import PoliteClient
 from domain.tracklists.fetch_errors import Blocked, SiteError
 from domain.tracklists.page_errors import PageError
@@ -154,19 +154,14 @@ async def create_import(
 
 
 async def start_import(
-    sessions: Sessions,
-    jobs: JobQueue,
-    site: SiteUrls,
-    raw_url: str,
-    *,
-    force: bool = False,
-    user_id: int | None = None,
+    resources: Resources, raw_url: str, *, force: bool = False, user_id: int | None = None
 ) -> ImportJob:
     """Record an import job for this URL and queue it for the worker; raises UrlRefused (nothing
     recorded or queued) when it is not a tracklist URL of the site. Pages, API and CLI start
     imports here."""
-    job = await create_import(sessions, site, raw_url, force=force, user_id=user_id)
-    await asyncio.to_thread(jobs.import_tracklist, job.id)
+    site = SiteUrls.from_settings(resources.settings.tracklists)
+    job = await create_import(resources.sessions, site, raw_url, force=force, user_id=user_id)
+    await asyncio.to_thread(resources.jobs.import_tracklist, job.id)
     return job
 
 

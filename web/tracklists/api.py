@@ -220,12 +220,7 @@ class TracklistsApiController(Controller):
         `status_url`. A URL not on the site is refused (422) before anything is fetched."""
         try:
             job = await imports.start_import(
-                resources.sessions,
-                resources.jobs,
-                resources.client(PoliteClient).site,
-                data.url,
-                force=data.force,
-                user_id=request.user.id,
+                resources, data.url, force=data.force, user_id=request.user.id
             )
         except UrlRefused as error:
             raise FieldError("url", str(error), status_code=422) from None

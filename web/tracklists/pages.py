@@ -191,12 +191,7 @@ class TracklistsController(Controller):
         """Check the URL (refused: 422, nothing queued), record the job, queue it."""
         try:
             job = await imports.start_import(
-                resources.sessions,
-                resources.jobs,
-                resources.client(PoliteClient).site,
-                data.url,
-                force=data.force,
-                user_id=request.user.id,
+                resources, data.url, force=data.force, user_id=request.user.id
             )
         except UrlRefused as error:
             errors = {"url": str(error)}
