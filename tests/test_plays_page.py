@@ -6,7 +6,8 @@ import csv
 import io
 from datetime import UTC, datetime, timedelta
 
-from tests.test_dashboard import SLUG, XSS, add_play, add_station
+from tests.daemon_process import SLUG, add_station
+from tests.test_dashboard import XSS, add_play
 from tests.test_web_pages import only, texts
 from tests.web_fixtures import Client
 

@@ -11,7 +11,6 @@ import io
 import json
 import re
 import threading
-import time
 import zipfile
 from datetime import date
 from urllib.parse import urlencode
@@ -52,6 +51,7 @@ from tests.tracklist_seeds import (
     read_cue,
     store,
 )
+from tests.waiting import wait_until
 from tests.web_fixtures import Client
 
 HX = {"HX-Request": "true"}
@@ -322,10 +322,11 @@ def _subscribed(settings: Settings, channel: str) -> None:
     """Wait until a stream listens on `channel` (Redis counts the subscribers)."""
     client = redis.Redis.from_url(settings.redis_url)
     try:
-        deadline = time.monotonic() + STREAM_SECONDS
-        while dict(client.pubsub_numsub(channel)).get(channel.encode(), 0) == 0:
-            assert time.monotonic() < deadline, f"nobody subscribed to {channel}"
-            time.sleep(0.05)
+        wait_until(
+            lambda: dict(client.pubsub_numsub(channel)).get(channel.encode(), 0),
+            STREAM_SECONDS,
+            f"a subscriber on {channel}",
+        )
     finally:
         client.close()
 
