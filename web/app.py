@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, cast
 
 import redis.asyncio as aioredis
-from litestar import Litestar, Request, Response
+from litestar import Litestar, Request, Response, Router
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.di import Provide
@@ -44,7 +44,7 @@ from domain.resources import Resources, open_redis
 from domain.tracklists.imports import ImportNotFound
 from domain.tracklists.store import TracklistNotFound
 from web import health
-from web.accounts import auth
+from web.accounts import auth, roles
 from web.dashboard import live
 from web.dashboard.pages import DashboardController
 from web.loops import api
@@ -217,7 +217,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
             TracklistDraftsController,
             *live.ROUTES,
             *live_imports.ROUTES,
-            create_static_files_router(path="/static", directories=[STATIC_DIR], name="static"),
+            create_static_files_router(
+                path="/static",
+                directories=[STATIC_DIR],
+                name="static",
+                opt=roles.declare(roles.Access.PUBLIC),
+            ),
         ],
         dependencies={
             "mapper": Provide(provide_mapper, sync_to_thread=False),
@@ -235,8 +240,19 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         stores={"sessions": RedisStore(session_redis, namespace=channels.web_sessions(settings))},
         plugins=[HTMXPlugin()],
-        template_config=TemplateConfig(directory=TEMPLATES_DIR, engine=JinjaTemplateEngine),
-        openapi_config=OpenAPIConfig(title="crateloop", version="1", path="/schema"),
+        template_config=TemplateConfig(
+            directory=TEMPLATES_DIR,
+            engine=JinjaTemplateEngine,
+            engine_callback=roles.add_template_globals,
+        ),
+        openapi_config=OpenAPIConfig(
+            title="crateloop",
+            version="1",
+            openapi_router=Router(
+                "/schema", route_handlers=[], opt=roles.declare(roles.Access.SIGNED_IN)
+            ),
+        ),
+        guards=[roles.check_access],
         exception_handlers={
             MappingNotFound: mapping_not_found,
             TracklistNotFound: not_found,

@@ -9,6 +9,7 @@ from litestar.di import NamedDependency
 from sqlalchemy import text
 
 from domain.resources import Resources
+from web.accounts.roles import Access, declare
 
 CHECK_TIMEOUT_SECONDS = 3.0
 
@@ -31,7 +32,7 @@ async def _redis(resources: Resources) -> str:
     return "ok"
 
 
-@get("/health", cache=False)
+@get("/health", cache=False, opt=declare(Access.PUBLIC))
 async def health(resources: NamedDependency[Resources]) -> Response[dict[str, str]]:
     """`{"database": "ok"|"error: ...", "redis": ...}`: 200 when both are ok, else 503."""
     database, redis = await asyncio.gather(_database(resources), _redis(resources))
