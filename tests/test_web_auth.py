@@ -61,7 +61,9 @@ async def test_login_returns_to_a_local_next_only(anon_client: Client, user: obj
         "/login", data={**form, "next": "/loops?q=abc"}, follow_redirects=False
     )
     assert answer.headers["location"] == "/loops?q=abc"
-    await anon_client.post("/logout", headers={"x-csrftoken": token})
+    # Logged in, the session's own token is the one that counts.
+    await anon_client.post("/logout", headers={"x-csrftoken": await csrf_token(anon_client)})
+    form["_csrf_token"] = await csrf_token(anon_client)
     answer = await anon_client.post(
         "/login", data={**form, "next": "https://evil.example/"}, follow_redirects=False
     )
@@ -162,6 +164,7 @@ async def test_setup_link_is_logged_and_single_use(
         assert (await first.get("/api/v1/stats")).status_code == 200  # logged in as admin
 
         assert (await first.get(f"/setup?token={token}")).status_code == 404
+        data["_csrf_token"] = await csrf_token(first)  # the logged-in session's own token
         again = await first.post("/setup", data={**data, **strong, "username": "second"})
         assert again.status_code == 404
 

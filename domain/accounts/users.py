@@ -5,7 +5,10 @@ from __future__ import annotations
 import asyncio
 import re
 import secrets
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -19,8 +22,14 @@ USERNAME_PATTERN = re.compile(r"[a-z0-9_.-]{1,64}")
 PASSWORD_MIN = 8
 
 Sessions = async_sessionmaker[AsyncSession]
+_T = TypeVar("_T")
 
 _hasher = PasswordHasher()
+# Password hashing runs in its own threads, as many as the machine has cores for it: a burst of
+# logins queues here instead of filling the default pool that every other blocking call shares,
+# and the event loop keeps serving requests meanwhile. argon2 takes 64 MiB per hash, so this also
+# bounds the memory a burst can take.
+_HASHING = ThreadPoolExecutor(max_workers=2, thread_name_prefix="password-hash")
 # Verified against when the username is unknown, so a wrong username costs as much as a wrong
 # password and response times do not reveal which accounts exist.
 _DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
@@ -32,6 +41,17 @@ class UserError(ValueError):
     def __init__(self, field: str, message: str) -> None:
         super().__init__(message)
         self.field = field
+
+
+def login_username(typed: str) -> str:
+    """The username a login means by what was typed: whitespace around it (any kind str.strip
+    knows, vertical tab included) dropped, lowercased. The password check and the login
+    throttle both key on this one form, so no spelling of a locked name gets past the lock."""
+    return typed.strip().lower()
+
+
+async def _hashing(work: Callable[..., _T], *args: str) -> _T:
+    return await asyncio.get_running_loop().run_in_executor(_HASHING, work, *args)
 
 
 def validate_username(username: str) -> str:
@@ -58,7 +78,7 @@ async def create_user(
     """Create an account with an argon2 password hash; UserError names the field at fault."""
     validate_username(username)
     validate_password(password)
-    password_hash = await asyncio.to_thread(_hasher.hash, password)
+    password_hash = await _hashing(_hasher.hash, password)
     user = User(username=username, password_hash=password_hash, is_admin=is_admin)
     try:
         async with sessions.begin() as session:
@@ -69,15 +89,17 @@ async def create_user(
 
 
 async def authenticate(sessions: Sessions, username: str, password: str) -> User | None:
-    """The user when the password is right, else None; records the login time."""
+    """The user when the password is right, else None; records the login time. `username` is
+    read as login_username reads it."""
+    username = login_username(username)
     async with sessions() as session:
         user = await session.scalar(select(User).where(User.username == username))
     stored = user.password_hash if user is not None else _DUMMY_HASH
-    if not await asyncio.to_thread(_verify, stored, password) or user is None:
+    if not await _hashing(_verify, stored, password) or user is None:
         return None
     values: dict[str, object] = {"last_login_at": datetime.now(UTC)}
     if _hasher.check_needs_rehash(user.password_hash):
-        values["password_hash"] = await asyncio.to_thread(_hasher.hash, password)
+        values["password_hash"] = await _hashing(_hasher.hash, password)
     async with sessions.begin() as session:
         await session.execute(update(User).where(User.id == user.id).values(**values))
     return user
