@@ -24,6 +24,7 @@ from litestar.datastructures import MutableScopeHeaders, State
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType, ScopeType
 from litestar.exceptions import NotAuthorizedException, NotFoundException, PermissionDeniedException
+from litestar.middleware._utils import should_bypass_middleware
 from litestar.middleware.csrf import CSRFMiddleware
 from litestar.middleware.session.server_side import ServerSideSessionBackend
 from litestar.params import FromQuery, URLEncodedBody
@@ -167,7 +168,12 @@ class SessionCSRFMiddleware(CSRFMiddleware):
     """
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != ScopeType.HTTP or scope.get("auth") == "token":
+        if scope.get("auth") == "token" or should_bypass_middleware(
+            scope=scope,
+            scopes=self.scopes,
+            exclude_opt_key=self.config.exclude_from_csrf_key,
+            exclude_path_pattern=self.exclude,
+        ):
             await self.app(scope, receive, send)
             return
         request: AnyRequest = scope["litestar_app"].request_class(scope=scope, receive=receive)
