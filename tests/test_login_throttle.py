@@ -61,6 +61,15 @@ async def test_a_spray_over_usernames_from_one_address_is_throttled(
     assert await _session_keys(settings) == 0
 
 
+async def _attempt(
+    redis: aioredis.Redis, prefix: str, username: str, address: str, *, succeed: bool = False
+) -> login_throttle.Throttled | None:
+    async with login_throttle.login_attempt(redis, prefix, username, address) as attempt:
+        if succeed and attempt.throttled is None:
+            attempt.succeeded()
+        return attempt.throttled
+
+
 async def test_the_address_limit_spares_other_addresses_and_successes(
     settings: Settings, clean_db: None
 ) -> None:
@@ -68,23 +77,37 @@ async def test_the_address_limit_spares_other_addresses_and_successes(
     prefix = channels.login_throttle(settings)
     try:
         for n in range(ADDRESS_FAILURES_ALLOWED):
-            assert (
-                await login_throttle.start_login_attempt(redis, prefix, f"u{n}", "10.0.0.1") is None
-            )
-        refused = await login_throttle.start_login_attempt(redis, prefix, "u", "10.0.0.1")
+            assert await _attempt(redis, prefix, f"u{n}", "10.0.0.1") is None
+        refused = await _attempt(redis, prefix, "u", "10.0.0.1")
         assert refused is not None
         assert refused.limit == "address"
-        assert await login_throttle.start_login_attempt(redis, prefix, "u", "10.0.0.2") is None
+        assert await _attempt(redis, prefix, "u", "10.0.0.2") is None
 
         # A login that succeeds gives its attempt back: logging in often never locks anyone out.
         for _ in range(ADDRESS_FAILURES_ALLOWED * 2):
-            assert await login_throttle.start_login_attempt(redis, prefix, "u", "10.0.0.3") is None
-            await login_throttle.login_succeeded(redis, prefix, "u", "10.0.0.3")
+            assert await _attempt(redis, prefix, "u", "10.0.0.3", succeed=True) is None
         # ...but never past the window: no counter is left without an expiry.
         key = login_throttle.address_key(prefix, "10.0.0.3")
         await redis.delete(key)
-        await login_throttle.login_succeeded(redis, prefix, "u", "10.0.0.3")
-        assert await redis.exists(key) == 0
+        assert await _attempt(redis, prefix, "u", "10.0.0.3", succeed=True) is None
+        assert 0 < await redis.ttl(key) <= login_throttle.LOGIN_FAILURE_WINDOW_SECONDS
+    finally:
+        await redis.aclose()
+
+
+async def test_one_password_check_at_a_time_per_address(settings: Settings, clean_db: None) -> None:
+    redis = aioredis.Redis.from_url(settings.redis_url)
+    prefix = channels.login_throttle(settings)
+    try:
+        async with login_throttle.login_attempt(redis, prefix, "a", "10.0.0.1") as first:
+            assert first.throttled is None
+            busy = await _attempt(redis, prefix, "b", "10.0.0.1")
+            assert busy == login_throttle.Throttled("busy", 1)
+            assert await _attempt(redis, prefix, "b", "10.0.0.2") is None
+        # The busy attempt was not counted as a guess; the address is free again.
+        assert int(await redis.get(login_throttle.address_key(prefix, "10.0.0.1")) or 0) == 1
+        assert await _attempt(redis, prefix, "b", "10.0.0.1") is None
+        assert await redis.ttl(login_throttle.checking_key(prefix, "10.0.0.1")) > 0
     finally:
         await redis.aclose()
 

@@ -322,18 +322,22 @@ async def login(
     address = request.client.host if request.client else "unknown"
     username = users.login_username(data.username)
     prefix = channels.login_throttle(resources.settings)
-    throttled = await login_throttle.start_login_attempt(resources.redis, prefix, username, address)
-    if throttled is not None:
-        return _throttled_page(next_path, throttled)
-    user = await users.authenticate(resources.sessions, username, data.password)
-    if user is None:
-        return _login_page(next_path, error="Wrong username or password.", status=400)
-    await login_throttle.login_succeeded(resources.redis, prefix, username, address)
+    async with login_throttle.login_attempt(resources.redis, prefix, username, address) as attempt:
+        if attempt.throttled is not None:
+            return _throttled_page(next_path, attempt.throttled)
+        user = await users.authenticate(resources.sessions, username, data.password)
+        if user is None:
+            return _login_page(next_path, error="Wrong username or password.", status=400)
+        attempt.succeeded()
     _start_session(request, user)
     return Redirect(next_path, status_code=303)
 
 
 def _throttled_page(next_path: str, throttled: login_throttle.Throttled) -> Template:
+    headers = {"Retry-After": str(throttled.retry_after)}
+    if throttled.limit == "busy":
+        error = "Another login from your address is being checked. Try again in a moment."
+        return _login_page(next_path, error=error, status=429, headers=headers)
     minutes = -(-throttled.retry_after // 60)
     which = "for this username " if throttled.limit == "username" else ""
     return _login_page(
@@ -341,7 +345,7 @@ def _throttled_page(next_path: str, throttled: login_throttle.Throttled) -> Temp
         error=f"Too many failed logins {which}from your address."
         f" Try again in {minutes} minute{'s' if minutes != 1 else ''}.",
         status=429,
-        headers={"Retry-After": str(throttled.retry_after)},
+        headers=headers,
     )
 
 
