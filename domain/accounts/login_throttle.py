@@ -4,7 +4,7 @@ An attempt is counted *before* its password is checked. Counting failures afterw
 concurrent attempts all pass the check while their hashes were still running, and every one of them
 then cost a password hash (about 0.2 s of a core): a spray from one address queued real users'
 logins behind it. Counted first, an address or username over its limit is refused at the cost of
-two Redis round trips, and a successful login gives its count back.
+one Redis round trip, and a successful login gives its count back.
 """
 
 from __future__ import annotations
@@ -63,8 +63,9 @@ def address_key(prefix: str, address: str) -> str:
 # slot then held), {1, 1} busy, {2, ttl} over the username limit, {3, ttl} over the address's.
 # A busy attempt is not counted: no password was tried.
 _START = """
-if redis.call('incr', KEYS[1]) == 1 then redis.call('expire', KEYS[1], ARGV[4]) end
-if tonumber(redis.call('get', KEYS[1])) > 1 then
+local checking = redis.call('incr', KEYS[1])
+if checking == 1 then redis.call('expire', KEYS[1], ARGV[4]) end
+if checking > 1 then
   redis.call('decr', KEYS[1])
   return {1, 1}
 end
