@@ -6,10 +6,12 @@ import logging
 import re
 
 import pytest
+import redis.asyncio as aioredis
 from litestar import Litestar
 from litestar.handlers import HTTPRouteHandler
 from litestar.testing import AsyncTestClient
 
+from domain import channels
 from domain.accounts.login_throttle import LOGIN_FAILURES_ALLOWED
 from domain.config import Settings
 from tests.web_fixtures import (
@@ -61,7 +63,9 @@ async def test_login_returns_to_a_local_next_only(anon_client: Client, user: obj
         "/login", data={**form, "next": "/loops?q=abc"}, follow_redirects=False
     )
     assert answer.headers["location"] == "/loops?q=abc"
-    await anon_client.post("/logout", headers={"x-csrftoken": token})
+    # Logged in, the session's own token is the one that counts.
+    await anon_client.post("/logout", headers={"x-csrftoken": await csrf_token(anon_client)})
+    form["_csrf_token"] = await csrf_token(anon_client)
     answer = await anon_client.post(
         "/login", data={**form, "next": "https://evil.example/"}, follow_redirects=False
     )
@@ -162,6 +166,7 @@ async def test_setup_link_is_logged_and_single_use(
         assert (await first.get("/api/v1/stats")).status_code == 200  # logged in as admin
 
         assert (await first.get(f"/setup?token={token}")).status_code == 404
+        data["_csrf_token"] = await csrf_token(first)  # the logged-in session's own token
         again = await first.post("/setup", data={**data, **strong, "username": "second"})
         assert again.status_code == 404
 
@@ -305,3 +310,76 @@ async def test_login_page_shows_no_navigation(anon_client: Client, client: Clien
     home = (await client.get("/")).text
     assert "Log out" in home
     assert USERNAME in home
+
+
+async def _session_keys(settings: Settings) -> int:
+    redis = aioredis.Redis.from_url(settings.redis_url)
+    try:
+        return len([k async for k in redis.scan_iter(f"{channels.web_sessions(settings)}:*")])
+    finally:
+        await redis.aclose()
+
+
+async def test_anonymous_requests_store_no_session(
+    anon_client: Client, user: object, settings: Settings
+) -> None:
+    for _ in range(20):
+        assert (await anon_client.get("/login")).status_code == 200
+        assert (await anon_client.get("/setup?token=x")).status_code == 404
+        hook = await anon_client.post("/hooks/azuracast/nowhere?secret=x", json={})
+        assert hook.status_code == 404
+        assert (await anon_client.get("/loops", follow_redirects=False)).status_code == 303
+    assert (await log_in_client(anon_client, password="wrong password")).status_code == 400
+    assert await _session_keys(settings) == 0
+    assert "session" not in anon_client.cookies
+
+    assert (await log_in_client(anon_client)).status_code == 303
+    assert await _session_keys(settings) == 1
+    assert (await anon_client.get("/api/v1/stats")).status_code == 200
+    token = await csrf_token(anon_client)
+    await anon_client.post("/logout", headers={"x-csrftoken": token})
+    assert await _session_keys(settings) == 0
+    assert (await anon_client.get("/api/v1/stats")).status_code == 401
+
+
+async def test_a_csrf_token_is_good_in_its_own_session_only(
+    client: Client, settings: Settings
+) -> None:
+    async with AsyncTestClient(create_app(settings)) as other:
+        assert (await log_in_client(other)).status_code == 303
+        theirs = await csrf_token(other)
+        page = await other.get("/loops")
+        assert f'"x-csrftoken": "{theirs}"' in page.text  # the token the pages send
+    body = {"artist": "A", "title": "B", "loop_path": "a.mp4"}
+    refused = await client.post("/api/v1/mappings", json=body, headers={"x-csrftoken": theirs})
+    assert refused.status_code == 403
+    assert "CSRF" in refused.json()["detail"]
+    # A double-submit token (what anonymous forms use) is no good to a logged-in session either.
+    await client.get("/login")
+    async with AsyncTestClient(create_app(settings)) as anonymous:
+        anonymous_token = await csrf_token(anonymous)
+    client.cookies.set("csrftoken", anonymous_token, domain="testserver.local")
+    refused = await client.post(
+        "/api/v1/mappings", json=body, headers={"x-csrftoken": anonymous_token}
+    )
+    assert refused.status_code == 403
+    assert (await client.get("/api/v1/mappings")).json()["items"] == []  # nothing changed
+
+    own = await csrf_token(client)
+    assert own != theirs
+    accepted = await client.post("/api/v1/mappings", json=body, headers={"x-csrftoken": own})
+    assert accepted.status_code == 201
+
+
+async def test_a_new_login_gets_a_new_csrf_token(anon_client: Client, user: object) -> None:
+    await log_in_client(anon_client)
+    first = await csrf_token(anon_client)
+    await anon_client.post("/logout", headers={"x-csrftoken": first})
+    login_form = await anon_client.get("/login")
+    assert first not in login_form.text  # the ended session's token is not reused
+    await log_in_client(anon_client)
+    second = await csrf_token(anon_client)
+    assert second != first
+    stale = await anon_client.post("/logout", headers={"x-csrftoken": first})
+    assert stale.status_code == 403
+    assert (await anon_client.get("/api/v1/stats")).status_code == 200  # still logged in

@@ -26,6 +26,7 @@ from litestar.exceptions import (
     ValidationException,
 )
 from litestar.middleware import DefineMiddleware
+from litestar.middleware.session.base import SessionMiddleware
 from litestar.middleware.session.server_side import ServerSideSessionConfig
 from litestar.openapi.config import OpenAPIConfig
 from litestar.plugins.htmx import HTMXPlugin
@@ -198,6 +199,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         max_age=SESSION_MAX_AGE_SECONDS,
         httponly=True,
         samesite="lax",
+        session_id_bytes=auth.SESSION_ID_BYTES,
         exclude=["^/static/", "^/health$"],
     )
     csrf = CSRFConfig(secret=settings.secret_key, cookie_httponly=True, cookie_samesite="lax")
@@ -234,7 +236,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         middleware=[
             auth.SecureCookiesOverHttps,
-            sessions.middleware,
+            DefineMiddleware(SessionMiddleware, backend=auth.LoginSessionBackend(config=sessions)),
             auth.AuthMiddleware,
             DefineMiddleware(auth.SessionCSRFMiddleware, config=csrf),
         ],

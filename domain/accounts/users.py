@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import re
 import secrets
-from collections.abc import Collection
+from collections.abc import Callable, Collection
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -22,8 +24,14 @@ PASSWORD_MIN = 8
 DEFAULT_ROLES: tuple[Role, ...] = (Role.OPERATOR, Role.DJ)
 
 Sessions = async_sessionmaker[AsyncSession]
+_T = TypeVar("_T")
 
 _hasher = PasswordHasher()
+# Password hashing runs in its own threads, as many as the machine has cores for it: a burst of
+# logins queues here instead of filling the default pool that every other blocking call shares,
+# and the event loop keeps serving requests meanwhile. argon2 takes 64 MiB per hash, so this also
+# bounds the memory a burst can take.
+_HASHING = ThreadPoolExecutor(max_workers=2, thread_name_prefix="password-hash")
 # Verified against when the username is unknown, so a wrong username costs as much as a wrong
 # password and response times do not reveal which accounts exist.
 _DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
@@ -35,6 +43,17 @@ class UserError(ValueError):
     def __init__(self, field: str, message: str) -> None:
         super().__init__(message)
         self.field = field
+
+
+def login_username(typed: str) -> str:
+    """The username a login means by what was typed: whitespace around it (any kind str.strip
+    knows, vertical tab included) dropped, lowercased. The password check and the login
+    throttle both key on this one form, so no spelling of a locked name gets past the lock."""
+    return typed.strip().lower()
+
+
+async def _hashing(work: Callable[..., _T], *args: str) -> _T:
+    return await asyncio.get_running_loop().run_in_executor(_HASHING, work, *args)
 
 
 def validate_username(username: str) -> str:
@@ -71,7 +90,7 @@ async def create_user(
     chosen = set(DEFAULT_ROLES if roles is None and not is_admin else roles or ())
     if is_admin:
         chosen.add(Role.ADMIN)
-    password_hash = await asyncio.to_thread(_hasher.hash, password)
+    password_hash = await _hashing(_hasher.hash, password)
     try:
         async with sessions.begin() as session:
             # Serialises first-account creation so two at once cannot both miss being first.
@@ -109,15 +128,17 @@ async def set_roles(sessions: Sessions, username: str, roles: Collection[Role]) 
 
 
 async def authenticate(sessions: Sessions, username: str, password: str) -> User | None:
-    """The user when the password is right, else None; records the login time."""
+    """The user when the password is right, else None; records the login time. `username` is
+    read as login_username reads it."""
+    username = login_username(username)
     async with sessions() as session:
         user = await session.scalar(select(User).where(User.username == username))
     stored = user.password_hash if user is not None else _DUMMY_HASH
-    if not await asyncio.to_thread(_verify, stored, password) or user is None:
+    if not await _hashing(_verify, stored, password) or user is None:
         return None
     values: dict[str, object] = {"last_login_at": datetime.now(UTC)}
     if _hasher.check_needs_rehash(user.password_hash):
-        values["password_hash"] = await asyncio.to_thread(_hasher.hash, password)
+        values["password_hash"] = await _hashing(_hasher.hash, password)
     async with sessions.begin() as session:
         await session.execute(update(User).where(User.id == user.id).values(**values))
     return user

@@ -10,21 +10,38 @@ that kind carries a CSRF token, on /api/v1 too.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
+import secrets
 import time
 from dataclasses import dataclass
+from secrets import compare_digest
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 from litestar import Request, Response, Router, get, post
+from litestar.connection import ASGIConnection
 from litestar.datastructures import MutableScopeHeaders, State
 from litestar.di import NamedDependency
-from litestar.enums import ScopeType
-from litestar.exceptions import NotAuthorizedException, NotFoundException
+from litestar.enums import RequestEncodingType, ScopeType
+from litestar.exceptions import NotAuthorizedException, NotFoundException, PermissionDeniedException
+from litestar.middleware._utils import should_bypass_middleware
 from litestar.middleware.csrf import CSRFMiddleware
+from litestar.middleware.session.server_side import ServerSideSessionBackend
 from litestar.params import FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
-from litestar.types import ASGIApp, ControllerRouterHandler, Message, Receive, Scope, Send
+from litestar.types import (
+    ASGIApp,
+    ControllerRouterHandler,
+    Empty,
+    Message,
+    Receive,
+    Scope,
+    ScopeSession,
+    Send,
+)
+from litestar.utils.scope.state import ScopeState
 
 from domain import channels
 from domain.accounts import login_throttle, setup_token, tokens, users
@@ -34,6 +51,8 @@ from domain.resources import Resources
 from web.accounts import roles
 
 SESSION_COOKIE = "session"
+SESSION_ID_BYTES = 32
+FORM_ENCODINGS = frozenset({RequestEncodingType.URL_ENCODED, RequestEncodingType.MULTI_PART})
 USER_CACHE_SECONDS = 5.0
 USER_CACHE_SIZE = 1000
 PUBLIC_PATHS = frozenset({"/health", "/login", "/setup"})
@@ -137,14 +156,94 @@ async def _token_user(scope: Scope, token: str) -> tuple[User | None, str | None
     return used.user, "token"
 
 
+def session_csrf_token(secret: str, session_id: str) -> str:
+    """The CSRF token of one logged-in session: an HMAC of its id under SECRET_KEY, so a token
+    is worthless in any other session and needs no storage."""
+    message = f"csrf\0{session_id}".encode()
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+def _logged_in_session_id(scope: Scope) -> str | None:
+    """The id of the request's session when it holds a login (as the response will store it)."""
+    session = scope.get("session")
+    if not isinstance(session, dict) or not isinstance(session.get("user_id"), int):
+        return None
+    session_id = ScopeState.from_scope(scope).session_id
+    return session_id if isinstance(session_id, str) else None
+
+
 class SessionCSRFMiddleware(CSRFMiddleware):
-    """Litestar's CSRF check for every request not authenticated by an API token."""
+    """CSRF for every request not authenticated by an API token.
+
+    A logged-in request must carry session_csrf_token of its own session (form field or
+    x-csrftoken header): a token taken from another session is refused. Anonymous forms (login,
+    setup) have no server session to bind to, so they keep Litestar's signed double-submit cookie.
+    The `csrftoken` cookie always holds the token of the moment, for clients that read it there;
+    a logged-in request is never checked against the cookie.
+    """
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope.get("auth") == "token":
+        if scope.get("auth") == "token" or should_bypass_middleware(
+            scope=scope,
+            scopes=self.scopes,
+            exclude_opt_key=self.config.exclude_from_csrf_key,
+            exclude_path_pattern=self.exclude,
+        ):
             await self.app(scope, receive, send)
             return
-        await super().__call__(scope, receive, send)
+        request: AnyRequest = scope["litestar_app"].request_class(scope=scope, receive=receive)
+        cookie = request.cookies.get(self.config.cookie_name)
+        send = self._send_session_token(scope, send, cookie)
+        session_id = _logged_in_session_id(scope) if scope.get("auth") == "session" else None
+        if session_id is None:
+            if cookie is not None and self._decode_csrf_token(cookie) is None:
+                # A session token left from a login that ended: not a double-submit token, so
+                # Litestar must issue a fresh one instead of reusing it.
+                request.cookies.pop(self.config.cookie_name)
+            await super().__call__(scope, receive, send)
+            return
+        expected = session_csrf_token(self.config.secret, session_id)
+        if request.method not in self.config.safe_methods:
+            sent = request.headers.get(self.config.header_name)
+            if not sent and request.content_type[0] in FORM_ENCODINGS:
+                sent = (await request.form()).get("_csrf_token")
+            if not isinstance(sent, str) or not compare_digest(sent, expected):
+                raise PermissionDeniedException("CSRF token verification failed")
+        ScopeState.from_scope(scope).csrf_token = expected
+        await self.app(scope, receive, send)
+
+    def _send_session_token(self, scope: Scope, send: Send, cookie: str | None) -> Send:
+        """Puts the session's token in the cookie when the response leaves a login in place whose
+        token the client does not hold yet (just logged in, or a new session id)."""
+
+        async def send_wrapper(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                session_id = _logged_in_session_id(scope)
+                if session_id is not None:
+                    token = session_csrf_token(self.config.secret, session_id)
+                    if token != cookie:
+                        self._set_cookie_if_needed(message, token)
+            await send(message)
+
+        return send_wrapper
+
+
+class LoginSessionBackend(ServerSideSessionBackend):
+    """Stores a session only once it holds something (a login): an anonymous request stores
+    nothing and gets no session cookie. Litestar's backend stored an empty session, kept 14 days,
+    for every anonymous request, so anyone could fill Redis by asking for /login."""
+
+    async def store_in_message(
+        self,
+        scope_session: ScopeSession,
+        message: Message,
+        connection: ASGIConnection[Any, Any, Any, Any],
+    ) -> None:
+        if scope_session is not Empty and scope_session:
+            await super().store_in_message(scope_session, message, connection)
+        elif connection.cookies.get(self.config.key, "null") != "null":
+            # A session ended (logout) or an unknown id was sent: forget it on both sides.
+            await super().store_in_message(Empty, message, connection)
 
 
 class SecureCookiesOverHttps:
@@ -200,10 +299,24 @@ def _start_session(request: AnyRequest, user: User) -> None:
     request.cookies.pop(SESSION_COOKIE, None)  # the session backend reads this same dict
     request.clear_session()
     request.set_session({"user_id": user.id})
+    # Chosen here rather than by the session backend as it answers, so that the CSRF middleware
+    # can hand out this session's token with this very response.
+    ScopeState.from_scope(request.scope).session_id = secrets.token_hex(SESSION_ID_BYTES)
 
 
-def _login_page(next_path: str, *, error: str | None = None, status: int = 200) -> Template:
-    return Template("login.html", context={"next": next_path, "error": error}, status_code=status)
+def _login_page(
+    next_path: str,
+    *,
+    error: str | None = None,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+) -> Template:
+    return Template(
+        "login.html",
+        context={"next": next_path, "error": error},
+        status_code=status,
+        headers=headers,
+    )
 
 
 @get("/login", sync_to_thread=False)
@@ -218,28 +331,37 @@ def login_page(request: AnyRequest, next: FromQuery[str | None] = None) -> Templ
 async def login(
     request: AnyRequest, data: URLEncodedBody[LoginForm], resources: NamedDependency[Resources]
 ) -> Template | Redirect:
-    """Check the password (rate-limited per username and address) and start a session."""
+    """Check the password (rate-limited per username and address, and per address) and start a
+    session."""
     next_path = safe_next(data.next)
     address = request.client.host if request.client else "unknown"
-    key = login_throttle.login_throttle_key(
-        channels.login_throttle(resources.settings), data.username, address
-    )
-    wait = await login_throttle.login_retry_after(resources.redis, key)
-    if wait:
-        minutes = -(-wait // 60)
-        return _login_page(
-            next_path,
-            error=f"Too many failed logins for this username from your address."
-            f" Try again in {minutes} minute{'s' if minutes != 1 else ''}.",
-            status=429,
-        )
-    user = await users.authenticate(resources.sessions, data.username.strip(), data.password)
-    if user is None:
-        await login_throttle.record_login_failure(resources.redis, key)
-        return _login_page(next_path, error="Wrong username or password.", status=400)
-    await login_throttle.clear_login_failures(resources.redis, key)
+    username = users.login_username(data.username)
+    prefix = channels.login_throttle(resources.settings)
+    async with login_throttle.login_attempt(resources.redis, prefix, username, address) as attempt:
+        if attempt.throttled is not None:
+            return _throttled_page(next_path, attempt.throttled)
+        user = await users.authenticate(resources.sessions, username, data.password)
+        if user is None:
+            return _login_page(next_path, error="Wrong username or password.", status=400)
+        attempt.succeeded()
     _start_session(request, user)
     return Redirect(next_path, status_code=303)
+
+
+def _throttled_page(next_path: str, throttled: login_throttle.Throttled) -> Template:
+    headers = {"Retry-After": str(throttled.retry_after)}
+    if throttled.limit == "busy":
+        error = "Another login from your address is being checked. Try again in a moment."
+        return _login_page(next_path, error=error, status=429, headers=headers)
+    minutes = -(-throttled.retry_after // 60)
+    which = "for this username " if throttled.limit == "username" else ""
+    return _login_page(
+        next_path,
+        error=f"Too many failed logins {which}from your address."
+        f" Try again in {minutes} minute{'s' if minutes != 1 else ''}.",
+        status=429,
+        headers=headers,
+    )
 
 
 @post("/logout", status_code=303)
