@@ -190,6 +190,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     """The web application for `settings` (default: loaded from the environment)."""
     settings = settings or load_settings()
     configure_logging(settings)
+    hooks.redact_access_log()
     # A burst of requests (every open dashboard reconnecting after a restart) may want more than
     # the pool's connections at once: wait up to 5 s for a free one rather than fail.
     session_redis = open_redis(settings, max_connections=SESSION_REDIS_CONNECTIONS)
