@@ -18,7 +18,7 @@ from domain.config import Settings
 from domain.db import create_engine, create_sessionmaker
 from domain.stations import store as stations
 from tests.daemon_process import add_station
-from tests.waiting import wait_until
+from tests.waiting import wait_until_async
 from tests.web_fixtures import Client
 
 SECRET = "hook-secret-0123456789abcdef"
@@ -53,6 +53,10 @@ async def feed(settings: Settings) -> AsyncIterator[PubSub]:
 async def received(pubsub: PubSub) -> object:
     message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=2)
     return None if message is None else json.loads(message["data"])
+
+
+def log_text(path: Path) -> str:
+    return path.read_text(errors="replace")
 
 
 async def nothing_received(pubsub: PubSub) -> bool:
@@ -104,10 +108,10 @@ async def test_the_access_log_never_shows_a_query_secret(
     assert await received(feed) == NOW_PLAYING
 
     def logged() -> bool:
-        return "/hooks/azuracast/main?secret=" in live_server_log.read_text(errors="replace")
+        return "/hooks/azuracast/main?secret=" in log_text(live_server_log)
 
-    wait_until(logged, 5, "the hook's access-log line")
-    text = live_server_log.read_text(errors="replace")
+    await wait_until_async(logged, 5, "the hook's access-log line")
+    text = log_text(live_server_log)
     assert SECRET not in text
     assert "/hooks/azuracast/main?secret=[redacted]&note=kept" in text
 
@@ -217,3 +221,14 @@ async def test_the_hook_needs_no_session_and_pages_still_do(
     assert response.status_code in (303, 401, 403)
     response = await anon_client.post(f"/hooks/azuracast/main?secret={SECRET}", json={})
     assert response.status_code == 200
+
+
+async def test_a_deeply_nested_body_is_a_400_and_nothing_published(
+    anon_client: Client, station: int, feed: PubSub
+) -> None:
+    response = await anon_client.post(
+        "/hooks/azuracast/main", content="[" * 100_000, headers={"X-Webhook-Secret": SECRET}
+    )
+    assert response.status_code == 400
+    assert "nested too deeply" in response.text
+    assert await nothing_received(feed)

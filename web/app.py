@@ -9,24 +9,30 @@ from __future__ import annotations
 
 import logging
 import re
+import secrets
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, cast
+from urllib.parse import parse_qsl
 
 import redis.asyncio as aioredis
 from litestar import Litestar, Request, Response
 from litestar.config.csrf import CSRFConfig
-from litestar.datastructures import State
+from litestar.datastructures import MutableScopeHeaders, State
 from litestar.di import Provide
 from litestar.exceptions import (
+    ClientException,
     HTTPException,
     NotAuthorizedException,
     NotFoundException,
     ValidationException,
 )
 from litestar.middleware import DefineMiddleware
-from litestar.middleware.session.server_side import ServerSideSessionConfig
+from litestar.middleware.session.server_side import (
+    ServerSideSessionBackend,
+    ServerSideSessionConfig,
+)
 from litestar.openapi.config import OpenAPIConfig
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
@@ -34,6 +40,7 @@ from litestar.response import Template
 from litestar.static_files import create_static_files_router
 from litestar.stores.redis import RedisStore
 from litestar.template.config import TemplateConfig
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from redis.exceptions import RedisError
 
 from domain import channels
@@ -43,6 +50,7 @@ from domain.loops.mapper import MappingNotFound, TrackMapper
 from domain.resources import Resources, open_redis
 from domain.tracklists.imports import ImportNotFound
 from domain.tracklists.store import TracklistNotFound
+from domain.validation import InputError, url_parameter
 from web import health
 from web.accounts import auth
 from web.dashboard import live
@@ -69,6 +77,21 @@ WEB_POOL_SIZE = 20
 SESSION_REDIS_CONNECTIONS = 100
 _BODY_FIELD = re.compile(r"at `\$\.([^`]+)`|required field `([^`]+)`")
 _MISSING_PARAMETER = re.compile(r"^Missing required \w+ parameter '([^']+)'")
+# One line per unexpected error: its message is cut here, since a value sent by the caller can be
+# in it (a 100 KB path once was, with a traceback per request).
+ERROR_LOG_MAX = 300
+# No inline script or style anywhere: htmx's config and the page scripts are in static/ (DESIGN
+# §9); htmx is told not to inject its indicator styles (static/app.js).
+SECURITY_HEADERS = {
+    "content-security-policy": (
+        "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self';"
+        " form-action 'self'; frame-ancestors 'none'"
+    ),
+    "x-frame-options": "DENY",
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "same-origin",
+}
+HSTS = "max-age=31536000"
 
 
 def provide_resources(state: State) -> Resources:
@@ -123,6 +146,52 @@ async def announce_setup(resources: Resources) -> None:
     )
 
 
+# Every request and response -----------------------------------------------------------------------
+
+
+async def security_headers(message: Message, scope: Scope) -> None:
+    """Add SECURITY_HEADERS to every response (pages, API, static files, errors); HSTS only over
+    https (behind a proxy uvicorn's --proxy-headers decides the scheme), or plain-HTTP local use
+    would be told to use https it does not have."""
+    if message["type"] != "http.response.start":
+        return
+    headers = MutableScopeHeaders.from_message(message)
+    for name, value in SECURITY_HEADERS.items():
+        if name not in headers:
+            headers[name] = value
+    if scope.get("scheme") == "https":
+        headers["strict-transport-security"] = HSTS
+
+
+class RefuseBadParameters:
+    """Every path and query parameter passes `validation.url_parameter` before a handler reads
+    it: one check for every route instead of one per handler, and a 400 naming the parameter
+    instead of a database error on a NUL byte."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            for name, value in _parameters(scope):
+                url_parameter(name, value)
+        except InputError as error:
+            raise ClientException(str(error), extra={"field": error.field}) from None
+        await self.app(scope, receive, send)
+
+
+def _parameters(scope: Scope) -> list[tuple[str, str]]:
+    """The request's string path parameters and its query, decoded; InputError when the query
+    is not UTF-8."""
+    found = [(name, v) for name, v in scope.get("path_params", {}).items() if isinstance(v, str)]
+    try:
+        query = scope.get("query_string", b"").decode("utf-8")
+        found += parse_qsl(query, keep_blank_values=True, encoding="utf-8", errors="strict")
+    except UnicodeDecodeError:
+        raise InputError("query", "the query string is not valid UTF-8") from None
+    return found
+
+
 # Errors -----------------------------------------------------------------------------------------
 
 
@@ -153,11 +222,33 @@ def error_body(error: HTTPException) -> dict[str, Any]:
     return body
 
 
+def _unexpected(request: Request[Any, Any, Any], error: Exception) -> HTTPException:
+    """Log an unexpected error as ONE line with a request id; the 500 the caller sees names the
+    id, so a report can be matched to the line (the traceback is logged at DEBUG)."""
+    request_id = secrets.token_hex(6)
+    message = str(error).replace("\n", " ")
+    if len(message) > ERROR_LOG_MAX:
+        message = message[:ERROR_LOG_MAX] + "…"
+    log.error(
+        "request %s: %s %s failed: %s: %s",
+        request_id,
+        request.method,
+        request.url.path[:ERROR_LOG_MAX],
+        type(error).__name__,
+        message,
+    )
+    log.debug("request %s traceback", request_id, exc_info=error)
+    return HTTPException(
+        status_code=500,
+        detail=f"internal server error (request id {request_id})",
+        extra={"request_id": request_id},
+    )
+
+
 def http_error(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
     """API → JSON naming the field; anonymous page → login; other pages → an HTML error page."""
     if not isinstance(error, HTTPException):
-        log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
-        error = HTTPException(status_code=500, detail="internal server error")
+        error = _unexpected(request, error)
     if _is_api(request):
         return Response(error_body(error), status_code=error.status_code, headers=error.headers)
     if isinstance(error, NotAuthorizedException):
@@ -171,6 +262,13 @@ def http_error(request: Request[Any, Any, Any], error: Exception) -> Response[An
         status_code=error.status_code,
         headers=error.headers,
     )
+
+
+def too_deep(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
+    """A JSON body nested past the parser's depth (about 1,000 levels, from Python's recursion
+    limit) is the caller's mistake, not a crash: 400 naming the body."""
+    refused = ClientException("the JSON body is nested too deeply", extra={"field": "body"})
+    return http_error(request, refused)
 
 
 def mapping_not_found(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
@@ -199,10 +297,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
         max_age=SESSION_MAX_AGE_SECONDS,
         httponly=True,
         samesite="lax",
+        # /health must answer while Redis is down: it reads a session itself (web/health.py).
         exclude=["^/static/", "^/health$"],
     )
     csrf = CSRFConfig(secret=settings.secret_key, cookie_httponly=True, cookie_samesite="lax")
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             *auth.ROUTES,
             *api.ROUTES,
@@ -229,6 +328,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             live.live_updates(settings),
         ],
         middleware=[
+            RefuseBadParameters,
             auth.SecureCookiesOverHttps,
             sessions.middleware,
             auth.AuthMiddleware,
@@ -236,15 +336,19 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         stores={"sessions": RedisStore(session_redis, namespace=channels.web_sessions(settings))},
         plugins=[HTMXPlugin()],
+        before_send=[security_headers],
         template_config=TemplateConfig(directory=TEMPLATES_DIR, engine=JinjaTemplateEngine),
         openapi_config=OpenAPIConfig(title="crateloop", version="1", path="/schema"),
         exception_handlers={
             MappingNotFound: mapping_not_found,
             TracklistNotFound: not_found,
             ImportNotFound: not_found,
+            RecursionError: too_deep,
             Exception: http_error,
         },
         # Logging is configured once by configure_logging; Litestar's default would replace the
         # root logger's handlers. Unhandled errors are logged by http_error.
         logging_config=None,
     )
+    app.state.session_backend = ServerSideSessionBackend(config=sessions)
+    return app

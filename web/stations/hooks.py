@@ -3,9 +3,9 @@
 Authenticated by the station's own secret, not by a session: AzuraCast is a server, so there is no
 CSRF token either. The secret comes in an `X-Webhook-Secret` header, as `Authorization: Bearer`,
 as the HTTP basic-auth password (AzuraCast's webhook form has basic auth), or as `?secret=` for
-older AzuraCast set-ups; `RedactSecrets` keeps that last form out of uvicorn's access log. The body goes on the
-`webhook:{slug}` channel as it came; the daemon watching the station parses it. AzuraCast gives
-up after 5 s, so nothing slow happens here.
+older AzuraCast set-ups; `RedactSecrets` keeps that last form out of uvicorn's access log.
+The body goes on the `webhook:{slug}` channel as it came; the daemon watching the station parses
+it. AzuraCast gives up after 5 s, so nothing slow happens here.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 
 PREFIX = "/hooks/"
 BODY_MAX = 1024 * 1024
-SECRET_HEADER = "x-webhook-secret"
+SECRET_HEADER = "x-webhook-secret"  # noqa: S105 - a header's name, not a secret
 _QUERY_SECRET = re.compile(r"([?&]secret=)[^&\s]*")
 
 
@@ -133,6 +133,8 @@ async def azuracast_webhook(
         data = json.loads(body)
     except (ValueError, UnicodeDecodeError) as error:
         return _plain(f"invalid JSON: {error}", 400)
+    except RecursionError:
+        return _plain("invalid JSON: nested too deeply", 400)
     if not isinstance(data, dict):
         return _plain("the body must be a JSON object (AzuraCast's now-playing data)", 400)
     channel = channels.webhook(resources.settings, slug)
