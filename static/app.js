@@ -24,8 +24,11 @@ function startProgress(root) {
   });
 }
 
-htmx.onLoad(function (content) {
-  startProgress(content);
+// New content from a request (htmx:load) or from the live stream, which the SSE extension swaps
+// in without a load event: it tells with htmx:sseMessage on the element it swapped into.
+htmx.onLoad(startProgress);
+document.addEventListener("htmx:sseMessage", function (event) {
+  startProgress(event.target);
 });
 
 // A loop without a thumbnail yet: hide the broken image (error events do not bubble, so listen

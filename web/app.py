@@ -81,11 +81,13 @@ _MISSING_PARAMETER = re.compile(r"^Missing required \w+ parameter '([^']+)'")
 # in it (a 100 KB path once was, with a traceback per request).
 ERROR_LOG_MAX = 300
 # No inline script or style anywhere: htmx's config and the page scripts are in static/ (DESIGN
-# §9); htmx is told not to inject its indicator styles (static/app.js).
+# §9); htmx is told not to inject its indicator styles (static/app.js). Images are the one
+# exception to 'self': the dashboard shows album art from each station's own server, whose address
+# is set at run time (an image cannot run script).
 SECURITY_HEADERS = {
     "content-security-policy": (
-        "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self';"
-        " form-action 'self'; frame-ancestors 'none'"
+        "default-src 'self'; img-src 'self' data: http: https:; object-src 'none';"
+        " base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
     ),
     "x-frame-options": "DENY",
     "x-content-type-options": "nosniff",
