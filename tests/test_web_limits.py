@@ -17,6 +17,8 @@ from litestar.testing import AsyncTestClient
 
 from domain.config import Settings, load_settings
 from domain.loops.rules import NOTES_MAX
+from domain.resources import Sessions
+from tests.test_tracklist_drafts import hand_made
 from tests.web_fixtures import Client, make_api_token, make_user
 from web.app import create_app
 
@@ -138,6 +140,20 @@ async def test_deeply_nested_json_is_a_400_not_a_crash(
     assert "nested too deeply" in answer.json()["detail"]
     assert not caplog.records
     assert await count(client) == 0
+
+
+async def test_a_bad_draft_date_without_htmx_is_a_422_page_and_nothing_saved(
+    client: Client, sessions: Sessions
+) -> None:
+    tracklist_id = await hand_made(sessions)
+    started = await client.post(f"/tracklists/{tracklist_id}/draft", follow_redirects=False)
+    assert started.status_code == 303
+    meta = {"title": "Changed", "djs": "Djane", "source": "", "date": "2024-13-45", "genres": ""}
+    answer = await client.post(f"/tracklists/{tracklist_id}/draft/meta", data=meta)
+    assert answer.status_code == 422, answer.text[:500]
+    assert "is not a date" in answer.text
+    editor = await client.get(f"/tracklists/{tracklist_id}/draft")
+    assert "Warm-up at Club X" in editor.text and "Changed" not in editor.text
 
 
 # Bounded fields -----------------------------------------------------------------------------------

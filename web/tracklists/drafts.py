@@ -200,7 +200,8 @@ class TracklistDraftsController(Controller):
                 return HTMXTemplate(
                     template_name="tracklists/draft_meta.html", context=context, status_code=422
                 )
-            return await _page(resources, tracklist_id, status_code=422, **context)
+            # `context` names the tracklist already: passing it twice was a TypeError (a 500).
+            return await _page(resources, status_code=422, **context)
         if not request.htmx:
             return _to_editor(tracklist_id)
         context = {
