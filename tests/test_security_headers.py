@@ -81,3 +81,15 @@ async def test_the_login_and_error_pages_have_no_inline_script(anon_client: Clie
     for path in ("/login", "/no-such-page"):
         html = (await anon_client.get(path)).text
         assert not INLINE_SCRIPT.findall(html) and not INLINE_STYLE.findall(html)
+
+
+async def test_only_the_api_viewer_gets_its_cdn_and_the_schema_stays_strict(
+    client: Client,
+) -> None:
+    viewer = await client.get("/schema")
+    assert viewer.status_code == 200
+    assert "https://cdn.jsdelivr.net" in viewer.headers["content-security-policy"]
+    assert "frame-ancestors 'none'" in viewer.headers["content-security-policy"]
+    schema = await client.get("/schema/openapi.json")
+    assert schema.status_code == 200
+    assert_secured(schema)

@@ -94,6 +94,16 @@ SECURITY_HEADERS = {
     "referrer-policy": "same-origin",
 }
 HSTS = "max-age=31536000"
+# The one page that needs more: Litestar's API viewer at /schema (Scalar) loads its script and
+# styles from a CDN and styles itself inline. Only that logged-in page gets this; the schema
+# itself (/schema/openapi.json) keeps the strict policy.
+SCHEMA_VIEWER_CSP = (
+    "default-src 'self'; script-src 'self' https://cdn.jsdelivr.net;"
+    " style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com;"
+    " font-src 'self' data: https://cdn.jsdelivr.net https://fonts.gstatic.com;"
+    " img-src 'self' data: https:; object-src 'none'; base-uri 'self'; frame-ancestors 'none'"
+)
+_SCHEMA_VIEWER = re.compile(r"/schema(/(scalar)?)?")
 
 
 def provide_resources(state: State) -> Resources:
@@ -161,6 +171,8 @@ async def security_headers(message: Message, scope: Scope) -> None:
     for name, value in SECURITY_HEADERS.items():
         if name not in headers:
             headers[name] = value
+    if _SCHEMA_VIEWER.fullmatch(scope.get("path", "")):
+        headers["content-security-policy"] = SCHEMA_VIEWER_CSP
     if scope.get("scheme") == "https":
         headers["strict-transport-security"] = HSTS
 
