@@ -12,6 +12,7 @@ import click
 from domain.accounts import tokens, users
 from domain.config import load_settings
 from domain.db import create_engine, create_sessionmaker
+from domain.models import Role, TokenScope
 
 T = TypeVar("T")
 
@@ -48,18 +49,30 @@ def user_group() -> None:
 
 @user_group.command("create")
 @click.argument("username")
-@click.option("--admin", is_flag=True, help="Make the account an administrator.")
-def user_create(username: str, admin: bool) -> None:
+@click.option(
+    "--role",
+    "role_names",
+    multiple=True,
+    type=click.Choice([role.value for role in Role]),
+    help="A role to give (repeat for several) [default: operator and dj; the first account is"
+    " always admin].",
+)
+@click.option("--admin", is_flag=True, help="Shorthand for --role admin.")
+def user_create(username: str, role_names: tuple[str, ...], admin: bool) -> None:
     """Create USERNAME; the password comes from a hidden prompt, or stdin when piped."""
     try:
         users.validate_username(username)
+        roles = users.parse_roles(role_names) if role_names else None
     except users.UserError as error:
         raise click.ClickException(str(error)) from error
     password = _read_password()
     user = _with_sessions(
-        lambda sessions: users.create_user(sessions, username, password, is_admin=admin)
+        lambda sessions: users.create_user(
+            sessions, username, password, is_admin=admin, roles=roles
+        )
     )
-    click.echo(f"created {'admin ' if user.is_admin else ''}user {user.username}")
+    kind = "admin " if user.is_admin else ""
+    click.echo(f"created {kind}user {user.username} (roles: {', '.join(user.roles)})")
 
 
 @click.group("token")
@@ -70,9 +83,18 @@ def token_group() -> None:
 @token_group.command("create")
 @click.argument("username")
 @click.option("--name", default="api", show_default=True, help="What the token is for.")
-def token_create(username: str, name: str) -> None:
+@click.option(
+    "--scope",
+    type=click.Choice([scope.value for scope in TokenScope]),
+    default=TokenScope.READ.value,
+    show_default=True,
+    help="read: GET only; write: also POST/PATCH/DELETE. The user's roles cap both.",
+)
+def token_create(username: str, name: str, scope: str) -> None:
     """Create an API token for USERNAME and print it (it is shown this once only)."""
-    token = _with_sessions(lambda sessions: tokens.create_api_token(sessions, username, name))
+    token = _with_sessions(
+        lambda sessions: tokens.create_api_token(sessions, username, name, TokenScope(scope))
+    )
     click.echo(token)
 
 

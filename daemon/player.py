@@ -92,7 +92,11 @@ class StationPlayer:
 
     def _adapters(self) -> list[Adapter]:
         try:
-            return adapters_for(self.station, self.settings.handoff_path)
+            return adapters_for(
+                self.station,
+                self.settings.handoff_path,
+                allow_hooks=self.settings.allow_command_hooks,
+            )
         except HandoffError as error:
             log.error("station %s: hand-off settings unusable: %s", self.station.slug, error)
             self.status.note_error(f"hand-off: {error}")

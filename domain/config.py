@@ -14,6 +14,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 from dotenv import dotenv_values
 
+from domain.stations.addresses import parse_allowed_hosts
+
 VAR_DIR = Path(os.environ.get("CRATELOOP_VAR_DIR", "var")).resolve()
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 # Every variable Settings reads; the README documents each (tests/test_readme.py checks).
@@ -33,6 +35,8 @@ VARIABLES = (
     "TRACKLISTS_DELAY_SECONDS",
     "TRACKLISTS_CONTACT",
     "TRACKLISTS_TIMEOUT_SECONDS",
+    "ALLOW_COMMAND_HOOKS",
+    "STATION_ALLOWED_HOSTS",
 )
 # Politeness towards 1001tracklists (docs/architecture.md): never closer together than this.
 TRACKLISTS_MIN_DELAY_SECONDS = 2.0
@@ -67,6 +71,11 @@ class Settings:
     log_level: str
     tracklists: TracklistsSettings
     redis_timeout_seconds: float = 5.0  # one Redis command (and a connection) may take this long
+    # A station's hook command runs a program as the daemon's user: off unless the operator
+    # says so in the environment, which someone with only a web login cannot change.
+    allow_command_hooks: bool = False
+    # When set, the only hosts (names or addresses) a station's URLs may name or resolve to.
+    station_allowed_hosts: tuple[str, ...] = ()
 
     def channel(self, name: str) -> str:
         """A Redis channel or key name private to this installation (named after its database)."""
@@ -151,6 +160,15 @@ def _positive_int(name: str, raw: str, *, maximum: int | None = None) -> int:
     return value
 
 
+def _switch(name: str, raw: str) -> bool:
+    text = raw.strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("", "0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be 1 (on) or 0 (off) (got {raw!r})")
+
+
 def environment() -> dict[str, str]:
     """The process environment over `.env` (the real environment wins)."""
     merged = {k: v for k, v in dotenv_values(".env").items() if v is not None}
@@ -196,6 +214,8 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
             minimum=0.5,
             maximum=60,
         ),
+        allow_command_hooks=_switch("ALLOW_COMMAND_HOOKS", env.get("ALLOW_COMMAND_HOOKS", "")),
+        station_allowed_hosts=parse_allowed_hosts(env.get("STATION_ALLOWED_HOSTS", "")),
     )
 
 

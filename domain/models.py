@@ -224,27 +224,67 @@ class StationHealth(Base):
     updated_at: Mapped[datetime] = _now()
 
 
+class Role(StrEnum):
+    """What an account may do (docs/architecture.md, "Roles"); one account may hold several."""
+
+    ADMIN = "admin"
+    OPERATOR = "operator"
+    DJ = "dj"
+
+
+class TokenScope(StrEnum):
+    """What an API token may do within its owner's roles: `write` includes `read`."""
+
+    READ = "read"
+    WRITE = "write"
+
+
+def _one_of(column: str, values: type[StrEnum]) -> str:
+    return f"{column} IN ({', '.join(repr(v.value) for v in values)})"
+
+
 class User(Base):
     __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint(
+            f"roles <@ ARRAY[{', '.join(repr(r.value) for r in Role)}]::varchar[]",
+            name="users_roles_known",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
     password_hash: Mapped[str] = mapped_column(Text)
-    is_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    roles: Mapped[list[str]] = mapped_column(ARRAY(String(16)), default=list, server_default="{}")
     created_at: Mapped[datetime] = _now()
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    def has_role(self, role: Role) -> bool:
+        return role.value in self.roles
+
+    @property
+    def is_admin(self) -> bool:
+        return self.has_role(Role.ADMIN)
 
 
 class ApiToken(Base):
     __tablename__ = "api_tokens"
+    __table_args__ = (CheckConstraint(_one_of("scope", TokenScope), name="api_tokens_scope_known"),)
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(100))
     # sha256 of the token: the token itself is shown once and never stored.
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    scope: Mapped[str] = mapped_column(
+        String(8), default=TokenScope.READ.value, server_default=TokenScope.READ.value
+    )
     created_at: Mapped[datetime] = _now()
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    @property
+    def may_write(self) -> bool:
+        return self.scope == TokenScope.WRITE.value
 
 
 # --- Tracklists (issue 4): tracklists, their versions and drafts, DJs, sources, import jobs ---

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from domain.config import Settings
 from domain.db import LookupConnection, create_engine, create_sessionmaker
 from domain.jobs import JobQueue
+from domain.nowplaying.guard import station_http_client
 
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -75,7 +76,7 @@ class Resources:
     lookups: LookupConnection  # hot single-row reads (the track → loop lookup)
     redis: aioredis.Redis
     jobs: JobQueue
-    http: httpx.AsyncClient  # station sources (now-playing APIs, push feeds)
+    http: httpx.AsyncClient  # station sources (now-playing APIs, push feeds), connections guarded
     # The clients of outside services with a policy of their own (`client()`), one each.
     _clients: dict[object, OutboundClient] = field(default_factory=dict, repr=False)
 
@@ -91,10 +92,7 @@ class Resources:
             lookups=LookupConnection(settings),
             redis=open_redis(settings),
             jobs=JobQueue(settings),
-            # A push-feed station keeps one stream open: no pool limit on connections.
-            http=httpx.AsyncClient(
-                limits=httpx.Limits(max_connections=None, max_keepalive_connections=50)
-            ),
+            http=station_http_client(settings),
         )
 
     def client(self, make: Callable[[Settings, aioredis.Redis], C]) -> C:

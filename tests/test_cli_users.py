@@ -26,9 +26,9 @@ def test_user_create_reads_the_password_from_stdin(
     assert result.exit_code == 0, result.output
     assert "created admin user dj.one" in result.output
     with psycopg.connect(database_url) as conn:
-        row = conn.execute("SELECT username, is_admin, password_hash FROM users").fetchone()
+        row = conn.execute("SELECT username, roles, password_hash FROM users").fetchone()
     assert row is not None
-    assert row[:2] == ("dj.one", True)
+    assert row[:2] == ("dj.one", ["admin"])
     assert row[2].startswith("$argon2id$")
     assert "long enough pw" not in row[2]
 
@@ -79,3 +79,54 @@ async def test_created_user_can_log_in_and_token_works(
     answer = await anon_client.get("/api/v1/stats", headers={"Authorization": f"Bearer {token}"})
     assert answer.status_code == 200
     assert (await log_in_client(anon_client, "cli.user", "long enough pw")).status_code == 303
+
+
+def _roles(database_url: str) -> dict[str, list[str]]:
+    with psycopg.connect(database_url) as conn:
+        return dict(conn.execute("SELECT username, roles FROM users").fetchall())
+
+
+def test_user_create_sets_roles(app_env: dict[str, str], database_url: str) -> None:
+    # The first account is admin whatever was asked: someone must be able to run the place.
+    first = run(app_env, "user", "create", "first", "--role", "dj", stdin="long enough pw\n")
+    assert first.exit_code == 0, first.output
+    assert "created admin user first (roles: admin, dj)" in first.output
+    plain = run(app_env, "user", "create", "plain", stdin="long enough pw\n")
+    assert "(roles: operator, dj)" in plain.output
+    both = ["--role", "dj", "--role", "operator"]
+    assert run(app_env, "user", "create", "both", *both, stdin="long enough pw\n").exit_code == 0
+    assert (
+        run(app_env, "user", "create", "boss", "--admin", stdin="long enough pw\n").exit_code == 0
+    )
+    dj = run(app_env, "user", "create", "only.dj", "--role", "dj", stdin="long enough pw\n")
+    assert dj.exit_code == 0
+    assert _roles(database_url) == {
+        "first": ["admin", "dj"],
+        "plain": ["operator", "dj"],
+        "both": ["operator", "dj"],
+        "boss": ["admin"],
+        "only.dj": ["dj"],
+    }
+
+
+def test_user_create_refuses_an_unknown_role(app_env: dict[str, str], database_url: str) -> None:
+    bad = run(app_env, "user", "create", "someone", "--role", "root", stdin="long enough pw\n")
+    assert bad.exit_code == 2
+    assert "--role" in bad.output and "'root' is not one of" in bad.output
+    assert _roles(database_url) == {}
+
+
+def _scopes(database_url: str) -> list[tuple[str, str]]:
+    with psycopg.connect(database_url) as conn:
+        return conn.execute("SELECT name, scope FROM api_tokens ORDER BY name").fetchall()
+
+
+def test_token_create_scopes(app_env: dict[str, str], database_url: str) -> None:
+    assert run(app_env, "user", "create", "bot", stdin="long enough pw\n").exit_code == 0
+    assert run(app_env, "token", "create", "bot", "--name", "a").exit_code == 0
+    assert run(app_env, "token", "create", "bot", "--name", "b", "--scope", "write").exit_code == 0
+    bad = run(app_env, "token", "create", "bot", "--name", "c", "--scope", "admin")
+    assert bad.exit_code == 2
+    assert "--scope" in bad.output and "'admin' is not one of" in bad.output
+    # read is the default: a token that can change things is asked for by name.
+    assert _scopes(database_url) == [("a", "read"), ("b", "write")]

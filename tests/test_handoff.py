@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from domain import handoff
 from domain.handoff import Adapter, HandoffError, Switch, adapters_for
 from domain.handoff.command_hook import CommandHook
 from domain.handoff.liquidsoap import Liquidsoap
@@ -79,7 +80,7 @@ def switch_to(loop: Path, *, sh_id: int | None = 1, title: str = "One More Time"
 
 def test_only_the_adapters_a_station_switched_on_are_built(handoff_root: Path) -> None:
     root = handoff_root / "not-made-yet"
-    assert adapters_for(HandoffConfig(), root) == []
+    assert adapters_for(HandoffConfig(), root, allow_hooks=True) == []
     everything = HandoffConfig(
         state_dir="radio-one",
         symlink_path="radio-one/current.mp4",
@@ -87,7 +88,7 @@ def test_only_the_adapters_a_station_switched_on_are_built(handoff_root: Path) -
         liquidsoap_url="telnet://127.0.0.1:1234",
         liquidsoap_target="loop",
     )
-    names = [adapter.name for adapter in adapters_for(everything, root)]
+    names = [adapter.name for adapter in adapters_for(everything, root, allow_hooks=True)]
     assert names == ["state_file", "symlink", "liquidsoap", "command_hook"]
     assert not root.exists()  # building adapters writes nothing
 
@@ -119,7 +120,7 @@ def test_bad_settings_are_refused_with_a_clear_error(
 ) -> None:
     os.symlink(tmp_path, handoff_root / "escape")  # a folder inside that leads outside
     with pytest.raises(HandoffError, match=message):
-        adapters_for(config, handoff_root)
+        adapters_for(config, handoff_root, allow_hooks=True)
 
 
 async def test_paths_inside_handoff_path_work_relative_or_absolute(
@@ -128,7 +129,7 @@ async def test_paths_inside_handoff_path_work_relative_or_absolute(
     config = HandoffConfig(
         state_dir=str(handoff_root / "stations" / "one"), symlink_path="video/current.mp4"
     )
-    for adapter in adapters_for(config, handoff_root):
+    for adapter in adapters_for(config, handoff_root, allow_hooks=False):
         await adapter.apply(switch_to(loops[0]))  # missing folders are created
     assert (handoff_root / "stations/one/current.json").is_file()
     assert os.readlink(handoff_root / "video/current.mp4") == str(loops[0])
@@ -307,6 +308,45 @@ async def test_the_hook_gets_the_switch_in_its_environment(
         "REASON=mapped",
         "STATION=radio-one",
     ]
+
+
+# What a shell puts in `env` of its own accord, not from the hook's environment.
+SHELL_OWN = {"PWD", "OLDPWD", "SHLVL", "_"}
+
+
+async def test_the_hook_sees_none_of_the_daemons_secrets(
+    tmp_path: Path, hook_out: Path, loops: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SECRET_KEY", "s" * 40)
+    monkeypatch.setenv("DATABASE_URL", "postgresql://crateloop:hunter2@db/crateloop")
+    monkeypatch.setenv("REDIS_URL", "redis://:hunter2@cache/0")
+    script = tmp_path / "env-hook.sh"
+    script.write_text('#!/bin/sh\nenv > "$1/env.tmp" && mv "$1/env.tmp" "$1/env.txt"\n')
+    script.chmod(0o755)
+    hook = CommandHook(f"{shlex.quote(str(script))} {shlex.quote(str(hook_out))}", timeout=5)
+    await hook.apply(switch_to(loops[0]))
+    await written(hook_out / "env.txt", 5)
+    text = (hook_out / "env.txt").read_text()
+    names = {line.split("=", 1)[0] for line in text.splitlines() if "=" in line}
+    assert "SECRET_KEY" not in names and "DATABASE_URL" not in names and "REDIS_URL" not in names
+    assert "hunter2" not in text
+    switch = {"LOOP_PATH", "ARTIST", "TITLE", "SONG_ID", "SH_ID", "REASON", "STATION"}
+    assert switch | {"PATH"} <= names
+    assert names - SHELL_OWN <= switch | {"PATH", "LANG", "LC_ALL"}
+
+
+def test_a_stored_hook_is_not_built_while_hooks_are_off_and_that_is_said_once(
+    handoff_root: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(handoff, "_told_hooks_disabled", False)
+    caplog.set_level(logging.WARNING, logger="domain.handoff")
+    config = HandoffConfig(state_dir="radio-one", hook_command="/bin/true")
+    for _ in range(3):  # the daemon rebuilds adapters on every reload
+        names = [a.name for a in adapters_for(config, handoff_root, allow_hooks=False)]
+        assert names == ["state_file"]
+    assert caplog.text.count("command hooks are disabled (ALLOW_COMMAND_HOOKS") == 1
+    on = [a.name for a in adapters_for(config, handoff_root, allow_hooks=True)]
+    assert on == ["state_file", "command_hook"]
 
 
 async def test_a_hanging_hook_is_killed_at_its_timeout_and_never_delays_the_next(

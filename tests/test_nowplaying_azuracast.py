@@ -9,9 +9,11 @@ from collections.abc import AsyncIterator, Iterator
 import httpx
 import pytest
 
+from domain.config import Settings
 from domain.loops.keys import OFFLINE_SONG_ID, song_id_from_text
 from domain.nowplaying import AzuraCastSource, NowPlaying, SourceError, parse_azuracast
 from domain.nowplaying.azuracast import feed_messages
+from domain.nowplaying.guard import station_http_client
 from tests.fakes.azuracast import (
     FakeAzuraCast,
     missing_fields,
@@ -183,8 +185,8 @@ def fake() -> Iterator[FakeAzuraCast]:
 
 
 @pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient() as client:
+async def http(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    async with station_http_client(settings) as client:  # the daemon's client, guarded
         yield client
 
 

@@ -28,8 +28,8 @@ Sessions = async_sessionmaker[AsyncSession]
 
 @pytest.fixture
 def cfg(settings: Settings, handoff_root: Path) -> Settings:
-    """The suite's settings with a hand-off folder of this test's own."""
-    return dataclasses.replace(settings, handoff_path=handoff_root)
+    """The suite's settings with a hand-off folder of this test's own, command hooks allowed."""
+    return dataclasses.replace(settings, handoff_path=handoff_root, allow_command_hooks=True)
 
 
 @pytest.fixture
@@ -234,6 +234,56 @@ async def test_an_update_keeps_the_slug_and_a_blank_api_key(
         sessions, cfg, station.id, azuracast(name="Radio Two", clear_api_key="on")
     )
     assert cleared.api_key is None
+
+
+async def test_changing_the_base_url_drops_the_stored_api_key_unless_given_again(
+    sessions: Sessions, cfg: Settings
+) -> None:
+    station = await stations.create_station(sessions, cfg, azuracast(api_key="old-key"))
+    moved = await stations.update_station(
+        sessions, cfg, station.id, azuracast(base_url="https://elsewhere.example.net")
+    )
+    assert moved.api_key is None  # the old key is never sent to the new host
+    stored = await stations.get_station_by_id(sessions, station.id)
+    assert (stored.base_url, stored.api_key) == ("https://elsewhere.example.net", None)
+
+    await stations.update_station(sessions, cfg, station.id, azuracast(api_key="old-key"))
+    again = await stations.update_station(
+        sessions,
+        cfg,
+        station.id,
+        azuracast(base_url="https://third.example.org/", api_key="new-key"),
+    )
+    assert (again.base_url, again.api_key) == ("https://third.example.org", "new-key")
+    stored = await stations.get_station_by_id(sessions, station.id)
+    assert stored.api_key == "new-key"
+
+
+async def test_a_hook_command_is_refused_while_hooks_are_off(
+    sessions: Sessions, cfg: Settings
+) -> None:
+    off = dataclasses.replace(cfg, allow_command_hooks=False)
+    with pytest.raises(StationError) as caught:
+        await stations.create_station(sessions, off, azuracast(hook_command="/bin/true"))
+    assert caught.value.field == "hook_command"
+    assert "ALLOW_COMMAND_HOOKS=1" in str(caught.value)
+    assert await count(sessions) == 0
+
+    station = await stations.create_station(sessions, off, azuracast())
+    with pytest.raises(StationError, match="ALLOW_COMMAND_HOOKS"):
+        await stations.update_station(
+            sessions, off, station.id, azuracast(name="Changed", hook_command="/bin/true")
+        )
+    stored = await stations.get_station_by_id(sessions, station.id)
+    assert (stored.name, stored.hook_command) == ("Radio One", None)
+
+    with pytest.raises(ConfigError) as env_error:  # the env station follows the same rule
+        await ensure_env_station(
+            sessions, env(NOWPLAYING_NAME="Env", HANDOFF_COMMAND="/bin/true"), settings=off
+        )
+    assert str(env_error.value).startswith("HANDOFF_COMMAND: ")
+    assert "ALLOW_COMMAND_HOOKS=1" in str(env_error.value)
+    assert await count(sessions) == 1
 
 
 async def test_an_invalid_update_changes_nothing(sessions: Sessions, cfg: Settings) -> None:

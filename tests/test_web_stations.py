@@ -242,3 +242,37 @@ async def test_the_page_needs_a_login_and_a_csrf_token(anon_client: Client, clie
     headers: dict[str, Any] = {"x-csrftoken": ""}
     response = await client.post("/stations", data=form(), headers=headers)
     assert response.status_code == 403
+
+
+async def test_a_hook_command_is_refused_while_hooks_are_off(
+    client: Client, sessions: Sessions
+) -> None:
+    response = await client.post("/stations", data=form(hook_command="/bin/true"), headers=HX)
+    assert response.status_code == 422
+    error = texts(response.text, "#station-hook_command-error")[0]
+    assert "command hooks are switched off" in error and "ALLOW_COMMAND_HOOKS=1" in error
+    assert await stations.list_stations(sessions) == []
+
+
+async def test_a_base_url_at_the_metadata_address_is_refused(
+    client: Client, sessions: Sessions
+) -> None:
+    response = await client.post("/stations", data=form(base_url="http://0xa9fea9fe/"), headers=HX)
+    assert response.status_code == 422
+    error = texts(response.text, "#station-base_url-error")[0]
+    assert "must not point at 0xa9fea9fe: 169.254.169.254 is link-local" in error
+    assert await stations.list_stations(sessions) == []
+
+
+async def test_a_new_base_url_drops_the_api_key_unless_typed_again(
+    client: Client, sessions: Sessions, settings: Settings
+) -> None:
+    station = await add(sessions, settings, api_key=API_KEY)
+    response = await client.post(
+        f"/stations/{station.id}", data=form(base_url="https://other.example.net"), headers=HX
+    )
+    assert response.status_code == 200, response.text
+    moved = await stations.get_station_by_id(sessions, station.id)
+    assert (moved.base_url, moved.api_key) == ("https://other.example.net", None)
+    page = await client.get(f"/stations/{station.id}/edit")
+    assert "A key is set" not in page.text

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Collection, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,7 +22,7 @@ from cli.processes import crateloop_argv
 from domain.accounts import tokens, users
 from domain.config import Settings
 from domain.db import create_engine, create_sessionmaker
-from domain.models import User
+from domain.models import Role, TokenScope, User
 from tests.waiting import wait_until
 from web.app import create_app
 
@@ -37,23 +37,39 @@ Client = AsyncTestClient[Litestar]
 
 
 async def make_user(
-    settings: Settings, username: str = USERNAME, password: str = PASSWORD, *, is_admin: bool = True
+    settings: Settings,
+    username: str = USERNAME,
+    password: str = PASSWORD,
+    *,
+    is_admin: bool = True,
+    roles: Collection[Role] | None = None,
 ) -> User:
-    """Create an account directly in the test database."""
+    """Create an account directly in the test database: an admin, unless `is_admin=False` (then
+    `roles`, default operator and dj; the first account of a database is always admin)."""
     engine = create_engine(settings, pool_size=1)
     try:
         return await users.create_user(
-            create_sessionmaker(engine), username, password, is_admin=is_admin
+            create_sessionmaker(engine),
+            username,
+            password,
+            is_admin=is_admin and roles is None,
+            roles=roles,
         )
     finally:
         await engine.dispose()
 
 
-async def make_api_token(settings: Settings, username: str = USERNAME, name: str = "test") -> str:
-    """A fresh API token for `username` (the plain token, as `crateloop token create` prints)."""
+async def make_api_token(
+    settings: Settings,
+    username: str = USERNAME,
+    name: str = "test",
+    scope: TokenScope = TokenScope.WRITE,
+) -> str:
+    """A fresh API token for `username` (the plain token, as `crateloop token create` prints);
+    `write` unless asked, since most tests drive the API with it."""
     engine = create_engine(settings, pool_size=1)
     try:
-        return await tokens.create_api_token(create_sessionmaker(engine), username, name)
+        return await tokens.create_api_token(create_sessionmaker(engine), username, name, scope)
     finally:
         await engine.dispose()
 

@@ -17,7 +17,7 @@ from typing import Any, cast
 from urllib.parse import parse_qsl
 
 import redis.asyncio as aioredis
-from litestar import Litestar, Request, Response
+from litestar import Litestar, Request, Response, Router
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import MutableScopeHeaders, State
 from litestar.di import Provide
@@ -52,7 +52,7 @@ from domain.tracklists.imports import ImportNotFound
 from domain.tracklists.store import TracklistNotFound
 from domain.validation import InputError, url_parameter
 from web import health
-from web.accounts import auth
+from web.accounts import auth, roles
 from web.dashboard import live
 from web.dashboard.pages import DashboardController
 from web.loops import api
@@ -331,7 +331,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
             TracklistDraftsController,
             *live.ROUTES,
             *live_imports.ROUTES,
-            create_static_files_router(path="/static", directories=[STATIC_DIR], name="static"),
+            create_static_files_router(
+                path="/static",
+                directories=[STATIC_DIR],
+                name="static",
+                opt=roles.declare(roles.Access.PUBLIC),
+            ),
         ],
         dependencies={
             "mapper": Provide(provide_mapper, sync_to_thread=False),
@@ -351,8 +356,19 @@ def create_app(settings: Settings | None = None) -> Litestar:
         stores={"sessions": RedisStore(session_redis, namespace=channels.web_sessions(settings))},
         plugins=[HTMXPlugin()],
         before_send=[security_headers],
-        template_config=TemplateConfig(directory=TEMPLATES_DIR, engine=JinjaTemplateEngine),
-        openapi_config=OpenAPIConfig(title="crateloop", version="1", path="/schema"),
+        template_config=TemplateConfig(
+            directory=TEMPLATES_DIR,
+            engine=JinjaTemplateEngine,
+            engine_callback=roles.add_template_globals,
+        ),
+        openapi_config=OpenAPIConfig(
+            title="crateloop",
+            version="1",
+            openapi_router=Router(
+                "/schema", route_handlers=[], opt=roles.declare(roles.Access.SIGNED_IN)
+            ),
+        ),
+        guards=[roles.check_access],
         exception_handlers={
             MappingNotFound: mapping_not_found,
             TracklistNotFound: not_found,

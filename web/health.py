@@ -18,6 +18,7 @@ from sqlalchemy import text
 
 from domain.accounts import users
 from domain.resources import Resources
+from web.accounts.roles import Access, declare
 
 CHECK_TIMEOUT_SECONDS = 3.0
 
@@ -41,11 +42,10 @@ async def _redis(resources: Resources) -> str:
 
 
 async def _logged_in(request: Request[Any, Any, State], resources: Resources) -> bool:
-    """Whether the caller sent an API token or a live session. /health is outside the session
-    middleware, which fails when Redis is down, so the session is read here, a failure to read
-    it meaning anonymous."""
-    if request.scope.get("user") is not None:  # an API token, checked by the auth middleware
-        return True
+    """Whether the caller has a live session (API tokens are for /api/v1 only, DESIGN §9).
+    /health is outside the session middleware, which fails when Redis is down, so the session is
+    read here, a failure to read it meaning anonymous: with Redis down the details are in the
+    log only."""
     backend: ServerSideSessionBackend = request.app.state.session_backend
     try:
         async with asyncio.timeout(CHECK_TIMEOUT_SECONDS):
@@ -59,7 +59,7 @@ async def _logged_in(request: Request[Any, Any, State], resources: Resources) ->
         return False
 
 
-@get("/health", cache=False)
+@get("/health", cache=False, opt=declare(Access.PUBLIC))
 async def health(
     request: Request[Any, Any, State], resources: NamedDependency[Resources]
 ) -> Response[dict[str, str]]:

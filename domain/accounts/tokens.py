@@ -1,15 +1,19 @@
-"""API tokens: made for a user and shown once, stored as their sha256, looked up, revoked."""
+"""API tokens: made for a user and shown once, stored as their sha256, looked up, revoked.
+
+A token has a scope, `read` or `write`; what it may reach is further capped by its owner's roles.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import delete, select, update
 
 from domain.accounts.users import Sessions, UserError
-from domain.models import ApiToken, User
+from domain.models import ApiToken, TokenScope, User
 
 TOKEN_NAME_MAX = 100
 
@@ -18,7 +22,30 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-async def create_api_token(sessions: Sessions, username: str, name: str = "api") -> str:
+@dataclass(frozen=True)
+class TokenUse:
+    """Who a presented token speaks for, and with which scope."""
+
+    user: User
+    scope: TokenScope
+
+    @property
+    def may_write(self) -> bool:
+        return self.scope is TokenScope.WRITE
+
+
+def parse_scope(name: str) -> TokenScope:
+    """The scope called `name`; UserError names the field when it is neither read nor write."""
+    try:
+        return TokenScope(name)
+    except ValueError:
+        choices = ", ".join(scope.value for scope in TokenScope)
+        raise UserError("scope", f"no token scope {name!r}: choose from {choices}") from None
+
+
+async def create_api_token(
+    sessions: Sessions, username: str, name: str = "api", scope: TokenScope = TokenScope.READ
+) -> str:
     """A new API token for `username`; only its sha256 is stored, so show it once."""
     name = name.strip()
     if not name or len(name) > TOKEN_NAME_MAX:
@@ -28,20 +55,33 @@ async def create_api_token(sessions: Sessions, username: str, name: str = "api")
         user_id = await session.scalar(select(User.id).where(User.username == username))
         if user_id is None:
             raise UserError("username", f"no user named {username!r}")
-        session.add(ApiToken(user_id=user_id, name=name, token_hash=_token_hash(token)))
+        session.add(
+            ApiToken(user_id=user_id, name=name, token_hash=_token_hash(token), scope=scope.value)
+        )
     return token
+
+
+async def use_token(sessions: Sessions, token: str) -> TokenUse | None:
+    """The owner and scope of an API token (and mark the token used), or None when unknown."""
+    async with sessions.begin() as session:
+        found = (
+            await session.execute(
+                update(ApiToken)
+                .where(ApiToken.token_hash == _token_hash(token))
+                .values(last_used_at=datetime.now(UTC))
+                .returning(ApiToken.user_id, ApiToken.scope)
+            )
+        ).first()
+        if found is None:
+            return None
+        user = await session.get(User, found.user_id)
+        return None if user is None else TokenUse(user, TokenScope(found.scope))
 
 
 async def user_for_token(sessions: Sessions, token: str) -> User | None:
     """The owner of an API token (and mark the token used), or None for an unknown token."""
-    async with sessions.begin() as session:
-        user_id = await session.scalar(
-            update(ApiToken)
-            .where(ApiToken.token_hash == _token_hash(token))
-            .values(last_used_at=datetime.now(UTC))
-            .returning(ApiToken.user_id)
-        )
-        return None if user_id is None else await session.get(User, user_id)
+    used = await use_token(sessions, token)
+    return None if used is None else used.user
 
 
 async def revoke_api_tokens(sessions: Sessions, username: str, name: str | None = None) -> int:

@@ -5,18 +5,21 @@ from __future__ import annotations
 import asyncio
 import re
 import secrets
+from collections.abc import Collection
 from datetime import UTC, datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from domain.models import User
+from domain.models import Role, User
 
 USERNAME_PATTERN = re.compile(r"[a-z0-9_.-]{1,64}")
 PASSWORD_MIN = 8
+# An account created without roles can do what any account could before roles existed.
+DEFAULT_ROLES: tuple[Role, ...] = (Role.OPERATOR, Role.DJ)
 
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -53,18 +56,55 @@ def validate_password(password: str) -> str:
 
 
 async def create_user(
-    sessions: Sessions, username: str, password: str, *, is_admin: bool = False
+    sessions: Sessions,
+    username: str,
+    password: str,
+    *,
+    is_admin: bool = False,
+    roles: Collection[Role] | None = None,
 ) -> User:
-    """Create an account with an argon2 password hash; UserError names the field at fault."""
+    """Create an account with an argon2 password hash; UserError names the field at fault.
+
+    `roles` default to DEFAULT_ROLES; `is_admin` adds admin; the first account is always admin."""
     validate_username(username)
     validate_password(password)
+    chosen = set(DEFAULT_ROLES if roles is None and not is_admin else roles or ())
+    if is_admin:
+        chosen.add(Role.ADMIN)
     password_hash = await asyncio.to_thread(_hasher.hash, password)
-    user = User(username=username, password_hash=password_hash, is_admin=is_admin)
     try:
         async with sessions.begin() as session:
+            # Serialises first-account creation so two at once cannot both miss being first.
+            await session.execute(text("LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE"))
+            if not await session.scalar(select(func.count()).select_from(User)):
+                chosen.add(Role.ADMIN)
+            user = User(username=username, password_hash=password_hash, roles=_ordered(chosen))
             session.add(user)
     except IntegrityError as error:
         raise UserError("username", f"the username {username!r} is taken") from error
+    return user
+
+
+def _ordered(roles: Collection[Role]) -> list[str]:
+    return [role.value for role in Role if role in roles]
+
+
+def parse_roles(names: Collection[str]) -> list[Role]:
+    """The roles named (admin, operator, dj); UserError names a role that does not exist."""
+    known = {role.value: role for role in Role}
+    for name in names:
+        if name not in known:
+            raise UserError("role", f"no role {name!r}: choose from {', '.join(known)}")
+    return [known[name] for name in names]
+
+
+async def set_roles(sessions: Sessions, username: str, roles: Collection[Role]) -> User:
+    """Give `username` exactly `roles`; UserError when there is no such user."""
+    async with sessions.begin() as session:
+        user = await session.scalar(select(User).where(User.username == username))
+        if user is None:
+            raise UserError("username", f"no user named {username!r}")
+        user.roles = _ordered(roles)
     return user
 
 

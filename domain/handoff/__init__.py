@@ -7,6 +7,7 @@ where hand-off sits in the now-playing flow.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from domain.handoff.command_hook import CommandHook
@@ -24,11 +25,17 @@ from domain.handoff.symlink import SymlinkSwap
 
 __all__ = ["Adapter", "HandoffError", "Switch", "adapters_for"]
 
+log = logging.getLogger(__name__)
+_told_hooks_disabled = False  # the warning is said once per process, not on every reload
 
-def adapters_for(station: HandoffSettings, handoff_root: Path) -> list[Adapter]:
+
+def adapters_for(
+    station: HandoffSettings, handoff_root: Path, *, allow_hooks: bool
+) -> list[Adapter]:
     """The adapters a station has switched on; HandoffError names a setting that is invalid.
 
     Builds no files: calling it is also how a station form checks its hand-off settings.
+    A stored hook command is skipped unless `allow_hooks` (ALLOW_COMMAND_HOOKS=1).
     """
     adapters: list[Adapter] = []
     if station.state_dir and station.state_dir.strip():
@@ -46,5 +53,18 @@ def adapters_for(station: HandoffSettings, handoff_root: Path) -> list[Adapter]:
             )
         )
     if station.hook_command and station.hook_command.strip():
-        adapters.append(CommandHook(station.hook_command, timeout=station.hook_timeout))
+        if allow_hooks:
+            adapters.append(CommandHook(station.hook_command, timeout=station.hook_timeout))
+        else:
+            _tell_hooks_disabled()
     return adapters
+
+
+def _tell_hooks_disabled() -> None:
+    global _told_hooks_disabled
+    if not _told_hooks_disabled:
+        _told_hooks_disabled = True
+        log.warning(
+            "command hooks are disabled (ALLOW_COMMAND_HOOKS is not 1): stored hook commands"
+            " are not run"
+        )

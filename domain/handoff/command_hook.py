@@ -1,5 +1,8 @@
 """The command-hook adapter: run the operator's command with the switch in its environment.
 
+Hooks run only when the environment sets ALLOW_COMMAND_HOOKS=1 (`adapters_for` checks it), and
+their environment is the switch and PATH alone, never the daemon's secrets.
+
 `apply` starts the command and returns at once; a background task waits for it, kills its whole
 process group at the timeout, and logs the outcome. A newer switch for the same station kills a
 hook that is still running, so a hanging hook never delays or overlaps the next one.
@@ -105,9 +108,16 @@ class CommandHook:
             reader.cancel()
 
 
+# What a hook may see of the daemon's environment: where programs are and how text is encoded.
+# Everything else (DATABASE_URL, SECRET_KEY, REDIS_URL, API keys) stays out of a hook's reach.
+PASSED_THROUGH = ("PATH", "LANG", "LC_ALL")
+DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin"
+
+
 def hook_environment(switch: Switch) -> dict[str, str]:
-    """The hook's environment: the daemon's, plus the switch (empty strings for unknowns)."""
-    env = dict(os.environ)
+    """The hook's whole environment: the switch (empty strings for unknowns), PATH and LANG."""
+    env = {name: os.environ[name] for name in PASSED_THROUGH if name in os.environ}
+    env.setdefault("PATH", DEFAULT_PATH)
     env.update(
         LOOP_PATH=switch.loop_path,
         ARTIST=switch.artist or "",

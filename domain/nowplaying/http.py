@@ -1,7 +1,8 @@
 """Fetching from now-playing sources: timeouts, a 1 MB body cap, clear errors, SSE events.
 
 Every failure becomes a SourceError with a short message a person can act on; nothing here
-raises httpx or JSON exceptions to the caller.
+raises httpx or JSON exceptions to the caller. Redirects are followed within the station's own
+origin only: the X-API-Key header never goes to another host, port or scheme.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from domain.outbound.body import BodyTooLarge
 from domain.outbound.body import read_capped as read_body
 
 MAX_BODY = 1024 * 1024
+MAX_REDIRECTS = 5
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 USER_AGENT = "crateloop now-playing (+https://github.com/crateloop/crateloop)"
 _TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 _LINE_END = re.compile(rb"\r\n|\r|\n")
@@ -60,6 +63,41 @@ def _html_error(body: bytes) -> SourceError:
 def _is_html(response: httpx.Response, body: bytes) -> bool:
     content_type = response.headers.get("content-type", "").lower()
     return "html" in content_type or body.lstrip()[:1] == b"<"
+
+
+def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
+    return url.scheme, url.host, url.port or _DEFAULT_PORTS.get(url.scheme)
+
+
+@asynccontextmanager
+async def _get(
+    http: httpx.AsyncClient,
+    url: str,
+    headers: Mapping[str, str],
+    timeouts: float | httpx.Timeout,
+) -> AsyncIterator[httpx.Response]:
+    """GET `url` as a stream, following redirects that stay on its origin and refusing others."""
+    request = http.build_request("GET", url, headers=headers, timeout=timeouts)
+    origin = _origin(request.url)
+    for _ in range(MAX_REDIRECTS + 1):
+        response = await http.send(request, stream=True, follow_redirects=False)
+        following = response.next_request if response.is_redirect else None
+        if following is None:
+            break
+        await response.aclose()
+        if _origin(following.url) != origin:
+            target = f"{following.url.scheme}://{following.url.netloc.decode('ascii')}"
+            raise SourceError(
+                f"redirected to {target}, another origin: not followed (the API key stays with"
+                " the station); set the station's URL to where it redirects"
+            )
+        request = following
+    else:
+        raise SourceError(f"more than {MAX_REDIRECTS} redirects")
+    try:
+        yield response
+    finally:
+        await response.aclose()
 
 
 def check_status(response: httpx.Response) -> None:
@@ -104,12 +142,11 @@ async def fetch_json(
     """GET `url` and decode its JSON within `time_limit` seconds in all, body capped at `limit`."""
     try:
         async with asyncio.timeout(time_limit):
-            async with http.stream(
-                "GET",
+            async with _get(
+                http,
                 url,
-                headers={"User-Agent": USER_AGENT, "Accept": "application/json", **(headers or {})},
-                timeout=time_limit,
-                follow_redirects=True,
+                {"User-Agent": USER_AGENT, "Accept": "application/json", **(headers or {})},
+                time_limit,
             ) as response:
                 check_status(response)
                 body = await read_capped(response, limit)
@@ -134,17 +171,16 @@ async def open_event_stream(
     """Open a Server-Sent Events stream; a read silent for `read_timeout` seconds times out."""
     timeout = httpx.Timeout(connect=connect_timeout, read=read_timeout, write=5.0, pool=5.0)
     try:
-        async with http.stream(
-            "GET",
+        async with _get(
+            http,
             url,
-            headers={
+            {
                 "User-Agent": USER_AGENT,
                 "Accept": "text/event-stream",
                 "Cache-Control": "no-cache",
                 **(headers or {}),
             },
-            timeout=timeout,
-            follow_redirects=True,
+            timeout,
         ) as response:
             check_status(response)
             if "html" in response.headers.get("content-type", "").lower():

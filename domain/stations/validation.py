@@ -15,6 +15,7 @@ from domain.config import Settings
 from domain.handoff.switch import HandoffError, confine_link
 from domain.loops.files import LoopPathError, check_loop_file, confine, relative_to_root
 from domain.models import SourceKind, Station, Transport
+from domain.stations.addresses import host_allowed, literal_address, refusal
 from domain.stations.station_input import StationInput
 
 NAME_MAX = 100
@@ -81,7 +82,7 @@ def _name(raw: str) -> str:
     return name
 
 
-def _base_url(raw: str) -> str:
+def _base_url(raw: str, settings: Settings) -> str:
     text = raw.strip()
     if not text:
         raise StationError("base_url", "Base URL is required, e.g. https://radio.example.com")
@@ -100,7 +101,28 @@ def _base_url(raw: str) -> str:
         )
     if parts.query or parts.fragment:
         raise StationError("base_url", "Base URL must not have a ?query or #fragment")
+    _check_host("base_url", "Base URL", parts.hostname, settings)
     return text.rstrip("/")
+
+
+def _check_host(field: str, label: str, host: str, settings: Settings) -> None:
+    """Refuse a host that is a forbidden address in any spelling, or not in the allowed list.
+
+    Names are checked again on every connection, after DNS (domain/nowplaying/guard.py).
+    """
+    address = literal_address(host)
+    why = refusal(address) if address is not None else None
+    if why is not None:
+        raise StationError(
+            field,
+            f"{label} must not point at {host}: {why}; use the station's own address"
+            " (loopback and LAN addresses are fine)",
+        )
+    if not host_allowed(host, settings.station_allowed_hosts):
+        allowed = ", ".join(settings.station_allowed_hosts)
+        raise StationError(
+            field, f"{label} host {host} is not in STATION_ALLOWED_HOSTS ({allowed})"
+        )
 
 
 def _split_url(text: str) -> SplitResult | None:
@@ -164,10 +186,16 @@ def _symlink_path(raw: str, handoff_root: Path) -> str | None:
     return relative_to_root(handoff_root, path)
 
 
-def _hook_command(raw: str) -> str | None:
+def _hook_command(raw: str, settings: Settings) -> str | None:
     text = raw.strip()
     if not text:
         return None
+    if not settings.allow_command_hooks:
+        raise StationError(
+            "hook_command",
+            "Hook command: command hooks are switched off on this server; leave it blank, or"
+            " have the operator set ALLOW_COMMAND_HOOKS=1 in the environment",
+        )
     try:
         words = shlex.split(text)
     except ValueError as error:
@@ -177,14 +205,17 @@ def _hook_command(raw: str) -> str | None:
     return text
 
 
-def _liquidsoap_url(raw: str) -> str | None:
+def _liquidsoap_url(raw: str, settings: Settings) -> str | None:
     text = raw.strip()
     if not text:
         return None
     parts = _split_url(text)
-    if parts is not None and parts.scheme == "telnet" and parts.hostname and parts.port:
-        return text
-    if parts is not None and parts.scheme in ("http", "https") and parts.hostname:
+    if (
+        parts is not None
+        and parts.hostname
+        and ((parts.scheme == "telnet" and parts.port) or parts.scheme in ("http", "https"))
+    ):
+        _check_host("liquidsoap_url", "Liquidsoap URL", parts.hostname, settings)
         return text
     raise StationError(
         "liquidsoap_url",
@@ -211,13 +242,14 @@ def validate(
 ) -> dict[str, Any]:
     """The column values for `data`, or StationError naming the first field at fault.
 
-    `current` is the row being edited (its API key and webhook secret are kept when left blank).
+    `current` is the row being edited (its API key and webhook secret are kept when left blank,
+    but the API key only while the base URL stays: it is never sent to a new host unasked).
     """
     name = _name(data.name)
     kind = data.kind.strip().lower()
     if kind not in tuple(SourceKind):
         raise StationError("kind", "Source must be one of azuracast, icecast, shoutcast")
-    base_url = _base_url(data.base_url)
+    base_url = _base_url(data.base_url, settings)
     shortcode = mount = None
     stream_id = 1
     if kind == SourceKind.AZURACAST:
@@ -254,6 +286,7 @@ def validate(
     if (
         api_key is None
         and current is not None
+        and current.base_url == base_url
         and not _flag("clear_api_key", "", data.clear_api_key)
     ):
         api_key = current.api_key
@@ -261,7 +294,7 @@ def validate(
     if transport == Transport.WEBHOOK and secret is None:
         secret = secrets.token_urlsafe(24)
 
-    liquidsoap_url = _liquidsoap_url(data.liquidsoap_url)
+    liquidsoap_url = _liquidsoap_url(data.liquidsoap_url, settings)
     mode = data.liquidsoap_mode.strip().lower() or "var"
     if mode not in LIQUIDSOAP_MODES:
         raise StationError("liquidsoap_mode", "Liquidsoap mode must be var or queue")
@@ -303,7 +336,7 @@ def validate(
         ),
         "write_text_file": _flag("write_text_file", "Text file", data.write_text_file),
         "symlink_path": symlink,
-        "hook_command": _hook_command(data.hook_command),
+        "hook_command": _hook_command(data.hook_command, settings),
         "hook_timeout": _number("hook_timeout", "Hook timeout", data.hook_timeout, HOOK_TIMEOUT),
         "liquidsoap_url": liquidsoap_url,
         "liquidsoap_mode": mode,

@@ -1,9 +1,11 @@
 """Who is asking: session or API-token authentication for every route, CSRF, login/logout/setup.
 
-Every route needs a user except the PUBLIC ones. A request with `Authorization: Bearer <token>`
-is judged by that token alone (its session cookie is ignored) and skips CSRF: a browser cannot
-attach that header cross-site. Everything else that is authenticated rides on the session
-cookie, so every unsafe request of that kind carries a CSRF token, on /api/v1 too.
+Every route needs a user except the PUBLIC ones; which user may use which route is
+web/accounts/roles.py's. A request with `Authorization: Bearer <token>` is judged by that token
+alone (its session cookie is ignored) and skips CSRF: a browser cannot attach that header
+cross-site. So a token works on /api/v1 only: on an HTML page it is refused with a 401.
+Everything else that is authenticated rides on the session cookie, so every unsafe request of
+that kind carries a CSRF token, on /api/v1 too.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from litestar import Request, Response, get, post
+from litestar import Request, Response, Router, get, post
 from litestar.datastructures import MutableScopeHeaders, State
 from litestar.di import NamedDependency
 from litestar.enums import ScopeType
@@ -29,6 +31,7 @@ from domain.accounts import login_throttle, setup_token, tokens, users
 from domain.config import Settings
 from domain.models import User
 from domain.resources import Resources
+from web.accounts import roles
 
 SESSION_COOKIE = "session"
 USER_CACHE_SECONDS = 5.0
@@ -94,11 +97,9 @@ class AuthMiddleware:
         await self.app(scope, receive, send)
 
     async def _identify(self, scope: Scope) -> tuple[User | None, str | None]:
-        sessions = _resources(scope).sessions
         token = _bearer_token(scope)
         if token is not None:
-            user = await tokens.user_for_token(sessions, token) if token else None
-            return user, "token" if user else None
+            return await _token_user(scope, token)
         session = scope.get("session")
         user_id = session.get("user_id") if isinstance(session, dict) else None
         if isinstance(user_id, int):
@@ -120,6 +121,20 @@ class AuthMiddleware:
                 self._users.clear()
             self._users[user_id] = (now + USER_CACHE_SECONDS, user)
         return user
+
+
+async def _token_user(scope: Scope, token: str) -> tuple[User | None, str | None]:
+    """The owner of an API token, its use in `scope["token"]` for the scope check
+    (web/accounts/roles.py). On an HTML page a token is refused before it is even looked up."""
+    if not roles.token_allowed(scope["path"]):
+        if is_public(scope["path"]):
+            return None, None  # a public route ignores credentials; the webhook has its own
+        raise NotAuthorizedException("API tokens work on /api/v1 only; pages need a login")
+    used = await tokens.use_token(_resources(scope).sessions, token) if token else None
+    if used is None:
+        return None, None
+    scope["token"] = used  # type: ignore[typeddict-unknown-key]
+    return used.user, "token"
 
 
 class SessionCSRFMiddleware(CSRFMiddleware):
@@ -292,7 +307,10 @@ async def setup(
 
 
 def unauthorized_response(request: AnyRequest, detail: str) -> Response[Any]:
-    """Anonymous HTML → the login page (htmx: HX-Redirect); the API gets its 401 elsewhere."""
+    """Anonymous HTML → the login page (htmx: HX-Redirect); the API gets its 401 elsewhere.
+    A token sent to a page gets a plain 401: it is a script, a login page would not help it."""
+    if _bearer_token(request.scope) is not None:
+        return Response(detail, status_code=401, media_type="text/plain")
     if request.method == "GET":
         query = request.scope.get("query_string", b"").decode("latin-1")
         target = request.url.path + (f"?{query}" if query else "")
@@ -305,4 +323,11 @@ def unauthorized_response(request: AnyRequest, detail: str) -> Response[Any]:
     return Redirect(login_url(target), status_code=303)
 
 
-ROUTES: list[ControllerRouterHandler] = [login_page, login, logout, setup_page, setup]
+# Logging in, out and the first-run setup are for anyone.
+ROUTES: list[ControllerRouterHandler] = [
+    Router(
+        "/",
+        route_handlers=[login_page, login, logout, setup_page, setup],
+        opt=roles.declare(roles.Access.PUBLIC),
+    )
+]

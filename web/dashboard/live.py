@@ -34,6 +34,7 @@ from domain.plays import stats as play_stats
 from domain.plays.stats import PlayRow, StationOverview
 from domain.resources import Resources, open_redis
 from domain.stations.events import Health, NowPlayingCard
+from web.accounts.roles import Access, declare
 
 log = logging.getLogger(__name__)
 
@@ -269,14 +270,14 @@ def _hub(request: Request[Any, Any, Any]) -> LiveHub:
     return cast(LiveHub, request.app.state.live_hub)
 
 
-@get("/live/stations", name="live_stations")
+@get("/live/stations", name="live_stations", opt=declare(Access.DASHBOARD))
 async def all_stations(request: Request[Any, Any, Any]) -> ServerSentEvent:
     """Every station's events on one stream: a browser allows few connections per server."""
     catch_up = await _catch_up(request, None)
     return ServerSentEvent(event_stream(_hub(request), ALL_STATIONS, catch_up))
 
 
-@get("/live/stations/{slug:str}", name="live_station")
+@get("/live/stations/{slug:str}", name="live_station", opt=declare(Access.DASHBOARD))
 async def one_station(request: Request[Any, Any, Any], slug: FromPath[str]) -> ServerSentEvent:
     """One station's events."""
     choices = await play_stats.station_choices(_resources(request.app).sessions)

@@ -18,6 +18,7 @@ from domain.loops.mapper import MappingError, TrackMapper
 from domain.plays import stats as play_stats
 from domain.plays.stats import HourCount
 from domain.resources import Resources
+from web.accounts.roles import Access, declare
 
 CHART_WIDTH, CHART_HEIGHT, CHART_GAP = 480, 120, 2
 
@@ -117,6 +118,7 @@ async def _stats(mapper: TrackMapper) -> dict[str, Any]:
 
 class DashboardController(Controller):
     path = "/"
+    opt = declare(Access.DASHBOARD)
 
     @get("/", name="dashboard")
     async def index(
@@ -137,7 +139,7 @@ class DashboardController(Controller):
     async def stats(self, mapper: NamedDependency[TrackMapper]) -> Template:
         return HTMXTemplate(template_name="stats/panel.html", context=await _stats(mapper))
 
-    @post("/default-loop", status_code=200)
+    @post("/default-loop", status_code=200, opt=declare(Access.ADMIN))
     async def set_default_loop(
         self, mapper: NamedDependency[TrackMapper], data: URLEncodedBody[DefaultLoopForm]
     ) -> Template:

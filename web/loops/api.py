@@ -18,6 +18,7 @@ from domain.loops.listing import SortColumn
 from domain.loops.mapper import DuplicateKey, TrackMapper
 from domain.models import TrackMapping
 from domain.validation import InputError
+from web.accounts.roles import Access, declare
 
 API_PREFIX = "/api/v1"
 PER_PAGE_MAX = 500
@@ -151,6 +152,7 @@ def input_error_response(_: Request[Any, Any, Any], error: Exception) -> Respons
 
 class MappingsController(Controller):
     path = f"{API_PREFIX}/mappings"
+    opt = declare(Access.OPERATOR)
     tags = ["mappings"]
     exception_handlers = {InputError: input_error_response}
 
@@ -228,7 +230,7 @@ class MappingsController(Controller):
         return Mapping.of(await mapper.reactivate_mapping(mapping_id))
 
 
-@get(f"{API_PREFIX}/resolve", tags=["resolve"])
+@get(f"{API_PREFIX}/resolve", tags=["resolve"], opt=declare(Access.OPERATOR))
 async def resolve(
     mapper: NamedDependency[TrackMapper],
     artist: FromQuery[str],
@@ -241,7 +243,7 @@ async def resolve(
     return ResolutionOut.of(await mapper.resolve(artist, title, song_id or None))
 
 
-@get(f"{API_PREFIX}/stats", tags=["stats"])
+@get(f"{API_PREFIX}/stats", tags=["stats"], opt=declare(Access.OPERATOR))
 async def stats(mapper: NamedDependency[TrackMapper]) -> Stats:
     """Mapping totals and this process's cache statistics."""
     mapping_stats = await mapper.get_stats()

@@ -11,6 +11,7 @@ from litestar.plugins.htmx import HTMXTemplate
 from litestar.response import Template
 
 from domain.loops.mapper import MappingError, TrackMapper
+from web.accounts.roles import Access, declare
 
 
 @dataclass
@@ -26,6 +27,7 @@ class MapItForm:
 
 class FallbacksController(Controller):
     path = "/fallbacks"
+    opt = declare(Access.OPERATOR)
 
     @get("/", name="fallbacks")
     async def index(self, mapper: NamedDependency[TrackMapper]) -> Template:

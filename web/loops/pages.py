@@ -18,6 +18,7 @@ from domain.loops.files import find_loop_files
 from domain.loops.mapper import TrackMapper
 from domain.models import TrackMapping
 from domain.validation import InputError
+from web.accounts.roles import Access, declare
 
 # Query values the page understands; anything else falls back to the first/default.
 SHOW_CHOICES = ("active", "inactive", "all")
@@ -101,6 +102,7 @@ def _row(mapping: TrackMapping, *, edit: bool = False, **context: Any) -> HTMXTe
 
 class LoopsController(Controller):
     path = "/loops"
+    opt = declare(Access.OPERATOR)
 
     @get("/", name="loops")
     async def index(

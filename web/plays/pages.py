@@ -16,6 +16,7 @@ from domain.plays import stats as play_stats
 from domain.plays.stats import REASONS, PlayFilter
 from domain.resources import Resources
 from domain.validation import date_range
+from web.accounts.roles import Access, declare
 from web.dashboard.pages import hourly_charts
 
 PER_PAGE_CHOICES = (25, 50, 100, 200)
@@ -80,6 +81,7 @@ QueryTo = Annotated[str, QueryParameter(name="to")]
 
 class PlaysController(Controller):
     path = "/"
+    opt = declare(Access.OPERATOR)
 
     @get("/plays", name="plays")
     async def index(

@@ -29,6 +29,7 @@ from domain import channels
 from domain.models import Transport
 from domain.resources import Resources
 from domain.stations.store import get_station
+from web.accounts.roles import Access, declare
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +107,7 @@ async def _read_capped(request: Request[Any, Any, State]) -> bytes | None:
 @post(
     "/hooks/azuracast/{slug:str}",
     status_code=200,
-    opt={"exclude_from_csrf": True},
+    opt={"exclude_from_csrf": True, **declare(Access.PUBLIC)},
     include_in_schema=False,
 )
 async def azuracast_webhook(

@@ -20,6 +20,7 @@ from domain.stations import store as stations
 from domain.stations.station_input import StationInput
 from domain.stations.store import StationListing, StationNotFound
 from domain.stations.validation import StationError
+from web.accounts.roles import Access, declare
 
 PICKER_LIMIT = 50
 
@@ -70,8 +71,11 @@ def _form(
 
 class StationsController(Controller):
     path = "/stations"
+    # Stations carry secrets and the hand-off settings (command hooks, Liquidsoap): admins only,
+    # but for the read view.
+    opt = declare(Access.ADMIN)
 
-    @get("/", name="stations")
+    @get("/", name="stations", opt=declare(Access.OPERATOR))
     async def index(
         self, resources: NamedDependency[Resources], saved: FromQuery[str] = ""
     ) -> Template:

@@ -16,7 +16,7 @@ from typing import Annotated, Any, TypeVar
 import msgspec
 from litestar import Controller, Request, Response, delete, get, post
 from litestar.di import NamedDependency, Provide
-from litestar.exceptions import HTTPException, PermissionDeniedException
+from litestar.exceptions import HTTPException
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from domain.resources import Resources
@@ -28,6 +28,7 @@ from domain.tracklists.listings import ListingItem, ListingKind
 from domain.tracklists.store import TracklistFilter, TracklistSummary, VersionInfo
 from domain.tracklists.urls import UrlRefused
 from domain.validation import InputError, parse_date
+from web.accounts.roles import Access, declare
 from web.loops.api import API_PREFIX, FieldError, input_error_response
 from web.tracklists.downloads import CueQuery, attempt_cue, cue_response, provide_cue_query
 from web.tracklists.site import NoAnswer, ask_site, search_type_error
@@ -145,6 +146,7 @@ async def _cue(resources: Resources, tracklist_id: int, query: CueQuery) -> tupl
 
 class TracklistsApiController(Controller):
     path = PREFIX
+    opt = declare(Access.DJ)
     tags = ["tracklists"]
     dependencies = {"options": Provide(provide_cue_query, sync_to_thread=False)}
     exception_handlers = {InputError: input_error_response}
@@ -233,13 +235,9 @@ class TracklistsApiController(Controller):
         """An import job: status queued → fetching → parsed → stored, or blocked / failed."""
         return _job(await imports.get_import(resources.sessions, job_id))
 
-    @delete("/cache", status_code=200)
-    async def clear_cache(
-        self, resources: NamedDependency[Resources], request: Request[Any, Any, Any]
-    ) -> Cleared:
+    @delete("/cache", status_code=200, opt=declare(Access.ADMIN))
+    async def clear_cache(self, resources: NamedDependency[Resources]) -> Cleared:
         """Forget cached site pages, searches and failures (admins only)."""
-        if not request.user.is_admin:
-            raise PermissionDeniedException("only an admin may clear the tracklists cache")
         return Cleared(await resources.client(PoliteClient).clear_cache())
 
     @get("/{tracklist_id:int}")

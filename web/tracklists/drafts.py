@@ -25,6 +25,7 @@ from domain.tracklists.drafts import Draft
 from domain.tracklists.model import ParsedTrack, format_cue
 from domain.tracklists.store import TracklistNotFound
 from domain.tracklists.text_format import TextLineError
+from web.accounts.roles import Access, declare
 from web.tracklists.pages import TracklistForm
 
 PASTE_MODES = ("append", "replace")
@@ -154,6 +155,7 @@ async def _rows(
 
 class TracklistDraftsController(Controller):
     path = "/tracklists/{tracklist_id:int}/draft"
+    opt = declare(Access.DJ)
 
     @post("/", status_code=303)
     async def start(

@@ -28,6 +28,7 @@ from domain import channels
 from domain.resources import Resources
 from domain.tracklists import imports
 from domain.tracklists.imports import ImportJob, ImportNotFound
+from web.accounts.roles import Access, declare
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +91,7 @@ async def status_events(
             await pubsub.aclose()  # type: ignore[no-untyped-call]
 
 
-@get("/live/imports/{job_id:int}", name="live_import")
+@get("/live/imports/{job_id:int}", name="live_import", opt=declare(Access.DJ))
 async def import_status(
     request: Request[Any, Any, Any],
     resources: NamedDependency[Resources],

@@ -26,6 +26,7 @@ from domain.tracklists.listings import Listing, ListingKind
 from domain.tracklists.store import TracklistFilter
 from domain.tracklists.urls import UrlRefused
 from domain.validation import date_range
+from web.accounts.roles import Access, declare
 from web.tracklists.downloads import (
     EXPORTS,
     CueQuery,
@@ -154,6 +155,7 @@ async def _index_page(
 
 class TracklistsController(Controller):
     path = "/tracklists"
+    opt = declare(Access.DJ)
     dependencies = {"options": Provide(provide_cue_query, sync_to_thread=False)}
 
     @get("/", name="tracklists")

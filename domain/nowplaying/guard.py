@@ -1,0 +1,125 @@
+"""The station HTTP client: every connection checked, after DNS, against where stations may point.
+
+A station URL is checked when it is saved, but a name can resolve to anything later (and
+`0x7f000001`-style hosts reach the resolver as names), so the check that counts is here: each
+address a host resolves to is checked (domain/stations/addresses.py), and the connection is made
+to the address that was checked, never to a second lookup of the name.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import Awaitable, Callable, Collection, Iterable
+
+import httpcore
+import httpx
+
+from domain.config import Settings
+from domain.stations.addresses import host_allowed, literal_address, refusal
+
+# Resolves (host, port) to addresses; tests hand in their own to play a DNS answer.
+Resolver = Callable[[str, int], Awaitable[list[str]]]
+
+
+async def system_resolver(host: str, port: int) -> list[str]:
+    """The host's addresses as the system resolver (and /etc/hosts) gives them."""
+    loop = asyncio.get_running_loop()
+    infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
+class GuardedBackend(httpcore.AsyncNetworkBackend):
+    """Connects only to addresses a station may use; a refusal is a ConnectError that says why."""
+
+    def __init__(
+        self,
+        inner: httpcore.AsyncNetworkBackend,
+        *,
+        allowed_hosts: Collection[str] = (),
+        resolve: Resolver = system_resolver,
+    ) -> None:
+        self._inner = inner
+        self._allowed = allowed_hosts
+        self._resolve = resolve
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,  # noqa: ASYNC109 - httpcore's interface
+        local_address: str | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        addresses = await self._checked(host, port, timeout)
+        error: httpcore.ConnectError | None = None
+        for address in addresses:
+            try:
+                return await self._inner.connect_tcp(
+                    address,
+                    port,
+                    timeout=timeout,
+                    local_address=local_address,
+                    socket_options=socket_options,
+                )
+            except httpcore.ConnectError as failed:
+                error = failed
+        assert error is not None
+        raise error
+
+    async def _checked(self, host: str, port: int, limit: float | None) -> list[str]:
+        try:
+            async with asyncio.timeout(limit):
+                found = await self._resolve(host, port)
+        except (OSError, UnicodeError) as error:
+            raise httpcore.ConnectError(f"cannot resolve {host}: {error}") from None
+        except TimeoutError:
+            raise httpcore.ConnectTimeout(f"resolving {host} timed out") from None
+        addresses = []
+        for text in found:
+            address = literal_address(text)
+            if address is None:
+                raise httpcore.ConnectError(f"{host} resolved to {text!r}, not an address")
+            # One refused address refuses the name: a resolver may hand out either at random.
+            why = refusal(address)
+            if why is not None:
+                raise httpcore.ConnectError(f"refused to connect to {host}: {why}")
+            if not host_allowed(host, self._allowed, resolved=address):
+                raise httpcore.ConnectError(
+                    f"refused to connect to {host} ({address}): not in STATION_ALLOWED_HOSTS"
+                )
+            addresses.append(text)
+        if not addresses:
+            raise httpcore.ConnectError(f"{host} has no address")
+        return addresses
+
+    async def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,  # noqa: ASYNC109 - httpcore's interface
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        raise httpcore.ConnectError("station sources are reached over TCP only")
+
+    async def sleep(self, seconds: float) -> None:
+        await self._inner.sleep(seconds)
+
+
+def station_http_client(
+    settings: Settings, *, resolve: Resolver = system_resolver
+) -> httpx.AsyncClient:
+    """The client for station sources (now-playing APIs, push feeds), every connection guarded.
+
+    `trust_env=False`: a proxy from the environment would make the connections, unchecked.
+    """
+    # A push-feed station keeps one stream open: no pool limit on connections.
+    transport = httpx.AsyncHTTPTransport(
+        limits=httpx.Limits(max_connections=None, max_keepalive_connections=50)
+    )
+    # httpx has no public way to give its connection pool a network backend: swap it in.
+    pool = transport._pool
+    assert isinstance(pool, httpcore.AsyncConnectionPool)
+    pool._network_backend = GuardedBackend(
+        pool._network_backend, allowed_hosts=settings.station_allowed_hosts, resolve=resolve
+    )
+    return httpx.AsyncClient(transport=transport, trust_env=False)
