@@ -34,6 +34,7 @@ from domain.config import (
 SignalHandler = Callable[[int, FrameType | None], Any] | int | None
 
 STOP_GRACE_SECONDS = 5.0
+HEADERS_MAX_BYTES = 64 * 1024
 NAME_WIDTH = 6
 COLOURS = {"run": "green", "db": "blue", "web": "cyan", "worker": "magenta", "daemon": "yellow"}
 
@@ -376,6 +377,10 @@ def web_command(host: str, port: int | None, workers: int | None) -> None:
         log_level=settings.log_level.lower(),
         # Open live-update streams must not hold a shutdown beyond the supervisor's grace time.
         timeout_graceful_shutdown=3,
+        # httptools (uvicorn's default parser) caps no header size; h11 refuses a request whose
+        # headers pass this many bytes with a 400 before the app sees it (docs: DESIGN §9).
+        http="h11",
+        h11_max_incomplete_event_size=HEADERS_MAX_BYTES,
     )
 
 

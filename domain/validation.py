@@ -41,6 +41,20 @@ def required_text(field: str, value: str | None) -> str:
 
 # --- query values --------------------------------------------------------------------------------
 
+# No listing filter, search, page number or id needs more: a longer value is a mistake or a probe,
+# and refusing it at the door keeps it out of queries, caches and log lines.
+PARAMETER_MAX = 2000
+
+
+def url_parameter(field: str, value: str) -> str:
+    """A path or query parameter as given; refused when it holds a NUL byte (PostgreSQL cannot
+    store one) or passes PARAMETER_MAX characters."""
+    if "\x00" in value:
+        raise InputError(field, f"{field} contains a NUL byte")
+    if len(value) > PARAMETER_MAX:
+        raise InputError(field, f"{field} is longer than {PARAMETER_MAX} characters")
+    return value
+
 
 def parse_date(field: str, raw: str | date | None) -> date | None:
     """A day written YYYY-MM-DD, the only form accepted (blank or None: no day)."""

@@ -247,7 +247,7 @@ def escaping_link(loops_root: Path, tmp_path: Path) -> Iterator[str]:
 BAD_ROWS = {
     "missing field": ("X,,a.mp4,,", "line 3: missing title"),
     "missing column value": ("X,Y", "line 3: missing loop_path"),
-    "file missing": ("X,Y,nope.mp4,,", "line 3: loop_path nope.mp4 does not exist under"),
+    "file missing": ("X,Y,nope.mp4,,", "line 3: loop_path nope.mp4 does not exist in the loops"),
     "dot dot": ("X,Y,../a.mp4,,", "line 3: loop_path ../a.mp4 is outside the loops folder"),
     "absolute elsewhere": ("X,Y,/tmp/x.mp4,,", "line 3: loop_path /tmp/x.mp4 is outside"),
     "not mp4": ("X,Y,a.mov,,", "line 3: loop_path a.mov is not an .mp4 file"),
@@ -300,7 +300,7 @@ def test_every_bad_row_is_listed_with_physical_lines(
     assert result.stderr.splitlines() == [
         "line 4: missing title",
         "line 5: duplicate key “a - multi line title”: line 2 has it already",
-        f"line 6: loop_path missing.mp4 does not exist under {Path(app_env['LOOPS_PATH'])}",
+        "line 6: loop_path missing.mp4 does not exist in the loops folder (LOOPS_PATH)",
     ]
     assert count(database_url) == 0
 
@@ -337,7 +337,7 @@ def test_skip_invalid_writes_the_good_rows(
     assert result.exit_code == 0, result.output
     assert result.stderr.splitlines() == [
         "line 3: missing title",
-        f"line 4: loop_path ../x.mp4 is outside the loops folder {Path(app_env['LOOPS_PATH'])}",
+        "line 4: loop_path ../x.mp4 is outside the loops folder (LOOPS_PATH)",
         "line 5: duplicate key “a - one”: line 2 has it already",
     ]
     assert result.stdout.strip() == "added 1, updated 0, skipped 0, invalid 3"
@@ -405,8 +405,8 @@ def test_a_bad_row_after_many_written_chunks_rolls_everything_back(
     assert result.exit_code == 1
     assert result.stderr.splitlines()[:2] == [
         f"line {CHUNK_ROWS + 502}: duplicate key “artist 7 - title 7”: line 9 has it already",
-        f"line {CHUNK_ROWS + 2002}: loop_path missing.mp4 does not exist under"
-        f" {Path(app_env['LOOPS_PATH'])}",
+        f"line {CHUNK_ROWS + 2002}: loop_path missing.mp4 does not exist in the loops folder"
+        " (LOOPS_PATH)",
     ]
     assert count(database_url) == 0
 

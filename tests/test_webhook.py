@@ -1,11 +1,13 @@
-"""AzuraCast's Generic Web Hook over HTTP: the station's secret (query or basic auth), no login
-or CSRF token needed, and the body published on the station's webhook channel."""
+"""AzuraCast's Generic Web Hook over HTTP: the station's secret (a header, bearer or basic auth,
+or the query), no login or CSRF token needed, and the body published on the station's webhook
+channel; a query secret never reaches the access log."""
 
 from __future__ import annotations
 
 import base64
 import json
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -16,6 +18,7 @@ from domain.config import Settings
 from domain.db import create_engine, create_sessionmaker
 from domain.stations import store as stations
 from tests.daemon_process import add_station
+from tests.waiting import wait_until_async
 from tests.web_fixtures import Client
 
 SECRET = "hook-secret-0123456789abcdef"
@@ -52,6 +55,10 @@ async def received(pubsub: PubSub) -> object:
     return None if message is None else json.loads(message["data"])
 
 
+def log_text(path: Path) -> str:
+    return path.read_text(errors="replace")
+
+
 async def nothing_received(pubsub: PubSub) -> bool:
     return await pubsub.get_message(ignore_subscribe_messages=True, timeout=0.3) is None
 
@@ -79,6 +86,37 @@ async def test_basic_auth_carries_the_secret_too(
 
 
 @pytest.mark.parametrize(
+    "headers",
+    [{"X-Webhook-Secret": SECRET}, {"Authorization": f"Bearer {SECRET}"}],
+)
+async def test_a_header_carries_the_secret(
+    anon_client: Client, station: int, feed: PubSub, headers: dict[str, str]
+) -> None:
+    response = await anon_client.post("/hooks/azuracast/main", json=NOW_PLAYING, headers=headers)
+    assert response.status_code == 200, response.text
+    assert await received(feed) == NOW_PLAYING
+
+
+async def test_the_access_log_never_shows_a_query_secret(
+    live_server: str, live_server_log: Path, station: int, feed: PubSub
+) -> None:
+    async with httpx.AsyncClient(base_url=live_server) as http:
+        response = await http.post(
+            f"/hooks/azuracast/main?secret={SECRET}&note=kept", json=NOW_PLAYING
+        )
+    assert response.status_code == 200
+    assert await received(feed) == NOW_PLAYING
+
+    def logged() -> bool:
+        return "/hooks/azuracast/main?secret=" in log_text(live_server_log)
+
+    await wait_until_async(logged, 5, "the hook's access-log line")
+    text = log_text(live_server_log)
+    assert SECRET not in text
+    assert "/hooks/azuracast/main?secret=[redacted]&note=kept" in text
+
+
+@pytest.mark.parametrize(
     "auth",
     [
         {"params": {"secret": "wrong-secret-0123456789"}},
@@ -86,7 +124,11 @@ async def test_basic_auth_carries_the_secret_too(
         {},
         {"headers": {"Authorization": "Basic " + base64.b64encode(b"azuracast:nope").decode()}},
         {"headers": {"Authorization": "Basic !!!not-base64"}},
-        {"headers": {"Authorization": f"Bearer {SECRET}"}},
+        {"headers": {"Authorization": "Bearer wrong-secret-0123456789"}},
+        {"headers": {"X-Webhook-Secret": SECRET[:-1]}},
+        # A header is the secret given: a right one in the query does not rescue a wrong header.
+        {"headers": {"X-Webhook-Secret": "nope"}, "params": {"secret": SECRET}},
+        {"headers": {"Authorization": f"Token {SECRET}"}},
     ],
 )
 async def test_a_wrong_or_missing_secret_is_refused(
@@ -179,3 +221,14 @@ async def test_the_hook_needs_no_session_and_pages_still_do(
     assert response.status_code in (303, 401, 403)
     response = await anon_client.post(f"/hooks/azuracast/main?secret={SECRET}", json={})
     assert response.status_code == 200
+
+
+async def test_a_deeply_nested_body_is_a_400_and_nothing_published(
+    anon_client: Client, station: int, feed: PubSub
+) -> None:
+    response = await anon_client.post(
+        "/hooks/azuracast/main", content="[" * 100_000, headers={"X-Webhook-Secret": SECRET}
+    )
+    assert response.status_code == 400
+    assert "nested too deeply" in response.text
+    assert await nothing_received(feed)

@@ -10,6 +10,7 @@ import os
 import socket
 import subprocess
 from collections.abc import AsyncIterator, Collection, Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import httpx
@@ -140,11 +141,17 @@ def wait_healthy(base_url: str, process: subprocess.Popen[bytes], within: float)
 
 
 @pytest.fixture(scope="session")
-def live_server(app_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def live_server_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where `live_server` writes its output (uvicorn's access log and the app's log lines)."""
+    return tmp_path_factory.mktemp("live_server") / "web.log"
+
+
+@pytest.fixture(scope="session")
+def live_server(app_env: dict[str, str], live_server_log: Path) -> Iterator[str]:
     """`crateloop web` as a subprocess on a free port (the suite's database and Redis); yields
     its base URL once /health answers 200, and stops it at the end of the session."""
     port = free_port()
-    log_path = tmp_path_factory.mktemp("live_server") / "web.log"
+    log_path = live_server_log
     env = {**os.environ, **app_env, "PORT": str(port), "PYTHONUNBUFFERED": "1"}
     base_url = f"http://127.0.0.1:{port}"
     with log_path.open("wb") as log:

@@ -9,17 +9,20 @@ from __future__ import annotations
 
 import logging
 import re
+import secrets
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, cast
+from urllib.parse import parse_qsl
 
 import redis.asyncio as aioredis
 from litestar import Litestar, Request, Response, Router
 from litestar.config.csrf import CSRFConfig
-from litestar.datastructures import State
+from litestar.datastructures import MutableScopeHeaders, State
 from litestar.di import Provide
 from litestar.exceptions import (
+    ClientException,
     HTTPException,
     NotAuthorizedException,
     NotFoundException,
@@ -27,7 +30,10 @@ from litestar.exceptions import (
 )
 from litestar.middleware import DefineMiddleware
 from litestar.middleware.session.base import SessionMiddleware
-from litestar.middleware.session.server_side import ServerSideSessionConfig
+from litestar.middleware.session.server_side import (
+    ServerSideSessionBackend,
+    ServerSideSessionConfig,
+)
 from litestar.openapi.config import OpenAPIConfig
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
@@ -35,6 +41,7 @@ from litestar.response import Template
 from litestar.static_files import create_static_files_router
 from litestar.stores.redis import RedisStore
 from litestar.template.config import TemplateConfig
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from redis.exceptions import RedisError
 
 from domain import channels
@@ -44,6 +51,7 @@ from domain.loops.mapper import MappingNotFound, TrackMapper
 from domain.resources import Resources, open_redis
 from domain.tracklists.imports import ImportNotFound
 from domain.tracklists.store import TracklistNotFound
+from domain.validation import InputError, url_parameter
 from web import health
 from web.accounts import auth, roles
 from web.dashboard import live
@@ -70,6 +78,33 @@ WEB_POOL_SIZE = 20
 SESSION_REDIS_CONNECTIONS = 100
 _BODY_FIELD = re.compile(r"at `\$\.([^`]+)`|required field `([^`]+)`")
 _MISSING_PARAMETER = re.compile(r"^Missing required \w+ parameter '([^']+)'")
+# One line per unexpected error: its message is cut here, since a value sent by the caller can be
+# in it (a 100 KB path once was, with a traceback per request).
+ERROR_LOG_MAX = 300
+# No inline script or style anywhere: htmx's config and the page scripts are in static/ (DESIGN
+# §9); htmx is told not to inject its indicator styles (static/app.js). Images are the one
+# exception to 'self': the dashboard shows album art from each station's own server, whose address
+# is set at run time (an image cannot run script).
+SECURITY_HEADERS = {
+    "content-security-policy": (
+        "default-src 'self'; img-src 'self' data: http: https:; object-src 'none';"
+        " base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+    ),
+    "x-frame-options": "DENY",
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "same-origin",
+}
+HSTS = "max-age=31536000"
+# The one page that needs more: Litestar's API viewer at /schema (Scalar) loads its script and
+# styles from a CDN and styles itself inline. Only that logged-in page gets this; the schema
+# itself (/schema/openapi.json) keeps the strict policy.
+SCHEMA_VIEWER_CSP = (
+    "default-src 'self'; script-src 'self' https://cdn.jsdelivr.net;"
+    " style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com;"
+    " font-src 'self' data: https://cdn.jsdelivr.net https://fonts.gstatic.com;"
+    " img-src 'self' data: https:; object-src 'none'; base-uri 'self'; frame-ancestors 'none'"
+)
+_SCHEMA_VIEWER = re.compile(r"/schema(/(scalar)?)?")
 
 
 def provide_resources(state: State) -> Resources:
@@ -124,6 +159,54 @@ async def announce_setup(resources: Resources) -> None:
     )
 
 
+# Every request and response -----------------------------------------------------------------------
+
+
+async def security_headers(message: Message, scope: Scope) -> None:
+    """Add SECURITY_HEADERS to every response (pages, API, static files, errors); HSTS only over
+    https (behind a proxy uvicorn's --proxy-headers decides the scheme), or plain-HTTP local use
+    would be told to use https it does not have."""
+    if message["type"] != "http.response.start":
+        return
+    headers = MutableScopeHeaders.from_message(message)
+    for name, value in SECURITY_HEADERS.items():
+        if name not in headers:
+            headers[name] = value
+    if _SCHEMA_VIEWER.fullmatch(scope.get("path", "")):
+        headers["content-security-policy"] = SCHEMA_VIEWER_CSP
+    if scope.get("scheme") == "https":
+        headers["strict-transport-security"] = HSTS
+
+
+class RefuseBadParameters:
+    """Every path and query parameter passes `validation.url_parameter` before a handler reads
+    it: one check for every route instead of one per handler, and a 400 naming the parameter
+    instead of a database error on a NUL byte."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            for name, value in _parameters(scope):
+                url_parameter(name, value)
+        except InputError as error:
+            raise ClientException(str(error), extra={"field": error.field}) from None
+        await self.app(scope, receive, send)
+
+
+def _parameters(scope: Scope) -> list[tuple[str, str]]:
+    """The request's string path parameters and its query, decoded; InputError when the query
+    is not UTF-8."""
+    found = [(name, v) for name, v in scope.get("path_params", {}).items() if isinstance(v, str)]
+    try:
+        query = scope.get("query_string", b"").decode("utf-8")
+        found += parse_qsl(query, keep_blank_values=True, encoding="utf-8", errors="strict")
+    except UnicodeDecodeError:
+        raise InputError("query", "the query string is not valid UTF-8") from None
+    return found
+
+
 # Errors -----------------------------------------------------------------------------------------
 
 
@@ -154,11 +237,33 @@ def error_body(error: HTTPException) -> dict[str, Any]:
     return body
 
 
+def _unexpected(request: Request[Any, Any, Any], error: Exception) -> HTTPException:
+    """Log an unexpected error as ONE line with a request id; the 500 the caller sees names the
+    id, so a report can be matched to the line (the traceback is logged at DEBUG)."""
+    request_id = secrets.token_hex(6)
+    message = str(error).replace("\n", " ")
+    if len(message) > ERROR_LOG_MAX:
+        message = message[:ERROR_LOG_MAX] + "…"
+    log.error(
+        "request %s: %s %s failed: %s: %s",
+        request_id,
+        request.method,
+        request.url.path[:ERROR_LOG_MAX],
+        type(error).__name__,
+        message,
+    )
+    log.debug("request %s traceback", request_id, exc_info=error)
+    return HTTPException(
+        status_code=500,
+        detail=f"internal server error (request id {request_id})",
+        extra={"request_id": request_id},
+    )
+
+
 def http_error(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
     """API → JSON naming the field; anonymous page → login; other pages → an HTML error page."""
     if not isinstance(error, HTTPException):
-        log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
-        error = HTTPException(status_code=500, detail="internal server error")
+        error = _unexpected(request, error)
     if _is_api(request):
         return Response(error_body(error), status_code=error.status_code, headers=error.headers)
     if isinstance(error, NotAuthorizedException):
@@ -172,6 +277,13 @@ def http_error(request: Request[Any, Any, Any], error: Exception) -> Response[An
         status_code=error.status_code,
         headers=error.headers,
     )
+
+
+def too_deep(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
+    """A JSON body nested past the parser's depth (about 1,000 levels, from Python's recursion
+    limit) is the caller's mistake, not a crash: 400 naming the body."""
+    refused = ClientException("the JSON body is nested too deeply", extra={"field": "body"})
+    return http_error(request, refused)
 
 
 def mapping_not_found(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
@@ -191,6 +303,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     """The web application for `settings` (default: loaded from the environment)."""
     settings = settings or load_settings()
     configure_logging(settings)
+    hooks.redact_access_log()
     # A burst of requests (every open dashboard reconnecting after a restart) may want more than
     # the pool's connections at once: wait up to 5 s for a free one rather than fail.
     session_redis = open_redis(settings, max_connections=SESSION_REDIS_CONNECTIONS)
@@ -200,10 +313,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
         httponly=True,
         samesite="lax",
         session_id_bytes=auth.SESSION_ID_BYTES,
+        # /health must answer while Redis is down: it reads a session itself (web/health.py).
         exclude=["^/static/", "^/health$"],
     )
     csrf = CSRFConfig(secret=settings.secret_key, cookie_httponly=True, cookie_samesite="lax")
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             *auth.ROUTES,
             *api.ROUTES,
@@ -235,6 +349,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             live.live_updates(settings),
         ],
         middleware=[
+            RefuseBadParameters,
             auth.SecureCookiesOverHttps,
             DefineMiddleware(SessionMiddleware, backend=auth.LoginSessionBackend(config=sessions)),
             auth.AuthMiddleware,
@@ -242,6 +357,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         stores={"sessions": RedisStore(session_redis, namespace=channels.web_sessions(settings))},
         plugins=[HTMXPlugin()],
+        before_send=[security_headers],
         template_config=TemplateConfig(
             directory=TEMPLATES_DIR,
             engine=JinjaTemplateEngine,
@@ -259,9 +375,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
             MappingNotFound: mapping_not_found,
             TracklistNotFound: not_found,
             ImportNotFound: not_found,
+            RecursionError: too_deep,
             Exception: http_error,
         },
         # Logging is configured once by configure_logging; Litestar's default would replace the
         # root logger's handlers. Unhandled errors are logged by http_error.
         logging_config=None,
     )
+    app.state.session_backend = ServerSideSessionBackend(config=sessions)
+    return app

@@ -6,9 +6,20 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+# Linux's PATH_MAX: a longer path cannot name a file, and resolving one only burns time.
+PATH_MAX = 4096
+_SHOWN_MAX = 200  # how much of a refused path a message repeats
+
 
 class LoopPathError(ValueError):
-    """A loop path is unusable; the message says why and what would be valid."""
+    """A loop path is unusable; the message says why and what would be valid.
+
+    Messages name the path as given, relative to the loops folder when it is inside it, and the
+    folder as LOOPS_PATH: the server's own directory layout is none of a user's business."""
+
+
+def _shown(text: str) -> str:
+    return text if len(text) <= _SHOWN_MAX else text[:_SHOWN_MAX] + "…"
 
 
 def confine(loops_root: Path, raw: str | os.PathLike[str]) -> Path:
@@ -21,21 +32,31 @@ def confine(loops_root: Path, raw: str | os.PathLike[str]) -> Path:
         raise LoopPathError("loop file path is empty")
     if "\x00" in text:
         raise LoopPathError("loop file path contains a NUL byte")
+    if len(text) > PATH_MAX:
+        raise LoopPathError(f"loop file path is longer than {PATH_MAX} characters")
     root = loops_root.resolve()
     candidate = Path(text)
-    resolved = (candidate if candidate.is_absolute() else root / candidate).resolve()
+    try:
+        resolved = (candidate if candidate.is_absolute() else root / candidate).resolve()
+    except OSError as error:  # a symlink loop, a name too long for the filesystem
+        raise LoopPathError(f"{_shown(text)} cannot be resolved: {error.strerror}") from None
     if not resolved.is_relative_to(root):
-        raise LoopPathError(f"{text} is outside the loops folder {root}")
+        raise LoopPathError(f"{_shown(text)} is outside the loops folder (LOOPS_PATH)")
     return resolved
 
 
 def check_loop_file(loops_root: Path, raw: str | os.PathLike[str]) -> Path:
     """Confine `raw` and check it names an existing `.mp4` file; return its resolved path."""
     path = confine(loops_root, raw)
+    shown = _shown(relative_to_root(loops_root, path))
     if path.suffix.lower() != ".mp4":
-        raise LoopPathError(f"{os.fspath(raw)} is not an .mp4 file")
-    if not path.is_file():
-        raise LoopPathError(f"{os.fspath(raw)} does not exist under {loops_root.resolve()}")
+        raise LoopPathError(f"{shown} is not an .mp4 file")
+    try:
+        exists = path.is_file()
+    except OSError:  # a file name longer than the filesystem allows (255 bytes on most)
+        exists = False
+    if not exists:
+        raise LoopPathError(f"{shown} does not exist in the loops folder (LOOPS_PATH)")
     return path
 
 

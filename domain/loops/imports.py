@@ -202,10 +202,10 @@ class _RowChecker:
             raw_path = validation.required_text("loop_path", fields.get("loop_path"))
             key = rules.track_key(artist, title)
             song_id = rules.song_id(fields.get("song_id"))
+            notes = rules.notes(fields.get("notes"))
             loop_path = self.loop_path(raw_path)
         except (InputError, LoopPathError):
             return RowProblem(row.pos, row.where, "; ".join(self._problems(fields)))
-        notes = (fields.get("notes") or "").strip() or None
         song_id = song_id or azuracast_song_id(artist, title)
         return (row.pos, row.where, key, artist, title, song_id, loop_path, notes)
 
@@ -216,6 +216,7 @@ class _RowChecker:
             *((validation.required_text, (name, fields.get(name))) for name in REQUIRED),
             (rules.track_key, (artist, title)),
             (rules.song_id, (fields.get("song_id"),)),
+            (rules.notes, (fields.get("notes"),)),
         ]
         problems = []
         for rule, args in checks:

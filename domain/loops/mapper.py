@@ -167,7 +167,7 @@ class TrackMapper:
             title=title,
             azuracast_song_id=rules.song_id(song_id) or azuracast_song_id(artist, title),
             loop_file_path=self._checked_loop(loop_path),
-            notes=(notes or "").strip() or None,
+            notes=rules.notes(notes),
         )
         try:
             async with self._sessions.begin() as session:
@@ -247,7 +247,7 @@ class TrackMapper:
         if loop_path is not None:
             mapping.loop_file_path = self._checked_loop(loop_path)
         if notes is not None:
-            mapping.notes = notes.strip() or None
+            mapping.notes = rules.notes(notes)
         if is_active is not None:
             mapping.is_active = is_active
         mapping.updated_at = datetime.now(UTC)

@@ -1,5 +1,6 @@
-"""The input rules of a mapping: its track key and song id, with lengths read from the model's
-columns so a rule cannot drift from the schema. Pages, API, CLI and the import all call these."""
+"""The input rules of a mapping: its track key, song id and notes, with lengths read from the
+model's columns so a rule cannot drift from the schema. Pages, API, CLI and the import all call
+these."""
 
 from __future__ import annotations
 
@@ -19,6 +20,9 @@ def _column_length(model: type[TrackMapping], name: str) -> int:
 
 TRACK_KEY_MAX = _column_length(TrackMapping, "track_key")
 SONG_ID_MAX = _column_length(TrackMapping, "azuracast_song_id")
+# The column is TEXT (unbounded): a note is a line or two for whoever edits the mapping next, and a
+# megabyte of it would be carried by every listing and export.
+NOTES_MAX = 2000
 
 
 def track_key(artist: str, title: str) -> str:
@@ -34,4 +38,12 @@ def song_id(value: str | None) -> str | None:
     text = (value or "").strip()
     if len(text) > SONG_ID_MAX:
         raise InputError("song_id", f"song_id is longer than {SONG_ID_MAX} characters")
+    return text or None
+
+
+def notes(value: str | None) -> str | None:
+    """A mapping's notes stripped (blank: None), refused past NOTES_MAX characters."""
+    text = (value or "").strip()
+    if len(text) > NOTES_MAX:
+        raise InputError("notes", f"notes are longer than {NOTES_MAX} characters ({len(text)})")
     return text or None

@@ -202,7 +202,9 @@ class TracklistDraftsController(Controller):
                 return HTMXTemplate(
                     template_name="tracklists/draft_meta.html", context=context, status_code=422
                 )
-            return await _page(resources, tracklist_id, status_code=422, **context)
+            # `context` names the tracklist already: passing it twice was a TypeError (a 500).
+            page_context = {k: v for k, v in context.items() if k != "tracklist_id"}
+            return await _page(resources, tracklist_id, status_code=422, **page_context)
         if not request.htmx:
             return _to_editor(tracklist_id)
         context = {
