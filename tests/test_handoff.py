@@ -108,6 +108,7 @@ def test_only_the_adapters_a_station_switched_on_are_built(handoff_root: Path) -
         (HandoffConfig(symlink_path="../current.mp4"), "symlink path '../current.mp4' is outside"),
         (HandoffConfig(symlink_path="/tmp/current.mp4"), "symlink path '/tmp/current.mp4' is out"),
         (HandoffConfig(symlink_path="links/"), "must name a file, like current.mp4"),
+        (HandoffConfig(symlink_path="a\x00.mp4"), "^symlink path 'a.*' .*contains a NUL byte"),
         (HandoffConfig(symlink_path="links/.."), "must name a file, like current.mp4"),
         (HandoffConfig(state_dir="escape/inner"), "state folder 'escape/inner' is outside"),
         (HandoffConfig(hook_command="'unclosed"), "cannot be split"),

@@ -87,8 +87,21 @@ BAD_INPUTS: list[tuple[dict[str, str], str, str]] = [
     ({"offline_loop": "notes.txt"}, "offline_loop", ".mp4"),
     ({"streamer_loops": "DJ Kat"}, "streamer_loops", "Streamer name = loop.mp4"),
     ({"streamer_loops": "DJ Kat = nope.mp4"}, "streamer_loops", "DJ Kat"),
-    ({"state_dir": "../elsewhere"}, "state_dir", "outside"),
-    ({"symlink_path": "/tmp/current.mp4"}, "symlink_path", "outside"),
+    (
+        {"state_dir": "../elsewhere"},
+        "state_dir",
+        "State folder '../elsewhere' is outside HANDOFF_PATH:",
+    ),
+    (
+        {"symlink_path": "/tmp/current.mp4"},
+        "symlink_path",
+        "Symlink '/tmp/current.mp4' is outside HANDOFF_PATH:",
+    ),
+    ({"symlink_path": "links/"}, "symlink_path", "Symlink 'links/' must name a file"),
+    # PostgreSQL's text holds no NUL: each one was a 500 on the insert.
+    ({"name": "Radio\x00One"}, "name", "name must not contain a NUL character"),
+    ({"symlink_path": "a\x00.mp4"}, "symlink_path", "symlink_path must not contain a NUL"),
+    ({"hook_command": "true\x00"}, "hook_command", "hook_command must not contain a NUL"),
     ({"symlink_path": "current.mkv"}, "symlink_path", ".mp4"),
     ({"hook_command": "notify 'unclosed"}, "hook_command", "cannot be parsed"),
     ({"hook_timeout": "0.05"}, "hook_timeout", "0.1 to 300"),

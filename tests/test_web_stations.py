@@ -336,3 +336,11 @@ async def test_a_value_too_long_for_its_field_is_refused_by_name(
         station.updated_at,
     )
     assert (kept.liquidsoap_target, kept.hook_command, kept.state_dir) == (None, None, None)
+
+
+async def test_a_nul_character_is_refused_by_name(client: Client, sessions: Sessions) -> None:
+    # PostgreSQL's text cannot hold one: before this check the insert failed as a 500.
+    response = await client.post("/stations", data=form(name="Radio\x00One"), headers=HX)
+    assert response.status_code == 422
+    assert "must not contain a NUL character" in texts(response.text, "#station-name-error")[0]
+    assert await stations.list_stations(sessions) == []

@@ -75,17 +75,19 @@ def confine_handoff(handoff_root: Path, raw: str, setting: str) -> Path:
         raise HandoffError(_outside(raw, setting, error)) from error
 
 
-def confine_link(handoff_root: Path, raw: str) -> Path:
+def confine_link(handoff_root: Path, raw: str, setting: str = "symlink path") -> Path:
     """Where the symlink goes: its folder is confined to HANDOFF_PATH, the link itself is not
     resolved (it points into LOOPS_PATH once it exists)."""
     text = raw.strip()
     name = os.path.basename(text.rstrip("/"))
+    if "\x00" in name:  # the folder part is checked by confine()
+        raise HandoffError(f"{setting} {raw!r} is not a usable path: it contains a NUL byte")
     if not text or text.endswith("/") or name in ("", ".", ".."):
-        raise HandoffError(f"symlink path {raw!r} must name a file, like current.mp4")
+        raise HandoffError(f"{setting} {raw!r} must name a file, like current.mp4")
     try:
         return confine(handoff_root, os.path.dirname(text) or ".") / name
     except LoopPathError as error:
-        raise HandoffError(_outside(raw, "symlink path", error)) from error
+        raise HandoffError(_outside(raw, setting, error)) from error
 
 
 def _outside(raw: str, setting: str, error: LoopPathError) -> str:

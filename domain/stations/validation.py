@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 import secrets
@@ -14,8 +15,8 @@ from urllib.parse import SplitResult, urlsplit
 from sqlalchemy import String, inspect
 
 from domain.config import Settings
-from domain.handoff.switch import HandoffError, confine_link
-from domain.loops.files import PATH_MAX, LoopPathError, check_loop_file, confine, relative_to_root
+from domain.handoff.switch import HandoffError, confine_handoff, confine_link
+from domain.loops.files import PATH_MAX, LoopPathError, check_loop_file, relative_to_root
 from domain.models import SourceKind, Station, Transport
 from domain.stations.addresses import host_allowed, literal_address, refusal
 from domain.stations.station_input import StationInput
@@ -211,10 +212,9 @@ def _handoff_path(field: str, label: str, raw: str, handoff_root: Path) -> str |
     if not _bounded(field, label, raw.strip(), PATH_MAX):
         return None
     try:
-        path = confine(handoff_root, raw)
-    except LoopPathError as error:
-        message = str(error).replace("loops folder", "hand-off folder (HANDOFF_PATH)")
-        raise StationError(field, f"{label}: {message.replace('loop file path', 'path')}") from None
+        path = confine_handoff(handoff_root, raw, label)
+    except HandoffError as error:
+        raise StationError(field, str(error)) from None
     return relative_to_root(handoff_root, path)
 
 
@@ -223,9 +223,9 @@ def _symlink_path(raw: str, handoff_root: Path) -> str | None:
     if not _bounded("symlink_path", "Symlink", raw.strip(), PATH_MAX):
         return None
     try:
-        path = confine_link(handoff_root, raw)
+        path = confine_link(handoff_root, raw, "Symlink")
     except HandoffError as error:
-        raise StationError("symlink_path", f"Symlink: {error}") from None
+        raise StationError("symlink_path", str(error)) from None
     return relative_to_root(handoff_root, path)
 
 
@@ -288,6 +288,11 @@ def validate(
     `current` is the row being edited (its API key and webhook secret are kept when left blank,
     but the API key only while the base URL stays: it is never sent to a new host unasked).
     """
+    for field in dataclasses.fields(data):
+        if "\x00" in getattr(data, field.name):
+            # PostgreSQL's text cannot hold one: refused here rather than as a 500 on the insert.
+            message = f"{field.name} must not contain a NUL character (\\x00)"
+            raise StationError(field.name, message)
     name = _name(data.name)
     kind = data.kind.strip().lower()
     if kind not in tuple(SourceKind):
