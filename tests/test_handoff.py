@@ -96,11 +96,19 @@ def test_only_the_adapters_a_station_switched_on_are_built(handoff_root: Path) -
 @pytest.mark.parametrize(
     ("config", "message"),
     [
-        (HandoffConfig(state_dir="/etc"), "state folder '/etc' is outside HANDOFF_PATH"),
+        (
+            HandoffConfig(state_dir="/etc"),
+            "^state folder '/etc' is outside HANDOFF_PATH: give a path inside it",
+        ),
+        (
+            HandoffConfig(state_dir="a\x00b"),
+            "^state folder 'a.*b' is not a usable path: it contains a NUL",
+        ),
         (HandoffConfig(state_dir="../elsewhere"), "state folder '../elsewhere' is outside"),
         (HandoffConfig(symlink_path="../current.mp4"), "symlink path '../current.mp4' is outside"),
         (HandoffConfig(symlink_path="/tmp/current.mp4"), "symlink path '/tmp/current.mp4' is out"),
         (HandoffConfig(symlink_path="links/"), "must name a file, like current.mp4"),
+        (HandoffConfig(symlink_path="a\x00.mp4"), "^symlink path 'a.*' .*contains a NUL byte"),
         (HandoffConfig(symlink_path="links/.."), "must name a file, like current.mp4"),
         (HandoffConfig(state_dir="escape/inner"), "state folder 'escape/inner' is outside"),
         (HandoffConfig(hook_command="'unclosed"), "cannot be split"),
@@ -119,8 +127,11 @@ def test_bad_settings_are_refused_with_a_clear_error(
     handoff_root: Path, tmp_path: Path, config: HandoffConfig, message: str
 ) -> None:
     os.symlink(tmp_path, handoff_root / "escape")  # a folder inside that leads outside
-    with pytest.raises(HandoffError, match=message):
+    with pytest.raises(HandoffError, match=message) as caught:
         adapters_for(config, handoff_root, allow_hooks=True)
+    # The message is shown on pages: it names the folder HANDOFF_PATH, never where it lives.
+    assert str(handoff_root.resolve()) not in str(caught.value)
+    assert str(tmp_path.resolve()) not in str(caught.value)
 
 
 async def test_paths_inside_handoff_path_work_relative_or_absolute(

@@ -276,3 +276,71 @@ async def test_a_new_base_url_drops_the_api_key_unless_typed_again(
     assert (moved.base_url, moved.api_key) == ("https://other.example.net", None)
     page = await client.get(f"/stations/{station.id}/edit")
     assert "A key is set" not in page.text
+
+
+# Every text field past its bound, as the form would send it: the field's own error, nothing kept.
+TOO_LONG = {
+    "name": ({"name": "x" * 101}, "Name must be at most 100 characters"),
+    "base_url": (
+        {"base_url": "https://radio.example.com/" + "a" * 2048},
+        "Base URL must be at most 2048 characters",
+    ),
+    "shortcode": ({"shortcode": "s" * 101}, "AzuraCast shortcode must be at most 100 characters"),
+    "mount": (
+        {"kind": "icecast", "mount": "/" + "m" * 200, "transport": "poll"},
+        "Icecast mount must be at most 200 characters",
+    ),
+    "api_key": ({"api_key": "k" * 501}, "API key must be at most 500 characters"),
+    "webhook_secret": ({"webhook_secret": "s" * 101}, "Webhook secret must be 16-100 characters"),
+    "live_loop": ({"live_loop": "a" * 4097}, "Live loop must be at most 4096 characters"),
+    "offline_loop": ({"offline_loop": "a" * 4097}, "Offline loop must be at most 4096 characters"),
+    "streamer_loops": (
+        {"streamer_loops": "DJ = a.mp4\n" * 2000},
+        "Streamer loops must be at most 20000 characters",
+    ),
+    "state_dir": ({"state_dir": "d" * 4097}, "State folder must be at most 4096 characters"),
+    "symlink_path": ({"symlink_path": "l" * 4097}, "Symlink must be at most 4096 characters"),
+    "hook_command": ({"hook_command": "h" * 2001}, "Hook command must be at most 2000 characters"),
+    "liquidsoap_url": (
+        {"liquidsoap_url": "telnet://ls:1234/" + "a" * 2048},
+        "Liquidsoap URL must be at most 2048 characters",
+    ),
+    "liquidsoap_target": (
+        {"liquidsoap_url": "telnet://127.0.0.1:1234", "liquidsoap_target": "v" * 101},
+        "Liquidsoap variable or queue name must be at most 100 characters",
+    ),
+}
+
+
+@pytest.mark.parametrize("field", list(TOO_LONG))
+async def test_a_value_too_long_for_its_field_is_refused_by_name(
+    client: Client, sessions: Sessions, settings: Settings, field: str
+) -> None:
+    changes, message = TOO_LONG[field]
+    response = await client.post("/stations", data=form(**changes), headers=HX)
+    assert response.status_code == 422, response.text[:500]
+    assert message in texts(response.text, f"#station-{field}-error")[0]
+    assert attribute(response.text, f"#station-{field}", "aria-invalid") == "true"
+    assert await stations.list_stations(sessions) == []
+
+    # The same value on an edit leaves the stored station as it was.
+    station = await add(sessions, settings, api_key=API_KEY)
+    response = await client.post(f"/stations/{station.id}", data=form(**changes), headers=HX)
+    assert response.status_code == 422
+    assert message in texts(response.text, f"#station-{field}-error")[0]
+    kept = await stations.get_station_by_id(sessions, station.id)
+    assert (kept.name, kept.base_url, kept.api_key, kept.updated_at) == (
+        station.name,
+        station.base_url,
+        API_KEY,
+        station.updated_at,
+    )
+    assert (kept.liquidsoap_target, kept.hook_command, kept.state_dir) == (None, None, None)
+
+
+async def test_a_nul_character_is_refused_by_name(client: Client, sessions: Sessions) -> None:
+    # PostgreSQL's text cannot hold one: before this check the insert failed as a 500.
+    response = await client.post("/stations", data=form(name="Radio\x00One"), headers=HX)
+    assert response.status_code == 422
+    assert "must not contain a NUL character" in texts(response.text, "#station-name-error")[0]
+    assert await stations.list_stations(sessions) == []

@@ -72,26 +72,32 @@ def confine_handoff(handoff_root: Path, raw: str, setting: str) -> Path:
     try:
         return confine(handoff_root, raw)
     except LoopPathError as error:
-        raise HandoffError(_outside(handoff_root, raw, setting, error)) from error
+        raise HandoffError(_outside(raw, setting, error)) from error
 
 
-def confine_link(handoff_root: Path, raw: str) -> Path:
+def confine_link(handoff_root: Path, raw: str, setting: str = "symlink path") -> Path:
     """Where the symlink goes: its folder is confined to HANDOFF_PATH, the link itself is not
     resolved (it points into LOOPS_PATH once it exists)."""
     text = raw.strip()
     name = os.path.basename(text.rstrip("/"))
+    if "\x00" in name:  # the folder part is checked by confine()
+        raise HandoffError(f"{setting} {raw!r} is not a usable path: it contains a NUL byte")
     if not text or text.endswith("/") or name in ("", ".", ".."):
-        raise HandoffError(f"symlink path {raw!r} must name a file, like current.mp4")
+        raise HandoffError(f"{setting} {raw!r} must name a file, like current.mp4")
     try:
         return confine(handoff_root, os.path.dirname(text) or ".") / name
     except LoopPathError as error:
-        raise HandoffError(_outside(handoff_root, raw, "symlink path", error)) from error
+        raise HandoffError(_outside(raw, setting, error)) from error
 
 
-def _outside(root: Path, raw: str, setting: str, error: LoopPathError) -> str:
-    if not raw.strip() or "\x00" in raw:
-        return f"{setting} {raw!r} is not a usable path ({error})"
+def _outside(raw: str, setting: str, error: LoopPathError) -> str:
+    """Why `raw` was refused, naming the folder as HANDOFF_PATH: the server's own directory
+    layout is shown on pages and in the daemon's status, and is none of a user's business."""
+    if not raw.strip():
+        return f"{setting} is empty: give a path inside HANDOFF_PATH"
+    if "\x00" in raw:
+        return f"{setting} {raw!r} is not a usable path: it contains a NUL byte"
     return (
-        f"{setting} {raw!r} is outside HANDOFF_PATH {root.resolve()}:"
+        f"{setting} {raw!r} is outside HANDOFF_PATH:"
         " give a path inside it (relative paths start there)"
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 import secrets
@@ -11,22 +12,46 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import SplitResult, urlsplit
 
+from sqlalchemy import String, inspect
+
 from domain.config import Settings
-from domain.handoff.switch import HandoffError, confine_link
-from domain.loops.files import LoopPathError, check_loop_file, confine, relative_to_root
+from domain.handoff.switch import HandoffError, confine_handoff, confine_link
+from domain.loops.files import PATH_MAX, LoopPathError, check_loop_file, relative_to_root
 from domain.models import SourceKind, Station, Transport
 from domain.stations.addresses import host_allowed, literal_address, refusal
 from domain.stations.station_input import StationInput
 
-NAME_MAX = 100
-SLUG_MAX = 90  # room for a "-NN" suffix within the column's 100 characters
+
+def _column_length(name: str) -> int:
+    kind = inspect(Station).columns[name].type
+    if not isinstance(kind, String) or kind.length is None:
+        raise TypeError(f"Station.{name} has no length")
+    return kind.length
+
+
+# Lengths of the bounded columns, read from the model so a rule cannot drift from the schema: a
+# longer value would otherwise reach the database and fail there, as a 500.
+NAME_MAX = _column_length("name")
+SLUG_MAX = _column_length("slug") - 10  # room for a "-NN" suffix
+SHORTCODE_MAX = _column_length("shortcode")
+MOUNT_MAX = _column_length("mount")
+SECRET_MAX = _column_length("webhook_secret")
+TARGET_MAX = _column_length("liquidsoap_target")
+# The TEXT columns have no length; these bounds are ours. Every value is shown on the page, kept
+# in the daemon's memory and sent about on each change, so none may be megabytes.
+URL_MAX = 2048  # what browsers and most servers accept in a URL
+API_KEY_MAX = 500
+HOOK_COMMAND_MAX = 2000  # one command line, not a script
+STREAMER_LOOPS_MAX = 20_000  # a couple of hundred "Streamer = loop.mp4" lines
+STREAMER_NAME_MAX = 100
+_NUMBER_MAX = 40  # longer than any number the form takes; a longer one is not repeated back
 POLL_INTERVAL = (1.0, 3600.0, 10.0)  # minimum, maximum, default (seconds)
 HOOK_TIMEOUT = (0.1, 300.0, 10.0)
 SWITCH_OFFSET = (-60.0, 60.0, 0.0)
 SECRET_MIN = 16
 LIQUIDSOAP_MODES = ("var", "queue")
 _TARGET = re.compile(r"[A-Za-z0-9_.-]+")
-_SHORTCODE = re.compile(r"[A-Za-z0-9_.-]{1,100}")
+_SHORTCODE = re.compile(r"[A-Za-z0-9_.-]+")
 _SECRET = re.compile(r"[A-Za-z0-9_.~-]+")
 _TRUE = ("1", "true", "yes", "on")
 _FALSE = ("", "0", "false", "no", "off")
@@ -54,14 +79,28 @@ def _number(field: str, label: str, raw: str, limits: tuple[float, float, float]
     if not text:
         return default
     try:
-        value = float(text)
+        value = float(text) if len(text) <= _NUMBER_MAX else math.nan
     except ValueError:
         value = math.nan
     if not math.isfinite(value) or not low <= value <= high:
         raise StationError(
-            field, f"{label} must be a number from {low:g} to {high:g} (got {text!r})"
+            field, f"{label} must be a number from {low:g} to {high:g} (got {_quoted(text)})"
         )
     return value
+
+
+def _quoted(text: str) -> str:
+    """`text` quoted for a message, cut short: a refused value is repeated, not echoed whole."""
+    return repr(text if len(text) <= _NUMBER_MAX else text[:_NUMBER_MAX] + "…")
+
+
+def _bounded(field: str, label: str, text: str, limit: int) -> str:
+    """`text` unchanged, or StationError when it is longer than `limit` characters."""
+    if len(text) > limit:
+        raise StationError(
+            field, f"{label} must be at most {limit} characters (this one has {len(text)})"
+        )
+    return text
 
 
 def _flag(field: str, label: str, raw: str) -> bool:
@@ -70,20 +109,18 @@ def _flag(field: str, label: str, raw: str) -> bool:
         return True
     if text in _FALSE:
         return False
-    raise StationError(field, f"{label} must be on or off (1 or 0), not {raw.strip()!r}")
+    raise StationError(field, f"{label} must be on or off (1 or 0), not {_quoted(raw.strip())}")
 
 
 def _name(raw: str) -> str:
     name = " ".join(raw.split())
     if not name:
         raise StationError("name", "Name is required")
-    if len(name) > NAME_MAX:
-        raise StationError("name", f"Name must be at most {NAME_MAX} characters")
-    return name
+    return _bounded("name", "Name", name, NAME_MAX)
 
 
 def _base_url(raw: str, settings: Settings) -> str:
-    text = raw.strip()
+    text = _bounded("base_url", "Base URL", raw.strip(), URL_MAX)
     if not text:
         raise StationError("base_url", "Base URL is required, e.g. https://radio.example.com")
     parts = _split_url(text)
@@ -136,7 +173,7 @@ def _split_url(text: str) -> SplitResult | None:
 
 
 def _loop(field: str, label: str, raw: str, loops_root: Path) -> str | None:
-    if not raw.strip():
+    if not _bounded(field, label, raw.strip(), PATH_MAX):
         return None
     try:
         path = check_loop_file(loops_root, raw)
@@ -146,6 +183,7 @@ def _loop(field: str, label: str, raw: str, loops_root: Path) -> str | None:
 
 
 def _streamer_loops(raw: str, loops_root: Path) -> dict[str, str]:
+    _bounded("streamer_loops", "Streamer loops", raw.strip(), STREAMER_LOOPS_MAX)
     loops: dict[str, str] = {}
     for number, line in enumerate(raw.splitlines(), start=1):
         if not line.strip():
@@ -157,6 +195,12 @@ def _streamer_loops(raw: str, loops_root: Path) -> dict[str, str]:
                 "streamer_loops",
                 f"Streamer loops line {number} must read “Streamer name = loop.mp4”",
             )
+        _bounded(
+            "streamer_loops",
+            f"Streamer loops line {number}: the streamer name",
+            streamer,
+            STREAMER_NAME_MAX,
+        )
         label = f"Streamer loops line {number} ({streamer})"
         path = _loop("streamer_loops", label, loop, loops_root)
         assert path is not None
@@ -165,29 +209,28 @@ def _streamer_loops(raw: str, loops_root: Path) -> dict[str, str]:
 
 
 def _handoff_path(field: str, label: str, raw: str, handoff_root: Path) -> str | None:
-    if not raw.strip():
+    if not _bounded(field, label, raw.strip(), PATH_MAX):
         return None
     try:
-        path = confine(handoff_root, raw)
-    except LoopPathError as error:
-        message = str(error).replace("loops folder", "hand-off folder (HANDOFF_PATH)")
-        raise StationError(field, f"{label}: {message.replace('loop file path', 'path')}") from None
+        path = confine_handoff(handoff_root, raw, label)
+    except HandoffError as error:
+        raise StationError(field, str(error)) from None
     return relative_to_root(handoff_root, path)
 
 
 def _symlink_path(raw: str, handoff_root: Path) -> str | None:
     """The link's folder is confined; the link itself is not resolved (it points at a loop)."""
-    if not raw.strip():
+    if not _bounded("symlink_path", "Symlink", raw.strip(), PATH_MAX):
         return None
     try:
-        path = confine_link(handoff_root, raw)
+        path = confine_link(handoff_root, raw, "Symlink")
     except HandoffError as error:
-        raise StationError("symlink_path", f"Symlink: {error}") from None
+        raise StationError("symlink_path", str(error)) from None
     return relative_to_root(handoff_root, path)
 
 
 def _hook_command(raw: str, settings: Settings) -> str | None:
-    text = raw.strip()
+    text = _bounded("hook_command", "Hook command", raw.strip(), HOOK_COMMAND_MAX)
     if not text:
         return None
     if not settings.allow_command_hooks:
@@ -206,7 +249,7 @@ def _hook_command(raw: str, settings: Settings) -> str | None:
 
 
 def _liquidsoap_url(raw: str, settings: Settings) -> str | None:
-    text = raw.strip()
+    text = _bounded("liquidsoap_url", "Liquidsoap URL", raw.strip(), URL_MAX)
     if not text:
         return None
     parts = _split_url(text)
@@ -228,10 +271,10 @@ def _secret(raw: str) -> str | None:
     text = raw.strip()
     if not text:
         return None
-    if len(text) < SECRET_MIN or len(text) > 100 or not _SECRET.fullmatch(text):
+    if len(text) < SECRET_MIN or len(text) > SECRET_MAX or not _SECRET.fullmatch(text):
         raise StationError(
             "webhook_secret",
-            f"Webhook secret must be {SECRET_MIN}-100 characters of A-Z, a-z, 0-9, _ . ~ -"
+            f"Webhook secret must be {SECRET_MIN}-{SECRET_MAX} characters of A-Z, a-z, 0-9, _ . ~ -"
             " (leave it blank to have one generated)",
         )
     return text
@@ -245,6 +288,11 @@ def validate(
     `current` is the row being edited (its API key and webhook secret are kept when left blank,
     but the API key only while the base URL stays: it is never sent to a new host unasked).
     """
+    for field in dataclasses.fields(data):
+        if "\x00" in getattr(data, field.name):
+            # PostgreSQL's text cannot hold one: refused here rather than as a 500 on the insert.
+            message = f"{field.name} must not contain a NUL character (\\x00)"
+            raise StationError(field.name, message)
     name = _name(data.name)
     kind = data.kind.strip().lower()
     if kind not in tuple(SourceKind):
@@ -253,7 +301,9 @@ def validate(
     shortcode = mount = None
     stream_id = 1
     if kind == SourceKind.AZURACAST:
-        shortcode = data.shortcode.strip()
+        shortcode = _bounded(
+            "shortcode", "AzuraCast shortcode", data.shortcode.strip(), SHORTCODE_MAX
+        )
         if not _SHORTCODE.fullmatch(shortcode):
             raise StationError(
                 "shortcode",
@@ -261,14 +311,16 @@ def validate(
                 " /api/nowplaying/SHORTCODE",
             )
     elif kind == SourceKind.ICECAST:
-        mount = data.mount.strip()
-        if not mount.startswith("/") or len(mount) < 2 or len(mount) > 200 or " " in mount:
+        mount = _bounded("mount", "Icecast mount", data.mount.strip(), MOUNT_MAX)
+        if not mount.startswith("/") or len(mount) < 2 or " " in mount:
             raise StationError("mount", "Icecast stations need their mount, e.g. /radio.mp3")
     else:
         text = data.stream_id.strip() or "1"
-        if not text.isdigit() or not 1 <= int(text) <= 1000:
+        # ASCII digits only: str.isdigit() takes "²", which int() refuses.
+        if not re.fullmatch(r"[0-9]{1,4}", text) or not 1 <= int(text) <= 1000:
             raise StationError(
-                "stream_id", f"Stream id must be a whole number from 1 (got {text!r})"
+                "stream_id",
+                f"Stream id must be a whole number from 1 to 1000 (got {_quoted(text)})",
             )
         stream_id = int(text)
     transport = data.transport.strip().lower() or (
@@ -280,8 +332,8 @@ def validate(
         raise StationError(
             "transport", f"{_KIND_LABELS[kind]} stations are polled: choose the transport poll"
         )
-    api_key = data.api_key.strip() or None
-    if api_key is not None and (len(api_key) > 500 or not api_key.isprintable()):
+    api_key = _bounded("api_key", "API key", data.api_key.strip(), API_KEY_MAX) or None
+    if api_key is not None and not api_key.isprintable():
         raise StationError("api_key", "API key must be one line of printable characters")
     if (
         api_key is None
@@ -298,7 +350,15 @@ def validate(
     mode = data.liquidsoap_mode.strip().lower() or "var"
     if mode not in LIQUIDSOAP_MODES:
         raise StationError("liquidsoap_mode", "Liquidsoap mode must be var or queue")
-    target = data.liquidsoap_target.strip() or None
+    target = (
+        _bounded(
+            "liquidsoap_target",
+            "Liquidsoap variable or queue name",
+            data.liquidsoap_target.strip(),
+            TARGET_MAX,
+        )
+        or None
+    )
     if liquidsoap_url is not None and (target is None or not _TARGET.fullmatch(target)):
         what = "interactive variable" if mode == "var" else "queue"
         raise StationError(

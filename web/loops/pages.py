@@ -14,6 +14,7 @@ from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.plugins.htmx import HTMXRequest, HTMXTemplate
 from litestar.response import Redirect, Template
 
+from domain.loops import rules
 from domain.loops.files import find_loop_files
 from domain.loops.mapper import TrackMapper
 from domain.models import TrackMapping
@@ -27,6 +28,8 @@ SORTABLE = ("key", "song_id", "loop", "plays", "last_played", "status", "updated
 PER_PAGE_MAX = 100
 PICKER_LIMIT = 50
 ROWS_TARGET = "loops-rows"  # the <tbody> that search, sort and paging swap
+# The server's lengths, given to the add and edit rows as maxlength: one rule, in rules.py.
+LIMITS = {"notes": rules.NOTES_MAX, "song_id": rules.SONG_ID_MAX}
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +100,7 @@ def _errors(error: InputError) -> dict[str, str]:
 
 def _row(mapping: TrackMapping, *, edit: bool = False, **context: Any) -> HTMXTemplate:
     name = "loops/edit_row.html" if edit else "loops/row.html"
-    return HTMXTemplate(template_name=name, context={"m": mapping, **context})
+    return HTMXTemplate(template_name=name, context={"m": mapping, "limits": LIMITS, **context})
 
 
 class LoopsController(Controller):
@@ -125,7 +128,13 @@ class LoopsController(Controller):
             page=listing.page,
             per_page=listing.per_page,
         )
-        context = {"listing": listing, "result": result, "form": MappingForm(), "errors": {}}
+        context = {
+            "listing": listing,
+            "result": result,
+            "form": MappingForm(),
+            "errors": {},
+            "limits": LIMITS,
+        }
         wants_rows = request.htmx.target == ROWS_TARGET and not request.htmx.history_restore_request
         if request.htmx and wants_rows:
             # The address bar gets the canonical URL, not every field of the filter form.
@@ -147,7 +156,7 @@ class LoopsController(Controller):
                 data.artist, data.title, data.loop_path, song_id=data.song_id, notes=data.notes
             )
         except InputError as error:
-            context = {"form": data, "errors": _errors(error)}
+            context = {"form": data, "errors": _errors(error), "limits": LIMITS}
             if not request.htmx:  # a browser without JavaScript gets the whole page back
                 result = await mapper.page_mappings(per_page=Listing().per_page)
                 context |= {"listing": Listing(), "result": result}
@@ -159,7 +168,7 @@ class LoopsController(Controller):
             return Redirect("/loops")
         return HTMXTemplate(
             template_name="loops/add_row.html",
-            context={"form": MappingForm(), "errors": {}, "added": mapping},
+            context={"form": MappingForm(), "errors": {}, "added": mapping, "limits": LIMITS},
         )
 
     @get("/files", name="loop_files")
