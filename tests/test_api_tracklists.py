@@ -375,4 +375,7 @@ async def test_an_id_or_version_past_the_database_range_is_400_naming_it(
     cue = await client.post(f"{API}/{stored.tracklist_id}/cue", json={"version": 2**31})
     assert (cue.status_code, cue.json()["field"]) == (400, "version"), cue.text
     assert "2147483647" in cue.text
+    download = await client.get(f"{API}/{stored.tracklist_id}/cue", params={"version": 2**31})
+    assert download.status_code == 404, download.text
+    assert download.json()["detail"] == f"tracklist {stored.tracklist_id} has no version {2**31}"
     assert count(database_url, "tracklist_versions") == 1
