@@ -56,6 +56,13 @@ def url_parameter(field: str, value: str) -> str:
     return value
 
 
+# Every table's id is a PostgreSQL bigint and a tracklist's version number an integer. A larger
+# number names no row, but PostgreSQL refuses to compare a column with it at all (a server error
+# instead of "not found"), so the fronts refuse it with the input's name.
+ID_MAX = 2**63 - 1
+VERSION_MAX = 2**31 - 1
+
+
 def parse_date(field: str, raw: str | date | None) -> date | None:
     """A day written YYYY-MM-DD, the only form accepted (blank or None: no day)."""
     if raw is None or isinstance(raw, date):

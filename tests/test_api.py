@@ -296,3 +296,24 @@ async def test_a_page_past_the_end_is_the_last_page(client: Client) -> None:
     assert (searched.json()["page"], len(searched.json()["items"])) == (3, 1)
     zero = await client.get("/api/v1/mappings", params={"page": "0"})
     assert (zero.status_code, zero.json()["field"]) == (400, "page")
+
+
+async def test_an_id_past_the_database_range_is_400_naming_it_and_nothing_changes(
+    client: Client,
+) -> None:
+    # Found by tests/test_fuzz_api.py: a number past bigint was a 500 from PostgreSQL.
+    created = await _create(client, "Daft Punk", "Aerodynamic")
+    huge = 67904555656788099072
+    for method, path in (
+        ("GET", f"/api/v1/mappings/{huge}"),
+        ("PATCH", f"/api/v1/mappings/{huge}"),
+        ("DELETE", f"/api/v1/mappings/{huge}"),
+        ("POST", f"/api/v1/mappings/{huge}/reactivate"),
+    ):
+        body = {"notes": "changed"} if method == "PATCH" else None
+        answer = await client.request(method, path, json=body)
+        assert answer.status_code == 400, (method, answer.text)
+        assert answer.json()["field"] == "mapping_id", answer.text
+        assert "9223372036854775807" in answer.text
+    unchanged = await client.get(f"/api/v1/mappings/{created['id']}")
+    assert unchanged.json() == created

@@ -354,3 +354,28 @@ async def test_token_auth_and_no_anonymous_access(
     )
     assert answer.status_code == 200
     assert answer.json()["id"] == stored.tracklist_id
+
+
+async def test_an_id_or_version_past_the_database_range_is_400_naming_it(
+    client: Client, sessions: Sessions, database_url: str
+) -> None:
+    # Found by tests/test_fuzz_api.py: numbers past bigint (ids) or integer (versions) were a 500.
+    stored = await store(sessions)
+    huge = 10635189204497823744
+    for path, field in (
+        (f"{API}/{huge}", "tracklist_id"),
+        (f"{API}/imports/{huge}", "job_id"),
+        (f"{API}/{stored.tracklist_id}?version={2**31}", "version"),
+    ):
+        answer = await client.get(path)
+        assert answer.status_code == 400, (path, answer.text)
+        assert answer.json()["field"] == field, answer.text
+    cue = await client.post(f"{API}/{huge}/cue", json={})
+    assert (cue.status_code, cue.json()["field"]) == (400, "tracklist_id"), cue.text
+    cue = await client.post(f"{API}/{stored.tracklist_id}/cue", json={"version": 2**31})
+    assert (cue.status_code, cue.json()["field"]) == (400, "version"), cue.text
+    assert "2147483647" in cue.text
+    download = await client.get(f"{API}/{stored.tracklist_id}/cue", params={"version": 2**31})
+    assert download.status_code == 404, download.text
+    assert download.json()["detail"] == f"tracklist {stored.tracklist_id} has no version {2**31}"
+    assert count(database_url, "tracklist_versions") == 1

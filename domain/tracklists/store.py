@@ -34,6 +34,7 @@ from domain.search import search_query
 from domain.tracklists.content import TrackRow, draft_content, version_content
 from domain.tracklists.diff import VersionDiff, diff_tracklists
 from domain.tracklists.model import ParsedTrack, ParsedTracklist
+from domain.validation import ID_MAX, VERSION_MAX
 
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -285,6 +286,11 @@ async def get_tracklist(
 ) -> TracklistDetail:
     """A tracklist at `version` (default: the current one; the draft's content while it was never
     published)."""
+    # Past the columns' range a number names nothing, and PostgreSQL would refuse the comparison.
+    if not 1 <= tracklist_id <= ID_MAX:
+        raise TracklistNotFound(f"no tracklist with id {tracklist_id}")
+    if version is not None and not 1 <= version <= VERSION_MAX:
+        raise TracklistNotFound(f"tracklist {tracklist_id} has no version {version}")
     async with sessions() as session:
         row = (await session.execute(_summaries().where(Tracklist.id == tracklist_id))).first()
         if row is None:

@@ -9,7 +9,7 @@ import msgspec
 from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.di import NamedDependency
 from litestar.exceptions import HTTPException
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.params import FromQuery, JSONBody, PathParameter, QueryParameter
 from litestar.types import ControllerRouterHandler
 
 from domain import validation
@@ -22,6 +22,9 @@ from web.accounts.roles import Access, declare
 
 API_PREFIX = "/api/v1"
 PER_PAGE_MAX = 500
+
+# A row id in a path: the schema states the bound and Litestar answers 400 naming the parameter.
+RowId = Annotated[int, PathParameter(ge=1, le=validation.ID_MAX)]
 
 
 class FieldError(HTTPException):
@@ -191,9 +194,7 @@ class MappingsController(Controller):
         )
 
     @get("/{mapping_id:int}")
-    async def get_mapping(
-        self, mapper: NamedDependency[TrackMapper], mapping_id: FromPath[int]
-    ) -> Mapping:
+    async def get_mapping(self, mapper: NamedDependency[TrackMapper], mapping_id: RowId) -> Mapping:
         return Mapping.of(await mapper.get_mapping(mapping_id))
 
     @post()
@@ -210,7 +211,7 @@ class MappingsController(Controller):
     async def update_mapping(
         self,
         mapper: NamedDependency[TrackMapper],
-        mapping_id: FromPath[int],
+        mapping_id: RowId,
         data: JSONBody[MappingChanges],
     ) -> Mapping:
         changes = {f: getattr(data, f) for f in data.__struct_fields__}
@@ -218,14 +219,14 @@ class MappingsController(Controller):
 
     @delete("/{mapping_id:int}", status_code=200)
     async def delete_mapping(
-        self, mapper: NamedDependency[TrackMapper], mapping_id: FromPath[int]
+        self, mapper: NamedDependency[TrackMapper], mapping_id: RowId
     ) -> Mapping:
         """Deactivate (soft delete); `POST .../reactivate` undoes it."""
         return Mapping.of(await mapper.delete_mapping(mapping_id))
 
     @post("/{mapping_id:int}/reactivate", status_code=200)
     async def reactivate_mapping(
-        self, mapper: NamedDependency[TrackMapper], mapping_id: FromPath[int]
+        self, mapper: NamedDependency[TrackMapper], mapping_id: RowId
     ) -> Mapping:
         return Mapping.of(await mapper.reactivate_mapping(mapping_id))
 

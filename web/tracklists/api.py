@@ -17,7 +17,7 @@ import msgspec
 from litestar import Controller, Request, Response, delete, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.exceptions import HTTPException
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.params import FromQuery, JSONBody, QueryParameter
 
 from domain.resources import Resources
 from domain.tracklists import imports, store
@@ -27,9 +27,9 @@ from domain.tracklists.imports import ImportJob
 from domain.tracklists.listings import ListingItem, ListingKind
 from domain.tracklists.store import TracklistFilter, TracklistSummary, VersionInfo
 from domain.tracklists.urls import UrlRefused
-from domain.validation import InputError, parse_date
+from domain.validation import VERSION_MAX, InputError, parse_date
 from web.accounts.roles import Access, declare
-from web.loops.api import API_PREFIX, FieldError, input_error_response
+from web.loops.api import API_PREFIX, FieldError, RowId, input_error_response
 from web.tracklists.downloads import CueQuery, attempt_cue, cue_response, provide_cue_query
 from web.tracklists.site import NoAnswer, ask_site, search_type_error
 
@@ -71,7 +71,7 @@ class NewImport(msgspec.Struct, forbid_unknown_fields=True):
 class CueRequest(msgspec.Struct, forbid_unknown_fields=True):
     """The CUE options; `version` defaults to the current one."""
 
-    version: int | None = None
+    version: Annotated[int, msgspec.Meta(ge=1, le=VERSION_MAX)] | None = None
     file_name: str | None = None
     file_type: FileType = FileType.WAVE
     bom: bool = False
@@ -230,7 +230,7 @@ class TracklistsApiController(Controller):
 
     @get("/imports/{job_id:int}")
     async def get_import(
-        self, resources: NamedDependency[Resources], job_id: FromPath[int]
+        self, resources: NamedDependency[Resources], job_id: RowId
     ) -> dict[str, Any]:
         """An import job: status queued → fetching → parsed → stored, or blocked / failed."""
         return _job(await imports.get_import(resources.sessions, job_id))
@@ -244,8 +244,8 @@ class TracklistsApiController(Controller):
     async def get_tracklist(
         self,
         resources: NamedDependency[Resources],
-        tracklist_id: FromPath[int],
-        version: Annotated[int | None, QueryParameter(ge=1)] = None,
+        tracklist_id: RowId,
+        version: Annotated[int | None, QueryParameter(ge=1, le=VERSION_MAX)] = None,
     ) -> dict[str, Any]:
         """The tracklist in the stable `--json` shape, plus `id`, `version` and `versions`."""
         found = await store.get_tracklist(resources.sessions, tracklist_id, version)
@@ -260,7 +260,7 @@ class TracklistsApiController(Controller):
     async def make_cue(
         self,
         resources: NamedDependency[Resources],
-        tracklist_id: FromPath[int],
+        tracklist_id: RowId,
         data: JSONBody[CueRequest],
     ) -> CueOut:
         """The CUE sheet(s) for these options, or 422 saying why there can be none."""
@@ -271,7 +271,7 @@ class TracklistsApiController(Controller):
     async def download_cue(
         self,
         resources: NamedDependency[Resources],
-        tracklist_id: FromPath[int],
+        tracklist_id: RowId,
         options: NamedDependency[CueQuery],
     ) -> Response[bytes]:
         """The CUE sheet as a .cue download (a .zip when split); 422 when refused."""
