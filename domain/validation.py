@@ -61,6 +61,16 @@ def url_parameter(field: str, value: str) -> str:
 # instead of "not found"), so the fronts refuse it with the input's name.
 ID_MAX = 2**63 - 1
 VERSION_MAX = 2**31 - 1
+# Path parameters that are a version's number rather than a row id.
+_VERSION_PARAMETERS = frozenset({"number", "version"})
+
+
+def row_number(field: str, value: int) -> int:
+    """A row id (or a version's number) from a URL; refused past what its column can hold."""
+    limit = VERSION_MAX if field in _VERSION_PARAMETERS else ID_MAX
+    if not -limit <= value <= limit:
+        raise InputError(field, f"{field} must be at most {limit}")
+    return value
 
 
 def parse_date(field: str, raw: str | date | None) -> date | None:

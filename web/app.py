@@ -51,7 +51,7 @@ from domain.loops.mapper import MappingNotFound, TrackMapper
 from domain.resources import Resources, open_redis
 from domain.tracklists.imports import ImportNotFound
 from domain.tracklists.store import TracklistNotFound
-from domain.validation import InputError, url_parameter
+from domain.validation import InputError, row_number, url_parameter
 from web import health
 from web.accounts import auth, roles
 from web.dashboard import live
@@ -190,9 +190,17 @@ class RefuseBadParameters:
         try:
             for name, value in _parameters(scope):
                 url_parameter(name, value)
+            for name, number in _numbers(scope):
+                row_number(name, number)
         except InputError as error:
             raise ClientException(str(error), extra={"field": error.field}) from None
         await self.app(scope, receive, send)
+
+
+def _numbers(scope: Scope) -> list[tuple[str, int]]:
+    """The request's integer path parameters (row ids, a version's number)."""
+    params = scope.get("path_params", {}).items()
+    return [(name, v) for name, v in params if isinstance(v, int) and not isinstance(v, bool)]
 
 
 def _parameters(scope: Scope) -> list[tuple[str, str]]:
