@@ -258,6 +258,9 @@ class User(Base):
     roles: Mapped[list[str]] = mapped_column(ARRAY(String(16)), default=list, server_default="{}")
     created_at: Mapped[datetime] = _now()
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Each login session stores the generation it began in; raising it (a password change) ends
+    # every session of an older one, wherever it is stored (web/accounts/auth.py checks it).
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     def has_role(self, role: Role) -> bool:
         return role.value in self.roles

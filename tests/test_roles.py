@@ -99,6 +99,11 @@ GET    /schema/rapidoc                                      signed_in
 GET    /schema/redoc                                        signed_in
 GET    /schema/swagger                                      signed_in
 GET    /schema/{path:str}                                   signed_in
+GET    /account/password                                    signed_in
+POST   /account/password                                    signed_in
+GET    /account/tokens                                      signed_in
+POST   /account/tokens                                      signed_in
+POST   /account/tokens/{token_id:int}/revoke                signed_in
 GET    /health                                              public
 GET    /static/{file_path:path}                             public
 HEAD   /static/{file_path:path}                             public

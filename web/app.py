@@ -54,6 +54,7 @@ from domain.tracklists.store import TracklistNotFound
 from domain.validation import InputError, url_parameter
 from web import health
 from web.accounts import auth, roles
+from web.accounts.pages import AccountController
 from web.dashboard import live
 from web.dashboard.pages import DashboardController
 from web.loops import api
@@ -320,6 +321,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app = Litestar(
         route_handlers=[
             *auth.ROUTES,
+            AccountController,
             *api.ROUTES,
             *tracklists_api.ROUTES,
             health.health,
