@@ -255,3 +255,179 @@ async def test_a_revoke_without_the_csrf_token_is_refused(
 async def test_the_tokens_link_is_in_every_roles_navigation(client: Client, dj: Client) -> None:
     for viewer in (client, dj):
         assert 'href="/account/tokens"' in (await viewer.get("/account/password")).text
+
+
+# Users (admins) ---------------------------------------------------------------------------------
+
+
+def _user_id(database_url: str, username: str) -> int:
+    [(found,)] = _rows(database_url, f"SELECT id FROM users WHERE username = '{username}'")  # noqa: S608
+    assert isinstance(found, int)
+    return found
+
+
+def _accounts(database_url: str) -> list[tuple[object, ...]]:
+    return _rows(database_url, "SELECT username, roles, enabled FROM users ORDER BY username")
+
+
+async def test_the_users_page_lists_accounts_with_their_roles(client: Client, dj: Client) -> None:
+    page = await client.get("/users")
+    assert page.status_code == 200
+    assert "<td>spinner</td>" in page.text and f"<td>{USERNAME}</td>" in page.text
+    assert 'name="role" value="dj" checked' in page.text
+    assert 'href="/users"' in page.text  # in the admin's navigation
+    assert 'href="/users"' not in (await dj.get("/account/tokens")).text
+
+
+async def test_an_admin_creates_a_user_with_roles(
+    settings: Settings, client: Client, database_url: str
+) -> None:
+    form = {"username": "newbie", "password": "long enough pw", "role": ["operator"]}
+    answer = await client.post("/users", data=form, follow_redirects=False)
+    assert answer.status_code == 303
+    assert ("newbie", ["operator"], True) in _accounts(database_url)
+    assert "Created newbie." in (await client.get(answer.headers["location"])).text
+    async with _logged_in(settings, "newbie", "long enough pw") as newbie:
+        assert (await newbie.get("/loops")).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("form", "field", "message"),
+    [
+        ({"username": "Bad Name", "password": "long enough pw"}, "username", "username must be"),
+        ({"username": "newbie", "password": "short"}, "password", "at least 8 characters"),
+        ({"username": USERNAME, "password": "long enough pw"}, "username", "is taken"),
+    ],
+)
+async def test_a_bad_new_user_is_refused_naming_the_field(
+    client: Client, database_url: str, form: dict[str, str], field: str, message: str
+) -> None:
+    before = _accounts(database_url)
+    answer = await client.post("/users", data=form)
+    assert answer.status_code == 400
+    assert f'id="{field}-error"' in answer.text
+    assert message in answer.text
+    assert _accounts(database_url) == before
+
+
+async def test_an_unknown_role_is_refused_and_changes_nothing(
+    client: Client, dj: Client, database_url: str
+) -> None:
+    before = _accounts(database_url)
+    spinner = _user_id(database_url, "spinner")
+    answer = await client.post(f"/users/{spinner}/roles", data={"role": ["dj", "root"]})
+    assert answer.status_code == 400
+    assert "no role &#39;root&#39;: choose from admin, operator, dj" in answer.text
+    created = await client.post(
+        "/users", data={"username": "x", "password": "p" * 9, "role": "god"}
+    )
+    assert created.status_code == 400
+    assert _accounts(database_url) == before
+
+
+async def test_setting_roles_and_keeping_the_last_admin(
+    client: Client, dj: Client, database_url: str
+) -> None:
+    spinner = _user_id(database_url, "spinner")
+    answer = await client.post(
+        f"/users/{spinner}/roles", data={"role": ["operator", "dj"]}, follow_redirects=False
+    )
+    assert answer.status_code == 303
+    assert ("spinner", ["operator", "dj"], True) in _accounts(database_url)
+    assert (await dj.get("/loops")).status_code == 200  # at once: its roles are read afresh
+
+    before = _accounts(database_url)
+    me = _user_id(database_url, USERNAME)
+    for path, data in [
+        (f"/users/{me}/roles", {"role": ["operator"]}),
+        (f"/users/{me}/disable", {}),
+        (f"/users/{me}/delete", {}),
+    ]:
+        refused = await client.post(path, data=data)
+        assert refused.status_code == 400, path
+        assert "this is the last enabled admin: make another admin first" in refused.text
+        assert _accounts(database_url) == before, path
+
+    # With a second admin, the first may step down.
+    await client.post(f"/users/{spinner}/roles", data={"role": ["admin"]})
+    stepped = await client.post(f"/users/{me}/roles", data={"role": ["dj"]}, follow_redirects=False)
+    assert stepped.status_code == 303
+    assert (USERNAME, ["dj"], True) in _accounts(database_url)
+
+
+async def test_a_disabled_user_is_logged_out_cannot_log_in_nor_use_tokens(
+    settings: Settings, client: Client, dj: Client, database_url: str
+) -> None:
+    token = await make_api_token(settings, "spinner", "djs-token", TokenScope.READ)
+    bearer = {"Authorization": f"Bearer {token}"}
+    assert (await dj.get("/api/v1/tracklists", headers=bearer)).status_code == 200
+    spinner = _user_id(database_url, "spinner")
+    answer = await client.post(f"/users/{spinner}/disable", follow_redirects=False)
+    assert answer.status_code == 303
+    assert ("spinner", ["dj"], False) in _accounts(database_url)
+
+    async def logged_out() -> bool:
+        page = await dj.get("/account/tokens", follow_redirects=False)
+        return page.status_code == 303 and page.headers["location"].startswith("/login")
+
+    await wait_until_async(logged_out, USER_CACHE_SECONDS + 5, "the disabled user's session ended")
+    async with AsyncTestClient(create_app(settings)) as fresh:
+        assert (await log_in_client(fresh, "spinner", PASSWORD)).status_code == 400
+        assert (await fresh.get("/api/v1/tracklists", headers=bearer)).status_code == 401
+
+    assert (await client.post(f"/users/{spinner}/enable")).status_code == 200
+    async with _logged_in(settings, "spinner", PASSWORD) as again:
+        assert (await again.get("/tracklists")).status_code == 200
+
+
+async def test_deleting_a_user_takes_their_tokens(
+    settings: Settings, client: Client, dj: Client, database_url: str
+) -> None:
+    await make_api_token(settings, "spinner", "djs-token", TokenScope.READ)
+    spinner = _user_id(database_url, "spinner")
+    answer = await client.post(f"/users/{spinner}/delete", follow_redirects=False)
+    assert answer.status_code == 303
+    assert [name for name, *_ in _accounts(database_url)] == [USERNAME]
+    assert _rows(database_url, "SELECT count(*) FROM api_tokens") == [(0,)]
+    missing = await client.post(f"/users/{spinner}/delete")
+    assert missing.status_code == 404
+    assert f"no user with id {spinner}" in missing.text
+
+
+async def test_a_password_reset_link_works_once(
+    settings: Settings, client: Client, dj: Client, database_url: str
+) -> None:
+    spinner = _user_id(database_url, "spinner")
+    made = await client.post(f"/users/{spinner}/reset-link")
+    assert made.status_code == 201
+    link = made.text.split('readonly value="', 1)[1].split('"', 1)[0]
+    path = link[link.index("/reset-password") :]
+    token = path.split("token=", 1)[1]
+
+    async with AsyncTestClient(create_app(settings)) as anon:
+        page = await anon.get(path)
+        assert page.status_code == 200
+        csrf = anon.cookies["csrftoken"]
+        form = {"token": token, "password": "new pw 12345", "_csrf_token": csrf}
+        differ = await anon.post("/reset-password", data={**form, "password_again": "other pw 1"})
+        assert differ.status_code == 400
+        assert "the passwords differ" in differ.text
+        done = await anon.post(
+            "/reset-password",
+            data={**form, "password_again": "new pw 12345"},
+            follow_redirects=False,
+        )
+        assert done.status_code == 303
+        assert done.headers["location"] == "/login"
+        again = await anon.post("/reset-password", data={**form, "password_again": "new pw 12345"})
+        assert again.status_code == 404
+        assert "this password reset link is no longer valid" in again.text
+        assert (await anon.get(path)).status_code == 404
+        assert (await anon.get("/reset-password?token=made-up")).status_code == 404
+        assert (await log_in_client(anon, "spinner", "new pw 12345")).status_code == 303
+
+    async def logged_out() -> bool:
+        answer = await dj.get("/account/tokens", follow_redirects=False)
+        return answer.status_code == 303
+
+    await wait_until_async(logged_out, USER_CACHE_SECONDS + 5, "the reset ended old sessions")

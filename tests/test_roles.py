@@ -104,6 +104,15 @@ POST   /account/password                                    signed_in
 GET    /account/tokens                                      signed_in
 POST   /account/tokens                                      signed_in
 POST   /account/tokens/{token_id:int}/revoke                signed_in
+GET    /users                                               admin
+POST   /users                                               admin
+POST   /users/{user_id:int}/roles                           admin
+POST   /users/{user_id:int}/disable                         admin
+POST   /users/{user_id:int}/enable                          admin
+POST   /users/{user_id:int}/delete                          admin
+POST   /users/{user_id:int}/reset-link                      admin
+GET    /reset-password                                      public
+POST   /reset-password                                      public
 GET    /health                                              public
 GET    /static/{file_path:path}                             public
 HEAD   /static/{file_path:path}                             public

@@ -53,7 +53,7 @@ from domain.tracklists.imports import ImportNotFound
 from domain.tracklists.store import TracklistNotFound
 from domain.validation import InputError, url_parameter
 from web import health
-from web.accounts import auth, roles
+from web.accounts import auth, roles, users_page
 from web.accounts.pages import AccountController
 from web.dashboard import live
 from web.dashboard.pages import DashboardController
@@ -322,6 +322,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=[
             *auth.ROUTES,
             AccountController,
+            *users_page.ROUTES,
             *api.ROUTES,
             *tracklists_api.ROUTES,
             health.health,

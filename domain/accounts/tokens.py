@@ -95,7 +95,9 @@ async def use_token(sessions: Sessions, token: str) -> TokenUse | None:
         if found is None:
             return None
         user = await session.get(User, found.user_id)
-        return None if user is None else TokenUse(user, TokenScope(found.scope))
+        if user is None or not user.enabled:
+            return None
+        return TokenUse(user, TokenScope(found.scope))
 
 
 async def user_for_token(sessions: Sessions, token: str) -> User | None:

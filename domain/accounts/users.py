@@ -134,7 +134,7 @@ async def authenticate(sessions: Sessions, username: str, password: str) -> User
     async with sessions() as session:
         user = await session.scalar(select(User).where(User.username == username))
     stored = user.password_hash if user is not None else _DUMMY_HASH
-    if not await _hashing(_verify, stored, password) or user is None:
+    if not await _hashing(_verify, stored, password) or user is None or not user.enabled:
         return None
     values: dict[str, object] = {"last_login_at": datetime.now(UTC)}
     if _hasher.check_needs_rehash(user.password_hash):

@@ -55,7 +55,7 @@ SESSION_ID_BYTES = 32
 FORM_ENCODINGS = frozenset({RequestEncodingType.URL_ENCODED, RequestEncodingType.MULTI_PART})
 USER_CACHE_SECONDS = 5.0
 USER_CACHE_SIZE = 1000
-PUBLIC_PATHS = frozenset({"/health", "/login", "/setup"})
+PUBLIC_PATHS = frozenset({"/health", "/login", "/setup", "/reset-password"})
 # /hooks/ requests come from servers (AzuraCast) and carry a per-station secret instead.
 PUBLIC_PREFIXES = ("/static/", "/hooks/")
 _BEARER = re.compile(r"Bearer\s+(\S+)\s*$", re.IGNORECASE)
@@ -124,10 +124,10 @@ class AuthMiddleware:
         if isinstance(session, dict) and isinstance(user_id, int):
             generation = session_generation(session)
             user = await self._session_user(scope, user_id, generation)
-            if user is not None and user.session_generation == generation:
+            if user is not None and user.enabled and user.session_generation == generation:
                 return user, "session"
-            # Ended (account deleted, password changed since): forget it on both sides, so the
-            # next login starts clean.
+            # Ended (account deleted or disabled, password changed since): forget it on both
+            # sides, so the next login starts clean.
             scope["session"] = {}
         return None, None
 
