@@ -21,7 +21,7 @@ from tests.web_fixtures import (
     make_api_token,
     make_user,
 )
-from web.accounts.auth import USER_CACHE_SECONDS
+from web.accounts.auth import USER_CACHE_SECONDS, session_generation
 from web.app import create_app
 
 NEW_PASSWORD = "a brand new passphrase"
@@ -334,7 +334,9 @@ async def test_setting_roles_and_keeping_the_last_admin(
     )
     assert answer.status_code == 303
     assert ("spinner", ["operator", "dj"], True) in _accounts(database_url)
-    assert (await dj.get("/loops")).status_code == 200  # at once: its roles are read afresh
+    assert (
+        await dj.get("/loops")
+    ).status_code == 200  # its first request since login reads the account
 
     before = _accounts(database_url)
     me = _user_id(database_url, USERNAME)
@@ -431,3 +433,11 @@ async def test_a_password_reset_link_works_once(
         return answer.status_code == 303
 
     await wait_until_async(logged_out, USER_CACHE_SECONDS + 5, "the reset ended old sessions")
+
+
+def test_a_session_stored_before_generations_counts_as_generation_0() -> None:
+    """Sessions from before migration 0005 stay valid until the account's first password change;
+    a session with a generation of the wrong type matches no account."""
+    assert session_generation({"user_id": 1}) == 0
+    assert session_generation({"user_id": 1, "generation": 3}) == 3
+    assert session_generation({"user_id": 1, "generation": "3"}) == -1
