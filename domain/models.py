@@ -258,6 +258,14 @@ class User(Base):
     roles: Mapped[list[str]] = mapped_column(ARRAY(String(16)), default=list, server_default="{}")
     created_at: Mapped[datetime] = _now()
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Each login session stores the generation it began in; raising it (a password change) ends
+    # every session of an older one, wherever it is stored (web/accounts/auth.py checks it).
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # A disabled account cannot log in, and its sessions and tokens are refused.
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
+    # A one-time password reset link an admin made: its sha256 and until when it works.
+    password_reset_hash: Mapped[str | None] = mapped_column(String(64))
+    password_reset_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     def has_role(self, role: Role) -> bool:
         return role.value in self.roles

@@ -53,7 +53,8 @@ from domain.tracklists.imports import ImportNotFound
 from domain.tracklists.store import TracklistNotFound
 from domain.validation import InputError, row_number, url_parameter
 from web import health
-from web.accounts import auth, roles
+from web.accounts import auth, roles, users_page
+from web.accounts.pages import AccountController
 from web.dashboard import live
 from web.dashboard.pages import DashboardController
 from web.loops import api
@@ -328,6 +329,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app = Litestar(
         route_handlers=[
             *auth.ROUTES,
+            AccountController,
+            *users_page.ROUTES,
             *api.ROUTES,
             *tracklists_api.ROUTES,
             health.health,

@@ -18,6 +18,26 @@ from domain.models import ApiToken, TokenScope, User
 TOKEN_NAME_MAX = 100
 
 
+class TokenNotFound(LookupError):
+    """No token with this id (or none the asker may see)."""
+
+
+class NotYourToken(PermissionError):
+    """The token belongs to another account, and the asker is no admin."""
+
+
+@dataclass(frozen=True)
+class TokenListing:
+    """One token as the Tokens page lists it: never the token itself, which is not stored."""
+
+    id: int
+    name: str
+    scope: TokenScope
+    username: str
+    created_at: datetime
+    last_used_at: datetime | None
+
+
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -75,7 +95,9 @@ async def use_token(sessions: Sessions, token: str) -> TokenUse | None:
         if found is None:
             return None
         user = await session.get(User, found.user_id)
-        return None if user is None else TokenUse(user, TokenScope(found.scope))
+        if user is None or not user.enabled:
+            return None
+        return TokenUse(user, TokenScope(found.scope))
 
 
 async def user_for_token(sessions: Sessions, token: str) -> User | None:
@@ -95,3 +117,41 @@ async def revoke_api_tokens(sessions: Sessions, username: str, name: str | None 
             query = query.where(ApiToken.name == name)
         result = await session.execute(query)
     return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def list_tokens(sessions: Sessions, viewer: User) -> list[TokenListing]:
+    """The tokens `viewer` may see and revoke: their own, or everyone's for an admin; by owner,
+    newest first."""
+    query = (
+        select(ApiToken, User.username)
+        .join(User, User.id == ApiToken.user_id)
+        .order_by(User.username, ApiToken.created_at.desc(), ApiToken.id.desc())
+    )
+    if not viewer.is_admin:
+        query = query.where(ApiToken.user_id == viewer.id)
+    async with sessions() as session:
+        rows = (await session.execute(query)).all()
+    return [
+        TokenListing(
+            id=token.id,
+            name=token.name,
+            scope=TokenScope(token.scope),
+            username=username,
+            created_at=token.created_at,
+            last_used_at=token.last_used_at,
+        )
+        for token, username in rows
+    ]
+
+
+async def revoke_token(sessions: Sessions, token_id: int, by: User) -> str:
+    """Delete one token, as `by` may: their own, or anyone's for an admin; returns its name.
+    TokenNotFound when there is none, NotYourToken (nothing deleted) when it is another's."""
+    async with sessions.begin() as session:
+        token = await session.get(ApiToken, token_id, with_for_update=True)
+        if token is None:
+            raise TokenNotFound(f"no token with id {token_id}")
+        if token.user_id != by.id and not by.is_admin:
+            raise NotYourToken("this token belongs to another account: only an admin may revoke it")
+        await session.delete(token)
+        return token.name

@@ -134,7 +134,7 @@ async def authenticate(sessions: Sessions, username: str, password: str) -> User
     async with sessions() as session:
         user = await session.scalar(select(User).where(User.username == username))
     stored = user.password_hash if user is not None else _DUMMY_HASH
-    if not await _hashing(_verify, stored, password) or user is None:
+    if not await _hashing(_verify, stored, password) or user is None or not user.enabled:
         return None
     values: dict[str, object] = {"last_login_at": datetime.now(UTC)}
     if _hasher.check_needs_rehash(user.password_hash):
@@ -142,6 +142,35 @@ async def authenticate(sessions: Sessions, username: str, password: str) -> User
     async with sessions.begin() as session:
         await session.execute(update(User).where(User.id == user.id).values(**values))
     return user
+
+
+async def change_password(
+    sessions: Sessions, user_id: int, current: str, new: str, new_again: str
+) -> User:
+    """Set a new password when `current` is right and `new` is typed the same twice; every other
+    session of the account ends (its session generation goes up). UserError names the field."""
+    async with sessions() as session:
+        user = await session.get(User, user_id)
+    if user is None:
+        raise UserError("username", "this account no longer exists")
+    if not await _hashing(_verify, user.password_hash, current):
+        raise UserError("current_password", "the current password is wrong")
+    validate_password(new)
+    if new != new_again:
+        raise UserError("password", "the new passwords differ")
+    password_hash = await _hashing(_hasher.hash, new)
+    async with sessions.begin() as session:
+        # Only over the hash that was checked: of two changes at once, the second finds the
+        # current password no longer right.
+        changed: User | None = await session.scalar(
+            update(User)
+            .where(User.id == user_id, User.password_hash == user.password_hash)
+            .values(password_hash=password_hash, session_generation=User.session_generation + 1)
+            .returning(User)
+        )
+    if changed is None:
+        raise UserError("current_password", "the password was changed meanwhile: try again")
+    return changed
 
 
 def _verify(stored: str, password: str) -> bool:

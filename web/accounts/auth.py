@@ -55,7 +55,7 @@ SESSION_ID_BYTES = 32
 FORM_ENCODINGS = frozenset({RequestEncodingType.URL_ENCODED, RequestEncodingType.MULTI_PART})
 USER_CACHE_SECONDS = 5.0
 USER_CACHE_SIZE = 1000
-PUBLIC_PATHS = frozenset({"/health", "/login", "/setup"})
+PUBLIC_PATHS = frozenset({"/health", "/login", "/setup", "/reset-password"})
 # /hooks/ requests come from servers (AzuraCast) and carry a per-station secret instead.
 PUBLIC_PREFIXES = ("/static/", "/hooks/")
 _BEARER = re.compile(r"Bearer\s+(\S+)\s*$", re.IGNORECASE)
@@ -121,16 +121,22 @@ class AuthMiddleware:
             return await _token_user(scope, token)
         session = scope.get("session")
         user_id = session.get("user_id") if isinstance(session, dict) else None
-        if isinstance(user_id, int):
-            user = await self._session_user(scope, user_id)
-            if user is not None:
+        if isinstance(session, dict) and isinstance(user_id, int):
+            generation = session_generation(session)
+            user = await self._session_user(scope, user_id, generation)
+            if user is not None and user.enabled and user.session_generation == generation:
                 return user, "session"
+            # Ended (account deleted or disabled, password changed since): forget it on both
+            # sides, so the next login starts clean.
+            scope["session"] = {}
         return None, None
 
-    async def _session_user(self, scope: Scope, user_id: int) -> User | None:
+    async def _session_user(self, scope: Scope, user_id: int, generation: int) -> User | None:
         now = time.monotonic()
         cached = self._users.get(user_id)
-        if cached is not None and cached[0] > now:
+        # A session newer than the cached user (it began after a password change) reads afresh;
+        # an older one is refused at the latest when the cache expires, in every web process.
+        if cached is not None and cached[0] > now and cached[1].session_generation >= generation:
             return cached[1]
         user = await users.get_user(_resources(scope).reads, user_id)
         if user is None:
@@ -161,6 +167,13 @@ def session_csrf_token(secret: str, session_id: str) -> str:
     is worthless in any other session and needs no storage."""
     message = f"csrf\0{session_id}".encode()
     return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+def session_generation(session: dict[str, Any]) -> int:
+    """The account generation a login session began in (0 for one stored before there were
+    generations: those stay valid until the account's first password change)."""
+    generation = session.get("generation", 0)
+    return generation if isinstance(generation, int) else -1
 
 
 def _logged_in_session_id(scope: Scope) -> str | None:
@@ -294,11 +307,11 @@ def _settings(request: AnyRequest) -> Settings:
     return _resources(request.scope).settings
 
 
-def _start_session(request: AnyRequest, user: User) -> None:
+def start_session(request: AnyRequest, user: User) -> None:
     """Log `user` in under a new session id, so an id planted before login is worthless."""
     request.cookies.pop(SESSION_COOKIE, None)  # the session backend reads this same dict
     request.clear_session()
-    request.set_session({"user_id": user.id})
+    request.set_session({"user_id": user.id, "generation": user.session_generation})
     # Chosen here rather than by the session backend as it answers, so that the CSRF middleware
     # can hand out this session's token with this very response.
     ScopeState.from_scope(request.scope).session_id = secrets.token_hex(SESSION_ID_BYTES)
@@ -344,7 +357,7 @@ async def login(
         if user is None:
             return _login_page(next_path, error="Wrong username or password.", status=400)
         attempt.succeeded()
-    _start_session(request, user)
+    start_session(request, user)
     return Redirect(next_path, status_code=303)
 
 
@@ -424,7 +437,7 @@ async def setup(
         if error.field == "token":
             raise NotFoundException(str(error)) from error
         return _setup_page(data.token, username=data.username, error=str(error), field=error.field)
-    _start_session(request, user)
+    start_session(request, user)
     return Redirect("/", status_code=303)
 
 
