@@ -200,8 +200,9 @@ class RefuseBadParameters:
 
 def _numbers(scope: Scope) -> list[tuple[str, int]]:
     """The request's integer path parameters (row ids, a version's number)."""
-    params = scope.get("path_params", {}).items()
-    return [(name, v) for name, v in params if isinstance(v, int) and not isinstance(v, bool)]
+    # Litestar types path_params as strings; after routing they hold the converted values.
+    params: dict[str, object] = dict(scope.get("path_params", {}))
+    return [(name, v) for name, v in params.items() if type(v) is int]
 
 
 def _parameters(scope: Scope) -> list[tuple[str, str]]:
