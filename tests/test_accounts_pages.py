@@ -441,3 +441,16 @@ def test_a_session_stored_before_generations_counts_as_generation_0() -> None:
     assert session_generation({"user_id": 1}) == 0
     assert session_generation({"user_id": 1, "generation": 3}) == 3
     assert session_generation({"user_id": 1, "generation": "3"}) == -1
+
+
+async def test_health_details_end_with_the_account(
+    client: Client, dj: Client, database_url: str
+) -> None:
+    """/health reads the session itself: a disabled account gets the verdict alone, at once
+    (no page request has cleared its session yet)."""
+    assert set((await dj.get("/health")).json()) == {"status", "database", "redis"}
+    spinner = _user_id(database_url, "spinner")
+    assert (
+        await client.post(f"/users/{spinner}/disable", follow_redirects=False)
+    ).status_code == 303
+    assert (await dj.get("/health")).json() == {"status": "ok"}

@@ -18,6 +18,7 @@ from sqlalchemy import text
 
 from domain.accounts import users
 from domain.resources import Resources
+from web.accounts.auth import session_generation
 from web.accounts.roles import Access, declare
 
 CHECK_TIMEOUT_SECONDS = 3.0
@@ -42,7 +43,7 @@ async def _redis(resources: Resources) -> str:
 
 
 async def _logged_in(request: Request[Any, Any, State], resources: Resources) -> bool:
-    """Whether the caller has a live session (API tokens are for /api/v1 only, DESIGN §9).
+    """Whether the caller has a live session (API tokens are for /api/v1 only).
     /health is outside the session middleware, which fails when Redis is down, so the session is
     read here, a failure to read it meaning anonymous: with Redis down the details are in the
     log only."""
@@ -51,9 +52,15 @@ async def _logged_in(request: Request[Any, Any, State], resources: Resources) ->
         async with asyncio.timeout(CHECK_TIMEOUT_SECONDS):
             session = await backend.load_from_connection(request)
             user_id = session.get("user_id")
+            if not isinstance(user_id, int):
+                return False
+            user = await users.get_user(resources.reads, user_id)
+            # The same rule as every other page: a disabled account, or a session that a
+            # password change ended, is anonymous.
             return (
-                isinstance(user_id, int)
-                and await users.get_user(resources.reads, user_id) is not None
+                user is not None
+                and user.enabled
+                and user.session_generation == session_generation(session)
             )
     except Exception:  # Redis or the database is down: the verdict says so, the details wait
         return False
