@@ -11,13 +11,13 @@ import click
 
 from domain.accounts import tokens, users
 from domain.config import load_settings
-from domain.db import create_engine, create_sessionmaker
+from domain.db import Sessions, create_engine, create_sessionmaker
 from domain.models import Role, TokenScope
 
 T = TypeVar("T")
 
 
-def _with_sessions(work: Callable[[users.Sessions], Awaitable[T]]) -> T:
+def _with_sessions(work: Callable[[Sessions], Awaitable[T]]) -> T:
     """Run `work` with database sessions; a UserError becomes a one-line error, exit status 1."""
 
     async def run() -> T:

@@ -17,6 +17,9 @@ from sqlalchemy.ext.asyncio import (
 
 from domain.config import Settings
 
+# Every service takes one of these (write or read sessions, see domain/resources.py).
+Sessions = async_sessionmaker[AsyncSession]
+
 
 def create_engine(settings: Settings, *, pool_size: int = 5) -> AsyncEngine:
     """One engine per process; `pool_pre_ping` so a restarted database is reconnected to."""
@@ -29,7 +32,7 @@ def create_engine(settings: Settings, *, pool_size: int = 5) -> AsyncEngine:
     )
 
 
-def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+def create_sessionmaker(engine: AsyncEngine) -> Sessions:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 

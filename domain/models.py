@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     func,
+    inspect,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
 from sqlalchemy.orm import DeclarativeBase, Mapped, deferred, mapped_column
@@ -530,3 +531,12 @@ class TracklistImport(Base):
             name="tracklist_imports_status",
         ),
     )
+
+
+def column_length(model: type[Base], name: str) -> int:
+    """The declared length of a String column: input rules read their limits from here, so a
+    rule cannot drift from the schema."""
+    kind = inspect(model).columns[name].type
+    if not isinstance(kind, String) or kind.length is None:
+        raise TypeError(f"{model.__name__}.{name} has no length")
+    return kind.length

@@ -17,14 +17,12 @@ from typing import Protocol, TypeVar, cast
 
 import httpx
 import redis.asyncio as aioredis
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.config import Settings
-from domain.db import LookupConnection, create_engine, create_sessionmaker
+from domain.db import LookupConnection, Sessions, create_engine, create_sessionmaker
 from domain.jobs import JobQueue
 from domain.nowplaying.guard import station_http_client
-
-Sessions = async_sessionmaker[AsyncSession]
 
 
 class OutboundClient(Protocol):

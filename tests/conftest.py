@@ -18,10 +18,10 @@ import pytest
 import redis
 
 from domain.config import Settings, load_settings
+from domain.db import Sessions
 from domain.loops.mapper import TrackMapper
 from domain.migrate import upgrade
 from domain.resources import Resources, opened
-from domain.tracklists.store import Sessions
 from tests.fakes.tracklists_site import FakeTracklistsSite
 from tests.media import make_mp4
 

@@ -12,9 +12,9 @@ import redis.asyncio as aioredis
 from litestar.testing import AsyncTestClient
 
 from domain.config import Settings
+from domain.db import Sessions
 from domain.tracklists.client import PoliteClient
 from domain.tracklists.model import ParsedTrack
-from domain.tracklists.store import Sessions
 from tests.fakes.tracklist_pages import (
     Entry,
     challenge_page,

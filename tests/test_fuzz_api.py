@@ -20,8 +20,8 @@ from schemathesis.core.failures import FailureGroup
 from schemathesis.core.result import Ok
 
 from domain.config import Settings
+from domain.db import Sessions
 from domain.loops.mapper import TrackMapper
-from domain.tracklists.store import Sessions
 from tests import tracklist_seeds
 from tests.web_fixtures import make_api_token, make_user
 

@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 
 from domain.accounts.users import create_user
+from domain.db import Sessions
 from domain.tracklists.draft_fields import DraftError, parse_cue, track_from_fields
 from domain.tracklists.drafts import (
     add_draft_row,
@@ -24,7 +25,6 @@ from domain.tracklists.drafts import (
 )
 from domain.tracklists.model import ID, Link, ParsedTrack, ParsedTracklist
 from domain.tracklists.store import (
-    Sessions,
     TracklistFilter,
     TracklistNotFound,
     get_tracklist,

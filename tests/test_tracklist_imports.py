@@ -19,6 +19,7 @@ import redis.asyncio as aioredis
 
 from domain import channels
 from domain.config import Settings
+from domain.db import Sessions
 from domain.jobs import TRACKLISTS_QUEUE, JobQueue
 from domain.tracklists.client import PoliteClient
 from domain.tracklists.imports import (
@@ -29,7 +30,7 @@ from domain.tracklists.imports import (
     run_import,
 )
 from domain.tracklists.parse import parse_tracklist
-from domain.tracklists.store import Sessions, TracklistFilter, get_tracklist, search_tracklists
+from domain.tracklists.store import TracklistFilter, get_tracklist, search_tracklists
 from domain.tracklists.urls import SiteUrls, UrlRefused
 from tests.fakes.tracklist_pages import (
     Row,

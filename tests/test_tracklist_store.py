@@ -9,10 +9,10 @@ from datetime import date
 import psycopg
 import pytest
 
+from domain.db import Sessions
 from domain.tracklists.diff import RowChangeKind, diff_tracklists
 from domain.tracklists.model import ID, Link, ParsedTrack, ParsedTracklist
 from domain.tracklists.store import (
-    Sessions,
     TracklistFilter,
     TracklistNotFound,
     filter_choices,

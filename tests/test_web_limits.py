@@ -16,8 +16,8 @@ from litestar import get
 from litestar.testing import AsyncTestClient
 
 from domain.config import Settings, load_settings
+from domain.db import Sessions
 from domain.loops.rules import NOTES_MAX
-from domain.resources import Sessions
 from tests.test_tracklist_drafts import hand_made
 from tests.web_fixtures import Client, log_in_client, make_api_token, make_user
 from web.accounts.roles import Access, declare

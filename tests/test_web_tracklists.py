@@ -22,11 +22,10 @@ import redis.asyncio as aioredis
 
 from domain import channels
 from domain.config import Settings
-from domain.db import create_engine, create_sessionmaker
+from domain.db import Sessions, create_engine, create_sessionmaker
 from domain.tracklists import imports
 from domain.tracklists.client import PoliteClient
 from domain.tracklists.model import ParsedTrack
-from domain.tracklists.store import Sessions
 from domain.tracklists.urls import SiteUrls
 from tests.fakes.tracklist_pages import (
     Entry,

@@ -11,9 +11,9 @@ import redis.asyncio as aioredis
 from deflacue.parser import CueParser  # type: ignore[import-untyped]
 
 from domain.config import Settings
+from domain.db import Sessions
 from domain.jobs import TRACKLISTS_QUEUE
 from domain.tracklists.model import ID, Link, ParsedTrack, ParsedTracklist
-from domain.tracklists.store import Sessions
 from domain.tracklists.versions import StoreResult, store_import
 from tests.fakes.tracklist_pages import Row, tracklist_page, tracklist_path
 from tests.fakes.tracklists_site import FakeTracklistsSite

@@ -12,14 +12,8 @@ from sqlalchemy import any_, delete, func, literal, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.accounts.tokens import _token_hash
-from domain.accounts.users import (
-    Sessions,
-    UserError,
-    _hasher,
-    _hashing,
-    _ordered,
-    validate_password,
-)
+from domain.accounts.users import UserError, _hasher, _hashing, _ordered, validate_password
+from domain.db import Sessions
 from domain.models import Role, User
 
 # Long enough to pass the link on by another channel, short enough that a forgotten one dies.

@@ -9,13 +9,13 @@ import redis.asyncio as aioredis
 
 from domain.accounts.tokens import _token_hash
 from domain.accounts.users import (
-    Sessions,
     UserError,
     create_user,
     user_count,
     validate_password,
     validate_username,
 )
+from domain.db import Sessions
 from domain.models import User
 
 # Several web workers start together: the first one issues the setup token, the others within

@@ -12,7 +12,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy import delete, select, update
 
-from domain.accounts.users import Sessions, UserError
+from domain.accounts.users import UserError
+from domain.db import Sessions
 from domain.models import ApiToken, TokenScope, User
 
 TOKEN_NAME_MAX = 100

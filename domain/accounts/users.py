@@ -14,8 +14,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from domain.db import Sessions
 from domain.models import Role, User
 
 USERNAME_PATTERN = re.compile(r"[a-z0-9_.-]{1,64}")
@@ -23,7 +23,6 @@ PASSWORD_MIN = 8
 # An account created without roles can do what any account could before roles existed.
 DEFAULT_ROLES: tuple[Role, ...] = (Role.OPERATOR, Role.DJ)
 
-Sessions = async_sessionmaker[AsyncSession]
 _T = TypeVar("_T")
 
 _hasher = PasswordHasher()

@@ -9,14 +9,12 @@ from datetime import datetime
 from typing import Any, Literal
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 
+from domain.db import Sessions
 from domain.models import Play, Reason, TrackMapping
 from domain.paging import Page, offset, page_within
 from domain.search import search_query
-
-Sessions = async_sessionmaker[AsyncSession]
 
 COUNT_CAP = 1000
 SortColumn = Literal["plays", "key", "last_played", "updated", "song_id", "loop", "status"]

@@ -4,22 +4,12 @@ these."""
 
 from __future__ import annotations
 
-from sqlalchemy import String, inspect
-
 from domain.loops.keys import normalize_track_key
-from domain.models import TrackMapping
+from domain.models import TrackMapping, column_length
 from domain.validation import InputError
 
-
-def _column_length(model: type[TrackMapping], name: str) -> int:
-    kind = inspect(model).columns[name].type
-    if not isinstance(kind, String) or kind.length is None:
-        raise TypeError(f"{model.__name__}.{name} has no length")
-    return kind.length
-
-
-TRACK_KEY_MAX = _column_length(TrackMapping, "track_key")
-SONG_ID_MAX = _column_length(TrackMapping, "azuracast_song_id")
+TRACK_KEY_MAX = column_length(TrackMapping, "track_key")
+SONG_ID_MAX = column_length(TrackMapping, "azuracast_song_id")
 # The column is TEXT (unbounded): a note is a line or two for whoever edits the mapping next, and a
 # megabyte of it would be carried by every listing and export.
 NOTES_MAX = 2000

@@ -15,8 +15,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy import Select, func, select, text
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from domain.db import Sessions
 from domain.models import Play, Reason, Station, StationHealth
 from domain.paging import Page, offset, page_within
 from domain.stations.events import Health, NowPlayingCard
@@ -37,7 +37,6 @@ CSV_COLUMNS = (
 # Spreadsheets run a cell starting with one of these as a formula (OWASP's CSV injection list).
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
-Sessions = async_sessionmaker[AsyncSession]
 _Query = TypeVar("_Query", bound="Select[*tuple[Any, ...]]")
 
 

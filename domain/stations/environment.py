@@ -11,15 +11,10 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from domain.config import ConfigError, Settings, get_settings
+from domain.db import Sessions
 from domain.models import Station
 from domain.stations.station_input import StationInput
-from domain.stations.store import (
-    Sessions,
-    StationConfig,
-    StationNotFound,
-    _free_slug,
-    announce_change,
-)
+from domain.stations.store import StationConfig, StationNotFound, _free_slug, announce_change
 from domain.stations.validation import StationError, validate
 
 # Which variable holds each field, so an error names what the operator has to fix.

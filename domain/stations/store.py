@@ -14,17 +14,16 @@ import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import channels
 from domain.config import Settings
+from domain.db import Sessions
 from domain.models import Station, StationHealth
 from domain.stations.station_input import StationInput
 from domain.stations.validation import StationError, slugify, validate
 
 log = logging.getLogger(__name__)
-
-Sessions = async_sessionmaker[AsyncSession]
 
 
 class StationNotFound(LookupError):

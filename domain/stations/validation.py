@@ -12,31 +12,21 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import SplitResult, urlsplit
 
-from sqlalchemy import String, inspect
-
 from domain.config import Settings
 from domain.handoff.switch import HandoffError, confine_handoff, confine_link
 from domain.loops.files import PATH_MAX, LoopPathError, check_loop_file, relative_to_root
-from domain.models import SourceKind, Station, Transport
+from domain.models import SourceKind, Station, Transport, column_length
 from domain.stations.addresses import host_allowed, literal_address, refusal
 from domain.stations.station_input import StationInput
 
-
-def _column_length(name: str) -> int:
-    kind = inspect(Station).columns[name].type
-    if not isinstance(kind, String) or kind.length is None:
-        raise TypeError(f"Station.{name} has no length")
-    return kind.length
-
-
 # Lengths of the bounded columns, read from the model so a rule cannot drift from the schema: a
 # longer value would otherwise reach the database and fail there, as a 500.
-NAME_MAX = _column_length("name")
-SLUG_MAX = _column_length("slug") - 10  # room for a "-NN" suffix
-SHORTCODE_MAX = _column_length("shortcode")
-MOUNT_MAX = _column_length("mount")
-SECRET_MAX = _column_length("webhook_secret")
-TARGET_MAX = _column_length("liquidsoap_target")
+NAME_MAX = column_length(Station, "name")
+SLUG_MAX = column_length(Station, "slug") - 10  # room for a "-NN" suffix
+SHORTCODE_MAX = column_length(Station, "shortcode")
+MOUNT_MAX = column_length(Station, "mount")
+SECRET_MAX = column_length(Station, "webhook_secret")
+TARGET_MAX = column_length(Station, "liquidsoap_target")
 # The TEXT columns have no length; these bounds are ours. Every value is shown on the page, kept
 # in the daemon's memory and sent about on each change, so none may be megabytes.
 URL_MAX = 2048  # what browsers and most servers accept in a URL

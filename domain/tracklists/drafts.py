@@ -17,6 +17,7 @@ from datetime import date, datetime
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.db import Sessions
 from domain.models import Tracklist, TracklistDraft, TracklistDraftRow, VersionOrigin
 from domain.tracklists.content import (
     TrackRow,
@@ -36,7 +37,7 @@ from domain.tracklists.content import (
 from domain.tracklists.diff import diff_tracklists
 from domain.tracklists.draft_fields import DraftError, check_meta, check_track, check_tracks
 from domain.tracklists.model import TRACK_FIELDS, ParsedTrack, ParsedTracklist
-from domain.tracklists.store import Sessions, TracklistNotFound
+from domain.tracklists.store import TracklistNotFound
 from domain.tracklists.versions import add_version, locked_tracklist
 
 FIRST_VERSION = "first version"

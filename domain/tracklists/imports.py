@@ -23,10 +23,10 @@ from typing import Any
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 from sqlalchemy import func, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain import channels
 from domain.config import Settings
+from domain.db import Sessions
 from domain.models import ImportStatus, TracklistImport
 from domain.resources import Resources
 from domain.tracklists.client import PoliteClient
@@ -49,7 +49,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-Sessions = async_sessionmaker[AsyncSession]
 
 FINISHED = (ImportStatus.STORED, ImportStatus.FAILED)
 

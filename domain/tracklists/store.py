@@ -15,8 +15,9 @@ from typing import Any
 
 from sqlalchemy import Select, exists, func, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.db import Sessions
 from domain.models import (
     Dj,
     Source,
@@ -35,8 +36,6 @@ from domain.tracklists.content import TrackRow, draft_content, version_content
 from domain.tracklists.diff import VersionDiff, diff_tracklists
 from domain.tracklists.model import ParsedTrack, ParsedTracklist
 from domain.validation import ID_MAX, VERSION_MAX
-
-Sessions = async_sessionmaker[AsyncSession]
 
 PER_PAGE_MAX = 200
 

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.db import Sessions
 from domain.models import Tracklist, TracklistTrack, TracklistVersion, VersionOrigin
 from domain.tracklists.content import (
     StoredVersion,
@@ -25,7 +26,7 @@ from domain.tracklists.content import (
 )
 from domain.tracklists.diff import diff_tracklists
 from domain.tracklists.model import ParsedTracklist
-from domain.tracklists.store import Sessions, TracklistNotFound, _find
+from domain.tracklists.store import TracklistNotFound, _find
 
 FIRST_IMPORT = "first import"
 

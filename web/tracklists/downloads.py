@@ -16,6 +16,7 @@ from urllib.parse import quote
 from litestar import Response
 from litestar.params import FromQuery, Parameter
 
+from domain.db import Sessions
 from domain.tracklists import exports, store
 from domain.tracklists.cue import (
     CueExport,
@@ -91,7 +92,7 @@ class CueAttempt:
     refused: str = ""
 
 
-async def attempt_cue(sessions: store.Sessions, tracklist_id: int, query: CueQuery) -> CueAttempt:
+async def attempt_cue(sessions: Sessions, tracklist_id: int, query: CueQuery) -> CueAttempt:
     """Build the CUE sheet of tracklist `tracklist_id` at `query.version` with its options."""
     found = await store.get_tracklist(sessions, tracklist_id, query.version)
     title = found.content.title
