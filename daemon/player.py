@@ -96,6 +96,7 @@ class StationPlayer:
                 self.station,
                 self.settings.handoff_path,
                 allow_hooks=self.settings.allow_command_hooks,
+                allowed_hosts=self.settings.station_allowed_hosts,
             )
         except HandoffError as error:
             log.error("station %s: hand-off settings unusable: %s", self.station.slug, error)

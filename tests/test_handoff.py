@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -191,6 +192,29 @@ async def test_a_folder_in_the_links_place_is_an_error_not_a_crash(
     (tmp_path / "current.mp4").mkdir()
     with pytest.raises(HandoffError, match=r"cannot point .*current.mp4 at the loop"):
         await SymlinkSwap(tmp_path / "current.mp4").apply(switch_to(loops[0]))
+
+
+async def test_handoff_errors_name_no_server_path(tmp_path: Path, loops: tuple[Path, Path]) -> None:
+    """A hand-off error reaches the dashboard: it names HANDOFF_PATH/… and the loop's file name,
+    never the server's folders."""
+    root = tmp_path / "handoff"
+    (root / "radio").mkdir(parents=True)
+    (root / "radio" / "current.mp4").mkdir()  # a folder where the link should go
+    (root / "state").write_text("a file where the folder should go")
+    station = HandoffConfig(state_dir="state", symlink_path="radio/current.mp4")
+    messages = []
+    for adapter in adapters_for(station, root, allow_hooks=False):
+        with pytest.raises(HandoffError) as raised:
+            await adapter.apply(switch_to(loops[0]))
+        messages.append(str(raised.value))
+    link = SymlinkSwap(root / "radio" / "link.mp4")
+    with pytest.raises(HandoffError) as raised:
+        await link.apply(switch_to(loops[0].with_name("gone.mp4")))
+    messages.append(str(raised.value))
+    assert messages[0].startswith("cannot write HANDOFF_PATH/state/current.json: ")
+    assert messages[1].startswith("cannot point HANDOFF_PATH/radio/current.mp4 at the loop: ")
+    assert messages[2] == "loop file gone.mp4 does not exist"
+    assert not any(str(tmp_path) in message for message in messages), messages
 
 
 READER = textwrap.dedent(
@@ -486,6 +510,42 @@ async def test_liquidsoap_down_is_a_handoff_error(loops: tuple[Path, Path]) -> N
         url = fake.telnet_url  # a port nobody listens on once the fake has stopped
     with pytest.raises(HandoffError, match=r"cannot reach Liquidsoap at 127\.0\.0\.1:\d+"):
         await Liquidsoap(url, mode="var", target="loop").apply(switch_to(loops[0]))
+
+
+@pytest.mark.parametrize("transport", ["telnet", "http"])
+async def test_liquidsoap_connections_pass_the_station_address_guard(
+    liquidsoap: FakeLiquidsoap, loops: tuple[Path, Path], transport: str
+) -> None:
+    """The Liquidsoap URL is checked when saved, and again at each connection: a name that
+    later resolves to the metadata address, or a host outside STATION_ALLOWED_HOSTS, gets no
+    connection and no command (the fake would record one)."""
+    url = liquidsoap.telnet_url if transport == "telnet" else liquidsoap.http_url
+    port = urlsplit(url).port
+    assert port is not None
+    by_name = url.replace("127.0.0.1", "liquidsoap.example")
+
+    async def metadata(host: str, port: int) -> list[str]:
+        return ["169.254.169.254"] if host == "liquidsoap.example" else [host]
+
+    moved = Liquidsoap(by_name, mode="var", target="loop", api_key="k3y", resolve=metadata)
+    with pytest.raises(HandoffError, match=r"refused to connect to liquidsoap\.example"):
+        await moved.apply(switch_to(loops[0]))
+
+    async def loopback(host: str, port: int) -> list[str]:
+        return ["127.0.0.1"]
+
+    elsewhere = Liquidsoap(
+        by_name, mode="var", target="loop", allowed_hosts=("radio.example",), resolve=loopback
+    )
+    with pytest.raises(HandoffError, match="not in STATION_ALLOWED_HOSTS"):
+        await elsewhere.apply(switch_to(loops[0]))
+    assert liquidsoap.commands == [] and liquidsoap.http_headers == []
+
+    allowed = Liquidsoap(
+        by_name, mode="var", target="loop", allowed_hosts=("liquidsoap.example",), resolve=loopback
+    )
+    await allowed.apply(switch_to(loops[0]))  # the checked address is the one connected to
+    assert liquidsoap.variables == {"loop": str(loops[0])}
 
 
 async def test_a_line_break_in_a_path_is_never_sent(liquidsoap: FakeLiquidsoap) -> None:

@@ -15,6 +15,7 @@ from domain.db import create_engine, create_sessionmaker
 from domain.models import Station, StationHealth
 from domain.stations import store as stations
 from domain.stations.station_input import StationInput
+from domain.stations.validation import FIELD_MAX
 from tests.web_fixtures import Client
 
 HX = {"HX-Request": "true"}
@@ -336,6 +337,21 @@ async def test_a_value_too_long_for_its_field_is_refused_by_name(
         station.updated_at,
     )
     assert (kept.liquidsoap_target, kept.hook_command, kept.state_dir) == (None, None, None)
+
+
+async def test_every_text_input_carries_its_bound(
+    client: Client, sessions: Sessions, settings: Settings
+) -> None:
+    """The browser stops typing where the rule refuses: each text input and the streamer-loops
+    box have the maxlength of domain.stations.validation.FIELD_MAX, on the add and edit forms."""
+    station = await add(sessions, settings)
+    for path in ("/stations", f"/stations/{station.id}/edit"):
+        page = HTMLParser((await client.get(path)).text)
+        inputs = page.css(
+            "#station-form input:not([type=checkbox]):not([type=hidden]), #station-form textarea"
+        )
+        bounds = {node.attributes["name"]: node.attributes.get("maxlength") for node in inputs}
+        assert bounds == {name: str(limit) for name, limit in FIELD_MAX.items()}, path
 
 
 async def test_a_nul_character_is_refused_by_name(client: Client, sessions: Sessions) -> None:

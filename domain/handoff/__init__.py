@@ -8,6 +8,7 @@ where hand-off sits in the now-playing flow.
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from pathlib import Path
 
 from domain.handoff.command_hook import CommandHook
@@ -20,6 +21,7 @@ from domain.handoff.switch import (
     Switch,
     confine_handoff,
     confine_link,
+    shown_handoff,
 )
 from domain.handoff.symlink import SymlinkSwap
 
@@ -30,19 +32,26 @@ _told_hooks_disabled = False  # the warning is said once per process, not on eve
 
 
 def adapters_for(
-    station: HandoffSettings, handoff_root: Path, *, allow_hooks: bool
+    station: HandoffSettings,
+    handoff_root: Path,
+    *,
+    allow_hooks: bool,
+    allowed_hosts: Collection[str] = (),
 ) -> list[Adapter]:
     """The adapters a station has switched on; HandoffError names a setting that is invalid.
 
     Builds no files: calling it is also how a station form checks its hand-off settings.
+    `allowed_hosts` (STATION_ALLOWED_HOSTS) bounds where Liquidsoap connections may go.
     A stored hook command is skipped unless `allow_hooks` (ALLOW_COMMAND_HOOKS=1).
     """
     adapters: list[Adapter] = []
     if station.state_dir and station.state_dir.strip():
         folder = confine_handoff(handoff_root, station.state_dir, "state folder")
-        adapters.append(StateFile(folder, write_text=station.write_text_file))
+        shown = shown_handoff(handoff_root, folder)
+        adapters.append(StateFile(folder, write_text=station.write_text_file, shown=shown))
     if station.symlink_path and station.symlink_path.strip():
-        adapters.append(SymlinkSwap(confine_link(handoff_root, station.symlink_path)))
+        link = confine_link(handoff_root, station.symlink_path)
+        adapters.append(SymlinkSwap(link, shown=shown_handoff(handoff_root, link)))
     if station.liquidsoap_url and station.liquidsoap_url.strip():
         adapters.append(
             Liquidsoap(
@@ -50,6 +59,7 @@ def adapters_for(
                 mode=station.liquidsoap_mode,
                 target=station.liquidsoap_target or "",
                 api_key=station.api_key,
+                allowed_hosts=allowed_hosts,
             )
         )
     if station.hook_command and station.hook_command.strip():

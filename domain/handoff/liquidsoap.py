@@ -11,11 +11,18 @@ import asyncio
 import contextlib
 import logging
 import re
+from collections.abc import Collection
 from urllib.parse import urlsplit
 
 import httpx
 
 from domain.handoff.switch import HandoffError, Switch
+from domain.nowplaying.guard import (
+    Resolver,
+    checked_addresses,
+    guarded_transport,
+    system_resolver,
+)
 from domain.outbound.body import BodyTooLarge, read_capped
 
 log = logging.getLogger(__name__)
@@ -47,6 +54,8 @@ class Liquidsoap:
         target: str,
         api_key: str | None = None,
         timeout: float = TIMEOUT,
+        allowed_hosts: Collection[str] = (),
+        resolve: Resolver = system_resolver,
     ) -> None:
         self.url = url.strip()
         parts = urlsplit(self.url)
@@ -74,6 +83,10 @@ class Liquidsoap:
         self.mode, self.target = mode, target
         self.api_key = api_key
         self.timeout = timeout
+        # The URL was checked when saved; its name is checked again at every connection, like a
+        # station source's (domain/nowplaying/guard.py), so a DNS change cannot redirect it.
+        self.allowed_hosts = allowed_hosts
+        self.resolve = resolve
 
     def commands(self, switch: Switch) -> list[str]:
         """The server commands that hand `switch.loop_path` over."""
@@ -117,7 +130,10 @@ class Liquidsoap:
                 raise HandoffError(f"Liquidsoap refused `{command}`: {reply.strip()[:200]}")
 
     async def _telnet(self, commands: list[str]) -> list[str]:
-        reader, writer = await asyncio.open_connection(self.host, self.port, limit=REPLY_CAP)
+        addresses = await checked_addresses(
+            self.host, self.port, allowed_hosts=self.allowed_hosts, resolve=self.resolve
+        )
+        reader, writer = await _open_first(addresses, self.port)
         try:
             replies = []
             for command in commands:
@@ -139,7 +155,10 @@ class Liquidsoap:
             headers["X-API-Key"] = self.api_key
             headers["X-Liquidsoap-Api-Key"] = self.api_key
         replies = []
-        async with httpx.AsyncClient(timeout=self.timeout, follow_redirects=False) as client:
+        transport = guarded_transport(self.allowed_hosts, resolve=self.resolve)
+        async with httpx.AsyncClient(
+            transport=transport, timeout=self.timeout, follow_redirects=False, trust_env=False
+        ) as client:
             for command in commands:
                 async with client.stream(
                     "POST", self.url, content=command.encode(), headers=headers
@@ -152,6 +171,20 @@ class Liquidsoap:
                         )
                 replies.append(body.decode(errors="replace"))
         return replies
+
+
+async def _open_first(
+    addresses: list[str], port: int
+) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """A connection to the first of `addresses` (checked ones) that answers."""
+    error: OSError | None = None
+    for address in addresses:
+        try:
+            return await asyncio.open_connection(address, port, limit=REPLY_CAP)
+        except OSError as failed:
+            error = failed
+    assert error is not None
+    raise error
 
 
 async def _telnet_reply(reader: asyncio.StreamReader) -> str:

@@ -9,7 +9,7 @@ import os
 import secrets
 from pathlib import Path
 
-from domain.handoff.switch import HandoffError, Switch
+from domain.handoff.switch import HandoffError, Switch, os_reason
 
 JSON_NAME = "current.json"
 TEXT_NAME = "current.txt"
@@ -20,16 +20,19 @@ class StateFile:
 
     name = "state_file"
 
-    def __init__(self, folder: Path, *, write_text: bool = False) -> None:
+    def __init__(self, folder: Path, *, write_text: bool = False, shown: str | None = None) -> None:
         self.folder = folder
         self.write_text = write_text
+        self.shown = shown or folder.name  # how messages name the folder (HANDOFF_PATH/…)
 
     async def apply(self, switch: Switch) -> None:
         """Replace `current.json` (then `current.txt`) so a reader sees the old or the new file."""
         try:
             await asyncio.to_thread(self._write, switch)
         except OSError as error:
-            raise HandoffError(f"cannot write {self.folder / JSON_NAME}: {error}") from error
+            raise HandoffError(
+                f"cannot write {self.shown}/{JSON_NAME}: {os_reason(error)}"
+            ) from error
 
     def _write(self, switch: Switch) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)

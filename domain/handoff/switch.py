@@ -33,7 +33,24 @@ class Switch:
 
 
 class HandoffError(Exception):
-    """An adapter could not hand the loop off (or is misconfigured); the message says why."""
+    """An adapter could not hand the loop off (or is misconfigured); the message says why.
+
+    The message reaches the dashboard, so it names files as HANDOFF_PATH/… or by their name,
+    never by the server's absolute path (`shown_handoff`, `os_reason`)."""
+
+
+def shown_handoff(handoff_root: Path, path: Path) -> str:
+    """`path` as a user may see it: relative to HANDOFF_PATH."""
+    try:
+        relative = path.relative_to(handoff_root.resolve()).as_posix()
+    except ValueError:
+        return path.name
+    return "HANDOFF_PATH" if relative == "." else f"HANDOFF_PATH/{relative}"
+
+
+def os_reason(error: OSError) -> str:
+    """Why a file operation failed, without the paths `str(error)` repeats."""
+    return error.strerror or type(error).__name__
 
 
 class Adapter(Protocol):

@@ -9,7 +9,7 @@ import secrets
 from pathlib import Path
 
 from domain.handoff.state_file import sync_folder
-from domain.handoff.switch import HandoffError, Switch
+from domain.handoff.switch import HandoffError, Switch, os_reason
 
 
 class SymlinkSwap:
@@ -17,21 +17,27 @@ class SymlinkSwap:
 
     name = "symlink"
 
-    def __init__(self, link: Path) -> None:
+    def __init__(self, link: Path, *, shown: str | None = None) -> None:
         self.link = link
+        self.shown = shown or link.name  # how messages name the link (HANDOFF_PATH/…)
 
     async def apply(self, switch: Switch) -> None:
         """Swap the link to `switch.loop_path`; a missing loop keeps the current link."""
+        loop_name = os.path.basename(switch.loop_path)
         if not os.path.isabs(switch.loop_path):
-            raise HandoffError(f"loop path {switch.loop_path!r} is not absolute")
+            raise HandoffError(f"loop path {loop_name!r} is not absolute")
         try:
             await asyncio.to_thread(self._swap, switch.loop_path)
         except FileNotFoundError as error:
             if error.filename == switch.loop_path:
-                raise HandoffError(f"loop file {switch.loop_path} does not exist") from error
-            raise HandoffError(f"cannot point {self.link} at the loop: {error}") from error
+                raise HandoffError(f"loop file {loop_name} does not exist") from error
+            raise HandoffError(
+                f"cannot point {self.shown} at the loop: {os_reason(error)}"
+            ) from error
         except OSError as error:
-            raise HandoffError(f"cannot point {self.link} at the loop: {error}") from error
+            raise HandoffError(
+                f"cannot point {self.shown} at the loop: {os_reason(error)}"
+            ) from error
 
     def _swap(self, target: str) -> None:
         # A dangling link would stop an ffmpeg concat input for good; the old loop is better.

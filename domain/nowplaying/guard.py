@@ -29,6 +29,52 @@ async def system_resolver(host: str, port: int) -> list[str]:
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
+class AddressRefused(OSError):
+    """A host that may not be reached (or cannot be resolved); the message says why."""
+
+
+class ResolveTimeout(AddressRefused):
+    """The host's name was not resolved in time."""
+
+
+async def checked_addresses(
+    host: str,
+    port: int,
+    *,
+    allowed_hosts: Collection[str] = (),
+    resolve: Resolver = system_resolver,
+    limit: float | None = None,
+) -> list[str]:
+    """The addresses to connect to for `host`, each one allowed; AddressRefused otherwise.
+
+    Every connection a station setting leads to goes through this: the now-playing client's, and
+    the Liquidsoap hand-off's telnet and HTTP connections (domain/handoff/liquidsoap.py)."""
+    try:
+        async with asyncio.timeout(limit):
+            found = await resolve(host, port)
+    except (OSError, UnicodeError) as error:
+        raise AddressRefused(f"cannot resolve {host}: {error}") from None
+    except TimeoutError:
+        raise ResolveTimeout(f"resolving {host} timed out") from None
+    addresses = []
+    for text in found:
+        address = literal_address(text)
+        if address is None:
+            raise AddressRefused(f"{host} resolved to {text!r}, not an address")
+        # One refused address refuses the name: a resolver may hand out either at random.
+        why = refusal(address)
+        if why is not None:
+            raise AddressRefused(f"refused to connect to {host}: {why}")
+        if not host_allowed(host, allowed_hosts, resolved=address):
+            raise AddressRefused(
+                f"refused to connect to {host} ({address}): not in STATION_ALLOWED_HOSTS"
+            )
+        addresses.append(text)
+    if not addresses:
+        raise AddressRefused(f"{host} has no address")
+    return addresses
+
+
 class GuardedBackend(httpcore.AsyncNetworkBackend):
     """Connects only to addresses a station may use; a refusal is a ConnectError that says why."""
 
@@ -51,7 +97,14 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         local_address: str | None = None,
         socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
     ) -> httpcore.AsyncNetworkStream:
-        addresses = await self._checked(host, port, timeout)
+        try:
+            addresses = await checked_addresses(
+                host, port, allowed_hosts=self._allowed, resolve=self._resolve, limit=timeout
+            )
+        except ResolveTimeout as late:
+            raise httpcore.ConnectTimeout(str(late)) from None
+        except AddressRefused as refused:
+            raise httpcore.ConnectError(str(refused)) from None
         error: httpcore.ConnectError | None = None
         for address in addresses:
             try:
@@ -67,32 +120,6 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         assert error is not None
         raise error
 
-    async def _checked(self, host: str, port: int, limit: float | None) -> list[str]:
-        try:
-            async with asyncio.timeout(limit):
-                found = await self._resolve(host, port)
-        except (OSError, UnicodeError) as error:
-            raise httpcore.ConnectError(f"cannot resolve {host}: {error}") from None
-        except TimeoutError:
-            raise httpcore.ConnectTimeout(f"resolving {host} timed out") from None
-        addresses = []
-        for text in found:
-            address = literal_address(text)
-            if address is None:
-                raise httpcore.ConnectError(f"{host} resolved to {text!r}, not an address")
-            # One refused address refuses the name: a resolver may hand out either at random.
-            why = refusal(address)
-            if why is not None:
-                raise httpcore.ConnectError(f"refused to connect to {host}: {why}")
-            if not host_allowed(host, self._allowed, resolved=address):
-                raise httpcore.ConnectError(
-                    f"refused to connect to {host} ({address}): not in STATION_ALLOWED_HOSTS"
-                )
-            addresses.append(text)
-        if not addresses:
-            raise httpcore.ConnectError(f"{host} has no address")
-        return addresses
-
     async def connect_unix_socket(
         self,
         path: str,
@@ -105,6 +132,23 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         await self._inner.sleep(seconds)
 
 
+def guarded_transport(
+    allowed_hosts: Collection[str] = (),
+    *,
+    resolve: Resolver = system_resolver,
+    limits: httpx.Limits | None = None,
+) -> httpx.AsyncHTTPTransport:
+    """An httpx transport whose every connection goes through `checked_addresses`."""
+    transport = httpx.AsyncHTTPTransport(limits=limits or httpx.Limits())
+    # httpx has no public way to give its connection pool a network backend: swap it in.
+    pool = transport._pool
+    assert isinstance(pool, httpcore.AsyncConnectionPool)
+    pool._network_backend = GuardedBackend(
+        pool._network_backend, allowed_hosts=allowed_hosts, resolve=resolve
+    )
+    return transport
+
+
 def station_http_client(
     settings: Settings, *, resolve: Resolver = system_resolver
 ) -> httpx.AsyncClient:
@@ -113,13 +157,9 @@ def station_http_client(
     `trust_env=False`: a proxy from the environment would make the connections, unchecked.
     """
     # A push-feed station keeps one stream open: no pool limit on connections.
-    transport = httpx.AsyncHTTPTransport(
-        limits=httpx.Limits(max_connections=None, max_keepalive_connections=50)
-    )
-    # httpx has no public way to give its connection pool a network backend: swap it in.
-    pool = transport._pool
-    assert isinstance(pool, httpcore.AsyncConnectionPool)
-    pool._network_backend = GuardedBackend(
-        pool._network_backend, allowed_hosts=settings.station_allowed_hosts, resolve=resolve
+    transport = guarded_transport(
+        settings.station_allowed_hosts,
+        resolve=resolve,
+        limits=httpx.Limits(max_connections=None, max_keepalive_connections=50),
     )
     return httpx.AsyncClient(transport=transport, trust_env=False)

@@ -40,6 +40,16 @@ HOOK_TIMEOUT = (0.1, 300.0, 10.0)
 SWITCH_OFFSET = (-60.0, 60.0, 0.0)
 SECRET_MIN = 16
 LIQUIDSOAP_MODES = ("var", "queue")
+# Each text input's bound, as the form's maxlength: the browser stops typing where the rule
+# below would refuse (the server checks all the same).
+FIELD_MAX = {
+    "name": NAME_MAX, "base_url": URL_MAX, "shortcode": SHORTCODE_MAX, "mount": MOUNT_MAX,
+    "stream_id": _NUMBER_MAX, "api_key": API_KEY_MAX, "poll_interval": _NUMBER_MAX,
+    "webhook_secret": SECRET_MAX, "live_loop": PATH_MAX, "streamer_loops": STREAMER_LOOPS_MAX,
+    "offline_loop": PATH_MAX, "switch_offset": _NUMBER_MAX, "state_dir": PATH_MAX,
+    "symlink_path": PATH_MAX, "hook_command": HOOK_COMMAND_MAX, "hook_timeout": _NUMBER_MAX,
+    "liquidsoap_url": URL_MAX, "liquidsoap_target": TARGET_MAX,
+}  # fmt: skip
 _TARGET = re.compile(r"[A-Za-z0-9_.-]+")
 _SHORTCODE = re.compile(r"[A-Za-z0-9_.-]+")
 _SECRET = re.compile(r"[A-Za-z0-9_.~-]+")

@@ -55,17 +55,9 @@ SESSION_ID_BYTES = 32
 FORM_ENCODINGS = frozenset({RequestEncodingType.URL_ENCODED, RequestEncodingType.MULTI_PART})
 USER_CACHE_SECONDS = 5.0
 USER_CACHE_SIZE = 1000
-PUBLIC_PATHS = frozenset({"/health", "/login", "/setup", "/reset-password"})
-# /hooks/ requests come from servers (AzuraCast) and carry a per-station secret instead.
-PUBLIC_PREFIXES = ("/static/", "/hooks/")
 _BEARER = re.compile(r"Bearer\s+(\S+)\s*$", re.IGNORECASE)
 
 AnyRequest = Request[Any, Any, State]
-
-
-def is_public(path: str) -> bool:
-    """Whether `path` may be requested without logging in."""
-    return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
 
 
 def safe_next(target: str | None) -> str:
@@ -111,7 +103,7 @@ class AuthMiddleware:
         user, method = await self._identify(scope)
         scope["user"] = user
         scope["auth"] = method
-        if user is None and not is_public(scope["path"]):
+        if user is None and not roles.is_public(scope):
             raise NotAuthorizedException("log in first, or send Authorization: Bearer <token>")
         await self.app(scope, receive, send)
 
@@ -152,7 +144,7 @@ async def _token_user(scope: Scope, token: str) -> tuple[User | None, str | None
     """The owner of an API token, its use in `scope["token"]` for the scope check
     (web/accounts/roles.py). On an HTML page a token is refused before it is even looked up."""
     if not roles.token_allowed(scope["path"]):
-        if is_public(scope["path"]):
+        if roles.is_public(scope):
             return None, None  # a public route ignores credentials; the webhook has its own
         raise NotAuthorizedException("API tokens work on /api/v1 only; pages need a login")
     used = await tokens.use_token(_resources(scope).sessions, token) if token else None

@@ -29,6 +29,7 @@ from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.types import Scope
 
 from domain.accounts.tokens import TokenUse
 from domain.models import Role, User
@@ -69,6 +70,14 @@ def may(user: User | None, access: Access) -> bool:
     if user is None:
         return False
     return any(user.has_role(role) for role in ALLOWED[access])
+
+
+def is_public(scope: Scope) -> bool:
+    """Whether the route a request reached is declared PUBLIC: the route's own declaration is the
+    one place that says what anonymous callers may reach (the router has already chosen the handler
+    for the path and method when the auth middleware asks)."""
+    handler = scope.get("route_handler")
+    return handler is not None and handler.opt.get(OPT_KEY) is Access.PUBLIC
 
 
 def token_allowed(path: str) -> bool:

@@ -19,7 +19,7 @@ from domain.resources import Resources
 from domain.stations import store as stations
 from domain.stations.station_input import StationInput
 from domain.stations.store import StationListing, StationNotFound
-from domain.stations.validation import StationError
+from domain.stations.validation import FIELD_MAX, StationError
 from web.accounts.roles import Access, declare
 
 PICKER_LIMIT = 50
@@ -63,6 +63,7 @@ def _form(
         "errors": errors,
         "station": station,
         "webhook_url": webhook_url(request, station) if station else None,
+        "limits": FIELD_MAX,
     }
     if request.htmx:
         return HTMXTemplate(template_name="stations/form.html", context=context, status_code=status)
@@ -85,6 +86,7 @@ class StationsController(Controller):
             "form": StationInput(),
             "errors": {},
             "station": None,
+            "limits": FIELD_MAX,
             # After a save: the station just written, named in a confirmation above the list.
             "saved": next((item.station for item in listed if item.station.slug == saved), None),
         }
@@ -121,6 +123,7 @@ class StationsController(Controller):
                 "errors": {},
                 "station": station,
                 "webhook_url": webhook_url(request, station),
+                "limits": FIELD_MAX,
             },
         )
 
