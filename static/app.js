@@ -42,3 +42,16 @@ document.addEventListener(
   },
   true,
 );
+
+// Phones: the navigation and the account links fold behind the Menu button (static/app.css
+// hides them only once this has run, so without the script they stay visible).
+document.addEventListener("DOMContentLoaded", function () {
+  const toggle = document.querySelector(".menu-toggle");
+  if (!toggle) return;
+  const topbar = toggle.closest(".topbar");
+  topbar.classList.add("menu-ready");
+  toggle.addEventListener("click", function () {
+    const open = topbar.classList.toggle("menu-open");
+    toggle.setAttribute("aria-expanded", String(open));
+  });
+});

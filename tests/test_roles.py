@@ -90,13 +90,7 @@ GET    /tracklists/{tracklist_id:int}/draft/rows/{row_id:int}/edit dj
 POST   /tracklists/{tracklist_id:int}/draft/rows/{row_id:int}/move dj
 GET    /live/imports/{job_id:int}                           dj
 GET    /schema                                              signed_in
-GET    /schema/elements                                     signed_in
-GET    /schema/oauth2-redirect.html                         signed_in
 GET    /schema/openapi.json                                 signed_in
-GET    /schema/openapi.yaml                                 signed_in
-GET    /schema/openapi.yml                                  signed_in
-GET    /schema/rapidoc                                      signed_in
-GET    /schema/redoc                                        signed_in
 GET    /schema/swagger                                      signed_in
 GET    /schema/{path:str}                                   signed_in
 GET    /account/password                                    signed_in
@@ -114,6 +108,7 @@ POST   /users/{user_id:int}/reset-link                      admin
 GET    /reset-password                                      public
 POST   /reset-password                                      public
 GET    /health                                              public
+GET    /favicon.ico                                         public
 GET    /static/{file_path:path}                             public
 HEAD   /static/{file_path:path}                             public
 POST   /hooks/azuracast/{slug:str}                          public
