@@ -103,23 +103,29 @@ def signed_in_pages(seeded: Seeded) -> list[str]:
     ]
 
 
-def assert_fits(page: Page, path: str, width: int = PHONE["width"]) -> None:
+def page_width(page: Page, path: str, width: int = PHONE["width"]) -> int:
     if SCREENSHOTS:
         name = path.strip("/").replace("/", "_") or "dashboard"
         page.screenshot(path=str(Path(SCREENSHOTS) / f"{name}-{width}.png"), full_page=True)
-    assert page.evaluate(PAGE_WIDTH) <= width, f"{path} is wider than {width} px"
+    return int(page.evaluate(PAGE_WIDTH))
+
+
+def assert_fits(page: Page, path: str, width: int = PHONE["width"]) -> None:
+    assert page_width(page, path, width) <= width, f"{path} is wider than {width} px"
 
 
 def test_every_page_fits_a_phone(page: Page, seeded: Seeded) -> None:
     page.set_viewport_size(PHONE)
     log_in(page)
+    too_wide = {}
     for path in signed_in_pages(seeded):
         page.goto(path)
         expect(page.locator("main h1").first).to_be_visible()
-        assert_fits(page, path)
-    page.goto("/schema/swagger")
-    expect(page.locator(".opblock").first).to_be_visible()
-    assert_fits(page, "/schema/swagger")
+        if path == "/schema/swagger":
+            expect(page.locator(".opblock").first).to_be_visible()
+        if (width := page_width(page, path)) > PHONE["width"]:
+            too_wide[path] = width
+    assert too_wide == {}
 
 
 def test_the_login_page_fits_a_phone_and_keeps_the_username(page: Page, user: User) -> None:
@@ -161,19 +167,20 @@ def test_the_menu_button_opens_the_navigation_on_a_phone(page: Page, user: User)
     page.set_viewport_size(PHONE)
     log_in(page)
     page.goto("/")
-    plays = page.get_by_role("link", name="Plays")
+    nav = page.get_by_role("navigation", name="Main")
+    plays = nav.get_by_role("link", name="Plays")
     log_out = page.get_by_role("button", name="Log out")
     expect(plays).to_be_hidden()
     page.get_by_role("button", name="Menu").click()
     expect(page.get_by_role("button", name="Menu")).to_have_attribute("aria-expanded", "true")
-    for item in (plays, page.get_by_role("link", name="Tracklists"), log_out):
+    for item in (plays, nav.get_by_role("link", name="Tracklists"), log_out):
         expect(item).to_be_in_viewport()
     plays.click()
     expect(page).to_have_url(f"{page.url.rsplit('/', 1)[0]}/plays")
     # Wide screens show the navigation without a button.
     page.set_viewport_size({"width": 1280, "height": 800})
     expect(page.get_by_role("button", name="Menu")).to_be_hidden()
-    expect(page.get_by_role("link", name="Tracklists")).to_be_in_viewport()
+    expect(nav.get_by_role("link", name="Tracklists")).to_be_in_viewport()
     expect(log_out).to_be_in_viewport()
 
 
