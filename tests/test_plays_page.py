@@ -46,7 +46,7 @@ async def test_plays_newest_first_in_the_layout(client: Client, database_url: st
         "DJ \u2013 Live set",
         "Nobody \u2013 Default 1",
     ]
-    assert texts(html, "tr.play .station")[0] == "radio-two"
+    assert texts(html, "tr.play .station")[0] == "Radio Two"
     assert only(html, ".pager .count").text() == "6 plays"
     assert only(html, ".csv-link").attributes["href"] == "/plays.csv"
     assert texts(html, "select[name=station] option") == ["All stations", "Radio One", "Radio Two"]

@@ -65,6 +65,13 @@ def relative_to_root(loops_root: Path, path: Path) -> str:
     return path.relative_to(loops_root.resolve()).as_posix()
 
 
+def shown_path(loops_root: Path, stored: str) -> str:
+    """A loop path as people typed it: relative to the loops folder when it lies inside it, so a
+    page shows `sets/intro.mp4` rather than the server's absolute path."""
+    path, root = Path(stored), loops_root.resolve()
+    return path.relative_to(root).as_posix() if path.is_relative_to(root) else stored
+
+
 def list_loop_files(loops_root: Path, *, limit: int = 5000) -> Iterator[str]:
     """Relative paths of the `.mp4` files under the loops folder, sorted; links out are skipped."""
     root = loops_root.resolve()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from litestar import Controller, get, post
@@ -14,6 +13,7 @@ from litestar.params import URLEncodedBody
 from litestar.plugins.htmx import HTMXTemplate
 from litestar.response import Template
 
+from domain.loops.files import shown_path
 from domain.loops.mapper import MappingError, TrackMapper
 from domain.plays import stats as play_stats
 from domain.plays.stats import HourCount
@@ -102,16 +102,6 @@ def hourly_charts(hours: Sequence[HourCount]) -> list[BarChart]:
     ]
 
 
-def _shown_path(root: Path, absolute: str) -> str:
-    """A loop path as people typed it: relative to LOOPS_PATH when it lies under it."""
-    path = Path(absolute)
-    return (
-        path.relative_to(root.resolve()).as_posix()
-        if path.is_relative_to(root.resolve())
-        else absolute
-    )
-
-
 async def _stats(mapper: TrackMapper) -> dict[str, Any]:
     return {"stats": await mapper.get_stats(), "cache": mapper.get_cache_stats()}
 
@@ -124,7 +114,7 @@ class DashboardController(Controller):
     async def index(
         self, mapper: NamedDependency[TrackMapper], resources: NamedDependency[Resources]
     ) -> Template:
-        default_loop = _shown_path(mapper.loops_root(), await mapper.get_default_loop())
+        default_loop = shown_path(mapper.loops_root(), await mapper.get_default_loop())
         context = await _stats(mapper)
         context |= {
             "form": DefaultLoopForm(default_loop),
@@ -151,7 +141,7 @@ class DashboardController(Controller):
                 context={"form": data, "errors": {error.field: str(error)}},
                 status_code=422,
             )
-        form = DefaultLoopForm(_shown_path(mapper.loops_root(), path))
+        form = DefaultLoopForm(shown_path(mapper.loops_root(), path))
         return HTMXTemplate(
             template_name="stats/default_loop.html",
             context={"form": form, "errors": {}, "saved": True},

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -12,6 +13,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery, QueryParameter
 from litestar.response import Stream, Template
 
+from domain.loops.files import shown_path
 from domain.plays import stats as play_stats
 from domain.plays.stats import REASONS, PlayFilter
 from domain.resources import Resources
@@ -98,10 +100,14 @@ class PlaysController(Controller):
         where = query.filter()
         result = await play_stats.page_plays(resources.sessions, where, query.page, query.per_page)
         hours = await play_stats.plays_per_hour(resources.sessions, station=where.station)
+        stations = await play_stats.station_choices(resources.sessions)
         context = {
             "query": query,
             "result": result,
-            "stations": await play_stats.station_choices(resources.sessions),
+            "stations": stations,
+            # The rows show a station's name and a loop's path as people typed them.
+            "station_names": dict(stations),
+            "loop_path": partial(shown_path, resources.settings.loops_path),
             "reasons": REASONS,
             "per_page_choices": PER_PAGE_CHOICES,
             "charts": hourly_charts(hours),
