@@ -19,7 +19,7 @@ EXPECTED = {
     "x-content-type-options": "nosniff",
     "referrer-policy": "same-origin",
 }
-# An inline <script> (one without src), a <style> block or style="" attribute, or an on...="" handler.
+# An inline <script> (one without src), a <style> block or style="", or an on...="" handler.
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.IGNORECASE)
 INLINE_STYLE = re.compile(r"<style\b|\sstyle\s*=", re.IGNORECASE)
 HANDLER = re.compile(r"\son[a-z]+\s*=", re.IGNORECASE)
