@@ -29,7 +29,7 @@ def api_only(route_handlers: Sequence[ControllerRouterHandler]) -> Router:
     return Router("/", route_handlers=list(route_handlers), include_in_schema=True)
 
 
-@get(DOCS_PATH, include_in_schema=False, name="api_docs")
+@get(DOCS_PATH, name="api_docs")
 async def docs_page() -> Template:
     """Swagger UI over the schema, every script and style from 'self'."""
     return Template("api_docs.html", context={"schema_url": f"{SCHEMA_PATH}/openapi.json"})
