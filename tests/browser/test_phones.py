@@ -114,8 +114,9 @@ def assert_fits(page: Page, path: str, width: int = PHONE["width"]) -> None:
     assert page_width(page, path, width) <= width, f"{path} is wider than {width} px"
 
 
-def test_every_page_fits_a_phone(page: Page, seeded: Seeded) -> None:
-    page.set_viewport_size(PHONE)
+@pytest.mark.parametrize("width", [PHONE["width"], 1280])
+def test_every_page_fits_a_phone_and_a_desktop(page: Page, seeded: Seeded, width: int) -> None:
+    page.set_viewport_size({"width": width, "height": PHONE["height"]})
     log_in(page)
     too_wide = {}
     for path in signed_in_pages(seeded):
@@ -123,8 +124,8 @@ def test_every_page_fits_a_phone(page: Page, seeded: Seeded) -> None:
         expect(page.locator("main h1").first).to_be_visible()
         if path == "/schema/swagger":
             expect(page.locator(".opblock").first).to_be_visible()
-        if (width := page_width(page, path)) > PHONE["width"]:
-            too_wide[path] = width
+        if (seen := page_width(page, path, width)) > width:
+            too_wide[path] = seen
     assert too_wide == {}
 
 
