@@ -162,6 +162,10 @@ def test_the_first_run_pages_fit_a_phone(page: Page, setup_link: str) -> None:
     page.goto(setup_link)
     expect(page.locator("main h1")).to_have_text("Create the first account")
     assert_fits(page, "/setup")
+    # An error page for someone not logged in: a setup link that is not the logged one.
+    page.goto("/setup?token=not-the-logged-one")
+    expect(page.locator("main h1")).to_have_text("404")
+    assert_fits(page, "/setup-refused")
 
 
 def test_the_menu_button_opens_the_navigation_on_a_phone(page: Page, user: User) -> None:
