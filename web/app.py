@@ -52,10 +52,10 @@ from domain.resources import Resources, open_redis
 from domain.tracklists.imports import ImportNotFound
 from domain.tracklists.store import TracklistNotFound
 from domain.validation import InputError, row_number, url_parameter
-from web import health
+from web import health, times
 from web.accounts import auth, roles, users_page
 from web.accounts.pages import AccountController
-from web.dashboard import live
+from web.dashboard import live, pins
 from web.dashboard.pages import DashboardController
 from web.loops import api
 from web.loops.fallbacks import FallbacksController
@@ -309,6 +309,11 @@ def not_found(request: Request[Any, Any, Any], error: Exception) -> Response[Any
 # App --------------------------------------------------------------------------------------------
 
 
+def _template_helpers(engine: JinjaTemplateEngine) -> None:
+    roles.add_template_globals(engine)  # may(access)
+    times.add_time_filters(engine)  # local_time
+
+
 def create_app(settings: Settings | None = None) -> Litestar:
     """The web application for `settings` (default: loaded from the environment)."""
     settings = settings or load_settings()
@@ -337,6 +342,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             health.health,
             *hooks.ROUTES,
             DashboardController,
+            *pins.ROUTES,
             LoopsController,
             FallbacksController,
             PlaysController,
@@ -373,7 +379,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         template_config=TemplateConfig(
             directory=TEMPLATES_DIR,
             engine=JinjaTemplateEngine,
-            engine_callback=roles.add_template_globals,
+            engine_callback=_template_helpers,
         ),
         openapi_config=OpenAPIConfig(
             title="crateloop",

@@ -18,6 +18,7 @@ from domain.loops.mapper import MappingError, TrackMapper
 from domain.plays import stats as play_stats
 from domain.plays.stats import HourCount
 from domain.resources import Resources
+from domain.stations import pins
 from web.accounts.roles import Access, declare
 
 CHART_WIDTH, CHART_HEIGHT, CHART_GAP = 480, 120, 2
@@ -125,11 +126,15 @@ class DashboardController(Controller):
         self, mapper: NamedDependency[TrackMapper], resources: NamedDependency[Resources]
     ) -> Template:
         default_loop = _shown_path(mapper.loops_root(), await mapper.get_default_loop())
+        stations = await play_stats.station_overviews(resources.sessions)
         context = await _stats(mapper)
         context |= {
             "form": DefaultLoopForm(default_loop),
             "errors": {},
-            "stations": await play_stats.station_overviews(resources.sessions),
+            "stations": stations,
+            "pins": await pins.pins_of(
+                resources.redis, resources.settings, [station.slug for station in stations]
+            ),
             "charts": hourly_charts(await play_stats.plays_per_hour(resources.sessions)),
             "now": time.time(),
         }
