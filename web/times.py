@@ -12,6 +12,7 @@ from typing import Any
 
 from jinja2 import pass_context
 from jinja2.runtime import Context
+from litestar import Request
 from litestar.plugins.jinja import JinjaTemplateEngine
 from markupsafe import Markup
 
@@ -30,19 +31,22 @@ def as_utc(moment: object) -> datetime | None:
     return None
 
 
-def zone_of(context: Context | dict[str, Any]) -> tzinfo:
-    """The viewer's zone for this rendering."""
-    given = context.get("display_zone")
-    if isinstance(given, tzinfo):
-        return given
-    request = context.get("request")
-    if request is None:
-        return UTC
+def request_zone(request: Request[Any, Any, Any]) -> tzinfo:
+    """The zone of the person making this request: their own, else DISPLAY_TIMEZONE."""
     user = request.scope.get("user")
     own = user.time_zone if isinstance(user, User) else None
     resources = getattr(request.app.state, "resources", None)
     default = resources.settings.display_timezone if resources is not None else "UTC"
     return viewer_zone(own, default)
+
+
+def zone_of(context: Context) -> tzinfo:
+    """The viewer's zone for this rendering."""
+    given = context.get("display_zone")
+    if isinstance(given, tzinfo):
+        return given
+    request = context.get("request")
+    return UTC if request is None else request_zone(request)
 
 
 @pass_context

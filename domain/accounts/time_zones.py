@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from domain.db import Sessions
 from domain.models import User
@@ -55,3 +55,10 @@ async def set_time_zone(sessions: Sessions, user_id: int, name: str) -> str | No
     async with sessions.begin() as session:
         await session.execute(update(User).where(User.id == user_id).values(time_zone=stored))
     return stored
+
+
+async def stored_time_zone(sessions: Sessions, user_id: int) -> str | None:
+    """The zone a user chose (None: DISPLAY_TIMEZONE), as stored right now."""
+    async with sessions() as session:
+        zone: str | None = await session.scalar(select(User.time_zone).where(User.id == user_id))
+    return zone

@@ -59,7 +59,7 @@ def _password_page(
     )
 
 
-def _account_page(
+async def _account_page(
     request: AnyRequest,
     resources: Resources,
     *,
@@ -67,12 +67,17 @@ def _account_page(
     saved: bool = False,
     error: InputError | None = None,
 ) -> Template:
+    # Read afresh: the signed-in user is cached for a few seconds (web/accounts/auth.py), and
+    # this page must show the choice just saved.
+    own = await time_zones.stored_time_zone(resources.reads, _viewer(request).id)
+    default = resources.settings.display_timezone
     return Template(
         "accounts/account.html",
         context={
             "zones": time_zones.zone_names(),
-            "chosen": (_viewer(request).time_zone or "") if chosen is None else chosen,
-            "default_zone": resources.settings.display_timezone,
+            "chosen": (own or "") if chosen is None else chosen,
+            "default_zone": default,
+            "display_zone": time_zones.viewer_zone(own, default),
             "now": datetime.now(UTC),
             "saved": saved,
             "errors": {error.field: str(error)} if error else {},
@@ -111,14 +116,14 @@ class AccountController(Controller):
     path = "/account"
     opt = declare(Access.SIGNED_IN)
 
-    @get("/", name="account", sync_to_thread=False)
-    def account_page(
+    @get("/", name="account")
+    async def account_page(
         self,
         request: AnyRequest,
         resources: NamedDependency[Resources],
         saved: FromQuery[bool] = False,
     ) -> Template:
-        return _account_page(request, resources, saved=saved)
+        return await _account_page(request, resources, saved=saved)
 
     @post("/time-zone", status_code=303)
     async def set_time_zone(
@@ -131,7 +136,7 @@ class AccountController(Controller):
         try:
             await time_zones.set_time_zone(resources.sessions, _viewer(request).id, data.time_zone)
         except InputError as error:
-            return _account_page(request, resources, chosen=data.time_zone, error=error)
+            return await _account_page(request, resources, chosen=data.time_zone, error=error)
         return Redirect("/account?saved=true", status_code=303)
 
     @get("/password", name="account_password", sync_to_thread=False)
