@@ -3,10 +3,13 @@ Account page, every page's times through one filter, data and the CSV export in 
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import subprocess
 import sys
 from datetime import UTC, datetime
+from typing import cast
+from zoneinfo import ZoneInfo
 
 import psycopg
 import pytest
@@ -14,14 +17,15 @@ from litestar.testing import AsyncTestClient
 
 from domain.config import ConfigError, Settings, load_settings
 from domain.models import User
-from tests.daemon_process import add_station
+from tests.daemon_process import SLUG, add_mapping, add_station
 from tests.test_config import GOOD
-from tests.test_dashboard import add_play, store_health
+from tests.test_dashboard import add_play, make_card, publish_switch, store_health
 from tests.test_web_pages import only, texts
 from tests.waiting import wait_until_async
 from tests.web_fixtures import Client, log_in_client
 from web.accounts.auth import USER_CACHE_SECONDS
 from web.app import create_app
+from web.dashboard.live import LiveHub, event_stream
 
 WINTER_PLAY = datetime(2026, 1, 15, 13, 0, tzinfo=UTC)  # 14:00 in Berlin (CET, UTC+1)
 
@@ -162,3 +166,43 @@ async def test_a_bad_zone_is_refused_with_a_clear_message_and_nothing_changes(
     with psycopg.connect(database_url) as conn:
         row = conn.execute("SELECT time_zone FROM users WHERE id = %s", (user.id,)).fetchone()
     assert row == ("Europe/Berlin",)
+
+
+async def test_live_updates_reach_each_stream_in_its_own_zone(
+    client: Client, settings: Settings, database_url: str
+) -> None:
+    station_id = add_station(database_url)
+    hub = cast(LiveHub, client.app.state.live_hub)
+    await asyncio.wait_for(hub.subscribed.wait(), 5)
+    streams = {
+        "UTC": event_stream(hub, SLUG, [], UTC),
+        "CET": event_stream(hub, SLUG, [], ZoneInfo("Europe/Berlin")),
+    }
+    try:
+        for stream in streams.values():
+            await anext(stream)  # ": connected"
+        publish_switch(settings, database_url, station_id, make_card("Four Tet", "Baby"))
+        for zone, stream in streams.items():
+            while (message := await asyncio.wait_for(anext(stream), 2)).event != f"health-{SLUG}":
+                pass
+            shown = texts(str(message.data), ".last-switch time")
+            assert len(shown) == 1 and shown[0].endswith(f" {zone}"), (zone, shown)
+    finally:
+        for stream in streams.values():
+            await stream.aclose()
+
+
+async def test_the_loops_page_shows_last_played_in_the_viewers_zone(
+    client: Client, user: User, database_url: str
+) -> None:
+    add_mapping(database_url, "Artist", "Title", "a.mp4")
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute("UPDATE track_mappings SET last_played_at = %s", (WINTER_PLAY,))
+    # The Account page (which reads the zone afresh) saves it for every page; the loops rows
+    # come from a macro, which sees the viewer through its import `with context`.
+    await client.post("/account/time-zone", data={"time_zone": "Asia/Kolkata"})
+
+    async def in_kolkata() -> bool:
+        return "2026-01-15 18:30 IST" in texts((await client.get("/loops")).text, "td time")
+
+    await wait_until_async(in_kolkata, USER_CACHE_SECONDS + 5, "/loops in IST", every=0.5)
