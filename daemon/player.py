@@ -100,6 +100,7 @@ class StationPlayer:
         self.adapters = self._adapters()
         self._last_play_id: str | None = None
         self._current: NowPlaying | None = None
+        self._ended: Pin | None = None  # the pin the last track change ended (not to revive)
         self._pin_lock = asyncio.Lock()
         self._superseded = asyncio.Event()
         self._handoff_lock = asyncio.Lock()
@@ -233,6 +234,7 @@ class StationPlayer:
         if memory.pinned_on == playing.play_id:
             return None
         memory.pin = memory.pinned_on = None
+        self._ended = pin
         log.info("station %s: the track changed; the pin ends, mapping resumes", self.station.slug)
         return pin
 
@@ -258,8 +260,8 @@ class StationPlayer:
         except (RedisError, OSError) as error:
             log.warning("station %s: cannot read its pin: %s", self.station.slug, error)
             return
-        if pin == self.memory.pin:
-            return
+        if pin == self.memory.pin or (pin is not None and pin == self._ended):
+            return  # unchanged, or read before the track change that ended it removed it
         self.memory.pin, self.memory.pinned_on = pin, self._last_play_id
         if pin is None:
             log.info("station %s: unpinned; mapping resumes", self.station.slug)
@@ -280,43 +282,31 @@ class StationPlayer:
         if self.memory.recorded_play_id == playing.play_id:
             return
         self.memory.recorded_play_id = playing.play_id
-        track = playing.track
         started = playing.played_at or playing.received_at or time.time()
-        self.recorder.add(
-            PlayRecord(
-                station=self.station.slug,
-                station_id=self.station.id,
-                artist=(track.artist or None) if track else None,
-                title=(track.title or None) if track else None,
-                track_key=resolution.track_key or None,
-                song_id=resolution.song_id or None,
-                sh_id=playing.sh_id,
-                loop_path=resolution.path,
-                reason=resolution.reason,
-                started_at=datetime.fromtimestamp(started, UTC),
-                duration=playing.duration,
-                mapping_id=resolution.mapping_id,
-            )
-        )
+        self.recorder.add(self._play_record(playing, resolution, started, own=True))
 
     def _record_pin(self, playing: NowPlaying, resolution: Resolution) -> None:
-        """The pin's own play: no sh_id, so it is stored beside the track's play, not instead."""
+        """The pin's own play: without the track's sh_id, so it is stored beside the track's play
+        rather than deduplicated into it, and it counts on no mapping."""
+        self.recorder.add(self._play_record(playing, resolution, time.time(), own=False))
+
+    def _play_record(
+        self, playing: NowPlaying, resolution: Resolution, started: float, *, own: bool
+    ) -> PlayRecord:
         track = playing.track
-        self.recorder.add(
-            PlayRecord(
-                station=self.station.slug,
-                station_id=self.station.id,
-                artist=(track.artist or None) if track else None,
-                title=(track.title or None) if track else None,
-                track_key=resolution.track_key or None,
-                song_id=resolution.song_id or None,
-                sh_id=None,
-                loop_path=resolution.path,
-                reason=resolution.reason,
-                started_at=datetime.now(UTC),
-                duration=None,
-                mapping_id=None,
-            )
+        return PlayRecord(
+            station=self.station.slug,
+            station_id=self.station.id,
+            artist=(track.artist or None) if track else None,
+            title=(track.title or None) if track else None,
+            track_key=resolution.track_key or None,
+            song_id=resolution.song_id or None,
+            sh_id=playing.sh_id if own else None,
+            loop_path=resolution.path,
+            reason=resolution.reason,
+            started_at=datetime.fromtimestamp(started, UTC),
+            duration=playing.duration if own else None,
+            mapping_id=resolution.mapping_id,
         )
 
     # Handing off ----------------------------------------------------------------------------
