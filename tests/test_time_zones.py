@@ -77,6 +77,10 @@ async def test_a_user_in_berlin_sees_a_13_00z_winter_play_at_14_00(
     assert cell.text() == "2026-01-15 14:00:00 CET"
     assert cell.attributes["datetime"] == "2026-01-15T13:00:00+00:00"  # the instant, in UTC
     assert cell.attributes["title"] == "2026-01-15 13:00:00 UTC"
+    # Summer time is the zone's business, not ours.
+    add_play(database_url, "Artist", "Summer", started_at=WINTER_PLAY.replace(month=7))
+    html = (await client.get("/plays")).text
+    assert texts(html, "td.started time") == ["2026-07-15 15:00:00 CEST", "2026-01-15 14:00:00 CET"]
 
 
 async def test_users_without_their_own_zone_read_display_timezone(

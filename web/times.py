@@ -50,16 +50,13 @@ def zone_of(context: Context) -> tzinfo:
 
 
 @pass_context
-def local_time(context: Context, moment: object, fmt: str = FULL, plain: bool = False) -> Markup:
-    """`<time datetime="UTC">local text ZONE</time>`; `plain=True`: the text alone (for SVG
-    titles and attributes); an empty moment is "—"."""
+def local_time(context: Context, moment: object, fmt: str = FULL) -> Markup:
+    """`<time datetime="…UTC…" title="… UTC">local text ZONE</time>`; an empty moment is "—"."""
     at = as_utc(moment)
     if at is None:
         return Markup("—")
     local = at.astimezone(zone_of(context))
     text = f"{local.strftime(fmt)} {local.tzname()}"
-    if plain:
-        return Markup.escape(text)
     return Markup('<time datetime="{}" title="{} UTC">{}</time>').format(
         at.isoformat(), at.strftime(FULL), text
     )
