@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
+from zoneinfo import available_timezones
 
 from dotenv import dotenv_values
 
@@ -37,6 +38,7 @@ VARIABLES = (
     "TRACKLISTS_TIMEOUT_SECONDS",
     "ALLOW_COMMAND_HOOKS",
     "STATION_ALLOWED_HOSTS",
+    "DISPLAY_TIMEZONE",
 )
 # Politeness towards 1001tracklists (docs/architecture.md): never closer together than this.
 TRACKLISTS_MIN_DELAY_SECONDS = 2.0
@@ -76,6 +78,8 @@ class Settings:
     allow_command_hooks: bool = False
     # When set, the only hosts (names or addresses) a station's URLs may name or resolve to.
     station_allowed_hosts: tuple[str, ...] = ()
+    # The IANA zone pages show times in for users who chose none; data stays in UTC.
+    display_timezone: str = "UTC"
 
     def channel(self, name: str) -> str:
         """A Redis channel or key name private to this installation (named after its database)."""
@@ -169,6 +173,16 @@ def _switch(name: str, raw: str) -> bool:
     raise ConfigError(f"{name} must be 1 (on) or 0 (off) (got {raw!r})")
 
 
+def _time_zone(name: str, raw: str) -> str:
+    text = raw.strip() or "UTC"
+    # Only listed names: ZoneInfo also opens odd files under the zone folder ("posixrules").
+    if text != "UTC" and text not in available_timezones():
+        raise ConfigError(
+            f"{name} must be an IANA time zone name like Europe/Berlin or UTC (got {raw!r})"
+        )
+    return text
+
+
 def environment() -> dict[str, str]:
     """The process environment over `.env` (the real environment wins)."""
     merged = {k: v for k, v in dotenv_values(".env").items() if v is not None}
@@ -216,6 +230,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         ),
         allow_command_hooks=_switch("ALLOW_COMMAND_HOOKS", env.get("ALLOW_COMMAND_HOOKS", "")),
         station_allowed_hosts=parse_allowed_hosts(env.get("STATION_ALLOWED_HOSTS", "")),
+        display_timezone=_time_zone("DISPLAY_TIMEZONE", env.get("DISPLAY_TIMEZONE", "")),
     )
 
 

@@ -25,6 +25,11 @@ ROUTES = """
 GET    /                                                    dashboard
 GET    /stats                                               dashboard
 POST   /default-loop                                        admin
+GET    /pins/{slug:str}                                     dashboard
+POST   /pins/{slug:str}                                     operator
+POST   /pins/{slug:str}/unpin                               operator
+POST   /api/v1/stations/{station_id:int}/pin                operator
+DELETE /api/v1/stations/{station_id:int}/pin                operator
 GET    /live/stations                                       dashboard
 GET    /live/stations/{slug:str}                            dashboard
 GET    /api/v1/mappings                                     operator
@@ -93,6 +98,8 @@ GET    /schema                                              signed_in
 GET    /schema/openapi.json                                 signed_in
 GET    /schema/swagger                                      signed_in
 GET    /schema/{path:str}                                   signed_in
+GET    /account                                             signed_in
+POST   /account/time-zone                                   signed_in
 GET    /account/password                                    signed_in
 POST   /account/password                                    signed_in
 GET    /account/tokens                                      signed_in

@@ -50,10 +50,10 @@ from domain.resources import Resources, open_redis
 from domain.tracklists.imports import ImportNotFound
 from domain.tracklists.store import TracklistNotFound
 from domain.validation import InputError, row_number, url_parameter
-from web import api_docs, health
+from web import api_docs, health, times
 from web.accounts import auth, roles, users_page
 from web.accounts.pages import AccountController
-from web.dashboard import live
+from web.dashboard import live, pins
 from web.dashboard.pages import DashboardController
 from web.loops import api
 from web.loops.fallbacks import FallbacksController
@@ -302,6 +302,11 @@ async def favicon() -> File:
 # App --------------------------------------------------------------------------------------------
 
 
+def _template_helpers(engine: JinjaTemplateEngine) -> None:
+    roles.add_template_globals(engine)  # may(access)
+    times.add_time_filters(engine)  # local_time
+
+
 def create_app(settings: Settings | None = None) -> Litestar:
     """The web application for `settings` (default: loaded from the environment)."""
     settings = settings or load_settings()
@@ -325,10 +330,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *auth.ROUTES,
             AccountController,
             *users_page.ROUTES,
-            api_docs.api_only([*api.ROUTES, *tracklists_api.ROUTES, *hooks.ROUTES]),
+            api_docs.api_only(
+                [*api.ROUTES, *tracklists_api.ROUTES, *pins.API_ROUTES, *hooks.ROUTES]
+            ),
             health.health,
             favicon,
             DashboardController,
+            *pins.ROUTES,
             LoopsController,
             FallbacksController,
             PlaysController,
@@ -365,7 +373,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         template_config=TemplateConfig(
             directory=TEMPLATES_DIR,
             engine=JinjaTemplateEngine,
-            engine_callback=roles.add_template_globals,
+            engine_callback=_template_helpers,
         ),
         openapi_config=api_docs.openapi_config(),
         # The schema lists the API and the webhook only (api_docs.api_only), not the pages.

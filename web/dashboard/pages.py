@@ -5,9 +5,10 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, tzinfo
 from typing import Any
 
-from litestar import Controller, get, post
+from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
 from litestar.params import URLEncodedBody
 from litestar.plugins.htmx import HTMXTemplate
@@ -18,7 +19,9 @@ from domain.loops.mapper import MappingError, TrackMapper
 from domain.plays import stats as play_stats
 from domain.plays.stats import HourCount
 from domain.resources import Resources
+from domain.stations import pins
 from web.accounts.roles import Access, declare
+from web.times import request_zone
 
 CHART_WIDTH, CHART_HEIGHT, CHART_GAP = 480, 120, 2
 
@@ -48,6 +51,7 @@ class BarChart:
     bars: list[Bar]
     total: int
     peak: int
+    zone: str  # the hours' zone, as the labels say it
     width: int = CHART_WIDTH
     height: int = CHART_HEIGHT
 
@@ -58,8 +62,10 @@ def bar_chart(
     noun: str,
     hours: Sequence[HourCount],
     pick: Callable[[HourCount], int],
+    zone: tzinfo = UTC,
 ) -> BarChart:
-    """One bar per hour, scaled to the busiest hour; the description says total and peak."""
+    """One bar per hour, scaled to the busiest hour, labelled in `zone`; the description says
+    total and peak."""
     values = [pick(hour) for hour in hours]
     peak = max(values, default=0)
     total = sum(values)
@@ -74,30 +80,31 @@ def bar_chart(
                 width=round(slot - CHART_GAP, 1),
                 height=height,
                 value=value,
-                hour=f"{hour.hour:%H:%M}",
+                hour=f"{hour.hour.astimezone(zone):%H:%M}",
             )
         )
     if peak:
         busiest = bars[values.index(peak)].hour
         description = (
-            f"{total} {noun} in the last {len(values)} hours (UTC);"
+            f"{total} {noun} in the last {len(values)} hours ({zone});"
             f" most in one hour: {peak} at {busiest}."
         )
     else:
         description = f"No {noun} in the last {len(values)} hours."
-    return BarChart(chart_id, title, description, bars, total, peak)
+    return BarChart(chart_id, title, description, bars, total, peak, str(zone))
 
 
-def hourly_charts(hours: Sequence[HourCount]) -> list[BarChart]:
-    """Plays per hour and default-loop fallbacks per hour."""
+def hourly_charts(hours: Sequence[HourCount], zone: tzinfo = UTC) -> list[BarChart]:
+    """Plays per hour and default-loop fallbacks per hour, hours labelled in `zone`."""
     return [
-        bar_chart("chart-plays", "Plays per hour", "plays", hours, lambda h: h.plays),
+        bar_chart("chart-plays", "Plays per hour", "plays", hours, lambda h: h.plays, zone),
         bar_chart(
             "chart-fallbacks",
             "Default-loop fallbacks per hour",
             "fallbacks",
             hours,
             lambda h: h.fallbacks,
+            zone,
         ),
     ]
 
@@ -112,15 +119,24 @@ class DashboardController(Controller):
 
     @get("/", name="dashboard")
     async def index(
-        self, mapper: NamedDependency[TrackMapper], resources: NamedDependency[Resources]
+        self,
+        request: Request[Any, Any, Any],
+        mapper: NamedDependency[TrackMapper],
+        resources: NamedDependency[Resources],
     ) -> Template:
         default_loop = shown_path(mapper.loops_root(), await mapper.get_default_loop())
+        stations = await play_stats.station_overviews(resources.sessions)
         context = await _stats(mapper)
         context |= {
             "form": DefaultLoopForm(default_loop),
             "errors": {},
-            "stations": await play_stats.station_overviews(resources.sessions),
-            "charts": hourly_charts(await play_stats.plays_per_hour(resources.sessions)),
+            "stations": stations,
+            "pins": await pins.pins_of(
+                resources.redis, resources.settings, [station.slug for station in stations]
+            ),
+            "charts": hourly_charts(
+                await play_stats.plays_per_hour(resources.sessions), request_zone(request)
+            ),
             "now": time.time(),
         }
         return Template(template_name="dashboard.html", context=context)
