@@ -215,7 +215,10 @@ def preview_thumbnail(loops_root: Path, stored: str) -> bytes | None:
         path = check_loop_file(loops_root, stored)
     except LoopPathError:
         return None
-    return make_thumbnail(path)
+    probe = probe_loop(path)  # a loop shorter than the usual frame's time needs its middle
+    if probe.status is not LoopStatus.OK:
+        return None
+    return make_thumbnail(path, duration=probe.duration)
 
 
 async def mapping_thumbnail(mapper: TrackMapper, mapping_id: int) -> bytes | None:
