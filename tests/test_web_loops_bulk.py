@@ -56,6 +56,20 @@ async def test_a_good_csv_is_imported(client: Client, mapper: TrackMapper) -> No
     stored = await mapper.get_mapping_by_key("bicep - glue")
     assert stored is not None
     assert (stored.loop_file_path, stored.notes) == ("a.mp4", "night")
+    # The table is read again and swapped in out of band (in a <template>, as htmx wants table
+    # parts that travel beside a <div>), with its count.
+    carried = html.split("<template>", 1)[1].split("</template>", 1)[0]
+    assert only(carried, "tbody#loops-rows").attributes["hx-swap-oob"] == "true"
+    assert sorted(texts(carried, "#loops-rows td.artist")) == ["Bicep", "Burial"]
+    assert only(carried, "#loops-foot .count").text() == "2 mappings"
+
+
+async def test_import_without_javascript_shows_the_page_with_the_report(client: Client) -> None:
+    content = (HEADER + ",No Artist,a.mp4,,\n").encode()
+    answer = await client.post("/loops/import", files={"file": ("x.csv", content)})
+    assert answer.status_code == 422
+    assert "<html" in answer.text
+    assert texts(answer.text, ".import-problems li")[0].startswith("line 2: ")
 
 
 async def test_a_bad_csv_lists_every_bad_line_and_stores_nothing(
@@ -122,7 +136,7 @@ async def test_an_unreadable_file_is_named_and_stores_nothing(
     assert (await mapper.get_stats()).total == 0
 
 
-async def test_import_needs_the_csrf_token(anon_client: Client, client: Client) -> None:
+async def test_import_needs_the_csrf_token(client: Client) -> None:
     status, _ = await upload(client, "x.csv", (HEADER + "A,B,a.mp4,,\n").encode(), csrf=False)
     assert status == 403
 

@@ -131,13 +131,15 @@ def _row(mapping: TrackMapping, *, edit: bool = False, **context: Any) -> HTMXTe
     return HTMXTemplate(template_name=name, context={"m": mapping, "limits": LIMITS, **context})
 
 
-async def _count_changed(request: HTMXRequest, mapper: TrackMapper) -> dict[str, Any]:
-    """What the footer and the empty-table row need after a row was added or deleted: the
-    listing the page shows (from its address), counted again."""
+async def _listed_again(request: HTMXRequest, mapper: TrackMapper) -> dict[str, Any]:
+    """What the rows, the footer and the empty-table row need after mappings were added or
+    deleted: the listing the page shows (from its address), read and counted again."""
     listing = Listing.of_url(request.htmx.current_url)
     result = await mapper.page_mappings(
         search=listing.q,
         active=_ACTIVE_FILTER[listing.show],
+        sort=listing.sort,
+        descending=listing.desc,
         page=listing.page,
         per_page=listing.per_page,
     )
@@ -216,7 +218,7 @@ class LoopsController(Controller):
         if not request.htmx:
             return Redirect("/loops")
         context = {"form": MappingForm(), "errors": {}, "added": mapping, "limits": LIMITS}
-        context |= await _count_changed(request, mapper)
+        context |= await _listed_again(request, mapper)
         return HTMXTemplate(template_name="loops/add_row.html", context=context)
 
     @get("/export", name="loops_export")
@@ -240,24 +242,28 @@ class LoopsController(Controller):
         )
 
     @post("/import", status_code=200)
-    async def import_file(self, mapper: NamedDependency[TrackMapper], data: ImportForm) -> Template:
+    async def import_file(
+        self, request: HTMXRequest, mapper: NamedDependency[TrackMapper], data: ImportForm
+    ) -> Template:
         """A CSV or JSON file of mappings, all or nothing: the report lists bad rows by line."""
         upload = data.get("file")
         name = upload.filename if isinstance(upload, UploadFile) else ""
         content = await upload.read() if isinstance(upload, UploadFile) else b""
         update = str(data.get("update", "")) in ("on", "true", "1")
+        context: dict[str, Any] = {"report": None, "import_errors": {}}
         try:
-            report = await import_upload(mapper, name, content, update=update)
+            context["report"] = report = await import_upload(mapper, name, content, update=update)
         except InputError as error:
-            context = {"report": None, "import_errors": error.by_field()}
-            return HTMXTemplate(
-                template_name="loops/import_report.html", context=context, status_code=422
-            )
-        status = 200 if report.written else 422
+            context["import_errors"] = error.by_field()
+        written = context["report"] is not None and report.written
+        # The table shows what came in; a browser without JavaScript gets the whole page.
+        context |= await _listed_again(request, mapper) | {"refresh": written and request.htmx}
+        status = 200 if written else 422
+        if not request.htmx:
+            context |= {"form": MappingForm(), "errors": {}, "listing_errors": {}, "limits": LIMITS}
+            return Template(template_name="loops/index.html", context=context, status_code=status)
         return HTMXTemplate(
-            template_name="loops/import_report.html",
-            context={"report": report, "import_errors": {}},
-            status_code=status,
+            template_name="loops/import_report.html", context=context, status_code=status
         )
 
     @get("/files", name="loop_files")
@@ -325,7 +331,7 @@ class LoopsController(Controller):
         await mapper.remove_mapping(mapping_id)
         if not request.htmx:
             return Redirect("/loops")
-        context = await _count_changed(request, mapper)
+        context = await _listed_again(request, mapper)
         return HTMXTemplate(template_name="loops/deleted.html", context=context)
 
     @post("/{mapping_id:int}/deactivate", status_code=200)
