@@ -164,6 +164,7 @@ async def test_the_api_names_every_field_at_fault(client: Client) -> None:
         ("&", ["Salt & Pepper"]),
         ("pure %", ["Crystal Waters"]),
         ("\\", []),
+        ("Bicep - Glue", ["Bicep"]),  # a pasted "Artist - Title" still finds its track
     ],
 )
 async def test_percent_and_underscore_in_a_search_are_literal(

@@ -79,9 +79,15 @@ def _literal_parts(search: str) -> list[str]:
 
 
 def _contains(part: str) -> ColumnElement[bool]:
-    """The artist, title or loop file holds `part` as typed (case aside), wildcards escaped."""
+    """The artist, title, loop file or key holds `part` as typed (case aside), wildcards
+    escaped. The key has the " - " between artist and title that a pasted "Artist - Title" has."""
     pattern = f"%{part.translate(_LIKE_ESCAPES)}%"
-    columns = (TrackMapping.artist, TrackMapping.title, TrackMapping.loop_file_path)
+    columns = (
+        TrackMapping.artist,
+        TrackMapping.title,
+        TrackMapping.loop_file_path,
+        TrackMapping.track_key,
+    )
     return or_(*(column.ilike(pattern, escape="\\") for column in columns))
 
 
