@@ -4,7 +4,6 @@ for `%` or `_` finds only what holds them, and a mapping can be deleted for good
 
 from __future__ import annotations
 
-from pathlib import Path
 from urllib.parse import quote
 
 import pytest
@@ -12,7 +11,6 @@ import pytest
 from domain.loops import rules
 from domain.loops.mapper import MappingNotFound, TrackMapper
 from domain.models import Reason
-from tests.media import make_mp4
 from tests.test_web_pages import HX, HX_ROWS, only, page, seed, texts
 from tests.waiting import wait_until_async
 from tests.web_fixtures import Client
@@ -55,15 +53,12 @@ async def test_the_count_after_adding_follows_the_listing_shown(
 
 
 async def test_an_edited_row_shows_the_new_loops_preview(
-    client: Client, mapper: TrackMapper, loops_root: Path
+    client: Client, mapper: TrackMapper, other_loop: str
 ) -> None:
-    other = loops_root / "wide" / "other.mp4"
-    if not other.exists():
-        make_mp4(other, width=640, height=360, seconds=3)
     (mapping,) = await seed(mapper, ("Four Tet", "Baby", "a.mp4"))
     before = await client.get(f"/loops/{mapping.id}/thumbnail.jpg")
 
-    form = {"artist": "Four Tet", "title": "Baby", "loop_path": "wide/other.mp4"}
+    form = {"artist": "Four Tet", "title": "Baby", "loop_path": other_loop}
     saved = await client.post(f"/loops/{mapping.id}", data=form, headers=HX)
 
     assert saved.status_code == 200

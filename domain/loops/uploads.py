@@ -19,7 +19,7 @@ from domain.validation import InputError
 
 EXPORT_FORMATS: tuple[Format, ...] = get_args(Format)
 _MEDIA_TYPES = {"csv": "text/csv", "json": "application/json"}
-# A file of 100,000 mappings is about 15 MB of CSV; the web server's body limit stops far larger.
+# A file of 100,000 mappings is about 15 MB of CSV; the import route lets this much through.
 UPLOAD_MAX = 64 * 1024 * 1024
 
 

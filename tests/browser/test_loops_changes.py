@@ -13,7 +13,6 @@ from playwright.sync_api import Dialog, Page, expect
 
 from domain.loops.mapper import TrackMapper
 from domain.models import User
-from tests.media import make_mp4
 from tests.web_fixtures import log_in
 
 HEADER = "artist,title,loop_path,song_id,notes\n"
@@ -80,19 +79,16 @@ def test_the_empty_form_shows_every_error_at_once(empty_loops_page: Page) -> Non
     expect(page.locator("#loops-foot .count")).to_have_text("0 mappings")
 
 
-def test_an_edited_row_shows_the_new_loops_preview(loops_page: Page, loops_root: Path) -> None:
+def test_an_edited_row_shows_the_new_loops_preview(loops_page: Page, other_loop: str) -> None:
     page = loops_page
-    other = loops_root / "wide" / "other.mp4"
-    if not other.exists():
-        make_mp4(other, width=640, height=360, seconds=3)
     row = page.locator("#loops-rows tr", has_text="Bicep")
     row.get_by_role("button", name="Edit").click()
     editing = page.locator("#loops-rows tr.editing")
-    editing.get_by_placeholder("Loop file (.mp4)").fill("wide/other.mp4")
+    editing.get_by_placeholder("Loop file (.mp4)").fill(other_loop)
     editing.get_by_role("button", name="Save").click()
 
     row = page.locator("#loops-rows tr", has_text="Bicep")
-    expect(row.locator("td.loop-file")).to_have_text("wide/other.mp4")
+    expect(row.locator("td.loop-file")).to_have_text(other_loop)
     image = row.locator("td.thumb img")
     expect(image).to_have_attribute("src", re.compile(r"thumbnail\.jpg\?v=[0-9a-f]{10}-\d+$"))
     # The browser loaded a picture from the new file: a real JPEG, decoded, not a broken image.

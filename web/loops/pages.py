@@ -21,7 +21,7 @@ from domain.loops import rules
 from domain.loops.check import mapping_thumbnail
 from domain.loops.files import find_loop_files, loop_version
 from domain.loops.mapper import TrackMapper
-from domain.loops.uploads import export_download, import_upload
+from domain.loops.uploads import UPLOAD_MAX, export_download, import_upload
 from domain.models import TrackMapping
 from domain.paging import Page
 from domain.validation import InputError
@@ -57,7 +57,9 @@ class Listing:
         rule every listing follows (domain.validation), by field."""
         refusals = validation.Refusals()
         number = refusals.check(validation.page_number, "page", page)
-        size = refusals.check(validation.per_page, "per_page", per_page, PER_PAGE_CHOICES, 25)
+        size = refusals.check(
+            validation.per_page, "per_page", per_page, PER_PAGE_CHOICES, _DEFAULTS["per_page"]
+        )
         listing = cls(
             q=q.strip()[:200],
             show=show if show in SHOW_CHOICES else SHOW_CHOICES[0],
@@ -241,21 +243,23 @@ class LoopsController(Controller):
             headers={"Content-Disposition": f'attachment; filename="{download.filename}"'},
         )
 
-    @post("/import", status_code=200)
+    @post("/import", status_code=200, request_max_body_size=UPLOAD_MAX)
     async def import_file(
         self, request: HTMXRequest, mapper: NamedDependency[TrackMapper], data: ImportForm
     ) -> Template:
         """A CSV or JSON file of mappings, all or nothing: the report lists bad rows by line."""
         upload = data.get("file")
-        name = upload.filename if isinstance(upload, UploadFile) else ""
-        content = await upload.read() if isinstance(upload, UploadFile) else b""
+        name, content = "", b""
+        if isinstance(upload, UploadFile):
+            name, content = upload.filename, await upload.read()
         update = str(data.get("update", "")) in ("on", "true", "1")
-        context: dict[str, Any] = {"report": None, "import_errors": {}}
+        report, import_errors = None, {}
         try:
-            context["report"] = report = await import_upload(mapper, name, content, update=update)
+            report = await import_upload(mapper, name, content, update=update)
         except InputError as error:
-            context["import_errors"] = error.by_field()
-        written = context["report"] is not None and report.written
+            import_errors = error.by_field()
+        written = report is not None and report.written
+        context: dict[str, Any] = {"report": report, "import_errors": import_errors}
         # The table shows what came in; a browser without JavaScript gets the whole page.
         context |= await _listed_again(request, mapper) | {"refresh": written and request.htmx}
         status = 200 if written else 422
