@@ -35,7 +35,12 @@ PER_PAGE_CHOICES = (10, 25, 50, 100)
 PICKER_LIMIT = 50
 ROWS_TARGET = "loops-rows"  # the <tbody> that search, sort and paging swap
 # The server's lengths, given to the add and edit rows as maxlength: one rule, in rules.py.
-LIMITS = {"notes": rules.NOTES_MAX, "song_id": rules.SONG_ID_MAX}
+LIMITS = {
+    "artist": rules.PART_MAX,
+    "title": rules.PART_MAX,
+    "notes": rules.NOTES_MAX,
+    "song_id": rules.SONG_ID_MAX,
+}
 
 
 @dataclass(frozen=True, slots=True)
