@@ -49,6 +49,9 @@ GET    /loops/{mapping_id:int}/row                          operator
 POST   /loops/{mapping_id:int}/deactivate                   operator
 POST   /loops/{mapping_id:int}/reactivate                   operator
 GET    /loops/{mapping_id:int}/thumbnail.jpg                operator
+POST   /loops/{mapping_id:int}/delete                       operator
+GET    /loops/export                                        operator
+POST   /loops/import                                        operator
 GET    /fallbacks                                           operator
 POST   /fallbacks/map                                       operator
 GET    /plays                                               operator

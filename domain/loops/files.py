@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -58,6 +59,17 @@ def check_loop_file(loops_root: Path, raw: str | os.PathLike[str]) -> Path:
     if not exists:
         raise LoopPathError(f"{shown} does not exist in the loops folder (LOOPS_PATH)")
     return path
+
+
+def loop_version(loops_root: Path, stored: str) -> str:
+    """A short tag that changes when a loop's path or file changes: a preview URL carries it,
+    so a browser never shows the preview of the file a mapping had before."""
+    try:
+        modified = int(confine(loops_root, stored).stat().st_mtime)
+    except (LoopPathError, OSError):
+        modified = 0
+    digest = hashlib.sha1(stored.encode("utf-8", "surrogateescape"), usedforsecurity=False)
+    return f"{digest.hexdigest()[:10]}-{modified}"
 
 
 def relative_to_root(loops_root: Path, path: Path) -> str:
