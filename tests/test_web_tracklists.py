@@ -649,6 +649,7 @@ async def test_hand_made_errors_name_the_line_and_keep_the_form(
     assert answer.status_code == 422
     errors = texts(answer.text, "#new-tracklist-text-error li")
     assert len(errors) == 1 and errors[0].startswith("Line 2:")
+    assert "line 2" not in errors[0].lower().removeprefix("line 2:")  # said once
     assert "this line has no separator" in errors[0]
     assert only(answer.text, "#new-tracklist-text").text() == form["text"]
     assert only(answer.text, "#new-tracklist-title").attributes["value"] == "Warm-up"
@@ -742,6 +743,19 @@ async def test_an_unknown_tracklist_or_version_is_404(client: Client, sessions: 
     assert "has no version 7" in no_version.text
 
 
+async def test_the_diff_shows_a_moved_row_as_moved(client: Client, sessions: Sessions) -> None:
+    first = await store(sessions)
+    rows = list(mix().tracks)
+    rows.insert(0, rows.pop(4))  # the 4th track (5th row) played first
+    await store(sessions, mix(tracks=tuple(rows)))
+    diff = (await client.get(f"/tracklists/{first.tracklist_id}/versions/2")).text
+    moved = only(diff, "tr.diff-moved")
+    assert rows[0].display in moved.text()
+    assert only(diff, "tr.diff-moved .moved-from").text(strip=True) == ("moved from row 5 to row 1")
+    assert not page(diff).css("tr.diff-added, tr.diff-removed")
+    assert "1 row moved" in only(diff, ".lede").text()
+
+
 async def test_version_history_and_the_diff(client: Client, sessions: Sessions) -> None:
     first = await store(sessions)
     changed = list(mix().tracks)
@@ -774,6 +788,7 @@ async def test_version_history_and_the_diff(client: Client, sessions: Sessions) 
     assert child(title_change, "del").text() == "Horizon"
     assert child(title_change, "mark ins").text() == "Horizon (Extended)"
     assert "New - Closer" in only(diff, "tr.diff-added").text()
+    assert not page(diff).css("tr.diff-moved")
     meta = only(diff, ".meta-change[data-field=title]")
     assert child(meta, "ins").text() == "ARTBAT @ Tomorrowland 2023 (Main Stage)"
     assert len(page(diff).css("tr.diff-same")) == 6
@@ -964,7 +979,8 @@ async def test_paste_into_a_draft_and_discard(client: Client, sessions: Sessions
         data={"text": "[30:00] Good - Line\nno separator here", "mode": "append"},
     )
     assert bad.status_code == 422
-    assert only(bad.text, "#paste-form-text-error li").text().startswith("Line 2:")
+    error = only(bad.text, "#paste-form-text-error li").text()
+    assert error.startswith("Line 2: ") and "line 2" not in error[len("Line 2: ") :].lower()
     assert only(bad.text, "#paste-form-text").text() == "[30:00] Good - Line\nno separator here"
 
     good = await client.post(
@@ -973,6 +989,10 @@ async def test_paste_into_a_draft_and_discard(client: Client, sessions: Sessions
     )
     assert good.status_code == 200  # followed the redirect back to the editor
     assert texts(good.text, "#draft-rows tr.track-row .title")[-2:] == ["Line", "Part"]
+    # Numbered after the rows above them (the stored list numbers 5 rows), not from 1.
+    numbers = texts(good.text, "#draft-rows tr.track-row td.pos")
+    assert numbers[-2:] == ["6", "w/"]
+    assert "position 1 appears more than once" not in good.text
     replaced = await client.post(
         f"/tracklists/{tid}/draft/paste", data={"text": "Only - One", "mode": "replace"}
     )

@@ -107,12 +107,20 @@ class CueRefused(Exception):
 class _Track:
     """One TRACK of the sheet: a main row and the rows joined into its title."""
 
-    row: int  # 1-based row number in the tracklist, as warnings name it
+    row: int  # 1-based place of its main row in the tracklist
     main: ParsedTrack
     joined: list[ParsedTrack] = field(default_factory=list)
     seconds: int | None = None  # the usable cue, once known
     frames: int | None = None  # the INDEX 01 time, once placed
     interpolated: bool = False
+
+    @property
+    def shown(self) -> str:
+        """The row's number as the tracklist table shows it (its position), which warnings name:
+        the place in the list counts "w/" rows, the table's numbers do not."""
+        if self.main.position is not None:
+            return str(self.main.position)
+        return f"#{self.row} (unnumbered)"
 
 
 def build_cue(tracklist: ParsedTracklist, options: CueOptions = CueOptions()) -> CueExport:
@@ -152,7 +160,8 @@ def _group(rows: tuple[ParsedTrack, ...], warnings: list[str]) -> list[_Track]:
         else:
             kind = "mashup part" if row.mashup else '"w/" row'
             warnings.append(
-                f"row {number} ({row.display}) is a {kind} with no row before it to join:"
+                # Only the first row can have no row before it; the table numbers it "w/".
+                f"the first row ({row.display}) is a {kind} with no row before it to join:"
                 " made a track of its own"
             )
             tracks.append(_Track(number, row))
@@ -336,11 +345,11 @@ def _split(
 
 
 def _name(track: _Track) -> str:
-    return f"row {track.row} ({track.main.display})"
+    return f"row {track.shown} ({track.main.display})"
 
 
 def _rows(tracks: list[_Track]) -> str:
-    numbers = [str(t.row) for t in tracks]
+    numbers = [t.shown for t in tracks]
     if len(numbers) == 1:
         return f"row {numbers[0]}"
     if len(numbers) > _LISTED_ROWS:

@@ -86,14 +86,37 @@ async def _locked_draft(
     return tracklist, draft, await draft_records(session, tracklist_id)
 
 
-async def _renumber(
+async def _save_order(
     session: AsyncSession, draft: TracklistDraft, records: list[TracklistDraftRow]
 ) -> None:
+    """Store each row's place in `records` and the draft's time of change."""
     for index, record in enumerate(records):
         if record.row_index != index:
             record.row_index = index
     draft.updated_at = func.now()
     await session.flush()
+
+
+def _number_in_order(records: Sequence[TracklistDraftRow]) -> None:
+    """Number the main rows 1, 2, ... in list order ("w/" rows and mashup parts have none): after
+    a row is moved, deleted or added without a number, the numbers read as the list does."""
+    number = 0
+    for record in records:
+        if record.with_previous or record.mashup:
+            continue
+        number += 1
+        record.position = number
+
+
+def _numbered_after(tracks: Sequence[ParsedTrack], last: int) -> list[ParsedTrack]:
+    """Pasted rows numbered on from `last` (the last number of the rows they follow)."""
+    numbered: list[ParsedTrack] = []
+    for track in tracks:
+        if not (track.with_previous or track.mashup):
+            last += 1
+            track = replace(track, position=last)
+        numbered.append(track)
+    return numbered
 
 
 def _row_of(records: list[TracklistDraftRow], record: TracklistDraftRow) -> TrackRow:
@@ -237,7 +260,10 @@ async def add_draft_row(
         record = TracklistDraftRow(tracklist_id=tracklist_id, **row_columns(checked, index))
         session.add(record)
         records.insert(index, record)
-        await _renumber(session, draft, records)
+        # A number the DJ typed is kept (even a repeated one: row_warnings flags it).
+        if checked.position is None and not (checked.with_previous or checked.mashup):
+            _number_in_order(records)
+        await _save_order(session, draft, records)
         return _row_of(records, record)
 
 
@@ -251,7 +277,7 @@ async def update_draft_row(
         record = _find_row(records, tracklist_id, row_id)
         for name in TRACK_FIELDS:
             setattr(record, name, getattr(checked, name))
-        await _renumber(session, draft, records)
+        await _save_order(session, draft, records)
         return _row_of(records, record)
 
 
@@ -262,7 +288,8 @@ async def move_draft_row(sessions: Sessions, tracklist_id: int, row_id: int, to_
         record = _find_row(records, tracklist_id, row_id)
         records.remove(record)
         records.insert(min(max(to_index, 0), len(records)), record)
-        await _renumber(session, draft, records)
+        _number_in_order(records)
+        await _save_order(session, draft, records)
 
 
 async def delete_draft_row(sessions: Sessions, tracklist_id: int, row_id: int) -> None:
@@ -272,18 +299,23 @@ async def delete_draft_row(sessions: Sessions, tracklist_id: int, row_id: int) -
         record = _find_row(records, tracklist_id, row_id)
         records.remove(record)
         await session.delete(record)
-        await _renumber(session, draft, records)
+        _number_in_order(records)
+        await _save_order(session, draft, records)
 
 
 async def replace_draft_rows(
     sessions: Sessions, tracklist_id: int, tracks: Sequence[ParsedTrack], *, append: bool = False
 ) -> None:
-    """Pasted rows: they replace the draft's rows, or follow them with `append`."""
+    """Pasted rows: they replace the draft's rows, or follow them with `append` (numbered on from
+    the last number above them)."""
     async with sessions.begin() as session:
         _, draft, records = await _locked_draft(session, tracklist_id)
         first = len(records) if append else 0
         checked = check_tracks(tracks, first_row=first + 1)
-        if not append:
+        if append:
+            last = max((r.position for r in records if r.position is not None), default=0)
+            checked = tuple(_numbered_after(checked, last))
+        else:
             await session.execute(
                 delete(TracklistDraftRow).where(TracklistDraftRow.tracklist_id == tracklist_id)
             )

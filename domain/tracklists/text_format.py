@@ -28,7 +28,10 @@ from domain.tracklists.model import ID, ParsedTrack, ParsedTracklist
 class TextLineError:
     line: int  # 1-based
     text: str
-    message: str
+    message: str  # what is wrong, without the line number (each front puts it its own way)
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.message}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +64,7 @@ def parse_text(text: str) -> TextParse:
         try:
             track = _parse_line(line, last_position)
         except ValueError as error:
-            errors.append(TextLineError(number, raw, f"line {number}: {error}"))
+            errors.append(TextLineError(number, raw, str(error)))
             continue
         if track.position is not None:
             last_position = track.position
