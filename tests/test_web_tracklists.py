@@ -162,18 +162,67 @@ async def test_filters_by_dj_genre_and_dates(client: Client, sessions: Sessions)
 
 async def test_a_bad_date_is_named_beside_its_field(client: Client, sessions: Sessions) -> None:
     await three(sessions)
-    html = (await client.get("/tracklists", params={"from": "21.07.2023"})).text
+    answer = await client.get("/tracklists", params={"from": "21.07.2023"})
+    assert answer.status_code == 400
+    html = answer.text
     error = only(html, "#tl-from-error")
     assert "'21.07.2023' is not a date: use YYYY-MM-DD" in error.text()
     # The message sits in the same field group as the input it is about.
     assert only(html, ".date-field:has(#tl-from) #tl-from-error") is not None
     assert only(html, "#tl-from").attributes["aria-invalid"] == "true"
-    assert len(texts(html, "tr.tracklist")) == 3  # the bad date is left out of the filter
+    # Refused, not ignored: nothing is listed (not the three unfiltered tracklists).
+    assert texts(html, "tr.tracklist") == []
+    assert only(html, ".pager .count").text(strip=True) == "0 tracklists"
 
     partial = await client.get("/tracklists", params={"to": "soon"}, headers=HX_RESULTS)
+    assert partial.status_code == 400
+    assert texts(partial.text, "tr.tracklist") == []
     oob = only(partial.text, "#tl-to-error")
     assert oob.attributes["hx-swap-oob"] == "true"
     assert "'soon' is not a date" in oob.text()
+    # The form that asks marks itself so htmx swaps that 400 in (static/app.js).
+    assert "data-swap-refusal" in only(html, "#tracklists-filter").attributes
+
+    backwards = await client.get("/tracklists", params={"from": "2024-01-01", "to": "2023-01-01"})
+    assert backwards.status_code == 400
+    assert "the end date is before the start date" in only(backwards.text, "#tl-to-error").text()
+    assert texts(backwards.text, "tr.tracklist") == []
+
+
+async def test_the_date_filters_are_pickers_whose_hint_says_what_they_accept(
+    client: Client,
+) -> None:
+    html = (await client.get("/tracklists")).text
+    for name in ("from", "to"):
+        picker = only(html, f"#tl-{name}")
+        assert picker.attributes["type"] == "date"
+        assert picker.attributes["placeholder"] == "YYYY-MM-DD"
+        assert "tl-date-hint" in (picker.attributes["aria-describedby"] or "")
+    assert "YYYY-MM-DD" in only(html, "#tl-date-hint").text()
+    new = (await client.get("/tracklists/new")).text
+    assert only(new, "#new-tracklist-date").attributes["type"] == "date"
+    assert "YYYY-MM-DD" in only(new, ".field:has(#new-tracklist-date) .hint").text()
+
+
+async def test_bad_paging_values_are_refused_like_on_loops_and_plays(
+    client: Client, sessions: Sessions
+) -> None:
+    for n in range(12):
+        await store(sessions, mix(f"q{n:03d}", title=f"Mix {n:02d}", day=date(2021, 1, n + 1)))
+    for path in ("/loops", "/plays", "/tracklists"):
+        for name in ("page", "per_page"):
+            refused = await client.get(path, params={name: "lots"})
+            assert refused.status_code == 400, (path, name)
+            assert name in refused.text, (path, name)
+    ten = (await client.get("/tracklists", params={"per_page": "10"})).text
+    assert len(texts(ten, "tr.tracklist")) == 10
+    assert only(ten, "a[rel=next]").attributes["href"] == "/tracklists?page=2&per_page=10"
+    assert only(ten, "#tracklists-filter input[name=per_page]").attributes["value"] == "10"
+    # Past the bounds (as on the Loops page): brought within them, not refused.
+    assert len(texts((await client.get("/tracklists?per_page=1")).text, "tr.tracklist")) == 10
+    capped = (await client.get("/tracklists?per_page=100000")).text
+    assert len(texts(capped, "tr.tracklist")) == 12
+    assert only(capped, "#tracklists-filter input[name=per_page]").attributes["value"] == "100"
 
 
 async def test_pages(client: Client, sessions: Sessions) -> None:

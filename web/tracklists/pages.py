@@ -18,6 +18,7 @@ from litestar.params import FromPath, FromQuery, QueryParameter, URLEncodedBody
 from litestar.plugins.htmx import HTMXRequest, HTMXTemplate
 from litestar.response import Redirect, Template
 
+from domain.paging import Page
 from domain.resources import Resources
 from domain.tracklists import drafts, imports, store, text_format
 from domain.tracklists.client import PoliteClient
@@ -38,6 +39,9 @@ from web.tracklists.downloads import (
 from web.tracklists.site import NoAnswer, ask_site, search_type_error
 
 PER_PAGE = 25
+# The Loops page's bounds (web/loops/pages.py): a value past them is brought within, a value that
+# is not a number is a 400 naming the parameter (Litestar's check of FromQuery[int]).
+PER_PAGE_MIN, PER_PAGE_MAX = 10, 100
 RESULTS_TARGET = "tracklists-results"  # what search, filters and paging swap
 SITE_KINDS = (
     (ListingKind.TRACKLIST.value, "Tracklists"),
@@ -57,11 +61,12 @@ class TracklistsQuery:
     date_from: str = ""
     date_to: str = ""
     page: int = 1
+    per_page: int = PER_PAGE
     errors: dict[str, str] = field(default_factory=dict, compare=False)
 
     @classmethod
     def parse(
-        cls, q: str, dj: str, genre: str, date_from: str, date_to: str, page: int
+        cls, q: str, dj: str, genre: str, date_from: str, date_to: str, page: int, per_page: int
     ) -> TracklistsQuery:
         return cls(
             q=q.strip()[:200],
@@ -70,14 +75,20 @@ class TracklistsQuery:
             date_from=date_from.strip()[:40],
             date_to=date_to.strip()[:40],
             page=max(page, 1),
+            per_page=min(max(per_page, PER_PAGE_MIN), PER_PAGE_MAX),
         )
 
     @property
     def active(self) -> bool:
         return bool(self.q or self.dj or self.genre or self.date_from or self.date_to)
 
+    @property
+    def default_per_page(self) -> int:
+        return PER_PAGE
+
     def filter(self) -> TracklistFilter:
-        """The domain filter; a date that does not parse is left out and named in `errors`."""
+        """The domain filter; a date that does not parse is named in `errors` (and nothing is
+        listed: see `_listing_context`)."""
         self.errors.clear()
         first, last = date_range(self.date_from, self.date_to, self.errors)
         return TracklistFilter(self.q, self.dj, self.genre, first, last)
@@ -91,6 +102,7 @@ class TracklistsQuery:
             "from": values.date_from,
             "to": values.date_to,
             "page": values.page if values.page > 1 else "",
+            "per_page": values.per_page if values.per_page != PER_PAGE else "",
         }
         query = {key: value for key, value in pairs.items() if value != ""}
         return "/tracklists" + (f"?{urlencode(query)}" if query else "")
@@ -127,8 +139,16 @@ QueryType = Annotated[str, QueryParameter(name="type")]
 
 
 async def _listing_context(resources: Resources, query: TracklistsQuery) -> dict[str, Any]:
-    result = await store.search_tracklists(resources.sessions, query.filter(), query.page, PER_PAGE)
+    """The listing; with a refused date, no rows at all (never the unfiltered list)."""
+    where = query.filter()
+    if query.errors:
+        return {"query": query, "result": Page((), 0, 1, query.per_page)}
+    result = await store.search_tracklists(resources.sessions, where, query.page, query.per_page)
     return {"query": query, "result": result}
+
+
+def _listing_status(query: TracklistsQuery) -> int:
+    return 400 if query.errors else 200
 
 
 async def _index_page(
@@ -140,7 +160,9 @@ async def _index_page(
     status_code: int = 200,
 ) -> Template:
     """The whole page (also what a browser without JavaScript gets back from a form)."""
-    context = await _listing_context(resources, query or TracklistsQuery())
+    query = query or TracklistsQuery()
+    context = await _listing_context(resources, query)
+    status_code = max(status_code, _listing_status(query))
     djs, genres = await store.filter_choices(resources.sessions)
     context |= {
         "djs": djs,
@@ -169,8 +191,11 @@ class TracklistsController(Controller):
         dj: FromQuery[str] = "",
         genre: FromQuery[str] = "",
         page: FromQuery[int] = 1,
+        per_page: FromQuery[int] = PER_PAGE,
     ) -> Template:
-        query = TracklistsQuery.parse(q, dj, genre, date_from, date_to, page)
+        """The stored tracklists; a date that is not YYYY-MM-DD (or an end before the start) is a
+        400 naming the field, with no rows."""
+        query = TracklistsQuery.parse(q, dj, genre, date_from, date_to, page, per_page)
         wants_results = request.htmx.target == RESULTS_TARGET
         if request.htmx and wants_results and not request.htmx.history_restore_request:
             context = await _listing_context(resources, query) | {"oob": True}
@@ -178,6 +203,7 @@ class TracklistsController(Controller):
                 template_name="tracklists/results.html",
                 context=context,
                 push_url=query.url(page=context["result"].page),
+                status_code=_listing_status(query),
             )
         return await _index_page(resources, query=query)
 
