@@ -942,6 +942,54 @@ async def test_txt_json_and_m3u_downloads(client: Client, sessions: Sessions) ->
     assert (await client.get(f"{base}/pdf")).status_code == 404
 
 
+def download_name(answer: object) -> str:
+    disposition = answer.headers["content-disposition"]  # type: ignore[attr-defined]
+    found = re.fullmatch(r'attachment; filename="([^"]+)"; filename\*=UTF-8\'\'(\S+)', disposition)
+    assert found is not None, disposition
+    assert found.group(1) == found.group(2)  # plain ASCII: both forms agree
+    return found.group(1)
+
+
+async def test_every_download_is_named_the_same_lower_case_way(
+    client: Client, sessions: Sessions
+) -> None:
+    stored = await store(sessions, mix("nm1", title="Late Night Mix #12 — Ämsterdam"))
+    tid = stored.tracklist_id
+    names = [
+        download_name(await client.get(f"/tracklists/{tid}/export/{kind}"))
+        for kind in ("txt", "json", "m3u")
+    ]
+    names.append(download_name(await client.get(f"/tracklists/{tid}/cue")))
+    names.append(download_name(await client.get(f"/api/v1/tracklists/{tid}/cue")))
+    assert names == [
+        "late-night-mix-12-amsterdam.txt",
+        "late-night-mix-12-amsterdam.json",
+        "late-night-mix-12-amsterdam.m3u",
+        "late-night-mix-12-amsterdam.cue",
+        "late-night-mix-12-amsterdam.cue",
+    ]
+    # A sheet for an audio file the DJ names is named after it, the same way.
+    named = await client.get(f"/tracklists/{tid}/cue", params={"file_name": "My Set (Live).wav"})
+    assert download_name(named) == "my-set-live.cue"
+
+    many = tuple(
+        ParsedTrack(n, cue_seconds=(n - 1) * 60, artist=f"A {n}", title=f"T {n}")
+        for n in range(1, 121)
+    )
+    split = await store(sessions, mix("nm2", title="Late Night Mix #13", tracks=many))
+    answer = await client.get(f"/tracklists/{split.tracklist_id}/cue", params={"too_many": "split"})
+    assert download_name(answer) == "late-night-mix-13.zip"
+    with zipfile.ZipFile(io.BytesIO(answer.content)) as archive:
+        assert archive.namelist() == [
+            "late-night-mix-13-part-1-of-2.cue",
+            "late-night-mix-13-part-2-of-2.cue",
+        ]
+    # No Latin letter in the title: the site's id names it.
+    cyrillic = await store(sessions, mix("Zx9", title="Ночной микс"))
+    txt = await client.get(f"/tracklists/{cyrillic.tracklist_id}/export/txt")
+    assert download_name(txt) == "tracklist-zx9.txt"
+
+
 # The draft editor ------------------------------------------------------------------------------
 
 

@@ -38,13 +38,13 @@ from __future__ import annotations
 import codecs
 import re
 import statistics
-import unicodedata
 from bisect import bisect_left
 from dataclasses import dataclass, field
 from enum import StrEnum
 from itertools import pairwise
 from pathlib import PurePosixPath
 
+from domain.tracklists.file_names import tracklist_slug
 from domain.tracklists.model import ID, ParsedTrack, ParsedTracklist, format_cue
 
 FRAMES_PER_SECOND = 75
@@ -97,6 +97,7 @@ class CueFile:
 class CueExport:
     files: tuple[CueFile, ...]
     warnings: tuple[str, ...]
+    stem: str = "tracklist"  # the audio file's name without its extension: downloads are named so
 
 
 class CueRefused(Exception):
@@ -144,7 +145,7 @@ def build_cue(tracklist: ParsedTracklist, options: CueOptions = CueOptions()) ->
     for number, part in enumerate(parts, start=1):
         suffix = f" (part {number} of {len(parts)})" if len(parts) > 1 else ""
         files.append(CueFile(f"{stem}{suffix}.cue", disc.render(part, suffix), options.bom))
-    return CueExport(tuple(files), tuple(warnings))
+    return CueExport(tuple(files), tuple(warnings), stem)
 
 
 # Rows → tracks ----------------------------------------------------------------------------------
@@ -474,7 +475,7 @@ class _Disc:
 def _audio_name(tracklist: ParsedTracklist, options: CueOptions) -> str:
     extension = ".wav" if options.file_type is FileType.WAVE else ".mp3"
     if options.file_name is None:
-        return _slug(tracklist) + extension
+        return tracklist_slug(tracklist) + extension
     name = options.file_name.strip()
     if not name:
         raise CueRefused(
@@ -487,15 +488,3 @@ def _audio_name(tracklist: ParsedTracklist, options: CueOptions) -> str:
             " which a CUE sheet cannot hold: rename the file, e.g. to 'mix" + extension + "'"
         )
     return name
-
-
-def _slug(tracklist: ParsedTracklist) -> str:
-    ascii_title = unicodedata.normalize("NFKD", tracklist.title).encode("ascii", "ignore")
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_title.decode().lower()).strip("-")[:80].rstrip("-")
-    if slug:
-        return slug
-    return f"tracklist-{_slug_part(tracklist.source_id)}" if tracklist.source_id else "tracklist"
-
-
-def _slug_part(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-") or "x"

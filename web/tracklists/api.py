@@ -136,12 +136,12 @@ async def _from_site(question: Awaitable[T], failed: str) -> T:
         ) from None
 
 
-async def _cue(resources: Resources, tracklist_id: int, query: CueQuery) -> tuple[str, CueExport]:
-    """The tracklist's title and CUE export; 422 with the reason when the options give none."""
+async def _cue(resources: Resources, tracklist_id: int, query: CueQuery) -> CueExport:
+    """The tracklist's CUE export; 422 with the reason when the options give none."""
     attempt = await attempt_cue(resources.sessions, tracklist_id, query)
     if attempt.export is None:
         raise HTTPException(status_code=422, detail=attempt.refused)
-    return attempt.title, attempt.export
+    return attempt.export
 
 
 class TracklistsApiController(Controller):
@@ -264,7 +264,7 @@ class TracklistsApiController(Controller):
         data: JSONBody[CueRequest],
     ) -> CueOut:
         """The CUE sheet(s) for these options, or 422 saying why there can be none."""
-        _, export = await _cue(resources, tracklist_id, data.query())
+        export = await _cue(resources, tracklist_id, data.query())
         return CueOut([CueFileOut(f.name, f.text) for f in export.files], list(export.warnings))
 
     @get("/{tracklist_id:int}/cue")
@@ -275,8 +275,8 @@ class TracklistsApiController(Controller):
         options: NamedDependency[CueQuery],
     ) -> Response[bytes]:
         """The CUE sheet as a .cue download (a .zip when split); 422 when refused."""
-        title, export = await _cue(resources, tracklist_id, options)
-        return cue_response(export, title)
+        export = await _cue(resources, tracklist_id, options)
+        return cue_response(export)
 
 
 ROUTES = [TracklistsApiController]

@@ -383,7 +383,7 @@ class TracklistsController(Controller):
         if attempt.export is None:
             context = {"refused": attempt.refused, "tracklist_id": tracklist_id}
             return Template("tracklists/cue_refused.html", context=context, status_code=422)
-        return cue_response(attempt.export, attempt.title)
+        return cue_response(attempt.export)
 
     @get("/{tracklist_id:int}/cue/check")
     async def cue_check(
