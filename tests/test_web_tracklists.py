@@ -45,6 +45,7 @@ from tests.tracklist_seeds import (
     XSS,
     count,
     cue_disc,
+    held_rows,
     mix,
     queued_messages,
     read_cue,
@@ -780,6 +781,41 @@ async def test_duplicate_positions_and_backwards_cues_are_flagged(
     ]
     # Kept, not refused: every row is there.
     assert texts(html, "#tracks .title") == ["One", "Two", "Three", "Four"]
+
+
+async def test_delete_a_tracklist_after_a_confirmation(
+    client: Client, sessions: Sessions, database_url: str
+) -> None:
+    doomed = await store(sessions, mix("web-del", title=f"Doomed {XSS}"))
+    other = await store(sessions, mix("web-keep", title="Kept set"))
+    tid = doomed.tracklist_id
+    detail = (await client.get(f"/tracklists/{tid}")).text
+    link = only(detail, f".tl-actions a[href='/tracklists/{tid}/delete']")
+    assert link.text(strip=True) == "Delete…"
+
+    confirm = await client.get(f"/tracklists/{tid}/delete")
+    assert confirm.status_code == 200
+    assert only(confirm.text, "h1").text() == f"Delete “Doomed {XSS}”?"  # escaped, shown as text
+    assert XSS not in confirm.text
+    assert "its 1 version" in only(confirm.text, ".delete-confirm p").text()
+    form = only(confirm.text, f"form[action='/tracklists/{tid}/delete']")
+    assert form.attributes["method"] == "post"
+    assert child(form, "input[name=_csrf_token]") is not None
+    assert held_rows(database_url, tid)["versions"] == 1  # asking deletes nothing
+
+    deleted = await client.post(f"/tracklists/{tid}/delete", follow_redirects=False)
+    assert (deleted.status_code, deleted.headers["location"]) == (303, "/tracklists")
+    assert set(held_rows(database_url, tid).values()) == {0}
+    listing = (await client.get("/tracklists")).text
+    assert texts(listing, "tr.tracklist td.title a") == ["Kept set"]
+    assert (await client.get(f"/tracklists/{tid}")).status_code == 404
+    assert (await client.get(f"/tracklists/{other.tracklist_id}")).status_code == 200
+    for answer in (
+        await client.get(f"/tracklists/{tid}/delete"),
+        await client.post(f"/tracklists/{tid}/delete"),
+    ):
+        assert answer.status_code == 404
+        assert f"no tracklist with id {tid}" in answer.text
 
 
 async def test_an_unknown_tracklist_or_version_is_404(client: Client, sessions: Sessions) -> None:

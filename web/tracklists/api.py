@@ -20,7 +20,7 @@ from litestar.exceptions import HTTPException
 from litestar.params import FromQuery, JSONBody, QueryParameter
 
 from domain.resources import Resources
-from domain.tracklists import imports, store
+from domain.tracklists import imports, store, versions
 from domain.tracklists.client import PoliteClient
 from domain.tracklists.cue import CueExport, FileType, MissingCues, TooManyTracks
 from domain.tracklists.imports import ImportJob
@@ -239,6 +239,13 @@ class TracklistsApiController(Controller):
     async def clear_cache(self, resources: NamedDependency[Resources]) -> Cleared:
         """Forget cached site pages, searches and failures (admins only)."""
         return Cleared(await resources.client(PoliteClient).clear_cache())
+
+    @delete("/{tracklist_id:int}", status_code=204)
+    async def delete_tracklist(
+        self, resources: NamedDependency[Resources], tracklist_id: RowId
+    ) -> None:
+        """Delete the tracklist with every version and its draft: 204; 404 when there is none."""
+        await versions.delete_tracklist(resources.sessions, tracklist_id)
 
     @get("/{tracklist_id:int}")
     async def get_tracklist(

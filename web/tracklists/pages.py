@@ -20,7 +20,7 @@ from litestar.response import Redirect, Template
 
 from domain.paging import Page
 from domain.resources import Resources
-from domain.tracklists import drafts, imports, store, text_format
+from domain.tracklists import drafts, imports, store, text_format, versions
 from domain.tracklists.client import PoliteClient
 from domain.tracklists.draft_fields import DraftError
 from domain.tracklists.listings import Listing, ListingKind
@@ -357,6 +357,22 @@ class TracklistsController(Controller):
         found = await store.get_tracklist(resources.sessions, tracklist_id, version)
         context = {"detail": found, "cue": CueQuery(), "export_kinds": EXPORT_KINDS}
         return Template("tracklists/detail.html", context=context)
+
+    @get("/{tracklist_id:int}/delete")
+    async def confirm_delete(
+        self, resources: NamedDependency[Resources], tracklist_id: FromPath[int]
+    ) -> Template:
+        """What deleting the tracklist takes with it, and the form that does it."""
+        found = await store.get_tracklist(resources.sessions, tracklist_id)
+        return Template("tracklists/delete.html", context={"detail": found})
+
+    @post("/{tracklist_id:int}/delete", status_code=303)
+    async def delete(
+        self, resources: NamedDependency[Resources], tracklist_id: FromPath[int]
+    ) -> Redirect:
+        """Delete the tracklist, its versions and its draft; back to the list."""
+        await versions.delete_tracklist(resources.sessions, tracklist_id)
+        return Redirect("/tracklists", status_code=303)
 
     @get("/{tracklist_id:int}/versions/{number:int}")
     async def version_diff(
