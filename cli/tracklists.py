@@ -1,9 +1,10 @@
-"""Tracklist commands: `tracklists import|parse|search|list` and `cue`.
+"""Tracklist commands: `tracklists import|parse|paste|search|list` and `cue`.
 
 Imports run in the worker (it keeps the site's pace for every process); `--wait` follows the job.
-`parse` reads a page a DJ saved from the browser and needs nothing else. Exit status 2 means the
-input was refused (a URL not on the site, a page that is not a tracklist); 3 means the site blocked
-us for now; 1 is any other failure.
+`parse` reads a page a DJ saved from the browser and needs nothing else; `paste` stores a
+tracklist typed in the text format the TXT download writes. Exit status 2 means the input was
+refused (a URL not on the site, a page that is not a tracklist, a line that does not read); 3
+means the site blocked us for now; 1 is any other failure.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import click
 
 from domain.config import Settings, load_settings
 from domain.resources import Resources, opened
-from domain.tracklists import imports, store
+from domain.tracklists import drafts, imports, store, text_format
 from domain.tracklists.client import PoliteClient
 from domain.tracklists.cue import (
     CueExport,
@@ -34,10 +35,11 @@ from domain.tracklists.cue import (
 from domain.tracklists.decoding import decode_page
 from domain.tracklists.fetch_errors import Blocked, SiteError
 from domain.tracklists.listings import ListingItem, ListingKind
-from domain.tracklists.model import ParsedTracklist, format_cue
+from domain.tracklists.model import ParsedTrack, ParsedTracklist, format_cue
 from domain.tracklists.page_errors import PageError
 from domain.tracklists.parse import parse_tracklist
 from domain.tracklists.urls import SiteUrls, UrlRefused
+from domain.validation import InputError
 
 T = TypeVar("T")
 EXIT_REFUSED = 2
@@ -148,6 +150,63 @@ def _describe(tracklist: ParsedTracklist) -> str:
         label = f" [{track.label}]" if track.label else ""
         lines.append(f"{number:>3} {cue:>8}  {track.display}{label}")
     return "\n".join(lines)
+
+
+# paste ------------------------------------------------------------------------------------------
+
+
+@tracklists_group.command("paste")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--title", help="The tracklist's title (default: the file's name).")
+@click.option("--dj", "djs", multiple=True, help="A DJ (repeat it, or write 'A, B').")
+@click.option("--date", "day", help="The set's date, YYYY-MM-DD.")
+@click.option("--draft", is_flag=True, help="Keep it as a draft to edit on its page first.")
+def paste_command(
+    file: Path, title: str | None, djs: tuple[str, ...], day: str | None, draft: bool
+) -> None:
+    """Store a tracklist from FILE in the TXT download's format, one track a line (published as
+    version 1 unless --draft). A line that does not read is named and nothing is stored."""
+    try:
+        text = file.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as error:
+        _fail(f"{file}: not UTF-8 text (byte {error.start}): save it as UTF-8", EXIT_REFUSED)
+    pasted = text_format.parse_text(text)
+    for line_error in pasted.errors:
+        click.echo(f"{file}:{line_error.line}: {line_error.message}", err=True)
+    if pasted.errors:
+        count = len(pasted.errors)
+        _fail(
+            f"{file}: {count} line{'s' if count > 1 else ''} not read: nothing stored", EXIT_REFUSED
+        )
+    if not pasted.tracks:
+        _fail(f"{file}: no line with a track: nothing stored", EXIT_REFUSED)
+    create = drafts.create_manual if draft else drafts.create_published
+    new_id = _run(lambda: _paste(create, title or file.stem, ", ".join(djs), day, pasted.tracks))
+    state = "a draft: publish it on its page" if draft else "version 1"
+    click.echo(f"tracklist #{new_id}, {state} ({len(pasted.tracks)} rows)")
+
+
+async def _paste(
+    create: Callable[..., Coroutine[Any, Any, int]],
+    title: str,
+    djs: str,
+    day: str | None,
+    tracks: Sequence[ParsedTrack],
+) -> int:
+    async with _context() as context:
+        try:
+            return await create(
+                context.sessions,
+                title=title,
+                djs=djs,
+                source=None,
+                date=day,
+                genres=(),
+                tracks=tracks,
+                user_id=None,
+            )
+        except InputError as error:
+            _fail(f"{error.field}: {error}", EXIT_REFUSED)
 
 
 # search -----------------------------------------------------------------------------------------

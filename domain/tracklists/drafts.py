@@ -151,6 +151,27 @@ async def _insert_rows(
     await insert_tracks(session, TracklistDraftRow, owner, tracks, first_index)
 
 
+def _hand_made(
+    *,
+    title: str,
+    djs: str | Sequence[str],
+    source: str | None,
+    date: date | str | None,
+    genres: str | Sequence[str],
+    tracks: Sequence[ParsedTrack],
+) -> ParsedTracklist:
+    """A hand-made tracklist's content, checked (DraftError naming the field or the row)."""
+    meta = check_meta(title=title, djs=djs, source=source, date=date, genres=genres)
+    return ParsedTracklist(
+        title=meta.title,
+        tracks=check_tracks(tracks),
+        djs=meta.djs,
+        source=meta.source,
+        date=meta.date,
+        genres=meta.genres,
+    )
+
+
 async def create_manual(
     sessions: Sessions,
     *,
@@ -163,24 +184,51 @@ async def create_manual(
     user_id: int | None,
 ) -> int:
     """A hand-made tracklist, as a draft (publishing it makes version 1); returns its id."""
-    meta = check_meta(title=title, djs=djs, source=source, date=date, genres=genres)
-    checked = check_tracks(tracks)
-    content = ParsedTracklist(
-        title=meta.title,
-        tracks=checked,
-        djs=meta.djs,
-        source=meta.source,
-        date=meta.date,
-        genres=meta.genres,
+    content = _hand_made(
+        title=title, djs=djs, source=source, date=date, genres=genres, tracks=tracks
     )
     async with sessions.begin() as session:
-        tracklist = Tracklist(title=meta.title, created_by=user_id)
+        tracklist = Tracklist(title=content.title, created_by=user_id)
         session.add(tracklist)
         await session.flush()
         await set_current(session, tracklist, content)
         session.add(_new_draft(tracklist.id, content, None, user_id))
         await session.flush()
-        await _insert_rows(session, tracklist.id, checked)
+        await _insert_rows(session, tracklist.id, content.tracks)
+        return tracklist.id
+
+
+async def create_published(
+    sessions: Sessions,
+    *,
+    title: str,
+    djs: str | Sequence[str],
+    source: str | None,
+    date: date | str | None,
+    genres: str | Sequence[str],
+    tracks: Sequence[ParsedTrack],
+    user_id: int | None,
+) -> int:
+    """A hand-made tracklist published at once as version 1, in one transaction (nothing is
+    stored when anything is refused); returns its id."""
+    content = _hand_made(
+        title=title, djs=djs, source=source, date=date, genres=genres, tracks=tracks
+    )
+    if not content.tracks:
+        raise DraftError("rows", "no track to publish: a tracklist needs at least one row")
+    async with sessions.begin() as session:
+        tracklist = Tracklist(title=content.title, created_by=user_id)
+        session.add(tracklist)
+        await session.flush()
+        await add_version(
+            session,
+            tracklist,
+            content,
+            origin=VersionOrigin.DRAFT,
+            summary=FIRST_VERSION,
+            html_sha256=None,
+            user_id=user_id,
+        )
         return tracklist.id
 
 
