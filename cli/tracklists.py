@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+import time
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
@@ -104,13 +105,22 @@ async def _import(url: str, *, force: bool, wait: bool, as_json: bool) -> None:
 
 async def _follow(context: Resources, job: imports.ImportJob, *, quiet: bool) -> imports.ImportJob:
     """Poll the job until it is stored or failed, printing each status change (a blocked job
-    stops the wait: the worker retries by itself, maybe hours later)."""
+    stops the wait: the worker retries by itself, maybe hours later). A job still queued after
+    TRACKLISTS_WORKER_NOTICE_SECONDS gets one notice on stderr that no worker has taken it."""
+    patience = context.settings.tracklists.worker_notice_seconds
     shown = job.status
+    queued_since = time.monotonic()  # this clock, not the database's: no skew between the two
+    told = False
     while not job.finished:
         await asyncio.sleep(WAIT_POLL_SECONDS)
         job = await imports.get_import(context.sessions, job.id)
         if job.status is not shown and not quiet:
             click.echo(f"{job.status}{': ' + job.message if job.message else ''}")
+        if job.status is not imports.ImportStatus.QUEUED:
+            queued_since, told = time.monotonic(), False
+        elif not told and time.monotonic() - queued_since >= patience:
+            click.echo(f"import #{job.id}: {imports.no_worker_notice(patience)}", err=True)
+            told = True
         shown = job.status
         if job.status is imports.ImportStatus.BLOCKED:
             _fail(f"import #{job.id}: {job.message}", EXIT_BLOCKED)

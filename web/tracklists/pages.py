@@ -36,6 +36,7 @@ from web.tracklists.downloads import (
     export_response,
     provide_cue_query,
 )
+from web.tracklists.live import no_worker
 from web.tracklists.site import NoAnswer, ask_site, search_type_error
 
 PER_PAGE = 25
@@ -242,7 +243,9 @@ class TracklistsController(Controller):
     ) -> Template:
         """One import's status line on a page of its own (where a form without htmx lands)."""
         job = await imports.get_import(resources.sessions, job_id)
-        return Template("tracklists/import_page.html", context={"job": job})
+        patience = resources.settings.tracklists.worker_notice_seconds
+        context = {"job": job, "no_worker": no_worker(job, patience)}
+        return Template("tracklists/import_page.html", context=context)
 
     # The site's search ---------------------------------------------------------------------
 
