@@ -110,7 +110,6 @@ def test_a_refused_date_range_shows_its_error_and_no_rows_then_delete_one(
     page.locator("#tl-to").fill("2023-01-01")
     expect(page.locator("#tl-to-error")).to_have_text("To: the end date is before the start date")
     expect(rows).to_have_count(0)
-    expect(page.locator("#tl-to")).to_have_attribute("aria-invalid", "true")
 
     # Delete asks first, on a page of its own; then the list has only the other one.
     page.goto(f"/tracklists/{two_sets[0]}")
