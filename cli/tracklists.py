@@ -34,6 +34,7 @@ from domain.tracklists.cue import (
     build_cue,
 )
 from domain.tracklists.decoding import decode_page
+from domain.tracklists.draft_fields import check_track
 from domain.tracklists.fetch_errors import Blocked, SiteError
 from domain.tracklists.listings import ListingItem, ListingKind
 from domain.tracklists.model import ParsedTrack, ParsedTracklist, format_cue
@@ -181,10 +182,18 @@ def paste_command(
     except UnicodeDecodeError as error:
         _fail(f"{file}: not UTF-8 text (byte {error.start}): save it as UTF-8", EXIT_REFUSED)
     pasted = text_format.parse_text(text)
-    for line_error in pasted.errors:
-        click.echo(f"{file}:{line_error.line}: {line_error.message}", err=True)
-    if pasted.errors:
-        count = len(pasted.errors)
+    # Every line's error, those of the text and those of the rules a row must keep (a length, a
+    # cue under 100 hours), named by the line the row came from.
+    errors = [(error.line, error.message) for error in pasted.errors]
+    for line, track in zip(pasted.lines, pasted.tracks, strict=True):
+        try:
+            check_track(track)
+        except InputError as error:
+            errors.append((line, str(error)))
+    for line, message in sorted(errors):
+        click.echo(f"{file}:{line}: {message}", err=True)
+    if errors:
+        count = len(errors)
         _fail(
             f"{file}: {count} line{'s' if count > 1 else ''} not read: nothing stored", EXIT_REFUSED
         )

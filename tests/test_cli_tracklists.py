@@ -474,11 +474,19 @@ def test_paste_as_a_draft_takes_its_title_from_the_file(
                 "paste.txt: 2 lines not read: nothing stored",
             ],
         ),
+        (
+            f"A - One\n\nB - {'x' * 501}\n",
+            (),
+            [
+                "paste.txt:3: title is 501 characters long: refused, the limit is 500",
+                "paste.txt: 1 line not read: nothing stored",
+            ],
+        ),
         ("\n\n", (), ["paste.txt: no line with a track: nothing stored"]),
         ("A - One\n", ("--date", "21.07.2023"), ["date: '21.07.2023' is not a date"]),
         ("A - One\n", ("--title", "x" * 301), ["title: title is 301 characters long: refused"]),
     ],
-    ids=["bad-lines", "empty", "bad-date", "long-title"],
+    ids=["bad-lines", "long-row", "empty", "bad-date", "long-title"],
 )
 def test_paste_refuses_with_status_2_naming_the_line_and_stores_nothing(
     app_env: dict[str, str],

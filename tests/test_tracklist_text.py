@@ -81,6 +81,7 @@ def test_bad_lines_are_errors_naming_the_line() -> None:
     result = parse_text(text)
     assert [t.artist for t in result.tracks] == ["A", "E"]
     assert [t.position for t in result.tracks] == [1, 2]
+    assert result.lines == (1, 8)  # where each track was read: errors of its own name it
     assert result.errors == (
         TextLineError(
             2,

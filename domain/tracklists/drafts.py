@@ -37,6 +37,7 @@ from domain.tracklists.content import (
 from domain.tracklists.diff import diff_tracklists
 from domain.tracklists.draft_fields import DraftError, check_meta, check_track, check_tracks
 from domain.tracklists.model import TRACK_FIELDS, ParsedTrack, ParsedTracklist
+from domain.tracklists.numbering import number_in_order, numbered_after
 from domain.tracklists.store import TracklistNotFound
 from domain.tracklists.versions import add_version, locked_tracklist
 
@@ -95,28 +96,6 @@ async def _save_order(
             record.row_index = index
     draft.updated_at = func.now()
     await session.flush()
-
-
-def _number_in_order(records: Sequence[TracklistDraftRow]) -> None:
-    """Number the main rows 1, 2, ... in list order ("w/" rows and mashup parts have none): after
-    a row is moved, deleted or added without a number, the numbers read as the list does."""
-    number = 0
-    for record in records:
-        if record.with_previous or record.mashup:
-            continue
-        number += 1
-        record.position = number
-
-
-def _numbered_after(tracks: Sequence[ParsedTrack], last: int) -> list[ParsedTrack]:
-    """Pasted rows numbered on from `last` (the last number of the rows they follow)."""
-    numbered: list[ParsedTrack] = []
-    for track in tracks:
-        if not (track.with_previous or track.mashup):
-            last += 1
-            track = replace(track, position=last)
-        numbered.append(track)
-    return numbered
 
 
 def _row_of(records: list[TracklistDraftRow], record: TracklistDraftRow) -> TrackRow:
@@ -310,7 +289,7 @@ async def add_draft_row(
         records.insert(index, record)
         # A number the DJ typed is kept (even a repeated one: row_warnings flags it).
         if checked.position is None and not (checked.with_previous or checked.mashup):
-            _number_in_order(records)
+            number_in_order(records)
         await _save_order(session, draft, records)
         return _row_of(records, record)
 
@@ -336,7 +315,7 @@ async def move_draft_row(sessions: Sessions, tracklist_id: int, row_id: int, to_
         record = _find_row(records, tracklist_id, row_id)
         records.remove(record)
         records.insert(min(max(to_index, 0), len(records)), record)
-        _number_in_order(records)
+        number_in_order(records)
         await _save_order(session, draft, records)
 
 
@@ -347,7 +326,7 @@ async def delete_draft_row(sessions: Sessions, tracklist_id: int, row_id: int) -
         record = _find_row(records, tracklist_id, row_id)
         records.remove(record)
         await session.delete(record)
-        _number_in_order(records)
+        number_in_order(records)
         await _save_order(session, draft, records)
 
 
@@ -362,7 +341,7 @@ async def replace_draft_rows(
         checked = check_tracks(tracks, first_row=first + 1)
         if append:
             last = max((r.position for r in records if r.position is not None), default=0)
-            checked = tuple(_numbered_after(checked, last))
+            checked = tuple(numbered_after(checked, last))
         else:
             await session.execute(
                 delete(TracklistDraftRow).where(TracklistDraftRow.tracklist_id == tracklist_id)

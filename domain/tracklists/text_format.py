@@ -38,6 +38,7 @@ class TextLineError:
 class TextParse:
     tracks: tuple[ParsedTrack, ...]
     errors: tuple[TextLineError, ...]
+    lines: tuple[int, ...] = ()  # the line (1-based) each track was read from
 
 
 _CUE = r"\[(?P<cue>[^\]]*)\]"
@@ -56,6 +57,7 @@ def parse_text(text: str) -> TextParse:
     """Pasted lines → tracks; each line that is not a track is an error naming the line."""
     tracks: list[ParsedTrack] = []
     errors: list[TextLineError] = []
+    lines: list[int] = []
     last_position = 0
     for number, raw in enumerate(text.removeprefix("\ufeff").splitlines(), start=1):
         line = " ".join(raw.split())
@@ -69,7 +71,8 @@ def parse_text(text: str) -> TextParse:
         if track.position is not None:
             last_position = track.position
         tracks.append(track)
-    return TextParse(tuple(tracks), tuple(errors))
+        lines.append(number)
+    return TextParse(tuple(tracks), tuple(errors), tuple(lines))
 
 
 def _parse_line(line: str, last_position: int) -> ParsedTrack:
