@@ -36,6 +36,7 @@ VARIABLES = (
     "TRACKLISTS_DELAY_SECONDS",
     "TRACKLISTS_CONTACT",
     "TRACKLISTS_TIMEOUT_SECONDS",
+    "TRACKLISTS_WORKER_NOTICE_SECONDS",
     "ALLOW_COMMAND_HOOKS",
     "STATION_ALLOWED_HOSTS",
     "DISPLAY_TIMEZONE",
@@ -57,6 +58,8 @@ class TracklistsSettings:
     delay_seconds: float = 5.0  # between two requests to the site, before jitter
     contact: str = ""  # an e-mail address or URL put in the User-Agent
     timeout_seconds: float = 20.0
+    # An import still queued after this long says no worker has taken it (CLI --wait, web).
+    worker_notice_seconds: float = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +152,12 @@ def _tracklists(env: dict[str, str]) -> TracklistsSettings:
             env.get("TRACKLISTS_TIMEOUT_SECONDS", "") or str(defaults.timeout_seconds),
             minimum=1,
             maximum=300,
+        ),
+        worker_notice_seconds=_seconds(
+            "TRACKLISTS_WORKER_NOTICE_SECONDS",
+            env.get("TRACKLISTS_WORKER_NOTICE_SECONDS", "") or str(defaults.worker_notice_seconds),
+            minimum=0.1,
+            maximum=3600,
         ),
     )
 

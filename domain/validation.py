@@ -155,6 +155,20 @@ def per_page(field: str, raw: str | None, choices: Sequence[int], default: int) 
     raise InputError(field, f"{field} is {text[:_SHOWN_MAX]!r}: use {listed}")
 
 
+def paging(
+    page: str | None, size: str | None, choices: Sequence[int], default: int
+) -> tuple[int, int, dict[str, str]]:
+    """A listing's page number and size, the one rule every listing page follows (Loops, Plays,
+    Tracklists): the values to use, and the refusals by field (empty when both are good)."""
+    refusals = Refusals()
+    number = refusals.check(page_number, "page", page)
+    rows = refusals.check(per_page, "per_page", size, choices, default)
+    errors: dict[str, str] = {}
+    for error in refusals.errors:
+        errors |= error.by_field()
+    return number or 1, rows or default, errors
+
+
 def parse_date(field: str, raw: str | date | None) -> date | None:
     """A day written YYYY-MM-DD, the only form accepted (blank or None: no day)."""
     if raw is None or isinstance(raw, date):

@@ -55,3 +55,13 @@ document.addEventListener("DOMContentLoaded", function () {
     toggle.setAttribute("aria-expanded", String(open));
   });
 });
+
+// A form marked data-swap-refusal answers a refused filter (a bad date) with a 400 that carries
+// its results and the error beside the field: swap it in like a 422.
+document.addEventListener("htmx:beforeSwap", function (event) {
+  var source = event.detail.requestConfig && event.detail.requestConfig.elt;
+  if (event.detail.xhr.status === 400 && source && source.closest("[data-swap-refusal]")) {
+    event.detail.shouldSwap = true;
+    event.detail.isError = false;
+  }
+});

@@ -70,6 +70,7 @@ GET    /api/v1/tracklists/imports/{job_id:int}              dj
 GET    /api/v1/tracklists/site-listing                      dj
 GET    /api/v1/tracklists/site-search                       dj
 GET    /api/v1/tracklists/{tracklist_id:int}                dj
+DELETE /api/v1/tracklists/{tracklist_id:int}                dj
 GET    /api/v1/tracklists/{tracklist_id:int}/cue            dj
 POST   /api/v1/tracklists/{tracklist_id:int}/cue            dj
 GET    /tracklists                                          dj
@@ -82,6 +83,8 @@ GET    /tracklists/site-search                              dj
 GET    /tracklists/{tracklist_id:int}                       dj
 GET    /tracklists/{tracklist_id:int}/cue                   dj
 GET    /tracklists/{tracklist_id:int}/cue/check             dj
+GET    /tracklists/{tracklist_id:int}/delete                dj
+POST   /tracklists/{tracklist_id:int}/delete                dj
 GET    /tracklists/{tracklist_id:int}/export/{kind:str}     dj
 GET    /tracklists/{tracklist_id:int}/versions/{number:int} dj
 GET    /tracklists/{tracklist_id:int}/draft                 dj

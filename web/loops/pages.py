@@ -60,22 +60,17 @@ class Listing:
     ) -> tuple[Listing, dict[str, str]]:
         """The listing asked for, and the refusals of a page number or size that breaks the
         rule every listing follows (domain.validation), by field."""
-        refusals = validation.Refusals()
-        number = refusals.check(validation.page_number, "page", page)
-        size = refusals.check(
-            validation.per_page, "per_page", per_page, PER_PAGE_CHOICES, _DEFAULTS["per_page"]
+        number, size, errors = validation.paging(
+            page, per_page, PER_PAGE_CHOICES, _DEFAULTS["per_page"]
         )
         listing = cls(
             q=q.strip()[:200],
             show=show if show in SHOW_CHOICES else SHOW_CHOICES[0],
             sort=sort if sort in SORTABLE else "plays",
             desc=desc,
-            page=number or 1,
-            per_page=size or _DEFAULTS["per_page"],
+            page=number,
+            per_page=size,
         )
-        errors: dict[str, str] = {}
-        for error in refusals.errors:
-            errors |= error.by_field()
         return listing, errors
 
     @classmethod

@@ -51,20 +51,17 @@ class PlaysQuery:
     ) -> PlaysQuery:
         errors: dict[str, str] = {}
         first_day, last_day = validation.date_range(date_from, date_to, errors)
-        refusals = validation.Refusals()
-        page_number = refusals.check(validation.page_number, "page", page)
-        size = refusals.check(
-            validation.per_page, "per_page", per_page, PER_PAGE_CHOICES, PER_PAGE_DEFAULT
+        number, size, paging_errors = validation.paging(
+            page, per_page, PER_PAGE_CHOICES, PER_PAGE_DEFAULT
         )
-        for error in refusals.errors:
-            errors |= error.by_field()
+        errors |= paging_errors
         return cls(
             station=station.strip()[:100],
             date_from=date_from.strip()[:40],
             date_to=date_to.strip()[:40],
             reason=reason if reason in REASONS else "",
-            page=page_number or 1,
-            per_page=size or PER_PAGE_DEFAULT,
+            page=number,
+            per_page=size,
             errors=errors,
             first_day=first_day,
             last_day=last_day,
