@@ -37,6 +37,7 @@ VARIABLES = (
     "TRACKLISTS_TIMEOUT_SECONDS",
     "ALLOW_COMMAND_HOOKS",
     "STATION_ALLOWED_HOSTS",
+    "LOOP_UPLOAD_MAX_MB",
 )
 # Politeness towards 1001tracklists (docs/architecture.md): never closer together than this.
 TRACKLISTS_MIN_DELAY_SECONDS = 2.0
@@ -76,6 +77,8 @@ class Settings:
     allow_command_hooks: bool = False
     # When set, the only hosts (names or addresses) a station's URLs may name or resolve to.
     station_allowed_hosts: tuple[str, ...] = ()
+    # The largest loop file the browser may upload (the upload route's own body limit).
+    loop_upload_max_mb: int = 500
 
     def channel(self, name: str) -> str:
         """A Redis channel or key name private to this installation (named after its database)."""
@@ -216,6 +219,9 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         ),
         allow_command_hooks=_switch("ALLOW_COMMAND_HOOKS", env.get("ALLOW_COMMAND_HOOKS", "")),
         station_allowed_hosts=parse_allowed_hosts(env.get("STATION_ALLOWED_HOSTS", "")),
+        loop_upload_max_mb=_positive_int(
+            "LOOP_UPLOAD_MAX_MB", env.get("LOOP_UPLOAD_MAX_MB", "500"), maximum=100_000
+        ),
     )
 
 

@@ -44,6 +44,10 @@ GET    /loops/{mapping_id:int}/row                          operator
 POST   /loops/{mapping_id:int}/deactivate                   operator
 POST   /loops/{mapping_id:int}/reactivate                   operator
 GET    /loops/{mapping_id:int}/thumbnail.jpg                operator
+GET    /loops/upload                                        operator
+POST   /loops/upload                                        operator
+GET    /loops/preview                                       operator
+GET    /loops/media                                         operator
 GET    /fallbacks                                           operator
 POST   /fallbacks/map                                       operator
 GET    /plays                                               operator

@@ -59,7 +59,9 @@ from web.dashboard import live
 from web.dashboard.pages import DashboardController
 from web.loops import api
 from web.loops.fallbacks import FallbacksController
+from web.loops.media import LoopMediaController
 from web.loops.pages import LoopsController
+from web.loops.upload import upload_routes
 from web.plays.pages import PlaysController
 from web.stations import hooks
 from web.stations.pages import StationsController
@@ -338,6 +340,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *hooks.ROUTES,
             DashboardController,
             LoopsController,
+            upload_routes(settings),
+            LoopMediaController,
             FallbacksController,
             PlaysController,
             StationsController,

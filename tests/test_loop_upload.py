@@ -1,0 +1,233 @@
+"""Uploading a loop from the browser's form, and previewing one with HTTP Range: the real app,
+real MP4s made by ffmpeg, ffprobe judging them, and a loops folder of the test's own."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from litestar.testing import AsyncTestClient
+
+from domain.config import Settings
+from domain.models import User
+from tests.media import make_mp4
+from tests.web_fixtures import Client, log_in_client
+from web.app import create_app
+
+SMALL_CAP_MB = 1
+
+
+@pytest.fixture(scope="module")
+def loop_mp4(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    """A real, small H.264 MP4 (well under 1 MB)."""
+    return make_mp4(tmp_path_factory.mktemp("upload") / "clip.mp4").read_bytes()
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    """This test's own LOOPS_PATH: a `sub` folder, an existing loop, and a link out."""
+    root = tmp_path / "loops"
+    (root / "sub").mkdir(parents=True)
+    (root / "existing.mp4").write_bytes(b"the loop already there")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    os.symlink(outside, root / "out")
+    return root
+
+
+@pytest.fixture
+async def uploader(settings: Settings, user: User, root: Path) -> AsyncIterator[Client]:
+    """A logged-in operator's client on an app whose uploads go to `root`, capped at 1 MB."""
+    own = dataclasses.replace(settings, loops_path=root, loop_upload_max_mb=SMALL_CAP_MB)
+    async with AsyncTestClient(create_app(own)) as client:
+        response = await log_in_client(client)
+        assert response.status_code == 303, response.text
+        client.headers["x-csrftoken"] = client.cookies["csrftoken"]
+        yield client
+
+
+async def _upload(
+    client: Client, name: str, body: bytes, *, folder: str = "", replace: bool = False
+) -> tuple[int, str]:
+    fields = {"folder": folder} | ({"replace": "on"} if replace else {})
+    response = await client.post(
+        "/loops/upload",
+        data=fields,
+        files={"file": (name, body, "video/mp4")},
+        headers={"HX-Request": "true"},
+    )
+    return response.status_code, response.text
+
+
+def _files(root: Path) -> set[str]:
+    """Every file under root (dot files too: a temporary file left behind would show)."""
+    return {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()}
+
+
+async def test_a_real_mp4_is_saved_in_the_chosen_folder_and_listed(
+    uploader: Client, root: Path, loop_mp4: bytes
+) -> None:
+    status, html = await _upload(uploader, "night drive.mp4", loop_mp4, folder="sub")
+
+    assert status == 200, html
+    assert "Uploaded" in html and "sub/night drive.mp4" in html
+    assert (root / "sub" / "night drive.mp4").read_bytes() == loop_mp4
+    assert _files(root) == {"existing.mp4", "sub/night drive.mp4"}  # no temporary file left
+    listed = await uploader.get("/loops/files", params={"loop_path": "night"})
+    assert "sub/night drive.mp4" in listed.text
+
+
+async def test_the_page_shows_the_form_with_the_folders(uploader: Client) -> None:
+    response = await uploader.get("/loops/upload")
+    assert response.status_code == 200
+    assert 'enctype="multipart/form-data"' in response.text
+    assert 'hx-encoding="multipart/form-data"' in response.text
+    assert '<option value="sub">' in response.text
+    assert '<option value="out">' not in response.text  # a link out is no folder to offer
+    assert "<progress" in response.text
+
+
+@pytest.mark.parametrize(
+    ("name", "body", "folder", "message"),
+    [
+        ("notes.txt", b"hello", "", "notes.txt is not an .mp4 file"),
+        ("fake.mp4", b"just some text, not a video\n" * 20, "", "not a usable MP4 loop"),
+        ("escape.mp4", b"x", "../", "is outside the loops folder (LOOPS_PATH)"),
+        ("escape.mp4", b"x", "/etc", "is outside the loops folder (LOOPS_PATH)"),
+        ("escape.mp4", b"x", "out", "is outside the loops folder (LOOPS_PATH)"),
+        ("escape.mp4", b"x", "missing", "missing is not a folder in the loops folder"),
+        ("existing.mp4", None, "", "existing.mp4 already exists: tick Replace to overwrite it"),
+    ],
+)
+async def test_a_refused_upload_says_why_and_writes_nothing(
+    uploader: Client,
+    root: Path,
+    loop_mp4: bytes,
+    tmp_path: Path,
+    name: str,
+    body: bytes | None,
+    folder: str,
+    message: str,
+) -> None:
+    before = _files(root)
+    status, html = await _upload(uploader, name, loop_mp4 if body is None else body, folder=folder)
+
+    assert status == 422, html
+    assert message in html
+    assert 'role="alert"' in html  # next to its field, in the form swapped back
+    assert _files(root) == before
+    assert (root / "existing.mp4").read_bytes() == b"the loop already there"
+    assert not list((tmp_path / "outside").iterdir())
+
+
+async def test_a_file_over_the_cap_is_refused_and_nothing_is_kept(
+    uploader: Client, root: Path, loop_mp4: bytes
+) -> None:
+    # A real MP4 head, then padding past the 1 MB cap: refused on size, not on its content.
+    body = loop_mp4 + b"\0" * (SMALL_CAP_MB * 1024 * 1024)
+    status, html = await _upload(uploader, "big.mp4", body)
+
+    assert status == 422, html
+    assert "larger than 1 MB, the limit (LOOP_UPLOAD_MAX_MB)" in html
+    assert _files(root) == {"existing.mp4"}
+
+
+async def test_a_body_far_over_the_route_limit_is_refused_too(uploader: Client, root: Path) -> None:
+    status, html = await _upload(uploader, "huge.mp4", b"\0" * (3 * 1024 * 1024))
+
+    assert status == 422, html
+    assert "larger than 1 MB" in html
+    assert _files(root) == {"existing.mp4"}
+
+
+async def test_an_existing_loop_is_replaced_when_asked(
+    uploader: Client, root: Path, loop_mp4: bytes
+) -> None:
+    status, html = await _upload(uploader, "existing.mp4", loop_mp4, replace=True)
+
+    assert status == 200, html
+    assert (root / "existing.mp4").read_bytes() == loop_mp4
+    assert _files(root) == {"existing.mp4"}
+
+
+async def test_other_routes_keep_the_small_body_limit(uploader: Client) -> None:
+    big = {"artist": "a", "title": "b", "loop_path": "x" * (11 * 1024 * 1024)}
+    response = await uploader.post("/loops", data=big)
+    assert response.status_code == 413
+
+
+# Preview ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def previewed(root: Path, loop_mp4: bytes) -> bytes:
+    (root / "sub" / "clip.mp4").write_bytes(loop_mp4)
+    return loop_mp4
+
+
+async def test_a_range_request_gets_206_with_those_bytes(
+    uploader: Client, previewed: bytes
+) -> None:
+    response = await uploader.get(
+        "/loops/media", params={"path": "sub/clip.mp4"}, headers={"Range": "bytes=100-1099"}
+    )
+
+    assert response.status_code == 206
+    assert response.content == previewed[100:1100]
+    assert response.headers["content-range"] == f"bytes 100-1099/{len(previewed)}"
+    assert response.headers["content-length"] == "1000"
+    assert response.headers["content-type"] == "video/mp4"
+
+
+async def test_open_and_suffix_ranges(uploader: Client, previewed: bytes) -> None:
+    size = len(previewed)
+    tail = await uploader.get(
+        "/loops/media", params={"path": "sub/clip.mp4"}, headers={"Range": "bytes=-10"}
+    )
+    assert tail.status_code == 206 and tail.content == previewed[-10:]
+    assert tail.headers["content-range"] == f"bytes {size - 10}-{size - 1}/{size}"
+    rest = await uploader.get(
+        "/loops/media", params={"path": "sub/clip.mp4"}, headers={"Range": f"bytes={size - 5}-"}
+    )
+    assert rest.status_code == 206 and rest.content == previewed[-5:]
+
+
+async def test_no_range_gets_the_whole_file(uploader: Client, previewed: bytes) -> None:
+    response = await uploader.get("/loops/media", params={"path": "sub/clip.mp4"})
+    assert response.status_code == 200
+    assert response.content == previewed
+    assert response.headers["accept-ranges"] == "bytes"
+
+
+async def test_a_range_past_the_end_is_416(uploader: Client, previewed: bytes) -> None:
+    response = await uploader.get(
+        "/loops/media",
+        params={"path": "sub/clip.mp4"},
+        headers={"Range": f"bytes={len(previewed)}-"},
+    )
+    assert response.status_code == 416
+    assert response.headers["content-range"] == f"bytes */{len(previewed)}"
+
+
+@pytest.mark.parametrize("path", ["../outside/x.mp4", "/etc/passwd", "out/x.mp4"])
+async def test_a_path_out_of_the_loops_folder_is_refused(
+    uploader: Client, previewed: bytes, tmp_path: Path, path: str
+) -> None:
+    (tmp_path / "outside" / "x.mp4").write_bytes(b"secret")
+    response = await uploader.get("/loops/media", params={"path": path})
+    assert response.status_code == 400
+    assert "outside the loops folder (LOOPS_PATH)" in response.text
+    assert "secret" not in response.text
+
+
+async def test_the_preview_page_has_a_video_of_the_loop(uploader: Client, previewed: bytes) -> None:
+    response = await uploader.get("/loops/preview", params={"path": "sub/clip.mp4"})
+    assert response.status_code == 200
+    assert '<video id="loop-preview"' in response.text
+    assert 'preload="none"' in response.text
+    assert 'src="/loops/media?path=sub/clip.mp4"' in response.text
+    missing = await uploader.get("/loops/media", params={"path": "sub/none.mp4"})
+    assert missing.status_code == 404
