@@ -78,3 +78,9 @@ def tracklists_site(settings: Settings, name: str) -> str:
     """The 1001tracklists client's shared state: `gate:lock`, `gate:next`, `breaker`,
     `robots:<origin>` and the page caches (`page:<digest>`…), shared by web, worker and CLI."""
     return settings.channel(f"tracklists:{name}")
+
+
+def station_artwork(settings: Settings, digest: str) -> str:
+    """A station's now-playing artwork as the web fetched it, by the sha256 of its URL (cached
+    for an hour, a failure for a minute), shared by every web process."""
+    return settings.channel(f"artwork:{digest}")

@@ -53,6 +53,7 @@ POST   /fallbacks/map                                       operator
 GET    /plays                                               operator
 GET    /plays.csv                                           operator
 GET    /stations                                            operator
+GET    /stations/artwork/{slug:str}                         dashboard
 POST   /stations                                            admin
 GET    /stations/loop-files                                 admin
 GET    /stations/{station_id:int}/edit                      admin

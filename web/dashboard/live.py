@@ -72,7 +72,7 @@ class Partials:
         return ServerSentEventMessage(data=html, event=f"{kind}-{slug}", id=next(self._ids))
 
     def card(self, slug: str, card: NowPlayingCard | None) -> ServerSentEventMessage:
-        html = self._render("dashboard/now_playing.html", card=card, now=time.time())
+        html = self._render("dashboard/now_playing.html", card=card, slug=slug, now=time.time())
         return self._event("card", slug, html)
 
     def health(self, slug: str, health: Health | None) -> ServerSentEventMessage:
