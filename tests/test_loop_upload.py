@@ -80,6 +80,28 @@ async def test_a_real_mp4_is_saved_in_the_chosen_folder_and_listed(
     assert "sub/night drive.mp4" in listed.text
 
 
+async def test_a_browser_without_javascript_posts_the_plain_form(
+    uploader: Client, root: Path, loop_mp4: bytes
+) -> None:
+    # No CSRF header and no HX-Request: the token rides in the form, the answer is a whole page.
+    token = uploader.headers.pop("x-csrftoken")
+    response = await uploader.post(
+        "/loops/upload",
+        data={"_csrf_token": token, "folder": "sub"},
+        files={"file": ("plain.mp4", loop_mp4, "video/mp4")},
+    )
+    assert response.status_code == 200, response.text
+    assert "<html" in response.text and "Uploaded" in response.text
+    assert (root / "sub" / "plain.mp4").read_bytes() == loop_mp4
+    forged = await uploader.post(
+        "/loops/upload",
+        data={"_csrf_token": "forged", "folder": "sub"},
+        files={"file": ("forged.mp4", loop_mp4, "video/mp4")},
+    )
+    assert forged.status_code == 403
+    assert not (root / "sub" / "forged.mp4").exists()
+
+
 async def test_the_page_shows_the_form_with_the_folders(uploader: Client) -> None:
     response = await uploader.get("/loops/upload")
     assert response.status_code == 200

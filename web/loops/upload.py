@@ -13,13 +13,15 @@ from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from typing import Any
 
-from litestar import Request, Router, get, post
-from litestar.datastructures import State
+from litestar import Router, get, post
+from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.exceptions import ClientException, InternalServerException
 from litestar.handlers import HTTPRouteHandler
-from litestar.plugins.htmx import HTMXTemplate
+from litestar.plugins.htmx import HTMXRequest, HTMXTemplate
 from litestar.response import Template
+from litestar.types import Empty
+from litestar.utils.scope.state import ScopeState
 from multipart import (  # type: ignore[import-untyped]
     MultipartError,
     MultipartSegment,
@@ -35,6 +37,8 @@ from web.accounts.roles import Access, declare
 # Room in the body for the multipart envelope and the small fields around the file.
 ENVELOPE_BYTES = 64 * 1024
 FIELD_MAX_BYTES = 4096
+COPY_CHUNK = 1024 * 1024
+REPLACE_ON = ("on", "1", "true", "yes")  # what a ticked box may send
 FIELDS = ("_csrf_token", "folder", "replace", "file")
 
 
@@ -46,45 +50,57 @@ class UploadForm:
     replace: bool = False
 
 
-def _context(resources: Resources, form: UploadForm, **more: Any) -> dict[str, Any]:
+@get("/", name="loop_upload")
+async def upload_page(resources: NamedDependency[Resources]) -> Template:
+    return await _render(resources, UploadForm(), whole_page=True)
+
+
+async def receive_upload(request: HTMXRequest, resources: NamedDependency[Resources]) -> Template:
+    form = UploadForm()
+    # A browser without JavaScript posts the plain form: it gets the whole page back.
+    whole_page = not request.htmx
+    try:
+        saved = await _receive(request, resources.settings, form)
+    except InputError as error:
+        errors = {error.field: str(error)}
+        return await _render(resources, form, whole_page, status_code=422, errors=errors)
+    return await _render(resources, UploadForm(folder=form.folder), whole_page, uploaded=saved)
+
+
+async def _render(
+    resources: Resources,
+    form: UploadForm,
+    whole_page: bool,
+    *,
+    status_code: int = 200,
+    **more: Any,
+) -> Template:
     settings = resources.settings
-    return {
+    context = {
         "form": form,
         "max_bytes": settings.loop_upload_max_mb * MB,
         "max_mb": settings.loop_upload_max_mb,
         "errors": {},
         **more,
     }
-
-
-@get("/", name="loop_upload")
-async def upload_page(resources: NamedDependency[Resources]) -> Template:
-    folders = await asyncio.to_thread(loop_folders, resources.settings.loops_path)
-    context = _context(resources, UploadForm(), folders=folders)
-    return Template(template_name="loops/upload.html", context=context)
-
-
-async def receive_upload(
-    request: Request[Any, Any, State], resources: NamedDependency[Resources]
-) -> Template:
-    form = UploadForm()
-    try:
-        saved = await _receive(request, resources.settings, form)
-    except InputError as error:
-        context = _context(resources, form, errors={error.field: str(error)})
-        return HTMXTemplate(
-            template_name="loops/upload_form.html", context=context, status_code=422
+    if whole_page:
+        folders = await asyncio.to_thread(loop_folders, settings.loops_path)
+        return Template(
+            "loops/upload.html", context=context | {"folders": folders}, status_code=status_code
         )
-    context = _context(resources, UploadForm(folder=form.folder), uploaded=saved)
-    return HTMXTemplate(template_name="loops/upload_form.html", context=context)
+    return HTMXTemplate(
+        template_name="loops/upload_form.html", context=context, status_code=status_code
+    )
 
 
-async def _receive(request: Request[Any, Any, State], settings: Settings, form: UploadForm) -> str:
+async def _receive(request: HTMXRequest, settings: Settings, form: UploadForm) -> str:
     """Stream the body into a LoopUpload; the saved loop's path relative to LOOPS_PATH.
 
     A refusal drains what is left of the body (at most the route's limit), so the browser reads
     the answer instead of a connection reset in the middle of its upload.
     """
+    if ScopeState.from_scope(request.scope).form is not Empty:
+        return await _receive_parsed(request, settings, form)
     parser = PushMultipartParser(_boundary(request), max_segment_count=len(FIELDS) + 1)
     max_bytes = settings.loop_upload_max_mb * MB
     chunks = _body(request, max_bytes)
@@ -117,6 +133,22 @@ async def _receive(request: Request[Any, Any, State], settings: Settings, form: 
         return await upload.keep()
 
 
+async def _receive_parsed(request: HTMXRequest, settings: Settings, form: UploadForm) -> str:
+    """The form as the CSRF check parsed it: a browser without JavaScript sends its token in the
+    body, so the check reads the form first (Litestar spools a large file to disk)."""
+    data = await request.form()
+    form.folder = str(data.get("folder", ""))
+    form.replace = str(data.get("replace", "")) in REPLACE_ON
+    sent = data.get("file")
+    if not isinstance(sent, UploadFile):
+        raise InputError("file", "choose a loop file (.mp4) to upload")
+    target = upload_target(settings.loops_path, form.folder, sent.filename, replace=form.replace)
+    async with LoopUpload(target, settings.loop_upload_max_mb * MB) as upload:
+        while chunk := await sent.read(COPY_CHUNK):
+            await upload.write(chunk)
+        return await upload.keep()
+
+
 def _start(settings: Settings, form: UploadForm, segment: MultipartSegment) -> LoopUpload:
     """The upload of the form's file part; the fields before it say where it goes."""
     if segment.name != "file":
@@ -134,10 +166,10 @@ def _keep_field(form: UploadForm, segment: MultipartSegment | None, value: bytea
     if segment.name == "folder":
         form.folder = text
     elif segment.name == "replace":
-        form.replace = text in ("on", "1", "true", "yes")
+        form.replace = text in REPLACE_ON
 
 
-def _boundary(request: Request[Any, Any, State]) -> str:
+def _boundary(request: HTMXRequest) -> str:
     kind, options = request.content_type
     boundary = options.get("boundary", "")
     if kind != "multipart/form-data" or not boundary:
@@ -148,7 +180,7 @@ def _boundary(request: Request[Any, Any, State]) -> str:
     return boundary
 
 
-async def _body(request: Request[Any, Any, State], max_bytes: int) -> AsyncIterator[bytes]:
+async def _body(request: HTMXRequest, max_bytes: int) -> AsyncIterator[bytes]:
     """The request body's pieces; a body past the route's limit is the file being too large."""
     try:
         async for chunk in request.stream():
