@@ -185,6 +185,15 @@ async def test_other_routes_keep_the_small_body_limit(uploader: Client) -> None:
 
 
 @pytest.fixture
+async def mapper_on_root(uploader: Client, root: Path, loop_mp4: bytes) -> None:
+    """One mapping to sub/clip.mp4, made through the Loops page's own form."""
+    (root / "sub" / "clip.mp4").write_bytes(loop_mp4)
+    form = {"artist": "Bicep", "title": "Glue", "loop_path": "sub/clip.mp4"}
+    response = await uploader.post("/loops", data=form, headers={"HX-Request": "true"})
+    assert response.status_code == 200, response.text
+
+
+@pytest.fixture
 def previewed(root: Path, loop_mp4: bytes) -> bytes:
     (root / "sub" / "clip.mp4").write_bytes(loop_mp4)
     return loop_mp4
@@ -253,3 +262,11 @@ async def test_the_preview_page_has_a_video_of_the_loop(uploader: Client, previe
     assert 'src="/loops/media?path=sub/clip.mp4"' in response.text
     missing = await uploader.get("/loops/media", params={"path": "sub/none.mp4"})
     assert missing.status_code == 404
+
+
+async def test_each_mapping_row_links_to_its_preview(
+    uploader: Client, mapper_on_root: None
+) -> None:
+    html = (await uploader.get("/loops")).text
+    assert 'href="/loops/preview?path=sub/clip.mp4"' in html
+    assert "Upload a loop" in html and 'href="/loops/upload"' in html
