@@ -12,7 +12,9 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from domain.config import Settings
+from domain.loops.upload import LoopUpload, upload_target
 from domain.models import User
+from domain.validation import InputError
 from tests.media import make_mp4
 from tests.web_fixtures import Client, log_in_client
 from web.app import create_app
@@ -270,3 +272,27 @@ async def test_each_mapping_row_links_to_its_preview(
     html = (await uploader.get("/loops")).text
     assert 'href="/loops/preview?path=sub/clip.mp4"' in html
     assert "Upload a loop" in html and 'href="/loops/upload"' in html
+
+
+# The upload itself, as every front uses it ---------------------------------------------------
+
+
+async def test_an_upload_left_half_way_leaves_no_file(root: Path, loop_mp4: bytes) -> None:
+    target = upload_target(root, "sub", "half.mp4", replace=False)
+    with pytest.raises(ConnectionResetError):
+        async with LoopUpload(target, max_bytes=10 * 1024 * 1024) as upload:
+            await upload.write(loop_mp4[:1000])
+            assert _files(root) != {"existing.mp4"}  # the temporary file is there meanwhile
+            raise ConnectionResetError  # the browser went away
+    assert _files(root) == {"existing.mp4"}
+
+
+async def test_a_name_taken_while_uploading_is_not_overwritten(root: Path, loop_mp4: bytes) -> None:
+    target = upload_target(root, "sub", "race.mp4", replace=False)
+    async with LoopUpload(target, max_bytes=10 * 1024 * 1024) as upload:
+        await upload.write(loop_mp4)
+        (root / "sub" / "race.mp4").write_bytes(b"saved meanwhile by someone else")
+        with pytest.raises(InputError, match=r"race\.mp4 already exists"):
+            await upload.keep()
+    assert (root / "sub" / "race.mp4").read_bytes() == b"saved meanwhile by someone else"
+    assert _files(root) == {"existing.mp4", "sub/race.mp4"}

@@ -189,6 +189,8 @@ async def _body(request: HTMXRequest, max_bytes: int) -> AsyncIterator[bytes]:
         if error.status_code == 413:
             raise too_large(max_bytes) from None
         raise
+    except InternalServerException:  # Litestar's word for a client gone mid-body
+        raise InputError("file", "the upload was interrupted: try again") from None
 
 
 async def _drain(chunks: AsyncIterator[bytes]) -> None:
