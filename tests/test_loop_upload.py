@@ -123,6 +123,7 @@ async def test_the_page_shows_the_form_with_the_folders(uploader: Client) -> Non
         ("escape.mp4", b"x", "/etc", "is outside the loops folder (LOOPS_PATH)"),
         ("escape.mp4", b"x", "out", "is outside the loops folder (LOOPS_PATH)"),
         ("escape.mp4", b"x", "missing", "missing is not a folder in the loops folder"),
+        ("long.mp4", b"x", "sub/" + "a" * 5000, "the folder field is longer than 4096 bytes"),
         ("existing.mp4", None, "", "existing.mp4 already exists: tick Replace to overwrite it"),
     ],
 )
@@ -296,3 +297,18 @@ async def test_a_name_taken_while_uploading_is_not_overwritten(root: Path, loop_
             await upload.keep()
     assert (root / "sub" / "race.mp4").read_bytes() == b"saved meanwhile by someone else"
     assert _files(root) == {"existing.mp4", "sub/race.mp4"}
+
+
+async def test_a_body_that_is_not_a_whole_form_is_refused(uploader: Client, root: Path) -> None:
+    cut = b'--xyz\r\nContent-Disposition: form-data; name="file"; filename="a.mp4"\r\n\r\nabc'
+    response = await uploader.post(
+        "/loops/upload",
+        content=cut,
+        headers={"content-type": "multipart/form-data; boundary=xyz", "HX-Request": "true"},
+    )
+    assert response.status_code == 422
+    assert "the upload was cut short or is not a form" in response.text
+    assert _files(root) == {"existing.mp4"}
+    plain = await uploader.post("/loops/upload", data={"folder": "sub"})
+    assert plain.status_code == 400
+    assert "multipart/form-data" in plain.text

@@ -119,14 +119,14 @@ async def _receive(request: HTMXRequest, settings: Settings, form: UploadForm) -
                         _keep_field(form, field, text)
                     elif upload is not None and field is not None and field.name == "file":
                         await upload.write(event)
-                    elif len(text) + len(event) <= FIELD_MAX_BYTES:
-                        text += event
+                    else:
+                        text = _field_text(field, text, event)
             parser.close()
-        except MultipartError:
-            message = "the upload was cut short or is not a form: try again"
-            raise InputError("file", message) from None
-        except InputError:
+        except (InputError, MultipartError) as error:
             await _drain(chunks)
+            if isinstance(error, MultipartError):
+                message = "the upload was cut short or is not a form: try again"
+                raise InputError("file", message) from None
             raise
         if upload is None:
             raise InputError("file", "choose a loop file (.mp4) to upload")
@@ -157,6 +157,15 @@ def _start(settings: Settings, form: UploadForm, segment: MultipartSegment) -> L
         settings.loops_path, form.folder, segment.filename or "", replace=form.replace
     )
     return LoopUpload(target, settings.loop_upload_max_mb * MB)
+
+
+def _field_text(segment: MultipartSegment | None, text: bytearray, piece: bytes) -> bytearray:
+    """A text field's bytes so far; refused past FIELD_MAX_BYTES rather than cut short."""
+    if len(text) + len(piece) > FIELD_MAX_BYTES:
+        name = (segment.name if segment is not None else None) or "form"
+        raise InputError(name, f"the {name} field is longer than {FIELD_MAX_BYTES} bytes")
+    text += piece
+    return text
 
 
 def _keep_field(form: UploadForm, segment: MultipartSegment | None, value: bytearray) -> None:
