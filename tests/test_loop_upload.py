@@ -12,6 +12,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from domain.config import Settings
+from domain.loops.media import RangeNotSatisfiable, byte_range
 from domain.loops.upload import LoopUpload, upload_target
 from domain.models import User
 from domain.validation import InputError
@@ -312,3 +313,31 @@ async def test_a_body_that_is_not_a_whole_form_is_refused(uploader: Client, root
     plain = await uploader.post("/loops/upload", data={"folder": "sub"})
     assert plain.status_code == 400
     assert "multipart/form-data" in plain.text
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        (None, None),
+        ("bytes=0-", (0, 99)),
+        ("bytes=10-19", (10, 19)),
+        ("bytes=90-500", (90, 99)),  # an end past the file is the file's end
+        ("bytes=-30", (70, 99)),
+        ("bytes=-500", (0, 99)),
+        ("bytes=0-1,5-6", None),  # several ranges: the whole file, as RFC 9110 allows
+        ("bytes=20-10", None),  # invalid: ignored, not refused
+        ("items=0-1", None),
+        ("bytes=-", None),
+    ],
+)
+def test_which_bytes_a_range_header_asks_for(
+    header: str | None, expected: tuple[int, int] | None
+) -> None:
+    found = byte_range(header, 100)
+    assert (found.start, found.end) == expected if found else expected is None
+
+
+@pytest.mark.parametrize("header", ["bytes=100-", "bytes=100-200", "bytes=-0"])
+def test_a_range_past_the_end_cannot_be_satisfied(header: str) -> None:
+    with pytest.raises(RangeNotSatisfiable):
+        byte_range(header, 100)

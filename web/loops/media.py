@@ -4,6 +4,7 @@ file's bytes from LOOPS_PATH only, with HTTP Range (Litestar's File response sen
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Any
 
 from litestar import Controller, Request, Response, get
@@ -46,30 +47,39 @@ class LoopMediaController(Controller):
         resources: NamedDependency[Resources],
         path: FromQuery[str],
     ) -> Response[Any]:
-        root = resources.settings.loops_path
-        try:
-            confine(root, path)
-        except LoopPathError as error:
-            raise _refused(error) from None
-        try:
-            found = await asyncio.to_thread(preview_file, root, path)
-        except LoopPathError as error:  # inside the folder, but no .mp4 file there
-            raise NotFoundException(str(error)) from None
-        size = found.stat().st_size
-        headers = {"accept-ranges": "bytes", "cache-control": "private, max-age=300"}
-        try:
-            wanted = byte_range(request.headers.get("range"), size)
-        except RangeNotSatisfiable:
-            return Response(
-                b"", status_code=416, headers=headers | {"content-range": f"bytes */{size}"}
-            )
-        if wanted is None:
-            headers["content-length"] = str(size)
-            return Stream(read_range(found, 0, size), media_type="video/mp4", headers=headers)
-        headers |= {"content-range": wanted.content_range, "content-length": str(wanted.length)}
-        return Stream(
-            read_range(found, wanted.start, wanted.length),
-            media_type="video/mp4",
-            headers=headers,
-            status_code=206,
-        )
+        found = await asyncio.to_thread(_loop_file, resources.settings.loops_path, path)
+        return _ranged(found, request.headers.get("range"))
+
+
+def _loop_file(root: Path, path: str) -> Path:
+    """The loop to send: a 400 for a path out of LOOPS_PATH, a 404 for no .mp4 file there."""
+    try:
+        confine(root, path)
+    except LoopPathError as error:
+        raise _refused(error) from None
+    try:
+        return preview_file(root, path)
+    except LoopPathError as error:
+        raise NotFoundException(str(error)) from None
+
+
+def _ranged(found: Path, range_header: str | None) -> Response[Any]:
+    """The file, or the one range asked for (206), or 416 for a range past its end."""
+    size = found.stat().st_size
+    # A replaced loop keeps its name: never mix ranges of the old and the new file.
+    headers = {"accept-ranges": "bytes", "cache-control": "private, no-cache"}
+    try:
+        wanted = byte_range(range_header, size)
+    except RangeNotSatisfiable:
+        headers["content-range"] = f"bytes */{size}"
+        return Response(b"", status_code=416, headers=headers)
+    if wanted is None:
+        headers["content-length"] = str(size)
+        return Stream(read_range(found, 0, size), media_type="video/mp4", headers=headers)
+    headers |= {"content-range": wanted.content_range, "content-length": str(wanted.length)}
+    return Stream(
+        read_range(found, wanted.start, wanted.length),
+        media_type="video/mp4",
+        headers=headers,
+        status_code=206,
+    )
