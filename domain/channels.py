@@ -92,3 +92,9 @@ def station_pin(settings: Settings, slug: str) -> str:
     """A station's pin (`domain.stations.pins.Pin` as JSON), kept without expiry until unpinned,
     so a daemon that was down reads it at start."""
     return settings.channel(f"pin:{slug}")
+
+
+def station_artwork(settings: Settings, digest: str) -> str:
+    """A station's now-playing artwork as the web fetched it, by the sha256 of its URL (cached
+    for an hour, a failure for a minute), shared by every web process."""
+    return settings.channel(f"artwork:{digest}")

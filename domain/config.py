@@ -40,6 +40,7 @@ VARIABLES = (
     "ALLOW_COMMAND_HOOKS",
     "STATION_ALLOWED_HOSTS",
     "DISPLAY_TIMEZONE",
+    "LOOP_UPLOAD_MAX_MB",
 )
 # Politeness towards 1001tracklists (docs/architecture.md): never closer together than this.
 TRACKLISTS_MIN_DELAY_SECONDS = 2.0
@@ -83,6 +84,8 @@ class Settings:
     station_allowed_hosts: tuple[str, ...] = ()
     # The IANA zone pages show times in for users who chose none; data stays in UTC.
     display_timezone: str = "UTC"
+    # The largest loop file the browser may upload (the upload route's own body limit).
+    loop_upload_max_mb: int = 500
 
     def channel(self, name: str) -> str:
         """A Redis channel or key name private to this installation (named after its database)."""
@@ -240,6 +243,9 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         allow_command_hooks=_switch("ALLOW_COMMAND_HOOKS", env.get("ALLOW_COMMAND_HOOKS", "")),
         station_allowed_hosts=parse_allowed_hosts(env.get("STATION_ALLOWED_HOSTS", "")),
         display_timezone=_time_zone("DISPLAY_TIMEZONE", env.get("DISPLAY_TIMEZONE", "")),
+        loop_upload_max_mb=_positive_int(
+            "LOOP_UPLOAD_MAX_MB", env.get("LOOP_UPLOAD_MAX_MB", "500"), maximum=100_000
+        ),
     )
 
 

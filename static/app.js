@@ -31,12 +31,12 @@ document.addEventListener("htmx:sseMessage", function (event) {
   startProgress(event.target);
 });
 
-// A loop without a thumbnail yet: hide the broken image (error events do not bubble, so listen
+// A loop without a thumbnail yet, or a station's artwork we could not fetch: hide the broken image (error events do not bubble, so listen
 // in the capture phase for every image, present and swapped in later).
 document.addEventListener(
   "error",
   function (event) {
-    if (event.target instanceof HTMLImageElement && event.target.classList.contains("loop-thumb")) {
+    if (event.target instanceof HTMLImageElement && (event.target.classList.contains("loop-thumb") || event.target.classList.contains("art"))) {
       event.target.hidden = true;
     }
   },

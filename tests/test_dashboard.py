@@ -165,7 +165,8 @@ async def test_dashboard_shows_a_card_per_enabled_station(
     assert only(html, "article.station h2").text() == "Radio One"
     assert only(html, ".np-title").text() == "One More Time"
     assert only(html, ".np-artist").text() == "Daft Punk"
-    assert only(html, ".art").attributes["src"] == "https://radio.example/art/1.jpg"
+    # Through our server, never the station's URL in the page (web/dashboard/artwork.py).
+    assert only(html, ".art").attributes["src"] == f"/stations/artwork/{SLUG}?v={'0' * 32}"
     assert only(html, ".loop-name").text() == "a.mp4"
     assert only(html, ".loop-thumb").attributes["src"] == "/loops/7/thumbnail.jpg"
     assert only(html, ".np-loop .reason").text() == "Mapped"

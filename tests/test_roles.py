@@ -52,11 +52,16 @@ GET    /loops/{mapping_id:int}/thumbnail.jpg                operator
 POST   /loops/{mapping_id:int}/delete                       operator
 GET    /loops/export                                        operator
 POST   /loops/import                                        operator
+GET    /loops/upload                                        operator
+POST   /loops/upload                                        operator
+GET    /loops/preview                                       operator
+GET    /loops/media                                         operator
 GET    /fallbacks                                           operator
 POST   /fallbacks/map                                       operator
 GET    /plays                                               operator
 GET    /plays.csv                                           operator
 GET    /stations                                            operator
+GET    /stations/artwork/{slug:str}                         dashboard
 POST   /stations                                            admin
 GET    /stations/loop-files                                 admin
 GET    /stations/{station_id:int}/edit                      admin

@@ -53,11 +53,13 @@ from domain.validation import InputError, row_number, url_parameter
 from web import api_docs, health, times
 from web.accounts import auth, roles, users_page
 from web.accounts.pages import AccountController
-from web.dashboard import live, pins
+from web.dashboard import artwork, live, pins
 from web.dashboard.pages import DashboardController
 from web.loops import api
 from web.loops.fallbacks import FallbacksController
+from web.loops.media import LoopMediaController
 from web.loops.pages import LoopsController
+from web.loops.upload import upload_routes
 from web.plays.pages import PlaysController
 from web.stations import hooks
 from web.stations.pages import StationsController
@@ -82,12 +84,11 @@ _MISSING_PARAMETER = re.compile(r"^Missing required \w+ parameter '([^']+)'")
 # in it (a 100 KB path once was, with a traceback per request).
 ERROR_LOG_MAX = 300
 # No inline script or style anywhere: htmx's config and the page scripts are in static/ (DESIGN
-# §9); htmx is told not to inject its indicator styles (static/app.js). Images are the one
-# exception to 'self': the dashboard shows album art from each station's own server, whose address
-# is set at run time (an image cannot run script).
+# §9); htmx is told not to inject its indicator styles (static/app.js). Album art comes through
+# us too (/stations/artwork/…, web/dashboard/artwork.py): no page loads from anywhere else.
 SECURITY_HEADERS = {
     "content-security-policy": (
-        "default-src 'self'; img-src 'self' data: http: https:; object-src 'none';"
+        "default-src 'self'; img-src 'self' data:; object-src 'none';"
         " base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
     ),
     "x-frame-options": "DENY",
@@ -338,12 +339,15 @@ def create_app(settings: Settings | None = None) -> Litestar:
             DashboardController,
             *pins.ROUTES,
             LoopsController,
+            upload_routes(settings),
+            LoopMediaController,
             FallbacksController,
             PlaysController,
             StationsController,
             TracklistsController,
             TracklistDraftsController,
             *live.ROUTES,
+            *artwork.ROUTES,
             *live_imports.ROUTES,
             create_static_files_router(
                 path="/static",

@@ -69,6 +69,16 @@ def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
     return url.scheme, url.host, url.port or _DEFAULT_PORTS.get(url.scheme)
 
 
+def same_origin(url: str, other: str) -> bool:
+    """Whether two URLs share scheme, host and port (default ports filled in); False for
+    anything that is not a URL."""
+    try:
+        first, second = _origin(httpx.URL(url)), _origin(httpx.URL(other))
+    except (httpx.InvalidURL, TypeError):
+        return False
+    return first[0] in _DEFAULT_PORTS and bool(first[1]) and first == second
+
+
 @asynccontextmanager
 async def _get(
     http: httpx.AsyncClient,
@@ -153,6 +163,30 @@ async def fetch_json(
                 if _is_html(response, body):
                     raise _html_error(body)
                 return decode_json(body)
+    except TimeoutError:
+        raise SourceError(f"timed out after {_seconds(time_limit)}") from None
+    except httpx.HTTPError as exc:
+        raise transport_error(exc, url, time_limit) from None
+
+
+async def fetch_bytes(
+    http: httpx.AsyncClient,
+    url: str,
+    *,
+    accept: str,
+    time_limit: float = 5.0,
+    limit: int = MAX_BODY,
+) -> tuple[str, bytes]:
+    """GET `url` (redirects within its origin only, no credentials sent): its content type and
+    body, within `time_limit` seconds in all and at most `limit` bytes; SourceError otherwise."""
+    try:
+        async with asyncio.timeout(time_limit):
+            async with _get(
+                http, url, {"User-Agent": USER_AGENT, "Accept": accept}, time_limit
+            ) as response:
+                check_status(response)
+                body = await read_capped(response, limit)
+                return response.headers.get("content-type", ""), body
     except TimeoutError:
         raise SourceError(f"timed out after {_seconds(time_limit)}") from None
     except httpx.HTTPError as exc:

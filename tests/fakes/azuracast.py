@@ -30,7 +30,7 @@ from domain.loops.keys import OFFLINE_SONG_ID, song_id_from_text
 from tests.fakes import LocalServer, QuietHandler
 from tests.waiting import wait_until_async
 
-ENDPOINTS = ("nowplaying", "nowplaying_all", "static", "sse")
+ENDPOINTS = ("nowplaying", "nowplaying_all", "static", "sse", "art")
 # drop: close open feeds and refuse new ones (REST keeps working); stall: accept, send nothing;
 # 500 / html (a 200 HTML page) / invalid_json / huge (2 MB): what the endpoints answer;
 # array: a list of stations where one object is due; missing_fields / null_fields: old servers.
@@ -52,6 +52,12 @@ HTML_PAGE = (
 )
 
 JsonObject = dict[str, Any]
+# A real 2x2 red PNG (made by ffmpeg): what `song.art` URLs answer (`fake.art`, `fake.art_type`).
+ART_PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000002000000020802000000fdd49a7300000009704859730000"
+    "000100000001004f25c4d60000001049444154789c63f8cbc000440c100a001fae03f5f6182a5900000000"
+    "49454e44ae426082"
+)
 STATION_NOT_FOUND = b'{"code":404,"type":"NotFoundException","message":"Station not found."}'
 
 
@@ -229,6 +235,8 @@ class FakeAzuraCast:
         self._server = LocalServer(_Handler, self)
         self.url = self._server.url
         self.np: JsonObject = {}
+        self.art = ART_PNG
+        self.art_type = "image/png"
         self.set_track("Fake Artist", "Warm Up")
 
     @property
@@ -443,6 +451,8 @@ class _Handler(QuietHandler):
             "/api/live/nowplaying/sse": "sse",
         }
         endpoint = routes.get(url.path.rstrip("/") or "/")
+        if url.path.startswith(f"/api/station/{fake.station_id}/art/"):
+            endpoint = "art"
         if endpoint is None:
             if url.path.startswith("/api/nowplaying/"):
                 self.send_body(404, STATION_NOT_FOUND)
@@ -460,6 +470,8 @@ class _Handler(QuietHandler):
                 self.close_connection = True
             elif endpoint == "sse":
                 self._feed(url.query, mode)
+            elif endpoint == "art":
+                self.send_body(200, fake.art, fake.art_type)
             else:
                 self._rest(endpoint, mode)
         except (BrokenPipeError, ConnectionResetError):

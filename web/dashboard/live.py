@@ -77,7 +77,9 @@ class Partials:
     def card(
         self, slug: str, card: NowPlayingCard | None, zone: tzinfo = UTC
     ) -> ServerSentEventMessage:
-        html = self._render("dashboard/now_playing.html", zone, card=card, now=time.time())
+        html = self._render(
+            "dashboard/now_playing.html", zone, card=card, slug=slug, now=time.time()
+        )
         return self._event("card", slug, html)
 
     def health(
