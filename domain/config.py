@@ -37,6 +37,7 @@ VARIABLES = (
     "TRACKLISTS_TIMEOUT_SECONDS",
     "ALLOW_COMMAND_HOOKS",
     "STATION_ALLOWED_HOSTS",
+    "STATION_BACKOFF_MAX_SECONDS",
 )
 # Politeness towards 1001tracklists (docs/architecture.md): never closer together than this.
 TRACKLISTS_MIN_DELAY_SECONDS = 2.0
@@ -76,6 +77,8 @@ class Settings:
     allow_command_hooks: bool = False
     # When set, the only hosts (names or addresses) a station's URLs may name or resolve to.
     station_allowed_hosts: tuple[str, ...] = ()
+    # While a station's source fails, the daemon asks it less and less often, up to this long.
+    station_backoff_max_seconds: float = 60.0
 
     def channel(self, name: str) -> str:
         """A Redis channel or key name private to this installation (named after its database)."""
@@ -216,6 +219,12 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         ),
         allow_command_hooks=_switch("ALLOW_COMMAND_HOOKS", env.get("ALLOW_COMMAND_HOOKS", "")),
         station_allowed_hosts=parse_allowed_hosts(env.get("STATION_ALLOWED_HOSTS", "")),
+        station_backoff_max_seconds=_seconds(
+            "STATION_BACKOFF_MAX_SECONDS",
+            env.get("STATION_BACKOFF_MAX_SECONDS", "") or "60",
+            minimum=1,
+            maximum=3600,
+        ),
     )
 
 
