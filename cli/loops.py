@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 
 from domain.config import Settings, configure_logging, get_settings, load_settings
-from domain.loops.cache import Resolution
+from domain.loops.cache import CacheStats, Resolution
 from domain.loops.check import (
     LoopProblem,
     LoopToolMissing,
@@ -38,6 +38,7 @@ from domain.loops.imports import ImportOptions, ImportReport, RowOutcome, import
 from domain.loops.listing import MappingStats
 from domain.loops.mapper import MappingNotFound, TrackMapper, loops_service
 from domain.models import Reason, TrackMapping
+from domain.plays.stats import PlayTotals, play_totals
 from domain.resources import opened
 from domain.validation import ID_MAX
 
@@ -233,31 +234,39 @@ def resolve_command(artist: str, title: str, song_id: str | None) -> None:
         click.echo(f"warning: {resolution.path} does not exist", err=True)
 
 
-def format_stats(stats: MappingStats) -> list[str]:
+def format_stats(stats: MappingStats, plays: PlayTotals, cache: CacheStats) -> list[str]:
+    """The lines of `crateloop stats`: the same figures, and words, as the dashboard's panel."""
     lines = [
         f"mappings: {stats.total} total, {stats.active} active",
-        f"plays: {stats.total_plays} total, {stats.average_plays:.2f} per mapping on average",
+        f"plays recorded: {plays.recorded}, {plays.mapped} of them with a mapped loop",
+        f"plays counted on mappings: {stats.total_plays},"
+        f" {stats.average_plays:.2f} per mapping on average",
     ]
     if stats.most_played:
         lines.append("most played:")
-        lines += [f"  {plays:>8}  {key}" for key, plays in stats.most_played]
+        lines += [f"  {count:>8}  {key}" for key, count in stats.most_played]
+    whose = f"{cache.processes} process(es)" if cache.shared else "this process, no Redis"
+    lines.append(
+        f"cache ({whose}): {cache.size} entries (at most {cache.max_size} each),"
+        f" TTL {cache.ttl_seconds} s, {cache.hits} hits, {cache.misses} misses"
+    )
     return lines
 
 
 @click.command("stats")
 def stats_command() -> None:
-    """Mapping statistics (totals, plays, most played) and cache statistics."""
+    """Mapping statistics (totals, plays, most played) and cache statistics of every process."""
 
     async def gather() -> list[str]:
-        async with loops_service(load_settings()) as mapper:
-            lines = format_stats(await mapper.get_stats())
-            cache = mapper.get_cache_stats()
-        # Every process keeps its own cache; this one is the command's own, just started.
-        lines.append(
-            f"cache (this process): {cache.size} of {cache.max_size} entries,"
-            f" TTL {cache.ttl_seconds} s, {cache.hits} hits, {cache.misses} misses"
-        )
-        return lines
+        async with opened(load_settings()) as resources:
+            mapper = TrackMapper(resources)
+            try:
+                stats = await mapper.get_stats()
+                plays = await play_totals(resources.reads)
+                cache = await mapper.shared_cache_stats()
+            finally:
+                await mapper.close()
+        return format_stats(stats, plays, cache)
 
     for line in asyncio.run(gather()):
         click.echo(line)

@@ -7,11 +7,16 @@ for SQLAlchemy, Redis and the domain code they never touch.
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 
 import click
 
-from domain.config import ConfigError
+from cli.local_run import LocalRun, fill_in, find_local_run, missing_servers
+from domain.config import VAR_DIR, ConfigError, environment
+
+# `run` starts (or fails on) servers of its own; `env` reports the local run as it is.
+OWN_SERVERS = ("run", "env")
 
 # command name → module that exports it in COMMANDS
 COMMAND_MODULES = {
@@ -20,6 +25,7 @@ COMMAND_MODULES = {
     "worker": "cli.processes",
     "daemon": "cli.processes",
     "db": "cli.processes",
+    "env": "cli.local_run",
     "mappings": "cli.loops",
     "loop": "cli.loops",
     "stats": "cli.loops",
@@ -50,8 +56,32 @@ def crateloop() -> None:
 
 
 def main() -> None:
+    local_run = None if _command_name() in OWN_SERVERS else _use_local_run()
     try:
         crateloop(prog_name="crateloop")
     except ConfigError as error:
-        click.echo(f"crateloop: configuration error: {error}", err=True)
+        if local_run is not None and _for_lack_of_local_run(error, local_run):
+            click.echo(f"crateloop: {local_run.status()}", err=True)
+        else:
+            click.echo(f"crateloop: configuration error: {error}", err=True)
         sys.exit(2)
+
+
+def _command_name() -> str | None:
+    return next((arg for arg in sys.argv[1:] if not arg.startswith("-")), None)
+
+
+def _use_local_run() -> LocalRun:
+    """Fill in the servers and key of a local run (`make run`) this folder has and the
+    environment lacks: a second shell's commands find them by themselves."""
+    found = find_local_run(VAR_DIR)
+    os.environ.update(fill_in(environment(), found))
+    return found
+
+
+def _for_lack_of_local_run(error: ConfigError, found: LocalRun) -> bool:
+    """True when `error` is a server or key missing only because `make run` is not running."""
+    missing = missing_servers(environment())
+    if not found.secret_key:
+        missing.append("SECRET_KEY")
+    return any(str(error).startswith(f"{name} is not set") for name in missing)

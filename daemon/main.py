@@ -22,6 +22,11 @@ Watcher = Callable[[Resources], Coroutine[Any, Any, None]]
 
 WATCHERS: list[Watcher] = [supervise_stations, schedule_loop_checks]
 STOP_TIMEOUT_SECONDS = 4.0
+# How the start-up line names each watcher.
+WATCHER_NAMES = {
+    "supervise_stations": "station supervisor",
+    "schedule_loop_checks": "daily loop check",
+}
 
 log = logging.getLogger("crateloop.daemon")
 
@@ -52,7 +57,11 @@ async def _main(settings: Settings, watchers: list[Watcher]) -> None:
 async def _watch(resources: Resources, watchers: list[Watcher], stop: asyncio.Event) -> None:
     tasks = [asyncio.create_task(watch(resources), name=watch.__name__) for watch in watchers]
     stopping = asyncio.create_task(stop.wait(), name="stop")
-    log.info("daemon up with %d watcher(s)", len(tasks))
+    # The watchers by name: how many stations there are is the supervisor's to say, once it knows.
+    log.info(
+        "daemon up: %s",
+        ", ".join(WATCHER_NAMES.get(task.get_name(), task.get_name()) for task in tasks),
+    )
     done, _ = await asyncio.wait([stopping, *tasks], return_when=asyncio.FIRST_COMPLETED)
 
     failed = [task for task in done if task is not stopping]

@@ -55,6 +55,7 @@ class Supervisor:
         self._wake = asyncio.Event()
         self._env_station_done = False
         self._db_down = False
+        self._told: tuple[int, int] | None = None  # (leading, enabled) as last logged
 
     async def run(self) -> None:
         """Supervise until cancelled; then stop every station and release the locks."""
@@ -112,6 +113,22 @@ class Supervisor:
                 current = None
             if current is None:
                 self._start(station)
+        self._tell_station_count(len(leading), len(stations))
+
+    def _tell_station_count(self, leading: int, enabled: int) -> None:
+        """One line whenever the number of stations watched changes: the truth at start-up too."""
+        if self._told == (leading, enabled):
+            return
+        self._told = (leading, enabled)
+        if enabled == 0:
+            log.info("no enabled stations: waiting for one to be added")
+        elif leading == enabled:
+            log.info("watching %d station(s)", leading)
+        else:
+            log.info(
+                "watching %d of %d enabled station(s); another daemon leads the others",
+                leading, enabled,
+            )  # fmt: skip
 
     def _start(self, station: StationConfig) -> None:
         services = self.services

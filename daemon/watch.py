@@ -1,8 +1,9 @@
 """Watching one station's now-playing source, by its transport (docs/architecture.md, AzuraCast).
 
-- push (AzuraCast): the SSE feed; while it is down, poll every poll interval and reconnect with
+- push (AzuraCast): the SSE feed; while it is down, poll as in poll mode and reconnect with
   exponential backoff and jitter (up to 60 s); one REST GET whenever the feed (re)connects.
-- poll: REST (AzuraCast) or status JSON (Icecast, SHOUTcast) every poll interval.
+- poll: REST (AzuraCast) or status JSON (Icecast, SHOUTcast) every poll interval; while the
+  source fails, less and less often (`PollPace`), back to the interval at the first good answer.
 - webhook (AzuraCast): the web app publishes each webhook body on Redis; a slow REST poll is the
   safety net for lost webhooks.
 
@@ -36,6 +37,22 @@ WEBHOOK_SAFETY_POLL = 60.0  # seconds between REST polls in webhook mode (at lea
 log = logging.getLogger("crateloop.daemon.watch")
 
 
+class PollPace:
+    """How long from the start of one poll to the next: the station's interval while the source
+    answers; while it fails, the interval doubling with jitter up to `cap`, so a broken source
+    (and every daemon polling it) is not asked every second. The first good answer resets it."""
+
+    def __init__(self, interval: float, cap: float) -> None:
+        self.interval = interval
+        self._backoff = Backoff(first=interval, cap=max(cap, interval))
+
+    def after(self, answered: bool) -> float:
+        if answered:
+            self._backoff.reset()
+            return self.interval
+        return self._backoff.next()
+
+
 class StationWatch:
     """Feeds `deliver` with what the station plays; keeps `status` up to date."""
 
@@ -56,6 +73,7 @@ class StationWatch:
         self.settings = settings
         self.redis = redis
         self.interval = station.poll_interval
+        self.pace = PollPace(station.poll_interval, settings.station_backoff_max_seconds)
         self._poll_error: str | None = None
         self._feed_error: str | None = None
         self._feed_live = False
@@ -87,12 +105,13 @@ class StationWatch:
     async def _poll_forever(self) -> None:
         while True:
             started = time.monotonic()
-            if await self.poll_once():
+            answered = await self.poll_once()
+            if answered:
                 self.status.set_state(HealthState.POLLING)
             else:
                 self.status.set_state(HealthState.DOWN, self._poll_error)
-            # A steady cadence: the interval runs from the start of one poll to the next.
-            await asyncio.sleep(max(0.0, self.interval - (time.monotonic() - started)))
+            # A steady cadence: the wait runs from the start of one poll to the next.
+            await asyncio.sleep(max(0.0, self.pace.after(answered) - (time.monotonic() - started)))
 
     # Push feed ------------------------------------------------------------------------------
 
@@ -138,7 +157,7 @@ class StationWatch:
             elif self._feed_error is not None:
                 self.status.set_state(HealthState.POLLING, self._feed_error)
             # else: starting up, the feed not tried yet: no state worth a log line.
-            await asyncio.sleep(max(0.0, self.interval - (time.monotonic() - started)))
+            await asyncio.sleep(max(0.0, self.pace.after(ok) - (time.monotonic() - started)))
 
     # Webhook --------------------------------------------------------------------------------
 

@@ -49,6 +49,16 @@ def tracklist_import(settings: Settings, job_id: int) -> str:
 # Keys ---------------------------------------------------------------------------------------------
 
 
+def loop_cache_counters(settings: Settings) -> str:
+    """A hash: the resolution cache's `hits` and `misses`, summed over every process."""
+    return settings.channel("loop-cache:counters")
+
+
+def loop_cache_sizes(settings: Settings) -> str:
+    """A hash: each process's resolution cache size and when it said so (`SIZE UNIX_TIME`)."""
+    return settings.channel("loop-cache:sizes")
+
+
 def setup_token(settings: Settings) -> str:
     """The one-time token that creates the first account (web writes it, web checks it)."""
     return settings.channel("setup-token")

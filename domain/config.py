@@ -41,6 +41,7 @@ VARIABLES = (
     "STATION_ALLOWED_HOSTS",
     "DISPLAY_TIMEZONE",
     "LOOP_UPLOAD_MAX_MB",
+    "STATION_BACKOFF_MAX_SECONDS",
 )
 # Politeness towards 1001tracklists (docs/architecture.md): never closer together than this.
 TRACKLISTS_MIN_DELAY_SECONDS = 2.0
@@ -86,6 +87,8 @@ class Settings:
     display_timezone: str = "UTC"
     # The largest loop file the browser may upload (the upload route's own body limit).
     loop_upload_max_mb: int = 500
+    # While a station's source fails, the daemon asks it less and less often, up to this long.
+    station_backoff_max_seconds: float = 60.0
 
     def channel(self, name: str) -> str:
         """A Redis channel or key name private to this installation (named after its database)."""
@@ -245,6 +248,12 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         display_timezone=_time_zone("DISPLAY_TIMEZONE", env.get("DISPLAY_TIMEZONE", "")),
         loop_upload_max_mb=_positive_int(
             "LOOP_UPLOAD_MAX_MB", env.get("LOOP_UPLOAD_MAX_MB", "500"), maximum=100_000
+        ),
+        station_backoff_max_seconds=_seconds(
+            "STATION_BACKOFF_MAX_SECONDS",
+            env.get("STATION_BACKOFF_MAX_SECONDS", "") or "60",
+            minimum=1,
+            maximum=3600,
         ),
     )
 

@@ -627,9 +627,10 @@ def test_stats(app_env: dict[str, str], database_url: str, tmp_path: Path) -> No
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines() == [
         "mappings: 3 total, 2 active",
-        "plays: 9 total, 3.00 per mapping on average",
+        "plays recorded: 0, 0 of them with a mapped loop",
+        "plays counted on mappings: 9, 3.00 per mapping on average",
         "most played:",
         "         7  b - two",
         "         2  a - one",
-        "cache (this process): 0 of 1000 entries, TTL 3600 s, 0 hits, 0 misses",
+        "cache (1 process(es)): 0 entries (at most 1000 each), TTL 3600 s, 0 hits, 0 misses",
     ]

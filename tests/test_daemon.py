@@ -193,13 +193,17 @@ def test_stations_added_and_changed_are_picked_up_within_5_s(
 ) -> None:
     started = database_now(database_url)
     daemon = start_daemon()
-    daemon.wait_for_log("daemon up", within=15)
+    daemon.wait_for_log("daemon up: station supervisor, daily loop check", within=15)
+    # The start-up lines tell the truth: no station yet, and no count of watchers as stations.
+    daemon.wait_for_log("no enabled stations: waiting for one to be added")
+    assert daemon.count("watcher") == 0
     # The first reload is over: the station has to come with a later one.
     wait_until(lambda: reloaded_since(database_url, started), 5, "the first reload")
     added = time.monotonic()
     station_id = add_station(database_url, "radio", base_url=fake.url)
     StateDir(handoff_root / "radio").wait_for_title("Warm Up", within=5)
     assert time.monotonic() - added < 5
+    daemon.wait_for_log(r"watching 1 station\(s\)")
 
     changed = time.monotonic()
     update_station(database_url, station_id, state_dir="elsewhere")

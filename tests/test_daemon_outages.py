@@ -1,11 +1,13 @@
 """It never stops: sources failing every way, the database and Redis down, with a real daemon.
 
 Each case checks what an operator cares about: the current loop stays, one log line per state
-change (not one per retry), and hand-off resumes within one poll interval of the recovery.
+change (not one per retry), a failing source is asked less and less often, and hand-off resumes
+within the wait in progress (at most the backoff cap) of the recovery.
 """
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -24,6 +26,9 @@ from tests.fakes.azuracast import FakeAzuraCast
 from tests.waiting import wait_until
 
 POLL_INTERVAL = 1.0
+# A short cap keeps these tests quick: a failing source is asked at most this far apart (± 20 %).
+BACKOFF_CAP = 2.0
+RECOVERY = BACKOFF_CAP * 1.2 + 1.5  # the longest wait, plus a request and the hand-off
 DOWN = r"station radio: down \("
 POLLING = r"station radio: polling"
 CONNECTED = r"station radio: connected"
@@ -62,7 +67,7 @@ def test_feed_drop_falls_back_to_polling_and_returns_to_the_feed(
 
 
 @pytest.mark.parametrize("mode", ["500", "invalid_json", "html", "huge", "stall"])
-def test_a_failing_source_keeps_the_loop_and_resumes_within_one_interval(
+def test_a_failing_source_keeps_the_loop_and_resumes_within_the_backoff_cap(
     mode: str,
     fake: FakeAzuraCast,
     database_url: str,
@@ -73,7 +78,7 @@ def test_a_failing_source_keeps_the_loop_and_resumes_within_one_interval(
         database_url, "radio", base_url=fake.url, transport="poll", poll_interval=POLL_INTERVAL
     )
     state = StateDir(handoff_root / "radio")
-    daemon = start_daemon()
+    daemon = start_daemon(STATION_BACKOFF_MAX_SECONDS=str(BACKOFF_CAP))
     before = state.wait_for_title("Warm Up", within=15)
 
     fake.fail(mode)
@@ -87,8 +92,8 @@ def test_a_failing_source_keeps_the_loop_and_resumes_within_one_interval(
 
     fake.recover()
     recovered = time.monotonic()
-    state.wait_for_title("Track", within=POLL_INTERVAL + 1.5)
-    assert time.monotonic() - recovered <= POLL_INTERVAL + 1.5
+    state.wait_for_title("Track", within=RECOVERY)
+    assert time.monotonic() - recovered <= RECOVERY
     daemon.wait_for_log(POLLING, count=2)  # the first one at start
     assert daemon.count(DOWN) == 1
     assert daemon.count("Traceback") == 0
@@ -102,6 +107,54 @@ def test_a_failing_source_keeps_the_loop_and_resumes_within_one_interval(
     }[mode]
     down_line = next(line for line in log.splitlines() if "station radio: down" in line)
     assert expected in down_line
+
+
+def test_a_failing_source_is_asked_less_and_less_then_at_the_interval_again(
+    fake: FakeAzuraCast,
+    database_url: str,
+    handoff_root: Path,
+    start_daemon: Callable[..., DaemonProcess],
+) -> None:
+    cap = 4.0
+    add_station(
+        database_url, "radio", base_url=fake.url, transport="poll", poll_interval=POLL_INTERVAL
+    )
+    state = StateDir(handoff_root / "radio")
+    daemon = start_daemon(STATION_BACKOFF_MAX_SECONDS=str(cap))
+    state.wait_for_title("Warm Up", within=15)
+
+    fake.fail("500")  # REST and the static JSON both
+    polls, statics = fake.requests["nowplaying"], fake.requests["static"]
+    asked: list[float] = []  # when each failing REST request came
+
+    def asked_times(count: int) -> Callable[[], bool]:
+        def probe() -> bool:
+            while len(asked) < fake.requests["nowplaying"] - polls:
+                asked.append(time.monotonic())
+            return len(asked) >= count
+
+        return probe
+
+    wait_until(asked_times(5), 30, "five failing polls", every=0.02)
+    gaps = [later - earlier for earlier, later in itertools.pairwise(asked)]
+    # 1 s, 2 s, 4 s, then the 4 s cap, each ± 20 % (every second without the backoff).
+    assert gaps[0] < POLL_INTERVAL * 1.2 + 0.5
+    assert 2 * 0.8 - 0.1 < gaps[1] < 2 * 1.2 + 0.5
+    assert all(cap * 0.8 - 0.1 < gap < cap * 1.2 + 0.5 for gap in gaps[2:]), gaps
+    # Each failing REST poll asked the static JSON once, never more.
+    assert fake.requests["static"] - statics <= len(asked) + 1
+    assert daemon.count(DOWN) == 1
+
+    fake.recover()
+    fake.set_track("After", "The Outage")
+    recovered = time.monotonic()
+    state.wait_for_title("The Outage", within=cap * 1.2 + 1.5)
+    # Back at the interval from the first good answer.
+    answered = fake.requests["nowplaying"]
+    wait_until(lambda: fake.requests["nowplaying"] >= answered + 3, 3 * POLL_INTERVAL + 1.5,
+               "three polls at the interval")  # fmt: skip
+    assert time.monotonic() - recovered < cap * 1.2 + 3 * POLL_INTERVAL + 3
+    assert daemon.count("Traceback") == 0
 
 
 @pytest.mark.parametrize("mode", ["invalid_json", "huge"])

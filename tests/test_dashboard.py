@@ -8,6 +8,7 @@ import contextlib
 import dataclasses
 import json
 import time
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 from urllib.parse import urlsplit
@@ -19,10 +20,12 @@ import redis
 from psycopg.types.json import Jsonb
 
 from domain.config import Settings
+from domain.loops.mapper import TrackMapper
 from domain.models import User
 from domain.plays import stats as play_stats
+from domain.resources import opened
 from tests.daemon_process import SLUG, add_station
-from tests.test_web_pages import child, only, page, texts
+from tests.test_web_pages import child, only, page, seed, texts
 from tests.waiting import wait_until_async
 from tests.web_fixtures import Client, log_in_client
 from web.dashboard.live import LiveHub, Partials, event_stream
@@ -475,3 +478,82 @@ async def test_live_updates_resume_when_redis_is_back(
     finally:
         await hub.close()
         await proxy.cut()
+
+
+# The statistics panel: figures that say what they count -------------------------------------------
+
+
+async def test_play_figures_are_the_rows_on_plays_and_say_so(
+    client: Client, mapper: TrackMapper
+) -> None:
+    await seed(mapper, ("Daft Punk", "One More Time", "a.mp4"))
+    mapped = await mapper.resolve("Daft Punk", "One More Time")
+    unmapped = await mapper.resolve("Nobody", "Nothing")
+    assert (mapped.reason, unmapped.reason) == ("mapped", "default")
+    started = datetime.now(UTC) - timedelta(minutes=30)
+    for minute in range(3):
+        for resolution in (mapped, unmapped):
+            artist, title = (
+                ("Daft Punk", "One More Time") if resolution is mapped else ("Nobody", "Nothing")
+            )
+            await mapper.record_play(
+                SLUG, artist, title, resolution, started_at=started + timedelta(minutes=minute)
+            )
+
+    listed = (await client.get("/plays")).text
+    assert len(page(listed).css("tr.play")) == 6
+    listed_mapped = (await client.get("/plays", params={"reason": "mapped"})).text
+    assert len(page(listed_mapped).css("tr.play")) == 3
+
+    html = (await client.get("/")).text
+    assert only(html, ".stat-plays-recorded").text() == "6"
+    assert only(html, ".stat-plays-mapped").text() == "3"
+    assert only(html, ".stat-average").text() == "3.0"  # the one mapping's three plays
+    assert "Plays counted" not in html
+    assert "Plays recorded are the rows on Plays" in only(html, ".stat-note").text()
+
+
+async def test_cache_figures_are_summed_over_every_process(
+    client: Client, settings: Settings, mapper: TrackMapper
+) -> None:
+    # Two other processes' loops services (the daemon's, a command's), each with its own cache.
+    await seed(mapper, ("Daft Punk", "One More Time", "a.mp4"))
+    async with opened(settings) as first_resources, opened(settings) as second_resources:
+        first, second = TrackMapper(first_resources), TrackMapper(second_resources)
+        for service in (first, second):
+            await service.start()
+            await service.invalidation.subscribed.wait()  # subscribing empties the cache
+        for _ in range(3):
+            await first.resolve("Daft Punk", "One More Time")  # a miss, then two hits
+        for number in range(3):
+            await second.resolve("Nobody", f"Nothing {number}")  # three misses
+
+        async def panel() -> tuple[str, str, str]:
+            html = (await client.get("/stats", headers={"HX-Request": "true"})).text
+            hits, size, processes = (
+                only(html, selector).text()
+                for selector in (".cache-hits", ".cache-size", ".cache-processes")
+            )
+            return hits, size, processes
+
+        # The web process, the `mapper` fixture's and the two others report (about every second).
+        await wait_until_async(
+            lambda: _equals(panel, ("2 / 4", "4 / 1000", "4")), 5, "the summed cache figures"
+        )
+        await second.close()  # a process that ends takes its cache size out, not its counts
+        assert await panel() == ("2 / 4", "1 / 1000", "3")
+
+        # The web process's own lookups count at once.
+        answer = await client.get("/api/v1/resolve", params={"artist": "Bicep", "title": "Glue"})
+        assert answer.status_code == 200
+        assert await panel() == ("2 / 5", "2 / 1000", "3")
+        stats = (await client.get("/api/v1/stats")).json()["cache"]
+        assert (stats["hits"], stats["misses"], stats["size"]) == (2, 5, 2)
+        await first.close()
+    assert "summed over every process" in only((await client.get("/")).text, ".stat-note").text()
+
+
+async def _equals(
+    read: Callable[[], Awaitable[tuple[str, str, str]]], expected: tuple[str, str, str]
+) -> bool:
+    return await read() == expected

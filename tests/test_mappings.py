@@ -11,11 +11,15 @@ import time
 from pathlib import Path
 
 import pytest
+import redis.asyncio as aioredis
 
 from domain.config import Settings
+from domain.loops.cache import LoopCache
+from domain.loops.cache_stats import SharedCacheStats
 from domain.loops.keys import azuracast_song_id, normalize_track_key, song_id_from_text
 from domain.loops.mapper import MappingError, MappingNotFound, TrackMapper, loops_service
 from domain.search import search_query
+from tests.web_fixtures import free_port
 
 
 def test_track_key_normalisation() -> None:
@@ -188,6 +192,17 @@ async def test_cache_hits_misses_and_expiry(settings: Settings, clean_db: None) 
         assert service.get_cache_stats().misses == misses + 1
         service.clear_cache()
         assert service.get_cache_stats().size == 0
+
+
+async def test_cache_figures_without_redis_are_this_process_own_and_say_so() -> None:
+    unreachable = aioredis.Redis(host="127.0.0.1", port=free_port(), socket_connect_timeout=1)
+    cache = LoopCache(max_size=10, ttl_seconds=60)
+    assert cache.get(("A", "B", "")) is None  # one miss
+    shared = SharedCacheStats(unreachable, "counters", "sizes", cache)
+    stats = await shared.read()
+    assert (stats.shared, stats.processes, stats.hits, stats.misses) == (False, 1, 0, 1)
+    await shared.stop()  # the last report fails, quietly and quickly
+    await unreachable.aclose()
 
 
 WATCHER = """

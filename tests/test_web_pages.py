@@ -463,7 +463,7 @@ async def test_dashboard_shows_mapping_and_cache_stats(
 
     assert only(html, ".mainnav a[aria-current=page]").text(strip=True) == "Dashboard"
     assert only(html, ".stat-total").text() == "3"
-    assert only(html, ".stat-plays").text() == "6"
+    assert only(html, ".stat-plays-recorded").text() == "0"  # counted on mappings, no play rows
     assert only(html, ".stat-average").text() == "2.0"
     assert only(html, ".cache-size").text() == "0 / 1000"
     assert only(html, ".cache-ttl").text() == "3600 s"

@@ -36,6 +36,8 @@ class CacheStats:
     ttl_seconds: int
     hits: int
     misses: int
+    processes: int = 1  # whose caches these numbers cover
+    shared: bool = False  # summed over every process (`cache_stats.SharedCacheStats`)
 
 
 # The lookup as asked (artist, title, song id or ""): a hit then costs no normalisation at all.

@@ -18,6 +18,7 @@ from domain import channels, validation
 from domain.config import Settings
 from domain.loops import listing, rules
 from domain.loops.cache import CacheInvalidation, CacheStats, LoopCache, Resolution
+from domain.loops.cache_stats import SharedCacheStats
 from domain.loops.files import LoopPathError, check_loop_file, confine, relative_to_root
 from domain.loops.keys import azuracast_song_id, normalize_track_key
 from domain.loops.listing import Fallback, MappingStats
@@ -83,16 +84,26 @@ class TrackMapper:
         self.invalidation = CacheInvalidation(
             resources.redis, channels.mapping_changes(self.settings), self.cache
         )
+        self.shared_stats = SharedCacheStats(
+            resources.redis,
+            channels.loop_cache_counters(self.settings),
+            channels.loop_cache_sizes(self.settings),
+            self.cache,
+        )
         # What to do when mappings get a new loop (web and CLI: queue a check of the file).
         self.on_loop_changed = on_loop_changed
 
     async def start(self) -> None:
-        """Listen for other processes' changes (call once the event loop runs)."""
+        """Listen for other processes' changes and report the cache's numbers (call once the
+        event loop runs)."""
         self.invalidation.start()
+        self.shared_stats.start()
 
     async def close(self) -> None:
-        """Stop listening; the resources themselves are closed by whoever opened them."""
+        """Stop listening, send the last cache numbers; the resources themselves are closed by
+        whoever opened them."""
         await self.invalidation.stop()
+        await self.shared_stats.stop()
 
     # Resolution -------------------------------------------------------------------------------
 
@@ -456,7 +467,12 @@ class TrackMapper:
         self.cache.clear()
 
     def get_cache_stats(self) -> CacheStats:
+        """This process's cache alone."""
         return self.cache.stats()
+
+    async def shared_cache_stats(self) -> CacheStats:
+        """The cache numbers of every process of the installation, summed."""
+        return await self.shared_stats.read()
 
     def loops_root(self) -> Path:
         return self.settings.loops_path

@@ -184,6 +184,24 @@ def _day_start(day: date) -> datetime:
 
 
 REASONS = tuple(reason.value for reason in Reason)
+# The reasons of a play whose loop came from a mapping (and so was counted on it).
+MAPPED_REASONS = (Reason.MAPPED.value, Reason.SONG_ID.value)
+
+
+@dataclass(frozen=True, slots=True)
+class PlayTotals:
+    """Plays recorded (every row the Plays page lists) and how many of them got a mapped loop."""
+
+    recorded: int
+    mapped: int
+
+
+async def play_totals(sessions: Sessions) -> PlayTotals:
+    """The dashboard's play figures, counted on the plays table the Plays page lists."""
+    query = select(func.count(), func.count().filter(Play.reason.in_(MAPPED_REASONS)))
+    async with sessions() as session:
+        recorded, mapped = (await session.execute(query)).one()
+    return PlayTotals(int(recorded), int(mapped))
 
 
 async def page_plays(

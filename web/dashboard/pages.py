@@ -109,8 +109,12 @@ def hourly_charts(hours: Sequence[HourCount], zone: tzinfo = UTC) -> list[BarCha
     ]
 
 
-async def _stats(mapper: TrackMapper) -> dict[str, Any]:
-    return {"stats": await mapper.get_stats(), "cache": mapper.get_cache_stats()}
+async def _stats(mapper: TrackMapper, resources: Resources) -> dict[str, Any]:
+    return {
+        "stats": await mapper.get_stats(),
+        "plays": await play_stats.play_totals(resources.sessions),
+        "cache": await mapper.shared_cache_stats(),
+    }
 
 
 class DashboardController(Controller):
@@ -126,7 +130,7 @@ class DashboardController(Controller):
     ) -> Template:
         default_loop = shown_path(mapper.loops_root(), await mapper.get_default_loop())
         stations = await play_stats.station_overviews(resources.sessions)
-        context = await _stats(mapper)
+        context = await _stats(mapper, resources)
         context |= {
             "form": DefaultLoopForm(default_loop),
             "errors": {},
@@ -142,8 +146,11 @@ class DashboardController(Controller):
         return Template(template_name="dashboard.html", context=context)
 
     @get("/stats", name="stats")
-    async def stats(self, mapper: NamedDependency[TrackMapper]) -> Template:
-        return HTMXTemplate(template_name="stats/panel.html", context=await _stats(mapper))
+    async def stats(
+        self, mapper: NamedDependency[TrackMapper], resources: NamedDependency[Resources]
+    ) -> Template:
+        context = await _stats(mapper, resources)
+        return HTMXTemplate(template_name="stats/panel.html", context=context)
 
     @post("/default-loop", status_code=200, opt=declare(Access.ADMIN))
     async def set_default_loop(

@@ -258,9 +258,9 @@ async def resolve(
 
 @get(f"{API_PREFIX}/stats", tags=["stats"], opt=declare(Access.OPERATOR))
 async def stats(mapper: NamedDependency[TrackMapper]) -> Stats:
-    """Mapping totals and this process's cache statistics."""
+    """Mapping totals and the cache statistics of every process, summed."""
     mapping_stats = await mapper.get_stats()
-    cache = mapper.get_cache_stats()
+    cache = await mapper.shared_cache_stats()
     return Stats(
         MappingStatsOut(
             mapping_stats.total,
