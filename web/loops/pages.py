@@ -18,10 +18,10 @@ from litestar.response import Redirect, Template
 
 from domain import validation
 from domain.loops import rules
+from domain.loops.bulk import UPLOAD_MAX, export_download, import_upload
 from domain.loops.check import mapping_thumbnail
 from domain.loops.files import find_loop_files, loop_version
 from domain.loops.mapper import TrackMapper
-from domain.loops.bulk import UPLOAD_MAX, export_download, import_upload
 from domain.models import TrackMapping
 from domain.paging import Page
 from domain.validation import InputError
