@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -248,3 +248,25 @@ async def set_enabled(
         station.updated_at = datetime.now(UTC)
     await announce_change(redis, settings)
     return station
+
+
+async def delete_station(
+    sessions: Sessions,
+    settings: Settings,
+    station_id: int,
+    *,
+    redis: aioredis.Redis | None = None,
+) -> str:
+    """Delete a station and return its name; the daemon stops watching it.
+
+    Its plays stay in history: they keep the station's slug (`plays.station`) and lose only the
+    link (`plays.station_id` is set to NULL by the foreign key); its health row goes with it.
+    """
+    async with sessions.begin() as session:
+        name = await session.scalar(
+            delete(Station).where(Station.id == station_id).returning(Station.name)
+        )
+    if name is None:
+        raise StationNotFound(station_id)
+    await announce_change(redis, settings)
+    return name
