@@ -263,7 +263,7 @@ async def delete_station(
     link (`plays.station_id` is set to NULL by the foreign key); its health row goes with it.
     """
     async with sessions.begin() as session:
-        name = await session.scalar(
+        name: str | None = await session.scalar(
             delete(Station).where(Station.id == station_id).returning(Station.name)
         )
     if name is None:
