@@ -3,7 +3,7 @@ webhook URL, the API key never shown back. Asserted on the HTML a person sees.""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import pytest
@@ -19,7 +19,9 @@ from domain.resources import Resources
 from domain.stations import store as stations
 from domain.stations.station_input import StationInput
 from domain.stations.validation import FIELD_MAX
+from tests.daemon_process import DaemonProcess
 from tests.fakes.azuracast import FakeAzuraCast
+from tests.waiting import wait_until_async
 from tests.web_fixtures import Client, free_port
 
 HX = {"HX-Request": "true"}
@@ -569,3 +571,27 @@ async def test_deleting_without_javascript_redirects_and_escapes_the_name(
     listing = await client.get(response.headers["location"])
     assert XSS not in listing.text
     assert f"Deleted {ESCAPED_XSS}." in listing.text
+
+
+async def test_the_daemon_stops_watching_a_deleted_station(
+    client: Client,
+    sessions: Sessions,
+    settings: Settings,
+    azuracast: FakeAzuraCast,
+    start_daemon: Callable[..., DaemonProcess],
+) -> None:
+    station = await add(sessions, settings, base_url=azuracast.url, transport="poll")
+    daemon = start_daemon()
+    try:
+        daemon.wait_for_log(r"station radio-one: leading it", within=20)
+        await wait_until_async(lambda: azuracast.requests["nowplaying"] >= 1, 10, "a poll")
+        response = await client.post(f"/stations/{station.id}/delete", headers=HX)
+        assert response.status_code == 200
+        daemon.wait_for_log(r"station radio-one: no longer watching it", within=10)
+        polls = azuracast.requests["nowplaying"]
+        exit_code, _ = daemon.terminate()
+        assert exit_code == 0, daemon.log()[-3000:]
+        assert azuracast.requests["nowplaying"] <= polls + 1  # at most the one in flight
+        assert daemon.count(r"Traceback|cannot store station health") == 0, daemon.log()[-3000:]
+    finally:
+        daemon.stop()
