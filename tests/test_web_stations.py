@@ -21,6 +21,7 @@ from domain.stations.station_input import StationInput
 from domain.stations.validation import FIELD_MAX
 from tests.daemon_process import DaemonProcess
 from tests.fakes.azuracast import FakeAzuraCast
+from tests.fakes.icecast import FakeIcecast, FakeShoutcast, icecast_source
 from tests.waiting import wait_until_async
 from tests.web_fixtures import Client, free_port
 
@@ -503,6 +504,29 @@ async def test_test_connection_says_why_it_failed_in_plain_words(
     said = await check(client, base_url="ftp://x", shortcode="")
     assert said.startswith("Could not read the station: Fix the source first: Base URL must")
     assert "shortcode" in said
+
+
+async def test_test_connection_reads_icecast_and_shoutcast_too(client: Client) -> None:
+    icecast, shoutcast = FakeIcecast(), FakeShoutcast()
+    try:
+        icecast.set_sources(icecast_source("/live", "Glue", artist="Bicep", listeners=7))
+        said = await check(client, kind="icecast", base_url=icecast.url, mount="/live")
+        where = icecast.url.removeprefix("http://")
+        assert said == f"Connected to {where}: Bicep \u2013 Glue · 7 listeners"
+        said = await check(client, kind="icecast", base_url=icecast.url, mount="/other")
+        assert said == "Could not read the station: no mount /other in status (mounts: /live)"
+        said = await check(client, kind="shoutcast", base_url=icecast.url)
+        assert said == (
+            f"Could not read the station: HTTP 404 from {icecast.url}/stats?sid=1&json=1:"
+            " check the base URL and the stream id"
+        )
+        shoutcast.set_stream(2, "Bicep - Glue", listeners=4)
+        said = await check(client, kind="shoutcast", base_url=shoutcast.url, stream_id="2")
+        where = shoutcast.url.removeprefix("http://")
+        assert said == f"Connected to {where}: Bicep \u2013 Glue · 4 listeners"
+    finally:
+        icecast.close()
+        shoutcast.close()
 
 
 async def test_test_connection_on_the_edit_form_uses_the_stored_api_key(
