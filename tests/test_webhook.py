@@ -9,6 +9,7 @@ import base64
 import dataclasses
 import json
 from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -16,6 +17,7 @@ import pytest
 import redis.asyncio as aioredis
 from redis.asyncio.client import PubSub
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
+from sqlalchemy import select
 
 from daemon.station_status import StationStatus
 from daemon.status_board import StatusBoard
@@ -23,10 +25,12 @@ from daemon.watch import StationWatch, webhook_health
 from domain import channels
 from domain.config import Settings
 from domain.db import create_engine, create_sessionmaker
+from domain.models import StationHealth
 from domain.nowplaying import AzuraCastSource, NowPlaying
 from domain.resources import Resources
 from domain.stations import store as stations
-from domain.stations.events import HealthState
+from domain.stations.events import Health, HealthState
+from domain.stations.health import save_health
 from domain.stations.store import StationConfig
 from tests.daemon_process import DaemonProcess, add_station
 from tests.fakes.azuracast import FakeAzuraCast
@@ -347,3 +351,12 @@ async def test_webhooks_arriving_show_the_station_connected_on_the_pages(
         assert daemon.count(r"Traceback") == 0, daemon.log()[-3000:]
     finally:
         daemon.stop()
+
+
+async def test_health_of_a_station_deleted_meanwhile_is_dropped(resources: Resources) -> None:
+    """The daemon may report once more after a station is deleted: no error, nothing stored."""
+    await save_health(
+        resources.engine, 999, Health(state=HealthState.CONNECTED, since=datetime.now(UTC)), None
+    )
+    async with resources.sessions() as session:
+        assert (await session.scalars(select(StationHealth))).all() == []
