@@ -1,4 +1,4 @@
-"""Loop commands: `mappings import|export`, `loop resolve`, `stats` and `loops validate`.
+"""Loop commands: `mappings import|export|delete`, `loop resolve`, `stats` and `loops validate`.
 
 Each command loads the settings itself (never cached here), calls one domain function and prints.
 """
@@ -36,9 +36,10 @@ from domain.loops.formats import (
 )
 from domain.loops.imports import ImportOptions, ImportReport, RowOutcome, import_mappings
 from domain.loops.listing import MappingStats
-from domain.loops.mapper import TrackMapper, loops_service
-from domain.models import Reason
+from domain.loops.mapper import MappingNotFound, TrackMapper, loops_service
+from domain.models import Reason, TrackMapping
 from domain.resources import opened
+from domain.validation import ID_MAX
 
 _PROGRESS_EVERY = 500
 
@@ -174,6 +175,29 @@ def export_command(fmt: Format | None, output: Path | None, include_inactive: bo
         count = export_mappings(settings, fmt, out, include_inactive=include_inactive)
     partial.replace(output)  # a reader never sees half an export
     click.echo(f"exported {count} mappings to {output}", err=True)
+
+
+@mappings_group.command("delete")
+@click.argument("mapping_id", type=click.IntRange(1, ID_MAX))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def delete_command(mapping_id: int, yes: bool) -> None:
+    """Delete mapping MAPPING_ID for good (the Loops page's Deactivate keeps it instead)."""
+    settings = load_settings()
+
+    async def remove() -> TrackMapping:
+        async with loops_service(settings) as mapper:
+            mapping = await mapper.get_mapping(mapping_id)
+            if not yes:
+                click.confirm(f'Delete #{mapping.id} "{mapping.track_key}" for good?', abort=True)
+            return await mapper.remove_mapping(mapping_id)
+
+    try:
+        mapping = asyncio.run(remove())
+    except MappingNotFound:
+        raise click.BadParameter(
+            f"no mapping with id {mapping_id}", param_hint="MAPPING_ID"
+        ) from None
+    click.echo(f'deleted #{mapping.id} "{mapping.track_key}" -> {mapping.loop_file_path}')
 
 
 @click.group("loop")

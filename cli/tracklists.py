@@ -1,9 +1,10 @@
-"""Tracklist commands: `tracklists import|parse|search|list` and `cue`.
+"""Tracklist commands: `tracklists import|parse|paste|search|list` and `cue`.
 
 Imports run in the worker (it keeps the site's pace for every process); `--wait` follows the job.
-`parse` reads a page a DJ saved from the browser and needs nothing else. Exit status 2 means the
-input was refused (a URL not on the site, a page that is not a tracklist); 3 means the site blocked
-us for now; 1 is any other failure.
+`parse` reads a page a DJ saved from the browser and needs nothing else; `paste` stores a
+tracklist typed in the text format the TXT download writes. Exit status 2 means the input was
+refused (a URL not on the site, a page that is not a tracklist, a line that does not read); 3
+means the site blocked us for now; 1 is any other failure.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+import time
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
@@ -20,7 +22,7 @@ import click
 
 from domain.config import Settings, load_settings
 from domain.resources import Resources, opened
-from domain.tracklists import imports, store
+from domain.tracklists import drafts, imports, store, text_format
 from domain.tracklists.client import PoliteClient
 from domain.tracklists.cue import (
     CueExport,
@@ -32,12 +34,14 @@ from domain.tracklists.cue import (
     build_cue,
 )
 from domain.tracklists.decoding import decode_page
+from domain.tracklists.draft_fields import check_track
 from domain.tracklists.fetch_errors import Blocked, SiteError
 from domain.tracklists.listings import ListingItem, ListingKind
-from domain.tracklists.model import ParsedTracklist, format_cue
+from domain.tracklists.model import ParsedTrack, ParsedTracklist, format_cue
 from domain.tracklists.page_errors import PageError
 from domain.tracklists.parse import parse_tracklist
 from domain.tracklists.urls import SiteUrls, UrlRefused
+from domain.validation import InputError
 
 T = TypeVar("T")
 EXIT_REFUSED = 2
@@ -102,13 +106,22 @@ async def _import(url: str, *, force: bool, wait: bool, as_json: bool) -> None:
 
 async def _follow(context: Resources, job: imports.ImportJob, *, quiet: bool) -> imports.ImportJob:
     """Poll the job until it is stored or failed, printing each status change (a blocked job
-    stops the wait: the worker retries by itself, maybe hours later)."""
+    stops the wait: the worker retries by itself, maybe hours later). A job still queued after
+    TRACKLISTS_WORKER_NOTICE_SECONDS gets one notice on stderr that no worker has taken it."""
+    patience = context.settings.tracklists.worker_notice_seconds
     shown = job.status
+    queued_since = time.monotonic()  # this clock, not the database's: no skew between the two
+    told = False
     while not job.finished:
         await asyncio.sleep(WAIT_POLL_SECONDS)
         job = await imports.get_import(context.sessions, job.id)
         if job.status is not shown and not quiet:
             click.echo(f"{job.status}{': ' + job.message if job.message else ''}")
+        if job.status is not imports.ImportStatus.QUEUED:
+            queued_since, told = time.monotonic(), False
+        elif not told and time.monotonic() - queued_since >= patience:
+            click.echo(f"import #{job.id}: {imports.no_worker_notice(patience)}", err=True)
+            told = True
         shown = job.status
         if job.status is imports.ImportStatus.BLOCKED:
             _fail(f"import #{job.id}: {job.message}", EXIT_BLOCKED)
@@ -148,6 +161,71 @@ def _describe(tracklist: ParsedTracklist) -> str:
         label = f" [{track.label}]" if track.label else ""
         lines.append(f"{number:>3} {cue:>8}  {track.display}{label}")
     return "\n".join(lines)
+
+
+# paste ------------------------------------------------------------------------------------------
+
+
+@tracklists_group.command("paste")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--title", help="The tracklist's title (default: the file's name).")
+@click.option("--dj", "djs", multiple=True, help="A DJ (repeat it, or write 'A, B').")
+@click.option("--date", "day", help="The set's date, YYYY-MM-DD.")
+@click.option("--draft", is_flag=True, help="Keep it as a draft to edit on its page first.")
+def paste_command(
+    file: Path, title: str | None, djs: tuple[str, ...], day: str | None, draft: bool
+) -> None:
+    """Store a tracklist from FILE in the TXT download's format, one track a line (published as
+    version 1 unless --draft). A line that does not read is named and nothing is stored."""
+    try:
+        text = file.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as error:
+        _fail(f"{file}: not UTF-8 text (byte {error.start}): save it as UTF-8", EXIT_REFUSED)
+    pasted = text_format.parse_text(text)
+    # Every line's error, those of the text and those of the rules a row must keep (a length, a
+    # cue under 100 hours), named by the line the row came from.
+    errors = [(error.line, error.message) for error in pasted.errors]
+    for line, track in zip(pasted.lines, pasted.tracks, strict=True):
+        try:
+            check_track(track)
+        except InputError as error:
+            errors.append((line, str(error)))
+    for line, message in sorted(errors):
+        click.echo(f"{file}:{line}: {message}", err=True)
+    if errors:
+        count = len(errors)
+        _fail(
+            f"{file}: {count} line{'s' if count > 1 else ''} not read: nothing stored", EXIT_REFUSED
+        )
+    if not pasted.tracks:
+        _fail(f"{file}: no line with a track: nothing stored", EXIT_REFUSED)
+    create = drafts.create_manual if draft else drafts.create_published
+    new_id = _run(lambda: _paste(create, title or file.stem, ", ".join(djs), day, pasted.tracks))
+    state = "a draft: publish it on its page" if draft else "version 1"
+    click.echo(f"tracklist #{new_id}, {state} ({len(pasted.tracks)} rows)")
+
+
+async def _paste(
+    create: Callable[..., Coroutine[Any, Any, int]],
+    title: str,
+    djs: str,
+    day: str | None,
+    tracks: Sequence[ParsedTrack],
+) -> int:
+    async with _context() as context:
+        try:
+            return await create(
+                context.sessions,
+                title=title,
+                djs=djs,
+                source=None,
+                date=day,
+                genres=(),
+                tracks=tracks,
+                user_id=None,
+            )
+        except InputError as error:
+            _fail(f"{error.field}: {error}", EXIT_REFUSED)
 
 
 # search -----------------------------------------------------------------------------------------

@@ -3,6 +3,10 @@
 `on_message` is called for every message from the source and returns at once; each new play
 runs in a task of its own. A newer play supersedes an older one that has not handed off yet
 (still resolving or waiting for its switch time), and hand-offs never overlap or reorder.
+
+A pin ("Switch now", `domain.stations.pins`) overrides the resolved loop: `pin_changed` reads the
+station's pin from Redis and hands it off at once (recorded as a `manual` play); plays while it
+holds are recorded with it; the next track ends an until-the-next-track pin.
 """
 
 from __future__ import annotations
@@ -11,10 +15,14 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Coroutine
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import psycopg
+import redis.asyncio as aioredis
+from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 
 from daemon.error_text import describe
@@ -29,7 +37,9 @@ from domain.loops.mapper import TrackMapper
 from domain.models import Reason
 from domain.nowplaying import NowPlaying
 from domain.plays.recording import PlayRecord
+from domain.stations import pins
 from domain.stations.events import NowPlayingCard
+from domain.stations.pins import Pin, PinMode
 from domain.stations.store import StationConfig
 
 ADAPTER_TIMEOUT = 10.0  # one adapter may take this long before it counts as failed
@@ -62,6 +72,8 @@ class PlayMemory:
     recorded, so the restarted task hands the current play off again without recording it twice."""
 
     recorded_play_id: str | None = None
+    pin: Pin | None = None  # the pin applied (None: loops follow the mapping)
+    pinned_on: str | None = None  # the play the pin was applied during (None: no play seen yet)
 
 
 class StationPlayer:
@@ -75,6 +87,7 @@ class StationPlayer:
         mapper: TrackMapper,
         recorder: PlayRecorder,
         default_loop: DefaultLoop,
+        redis: aioredis.Redis,
     ) -> None:
         self.station = station
         self.status = status
@@ -83,8 +96,12 @@ class StationPlayer:
         self.mapper = mapper
         self.recorder = recorder
         self.default_loop = default_loop
+        self.redis = redis
         self.adapters = self._adapters()
         self._last_play_id: str | None = None
+        self._current: NowPlaying | None = None
+        self._ended: Pin | None = None  # the pin the last track change ended (not to revive)
+        self._pin_lock = asyncio.Lock()
         self._superseded = asyncio.Event()
         self._handoff_lock = asyncio.Lock()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -111,18 +128,29 @@ class StationPlayer:
         if playing.play_id == self._last_play_id:
             return
         self._last_play_id = playing.play_id
+        self._current = playing
         self._superseded.set()  # an older play not yet handed off never will be
         self._superseded = asyncio.Event()
-        task = asyncio.create_task(
-            self._play(playing, self._superseded), name=f"play:{self.station.slug}"
-        )
+        ended = self._pin_ended_by(playing)
+        self._spawn(self._play(playing, self._superseded, ended), f"play:{self.station.slug}")
+
+    def pin_changed(self) -> None:
+        """The station's pin was set or removed (or may have been, while we were not listening)."""
+        self._spawn(self._refresh_pin(), f"pin:{self.station.slug}")
+
+    def _spawn(self, work: Coroutine[Any, Any, None], name: str) -> None:
+        task = asyncio.create_task(work, name=name)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _play(self, playing: NowPlaying, superseded: asyncio.Event) -> None:
+    async def _play(
+        self, playing: NowPlaying, superseded: asyncio.Event, ended: Pin | None
+    ) -> None:
         try:
-            resolution = await self.resolve(playing)
-            self._record(playing, resolution)
+            if ended is not None:
+                await self._end_pin(ended)
+            mapped = await self.resolve(playing)
+            self._record(playing, self._pinned(mapped))
             delay = self._switch_delay(playing)
             if delay > 0:
                 with contextlib.suppress(TimeoutError):
@@ -131,7 +159,8 @@ class StationPlayer:
                 return
             async with self._handoff_lock:
                 if not superseded.is_set():
-                    await self._handoff(playing, resolution)
+                    # A pin set or removed while this play waited counts: the current one wins.
+                    await self._handoff(playing, self._pinned(mapped))
         except asyncio.CancelledError:
             raise
         except Exception:
@@ -180,29 +209,104 @@ class StationPlayer:
                 log.error("station %s: %s loop unusable: %s", self.station.slug, reason, error)
         return Resolution(await self.default_loop.current(self.mapper), reason, key, song_id)
 
+    # Pins -----------------------------------------------------------------------------------
+
+    def _pinned(self, mapped: Resolution) -> Resolution:
+        """The loop to show: the pinned one while a pin holds, else the resolved one."""
+        pin = self.memory.pin
+        if pin is None:
+            return mapped
+        try:
+            path = str(confine(self.settings.loops_path, pin.loop_path))
+        except LoopPathError as error:  # checked when pinned; LOOPS_PATH may have moved since
+            log.error("station %s: pinned loop unusable: %s", self.station.slug, error)
+            return mapped
+        return Resolution(path, Reason.MANUAL, mapped.track_key, mapped.song_id)
+
+    def _pin_ended_by(self, playing: NowPlaying) -> Pin | None:
+        """A new play ends an until-the-next-track pin, unless it is the play it was set during."""
+        pin, memory = self.memory.pin, self.memory
+        if pin is None or pin.mode is not PinMode.NEXT_TRACK:
+            return None
+        if memory.pinned_on is None:  # pinned before any play was seen: this is its track
+            memory.pinned_on = playing.play_id
+            return None
+        if memory.pinned_on == playing.play_id:
+            return None
+        memory.pin = memory.pinned_on = None
+        self._ended = pin
+        log.info("station %s: the track changed; the pin ends, mapping resumes", self.station.slug)
+        return pin
+
+    async def _end_pin(self, pin: Pin) -> None:
+        try:
+            await pins.end_pin(self.redis, self.settings, pin)
+        except (RedisError, OSError) as error:
+            # The stored pin stays; the next read (a restart) applies it once more, no worse.
+            log.warning("station %s: cannot remove the ended pin: %s", self.station.slug, error)
+
+    async def _refresh_pin(self) -> None:
+        try:
+            async with self._pin_lock:  # reads and hand-offs in the order the changes came
+                await self._apply_pin()
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("station %s: applying its pin failed", self.station.slug)
+
+    async def _apply_pin(self) -> None:
+        try:
+            pin = await pins.get_pin(self.redis, self.settings, self.station.slug)
+        except (RedisError, OSError) as error:
+            log.warning("station %s: cannot read its pin: %s", self.station.slug, error)
+            return
+        if pin == self.memory.pin or (pin is not None and pin == self._ended):
+            return  # unchanged, or read before the track change that ended it removed it
+        self.memory.pin, self.memory.pinned_on = pin, self._last_play_id
+        if pin is None:
+            log.info("station %s: unpinned; mapping resumes", self.station.slug)
+        else:
+            log.info("station %s: pinned %s %s", self.station.slug, pin.loop_path, pin.mode.words)
+        playing = self._current
+        if playing is None:
+            return  # nothing plays yet: the first play shows the pin
+        resolution = self._pinned(await self.resolve(playing))
+        if pin is not None:
+            self._record_pin(playing, resolution)
+        async with self._handoff_lock:
+            await self._handoff(playing, resolution)
+
     # Recording ------------------------------------------------------------------------------
 
     def _record(self, playing: NowPlaying, resolution: Resolution) -> None:
         if self.memory.recorded_play_id == playing.play_id:
             return
         self.memory.recorded_play_id = playing.play_id
-        track = playing.track
         started = playing.played_at or playing.received_at or time.time()
-        self.recorder.add(
-            PlayRecord(
-                station=self.station.slug,
-                station_id=self.station.id,
-                artist=(track.artist or None) if track else None,
-                title=(track.title or None) if track else None,
-                track_key=resolution.track_key or None,
-                song_id=resolution.song_id or None,
-                sh_id=playing.sh_id,
-                loop_path=resolution.path,
-                reason=resolution.reason,
-                started_at=datetime.fromtimestamp(started, UTC),
-                duration=playing.duration,
-                mapping_id=resolution.mapping_id,
-            )
+        self.recorder.add(self._play_record(playing, resolution, started, own=True))
+
+    def _record_pin(self, playing: NowPlaying, resolution: Resolution) -> None:
+        """The pin's own play: without the track's sh_id, so it is stored beside the track's play
+        rather than deduplicated into it, and it counts on no mapping."""
+        self.recorder.add(self._play_record(playing, resolution, time.time(), own=False))
+
+    def _play_record(
+        self, playing: NowPlaying, resolution: Resolution, started: float, *, own: bool
+    ) -> PlayRecord:
+        track = playing.track
+        return PlayRecord(
+            station=self.station.slug,
+            station_id=self.station.id,
+            artist=(track.artist or None) if track else None,
+            title=(track.title or None) if track else None,
+            track_key=resolution.track_key or None,
+            song_id=resolution.song_id or None,
+            sh_id=playing.sh_id if own else None,
+            loop_path=resolution.path,
+            reason=resolution.reason,
+            started_at=datetime.fromtimestamp(started, UTC),
+            duration=playing.duration if own else None,
+            mapping_id=resolution.mapping_id,
         )
 
     # Handing off ----------------------------------------------------------------------------

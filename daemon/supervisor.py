@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from redis.exceptions import RedisError
 
 from daemon.error_text import describe
+from daemon.pin_listener import listen_for_pins
 from daemon.player import DATABASE_ERRORS, PlayMemory, StationPlayer
 from daemon.services import Services
 from daemon.station_locks import StationLocks
@@ -62,6 +63,10 @@ class Supervisor:
             asyncio.create_task(services.recorder.run(), name="play-recorder"),
             asyncio.create_task(services.board.run(), name="status-board"),
             asyncio.create_task(self._listen_for_changes(), name="stations-changed"),
+            asyncio.create_task(
+                listen_for_pins(self.settings, self.resources.redis, self._pin_changed),
+                name="pins-changed",
+            ),
         ]
         await services.mapper.start()
         try:
@@ -121,7 +126,9 @@ class Supervisor:
             mapper=services.mapper,
             recorder=services.recorder,
             default_loop=services.default_loop,
+            redis=services.resources.redis,
         )
+        player.pin_changed()  # a pin set while no daemon led the station
         try:
             source = source_for(station, services.resources.http)
         except ValueError as error:
@@ -156,6 +163,12 @@ class Supervisor:
         await running.player.stop()
         if station_id not in self.locks.leading:
             self.services.board.forget(station_id)
+
+    def _pin_changed(self, slug: str | None) -> None:
+        """Tell the station's player (every player when `slug` is None) to read its pin again."""
+        for running in self.running.values():
+            if slug is None or running.config.slug == slug:
+                running.player.pin_changed()
 
     async def _listen_for_changes(self) -> None:
         """Reload at once when the web app announces a station change."""

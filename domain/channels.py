@@ -78,3 +78,17 @@ def tracklists_site(settings: Settings, name: str) -> str:
     """The 1001tracklists client's shared state: `gate:lock`, `gate:next`, `breaker`,
     `robots:<origin>` and the page caches (`page:<digest>`…), shared by web, worker and CLI."""
     return settings.channel(f"tracklists:{name}")
+
+
+# Pins ("Switch now") -----------------------------------------------------------------------------
+
+
+def pins_changed(settings: Settings) -> str:
+    """Web → daemon (channel): a station's pin was set or removed; the message is its slug."""
+    return settings.channel("pins")
+
+
+def station_pin(settings: Settings, slug: str) -> str:
+    """A station's pin (`domain.stations.pins.Pin` as JSON), kept without expiry until unpinned,
+    so a daemon that was down reads it at start."""
+    return settings.channel(f"pin:{slug}")

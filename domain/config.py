@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
+from zoneinfo import available_timezones
 
 from dotenv import dotenv_values
 
@@ -35,8 +36,10 @@ VARIABLES = (
     "TRACKLISTS_DELAY_SECONDS",
     "TRACKLISTS_CONTACT",
     "TRACKLISTS_TIMEOUT_SECONDS",
+    "TRACKLISTS_WORKER_NOTICE_SECONDS",
     "ALLOW_COMMAND_HOOKS",
     "STATION_ALLOWED_HOSTS",
+    "DISPLAY_TIMEZONE",
 )
 # Politeness towards 1001tracklists (docs/architecture.md): never closer together than this.
 TRACKLISTS_MIN_DELAY_SECONDS = 2.0
@@ -55,6 +58,8 @@ class TracklistsSettings:
     delay_seconds: float = 5.0  # between two requests to the site, before jitter
     contact: str = ""  # an e-mail address or URL put in the User-Agent
     timeout_seconds: float = 20.0
+    # An import still queued after this long says no worker has taken it (CLI --wait, web).
+    worker_notice_seconds: float = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +81,8 @@ class Settings:
     allow_command_hooks: bool = False
     # When set, the only hosts (names or addresses) a station's URLs may name or resolve to.
     station_allowed_hosts: tuple[str, ...] = ()
+    # The IANA zone pages show times in for users who chose none; data stays in UTC.
+    display_timezone: str = "UTC"
 
     def channel(self, name: str) -> str:
         """A Redis channel or key name private to this installation (named after its database)."""
@@ -146,6 +153,12 @@ def _tracklists(env: dict[str, str]) -> TracklistsSettings:
             minimum=1,
             maximum=300,
         ),
+        worker_notice_seconds=_seconds(
+            "TRACKLISTS_WORKER_NOTICE_SECONDS",
+            env.get("TRACKLISTS_WORKER_NOTICE_SECONDS", "") or str(defaults.worker_notice_seconds),
+            minimum=0.1,
+            maximum=3600,
+        ),
     )
 
 
@@ -167,6 +180,16 @@ def _switch(name: str, raw: str) -> bool:
     if text in ("", "0", "false", "no", "off"):
         return False
     raise ConfigError(f"{name} must be 1 (on) or 0 (off) (got {raw!r})")
+
+
+def _time_zone(name: str, raw: str) -> str:
+    text = raw.strip() or "UTC"
+    # Only listed names: ZoneInfo also opens odd files under the zone folder ("posixrules").
+    if text != "UTC" and text not in available_timezones():
+        raise ConfigError(
+            f"{name} must be an IANA time zone name like Europe/Berlin or UTC (got {raw!r})"
+        )
+    return text
 
 
 def environment() -> dict[str, str]:
@@ -216,6 +239,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         ),
         allow_command_hooks=_switch("ALLOW_COMMAND_HOOKS", env.get("ALLOW_COMMAND_HOOKS", "")),
         station_allowed_hosts=parse_allowed_hosts(env.get("STATION_ALLOWED_HOSTS", "")),
+        display_timezone=_time_zone("DISPLAY_TIMEZONE", env.get("DISPLAY_TIMEZONE", "")),
     )
 
 

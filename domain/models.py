@@ -52,6 +52,7 @@ class Reason(StrEnum):
     DEFAULT = "default"
     LIVE = "live"
     OFFLINE = "offline"
+    MANUAL = "manual"  # pinned by an operator ("Switch now", domain/stations/pins.py)
 
 
 def _now(sort_order: int = 0) -> Mapped[datetime]:
@@ -135,7 +136,8 @@ class Play(Base):
 
     __table_args__ = (
         CheckConstraint(
-            "reason IN ('mapped', 'song_id', 'default', 'live', 'offline')", name="plays_reason"
+            "reason IN ('mapped', 'song_id', 'default', 'live', 'offline', 'manual')",
+            name="plays_reason",
         ),
         Index("plays_reason_key", "reason", "track_key"),
         Index("plays_station_started", "station", "started_at"),
@@ -267,6 +269,8 @@ class User(Base):
     # A one-time password reset link an admin made: its sha256 and until when it works.
     password_reset_hash: Mapped[str | None] = mapped_column(String(64))
     password_reset_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The IANA zone this user reads times in; None: DISPLAY_TIMEZONE (accounts/time_zones.py).
+    time_zone: Mapped[str | None] = mapped_column(String(64))
 
     def has_role(self, role: Role) -> bool:
         return role.value in self.roles

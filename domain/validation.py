@@ -9,7 +9,11 @@ an import report). A feature's own rules (a mapping's track key and song id) liv
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from datetime import date
+from typing import TypeVar
+
+T = TypeVar("T")
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 _SHOWN_MAX = 40  # how much of a refused value a message repeats
@@ -26,6 +30,52 @@ class InputError(ValueError):
     def __init__(self, field: str, message: str) -> None:
         super().__init__(message)
         self.field = field
+
+    def by_field(self) -> dict[str, str]:
+        """The message under the field it is about, as a form shows it beside the input."""
+        return {self.field: str(self)}
+
+
+class InputErrors(InputError):
+    """Several inputs break their rules at once: a form shows each beside its field.
+
+    `field` and the message are the first error's field and every message joined, so a front
+    that shows one error (an API's `field`, an import's line) still says everything.
+    """
+
+    def __init__(self, errors: Sequence[InputError]) -> None:
+        super().__init__(errors[0].field, "; ".join(str(error) for error in errors))
+        self.errors = list(errors)
+
+    def by_field(self) -> dict[str, str]:
+        shown: dict[str, str] = {}
+        for error in self.errors:
+            for field, message in error.by_field().items():
+                shown.setdefault(field, message)  # the first refusal of a field says enough
+        return shown
+
+
+class Refusals:
+    """Checks every input of a form before refusing, so the person fixes them all at once:
+    `check` runs a rule and keeps its refusal, `raise_any` raises what was kept."""
+
+    def __init__(self) -> None:
+        self.errors: list[InputError] = []
+
+    def check(self, rule: Callable[..., T], *args: object) -> T | None:
+        """`rule(*args)`, or None (the refusal kept) when it refuses."""
+        try:
+            return rule(*args)
+        except InputError as error:
+            self.errors.append(error)
+            return None
+
+    def raise_any(self) -> None:
+        """Raise the one refusal as it is, several as InputErrors, none: nothing."""
+        if len(self.errors) == 1:
+            raise self.errors[0]
+        if self.errors:
+            raise InputErrors(self.errors)
 
 
 # --- text ------------------------------------------------------------------------------------
@@ -71,6 +121,52 @@ def row_number(field: str, value: int) -> int:
     if not -limit <= value <= limit:
         raise InputError(field, f"{field} must be at most {limit}")
     return value
+
+
+# --- listing pages ---------------------------------------------------------------------------
+
+# A page number past the last page shows the last page (domain.paging.page_within); one with more
+# digits than this is far past any table's end, so it is read as this without converting it.
+_PAGE_DIGITS_MAX = 18
+
+
+def page_number(field: str, raw: str | None) -> int:
+    """A listing's page number: a whole number from 1 (absent or blank: 1). One past the last
+    page is not refused here: the listing shows its last page instead."""
+    text = (raw or "").strip()
+    if not text:
+        return 1
+    digits = text.lstrip("0") if text.isascii() and text.isdigit() else ""
+    if not digits:
+        shown = text[:_SHOWN_MAX]
+        raise InputError(field, f"{field} is {shown!r}: use a whole number from 1, e.g. 2")
+    return int(digits) if len(digits) <= _PAGE_DIGITS_MAX else 10**_PAGE_DIGITS_MAX
+
+
+def per_page(field: str, raw: str | None, choices: Sequence[int], default: int) -> int:
+    """How many rows a listing page shows: one of `choices` (absent or blank: `default`).
+    Refused otherwise, so nobody asks a page for the whole table."""
+    text = (raw or "").strip()
+    if not text:
+        return default
+    if text.isascii() and text.isdigit() and len(text) < 10 and int(text) in choices:
+        return int(text)
+    listed = ", ".join(str(choice) for choice in choices[:-1]) + f" or {choices[-1]}"
+    raise InputError(field, f"{field} is {text[:_SHOWN_MAX]!r}: use {listed}")
+
+
+def paging(
+    page: str | None, size: str | None, choices: Sequence[int], default: int
+) -> tuple[int, int, dict[str, str]]:
+    """A listing's page number and size, the one rule every listing page follows (Loops, Plays,
+    Tracklists): the values to use, and the refusals by field (empty when both are good)."""
+    refusals = Refusals()
+    number = refusals.check(page_number, "page", page)
+    rows = refusals.check(per_page, "per_page", size, choices, default)
+    errors: dict[str, str] = {}
+    for error in refusals.errors:
+        errors |= error.by_field()
+    return number or 1, rows or default, errors
 
 
 def parse_date(field: str, raw: str | date | None) -> date | None:

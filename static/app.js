@@ -42,3 +42,26 @@ document.addEventListener(
   },
   true,
 );
+
+// Phones: the navigation and the account links fold behind the Menu button (static/app.css
+// hides them only once this has run, so without the script they stay visible).
+document.addEventListener("DOMContentLoaded", function () {
+  const toggle = document.querySelector(".menu-toggle");
+  if (!toggle) return;
+  const topbar = toggle.closest(".topbar");
+  topbar.classList.add("menu-ready");
+  toggle.addEventListener("click", function () {
+    const open = topbar.classList.toggle("menu-open");
+    toggle.setAttribute("aria-expanded", String(open));
+  });
+});
+
+// A form marked data-swap-refusal answers a refused filter (a bad date) with a 400 that carries
+// its results and the error beside the field: swap it in like a 422.
+document.addEventListener("htmx:beforeSwap", function (event) {
+  var source = event.detail.requestConfig && event.detail.requestConfig.elt;
+  if (event.detail.xhr.status === 400 && source && source.closest("[data-swap-refusal]")) {
+    event.detail.shouldSwap = true;
+    event.detail.isError = false;
+  }
+});

@@ -85,6 +85,16 @@ def loops_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
+def other_loop(loops_root: Path) -> Iterator[str]:
+    """Another real loop, wide/other.mp4 (another size, so another thumbnail), in the loops
+    folder for this test only: the folder is the session's, and other tests list its files."""
+    path = make_mp4(loops_root / "wide" / "other.mp4", width=640, height=360, seconds=3)
+    yield "wide/other.mp4"
+    path.unlink()
+    path.parent.rmdir()
+
+
+@pytest.fixture
 def handoff_root(tmp_path: Path) -> Path:
     """This test's own HANDOFF_PATH: an empty folder."""
     root = tmp_path / "handoff"

@@ -70,7 +70,9 @@ async def test_the_password_page_has_the_form_and_a_csrf_field(client: Client) -
     assert page.status_code == 200
     assert 'name="current_password"' in page.text
     assert 'name="_csrf_token"' in page.text
-    assert 'href="/account/password"' in page.text  # the username in the top bar leads here
+    # The username in the top bar leads to the Account page, which links here.
+    assert 'class="username" href="/account"' in page.text
+    assert 'href="/account/password"' in (await client.get("/account")).text
 
 
 async def test_a_wrong_current_password_is_refused_and_changes_nothing(

@@ -239,7 +239,7 @@ async def test_a_title_too_long_for_the_key_is_refused_and_the_mapping_unchanged
     answer = await client.patch(f"/api/v1/mappings/{created['id']}", json={"title": "t" * 600})
     assert answer.status_code == 400
     assert answer.json()["field"] == "title"
-    assert answer.json()["detail"] == "artist and title are longer than 512 characters"
+    assert answer.json()["detail"] == "title is longer than 254 characters (600)"
     assert (await client.get(f"/api/v1/mappings/{created['id']}")).json() == created
     resolved = await client.get(
         "/api/v1/resolve", params={"artist": "Daft Punk", "title": "One More Time"}

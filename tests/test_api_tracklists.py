@@ -25,7 +25,15 @@ from tests.fakes.tracklist_pages import (
     tracklist_path,
 )
 from tests.fakes.tracklists_site import FakeTracklistsSite
-from tests.tracklist_seeds import XSS, count, mix, queued_messages, read_cue, store
+from tests.tracklist_seeds import (
+    XSS,
+    count,
+    held_rows,
+    mix,
+    queued_messages,
+    read_cue,
+    store,
+)
 from tests.web_fixtures import Client, make_api_token, make_user
 from web.app import create_app
 
@@ -69,6 +77,30 @@ async def test_bad_query_values_name_the_field(client: Client) -> None:
     too_many = await client.get(API, params={"per_page": 201})
     assert too_many.status_code == 400
     assert too_many.json()["field"] == "per_page"
+
+
+async def test_delete_a_tracklist_with_its_versions_and_draft(
+    client: Client, sessions: Sessions, database_url: str
+) -> None:
+    doomed = await store(sessions, mix("del1"))
+    await store(sessions, mix("del1", title="Renamed"))  # version 2
+    other = await store(sessions, mix("keep1", title="Another set"))
+    assert (await client.post(f"/tracklists/{doomed.tracklist_id}/draft")).status_code == 200
+    before = held_rows(database_url, doomed.tracklist_id)
+    assert before["versions"] == 2 and before["tracks"] > 0 and before["draft rows"] > 0
+    kept = held_rows(database_url, other.tracklist_id)
+
+    answer = await client.delete(f"{API}/{doomed.tracklist_id}")
+    assert (answer.status_code, answer.content) == (204, b"")
+    assert set(held_rows(database_url, doomed.tracklist_id).values()) == {0}
+    assert held_rows(database_url, other.tracklist_id) == kept  # the others stay as they were
+    assert (await client.get(f"{API}/{doomed.tracklist_id}")).status_code == 404
+    assert (await client.get(f"{API}/{other.tracklist_id}")).status_code == 200
+
+    again = await client.delete(f"{API}/{doomed.tracklist_id}")
+    assert again.status_code == 404
+    assert f"no tracklist with id {doomed.tracklist_id}" in again.text
+    assert (await client.delete(f"{API}/999999999")).status_code == 404
 
 
 async def test_a_tracklist_by_id_in_the_stable_shape(client: Client, sessions: Sessions) -> None:

@@ -1,4 +1,4 @@
-"""`crateloop tracklists import|parse|search|list` and `crateloop cue`, through the real CLI.
+"""`crateloop tracklists import|parse|paste|search|list` and `crateloop cue`, through the real CLI.
 
 Imports run in the real worker process against the fake 1001tracklists site; CUE sheets written
 by `crateloop cue` are read back by deflacue, an independent parser.
@@ -16,6 +16,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from cli.main import crateloop
+from domain.tracklists.exports import to_text
+from domain.tracklists.model import TRACK_FIELDS, ParsedTrack
 from tests.fakes.tracklist_pages import (
     Entry,
     challenge_page,
@@ -29,7 +31,7 @@ from tests.fakes.tracklist_pages import (
     tracklist_path,
 )
 from tests.fakes.tracklists_site import FakeTracklistsSite
-from tests.tracklist_seeds import PAGE_ROWS, count, read_cue, serve
+from tests.tracklist_seeds import PAGE_ROWS, count, mix, read_cue, serve
 
 pytestmark = pytest.mark.usefixtures("clean_db")
 
@@ -387,3 +389,121 @@ def test_cue_of_a_url_not_imported_says_how_to_import_it(
     assert "not imported yet" in result.output
     assert "crateloop tracklists import" in result.output
     assert tracklists_site.requests == []
+
+
+# paste ------------------------------------------------------------------------------------------
+
+
+def stored_rows(database_url: str, tracklist_id: int) -> list[ParsedTrack]:
+    """The rows of the tracklist's current version, read from the tables."""
+    columns = ", ".join(f"t.{name}" for name in TRACK_FIELDS)
+    with psycopg.connect(database_url) as conn:
+        rows = conn.execute(
+            f"SELECT {columns} FROM tracklist_tracks t"  # noqa: S608 (our own column names)
+            " JOIN tracklist_versions v ON v.id = t.version_id"
+            " JOIN tracklists l ON l.id = v.tracklist_id AND l.current_version = v.number"
+            " WHERE l.id = %s ORDER BY t.row_index",
+            (tracklist_id,),
+        ).fetchall()
+    return [ParsedTrack(**dict(zip(TRACK_FIELDS, row, strict=True))) for row in rows]
+
+
+def new_tracklist_id(output: str) -> int:
+    found = re.search(r"tracklist #(\d+)", output)
+    assert found is not None, output
+    return int(found.group(1))
+
+
+def test_paste_stores_what_the_txt_export_wrote_row_for_row(
+    app_env: dict[str, str], database_url: str, tmp_path: Path
+) -> None:
+    original = mix(title="Sunrise set")
+    exported = tmp_path / "sunrise.txt"
+    exported.write_text(to_text(original), encoding="utf-8")  # what the TXT download writes
+
+    result = run(
+        app_env, "tracklists", "paste", str(exported), "--title", "Sunrise set (pasted)",
+        "--dj", "ARTBAT", "--dj", "Guest", "--date", "2023-07-21",
+    )  # fmt: skip
+
+    assert result.exit_code == 0, result.output
+    assert "version 1" in result.output
+    tracklist_id = new_tracklist_id(result.output)
+    assert stored_rows(database_url, tracklist_id) == list(original.tracks)
+    with psycopg.connect(database_url) as conn:
+        title, day, version = conn.execute(
+            "SELECT title, set_date, current_version FROM tracklists WHERE id = %s",
+            (tracklist_id,),
+        ).fetchone()  # type: ignore[misc]
+        djs = conn.execute(
+            "SELECT d.name FROM tracklist_djs t JOIN djs d ON d.id = t.dj_id"
+            " WHERE t.tracklist_id = %s ORDER BY t.position",
+            (tracklist_id,),
+        ).fetchall()
+    assert (title, day.isoformat(), version) == ("Sunrise set (pasted)", "2023-07-21", 1)
+    assert [name for (name,) in djs] == ["ARTBAT", "Guest"]
+
+
+def test_paste_as_a_draft_takes_its_title_from_the_file(
+    app_env: dict[str, str], database_url: str, tmp_path: Path
+) -> None:
+    text = tmp_path / "warm-up.txt"
+    text.write_text("[0:00] A - One\n[4:00] B - Two (Dub) [LBL]\n", encoding="utf-8")
+
+    result = run(app_env, "tracklists", "paste", str(text), "--draft")
+
+    assert result.exit_code == 0, result.output
+    assert "a draft" in result.output
+    tracklist_id = new_tracklist_id(result.output)
+    assert count(database_url, "tracklist_versions") == 0
+    assert count(database_url, "tracklist_draft_rows") == 2
+    with psycopg.connect(database_url) as conn:
+        row = conn.execute("SELECT title FROM tracklists WHERE id = %s", (tracklist_id,)).fetchone()
+    assert row == ("warm-up",)
+
+
+@pytest.mark.parametrize(
+    ("text", "args", "messages"),
+    [
+        (
+            "[0:00] A - One\njust words\n\n[1:75:00] B - Two\n",
+            (),
+            [
+                'paste.txt:2: "just words" has no " - " between artist and title',
+                'paste.txt:4: cue "[1:75:00]" is not a time',
+                "paste.txt: 2 lines not read: nothing stored",
+            ],
+        ),
+        (
+            f"A - One\n\nB - {'x' * 501}\n",
+            (),
+            [
+                "paste.txt:3: title is 501 characters long: refused, the limit is 500",
+                "paste.txt: 1 line not read: nothing stored",
+            ],
+        ),
+        ("\n\n", (), ["paste.txt: no line with a track: nothing stored"]),
+        ("A - One\n", ("--date", "21.07.2023"), ["date: '21.07.2023' is not a date"]),
+        ("A - One\n", ("--title", "x" * 301), ["title: title is 301 characters long: refused"]),
+    ],
+    ids=["bad-lines", "long-row", "empty", "bad-date", "long-title"],
+)
+def test_paste_refuses_with_status_2_naming_the_line_and_stores_nothing(
+    app_env: dict[str, str],
+    database_url: str,
+    tmp_path: Path,
+    text: str,
+    args: tuple[str, ...],
+    messages: list[str],
+) -> None:
+    pasted = tmp_path / "paste.txt"
+    pasted.write_text(text, encoding="utf-8")
+
+    result = run(app_env, "tracklists", "paste", str(pasted), *args)
+
+    assert result.exit_code == 2, result.output
+    for message in messages:
+        assert message in result.output
+    assert "line 2: line 2" not in result.output
+    assert count(database_url, "tracklists") == 0
+    assert count(database_url, "tracklist_draft_rows") == 0

@@ -7,6 +7,7 @@ import secrets
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine
@@ -77,3 +78,33 @@ def test_the_migrations_make_the_schema_the_models_describe(database_url: str) -
     finally:
         engine.dispose()
     assert differences == []
+
+
+def test_0006_adds_time_zones_and_manual_plays_and_back(server_urls: tuple[str, str]) -> None:
+    """Accounts start without a zone (DISPLAY_TIMEZONE applies); plays may be 'manual' (pinned),
+    which a downgrade turns into 'default' rather than failing the old constraint."""
+    server = server_urls[0]
+    name = f"crateloop_migrations_{secrets.token_hex(4)}"
+    with psycopg.connect(server, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = urlunsplit(urlsplit(server)._replace(path=f"/{name}"))
+    try:
+        upgrade(url, "0005")
+        with psycopg.connect(url) as conn:
+            conn.execute("INSERT INTO users (username, password_hash) VALUES ('dj', 'x')")
+        upgrade(url)
+        with psycopg.connect(url) as conn:
+            assert conn.execute("SELECT time_zone FROM users").fetchall() == [(None,)]
+            conn.execute(
+                "INSERT INTO plays (station, loop_path, reason) VALUES ('radio', 'a.mp4', 'manual')"
+            )
+        downgrade(url, "0005")
+        with psycopg.connect(url) as conn:
+            assert conn.execute("SELECT reason FROM plays").fetchall() == [("default",)]
+            with pytest.raises(psycopg.errors.CheckViolation):
+                conn.execute(
+                    "INSERT INTO plays (station, loop_path, reason) VALUES ('r', 'b', 'manual')"
+                )
+    finally:
+        with psycopg.connect(server, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

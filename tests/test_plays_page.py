@@ -6,6 +6,8 @@ import csv
 import io
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from tests.daemon_process import SLUG, add_station
 from tests.test_dashboard import XSS, add_play
 from tests.test_web_pages import only, texts
@@ -46,7 +48,7 @@ async def test_plays_newest_first_in_the_layout(client: Client, database_url: st
         "DJ \u2013 Live set",
         "Nobody \u2013 Default 1",
     ]
-    assert texts(html, "tr.play .station")[0] == "radio-two"
+    assert texts(html, "tr.play .station")[0] == "Radio Two"
     assert only(html, ".pager .count").text() == "6 plays"
     assert only(html, ".csv-link").attributes["href"] == "/plays.csv"
     assert texts(html, "select[name=station] option") == ["All stations", "Radio One", "Radio Two"]
@@ -73,14 +75,73 @@ async def test_filters_by_station_dates_and_reason(client: Client, database_url:
     )
 
 
-async def test_a_bad_date_is_named_and_left_out(client: Client, database_url: str) -> None:
+async def test_a_bad_date_is_refused_beside_its_field_with_no_rows(
+    client: Client, database_url: str
+) -> None:
     seed(database_url)
-    html = (await client.get("/plays", params={"from": "10/04/2026", "reason": "nonsense"})).text
-    assert "use YYYY-MM-DD" in only(html, "#from-error").text()
+    answer = await client.get("/plays", params={"from": "10/04/2026", "reason": "nonsense"})
+    assert answer.status_code == 400
+    html = answer.text
+    error = only(html, "label:has(input[name=from]) #from-error")  # beside its own field
+    assert "'10/04/2026' is not a date: use YYYY-MM-DD" in error.text()
     assert only(html, "input[name=from]").attributes["aria-invalid"] == "true"
-    assert only(html, ".pager .count").text() == "6 plays"  # unknown reason: no filter
-    html = (await client.get("/plays", params={"from": "2026-04-12", "to": "2026-04-10"})).text
-    assert "before the start date" in only(html, "#to-error").text()
+    assert texts(html, "tr.play") == []  # no unfiltered rows under the error
+    assert only(html, "tr.empty").text().startswith("Nothing listed")
+    answer = await client.get("/plays", params={"from": "2026-04-12", "to": "2026-04-10"})
+    assert answer.status_code == 400
+    assert (
+        "before the start date" in only(answer.text, "label:has(input[name=to]) #to-error").text()
+    )
+    assert texts(answer.text, "tr.play") == []
+
+
+async def test_the_date_inputs_and_their_hint_agree(client: Client) -> None:
+    html = (await client.get("/plays")).text
+    hint = only(html, "#dates-hint").text()
+    assert "YYYY-MM-DD" in hint
+    for name in ("from", "to"):
+        date_input = only(html, f"input[name={name}]")
+        assert date_input.attributes["type"] == "date"  # submits YYYY-MM-DD, as the hint says
+        assert date_input.attributes["placeholder"] == "YYYY-MM-DD"
+        assert date_input.attributes["aria-describedby"] == "dates-hint"
+
+
+@pytest.mark.parametrize(
+    ("params", "field", "message"),
+    [
+        ({"per_page": "30"}, "per_page", "per_page is '30': use 25, 50, 100 or 200"),
+        ({"per_page": "100000"}, "per_page", "per_page is '100000': use 25, 50, 100 or 200"),
+        ({"page": "0"}, "page", "page is '0': use a whole number from 1, e.g. 2"),
+        ({"page": "two"}, "page", "page is 'two': use a whole number from 1, e.g. 2"),
+    ],
+)
+async def test_a_bad_page_or_page_size_is_refused(
+    client: Client, database_url: str, params: dict[str, str], field: str, message: str
+) -> None:
+    seed(database_url)
+    answer = await client.get("/plays", params=params)
+    assert answer.status_code == 400
+    assert only(answer.text, f"#{field}-error").text() == message
+    assert texts(answer.text, "tr.play") == []
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"from": "bad"}, "from: 'bad' is not a date: use YYYY-MM-DD, e.g. 2026-05-01"),
+        ({"to": "2026-13-01"}, "to: '2026-13-01' is not a date: use YYYY-MM-DD, e.g. 2026-05-01"),
+        ({"from": "2026-04-12", "to": "2026-04-10"}, "to: the end date is before the start date"),
+    ],
+)
+async def test_the_csv_export_refuses_a_bad_date(
+    client: Client, database_url: str, params: dict[str, str], expected: str
+) -> None:
+    seed(database_url)
+    answer = await client.get("/plays.csv", params=params)
+    assert answer.status_code == 400
+    assert answer.headers["content-type"] == "text/plain; charset=utf-8"
+    assert answer.text == expected + "\n"  # the field named, and no plays exported
+    assert "Daft Punk" not in answer.text
 
 
 async def test_pages(client: Client, database_url: str) -> None:
@@ -121,7 +182,7 @@ async def test_csv_export_of_the_filtered_plays(client: Client, database_url: st
     )
     response = await client.get("/plays.csv", params={"station": SLUG, "reason": "default"})
     assert response.status_code == 200
-    assert response.headers["content-type"].startswith("text/csv")
+    assert response.headers["content-type"] == "text/csv; charset=utf-8"  # one charset
     assert 'filename="plays-radio-one.csv"' in response.headers["content-disposition"]
     rows = list(csv.reader(io.StringIO(response.text)))
     assert rows[0] == [

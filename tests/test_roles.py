@@ -25,6 +25,11 @@ ROUTES = """
 GET    /                                                    dashboard
 GET    /stats                                               dashboard
 POST   /default-loop                                        admin
+GET    /pins/{slug:str}                                     dashboard
+POST   /pins/{slug:str}                                     operator
+POST   /pins/{slug:str}/unpin                               operator
+POST   /api/v1/stations/{station_id:int}/pin                operator
+DELETE /api/v1/stations/{station_id:int}/pin                operator
 GET    /live/stations                                       dashboard
 GET    /live/stations/{slug:str}                            dashboard
 GET    /api/v1/mappings                                     operator
@@ -44,6 +49,9 @@ GET    /loops/{mapping_id:int}/row                          operator
 POST   /loops/{mapping_id:int}/deactivate                   operator
 POST   /loops/{mapping_id:int}/reactivate                   operator
 GET    /loops/{mapping_id:int}/thumbnail.jpg                operator
+POST   /loops/{mapping_id:int}/delete                       operator
+GET    /loops/export                                        operator
+POST   /loops/import                                        operator
 GET    /fallbacks                                           operator
 POST   /fallbacks/map                                       operator
 GET    /plays                                               operator
@@ -65,6 +73,7 @@ GET    /api/v1/tracklists/imports/{job_id:int}              dj
 GET    /api/v1/tracklists/site-listing                      dj
 GET    /api/v1/tracklists/site-search                       dj
 GET    /api/v1/tracklists/{tracklist_id:int}                dj
+DELETE /api/v1/tracklists/{tracklist_id:int}                dj
 GET    /api/v1/tracklists/{tracklist_id:int}/cue            dj
 POST   /api/v1/tracklists/{tracklist_id:int}/cue            dj
 GET    /tracklists                                          dj
@@ -77,6 +86,8 @@ GET    /tracklists/site-search                              dj
 GET    /tracklists/{tracklist_id:int}                       dj
 GET    /tracklists/{tracklist_id:int}/cue                   dj
 GET    /tracklists/{tracklist_id:int}/cue/check             dj
+GET    /tracklists/{tracklist_id:int}/delete                dj
+POST   /tracklists/{tracklist_id:int}/delete                dj
 GET    /tracklists/{tracklist_id:int}/export/{kind:str}     dj
 GET    /tracklists/{tracklist_id:int}/versions/{number:int} dj
 GET    /tracklists/{tracklist_id:int}/draft                 dj
@@ -93,15 +104,11 @@ GET    /tracklists/{tracklist_id:int}/draft/rows/{row_id:int}/edit dj
 POST   /tracklists/{tracklist_id:int}/draft/rows/{row_id:int}/move dj
 GET    /live/imports/{job_id:int}                           dj
 GET    /schema                                              signed_in
-GET    /schema/elements                                     signed_in
-GET    /schema/oauth2-redirect.html                         signed_in
 GET    /schema/openapi.json                                 signed_in
-GET    /schema/openapi.yaml                                 signed_in
-GET    /schema/openapi.yml                                  signed_in
-GET    /schema/rapidoc                                      signed_in
-GET    /schema/redoc                                        signed_in
 GET    /schema/swagger                                      signed_in
 GET    /schema/{path:str}                                   signed_in
+GET    /account                                             signed_in
+POST   /account/time-zone                                   signed_in
 GET    /account/password                                    signed_in
 POST   /account/password                                    signed_in
 GET    /account/tokens                                      signed_in
@@ -117,6 +124,7 @@ POST   /users/{user_id:int}/reset-link                      admin
 GET    /reset-password                                      public
 POST   /reset-password                                      public
 GET    /health                                              public
+GET    /favicon.ico                                         public
 GET    /static/{file_path:path}                             public
 HEAD   /static/{file_path:path}                             public
 POST   /hooks/azuracast/{slug:str}                          public

@@ -152,10 +152,10 @@ async def test_editing_an_imported_tracklist_publishes_version_2(
     await delete_draft_row(sessions, tracklist_id, first)
     draft_now = await get_draft(sessions, tracklist_id)
     assert draft_now is not None
-    assert [(row.index, row.track.title) for row in draft_now.rows] == [
-        (0, "T3"),
-        (1, "T2"),
-        (2, "Acapella"),
+    assert [(row.index, row.track.position, row.track.title) for row in draft_now.rows] == [
+        (0, 1, "T3"),
+        (1, 2, "T2"),
+        (2, None, "Acapella"),
     ]
     await update_draft_meta(
         sessions,
@@ -182,9 +182,10 @@ async def test_editing_an_imported_tracklist_publishes_version_2(
     assert detail.versions[0].created_by == "djane"
     assert detail.versions[1].created_by is None  # imported by nobody in particular
     assert detail.version is not None
-    # T3 moved up: the rows before it read as removed, those after it as added.
+    # T3 moved up (a move, not a removal and an addition); T2 got a new cue and label.
     assert detail.version.summary == (
-        "2 rows added, 2 removed, title changed, DJs changed, date changed, genres changed"
+        "1 row changed, 1 moved, 1 added, 1 removed,"
+        " title changed, DJs changed, date changed, genres changed"
     )
     # History: version 1 as imported.
     old = await get_tracklist(sessions, tracklist_id, version=1)
@@ -207,6 +208,54 @@ async def test_paste_replaces_or_appends_rows(sessions: Sessions) -> None:
         (1, "B - Two"),
         (2, "C - Three"),
     ]
+
+
+async def test_rows_pasted_after_others_are_numbered_after_them(sessions: Sessions) -> None:
+    tracklist_id = await hand_made(sessions, text="A - One\nB - Two\nw/ B2 - With Two")
+    await replace_draft_rows(
+        sessions,
+        tracklist_id,
+        parse_text("C - Three\nw/ C2 - With Three\nD - Four").tracks,
+        append=True,
+    )
+    draft = await get_draft(sessions, tracklist_id)
+    assert draft is not None
+    assert [(row.track.position, row.track.artist) for row in draft.rows] == [
+        (1, "A"),
+        (2, "B"),
+        (None, "B2"),
+        (3, "C"),
+        (None, "C2"),
+        (4, "D"),
+    ]
+    assert all(row.warnings == () for row in draft.rows)  # no "position 1 appears more than once"
+
+
+async def test_adding_moving_and_deleting_rows_keeps_the_numbers_in_order(
+    sessions: Sessions,
+) -> None:
+    tracklist_id = await hand_made(sessions, text="A - One\nB - Two\nC - Three")
+
+    async def numbered() -> list[tuple[int | None, str | None]]:
+        draft = await get_draft(sessions, tracklist_id)
+        assert draft is not None
+        return [(row.track.position, row.track.artist) for row in draft.rows]
+
+    added = await add_draft_row(
+        sessions, tracklist_id, track_from_fields({"artist": "New", "title": "Row"}), at=1
+    )
+    assert added.track.position == 2  # added without a number: numbered in its place
+    assert await numbered() == [(1, "A"), (2, "New"), (3, "B"), (4, "C")]
+    await add_draft_row(
+        sessions, tracklist_id, track_from_fields({"position": "w/", "artist": "W", "title": "T"})
+    )
+    assert await numbered() == [(1, "A"), (2, "New"), (3, "B"), (4, "C"), (None, "W")]
+
+    await move_draft_row(sessions, tracklist_id, added.id, 3)
+    assert await numbered() == [(1, "A"), (2, "B"), (3, "C"), (4, "New"), (None, "W")]
+    first = (await get_draft(sessions, tracklist_id)).rows[0].id  # type: ignore[union-attr]
+    await delete_draft_row(sessions, tracklist_id, first)
+    assert await numbered() == [(1, "B"), (2, "C"), (3, "New"), (None, "W")]
 
 
 async def test_duplicate_positions_and_backwards_cues_are_allowed_and_flagged(
@@ -253,7 +302,7 @@ async def test_script_in_a_draft_is_kept_verbatim(sessions: Sessions) -> None:
         (
             {"title": "x" * 301},
             "title",
-            "title is 301 characters long; at most 300 are kept",
+            "title is 301 characters long: refused, the limit is 300 characters (shorten it)",
         ),
         (
             {"date": "2024-13-01"},
@@ -269,12 +318,12 @@ async def test_script_in_a_draft_is_kept_verbatim(sessions: Sessions) -> None:
         (
             {"djs": "A, " + "d" * 301},
             "djs",
-            "a DJ name is 301 characters long; at most 300 are kept",
+            "a DJ name is 301 characters long: refused, the limit is 300 characters (shorten it)",
         ),
         (
             {"genres": ["g" * 101]},
             "genres",
-            "a genre is 101 characters long; at most 100 are kept",
+            "a genre is 101 characters long: refused, the limit is 100 characters (shorten it)",
         ),
     ],
 )
@@ -307,17 +356,17 @@ async def test_bad_metadata_is_refused_naming_the_field(
         (
             ParsedTrack(position=1, artist="a" * 501, title="T"),
             "artist",
-            "artist is 501 characters long; at most 500 are kept",
+            "artist is 501 characters long: refused, the limit is 500 characters (shorten it)",
         ),
         (
             ParsedTrack(position=1, artist="A", title="t" * 501),
             "title",
-            "title is 501 characters long; at most 500 are kept",
+            "title is 501 characters long: refused, the limit is 500 characters (shorten it)",
         ),
         (
             ParsedTrack(position=1, artist="A", title="T", edit_note="e" * 501),
             "edit_note",
-            "edit note is 501 characters long; at most 500 are kept",
+            "edit note is 501 characters long: refused, the limit is 500 characters (shorten it)",
         ),
         (
             ParsedTrack(position=1, cue_seconds=100 * 3600, artist="A", title="T"),

@@ -22,6 +22,7 @@ from domain.config import Settings
 from domain.db import Sessions
 from domain.jobs import TRACKLISTS_QUEUE, JobQueue
 from domain.tracklists.client import PoliteClient
+from domain.tracklists.cue import build_cue
 from domain.tracklists.imports import (
     ImportJob,
     ImportStatus,
@@ -40,7 +41,7 @@ from tests.fakes.tracklist_pages import (
     tracklist_path,
 )
 from tests.fakes.tracklists_site import FakeTracklistsSite, Reply
-from tests.tracklist_seeds import PAGE_ROWS, count, serve
+from tests.tracklist_seeds import PAGE_ROWS, count, read_cue, serve
 from tests.waiting import wait_until_async
 
 JOB_TIMEOUT_SECONDS = 40.0
@@ -399,3 +400,37 @@ async def test_a_bad_page_on_reimport_leaves_the_stored_tracklist_as_it_was(
     assert after.content == before.content
     assert after.versions == before.versions
     assert count(database_url, "tracklist_versions") == 1
+
+
+async def test_an_import_of_a_page_in_the_2023_remix_layout_stores_each_remix_once(
+    worker: subprocess.Popen[bytes],
+    tracklists_site: FakeTracklistsSite,
+    sessions: Sessions,
+    site_urls: SiteUrls,
+    queue: JobQueue,
+) -> None:
+    rows = [
+        Row("ARTBAT", "Horizon", cue=0),
+        Row(
+            "Moderat",
+            "Copy Copy",
+            remix="LOGIC1000 & Big Ever Remix",
+            remix_markup="notranslate",
+            cue=240,
+        ),
+        Row("Bicep", "Glue", remix="Hammer Edit", remix_markup="notranslate", cue=480),
+    ]
+    url = serve(tracklists_site, "2rmx", rows=rows)
+    done = await import_by_worker(sessions, site_urls, queue, url)
+    assert done.status is ImportStatus.STORED, done.message
+    assert done.tracklist_id is not None
+
+    detail = await get_tracklist(sessions, done.tracklist_id)
+    tracks = [row.track for row in detail.rows]
+    assert [(t.title, t.remix) for t in tracks] == [
+        ("Horizon", None),
+        ("Copy Copy", "LOGIC1000 & Big Ever Remix"),
+        ("Glue", "Hammer Edit"),
+    ]
+    titles = [title for title, _ in read_cue(build_cue(detail.content).files[0].encoded())]
+    assert titles == ["Horizon", "Copy Copy (LOGIC1000 & Big Ever Remix)", "Glue (Hammer Edit)"]

@@ -12,6 +12,7 @@ from datetime import date
 
 import pytest
 
+from domain.tracklists.cue import build_cue
 from domain.tracklists.decoding import decode_page
 from domain.tracklists.listings import Listing, ListingItem, ListingKind, parse_listing
 from domain.tracklists.model import ParsedTrack, ParsedTracklist, row_warnings
@@ -801,3 +802,75 @@ def test_listing_refuses_challenge_and_homepage() -> None:
         parse_listing(challenge_page(), f"{BASE_URL}/search/result.php")
     with pytest.raises(ChallengePage, match="homepage"):
         parse_listing(homepage(), BASE_URL + dj_path("ARTBAT"))
+
+
+# --- remixes in every layout ----------------------------------------------------------------------
+
+REMIX_LAYOUTS = ["remixValue", "notranslate", "in_title", "unknown"]
+VERSIONS = [
+    ("LOGIC1000 & Big Ever Remix", "LOGIC1000 & Big Ever"),
+    ("Bicep Edit", "Bicep"),
+    ("Kerri Chandler Dub", "Kerri Chandler"),
+    ("Ewan McVicar Rework", "Ewan McVicar"),
+    ("Hot Since 82 Bootleg", "Hot Since 82"),
+    ("Moderat VIP", "Moderat"),
+    ("Âme Extended Mix", "Âme"),
+]
+
+
+def remix_page(layout: str) -> str:
+    rows = [
+        Row("Moderat", f"Copy Copy {i}", remix=remix, remixer=who, remix_markup=layout, cue=i * 60)
+        for i, (remix, who) in enumerate(VERSIONS)
+    ]
+    rows.append(Row("Burial", "Archangel (Part 2)", cue=900))  # brackets that are not a remix
+    return page(rows=rows)
+
+
+def test_the_2023_remix_markup_is_what_the_real_site_shows() -> None:
+    html = remix_page("notranslate")
+    assert "remixValue" not in html
+    assert (
+        ' - <span class="notranslate blueTxt">Copy Copy 0</span> <span class="notranslate">('
+        '<span class="blueTxt">LOGIC1000 &amp; Big Ever</span><span class="tgHid">'
+    ) in html
+    assert "</span> Remix)</span></span>" in html
+    assert (
+        '<meta itemprop="name" content="Moderat - Copy Copy 0 (LOGIC1000 &amp; Big Ever Remix)">'
+        in html
+    )
+
+
+@pytest.mark.parametrize("layout", REMIX_LAYOUTS)
+def test_remixes_read_the_same_in_every_layout_and_the_cue_title_holds_them_once(
+    layout: str,
+) -> None:
+    # "remixValue" and "notranslate" are the site's layouts; "in_title" and "unknown" stand for
+    # a fourth one: the remix inside the title's span, or in markup no selector knows.
+    html = remix_page(layout)
+    for parsed in (parse_tracklist(html, URL), _parse_document(html, URL)):
+        tracks = parsed.tracks
+        assert [(t.artist, t.title, t.remix) for t in tracks] == [
+            *(("Moderat", f"Copy Copy {i}", remix) for i, (remix, _) in enumerate(VERSIONS)),
+            ("Burial", "Archangel (Part 2)", None),
+        ]
+        sheet = build_cue(parsed).files[0].text
+        assert 'TITLE "Copy Copy 0 (LOGIC1000 & Big Ever Remix)"' in sheet
+        assert 'TITLE "Copy Copy 5 (Moderat VIP)"' in sheet
+        assert "Remix) (" not in sheet and "(Remix)" not in sheet
+        assert 'TITLE "Archangel (Part 2)"' in sheet
+
+
+def test_a_row_that_shows_a_remix_its_name_meta_does_not_have_reads_the_meta() -> None:
+    # What the old reading of the 2023 markup gave: the remix left in the title and a second
+    # "remix" made of the version word. The name meta settles it.
+    html = page(rows=[Row("Moderat", "Copy Copy", remix="LOGIC1000 & Big Ever Remix", cue=0)])
+    misread = html.replace(
+        '<span class="notranslate blueTxt">Copy Copy</span> <span class="remixValue">('
+        '<span class="blueTxt">LOGIC1000 &amp; Big Ever</span> Remix)</span>',
+        '<span class="notranslate blueTxt">Copy Copy (LOGIC1000 &amp; Big Ever Remix)</span>'
+        ' <span class="remixValue">(Remix)</span>',
+    )
+    assert misread != html
+    track = parse_tracklist(misread, URL).tracks[0]
+    assert (track.title, track.remix) == ("Copy Copy", "LOGIC1000 & Big Ever Remix")

@@ -320,6 +320,32 @@ async def test_a_dj_known_by_name_gets_the_page_once_seen(
     assert djs == ["ARTBAT"]
 
 
+def test_a_row_moved_elsewhere_is_one_moved_row_in_the_diff() -> None:
+    old = page(rows=tracks(5))
+    moved = list(tracks(5))
+    last = moved.pop()
+    moved.insert(1, last)  # Artist 5 played second
+    renumbered = tuple(dataclasses.replace(t, position=i) for i, t in enumerate(moved, 1))
+    diff = diff_tracklists(old, page(rows=renumbered))
+    # The rows after it were renumbered: that follows from the move, it is not a change.
+    assert [(r.kind.value, r.old_index, r.new_index, r.fields) for r in diff.rows] == [
+        ("same", 0, 0, ()),
+        ("moved", 4, 1, ()),
+        ("same", 1, 2, ()),
+        ("same", 2, 3, ()),
+        ("same", 3, 4, ()),
+    ]
+    assert diff.rows[1].new is not None and diff.rows[1].new.artist == "Artist 5"
+    assert diff.summary == "1 row moved"
+    # A number typed out of order is a change.
+    typed = list(renumbered)
+    typed[2] = dataclasses.replace(typed[2], position=9)
+    assert diff_tracklists(page(rows=renumbered), page(rows=tuple(typed))).rows[2].fields == (
+        "position",
+    )
+    assert diff.count(RowChangeKind.ADDED) == diff.count(RowChangeKind.REMOVED) == 0
+
+
 def test_diff_aligns_moved_cues_inserted_and_removed_rows() -> None:
     old = page(rows=tracks(6))
     rows = list(tracks(6))

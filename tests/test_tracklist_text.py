@@ -81,27 +81,26 @@ def test_bad_lines_are_errors_naming_the_line() -> None:
     result = parse_text(text)
     assert [t.artist for t in result.tracks] == ["A", "E"]
     assert [t.position for t in result.tracks] == [1, 2]
+    assert result.lines == (1, 8)  # where each track was read: errors of its own name it
     assert result.errors == (
         TextLineError(
             2,
             "just some words",
-            'line 2: "just some words" has no " - " between artist and title'
+            '"just some words" has no " - " between artist and title'
             ' (expected "Artist - Title", or "ID - ID" for an unknown track)',
         ),
         TextLineError(
             4,
             "[1:75:00] B - Two",
-            'line 4: cue "[1:75:00]" is not a time: write [h:mm:ss] or [mm:ss]',
+            'cue "[1:75:00]" is not a time: write [h:mm:ss] or [mm:ss]',
         ),
         TextLineError(
             5,
             "[0:05:00] w/ C - Three",
-            'line 5: "w/" row has no cue of its own: remove [0:05:00]',
+            '"w/" row has no cue of its own: remove [0:05:00]',
         ),
-        TextLineError(
-            6, " - No Artist", 'line 6: the artist is empty (write "ID" for an unknown artist)'
-        ),
-        TextLineError(7, "D -", 'line 7: the title is empty (write "ID" for an unknown title)'),
+        TextLineError(6, " - No Artist", 'the artist is empty (write "ID" for an unknown artist)'),
+        TextLineError(7, "D -", 'the title is empty (write "ID" for an unknown title)'),
     )
 
 

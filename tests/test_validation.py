@@ -65,23 +65,46 @@ def test_required_text_refuses_blank(value: str | None) -> None:
     ("artist", "title", "key"),
     [
         ("Daft Punk", "One More Time", "daft punk - one more time"),
-        ("A", "t" * (rules.TRACK_KEY_MAX - 4), "a - " + "t" * (rules.TRACK_KEY_MAX - 4)),
+        ("A", "t" * rules.PART_MAX, "a - " + "t" * rules.PART_MAX),
+        (
+            "a" * rules.PART_MAX,
+            "t" * rules.PART_MAX,
+            "a" * rules.PART_MAX + " - " + "t" * rules.PART_MAX,
+        ),
         ("  ", "  Spaced   Out  ", " - spaced out"),
     ],
 )
 def test_track_key_within_the_column(artist: str, title: str, key: str) -> None:
     assert rules.track_key(artist, title) == key
+    assert len(key) <= rules.TRACK_KEY_MAX
 
 
 @pytest.mark.parametrize(
-    ("artist", "title"),
-    [("A", "t" * (rules.TRACK_KEY_MAX - 3)), ("a" * 300, "t" * 300), ("A", "t" * 600)],
+    ("artist", "title", "field"),
+    [
+        ("A", "t" * (rules.PART_MAX + 1), "title"),
+        ("a" * 5000, "T", "artist"),
+        ("A", "t" * 5000, "title"),
+    ],
 )
-def test_track_key_longer_than_the_column_is_refused(artist: str, title: str) -> None:
+def test_a_key_part_too_long_is_named_with_its_own_limit(
+    artist: str, title: str, field: str
+) -> None:
+    length = len(artist) if field == "artist" else len(title)
     assert refusal(rules.track_key, artist, title) == (
-        "title",
-        f"artist and title are longer than {rules.TRACK_KEY_MAX} characters",
+        field,
+        f"{field} is longer than {rules.PART_MAX} characters ({length})",
     )
+
+
+def test_both_parts_too_long_are_both_named() -> None:
+    with pytest.raises(validation.InputErrors) as refused:
+        rules.track_key("a" * 300, "t" * 300)
+    assert refused.value.by_field() == {
+        "artist": f"artist is longer than {rules.PART_MAX} characters (300)",
+        "title": f"title is longer than {rules.PART_MAX} characters (300)",
+    }
+    assert refused.value.field == "artist"  # a front showing one error names the first
 
 
 @pytest.mark.parametrize(
@@ -308,3 +331,56 @@ async def test_api_page_and_import_give_the_same_message_for_a_long_song_id(
 
     listed = await client.get("/api/v1/mappings")
     assert listed.json()["total"] == 0  # nothing was stored by any of them
+
+
+# --- listing pages -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("", 1), (None, 1), ("1", 1), (" 7 ", 7), ("007", 7), ("9" * 40, 10**18)],
+)
+def test_page_number(raw: str | None, expected: int) -> None:
+    assert validation.page_number("page", raw) == expected
+
+
+@pytest.mark.parametrize("raw", ["0", "-1", "abc", "1.5", "2e3", "٣", "0000"])
+def test_page_number_refused(raw: str) -> None:
+    field, message = refusal(validation.page_number, "page", raw)
+    assert field == "page"
+    assert message == f"page is {raw!r}: use a whole number from 1, e.g. 2"
+
+
+@pytest.mark.parametrize(("raw", "expected"), [("", 50), (None, 50), ("25", 25), (" 200 ", 200)])
+def test_per_page(raw: str | None, expected: int) -> None:
+    assert validation.per_page("per_page", raw, (25, 50, 100, 200), 50) == expected
+
+
+@pytest.mark.parametrize("raw", ["30", "0", "100000", "-25", "x", "9" * 50])
+def test_per_page_refused(raw: str) -> None:
+    field, message = refusal(validation.per_page, "per_page", raw, (25, 50, 100, 200), 50)
+    assert field == "per_page"
+    assert message.endswith(": use 25, 50, 100 or 200")
+    assert message.startswith(f"per_page is {raw[:40]!r}")
+
+
+def test_refusals_keep_every_error_in_order() -> None:
+    refusals = validation.Refusals()
+    assert refusals.check(validation.required_text, "artist", "") is None
+    assert refusals.check(validation.required_text, "title", " Glue ") == "Glue"
+    assert refusals.check(rules.song_id, "f" * 40) is None
+    with pytest.raises(validation.InputErrors) as refused:
+        refusals.raise_any()
+    assert refused.value.by_field() == {
+        "artist": "missing artist",
+        "song_id": f"song_id is longer than {rules.SONG_ID_MAX} characters",
+    }
+    assert str(refused.value) == (
+        f"missing artist; song_id is longer than {rules.SONG_ID_MAX} characters"
+    )
+    one = validation.Refusals()
+    one.check(validation.required_text, "title", "")
+    with pytest.raises(validation.InputError) as single:
+        one.raise_any()
+    assert type(single.value) is validation.InputError  # one refusal is raised as it was
+    validation.Refusals().raise_any()  # none: nothing raised

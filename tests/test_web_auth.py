@@ -249,6 +249,7 @@ async def test_every_route_needs_a_login(anon_client: Client) -> None:
     # this list records.
     assert public == {
         "/health",
+        "/favicon.ico",
         "/login",
         "/logout",
         "/setup",

@@ -17,14 +17,19 @@ def maxlengths(html: str) -> dict[str, str | None]:
         html = f"<table>{html}</table>"
     parsed = HTMLParser(html)
     found = {}
-    for name in ("notes", "song_id"):
+    for name in ("artist", "title", "notes", "song_id"):
         node = parsed.css_first(f"input[name={name}]")
         assert node is not None, f"no {name} input"
         found[name] = node.attributes.get("maxlength")
     return found
 
 
-EXPECTED = {"notes": str(rules.NOTES_MAX), "song_id": str(rules.SONG_ID_MAX)}
+EXPECTED = {
+    "artist": str(rules.PART_MAX),
+    "title": str(rules.PART_MAX),
+    "notes": str(rules.NOTES_MAX),
+    "song_id": str(rules.SONG_ID_MAX),
+}
 
 
 async def test_the_add_row_carries_the_servers_maxlength(client: Client) -> None:

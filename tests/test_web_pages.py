@@ -168,9 +168,18 @@ async def test_pagination(client: Client, mapper: TrackMapper) -> None:
         assert texts(past.text, "#loops-rows td.artist") == [f"Artist {n}" for n in range(20, 25)]
         assert "Page 3 of 3" in past.text
         assert past.headers["HX-Push-Url"] == "/loops?sort=key&desc=false&page=3&per_page=10"
-    # per_page is capped, so nobody can ask for the whole table at once.
-    capped = await client.get("/loops?per_page=100000")
-    assert only(capped.text, "#loops-head input[name=per_page]").attributes["value"] == "100"
+    # per_page is one of a few sizes, so nobody can ask for the whole table at once; another
+    # size, or a page that is not a whole number from 1, is refused by name, with no rows.
+    for query, message in (
+        ("per_page=100000", "per_page is '100000': use 10, 25, 50 or 100"),
+        ("page=0", "page is '0': use a whole number from 1, e.g. 2"),
+        ("page=x&per_page=7", "page is 'x': use a whole number from 1, e.g. 2"),
+    ):
+        refused = await client.get(f"/loops?{query}")
+        assert refused.status_code == 400
+        assert message in texts(refused.text, "p.field-error[role=alert]")
+        assert texts(refused.text, "#loops-rows td.artist") == []
+        assert only(refused.text, "#loops-rows tr.empty").text().startswith("Nothing listed")
 
 
 # Adding and editing ------------------------------------------------------------------------------
@@ -317,8 +326,11 @@ async def test_thumbnail_is_served_from_the_database(
 ) -> None:
     (mapping,) = await seed(mapper, ("Jon Hopkins", "Emerald Rush", "a.mp4"))
 
-    missing = await client.get(f"/loops/{mapping.id}/thumbnail.jpg")
-    assert missing.status_code == 404
+    # Before the worker's check, the preview is made from the loop file itself.
+    unchecked = await client.get(f"/loops/{mapping.id}/thumbnail.jpg")
+    assert unchecked.status_code == 200
+    assert unchecked.content.startswith(b"\xff\xd8")
+    assert unchecked.content != JPEG
     assert (await client.get("/loops/424242/thumbnail.jpg")).status_code == 404
 
     db_execute(

@@ -45,6 +45,7 @@ from tests.tracklist_seeds import (
     XSS,
     count,
     cue_disc,
+    held_rows,
     mix,
     queued_messages,
     read_cue,
@@ -103,7 +104,8 @@ async def test_the_list_in_the_layout(client: Client, sessions: Sessions) -> Non
     assert child(first, ".genres").text(strip=True) == "Techno"
     assert child(first, ".tracks").text(strip=True) == "5"  # not the "w/" row, not the mashup part
     assert child(first, ".version").text(strip=True) == "1"
-    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", child(first, ".checked").text(strip=True))
+    # In the viewer's zone, saying it (DISPLAY_TIMEZONE: UTC here).
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC", child(first, ".checked").text(strip=True))
     assert only(html, ".pager .count").text(strip=True) == "3 tracklists"
     assert texts(html, "#tl-dj option") == ["All DJs", "ARTBAT", "Bicep", "Charlotte de Witte"]
     assert "House" in texts(html, "#tl-genre option")
@@ -162,18 +164,68 @@ async def test_filters_by_dj_genre_and_dates(client: Client, sessions: Sessions)
 
 async def test_a_bad_date_is_named_beside_its_field(client: Client, sessions: Sessions) -> None:
     await three(sessions)
-    html = (await client.get("/tracklists", params={"from": "21.07.2023"})).text
+    answer = await client.get("/tracklists", params={"from": "21.07.2023"})
+    assert answer.status_code == 400
+    html = answer.text
     error = only(html, "#tl-from-error")
     assert "'21.07.2023' is not a date: use YYYY-MM-DD" in error.text()
     # The message sits in the same field group as the input it is about.
     assert only(html, ".date-field:has(#tl-from) #tl-from-error") is not None
     assert only(html, "#tl-from").attributes["aria-invalid"] == "true"
-    assert len(texts(html, "tr.tracklist")) == 3  # the bad date is left out of the filter
+    # Refused, not ignored: nothing is listed (not the three unfiltered tracklists).
+    assert texts(html, "tr.tracklist") == []
+    assert only(html, ".pager .count").text(strip=True) == "0 tracklists"
 
     partial = await client.get("/tracklists", params={"to": "soon"}, headers=HX_RESULTS)
+    assert partial.status_code == 400
+    assert texts(partial.text, "tr.tracklist") == []
     oob = only(partial.text, "#tl-to-error")
     assert oob.attributes["hx-swap-oob"] == "true"
     assert "'soon' is not a date" in oob.text()
+    # The form that asks marks itself so htmx swaps that 400 in (static/app.js).
+    assert "data-swap-refusal" in only(html, "#tracklists-filter").attributes
+
+    backwards = await client.get("/tracklists", params={"from": "2024-01-01", "to": "2023-01-01"})
+    assert backwards.status_code == 400
+    assert "the end date is before the start date" in only(backwards.text, "#tl-to-error").text()
+    assert texts(backwards.text, "tr.tracklist") == []
+
+
+async def test_the_date_filters_are_pickers_whose_hint_says_what_they_accept(
+    client: Client,
+) -> None:
+    html = (await client.get("/tracklists")).text
+    for name in ("from", "to"):
+        picker = only(html, f"#tl-{name}")
+        assert picker.attributes["type"] == "date"
+        assert picker.attributes["placeholder"] == "YYYY-MM-DD"
+        assert "tl-date-hint" in (picker.attributes["aria-describedby"] or "")
+    assert "YYYY-MM-DD" in only(html, "#tl-date-hint").text()
+    new = (await client.get("/tracklists/new")).text
+    assert only(new, "#new-tracklist-date").attributes["type"] == "date"
+    assert "YYYY-MM-DD" in only(new, ".field:has(#new-tracklist-date) .hint").text()
+
+
+async def test_bad_paging_values_are_refused_like_on_loops_and_plays(
+    client: Client, sessions: Sessions
+) -> None:
+    for n in range(12):
+        await store(sessions, mix(f"q{n:03d}", title=f"Mix {n:02d}", day=date(2021, 1, n + 1)))
+    for path in ("/loops", "/plays", "/tracklists"):
+        for name in ("page", "per_page"):
+            refused = await client.get(path, params={name: "lots"})
+            assert refused.status_code == 400, (path, name)
+            assert name in refused.text, (path, name)
+    ten = (await client.get("/tracklists", params={"per_page": "10"})).text
+    assert len(texts(ten, "tr.tracklist")) == 10
+    assert only(ten, "a[rel=next]").attributes["href"] == "/tracklists?page=2&per_page=10"
+    assert only(ten, "#tracklists-filter input[name=per_page]").attributes["value"] == "10"
+    # A size the page does not offer is refused the same way on every listing, with no rows.
+    for path in ("/loops", "/plays", "/tracklists"):
+        refused = await client.get(path, params={"per_page": "100000"})
+        assert refused.status_code == 400, path
+        assert "per_page is '100000': use " in refused.text, path
+    assert texts((await client.get("/tracklists?per_page=1")).text, "tr.tracklist") == []
 
 
 async def test_pages(client: Client, sessions: Sessions) -> None:
@@ -649,6 +701,7 @@ async def test_hand_made_errors_name_the_line_and_keep_the_form(
     assert answer.status_code == 422
     errors = texts(answer.text, "#new-tracklist-text-error li")
     assert len(errors) == 1 and errors[0].startswith("Line 2:")
+    assert "line 2" not in errors[0].lower().removeprefix("line 2:")  # said once
     assert "this line has no separator" in errors[0]
     assert only(answer.text, "#new-tracklist-text").text() == form["text"]
     assert only(answer.text, "#new-tracklist-title").attributes["value"] == "Warm-up"
@@ -732,6 +785,41 @@ async def test_duplicate_positions_and_backwards_cues_are_flagged(
     assert texts(html, "#tracks .title") == ["One", "Two", "Three", "Four"]
 
 
+async def test_delete_a_tracklist_after_a_confirmation(
+    client: Client, sessions: Sessions, database_url: str
+) -> None:
+    doomed = await store(sessions, mix("web-del", title=f"Doomed {XSS}"))
+    other = await store(sessions, mix("web-keep", title="Kept set"))
+    tid = doomed.tracklist_id
+    detail = (await client.get(f"/tracklists/{tid}")).text
+    link = only(detail, f".tl-actions a[href='/tracklists/{tid}/delete']")
+    assert link.text(strip=True) == "Delete…"
+
+    confirm = await client.get(f"/tracklists/{tid}/delete")
+    assert confirm.status_code == 200
+    assert only(confirm.text, "h1").text() == f"Delete “Doomed {XSS}”?"  # escaped, shown as text
+    assert XSS not in confirm.text
+    assert "its 1 version" in only(confirm.text, ".delete-confirm p").text()
+    form = only(confirm.text, f"form[action='/tracklists/{tid}/delete']")
+    assert form.attributes["method"] == "post"
+    assert child(form, "input[name=_csrf_token]") is not None
+    assert held_rows(database_url, tid)["versions"] == 1  # asking deletes nothing
+
+    deleted = await client.post(f"/tracklists/{tid}/delete", follow_redirects=False)
+    assert (deleted.status_code, deleted.headers["location"]) == (303, "/tracklists")
+    assert set(held_rows(database_url, tid).values()) == {0}
+    listing = (await client.get("/tracklists")).text
+    assert texts(listing, "tr.tracklist td.title a") == ["Kept set"]
+    assert (await client.get(f"/tracklists/{tid}")).status_code == 404
+    assert (await client.get(f"/tracklists/{other.tracklist_id}")).status_code == 200
+    for answer in (
+        await client.get(f"/tracklists/{tid}/delete"),
+        await client.post(f"/tracklists/{tid}/delete"),
+    ):
+        assert answer.status_code == 404
+        assert f"no tracklist with id {tid}" in answer.text
+
+
 async def test_an_unknown_tracklist_or_version_is_404(client: Client, sessions: Sessions) -> None:
     stored = await store(sessions)
     missing = await client.get("/tracklists/999999")
@@ -740,6 +828,19 @@ async def test_an_unknown_tracklist_or_version_is_404(client: Client, sessions: 
     no_version = await client.get(f"/tracklists/{stored.tracklist_id}?version=7")
     assert no_version.status_code == 404
     assert "has no version 7" in no_version.text
+
+
+async def test_the_diff_shows_a_moved_row_as_moved(client: Client, sessions: Sessions) -> None:
+    first = await store(sessions)
+    rows = list(mix().tracks)
+    rows.insert(0, rows.pop(4))  # the 4th track (5th row) played first
+    await store(sessions, mix(tracks=tuple(rows)))
+    diff = (await client.get(f"/tracklists/{first.tracklist_id}/versions/2")).text
+    moved = only(diff, "tr.diff-moved")
+    assert rows[0].display in moved.text()
+    assert only(diff, "tr.diff-moved .moved-from").text(strip=True) == ("moved from row 5 to row 1")
+    assert not page(diff).css("tr.diff-added, tr.diff-removed")
+    assert "1 row moved" in only(diff, ".lede").text()
 
 
 async def test_version_history_and_the_diff(client: Client, sessions: Sessions) -> None:
@@ -774,6 +875,7 @@ async def test_version_history_and_the_diff(client: Client, sessions: Sessions) 
     assert child(title_change, "del").text() == "Horizon"
     assert child(title_change, "mark ins").text() == "Horizon (Extended)"
     assert "New - Closer" in only(diff, "tr.diff-added").text()
+    assert not page(diff).css("tr.diff-moved")
     meta = only(diff, ".meta-change[data-field=title]")
     assert child(meta, "ins").text() == "ARTBAT @ Tomorrowland 2023 (Main Stage)"
     assert len(page(diff).css("tr.diff-same")) == 6
@@ -878,6 +980,54 @@ async def test_txt_json_and_m3u_downloads(client: Client, sessions: Sessions) ->
     assert (await client.get(f"{base}/pdf")).status_code == 404
 
 
+def download_name(answer: object) -> str:
+    disposition = answer.headers["content-disposition"]  # type: ignore[attr-defined]
+    found = re.fullmatch(r'attachment; filename="([^"]+)"; filename\*=UTF-8\'\'(\S+)', disposition)
+    assert found is not None, disposition
+    assert found.group(1) == found.group(2)  # plain ASCII: both forms agree
+    return found.group(1)
+
+
+async def test_every_download_is_named_the_same_lower_case_way(
+    client: Client, sessions: Sessions
+) -> None:
+    stored = await store(sessions, mix("nm1", title="Late Night Mix #12 — Ämsterdam"))
+    tid = stored.tracklist_id
+    names = [
+        download_name(await client.get(f"/tracklists/{tid}/export/{kind}"))
+        for kind in ("txt", "json", "m3u")
+    ]
+    names.append(download_name(await client.get(f"/tracklists/{tid}/cue")))
+    names.append(download_name(await client.get(f"/api/v1/tracklists/{tid}/cue")))
+    assert names == [
+        "late-night-mix-12-amsterdam.txt",
+        "late-night-mix-12-amsterdam.json",
+        "late-night-mix-12-amsterdam.m3u",
+        "late-night-mix-12-amsterdam.cue",
+        "late-night-mix-12-amsterdam.cue",
+    ]
+    # A sheet for an audio file the DJ names is named after it, the same way.
+    named = await client.get(f"/tracklists/{tid}/cue", params={"file_name": "My Set (Live).wav"})
+    assert download_name(named) == "my-set-live.cue"
+
+    many = tuple(
+        ParsedTrack(n, cue_seconds=(n - 1) * 60, artist=f"A {n}", title=f"T {n}")
+        for n in range(1, 121)
+    )
+    split = await store(sessions, mix("nm2", title="Late Night Mix #13", tracks=many))
+    answer = await client.get(f"/tracklists/{split.tracklist_id}/cue", params={"too_many": "split"})
+    assert download_name(answer) == "late-night-mix-13.zip"
+    with zipfile.ZipFile(io.BytesIO(answer.content)) as archive:
+        assert archive.namelist() == [
+            "late-night-mix-13-part-1-of-2.cue",
+            "late-night-mix-13-part-2-of-2.cue",
+        ]
+    # No Latin letter in the title: the site's id names it.
+    cyrillic = await store(sessions, mix("Zx9", title="Ночной микс"))
+    txt = await client.get(f"/tracklists/{cyrillic.tracklist_id}/export/txt")
+    assert download_name(txt) == "tracklist-zx9.txt"
+
+
 # The draft editor ------------------------------------------------------------------------------
 
 
@@ -964,7 +1114,8 @@ async def test_paste_into_a_draft_and_discard(client: Client, sessions: Sessions
         data={"text": "[30:00] Good - Line\nno separator here", "mode": "append"},
     )
     assert bad.status_code == 422
-    assert only(bad.text, "#paste-form-text-error li").text().startswith("Line 2:")
+    error = only(bad.text, "#paste-form-text-error li").text()
+    assert error.startswith("Line 2: ") and "line 2" not in error[len("Line 2: ") :].lower()
     assert only(bad.text, "#paste-form-text").text() == "[30:00] Good - Line\nno separator here"
 
     good = await client.post(
@@ -973,6 +1124,10 @@ async def test_paste_into_a_draft_and_discard(client: Client, sessions: Sessions
     )
     assert good.status_code == 200  # followed the redirect back to the editor
     assert texts(good.text, "#draft-rows tr.track-row .title")[-2:] == ["Line", "Part"]
+    # Numbered after the rows above them (the stored list numbers 5 rows), not from 1.
+    numbers = texts(good.text, "#draft-rows tr.track-row td.pos")
+    assert numbers[-2:] == ["6", "w/"]
+    assert "position 1 appears more than once" not in good.text
     replaced = await client.post(
         f"/tracklists/{tid}/draft/paste", data={"text": "Only - One", "mode": "replace"}
     )

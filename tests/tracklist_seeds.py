@@ -120,6 +120,24 @@ def count(database_url: str, table: str) -> int:
     return int(row[0])
 
 
+def held_rows(database_url: str, tracklist_id: int) -> dict[str, int]:
+    """How many rows of each of its tables the tracklist `tracklist_id` holds."""
+    queries = {
+        "tracklists": "SELECT count(*) FROM tracklists WHERE id = %(id)s",
+        "versions": "SELECT count(*) FROM tracklist_versions WHERE tracklist_id = %(id)s",
+        "tracks": "SELECT count(*) FROM tracklist_tracks t JOIN tracklist_versions v"
+        " ON v.id = t.version_id WHERE v.tracklist_id = %(id)s",
+        "drafts": "SELECT count(*) FROM tracklist_drafts WHERE tracklist_id = %(id)s",
+        "draft rows": "SELECT count(*) FROM tracklist_draft_rows WHERE tracklist_id = %(id)s",
+        "djs": "SELECT count(*) FROM tracklist_djs WHERE tracklist_id = %(id)s",
+    }
+    with psycopg.connect(database_url) as conn:
+        return {
+            name: int(conn.execute(query, {"id": tracklist_id}).fetchone()[0])  # type: ignore[index]
+            for name, query in queries.items()
+        }
+
+
 async def queued_messages(settings: Settings) -> int:
     """Messages waiting in the worker's "tracklists" queue (Dramatiq's Redis list)."""
     client = aioredis.Redis.from_url(settings.redis_url)

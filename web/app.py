@@ -1,8 +1,7 @@
 """The Litestar application: `create_app()` wires settings, the Resources, auth and routes.
 
 uvicorn runs it as a factory (`uvicorn web.app:create_app --factory`; `crateloop web` does so).
-The OpenAPI schema is served at /schema (JSON at /schema/openapi.json) behind login like every
-other route: it describes an API that itself needs a session or a token.
+The OpenAPI schema (/schema/openapi.json) and its docs page (/schema/swagger) are web/api_docs.py.
 """
 
 from __future__ import annotations
@@ -17,7 +16,7 @@ from typing import Any, cast
 from urllib.parse import parse_qsl
 
 import redis.asyncio as aioredis
-from litestar import Litestar, Request, Response, Router
+from litestar import Litestar, Request, Response, get
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import MutableScopeHeaders, State
 from litestar.di import Provide
@@ -34,10 +33,9 @@ from litestar.middleware.session.server_side import (
     ServerSideSessionBackend,
     ServerSideSessionConfig,
 )
-from litestar.openapi.config import OpenAPIConfig
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
-from litestar.response import Template
+from litestar.response import File, Template
 from litestar.static_files import create_static_files_router
 from litestar.stores.redis import RedisStore
 from litestar.template.config import TemplateConfig
@@ -52,10 +50,10 @@ from domain.resources import Resources, open_redis
 from domain.tracklists.imports import ImportNotFound
 from domain.tracklists.store import TracklistNotFound
 from domain.validation import InputError, row_number, url_parameter
-from web import health
+from web import api_docs, health, times
 from web.accounts import auth, roles, users_page
 from web.accounts.pages import AccountController
-from web.dashboard import live
+from web.dashboard import live, pins
 from web.dashboard.pages import DashboardController
 from web.loops import api
 from web.loops.fallbacks import FallbacksController
@@ -73,6 +71,7 @@ log = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES_DIR = ROOT / "templates"
 STATIC_DIR = ROOT / "static"
+FAVICON = STATIC_DIR / "favicon.svg"
 SESSION_MAX_AGE_SECONDS = 14 * 24 * 3600
 # Enough connections for a burst of concurrent requests without opening new ones per request.
 WEB_POOL_SIZE = 20
@@ -96,16 +95,6 @@ SECURITY_HEADERS = {
     "referrer-policy": "same-origin",
 }
 HSTS = "max-age=31536000"
-# The one page that needs more: Litestar's API viewer at /schema (Scalar) loads its script and
-# styles from a CDN and styles itself inline. Only that logged-in page gets this; the schema
-# itself (/schema/openapi.json) keeps the strict policy.
-SCHEMA_VIEWER_CSP = (
-    "default-src 'self'; script-src 'self' https://cdn.jsdelivr.net;"
-    " style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com;"
-    " font-src 'self' data: https://cdn.jsdelivr.net https://fonts.gstatic.com;"
-    " img-src 'self' data: https:; object-src 'none'; base-uri 'self'; frame-ancestors 'none'"
-)
-_SCHEMA_VIEWER = re.compile(r"/schema(/(scalar)?)?")
 
 
 def provide_resources(state: State) -> Resources:
@@ -173,8 +162,6 @@ async def security_headers(message: Message, scope: Scope) -> None:
     for name, value in SECURITY_HEADERS.items():
         if name not in headers:
             headers[name] = value
-    if _SCHEMA_VIEWER.fullmatch(scope.get("path", "")):
-        headers["content-security-policy"] = SCHEMA_VIEWER_CSP
     if scope.get("scheme") == "https":
         headers["strict-transport-security"] = HSTS
 
@@ -306,7 +293,18 @@ def not_found(request: Request[Any, Any, Any], error: Exception) -> Response[Any
     return http_error(request, NotFoundException(str(error)))
 
 
+@get("/favicon.ico", opt=roles.declare(roles.Access.PUBLIC))
+async def favicon() -> File:
+    """The icon browsers ask for at /favicon.ico whatever the page links (pages link the SVG)."""
+    return File(FAVICON, media_type="image/svg+xml", content_disposition_type="inline")
+
+
 # App --------------------------------------------------------------------------------------------
+
+
+def _template_helpers(engine: JinjaTemplateEngine) -> None:
+    roles.add_template_globals(engine)  # may(access)
+    times.add_time_filters(engine)  # local_time
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -332,11 +330,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *auth.ROUTES,
             AccountController,
             *users_page.ROUTES,
-            *api.ROUTES,
-            *tracklists_api.ROUTES,
+            api_docs.api_only(
+                [*api.ROUTES, *tracklists_api.ROUTES, *pins.API_ROUTES, *hooks.ROUTES]
+            ),
             health.health,
-            *hooks.ROUTES,
+            favicon,
             DashboardController,
+            *pins.ROUTES,
             LoopsController,
             FallbacksController,
             PlaysController,
@@ -373,15 +373,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
         template_config=TemplateConfig(
             directory=TEMPLATES_DIR,
             engine=JinjaTemplateEngine,
-            engine_callback=roles.add_template_globals,
+            engine_callback=_template_helpers,
         ),
-        openapi_config=OpenAPIConfig(
-            title="crateloop",
-            version="1",
-            openapi_router=Router(
-                "/schema", route_handlers=[], opt=roles.declare(roles.Access.SIGNED_IN)
-            ),
-        ),
+        openapi_config=api_docs.openapi_config(),
+        # The schema lists the API and the webhook only (api_docs.api_only), not the pages.
+        include_in_schema=False,
         guards=[roles.check_access],
         exception_handlers={
             MappingNotFound: mapping_not_found,

@@ -22,7 +22,7 @@ from typing import Any, Literal
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from domain.loops.files import LoopPathError, confine
+from domain.loops.files import LoopPathError, check_loop_file, confine
 from domain.loops.mapper import TrackMapper
 from domain.models import LoopStatus, TrackMapping
 
@@ -206,6 +206,29 @@ def make_thumbnail(
         log.warning("no thumbnail for %s: %s", path, _first_error_line(result.stderr))
         return None
     return result.stdout
+
+
+def preview_thumbnail(loops_root: Path, stored: str) -> bytes | None:
+    """A thumbnail made now from a mapping's loop file, for a loop not checked yet (None when
+    the file is unusable: the check will say why)."""
+    try:
+        path = check_loop_file(loops_root, stored)
+    except LoopPathError:
+        return None
+    probe = probe_loop(path)  # a loop shorter than the usual frame's time needs its middle
+    if probe.status is not LoopStatus.OK:
+        return None
+    return make_thumbnail(path, duration=probe.duration)
+
+
+async def mapping_thumbnail(mapper: TrackMapper, mapping_id: int) -> bytes | None:
+    """A mapping's preview: the one its last check stored, else one made from its loop file
+    now (a loop just changed has no check yet, and its row should show the new loop)."""
+    stored = await mapper.get_thumbnail(mapping_id)
+    if stored:
+        return stored
+    mapping = await mapper.get_mapping(mapping_id)
+    return await asyncio.to_thread(preview_thumbnail, mapper.loops_root(), mapping.loop_file_path)
 
 
 def _probe_stored(loops_root: Path, stored: str) -> LoopProbe:

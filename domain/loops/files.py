@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -60,9 +61,27 @@ def check_loop_file(loops_root: Path, raw: str | os.PathLike[str]) -> Path:
     return path
 
 
+def loop_version(loops_root: Path, stored: str) -> str:
+    """A short tag that changes when a loop's path or file changes: a preview URL carries it,
+    so a browser never shows the preview of the file a mapping had before."""
+    try:
+        modified = int(confine(loops_root, stored).stat().st_mtime)
+    except (LoopPathError, OSError):
+        modified = 0
+    digest = hashlib.sha1(stored.encode("utf-8", "surrogateescape"), usedforsecurity=False)
+    return f"{digest.hexdigest()[:10]}-{modified}"
+
+
 def relative_to_root(loops_root: Path, path: Path) -> str:
     """How a confined path is stored: relative to the loops folder, with forward slashes."""
     return path.relative_to(loops_root.resolve()).as_posix()
+
+
+def shown_path(loops_root: Path, stored: str) -> str:
+    """A loop path as people typed it: relative to the loops folder when it lies inside it, so a
+    page shows `sets/intro.mp4` rather than the server's absolute path."""
+    path, root = Path(stored), loops_root.resolve()
+    return path.relative_to(root).as_posix() if path.is_relative_to(root) else stored
 
 
 def list_loop_files(loops_root: Path, *, limit: int = 5000) -> Iterator[str]:

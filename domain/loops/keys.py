@@ -10,14 +10,15 @@ _SONG_ID_STRIP = str.maketrans("", "", " -\"'\n\t\r")
 OFFLINE_SONG_ID = "5a6a865199cf5df73b1417326d2ff24f"
 
 
-def _clean(text: str) -> str:
+def clean_key_part(text: str) -> str:
+    """One part of a track key: NFKC, casefolded, trimmed, inner whitespace collapsed."""
     # split() collapses Unicode whitespace as the regex \s+ would, at half the cost.
     return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
 
 
 def normalize_track_key(artist: str, title: str) -> str:
     """`"artist - title"`: NFKC, casefolded, trimmed, inner whitespace collapsed."""
-    return f"{_clean(artist)} - {_clean(title)}"
+    return f"{clean_key_part(artist)} - {clean_key_part(title)}"
 
 
 def azuracast_song_id(artist: str, title: str) -> str:

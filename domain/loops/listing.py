@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import aliased
 
 from domain.db import Sessions
@@ -66,6 +66,31 @@ def _listing(
     return listing
 
 
+# What LIKE reads as wildcards, and its escape character: a search matches them as typed.
+_LIKE_ESCAPES = str.maketrans({"\\": "\\\\", "%": "\\%", "_": "\\_"})
+
+
+def _literal_parts(search: str) -> list[str]:
+    """The parts of a search the word index cannot find, matched as typed instead: anything
+    with `%` or `_` in it ("100%", "a_b") and anything without a letter or digit ("&", "!!!")."""
+    parts = search.split()
+    literal = [p for p in parts if "%" in p or "_" in p or not any(c.isalnum() for c in p)]
+    return literal[:8]
+
+
+def _contains(part: str) -> ColumnElement[bool]:
+    """The artist, title, loop file or key holds `part` as typed (case aside), wildcards
+    escaped. The key has the " - " between artist and title that a pasted "Artist - Title" has."""
+    pattern = f"%{part.translate(_LIKE_ESCAPES)}%"
+    columns = (
+        TrackMapping.artist,
+        TrackMapping.title,
+        TrackMapping.loop_file_path,
+        TrackMapping.track_key,
+    )
+    return or_(*(column.ilike(pattern, escape="\\") for column in columns))
+
+
 def _counting(query: Select[Any]) -> Select[Any]:
     counted = query.with_only_columns(TrackMapping.id).order_by(None)
     return select(func.count()).select_from(counted.subquery())
@@ -83,6 +108,7 @@ async def page_mappings(
     count: bool = True,
 ) -> Page[TrackMapping]:
     """One page of mappings for the UI and API: prefix word search, filter, sort, pages.
+    Words match as prefixes through the search index; `%`, `_` and other symbols as typed.
 
     A search counts its matches only up to COUNT_CAP (`Page.capped` says so): a word
     found in most of 100,000 mappings must not cost a full count on every keystroke.
@@ -95,9 +121,12 @@ async def page_mappings(
         query = query.where(
             TrackMapping.search_vector.bool_op("@@")(func.to_tsquery("simple", tsquery))
         )
+    literal = _literal_parts(search or "")
+    for part in literal:
+        query = query.where(_contains(part))
     page = max(page, 1)
     async with reads() as session:
-        if not tsquery:
+        if not (tsquery or literal):
             total: int | None = None
             if count and per_page is not None and page > 1:
                 # Counted first, so that a page past the end shows the last one.

@@ -24,7 +24,7 @@ from domain.loops.listing import Fallback, MappingStats
 from domain.models import DefaultConfig, Play, Reason, TrackMapping
 from domain.paging import Page
 from domain.resources import Resources, opened
-from domain.validation import InputError
+from domain.validation import InputError, Refusals
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +53,18 @@ class DuplicateKey(MappingError):
 
 class MappingNotFound(LookupError):
     pass
+
+
+def _forget_check(mapping: TrackMapping) -> None:
+    """A new loop file: what the last check found (status, thumbnail) described the old one.
+    The row shows "pending" and a thumbnail made from the new file until the check is done."""
+    mapping.loop_status = None
+    mapping.loop_status_reason = None
+    mapping.loop_checked_at = None
+    mapping.loop_codec = None
+    mapping.loop_width = mapping.loop_height = None
+    mapping.loop_duration = None
+    mapping.thumbnail = None
 
 
 class TrackMapper:
@@ -157,17 +169,23 @@ class TrackMapper:
         song_id: str | None = None,
         notes: str | None = None,
     ) -> TrackMapping:
-        """Add a mapping; MappingError names the field when the input is unusable."""
-        artist = validation.required_text("artist", artist)
-        title = validation.required_text("title", title)
-        key = rules.track_key(artist, title)
+        """Add a mapping; MappingError names the field when the input is unusable (InputErrors
+        names every field at fault)."""
+        refusals = Refusals()
+        artist = refusals.check(validation.required_text, "artist", artist) or ""
+        title = refusals.check(validation.required_text, "title", title) or ""
+        key = refusals.check(rules.track_key, artist, title) or ""
+        stored_song_id = refusals.check(rules.song_id, song_id)
+        stored_loop = refusals.check(self._checked_loop, loop_path) or ""
+        stored_notes = refusals.check(rules.notes, notes)
+        refusals.raise_any()
         mapping = TrackMapping(
             track_key=key,
             artist=artist,
             title=title,
-            azuracast_song_id=rules.song_id(song_id) or azuracast_song_id(artist, title),
-            loop_file_path=self._checked_loop(loop_path),
-            notes=rules.notes(notes),
+            azuracast_song_id=stored_song_id or azuracast_song_id(artist, title),
+            loop_file_path=stored_loop,
+            notes=stored_notes,
         )
         try:
             async with self._sessions.begin() as session:
@@ -234,20 +252,32 @@ class TrackMapper:
             raise MappingNotFound(mapping_id)
         before = (mapping.track_key, mapping.azuracast_song_id)
         old_loop = mapping.loop_file_path
+        refusals = Refusals()
+        new_artist = new_title = key = None
         if artist is not None or title is not None:
-            mapping.artist = validation.required_text("artist", artist or mapping.artist)
-            mapping.title = validation.required_text("title", title or mapping.title)
-            mapping.track_key = rules.track_key(mapping.artist, mapping.title)
+            new_artist = refusals.check(
+                validation.required_text, "artist", artist or mapping.artist
+            )
+            new_title = refusals.check(validation.required_text, "title", title or mapping.title)
+            key = refusals.check(rules.track_key, new_artist or "", new_title or "")
+        new_song_id = refusals.check(rules.song_id, song_id) if song_id is not None else None
+        new_loop = refusals.check(self._checked_loop, loop_path) if loop_path is not None else None
+        new_notes = refusals.check(rules.notes, notes) if notes is not None else None
+        refusals.raise_any()
+        if artist is not None or title is not None:
+            mapping.artist, mapping.title = new_artist or "", new_title or ""
+            mapping.track_key = key or ""
             if song_id is None:
                 mapping.azuracast_song_id = azuracast_song_id(mapping.artist, mapping.title)
         if song_id is not None:
-            mapping.azuracast_song_id = rules.song_id(song_id) or azuracast_song_id(
+            mapping.azuracast_song_id = new_song_id or azuracast_song_id(
                 mapping.artist, mapping.title
             )
-        if loop_path is not None:
-            mapping.loop_file_path = self._checked_loop(loop_path)
+        if new_loop is not None and new_loop != old_loop:
+            mapping.loop_file_path = new_loop
+            _forget_check(mapping)
         if notes is not None:
-            mapping.notes = rules.notes(notes)
+            mapping.notes = new_notes
         if is_active is not None:
             mapping.is_active = is_active
         mapping.updated_at = datetime.now(UTC)
@@ -260,6 +290,17 @@ class TrackMapper:
 
     async def reactivate_mapping(self, mapping_id: int) -> TrackMapping:
         return await self.update_mapping(mapping_id, is_active=True)
+
+    async def remove_mapping(self, mapping_id: int) -> TrackMapping:
+        """Delete a mapping for good (deactivating keeps it); every process's cache forgets it.
+        Its plays stay: they record the track key, not the mapping."""
+        async with self._sessions.begin() as session:
+            mapping = await session.get(TrackMapping, mapping_id, with_for_update=True)
+            if mapping is None:
+                raise MappingNotFound(mapping_id)
+            await session.delete(mapping)
+        await self.invalidation.publish([mapping.track_key], [mapping.azuracast_song_id])
+        return mapping
 
     async def deactivate_mappings(
         self,

@@ -4,11 +4,15 @@ these."""
 
 from __future__ import annotations
 
-from domain.loops.keys import normalize_track_key
+from domain.loops.keys import clean_key_part
 from domain.models import TrackMapping, column_length
-from domain.validation import InputError
+from domain.validation import InputError, Refusals
 
 TRACK_KEY_MAX = column_length(TrackMapping, "track_key")
+_KEY_SEPARATOR = " - "
+# The key is "artist - title": each part gets half of the column, so a refusal can name the part
+# that is too long and a limit of its own (counted after normalising: NFKC, inner spaces collapsed).
+PART_MAX = (TRACK_KEY_MAX - len(_KEY_SEPARATOR)) // 2
 SONG_ID_MAX = column_length(TrackMapping, "azuracast_song_id")
 # The column is TEXT (unbounded): a note is a line or two for whoever edits the mapping next, and a
 # megabyte of it would be carried by every listing and export.
@@ -16,11 +20,22 @@ NOTES_MAX = 2000
 
 
 def track_key(artist: str, title: str) -> str:
-    """The key a mapping of `artist` and `title` is stored under, refused when it is too long."""
-    key = normalize_track_key(artist, title)
-    if len(key) > TRACK_KEY_MAX:
-        raise InputError("title", f"artist and title are longer than {TRACK_KEY_MAX} characters")
-    return key
+    """The key a mapping of `artist` and `title` is stored under; refused naming each part that
+    is longer than PART_MAX characters."""
+    refusals = Refusals()
+    parts = [
+        refusals.check(_key_part, name, text)
+        for name, text in (("artist", artist), ("title", title))
+    ]
+    refusals.raise_any()
+    return _KEY_SEPARATOR.join(part or "" for part in parts)
+
+
+def _key_part(field: str, text: str) -> str:
+    part = clean_key_part(text)
+    if len(part) > PART_MAX:
+        raise InputError(field, f"{field} is longer than {PART_MAX} characters ({len(part)})")
+    return part
 
 
 def song_id(value: str | None) -> str | None:

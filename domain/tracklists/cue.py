@@ -38,13 +38,13 @@ from __future__ import annotations
 import codecs
 import re
 import statistics
-import unicodedata
 from bisect import bisect_left
 from dataclasses import dataclass, field
 from enum import StrEnum
 from itertools import pairwise
 from pathlib import PurePosixPath
 
+from domain.tracklists.file_names import tracklist_slug
 from domain.tracklists.model import ID, ParsedTrack, ParsedTracklist, format_cue
 
 FRAMES_PER_SECOND = 75
@@ -97,6 +97,7 @@ class CueFile:
 class CueExport:
     files: tuple[CueFile, ...]
     warnings: tuple[str, ...]
+    stem: str = "tracklist"  # the audio file's name without its extension: downloads are named so
 
 
 class CueRefused(Exception):
@@ -107,12 +108,20 @@ class CueRefused(Exception):
 class _Track:
     """One TRACK of the sheet: a main row and the rows joined into its title."""
 
-    row: int  # 1-based row number in the tracklist, as warnings name it
+    row: int  # 1-based place of its main row in the tracklist
     main: ParsedTrack
     joined: list[ParsedTrack] = field(default_factory=list)
     seconds: int | None = None  # the usable cue, once known
     frames: int | None = None  # the INDEX 01 time, once placed
     interpolated: bool = False
+
+    @property
+    def shown(self) -> str:
+        """The row's number as the tracklist table shows it (its position), which warnings name:
+        the place in the list counts "w/" rows, the table's numbers do not."""
+        if self.main.position is not None:
+            return str(self.main.position)
+        return f"#{self.row} (unnumbered)"
 
 
 def build_cue(tracklist: ParsedTracklist, options: CueOptions = CueOptions()) -> CueExport:
@@ -136,7 +145,7 @@ def build_cue(tracklist: ParsedTracklist, options: CueOptions = CueOptions()) ->
     for number, part in enumerate(parts, start=1):
         suffix = f" (part {number} of {len(parts)})" if len(parts) > 1 else ""
         files.append(CueFile(f"{stem}{suffix}.cue", disc.render(part, suffix), options.bom))
-    return CueExport(tuple(files), tuple(warnings))
+    return CueExport(tuple(files), tuple(warnings), stem)
 
 
 # Rows → tracks ----------------------------------------------------------------------------------
@@ -152,7 +161,8 @@ def _group(rows: tuple[ParsedTrack, ...], warnings: list[str]) -> list[_Track]:
         else:
             kind = "mashup part" if row.mashup else '"w/" row'
             warnings.append(
-                f"row {number} ({row.display}) is a {kind} with no row before it to join:"
+                # Only the first row can have no row before it; the table numbers it "w/".
+                f"the first row ({row.display}) is a {kind} with no row before it to join:"
                 " made a track of its own"
             )
             tracks.append(_Track(number, row))
@@ -336,11 +346,11 @@ def _split(
 
 
 def _name(track: _Track) -> str:
-    return f"row {track.row} ({track.main.display})"
+    return f"row {track.shown} ({track.main.display})"
 
 
 def _rows(tracks: list[_Track]) -> str:
-    numbers = [str(t.row) for t in tracks]
+    numbers = [t.shown for t in tracks]
     if len(numbers) == 1:
         return f"row {numbers[0]}"
     if len(numbers) > _LISTED_ROWS:
@@ -465,7 +475,7 @@ class _Disc:
 def _audio_name(tracklist: ParsedTracklist, options: CueOptions) -> str:
     extension = ".wav" if options.file_type is FileType.WAVE else ".mp3"
     if options.file_name is None:
-        return _slug(tracklist) + extension
+        return tracklist_slug(tracklist) + extension
     name = options.file_name.strip()
     if not name:
         raise CueRefused(
@@ -478,15 +488,3 @@ def _audio_name(tracklist: ParsedTracklist, options: CueOptions) -> str:
             " which a CUE sheet cannot hold: rename the file, e.g. to 'mix" + extension + "'"
         )
     return name
-
-
-def _slug(tracklist: ParsedTracklist) -> str:
-    ascii_title = unicodedata.normalize("NFKD", tracklist.title).encode("ascii", "ignore")
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_title.decode().lower()).strip("-")[:80].rstrip("-")
-    if slug:
-        return slug
-    return f"tracklist-{_slug_part(tracklist.source_id)}" if tracklist.source_id else "tracklist"
-
-
-def _slug_part(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-") or "x"

@@ -5,12 +5,15 @@ Rows are aligned with difflib's SequenceMatcher over "display text + cue"; rows 
 inside a replaced stretch are aligned again by display text alone (a moved cue is a changed row,
 not a removal and an addition), then paired by what they have in common (artist, title, label,
 cue, ...); rows with nothing in common are paired in order, and the rest are added or removed.
+A row removed in one place and added in another (the same artist, title and remix) is one row
+moved. A number that only follows the order (the row is the Nth numbered row, numbered N, on
+both sides) is not a change: moving, adding or deleting a row renumbers the rows after it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from difflib import SequenceMatcher
 from enum import StrEnum
 
@@ -39,6 +42,7 @@ class RowChangeKind(StrEnum):
     ADDED = "added"
     REMOVED = "removed"
     CHANGED = "changed"
+    MOVED = "moved"
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +54,7 @@ class RowChange:
     new_index: int | None
     old: ParsedTrack | None
     new: ParsedTrack | None
-    fields: tuple[str, ...] = ()  # the ParsedTrack fields that differ (CHANGED only)
+    fields: tuple[str, ...] = ()  # the ParsedTrack fields that differ (CHANGED and MOVED)
 
     @property
     def labelled_fields(self) -> tuple[tuple[str, str], ...]:
@@ -88,7 +92,8 @@ class VersionDiff:
     def summary(self) -> str:
         """ "2 rows changed, 1 added, title changed", or "no changes"."""
         parts: list[str] = []
-        for kind in (RowChangeKind.CHANGED, RowChangeKind.ADDED, RowChangeKind.REMOVED):
+        kinds = (RowChangeKind.CHANGED, RowChangeKind.MOVED, RowChangeKind.ADDED)
+        for kind in (*kinds, RowChangeKind.REMOVED):
             number = self.count(kind)
             if number:
                 noun = "" if parts else (" row" if number == 1 else " rows")
@@ -106,7 +111,8 @@ def diff_tracklists(
 ) -> VersionDiff:
     """The differences from `old` (None: an empty tracklist) to `new`."""
     old_rows = old.tracks if old is not None else ()
-    rows = tuple(_align(old_rows, new.tracks, 0, 0))
+    aligned = _with_moves(old_rows, new.tracks, _moved(old_rows, new.tracks))
+    rows = tuple(_without_renumbering(aligned, _in_order(old_rows), _in_order(new.tracks)))
     metadata = tuple(_metadata_changes(old, new)) if old is not None else ()
     return VersionDiff(old_number, new_number, rows, metadata)
 
@@ -208,6 +214,97 @@ def _pair_in_order(
         for k in range(paired, len(new))
     )
     return changes
+
+
+def _moved(old: Sequence[ParsedTrack], new: Sequence[ParsedTrack]) -> dict[int, int]:
+    """Old index → new index of the rows that moved: rows of the same display text are paired
+    (the k-th occurrence with the k-th); the most pairs that keep their order stay in place
+    (of equally many, those that shift least), and the other pairs moved."""
+    places: dict[str, list[int]] = {}
+    for j, track in enumerate(new):
+        places.setdefault(track.display, []).append(j)
+    seen: dict[str, int] = {}
+    pairs: list[tuple[int, int]] = []
+    for i, track in enumerate(old):
+        k = seen[track.display] = seen.get(track.display, -1) + 1
+        if k < len(same := places.get(track.display, [])):
+            pairs.append((i, same[k]))
+    # best[b]: (pairs in order, minus their shift) of the longest rising chain ending at pair b.
+    best = [(1, -abs(i - j)) for i, j in pairs]
+    before = [-1] * len(pairs)
+    for b, (i, j) in enumerate(pairs):
+        for a in range(b):
+            if pairs[a][1] < j and (found := (best[a][0] + 1, best[a][1] - abs(i - j))) > best[b]:
+                best[b], before[b] = found, a
+    in_place: set[int] = set()
+    end = max(range(len(pairs)), key=best.__getitem__, default=-1)
+    while end >= 0:
+        in_place.add(end)
+        end = before[end]
+    return {i: j for b, (i, j) in enumerate(pairs) if b not in in_place}
+
+
+def _with_moves(
+    old: Sequence[ParsedTrack], new: Sequence[ParsedTrack], moved: dict[int, int]
+) -> list[RowChange]:
+    """The rows that stayed aligned as `_align` does, and each moved row in its new place."""
+    old_kept = [i for i in range(len(old)) if i not in moved]
+    moved_to = set(moved.values())
+    new_kept = [j for j in range(len(new)) if j not in moved_to]
+    aligned = _align([old[i] for i in old_kept], [new[j] for j in new_kept], 0, 0)
+    moves = sorted(
+        (
+            RowChange(RowChangeKind.MOVED, i, j, old[i], new[j], changed_fields(old[i], new[j]))
+            for i, j in moved.items()
+        ),
+        key=lambda change: change.new_index or 0,
+    )
+    changes: list[RowChange] = []
+    for change in aligned:
+        change = replace(
+            change,
+            old_index=None if change.old_index is None else old_kept[change.old_index],
+            new_index=None if change.new_index is None else new_kept[change.new_index],
+        )
+        while (
+            moves and change.new_index is not None and (moves[0].new_index or 0) < change.new_index
+        ):
+            changes.append(moves.pop(0))
+        changes.append(change)
+    return changes + moves
+
+
+def _in_order(tracks: Sequence[ParsedTrack]) -> list[bool]:
+    """By index: whether the row's number is its rank among the numbered rows."""
+    rank = 0
+    numbered: list[bool] = []
+    for track in tracks:
+        if not (track.with_previous or track.mashup):
+            rank += 1
+        numbered.append(track.position == rank)
+    return numbered
+
+
+def _without_renumbering(
+    changes: list[RowChange], old_in_order: list[bool], new_in_order: list[bool]
+) -> list[RowChange]:
+    """The changes, with a position change dropped where both numbers just follow the order."""
+    kept: list[RowChange] = []
+    for change in changes:
+        if (
+            "position" in change.fields
+            and change.old_index is not None
+            and change.new_index is not None
+            and old_in_order[change.old_index]
+            and new_in_order[change.new_index]
+        ):
+            fields = tuple(name for name in change.fields if name != "position")
+            kind = change.kind
+            if kind is RowChangeKind.CHANGED and not fields:
+                kind = RowChangeKind.SAME
+            change = replace(change, kind=kind, fields=fields)
+        kept.append(change)
+    return kept
 
 
 def _compare(old: ParsedTrack, new: ParsedTrack, old_index: int, new_index: int) -> RowChange:

@@ -190,5 +190,7 @@ def _check_length(
     if len(value) > limit:
         what = what or _LABELS.get(field, field)
         raise DraftError(
-            field, f"{where}{what} is {len(value)} characters long; at most {limit} are kept"
+            field,
+            f"{where}{what} is {len(value)} characters long: refused, the limit is {limit}"
+            " characters (shorten it)",
         )

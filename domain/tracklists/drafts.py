@@ -37,6 +37,7 @@ from domain.tracklists.content import (
 from domain.tracklists.diff import diff_tracklists
 from domain.tracklists.draft_fields import DraftError, check_meta, check_track, check_tracks
 from domain.tracklists.model import TRACK_FIELDS, ParsedTrack, ParsedTracklist
+from domain.tracklists.numbering import number_in_order, numbered_after
 from domain.tracklists.store import TracklistNotFound
 from domain.tracklists.versions import add_version, locked_tracklist
 
@@ -86,9 +87,10 @@ async def _locked_draft(
     return tracklist, draft, await draft_records(session, tracklist_id)
 
 
-async def _renumber(
+async def _save_order(
     session: AsyncSession, draft: TracklistDraft, records: list[TracklistDraftRow]
 ) -> None:
+    """Store each row's place in `records` and the draft's time of change."""
     for index, record in enumerate(records):
         if record.row_index != index:
             record.row_index = index
@@ -128,6 +130,27 @@ async def _insert_rows(
     await insert_tracks(session, TracklistDraftRow, owner, tracks, first_index)
 
 
+def _hand_made(
+    *,
+    title: str,
+    djs: str | Sequence[str],
+    source: str | None,
+    date: date | str | None,
+    genres: str | Sequence[str],
+    tracks: Sequence[ParsedTrack],
+) -> ParsedTracklist:
+    """A hand-made tracklist's content, checked (DraftError naming the field or the row)."""
+    meta = check_meta(title=title, djs=djs, source=source, date=date, genres=genres)
+    return ParsedTracklist(
+        title=meta.title,
+        tracks=check_tracks(tracks),
+        djs=meta.djs,
+        source=meta.source,
+        date=meta.date,
+        genres=meta.genres,
+    )
+
+
 async def create_manual(
     sessions: Sessions,
     *,
@@ -140,24 +163,51 @@ async def create_manual(
     user_id: int | None,
 ) -> int:
     """A hand-made tracklist, as a draft (publishing it makes version 1); returns its id."""
-    meta = check_meta(title=title, djs=djs, source=source, date=date, genres=genres)
-    checked = check_tracks(tracks)
-    content = ParsedTracklist(
-        title=meta.title,
-        tracks=checked,
-        djs=meta.djs,
-        source=meta.source,
-        date=meta.date,
-        genres=meta.genres,
+    content = _hand_made(
+        title=title, djs=djs, source=source, date=date, genres=genres, tracks=tracks
     )
     async with sessions.begin() as session:
-        tracklist = Tracklist(title=meta.title, created_by=user_id)
+        tracklist = Tracklist(title=content.title, created_by=user_id)
         session.add(tracklist)
         await session.flush()
         await set_current(session, tracklist, content)
         session.add(_new_draft(tracklist.id, content, None, user_id))
         await session.flush()
-        await _insert_rows(session, tracklist.id, checked)
+        await _insert_rows(session, tracklist.id, content.tracks)
+        return tracklist.id
+
+
+async def create_published(
+    sessions: Sessions,
+    *,
+    title: str,
+    djs: str | Sequence[str],
+    source: str | None,
+    date: date | str | None,
+    genres: str | Sequence[str],
+    tracks: Sequence[ParsedTrack],
+    user_id: int | None,
+) -> int:
+    """A hand-made tracklist published at once as version 1, in one transaction (nothing is
+    stored when anything is refused); returns its id."""
+    content = _hand_made(
+        title=title, djs=djs, source=source, date=date, genres=genres, tracks=tracks
+    )
+    if not content.tracks:
+        raise DraftError("rows", "no track to publish: a tracklist needs at least one row")
+    async with sessions.begin() as session:
+        tracklist = Tracklist(title=content.title, created_by=user_id)
+        session.add(tracklist)
+        await session.flush()
+        await add_version(
+            session,
+            tracklist,
+            content,
+            origin=VersionOrigin.DRAFT,
+            summary=FIRST_VERSION,
+            html_sha256=None,
+            user_id=user_id,
+        )
         return tracklist.id
 
 
@@ -237,7 +287,10 @@ async def add_draft_row(
         record = TracklistDraftRow(tracklist_id=tracklist_id, **row_columns(checked, index))
         session.add(record)
         records.insert(index, record)
-        await _renumber(session, draft, records)
+        # A number the DJ typed is kept (even a repeated one: row_warnings flags it).
+        if checked.position is None and not (checked.with_previous or checked.mashup):
+            number_in_order(records)
+        await _save_order(session, draft, records)
         return _row_of(records, record)
 
 
@@ -251,7 +304,7 @@ async def update_draft_row(
         record = _find_row(records, tracklist_id, row_id)
         for name in TRACK_FIELDS:
             setattr(record, name, getattr(checked, name))
-        await _renumber(session, draft, records)
+        await _save_order(session, draft, records)
         return _row_of(records, record)
 
 
@@ -262,7 +315,8 @@ async def move_draft_row(sessions: Sessions, tracklist_id: int, row_id: int, to_
         record = _find_row(records, tracklist_id, row_id)
         records.remove(record)
         records.insert(min(max(to_index, 0), len(records)), record)
-        await _renumber(session, draft, records)
+        number_in_order(records)
+        await _save_order(session, draft, records)
 
 
 async def delete_draft_row(sessions: Sessions, tracklist_id: int, row_id: int) -> None:
@@ -272,18 +326,23 @@ async def delete_draft_row(sessions: Sessions, tracklist_id: int, row_id: int) -
         record = _find_row(records, tracklist_id, row_id)
         records.remove(record)
         await session.delete(record)
-        await _renumber(session, draft, records)
+        number_in_order(records)
+        await _save_order(session, draft, records)
 
 
 async def replace_draft_rows(
     sessions: Sessions, tracklist_id: int, tracks: Sequence[ParsedTrack], *, append: bool = False
 ) -> None:
-    """Pasted rows: they replace the draft's rows, or follow them with `append`."""
+    """Pasted rows: they replace the draft's rows, or follow them with `append` (numbered on from
+    the last number above them)."""
     async with sessions.begin() as session:
         _, draft, records = await _locked_draft(session, tracklist_id)
         first = len(records) if append else 0
         checked = check_tracks(tracks, first_row=first + 1)
-        if not append:
+        if append:
+            last = max((r.position for r in records if r.position is not None), default=0)
+            checked = tuple(numbered_after(checked, last))
+        else:
             await session.execute(
                 delete(TracklistDraftRow).where(TracklistDraftRow.tracklist_id == tracklist_id)
             )

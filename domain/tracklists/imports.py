@@ -17,7 +17,7 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import redis.asyncio as aioredis
@@ -43,8 +43,10 @@ __all__ = [
     "create_import",
     "fail_import",
     "get_import",
+    "no_worker_notice",
     "run_import",
     "start_import",
+    "waiting_for_worker",
 ]
 
 log = logging.getLogger(__name__)
@@ -125,6 +127,25 @@ class ImportJob:
             created_at=datetime.fromisoformat(data["created_at"]),
             updated_at=datetime.fromisoformat(data["updated_at"]),
         )
+
+
+def waiting_for_worker(
+    job: ImportJob, patience_seconds: float, now: datetime | None = None
+) -> bool:
+    """Whether the job has been queued for `patience_seconds` or more: no worker has taken it
+    (none may be running; TRACKLISTS_WORKER_NOTICE_SECONDS)."""
+    if job.status is not ImportStatus.QUEUED:
+        return False
+    return (now or datetime.now(UTC)) - job.updated_at >= timedelta(seconds=patience_seconds)
+
+
+def no_worker_notice(patience_seconds: float) -> str:
+    """What the CLI and the status line say of a job no worker has taken (the commands are
+    cli/processes.py's and the Makefile's)."""
+    return (
+        f"no worker has taken the job in {patience_seconds:g} s: is one running?"
+        " Start one with `crateloop worker` (or everything with `make run`); still waiting"
+    )
 
 
 async def create_import(

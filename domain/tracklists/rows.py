@@ -12,6 +12,12 @@ from domain.tracklists.markup import _absolute, _all, _clean, _first, _unbracket
 from domain.tracklists.model import ID, ParsedTrack
 
 _TRAILING_PARENS = re.compile(r"\s*\(([^()]*)\)\s*$")
+# The last word in brackets ending a title when they name a version of the track, not a part of
+# its name ("Song (Part 2)"): read as the remix when the row has no remix markup of its own.
+_VERSION_WORDS = frozenset(
+    {"remix", "edit", "dub", "rework", "bootleg", "vip", "mix", "refix", "remake", "flip"}
+    | {"version", "rerub", "remode"}
+)
 _CUE_TEXT = re.compile(r"^(?:(\d+):)?(\d{1,3}):(\d{2})$")
 
 
@@ -44,6 +50,7 @@ _ROW_PARTS = (
     S.TRACK_EDIT,
     S.TRACK_LABEL,
     S.TRACK_URL,
+    S.TRACK_NAME,
 )
 
 
@@ -59,6 +66,7 @@ class _Parts(NamedTuple):
     edit: list[str]
     label: list[str]
     url: list[str]
+    name: list[str]  # the track's name meta, "" without one
 
 
 def _row_parts(css: LexborCSSSelector, table: LexborNode, rows: list[LexborNode]) -> _Parts:
@@ -95,7 +103,7 @@ def _row_parts(css: LexborCSSSelector, table: LexborNode, rows: list[LexborNode]
             if row >= 0 and column[row] is None:
                 column[row] = match
         columns.append(column)
-    number, cue_input, mashup_mark, value, title, remix, edit, label, url = columns
+    number, cue_input, mashup_mark, value, title, remix, edit, label, url, name = columns
     # Column by column: cheaper than row by row.
     return _Parts(
         number=_texts(number),
@@ -107,6 +115,7 @@ def _row_parts(css: LexborCSSSelector, table: LexborNode, rows: list[LexborNode]
         edit=_texts(edit),
         label=_texts(label),
         url=[(n.attributes.get("content") or "").strip() if n is not None else "" for n in url],
+        name=[_clean(n.attributes.get("content")) if n is not None else "" for n in name],
     )
 
 
@@ -130,6 +139,8 @@ def _read_row(
     position = int(number) if number.isdecimal() and not (with_previous or mashup) else None
 
     artist, title, remix = _displayed(parts.value[index], parts.title[index], parts.remix[index])
+    if artist or title:
+        title, remix = _agreed(artist, title, remix, parts.name[index])
     label = _unbracket(parts.label[index], "[]")
     if not (artist or title) or not label:
         # The metas say what the row does not show.
@@ -194,13 +205,39 @@ def _displayed(shown: str | None, title: str, remix_text: str) -> tuple[str, str
     return artist.strip(), title.strip(), remix
 
 
+def _agreed(artist: str, title: str, remix: str, name: str) -> tuple[str, str]:
+    """(title, remix) as the row shows them when the name meta ("Artist - Title (Remix)") says
+    the same, else as the meta says: a layout whose remix markup we do not know (or misread)
+    falls back to the meta, never to a remix twice. Without a meta, what the row shows."""
+    shown = f"{title} ({remix})" if remix else title
+    if name and name != f"{artist} - {shown}" and not name.endswith(f" - {shown}"):
+        named = name.removeprefix(f"{artist} - ") if artist else name
+        if named == name:
+            named = name.partition(" - ")[2] or name
+        title, remix = _split_remix(named, any_brackets=True)
+    elif not remix:
+        title, remix = _split_remix(title, any_brackets=False)
+    return title, remix
+
+
+def _split_remix(title: str, *, any_brackets: bool) -> tuple[str, str]:
+    """A title ending in "(…)" → (the title before it, what the brackets hold), when
+    `any_brackets` or the brackets name a version ("X Remix", "VIP"); else (title, "")."""
+    found = _TRAILING_PARENS.search(title)
+    if found is None or not found.start():
+        return title, ""
+    inside = found.group(1).strip()
+    words = inside.lower().split()
+    if any_brackets or (words and words[-1] in _VERSION_WORDS):
+        return title[: found.start()].strip(), inside
+    return title, ""
+
+
 def _from_meta_name(name: str) -> tuple[str, str, str]:
     """(artist, title, remix) from the meta "Artist - Title (Remix)"."""
     artist, _, title = _clean(name).partition(" - ")
-    remix = ""
-    if found := _TRAILING_PARENS.search(title):
-        remix, title = found.group(1).strip(), title[: found.start()]
-    return artist.strip(), title.strip(), remix
+    title, remix = _split_remix(title.strip(), any_brackets=True)
+    return artist.strip(), title, remix
 
 
 def _shown_cue(row: LexborNode) -> int | None:

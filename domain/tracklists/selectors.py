@@ -75,7 +75,13 @@ CUE_TEXT = Selector("cue", ('div.cue[data-mode="hours"]', "div.cue"))
 TRACK_VALUE = Selector("track value", ("span.trackValue",))
 TRACK_VALUE_HIDDEN = Selector("hidden text", ("span.tgHid",))
 TRACK_TITLE = Selector("track title", ("span.trackValue span.notranslate",))
-TRACK_REMIX = Selector("remix", ("span.remixValue",))
+# The remix: `span.remixValue` until 2022; since 2023 a second `span.notranslate` right after the
+# title's, holding "(", the remixer in `span.blueTxt` and " Remix)" (or Edit, Dub, ...). Whatever
+# the next layout does, rows.py checks what the row shows against the track's name meta and reads
+# the meta when they disagree, so an unknown markup never doubles the remix.
+TRACK_REMIX = Selector(
+    "remix", ("span.remixValue", "span.trackValue span.notranslate + span.notranslate")
+)
 TRACK_EDIT = Selector("edit note", ("span.trackEditData",))
 TRACK_LABEL = Selector("label", ("span.trackLabel",))
 
@@ -84,6 +90,8 @@ TRACK_META_NAME = "name"  # "Artist - Title (Remix)"
 TRACK_META_ARTIST = "byArtist"  # the main artist only
 TRACK_META_LABEL = "publisher"  # full label name
 TRACK_URL = Selector("track URL", ('[itemprop="tracks"] > meta[itemprop="url"]',))  # `content`
+# "Artist - Title (Remix)" in `content`: what the visible parts must agree with.
+TRACK_NAME = Selector("track name", ('[itemprop="tracks"] > meta[itemprop="name"]',))
 
 # --- challenge and homepage -----------------------------------------------------------------------
 

@@ -28,13 +28,17 @@ from domain.tracklists.model import ID, ParsedTrack, ParsedTracklist
 class TextLineError:
     line: int  # 1-based
     text: str
-    message: str
+    message: str  # what is wrong, without the line number (each front puts it its own way)
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.message}"
 
 
 @dataclass(frozen=True, slots=True)
 class TextParse:
     tracks: tuple[ParsedTrack, ...]
     errors: tuple[TextLineError, ...]
+    lines: tuple[int, ...] = ()  # the line (1-based) each track was read from
 
 
 _CUE = r"\[(?P<cue>[^\]]*)\]"
@@ -53,6 +57,7 @@ def parse_text(text: str) -> TextParse:
     """Pasted lines → tracks; each line that is not a track is an error naming the line."""
     tracks: list[ParsedTrack] = []
     errors: list[TextLineError] = []
+    lines: list[int] = []
     last_position = 0
     for number, raw in enumerate(text.removeprefix("\ufeff").splitlines(), start=1):
         line = " ".join(raw.split())
@@ -61,12 +66,13 @@ def parse_text(text: str) -> TextParse:
         try:
             track = _parse_line(line, last_position)
         except ValueError as error:
-            errors.append(TextLineError(number, raw, f"line {number}: {error}"))
+            errors.append(TextLineError(number, raw, str(error)))
             continue
         if track.position is not None:
             last_position = track.position
         tracks.append(track)
-    return TextParse(tuple(tracks), tuple(errors))
+        lines.append(number)
+    return TextParse(tuple(tracks), tuple(errors), tuple(lines))
 
 
 def _parse_line(line: str, last_position: int) -> ParsedTrack:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -96,6 +96,17 @@ async def locked_tracklist(session: AsyncSession, tracklist_id: int) -> Tracklis
     if tracklist is None:
         raise TracklistNotFound(f"no tracklist with id {tracklist_id}")
     return tracklist
+
+
+async def delete_tracklist(sessions: Sessions, tracklist_id: int) -> str:
+    """Delete the tracklist with every version, row and its draft (its import jobs keep their
+    record, unlinked); returns its title. TracklistNotFound when there is none."""
+    async with sessions.begin() as session:
+        tracklist = await locked_tracklist(session, tracklist_id)
+        title = tracklist.title
+        # The tables' foreign keys cascade (import jobs: SET NULL), so one statement does it.
+        await session.execute(delete(Tracklist).where(Tracklist.id == tracklist_id))
+        return title
 
 
 # --- imports --------------------------------------------------------------------------------------

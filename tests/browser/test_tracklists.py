@@ -1,17 +1,22 @@
 """The Tracklists page in real Chromium against the real web server and the real worker: import
 by URL from the fake 1001tracklists site, watch the status line go live to "stored", open the
-tracklist and download its CUE sheet, read back by deflacue."""
+tracklist and download its CUE sheet, read back by deflacue; a refused date range swapped in by
+htmx; deleting a tracklist after its confirmation page."""
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from pathlib import Path
 
+import pytest
 from playwright.sync_api import Page, expect
 
+from domain.db import Sessions
 from domain.models import User
 from tests.fakes.tracklist_pages import Row, tracklist_page, tracklist_path
 from tests.fakes.tracklists_site import FakeTracklistsSite
-from tests.tracklist_seeds import read_cue
+from tests.tracklist_seeds import mix, read_cue, store
 from tests.web_fixtures import log_in
 
 # robots.txt and the page, ≥ 2 s apart, plus the worker picking the job up.
@@ -81,3 +86,35 @@ def test_import_watch_open_and_download_the_cue(
         ("ID", 600),
         ("<script>alert(1)</script>", 780),
     ]
+
+
+@pytest.fixture
+async def two_sets(user: User, sessions: Sessions) -> tuple[int, int]:
+    """Two stored tracklists (after `user`, which empties the database)."""
+    first = await store(sessions, mix("br1", title="Sunrise set", day=date(2023, 7, 21)))
+    second = await store(sessions, mix("br2", title="Closing set", day=date(2024, 6, 29)))
+    return first.tracklist_id, second.tracklist_id
+
+
+def test_a_refused_date_range_shows_its_error_and_no_rows_then_delete_one(
+    page: Page, two_sets: tuple[int, int]
+) -> None:
+    log_in(page)
+    page.goto("/tracklists")
+    rows = page.locator("#tracklists-results tr.tracklist")
+    expect(rows).to_have_count(2)
+
+    # The pickers send YYYY-MM-DD; an end before the start is a 400 that htmx swaps in (app.js).
+    page.locator("#tl-from").fill("2024-01-01")
+    expect(rows).to_have_count(1)
+    page.locator("#tl-to").fill("2023-01-01")
+    expect(page.locator("#tl-to-error")).to_have_text("To: the end date is before the start date")
+    expect(rows).to_have_count(0)
+
+    # Delete asks first, on a page of its own; then the list has only the other one.
+    page.goto(f"/tracklists/{two_sets[0]}")
+    page.get_by_role("link", name="Delete…").click()
+    expect(page.locator("h1")).to_have_text("Delete “Sunrise set”?")
+    page.get_by_role("button", name="Delete the tracklist").click()
+    expect(page).to_have_url(re.compile(r"/tracklists$"))
+    expect(page.locator("#tracklists-results tr.tracklist td.title")).to_have_text(["Closing set"])

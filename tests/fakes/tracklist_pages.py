@@ -60,9 +60,13 @@ class Row:
 
     `artist` is the displayed credit: "A & B" is rendered with `span.spLR`, " ft. " as text.
     `remix` is the text inside the brackets ("X Remix"); `remixer` the blue part of it (default:
-    `remix` without its last word). `edit` is shown as "(Live Edit)". `label` is the short label
-    shown in `span.trackLabel`; `publisher` the full name in the meta (default: `label`; may hold
-    markup, which the page escapes). `cue` in seconds (None: the row has no cue). A row whose
+    `remix` without its last word). `remix_markup` is how the page shows it: "remixValue" (the
+    older layout, `span.remixValue`), "notranslate" (the 2023 layout: a sibling
+    `span.notranslate` after the title's) or, invented to test what a fourth layout does,
+    "in_title" (the remix inside the title's own span) and "unknown" (a class no selector
+    knows). `edit` is shown as "(Live Edit)". `label` is the short label shown in
+    `span.trackLabel`; `publisher` the full name in the meta (default: `label`; may hold markup,
+    which the page escapes). `cue` in seconds (None: the row has no cue). A row whose
     artist and title are both "ID" is rendered as the site does: no itemprop, no metas.
     """
 
@@ -70,6 +74,7 @@ class Row:
     title: str = "Title"
     remix: str | None = None
     remixer: str | None = None
+    remix_markup: str = "remixValue"
     edit: str | None = None
     label: str | None = None
     publisher: str | None = None
@@ -437,10 +442,20 @@ def _remix_html(row: Row) -> str:
         remixer = row.remix.rsplit(" ", 1)[0]
     if remixer and remixer in row.remix:
         before, after = row.remix.split(remixer, 1)
-        inner = f'{escape(before)}<span class="blueTxt">{escape(remixer)}</span>{escape(after)}'
+        # The 2023 layout follows the remixer with the hidden link every artist name has.
+        hidden = (
+            f'<span class="tgHid"><a href="/artist/{short_id(remixer)}/{slugify(remixer)}/'
+            f'index.html">{escape(remixer)}</a></span>'
+            if row.remix_markup == "notranslate"
+            else ""
+        )
+        inner = (
+            f'{escape(before)}<span class="blueTxt">{escape(remixer)}</span>{hidden}{escape(after)}'
+        )
     else:
         inner = escape(row.remix)
-    return f' <span class="remixValue">({inner})</span>'
+    css = {"remixValue": "remixValue", "notranslate": "notranslate", "unknown": "versionValue"}
+    return f' <span class="{css[row.remix_markup]}">({inner})</span>'
 
 
 def _name_meta(row: Row) -> str:
@@ -507,13 +522,15 @@ def _row(row: Row, index: int, number: int | None, cues: bool, *, first: bool, m
 
     artist = '<span class="redTxt">ID</span>' if row.artist == ID else _artist_html(row.artist)
     title_class = "notranslate redTxt" if row.title == ID else "notranslate blueTxt"
+    in_title = row.remix is not None and row.remix_markup == "in_title"
+    shown_title = f"{row.title} ({row.remix})" if in_title else row.title
     value = (
         f'<span class="trackValue notranslate" id="tr_{track_id}">'
         f"{artist}"
         # Hidden text the player's menu uses, between artist and title: a parser must drop it.
         f'<span class="tgHid"> Save Track - Add to playlist </span>'
-        f' - <span class="{title_class}">{escape(row.title)}</span>'
-        + (_remix_html(row) if row.remix else "")
+        f' - <span class="{title_class}">{escape(shown_title)}</span>'
+        + (_remix_html(row) if row.remix and not in_title else "")
         + "</span>"
     )
     extra = ""

@@ -312,24 +312,30 @@ def start_session(request: AnyRequest, user: User) -> None:
 def _login_page(
     next_path: str,
     *,
+    username: str = "",
     error: str | None = None,
+    first_run: bool = False,
     status: int = 200,
     headers: dict[str, str] | None = None,
 ) -> Template:
     return Template(
         "login.html",
-        context={"next": next_path, "error": error},
+        context={"next": next_path, "username": username, "error": error, "first_run": first_run},
         status_code=status,
         headers=headers,
     )
 
 
-@get("/login", sync_to_thread=False)
-def login_page(request: AnyRequest, next: FromQuery[str | None] = None) -> Template | Redirect:
-    """The login form (or straight on when already logged in)."""
+@get("/login")
+async def login_page(
+    request: AnyRequest, resources: NamedDependency[Resources], next: FromQuery[str | None] = None
+) -> Template | Redirect:
+    """The login form (or straight on when already logged in); before the first account exists
+    it says how to create one (never the setup link itself: that stays in the web log)."""
     if request.scope.get("user") is not None:
         return Redirect(safe_next(next), status_code=303)
-    return _login_page(safe_next(next))
+    first_run = not await users.user_count(resources.sessions)
+    return _login_page(safe_next(next), first_run=first_run)
 
 
 @post("/login")
@@ -344,29 +350,28 @@ async def login(
     prefix = channels.login_throttle(resources.settings)
     async with login_throttle.login_attempt(resources.redis, prefix, username, address) as attempt:
         if attempt.throttled is not None:
-            return _throttled_page(next_path, attempt.throttled)
+            return _throttled_page(next_path, data.username, attempt.throttled)
         user = await users.authenticate(resources.sessions, username, data.password)
         if user is None:
-            return _login_page(next_path, error="Wrong username or password.", status=400)
+            error = "Wrong username or password."
+            return _login_page(next_path, username=data.username, error=error, status=400)
         attempt.succeeded()
     start_session(request, user)
     return Redirect(next_path, status_code=303)
 
 
-def _throttled_page(next_path: str, throttled: login_throttle.Throttled) -> Template:
+def _throttled_page(next_path: str, username: str, throttled: login_throttle.Throttled) -> Template:
     headers = {"Retry-After": str(throttled.retry_after)}
     if throttled.limit == "busy":
         error = "Another login from your address is being checked. Try again in a moment."
-        return _login_page(next_path, error=error, status=429, headers=headers)
-    minutes = -(-throttled.retry_after // 60)
-    which = "for this username " if throttled.limit == "username" else ""
-    return _login_page(
-        next_path,
-        error=f"Too many failed logins {which}from your address."
-        f" Try again in {minutes} minute{'s' if minutes != 1 else ''}.",
-        status=429,
-        headers=headers,
-    )
+    else:
+        minutes = -(-throttled.retry_after // 60)
+        which = "for this username " if throttled.limit == "username" else ""
+        error = (
+            f"Too many failed logins {which}from your address."
+            f" Try again in {minutes} minute{'s' if minutes != 1 else ''}."
+        )
+    return _login_page(next_path, username=username, error=error, status=429, headers=headers)
 
 
 @post("/logout", status_code=303)

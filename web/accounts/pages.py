@@ -1,9 +1,10 @@
-"""The account pages every signed-in user has: their own password and their API tokens (an admin
-sees and revokes everyone's tokens)."""
+"""The account pages every signed-in user has: their time zone, their own password and their API
+tokens (an admin sees and revokes everyone's tokens)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from litestar import Controller, Request, get, post
@@ -13,9 +14,10 @@ from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 
-from domain.accounts import tokens, users
+from domain.accounts import time_zones, tokens, users
 from domain.models import TokenScope, User
 from domain.resources import Resources
+from domain.validation import InputError
 from web.accounts.auth import start_session
 from web.accounts.roles import Access, declare
 
@@ -27,6 +29,11 @@ class PasswordForm:
     current_password: str = ""
     password: str = ""
     password_again: str = ""
+
+
+@dataclass
+class TimeZoneForm:
+    time_zone: str = ""  # empty: the installation's DISPLAY_TIMEZONE
 
 
 @dataclass
@@ -49,6 +56,33 @@ def _password_page(
         "accounts/password.html",
         context={"changed": changed, "errors": errors},
         status_code=status,
+    )
+
+
+async def _account_page(
+    request: AnyRequest,
+    resources: Resources,
+    *,
+    chosen: str | None = None,
+    saved: bool = False,
+    error: InputError | None = None,
+) -> Template:
+    # Read afresh: the signed-in user is cached for a few seconds (web/accounts/auth.py), and
+    # this page must show the choice just saved.
+    own = await time_zones.stored_time_zone(resources.reads, _viewer(request).id)
+    default = resources.settings.display_timezone
+    return Template(
+        "accounts/account.html",
+        context={
+            "zones": time_zones.zone_names(),
+            "chosen": (own or "") if chosen is None else chosen,
+            "default_zone": default,
+            "display_zone": time_zones.viewer_zone(own, default),
+            "now": datetime.now(UTC),
+            "saved": saved,
+            "errors": {error.field: str(error)} if error else {},
+        },
+        status_code=400 if error else 200,
     )
 
 
@@ -81,6 +115,29 @@ async def _tokens_page(
 class AccountController(Controller):
     path = "/account"
     opt = declare(Access.SIGNED_IN)
+
+    @get("/", name="account")
+    async def account_page(
+        self,
+        request: AnyRequest,
+        resources: NamedDependency[Resources],
+        saved: FromQuery[bool] = False,
+    ) -> Template:
+        return await _account_page(request, resources, saved=saved)
+
+    @post("/time-zone", status_code=303)
+    async def set_time_zone(
+        self,
+        request: AnyRequest,
+        resources: NamedDependency[Resources],
+        data: URLEncodedBody[TimeZoneForm],
+    ) -> Template | Redirect:
+        """Choose the zone pages show times in (empty: the installation's default)."""
+        try:
+            await time_zones.set_time_zone(resources.sessions, _viewer(request).id, data.time_zone)
+        except InputError as error:
+            return await _account_page(request, resources, chosen=data.time_zone, error=error)
+        return Redirect("/account?saved=true", status_code=303)
 
     @get("/password", name="account_password", sync_to_thread=False)
     def password_page(self, changed: FromQuery[bool] = False) -> Template:

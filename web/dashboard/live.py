@@ -18,6 +18,7 @@ import time
 from collections import defaultdict
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager
+from datetime import UTC, tzinfo
 from typing import Any, cast
 
 from litestar import Litestar, Request, get
@@ -35,6 +36,7 @@ from domain.plays.stats import PlayRow, StationOverview
 from domain.resources import Resources, open_redis
 from domain.stations.events import Health, NowPlayingCard
 from web.accounts.roles import Access, declare
+from web.times import request_zone
 
 log = logging.getLogger(__name__)
 
@@ -64,45 +66,55 @@ class Partials:
     def __init__(self, app: Litestar) -> None:
         self.app = app
 
-    def _render(self, name: str, **context: Any) -> str:
-        return str(self.app.template_engine.get_template(name).render(**context))  # type: ignore[union-attr]
+    def _render(self, name: str, zone: tzinfo, **context: Any) -> str:
+        template = self.app.template_engine.get_template(name)  # type: ignore[union-attr]
+        return str(template.render(display_zone=zone, **context))
 
     def _event(self, kind: str, slug: str, html: str) -> ServerSentEventMessage:
         # Any id will do: it only makes a reconnecting browser send Last-Event-ID.
         return ServerSentEventMessage(data=html, event=f"{kind}-{slug}", id=next(self._ids))
 
-    def card(self, slug: str, card: NowPlayingCard | None) -> ServerSentEventMessage:
-        html = self._render("dashboard/now_playing.html", card=card, now=time.time())
+    def card(
+        self, slug: str, card: NowPlayingCard | None, zone: tzinfo = UTC
+    ) -> ServerSentEventMessage:
+        html = self._render("dashboard/now_playing.html", zone, card=card, now=time.time())
         return self._event("card", slug, html)
 
-    def health(self, slug: str, health: Health | None) -> ServerSentEventMessage:
-        return self._event("health", slug, self._render("dashboard/health.html", health=health))
+    def health(
+        self, slug: str, health: Health | None, zone: tzinfo = UTC
+    ) -> ServerSentEventMessage:
+        html = self._render("dashboard/health.html", zone, health=health)
+        return self._event("health", slug, html)
 
-    def plays(self, slug: str, plays: Sequence[PlayRow]) -> ServerSentEventMessage:
-        return self._event("plays", slug, self._render("dashboard/plays.html", plays=plays))
+    def plays(
+        self, slug: str, plays: Sequence[PlayRow], zone: tzinfo = UTC
+    ) -> ServerSentEventMessage:
+        html = self._render("dashboard/plays.html", zone, plays=plays)
+        return self._event("plays", slug, html)
 
-    def overview(self, station: StationOverview) -> Batch:
+    def overview(self, station: StationOverview, zone: tzinfo = UTC) -> Batch:
         return (
-            self.card(station.slug, station.card),
-            self.health(station.slug, station.health),
-            self.plays(station.slug, station.plays),
+            self.card(station.slug, station.card, zone),
+            self.health(station.slug, station.health, zone),
+            self.plays(station.slug, station.plays, zone),
         )
 
-    async def event(self, data: Mapping[str, Any]) -> Batch:
-        """The partials a daemon event changes: a switch changes all three, health only one."""
+    async def event(self, data: Mapping[str, Any], zone: tzinfo = UTC) -> Batch:
+        """The partials a daemon event changes: a switch changes all three, health only one;
+        times in `zone` (one rendering per zone the open dashboards read)."""
         slug = cast(str, data["station"])
         messages = []
         if data.get("event") == "switch":
-            messages.append(self.card(slug, NowPlayingCard.parse(data.get("card"))))
+            messages.append(self.card(slug, NowPlayingCard.parse(data.get("card")), zone))
             try:
                 plays = await play_stats.recent_plays(_resources(self.app).sessions, [slug])
             except (SQLAlchemyError, OSError) as error:
                 # The card still goes out; the list catches up with the next switch.
                 log.warning("live update of %s without its plays: database: %s", slug, error)
             else:
-                messages.append(self.plays(slug, plays[slug]))
+                messages.append(self.plays(slug, plays[slug], zone))
         if "health" in data:
-            messages.append(self.health(slug, Health.parse(data.get("health"))))
+            messages.append(self.health(slug, Health.parse(data.get("health")), zone))
         return tuple(messages)
 
 
@@ -122,6 +134,7 @@ class LiveHub:
         self.pattern = _glob_escape(channels.station_events_prefix(settings)) + "*"
         self.subscribed = asyncio.Event()  # set while the subscription is up (tests wait on it)
         self._listeners: defaultdict[str, set[Listener]] = defaultdict(set)
+        self._zones: dict[Listener, tzinfo] = {}  # the zone each stream reads times in
         self._task: asyncio.Task[None] | None = None
         self._closing = False
 
@@ -140,24 +153,25 @@ class LiveHub:
             _offer(listener, None)  # ends the stream
 
     @contextlib.contextmanager
-    def listen(self, station: str = ALL_STATIONS) -> Iterator[Listener]:
-        """A queue of event batches for one station (or all) while the block runs."""
+    def listen(self, station: str = ALL_STATIONS, zone: tzinfo = UTC) -> Iterator[Listener]:
+        """A queue of event batches for one station (or all), times in `zone`, while the block
+        runs."""
         listener: Listener = asyncio.Queue(QUEUE_SIZE)
         self._listeners[station].add(listener)
+        self._zones[listener] = zone
         try:
             yield listener
         finally:
             self._listeners[station].discard(listener)
+            self._zones.pop(listener, None)
             if not self._listeners[station]:
                 del self._listeners[station]
 
     def listener_count(self) -> int:
         return sum(len(group) for group in self._listeners.values())
 
-    def fan_out(self, station: str, batch: Batch) -> None:
-        for key in (station, ALL_STATIONS):
-            for listener in self._listeners.get(key, ()):
-                _offer(listener, batch)
+    def _watching(self, station: str) -> list[Listener]:
+        return [*self._listeners.get(station, ()), *self._listeners.get(ALL_STATIONS, ())]
 
     async def dispatch(self, raw: bytes | str) -> None:
         """Render one daemon event and hand it to every stream that shows its station."""
@@ -170,11 +184,15 @@ class LiveHub:
         if not isinstance(station, str) or not station:
             log.warning("ignoring a live event without a station: %.80r", raw)
             return
-        if not (self._listeners.get(station) or self._listeners.get(ALL_STATIONS)):
+        watching = self._watching(station)
+        if not watching:
             return  # nobody watches: skip the rendering and the database
-        batch = await self.partials.event(data)
-        if batch:
-            self.fan_out(station, batch)
+        # Rendered once per zone, not once per browser: most installations read in one zone.
+        for zone in {self._zones.get(listener, UTC) for listener in watching}:
+            batch = await self.partials.event(data, zone)
+            for listener in watching:
+                if batch and self._zones.get(listener, UTC) == zone:
+                    _offer(listener, batch)
 
     async def _run(self) -> None:
         """Subscribe, listen, and on a Redis failure log once and retry with backoff and jitter."""
@@ -235,11 +253,11 @@ def live_updates(
 
 
 async def event_stream(
-    hub: LiveHub, station: str, catch_up: Sequence[Batch]
+    hub: LiveHub, station: str, catch_up: Sequence[Batch], zone: tzinfo = UTC
 ) -> AsyncGenerator[ServerSentEventMessage, None]:
-    """A browser's stream: a first comment once listening, `catch_up`, then events and pings;
-    closing the generator (the browser went away) stops the listening."""
-    with hub.listen(station) as listener:
+    """A browser's stream: a first comment once listening, `catch_up`, then events and pings
+    (times in `zone`); closing the generator (the browser went away) stops the listening."""
+    with hub.listen(station, zone) as listener:
         # The first line tells the client it is registered: events published from now on arrive.
         yield ServerSentEventMessage(comment="connected", retry=RETRY_MILLISECONDS, data=None)
         for batch in catch_up:
@@ -261,9 +279,9 @@ async def _catch_up(request: Request[Any, Any, Any], station: str | None) -> lis
     """The current state for a browser that reconnects (it may have missed events)."""
     if "last-event-id" not in request.headers:
         return []
-    hub = _hub(request)
+    hub, zone = _hub(request), request_zone(request)
     stations = await play_stats.station_overviews(_resources(request.app).sessions)
-    return [hub.partials.overview(s) for s in stations if station in (None, s.slug)]
+    return [hub.partials.overview(s, zone) for s in stations if station in (None, s.slug)]
 
 
 def _hub(request: Request[Any, Any, Any]) -> LiveHub:
@@ -274,7 +292,9 @@ def _hub(request: Request[Any, Any, Any]) -> LiveHub:
 async def all_stations(request: Request[Any, Any, Any]) -> ServerSentEvent:
     """Every station's events on one stream: a browser allows few connections per server."""
     catch_up = await _catch_up(request, None)
-    return ServerSentEvent(event_stream(_hub(request), ALL_STATIONS, catch_up))
+    return ServerSentEvent(
+        event_stream(_hub(request), ALL_STATIONS, catch_up, request_zone(request))
+    )
 
 
 @get("/live/stations/{slug:str}", name="live_station", opt=declare(Access.DASHBOARD))
@@ -284,7 +304,7 @@ async def one_station(request: Request[Any, Any, Any], slug: FromPath[str]) -> S
     if slug not in {choice for choice, _ in choices}:
         raise NotFoundException(f"no station {slug!r}")
     catch_up = await _catch_up(request, slug)
-    return ServerSentEvent(event_stream(_hub(request), slug, catch_up))
+    return ServerSentEvent(event_stream(_hub(request), slug, catch_up, request_zone(request)))
 
 
 ROUTES = [all_stations, one_station]

@@ -5,20 +5,23 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from datetime import UTC, tzinfo
 from typing import Any
 
-from litestar import Controller, get, post
+from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
 from litestar.params import URLEncodedBody
 from litestar.plugins.htmx import HTMXTemplate
 from litestar.response import Template
 
+from domain.loops.files import shown_path
 from domain.loops.mapper import MappingError, TrackMapper
 from domain.plays import stats as play_stats
 from domain.plays.stats import HourCount
 from domain.resources import Resources
+from domain.stations import pins
 from web.accounts.roles import Access, declare
+from web.times import request_zone
 
 CHART_WIDTH, CHART_HEIGHT, CHART_GAP = 480, 120, 2
 
@@ -48,6 +51,7 @@ class BarChart:
     bars: list[Bar]
     total: int
     peak: int
+    zone: str  # the hours' zone, as the labels say it
     width: int = CHART_WIDTH
     height: int = CHART_HEIGHT
 
@@ -58,8 +62,10 @@ def bar_chart(
     noun: str,
     hours: Sequence[HourCount],
     pick: Callable[[HourCount], int],
+    zone: tzinfo = UTC,
 ) -> BarChart:
-    """One bar per hour, scaled to the busiest hour; the description says total and peak."""
+    """One bar per hour, scaled to the busiest hour, labelled in `zone`; the description says
+    total and peak."""
     values = [pick(hour) for hour in hours]
     peak = max(values, default=0)
     total = sum(values)
@@ -74,42 +80,33 @@ def bar_chart(
                 width=round(slot - CHART_GAP, 1),
                 height=height,
                 value=value,
-                hour=f"{hour.hour:%H:%M}",
+                hour=f"{hour.hour.astimezone(zone):%H:%M}",
             )
         )
     if peak:
         busiest = bars[values.index(peak)].hour
         description = (
-            f"{total} {noun} in the last {len(values)} hours (UTC);"
+            f"{total} {noun} in the last {len(values)} hours ({zone});"
             f" most in one hour: {peak} at {busiest}."
         )
     else:
         description = f"No {noun} in the last {len(values)} hours."
-    return BarChart(chart_id, title, description, bars, total, peak)
+    return BarChart(chart_id, title, description, bars, total, peak, str(zone))
 
 
-def hourly_charts(hours: Sequence[HourCount]) -> list[BarChart]:
-    """Plays per hour and default-loop fallbacks per hour."""
+def hourly_charts(hours: Sequence[HourCount], zone: tzinfo = UTC) -> list[BarChart]:
+    """Plays per hour and default-loop fallbacks per hour, hours labelled in `zone`."""
     return [
-        bar_chart("chart-plays", "Plays per hour", "plays", hours, lambda h: h.plays),
+        bar_chart("chart-plays", "Plays per hour", "plays", hours, lambda h: h.plays, zone),
         bar_chart(
             "chart-fallbacks",
             "Default-loop fallbacks per hour",
             "fallbacks",
             hours,
             lambda h: h.fallbacks,
+            zone,
         ),
     ]
-
-
-def _shown_path(root: Path, absolute: str) -> str:
-    """A loop path as people typed it: relative to LOOPS_PATH when it lies under it."""
-    path = Path(absolute)
-    return (
-        path.relative_to(root.resolve()).as_posix()
-        if path.is_relative_to(root.resolve())
-        else absolute
-    )
 
 
 async def _stats(mapper: TrackMapper) -> dict[str, Any]:
@@ -122,15 +119,24 @@ class DashboardController(Controller):
 
     @get("/", name="dashboard")
     async def index(
-        self, mapper: NamedDependency[TrackMapper], resources: NamedDependency[Resources]
+        self,
+        request: Request[Any, Any, Any],
+        mapper: NamedDependency[TrackMapper],
+        resources: NamedDependency[Resources],
     ) -> Template:
-        default_loop = _shown_path(mapper.loops_root(), await mapper.get_default_loop())
+        default_loop = shown_path(mapper.loops_root(), await mapper.get_default_loop())
+        stations = await play_stats.station_overviews(resources.sessions)
         context = await _stats(mapper)
         context |= {
             "form": DefaultLoopForm(default_loop),
             "errors": {},
-            "stations": await play_stats.station_overviews(resources.sessions),
-            "charts": hourly_charts(await play_stats.plays_per_hour(resources.sessions)),
+            "stations": stations,
+            "pins": await pins.pins_of(
+                resources.redis, resources.settings, [station.slug for station in stations]
+            ),
+            "charts": hourly_charts(
+                await play_stats.plays_per_hour(resources.sessions), request_zone(request)
+            ),
             "now": time.time(),
         }
         return Template(template_name="dashboard.html", context=context)
@@ -151,7 +157,7 @@ class DashboardController(Controller):
                 context={"form": data, "errors": {error.field: str(error)}},
                 status_code=422,
             )
-        form = DefaultLoopForm(_shown_path(mapper.loops_root(), path))
+        form = DefaultLoopForm(shown_path(mapper.loops_root(), path))
         return HTMXTemplate(
             template_name="stats/default_loop.html",
             context={"form": form, "errors": {}, "saved": True},

@@ -17,7 +17,7 @@ from domain.loops.cache import Resolution
 from domain.loops.listing import SortColumn
 from domain.loops.mapper import DuplicateKey, TrackMapper
 from domain.models import TrackMapping
-from domain.validation import InputError
+from domain.validation import InputError, InputErrors
 from web.accounts.roles import Access, declare
 
 API_PREFIX = "/api/v1"
@@ -148,9 +148,10 @@ def input_error_response(_: Request[Any, Any, Any], error: Exception) -> Respons
     """
     assert isinstance(error, InputError)
     status = 409 if isinstance(error, DuplicateKey) else 400
-    return Response(
-        {"status_code": status, "detail": str(error), "field": error.field}, status_code=status
-    )
+    body: dict[str, Any] = {"status_code": status, "detail": str(error), "field": error.field}
+    if isinstance(error, InputErrors):  # several fields at fault: each one named
+        body["errors"] = [{"field": e.field, "detail": str(e)} for e in error.errors]
+    return Response(body, status_code=status)
 
 
 class MappingsController(Controller):
@@ -219,9 +220,20 @@ class MappingsController(Controller):
 
     @delete("/{mapping_id:int}", status_code=200)
     async def delete_mapping(
-        self, mapper: NamedDependency[TrackMapper], mapping_id: RowId
+        self,
+        mapper: NamedDependency[TrackMapper],
+        mapping_id: RowId,
+        permanent: Annotated[
+            bool,
+            QueryParameter(
+                description="true: delete the mapping for good (it is returned as it was);"
+                " false or absent: deactivate it, which `POST .../reactivate` undoes"
+            ),
+        ] = False,
     ) -> Mapping:
-        """Deactivate (soft delete); `POST .../reactivate` undoes it."""
+        """Deactivate (soft delete); `POST .../reactivate` undoes it. `?permanent=true` deletes."""
+        if permanent:
+            return Mapping.of(await mapper.remove_mapping(mapping_id))
         return Mapping.of(await mapper.delete_mapping(mapping_id))
 
     @post("/{mapping_id:int}/reactivate", status_code=200)

@@ -45,7 +45,7 @@ class FallbacksController(Controller):
         except MappingError as error:
             return HTMXTemplate(
                 template_name="fallbacks/map_form.html",
-                context={"form": data, "errors": {error.field: str(error)}},
+                context={"form": data, "errors": error.by_field()},
                 status_code=422,
             )
         # The form asked to swap itself; on success the whole row becomes the confirmation.

@@ -4,54 +4,72 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from datetime import date
+from functools import partial
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from litestar import Controller, get
+from litestar import Controller, Response, get
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, QueryParameter
 from litestar.response import Stream, Template
 
+from domain import validation
+from domain.loops.files import shown_path
+from domain.paging import Page
 from domain.plays import stats as play_stats
-from domain.plays.stats import REASONS, PlayFilter
+from domain.plays.stats import REASONS, PlayFilter, PlayRow
 from domain.resources import Resources
-from domain.validation import date_range
 from web.accounts.roles import Access, declare
 from web.dashboard.pages import hourly_charts
 
 PER_PAGE_CHOICES = (25, 50, 100, 200)
+PER_PAGE_DEFAULT = 50
 
 
 @dataclass(frozen=True, slots=True)
 class PlaysQuery:
-    """The filter, page and page size as carried in the URL (`from` and `to` are UTC days)."""
+    """The filter, page and page size as carried in the URL (`from` and `to` are UTC days).
+
+    `errors` names each value that breaks its rule (domain.validation): the request is refused
+    (400, no rows) rather than listed without that filter.
+    """
 
     station: str = ""
     date_from: str = ""
     date_to: str = ""
     reason: str = ""
     page: int = 1
-    per_page: int = 50
+    per_page: int = PER_PAGE_DEFAULT
     errors: dict[str, str] = field(default_factory=dict, compare=False)
+    first_day: date | None = None
+    last_day: date | None = None
 
     @classmethod
     def parse(
-        cls, station: str, date_from: str, date_to: str, reason: str, page: int, per_page: int
+        cls, station: str, date_from: str, date_to: str, reason: str, page: str, per_page: str
     ) -> PlaysQuery:
+        errors: dict[str, str] = {}
+        first_day, last_day = validation.date_range(date_from, date_to, errors)
+        number, size, paging_errors = validation.paging(
+            page, per_page, PER_PAGE_CHOICES, PER_PAGE_DEFAULT
+        )
+        errors |= paging_errors
         return cls(
             station=station.strip()[:100],
             date_from=date_from.strip()[:40],
             date_to=date_to.strip()[:40],
             reason=reason if reason in REASONS else "",
-            page=max(page, 1),
-            per_page=per_page if per_page in PER_PAGE_CHOICES else 50,
+            page=number,
+            per_page=size,
+            errors=errors,
+            first_day=first_day,
+            last_day=last_day,
         )
 
     def filter(self) -> PlayFilter:
-        """The domain filter; a date that does not parse is left out and named in `errors`."""
-        self.errors.clear()
-        first, last = date_range(self.date_from, self.date_to, self.errors)
-        return PlayFilter(self.station or None, first, last, self.reason or None)
+        """The domain filter (ask only when `errors` is empty)."""
+        return PlayFilter(self.station or None, self.first_day, self.last_day, self.reason or None)
 
     def _query(self, *, paging: bool, **changes: Any) -> str:
         values = replace(self, **changes)
@@ -63,7 +81,7 @@ class PlaysQuery:
         }
         if paging:
             pairs |= {"page": values.page if values.page > 1 else "", "per_page": values.per_page}
-            if values.per_page == 50:
+            if values.per_page == PER_PAGE_DEFAULT:
                 pairs["per_page"] = ""
         query = {key: value for key, value in pairs.items() if value not in ("", None)}
         return f"?{urlencode(query)}" if query else ""
@@ -91,22 +109,31 @@ class PlaysController(Controller):
         date_to: QueryTo = "",
         station: FromQuery[str] = "",
         reason: FromQuery[str] = "",
-        page: FromQuery[int] = 1,
-        per_page: FromQuery[int] = 50,
+        page: FromQuery[str] = "",
+        per_page: FromQuery[str] = "",
     ) -> Template:
         query = PlaysQuery.parse(station, date_from, date_to, reason, page, per_page)
-        where = query.filter()
-        result = await play_stats.page_plays(resources.sessions, where, query.page, query.per_page)
-        hours = await play_stats.plays_per_hour(resources.sessions, station=where.station)
+        if query.errors:  # refused: no rows rather than rows the filter did not choose
+            result: Page[PlayRow] = Page([], 0, 1, query.per_page)
+        else:
+            result = await play_stats.page_plays(
+                resources.sessions, query.filter(), query.page, query.per_page
+            )
+        hours = await play_stats.plays_per_hour(resources.sessions, station=query.station or None)
+        stations = await play_stats.station_choices(resources.sessions)
         context = {
             "query": query,
             "result": result,
-            "stations": await play_stats.station_choices(resources.sessions),
+            "stations": stations,
+            # The rows show a station's name and a loop's path as people typed them.
+            "station_names": dict(stations),
+            "loop_path": partial(shown_path, resources.settings.loops_path),
             "reasons": REASONS,
             "per_page_choices": PER_PAGE_CHOICES,
             "charts": hourly_charts(hours),
         }
-        return Template(template_name="plays/index.html", context=context)
+        status = 400 if query.errors else 200
+        return Template(template_name="plays/index.html", context=context, status_code=status)
 
     @get("/plays.csv", name="plays_csv")
     async def export(
@@ -116,12 +143,15 @@ class PlaysController(Controller):
         date_to: QueryTo = "",
         station: FromQuery[str] = "",
         reason: FromQuery[str] = "",
-    ) -> Stream:
-        query = PlaysQuery.parse(station, date_from, date_to, reason, 1, 50)
+    ) -> Stream | Response[str]:
+        query = PlaysQuery.parse(station, date_from, date_to, reason, "", "")
+        if query.errors:
+            lines = [f"{name}: {message}" for name, message in query.errors.items()]
+            return Response("\n".join(lines) + "\n", status_code=400, media_type="text/plain")
         safe = re.fullmatch(r"[\w-]+", query.station, re.ASCII)
         name = "plays" + (f"-{query.station}" if safe else "") + ".csv"
         return Stream(
             play_stats.csv_lines(resources.sessions, query.filter()),
-            media_type="text/csv; charset=utf-8",
+            media_type="text/csv",  # Litestar adds "; charset=utf-8" to every text type
             headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )

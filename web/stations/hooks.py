@@ -108,7 +108,7 @@ async def _read_capped(request: Request[Any, Any, State]) -> bytes | None:
     "/hooks/azuracast/{slug:str}",
     status_code=200,
     opt={"exclude_from_csrf": True, **declare(Access.PUBLIC)},
-    include_in_schema=False,
+    tags=["webhook"],
 )
 async def azuracast_webhook(
     request: Request[Any, Any, State],

@@ -20,7 +20,7 @@ from litestar.exceptions import HTTPException
 from litestar.params import FromQuery, JSONBody, QueryParameter
 
 from domain.resources import Resources
-from domain.tracklists import imports, store
+from domain.tracklists import imports, store, versions
 from domain.tracklists.client import PoliteClient
 from domain.tracklists.cue import CueExport, FileType, MissingCues, TooManyTracks
 from domain.tracklists.imports import ImportJob
@@ -136,12 +136,12 @@ async def _from_site(question: Awaitable[T], failed: str) -> T:
         ) from None
 
 
-async def _cue(resources: Resources, tracklist_id: int, query: CueQuery) -> tuple[str, CueExport]:
-    """The tracklist's title and CUE export; 422 with the reason when the options give none."""
+async def _cue(resources: Resources, tracklist_id: int, query: CueQuery) -> CueExport:
+    """The tracklist's CUE export; 422 with the reason when the options give none."""
     attempt = await attempt_cue(resources.sessions, tracklist_id, query)
     if attempt.export is None:
         raise HTTPException(status_code=422, detail=attempt.refused)
-    return attempt.title, attempt.export
+    return attempt.export
 
 
 class TracklistsApiController(Controller):
@@ -240,6 +240,13 @@ class TracklistsApiController(Controller):
         """Forget cached site pages, searches and failures (admins only)."""
         return Cleared(await resources.client(PoliteClient).clear_cache())
 
+    @delete("/{tracklist_id:int}", status_code=204)
+    async def delete_tracklist(
+        self, resources: NamedDependency[Resources], tracklist_id: RowId
+    ) -> None:
+        """Delete the tracklist with every version and its draft: 204; 404 when there is none."""
+        await versions.delete_tracklist(resources.sessions, tracklist_id)
+
     @get("/{tracklist_id:int}")
     async def get_tracklist(
         self,
@@ -264,7 +271,7 @@ class TracklistsApiController(Controller):
         data: JSONBody[CueRequest],
     ) -> CueOut:
         """The CUE sheet(s) for these options, or 422 saying why there can be none."""
-        _, export = await _cue(resources, tracklist_id, data.query())
+        export = await _cue(resources, tracklist_id, data.query())
         return CueOut([CueFileOut(f.name, f.text) for f in export.files], list(export.warnings))
 
     @get("/{tracklist_id:int}/cue")
@@ -275,8 +282,8 @@ class TracklistsApiController(Controller):
         options: NamedDependency[CueQuery],
     ) -> Response[bytes]:
         """The CUE sheet as a .cue download (a .zip when split); 422 when refused."""
-        title, export = await _cue(resources, tracklist_id, options)
-        return cue_response(export, title)
+        export = await _cue(resources, tracklist_id, options)
+        return cue_response(export)
 
 
 ROUTES = [TracklistsApiController]

@@ -5,8 +5,6 @@ Content-Disposition file name."""
 from __future__ import annotations
 
 import io
-import re
-import unicodedata
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,11 +25,8 @@ from domain.tracklists.cue import (
     TooManyTracks,
     build_cue,
 )
+from domain.tracklists.file_names import download_name, tracklist_file_name
 from domain.tracklists.model import ParsedTracklist
-
-FILE_NAME_MAX = 120
-_UNSAFE = re.compile(r"[^A-Za-z0-9._() -]+")
-_SPACES = re.compile(r"[\s_]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,45 +97,34 @@ async def attempt_cue(sessions: Sessions, tracklist_id: int, query: CueQuery) ->
         return CueAttempt(title, None, str(error))
 
 
-def safe_file_name(name: str, default: str = "tracklist") -> str:
-    """`name` reduced to what every browser and file system accepts: ASCII letters, digits,
-    spaces, `._()-`; never a path, never empty."""
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    cleaned = _SPACES.sub(" ", _UNSAFE.sub("-", ascii_name)).strip(" .-")
-    return cleaned[:FILE_NAME_MAX].strip(" .-") or default
-
-
 def attachment(name: str) -> dict[str, str]:
-    """Content-Disposition for a download named `name` (already safe: see `safe_file_name`)."""
+    """Content-Disposition for a download named `name` (a slug: see `download_name`)."""
     return {
         "Content-Disposition": f"attachment; filename=\"{name}\"; filename*=UTF-8''{quote(name)}"
     }
 
 
-def _stem(title: str) -> str:
-    return safe_file_name(title).replace(" ", "-")
-
-
-def cue_response(export: CueExport, title: str) -> Response[bytes]:
-    """One CUE file as is; several (a split list) as a .zip of them."""
+def cue_response(export: CueExport) -> Response[bytes]:
+    """One CUE file as is; several (a split list) as a .zip of them. Named as every export is
+    (domain/tracklists/file_names.py), after the audio file the sheet describes."""
     if len(export.files) == 1:
-        cue = export.files[0]
-        name = safe_file_name(cue.name.removesuffix(".cue"), _stem(title)) + ".cue"
+        name = download_name(export.stem, "cue")
         return Response(
-            cue.encoded(), media_type="application/x-cue; charset=utf-8", headers=attachment(name)
+            export.files[0].encoded(),
+            media_type="application/x-cue; charset=utf-8",
+            headers=attachment(name),
         )
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for number, cue in enumerate(export.files, 1):
-            inner = safe_file_name(cue.name.removesuffix(".cue"), f"part {number}") + ".cue"
-            archive.writestr(inner, cue.encoded())
-    name = _stem(title) + ".zip"
+        for cue in export.files:
+            archive.writestr(download_name(cue.name.removesuffix(".cue"), "cue"), cue.encoded())
+    name = download_name(export.stem, "zip")
     return Response(buffer.getvalue(), media_type="application/zip", headers=attachment(name))
 
 
 def export_response(kind: str, tracklist: ParsedTracklist) -> Response[bytes]:
     """The tracklist as `kind` ("txt", "json" or "m3u"), as a download."""
     export = EXPORTS[kind]
-    name = f"{_stem(tracklist.title)}.{export.extension}"
+    name = tracklist_file_name(tracklist, export.extension)
     body = export.render(tracklist).encode("utf-8")
     return Response(body, media_type=export.media_type, headers=attachment(name))

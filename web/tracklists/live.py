@@ -4,7 +4,8 @@
 sends the job's current state (so a change made before the browser connected is not missed),
 then every change the worker publishes, each as an SSE event `status` holding the rendered line.
 Once the job is stored or failed it sends `done`, which the page's `sse-close` turns into closing
-the EventSource (a stream the server merely ends would be reopened by the browser).
+the EventSource (a stream the server merely ends would be reopened by the browser). A job still
+queued after TRACKLISTS_WORKER_NOTICE_SECONDS gets its line again, saying no worker has taken it.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import json
 import logging
 import time
 from collections.abc import AsyncGenerator
+from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 from litestar import Litestar, Request, get
@@ -27,7 +29,7 @@ from redis.exceptions import RedisError
 from domain import channels
 from domain.resources import Resources
 from domain.tracklists import imports
-from domain.tracklists.imports import ImportJob, ImportNotFound
+from domain.tracklists.imports import ImportJob, ImportNotFound, ImportStatus
 from web.accounts.roles import Access, declare
 
 log = logging.getLogger(__name__)
@@ -39,10 +41,23 @@ DONE_EVENT = "done"
 STATUS_TEMPLATE = "tracklists/import_state.html"
 
 
-def render_status(app: Litestar, job: ImportJob) -> str:
+def no_worker(job: ImportJob, patience_seconds: float) -> str:
+    """The notice the status line shows once the job has waited too long for a worker, or ""."""
+    if imports.waiting_for_worker(job, patience_seconds):
+        return imports.no_worker_notice(patience_seconds)
+    return ""
+
+
+def render_status(app: Litestar, job: ImportJob, patience_seconds: float) -> str:
     """The status line's inner HTML (the same template the page includes)."""
     template = app.template_engine.get_template(STATUS_TEMPLATE)  # type: ignore[union-attr]
-    return str(template.render(job=job))
+    return str(template.render(job=job, no_worker=no_worker(job, patience_seconds)))
+
+
+def _seconds_to_notice(job: ImportJob, patience_seconds: float) -> float:
+    """How long until a queued job is due its no-worker notice (0: it is)."""
+    due = job.updated_at + timedelta(seconds=patience_seconds)
+    return max(0.0, (due - datetime.now(UTC)).total_seconds())
 
 
 async def _next_message(pubsub: PubSub, seconds: float) -> dict[str, Any] | None:
@@ -66,25 +81,36 @@ def _job_of(raw: bytes | str) -> ImportJob | None:
 async def status_events(
     app: Litestar, resources: Resources, job_id: int
 ) -> AsyncGenerator[ServerSentEventMessage, None]:
-    """The current state, each change, and `done` once the job is stored or failed."""
+    """The current state, each change, the no-worker notice when a queued job is due it, and
+    `done` once the job is stored or failed."""
+    patience = resources.settings.tracklists.worker_notice_seconds
     pubsub = resources.redis.pubsub()
     try:
         # Subscribed before reading the state: a change between the two is not lost.
         await pubsub.subscribe(channels.tracklist_import(resources.settings, job_id))
         job = await imports.get_import(resources.sessions, job_id)
         yield ServerSentEventMessage(comment="connected", retry=RETRY_MILLISECONDS, data=None)
-        yield ServerSentEventMessage(data=render_status(app, job), event=STATUS_EVENT)
+        yield ServerSentEventMessage(data=render_status(app, job, patience), event=STATUS_EVENT)
+        told = bool(no_worker(job, patience))
         while not job.finished:
-            message = await _next_message(pubsub, PING_SECONDS)
+            queued = job.status is ImportStatus.QUEUED and not told
+            wait = min(PING_SECONDS, _seconds_to_notice(job, patience)) if queued else PING_SECONDS
+            message = await _next_message(pubsub, wait)
             if message is None:
-                yield ServerSentEventMessage(comment="ping", data=None)
+                if queued and no_worker(job, patience):
+                    told = True
+                    yield ServerSentEventMessage(
+                        data=render_status(app, job, patience), event=STATUS_EVENT
+                    )
+                else:
+                    yield ServerSentEventMessage(comment="ping", data=None)
                 continue
             news = _job_of(message["data"])
             # A change already read with the current state (or older) is not sent twice.
             if news is None or news.updated_at <= job.updated_at:
                 continue
-            job = news
-            yield ServerSentEventMessage(data=render_status(app, job), event=STATUS_EVENT)
+            job, told = news, False
+            yield ServerSentEventMessage(data=render_status(app, job, patience), event=STATUS_EVENT)
         yield ServerSentEventMessage(data="", event=DONE_EVENT)
     finally:
         with contextlib.suppress(RedisError, OSError):

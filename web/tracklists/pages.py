@@ -18,8 +18,10 @@ from litestar.params import FromPath, FromQuery, QueryParameter, URLEncodedBody
 from litestar.plugins.htmx import HTMXRequest, HTMXTemplate
 from litestar.response import Redirect, Template
 
+from domain import validation
+from domain.paging import Page
 from domain.resources import Resources
-from domain.tracklists import drafts, imports, store, text_format
+from domain.tracklists import drafts, imports, store, text_format, versions
 from domain.tracklists.client import PoliteClient
 from domain.tracklists.draft_fields import DraftError
 from domain.tracklists.listings import Listing, ListingKind
@@ -35,9 +37,13 @@ from web.tracklists.downloads import (
     export_response,
     provide_cue_query,
 )
+from web.tracklists.live import no_worker
 from web.tracklists.site import NoAnswer, ask_site, search_type_error
 
 PER_PAGE = 25
+# The page sizes offered, as on the Loops page: any other is refused by the rule every listing
+# follows (domain.validation.page_number / per_page), a 400 naming the parameter.
+PER_PAGE_CHOICES = (10, 25, 50, 100)
 RESULTS_TARGET = "tracklists-results"  # what search, filters and paging swap
 SITE_KINDS = (
     (ListingKind.TRACKLIST.value, "Tracklists"),
@@ -57,29 +63,39 @@ class TracklistsQuery:
     date_from: str = ""
     date_to: str = ""
     page: int = 1
+    per_page: int = PER_PAGE
     errors: dict[str, str] = field(default_factory=dict, compare=False)
 
     @classmethod
     def parse(
-        cls, q: str, dj: str, genre: str, date_from: str, date_to: str, page: int
+        cls, q: str, dj: str, genre: str, date_from: str, date_to: str, page: str, per_page: str
     ) -> TracklistsQuery:
+        number, size, errors = validation.paging(page, per_page, PER_PAGE_CHOICES, PER_PAGE)
         return cls(
             q=q.strip()[:200],
             dj=dj.strip()[:300],
             genre=genre.strip()[:100],
             date_from=date_from.strip()[:40],
             date_to=date_to.strip()[:40],
-            page=max(page, 1),
+            page=number,
+            per_page=size,
+            errors=errors,
         )
 
     @property
     def active(self) -> bool:
         return bool(self.q or self.dj or self.genre or self.date_from or self.date_to)
 
+    @property
+    def default_per_page(self) -> int:
+        return PER_PAGE
+
     def filter(self) -> TracklistFilter:
-        """The domain filter; a date that does not parse is left out and named in `errors`."""
-        self.errors.clear()
-        first, last = date_range(self.date_from, self.date_to, self.errors)
+        """The domain filter; a date that does not parse is named in `errors` (and nothing is
+        listed: see `_listing_context`)."""
+        dates: dict[str, str] = {}
+        first, last = date_range(self.date_from, self.date_to, dates)
+        self.errors.update(dates)  # the same keys each call: a page asks more than once
         return TracklistFilter(self.q, self.dj, self.genre, first, last)
 
     def url(self, **changes: Any) -> str:
@@ -91,6 +107,7 @@ class TracklistsQuery:
             "from": values.date_from,
             "to": values.date_to,
             "page": values.page if values.page > 1 else "",
+            "per_page": values.per_page if values.per_page != PER_PAGE else "",
         }
         query = {key: value for key, value in pairs.items() if value != ""}
         return "/tracklists" + (f"?{urlencode(query)}" if query else "")
@@ -127,8 +144,16 @@ QueryType = Annotated[str, QueryParameter(name="type")]
 
 
 async def _listing_context(resources: Resources, query: TracklistsQuery) -> dict[str, Any]:
-    result = await store.search_tracklists(resources.sessions, query.filter(), query.page, PER_PAGE)
+    """The listing; with a refused date, no rows at all (never the unfiltered list)."""
+    where = query.filter()
+    if query.errors:
+        return {"query": query, "result": Page((), 0, 1, query.per_page)}
+    result = await store.search_tracklists(resources.sessions, where, query.page, query.per_page)
     return {"query": query, "result": result}
+
+
+def _listing_status(query: TracklistsQuery) -> int:
+    return 400 if query.errors else 200
 
 
 async def _index_page(
@@ -140,7 +165,9 @@ async def _index_page(
     status_code: int = 200,
 ) -> Template:
     """The whole page (also what a browser without JavaScript gets back from a form)."""
-    context = await _listing_context(resources, query or TracklistsQuery())
+    query = query or TracklistsQuery()
+    context = await _listing_context(resources, query)
+    status_code = max(status_code, _listing_status(query))
     djs, genres = await store.filter_choices(resources.sessions)
     context |= {
         "djs": djs,
@@ -168,9 +195,12 @@ class TracklistsController(Controller):
         q: FromQuery[str] = "",
         dj: FromQuery[str] = "",
         genre: FromQuery[str] = "",
-        page: FromQuery[int] = 1,
+        page: FromQuery[str] = "",
+        per_page: FromQuery[str] = "",
     ) -> Template:
-        query = TracklistsQuery.parse(q, dj, genre, date_from, date_to, page)
+        """The stored tracklists; a date that is not YYYY-MM-DD (or an end before the start) is a
+        400 naming the field, with no rows."""
+        query = TracklistsQuery.parse(q, dj, genre, date_from, date_to, page, per_page)
         wants_results = request.htmx.target == RESULTS_TARGET
         if request.htmx and wants_results and not request.htmx.history_restore_request:
             context = await _listing_context(resources, query) | {"oob": True}
@@ -178,6 +208,7 @@ class TracklistsController(Controller):
                 template_name="tracklists/results.html",
                 context=context,
                 push_url=query.url(page=context["result"].page),
+                status_code=_listing_status(query),
             )
         return await _index_page(resources, query=query)
 
@@ -216,7 +247,9 @@ class TracklistsController(Controller):
     ) -> Template:
         """One import's status line on a page of its own (where a form without htmx lands)."""
         job = await imports.get_import(resources.sessions, job_id)
-        return Template("tracklists/import_page.html", context={"job": job})
+        patience = resources.settings.tracklists.worker_notice_seconds
+        context = {"job": job, "no_worker": no_worker(job, patience)}
+        return Template("tracklists/import_page.html", context=context)
 
     # The site's search ---------------------------------------------------------------------
 
@@ -332,6 +365,22 @@ class TracklistsController(Controller):
         context = {"detail": found, "cue": CueQuery(), "export_kinds": EXPORT_KINDS}
         return Template("tracklists/detail.html", context=context)
 
+    @get("/{tracklist_id:int}/delete")
+    async def confirm_delete(
+        self, resources: NamedDependency[Resources], tracklist_id: FromPath[int]
+    ) -> Template:
+        """What deleting the tracklist takes with it, and the form that does it."""
+        found = await store.get_tracklist(resources.sessions, tracklist_id)
+        return Template("tracklists/delete.html", context={"detail": found})
+
+    @post("/{tracklist_id:int}/delete", status_code=303)
+    async def delete(
+        self, resources: NamedDependency[Resources], tracklist_id: FromPath[int]
+    ) -> Redirect:
+        """Delete the tracklist, its versions and its draft; back to the list."""
+        await versions.delete_tracklist(resources.sessions, tracklist_id)
+        return Redirect("/tracklists", status_code=303)
+
     @get("/{tracklist_id:int}/versions/{number:int}")
     async def version_diff(
         self,
@@ -357,7 +406,7 @@ class TracklistsController(Controller):
         if attempt.export is None:
             context = {"refused": attempt.refused, "tracklist_id": tracklist_id}
             return Template("tracklists/cue_refused.html", context=context, status_code=422)
-        return cue_response(attempt.export, attempt.title)
+        return cue_response(attempt.export)
 
     @get("/{tracklist_id:int}/cue/check")
     async def cue_check(
