@@ -561,6 +561,7 @@ async def test_deleting_a_station_keeps_its_plays_and_tells_the_daemon(
                 loop_path="a.mp4", reason="mapped",
             )
         )  # fmt: skip
+    await resources.redis.set(channels.station_pin(settings, station.slug), "{}")
     edit = await client.get(f"/stations/{station.id}/edit")
     confirm = attribute(edit.text, ".danger-zone form", "hx-confirm")
     assert confirm == "Delete the station Radio One? Its plays stay in history."
@@ -574,6 +575,8 @@ async def test_deleting_a_station_keeps_its_plays_and_tells_the_daemon(
         announced = await pubsub.get_message(ignore_subscribe_messages=True, timeout=2)
         assert announced is not None and announced["data"] == channels.STATIONS_CHANGED.encode()
     assert await stations.list_stations(sessions) == []
+    # Its pin goes too: a new station of the same name must not inherit it.
+    assert await resources.redis.get(channels.station_pin(settings, station.slug)) is None
     listing = await client.get("/stations?deleted=Radio%20One")
     assert texts(listing.text, "p.flash")[0].startswith("Deleted Radio One.")
     plays = await client.get("/plays")

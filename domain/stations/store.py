@@ -260,13 +260,29 @@ async def delete_station(
     """Delete a station and return its name; the daemon stops watching it.
 
     Its plays stay in history: they keep the station's slug (`plays.station`) and lose only the
-    link (`plays.station_id` is set to NULL by the foreign key); its health row goes with it.
+    link (`plays.station_id` is set to NULL by the foreign key); its health row goes with it, and
+    so does its pin (Switch now), which a new station of the same name would otherwise inherit.
     """
     async with sessions.begin() as session:
-        name: str | None = await session.scalar(
-            delete(Station).where(Station.id == station_id).returning(Station.name)
-        )
-    if name is None:
+        deleted = (
+            await session.execute(
+                delete(Station)
+                .where(Station.id == station_id)
+                .returning(Station.name, Station.slug)
+            )
+        ).one_or_none()
+    if deleted is None:
         raise StationNotFound(station_id)
+    name, slug = deleted
+    await _forget_pin(redis, settings, slug)
     await announce_change(redis, settings)
-    return name
+    return str(name)
+
+
+async def _forget_pin(redis: aioredis.Redis | None, settings: Settings, slug: str) -> None:
+    if redis is None:
+        return
+    try:
+        await redis.delete(channels.station_pin(settings, slug))
+    except (RedisError, OSError) as error:
+        log.warning("could not remove the pin of deleted station %s: %s", slug, error)
