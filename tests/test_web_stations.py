@@ -580,7 +580,12 @@ async def test_deleting_a_station_keeps_its_plays_and_tells_the_daemon(
     listing = await client.get("/stations?deleted=Radio%20One")
     assert texts(listing.text, "p.flash")[0].startswith("Deleted Radio One.")
     plays = await client.get("/plays")
-    assert texts(plays.text, "td.station") == ["radio-one"]
+    assert texts(plays.text, "td.station") == ["radio-one (deleted)"]
+    assert texts(plays.text, 'select[name=station] option[value="radio-one"]') == [
+        "radio-one (deleted)"
+    ]  # its plays can still be filtered
+    filtered = await client.get("/plays", params={"station": "radio-one"})
+    assert texts(filtered.text, "td.track .track-name") == ["Bicep \u2013 Glue"]
     async with sessions() as session:
         kept = (await session.scalars(select(Play))).one()
     assert (kept.station, kept.station_id, kept.title) == ("radio-one", None, "Glue")
