@@ -103,6 +103,8 @@ class Supervisor:
         leading = await self.locks.sync(stations)
         for station_id in list(self.running):
             if station_id not in leading:
+                # Disabled, deleted, or led by another daemon now.
+                log.info("station %s: no longer watching it", self.running[station_id].config.slug)
                 await self._stop(station_id)
         for station_id in sorted(leading):
             station = stations[station_id]

@@ -5,7 +5,9 @@
 - poll: REST (AzuraCast) or status JSON (Icecast, SHOUTcast) every poll interval; while the
   source fails, less and less often (`PollPace`), back to the interval at the first good answer.
 - webhook (AzuraCast): the web app publishes each webhook body on Redis; a slow REST poll is the
-  safety net for lost webhooks.
+  safety net for lost webhooks. Health comes from the webhooks: connected while they arrive,
+  down ("no webhook for N min") only after WEBHOOK_SILENCE without one. The safety poll often
+  cannot reach a station that pushes to us (a firewall between), so its failure alone is no news.
 
 Every message goes to `deliver` (the player dedupes repeats). Errors never end the watch.
 """
@@ -33,6 +35,8 @@ Deliver = Callable[[NowPlaying], None]
 
 FEED_BACKOFF = (1.0, 60.0)  # first and longest wait between feed reconnects
 WEBHOOK_SAFETY_POLL = 60.0  # seconds between REST polls in webhook mode (at least the interval)
+# AzuraCast posts on every track change; no post for this long means the webhooks stopped.
+WEBHOOK_SILENCE = 15 * 60.0
 
 log = logging.getLogger("crateloop.daemon.watch")
 
@@ -65,6 +69,8 @@ class StationWatch:
         *,
         settings: Settings,
         redis: aioredis.Redis,
+        safety_poll: float = WEBHOOK_SAFETY_POLL,
+        webhook_silence: float = WEBHOOK_SILENCE,
     ) -> None:
         self.station = station
         self.source = source
@@ -79,6 +85,10 @@ class StationWatch:
         self._feed_live = False
         self._feed_down = asyncio.Event()
         self._webhook_live = False
+        self._safety_poll_every = safety_poll
+        self._webhook_silence = webhook_silence
+        self._watch_started = time.monotonic()
+        self._last_webhook: float | None = None  # time.monotonic() of the last usable webhook
         self._group: asyncio.TaskGroup | None = None
 
     async def run(self) -> None:
@@ -175,8 +185,6 @@ class StationWatch:
                     await pubsub.subscribe(channel)
                     self._webhook_live = True
                     backoff.reset()
-                    if self.status.state == HealthState.POLLING:
-                        self.status.set_state(HealthState.CONNECTED)
                     async for message in pubsub.listen():
                         self._webhook_message(message.get("data"))
             except (RedisError, OSError) as error:
@@ -192,17 +200,40 @@ class StationWatch:
         except (ValueError, SourceError) as error:
             log.warning("station %s: ignoring a webhook body: %s", self.station.slug, error)
             return
+        self._last_webhook = time.monotonic()
         self.status.set_state(HealthState.CONNECTED)
         self.deliver(playing)
 
     async def _safety_poll(self) -> None:
         while True:
             started = time.monotonic()
-            if not await self.poll_once():
-                self.status.set_state(HealthState.DOWN, self._poll_error)
-            elif self.status.state in (HealthState.STARTING, HealthState.DOWN):
-                self.status.set_state(
-                    HealthState.CONNECTED if self._webhook_live else HealthState.POLLING
-                )
-            interval = max(self.interval, WEBHOOK_SAFETY_POLL)
+            polled = await self.poll_once()
+            heard = self._last_webhook is not None
+            silent_for = started - (self._last_webhook or self._watch_started)
+            state, why = webhook_health(heard, silent_for, self._webhook_silence, polled)
+            if state is not None:
+                self.status.set_state(state, why)
+            interval = max(self.interval, self._safety_poll_every)
             await asyncio.sleep(max(0.0, interval - (time.monotonic() - started)))
+
+
+def webhook_health(
+    heard: bool, silent_for: float, silence: float, polled: bool
+) -> tuple[HealthState | None, str | None]:
+    """A webhook station's health after a safety poll: (state, why), or (None, None) to keep it.
+
+    `heard`: a webhook arrived since the watch started; `silent_for`: seconds since the last one
+    (or since the start); `polled`: the safety poll read the station.
+    """
+    if silent_for < silence:
+        if heard:
+            return HealthState.CONNECTED, None
+        # Waiting for the first webhook: a working poll says so; a failing one is no news yet.
+        return (HealthState.POLLING, None) if polled else (None, None)
+    minutes = int(silent_for // 60)
+    why = (
+        f"no webhook for {minutes} min" if heard else f"no webhook in the {minutes} min since start"
+    )
+    if polled:
+        return HealthState.POLLING, f"{why}; polling works"
+    return HealthState.DOWN, why

@@ -285,15 +285,23 @@ def test_webhook_transport(
     state = StateDir(handoff_root / "radio")
     daemon = start_daemon()
     state.wait_for_title("Warm Up", within=15)  # the safety-net poll at start
-    daemon.wait_for_log("station radio: connected")
+    # Health comes from the webhooks: polling until the first one arrives, then connected.
+    daemon.wait_for_log("station radio: polling")
     client = redis.Redis.from_url(settings.redis_url)
     try:
+        channel = settings.channel("webhook:radio")
+        wait_until(
+            lambda: dict(client.pubsub_numsub(channel)).get(channel.encode(), 0) > 0,
+            5,
+            "the daemon listening for webhooks",
+        )
         body = now_playing_object("Hook", "Delivered", sh_id=4242, base_url=fake.url)
         sent = time.monotonic()
         client.publish(settings.channel("webhook:radio"), json.dumps(body))
         now = state.wait_for_title("Delivered", within=2)
         assert time.monotonic() - sent < 1.0
         assert now["sh_id"] == 4242
+        daemon.wait_for_log("station radio: connected")
         client.publish(settings.channel("webhook:radio"), b"<html>not json</html>")
         daemon.wait_for_log("ignoring a webhook body")
     finally:

@@ -68,6 +68,9 @@ GET    /stations/{station_id:int}/edit                      admin
 POST   /stations/{station_id:int}                           admin
 POST   /stations/{station_id:int}/enable                    admin
 POST   /stations/{station_id:int}/disable                   admin
+POST   /stations/check                                      admin
+POST   /stations/{station_id:int}/check                     admin
+POST   /stations/{station_id:int}/delete                    admin
 GET    /api/v1/tracklists                                   dj
 DELETE /api/v1/tracklists/cache                             admin
 POST   /api/v1/tracklists/imports                           dj

@@ -21,7 +21,7 @@ from domain.models import Station, StationHealth
 from domain.stations import store as stations
 from domain.stations.environment import ensure_env_station
 from domain.stations.station_input import StationInput
-from domain.stations.validation import StationError
+from domain.stations.validation import StationError, StationErrors, validate
 
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -541,3 +541,32 @@ async def test_a_station_saves_again_once_its_symlink_points_at_a_loop(
         sessions, cfg, station.id, azuracast(symlink_path="current.mp4", poll_interval="5")
     )
     assert edited.symlink_path == "current.mp4"
+
+
+async def test_every_field_at_fault_is_named_at_once(sessions: Sessions, cfg: Settings) -> None:
+    with pytest.raises(StationErrors) as caught:
+        await stations.create_station(
+            sessions,
+            cfg,
+            azuracast(
+                name=" ", base_url="ftp://x", shortcode="", switch_offset="99", symlink_path="x"
+            ),
+        )
+    assert list(caught.value.errors) == [
+        "name",
+        "base_url",
+        "shortcode",
+        "switch_offset",
+        "symlink_path",
+    ]
+    assert caught.value.field == "name"  # the first, as a single StationError would say
+    assert "Switch offset must be a number from -60 to 60" in caught.value.errors["switch_offset"]
+    assert await count(sessions) == 0
+
+
+async def test_only_the_chosen_sources_own_field_is_checked(cfg: Settings) -> None:
+    # An Icecast station with a leftover, invalid AzuraCast shortcode: the shortcode is not used.
+    values = validate(
+        azuracast(kind="icecast", transport="poll", mount="/live", shortcode="not valid"), cfg
+    )
+    assert (values["kind"], values["mount"], values["shortcode"]) == ("icecast", "/live", None)

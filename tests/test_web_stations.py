@@ -3,20 +3,27 @@ webhook URL, the API key never shown back. Asserted on the HTML a person sees.""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import pytest
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from domain import channels
 from domain.config import Settings
 from domain.db import create_engine, create_sessionmaker
-from domain.models import Station, StationHealth
+from domain.models import Play, Station, StationHealth
+from domain.resources import Resources
 from domain.stations import store as stations
 from domain.stations.station_input import StationInput
 from domain.stations.validation import FIELD_MAX
-from tests.web_fixtures import Client
+from tests.daemon_process import DaemonProcess
+from tests.fakes.azuracast import FakeAzuraCast
+from tests.fakes.icecast import FakeIcecast, FakeShoutcast, icecast_source
+from tests.waiting import wait_until_async
+from tests.web_fixtures import Client, free_port
 
 HX = {"HX-Request": "true"}
 XSS = "<script>alert(1)</script>"
@@ -360,3 +367,263 @@ async def test_a_nul_character_is_refused_by_name(client: Client, sessions: Sess
     assert response.status_code == 422
     assert "must not contain a NUL character" in texts(response.text, "#station-name-error")[0]
     assert await stations.list_stations(sessions) == []
+
+
+# Issue 10: every error at once, only the chosen source's fields, Test connection, Delete. ------
+
+
+async def test_every_field_at_fault_is_reported_at_once_beside_itself(
+    client: Client, sessions: Sessions
+) -> None:
+    bad = form(
+        name="",
+        shortcode="no spaces allowed",
+        poll_interval="0",
+        live_loop="missing.mp4",
+        hook_timeout="forever",
+    )
+    response = await client.post("/stations", data=bad, headers=HX)
+    assert response.status_code == 422
+    html = response.text
+    expected = {
+        "name": "Name is required",
+        "shortcode": "AzuraCast stations need their shortcode",
+        "poll_interval": "Poll interval must be a number from 1 to 3600",
+        "live_loop": "does not exist",
+        "hook_timeout": "Hook timeout must be a number from 0.1 to 300",
+    }
+    for field, words in expected.items():
+        assert words in texts(html, f"#station-{field}-error")[0], field
+        assert attribute(html, f"#station-{field}", "aria-invalid") == "true", field
+    assert texts(html, ".form-errors > p") == [
+        "Not saved: 5 fields need a change, each marked below."
+    ]
+    assert len(texts(html, ".form-errors li")) == 5
+    assert attribute(html, "#station-shortcode", "value") == "no spaces allowed"  # nothing lost
+    assert await stations.list_stations(sessions) == []
+
+
+def wrapper(page: HTMLParser, selector: str) -> dict[str, str | None]:
+    """The attributes of the .field around the input `selector`."""
+    node = page.css_first(selector)
+    assert node is not None and node.parent is not None, selector
+    return node.parent.attributes
+
+
+async def test_each_source_field_says_which_source_and_transport_it_belongs_to(
+    client: Client, sessions: Sessions, settings: Settings
+) -> None:
+    """static/stations.js hides the fields of the other sources and transport (browser test:
+    tests/browser/test_stations.py); the page marks them, and shows them all without it."""
+    station = await add(sessions, settings, transport="webhook")
+    for path in ("/stations", f"/stations/{station.id}/edit"):
+        page = HTMLParser((await client.get(path)).text)
+
+        assert wrapper(page, "#station-shortcode")["data-kinds"] == "azuracast"
+        assert wrapper(page, "#station-mount")["data-kinds"] == "icecast"
+        assert wrapper(page, "#station-stream_id")["data-kinds"] == "shoutcast"
+        assert wrapper(page, "#station-api_key")["data-kinds"] == "azuracast"
+        assert wrapper(page, "#station-poll_interval")["data-modes"] == "poll"
+        assert wrapper(page, "#station-webhook_secret")["data-modes"] == "webhook"
+        assert not any("hidden" in node.attributes for node in page.css("#station-form .field"))
+    assert wrapper(page, "#station-webhook-url")["data-modes"] == "webhook"
+
+
+async def test_save_is_the_primary_button_and_disable_is_not(
+    client: Client, sessions: Sessions, settings: Settings
+) -> None:
+    station = await add(sessions, settings)
+    listing = await client.get("/stations")
+    assert attribute(listing.text, "#station-radio-one td.actions button", "class") == "danger"
+    edit = await client.get(f"/stations/{station.id}/edit")
+    assert attribute(edit.text, ".form-actions button", "class") == "primary"
+    assert texts(edit.text, ".form-actions button") == ["Save station"]
+    assert attribute(edit.text, ".connection-check button", "class") == "plain"
+
+
+@pytest.fixture
+def azuracast() -> Iterator[FakeAzuraCast]:
+    with FakeAzuraCast("radio_one") as server:
+        yield server
+
+
+async def check(client: Client, path: str = "/stations/check", **changes: str) -> str:
+    response = await client.post(path, data=form(**changes), headers=HX)
+    assert response.status_code == 200, response.text
+    return texts(response.text, "p.connection-result")[0]
+
+
+async def test_test_connection_reads_the_source_as_typed_and_saves_nothing(
+    client: Client, sessions: Sessions, azuracast: FakeAzuraCast
+) -> None:
+    azuracast.set_track("Bicep", "Glue")
+    where = azuracast.url.removeprefix("http://")
+    said = await check(client, base_url=azuracast.url, live_loop="missing.mp4")
+    assert said == f"Connected to {where}: Bicep \u2013 Glue · 3 listeners"  # as the fake counts
+    assert azuracast.requests["nowplaying"] == 1
+    azuracast.set_offline()
+    said = await check(client, base_url=azuracast.url)
+    assert said == f"Connected to {where}: the station is off the air · 0 listeners"
+    assert await stations.list_stations(sessions) == []
+
+    # Without JavaScript the button posts the form: the page comes back with the result, and
+    # with what was typed.
+    response = await client.post("/stations/check", data=form(base_url=azuracast.url))
+    assert response.status_code == 200
+    assert "<html" in response.text
+    assert texts(response.text, "#station-connection p.connection-result")[0].startswith(
+        f"Connected to {where}"
+    )
+    assert attribute(response.text, "#station-base_url", "value") == azuracast.url
+
+
+async def test_test_connection_says_why_it_failed_in_plain_words(
+    client: Client, azuracast: FakeAzuraCast
+) -> None:
+    port = free_port()
+    failures = {
+        "could not resolve radio.invalid": {"base_url": "http://radio.invalid"},
+        f"connection refused by 127.0.0.1:{port}": {"base_url": f"http://127.0.0.1:{port}"},
+        f"HTTP 404 from {azuracast.url}/api/nowplaying/wrong: check the shortcode": {
+            "base_url": azuracast.url,
+            "shortcode": "wrong",
+        },
+    }
+    for words, changes in failures.items():
+        said = await check(client, **changes)
+        assert said.startswith(f"Could not read the station: {words}"), said
+        assert "Errno" not in said
+    azuracast.fail("html")
+    said = await check(client, base_url=azuracast.url)
+    assert said == "Could not read the station: an HTML page, not JSON ('Site under maintenance')"
+    azuracast.fail("stall")
+    said = await check(client, base_url=azuracast.url)
+    assert said == "Could not read the station: timed out after 5 s", said
+    azuracast.recover()
+    # Fields the read needs, at fault: named, and nothing is fetched.
+    said = await check(client, base_url="ftp://x", shortcode="")
+    assert said.startswith("Could not read the station: Fix the source first: Base URL must")
+    assert "shortcode" in said
+
+
+async def test_test_connection_reads_icecast_and_shoutcast_too(client: Client) -> None:
+    icecast, shoutcast = FakeIcecast(), FakeShoutcast()
+    try:
+        icecast.set_sources(icecast_source("/live", "Glue", artist="Bicep", listeners=7))
+        said = await check(client, kind="icecast", base_url=icecast.url, mount="/live")
+        where = icecast.url.removeprefix("http://")
+        assert said == f"Connected to {where}: Bicep \u2013 Glue · 7 listeners"
+        said = await check(client, kind="icecast", base_url=icecast.url, mount="/other")
+        assert said == "Could not read the station: no mount /other in status (mounts: /live)"
+        said = await check(client, kind="shoutcast", base_url=icecast.url)
+        assert said == (
+            f"Could not read the station: HTTP 404 from {icecast.url}/stats?sid=1&json=1:"
+            " check the base URL and the stream id"
+        )
+        shoutcast.set_stream(2, "Bicep - Glue", listeners=4)
+        said = await check(client, kind="shoutcast", base_url=shoutcast.url, stream_id="2")
+        where = shoutcast.url.removeprefix("http://")
+        assert said == f"Connected to {where}: Bicep \u2013 Glue · 4 listeners"
+    finally:
+        icecast.close()
+        shoutcast.close()
+
+
+async def test_test_connection_on_the_edit_form_uses_the_stored_api_key(
+    client: Client, sessions: Sessions, settings: Settings, azuracast: FakeAzuraCast
+) -> None:
+    station = await add(sessions, settings, base_url=azuracast.url, api_key=API_KEY)
+    said = await check(client, f"/stations/{station.id}/check", base_url=azuracast.url)
+    assert said.startswith("Connected to"), said
+    assert azuracast.last_headers["nowplaying"]["X-API-Key"] == API_KEY
+    # A new base URL does not get the stored key (as on saving).
+    other = FakeAzuraCast("radio_one")
+    try:
+        said = await check(client, f"/stations/{station.id}/check", base_url=other.url)
+        assert said.startswith("Connected to"), said
+        assert "X-API-Key" not in other.last_headers["nowplaying"]
+    finally:
+        other.close()
+    assert await stations.get_station_by_id(sessions, station.id) is not None
+    response = await client.post("/stations/99/check", data=form(), headers=HX)
+    assert response.status_code == 404
+
+
+async def test_deleting_a_station_keeps_its_plays_and_tells_the_daemon(
+    client: Client, sessions: Sessions, settings: Settings, resources: Resources
+) -> None:
+    station = await add(sessions, settings)
+    async with sessions.begin() as session:
+        session.add(StationHealth(station_id=station.id, state="connected"))
+        session.add(
+            Play(
+                station=station.slug, station_id=station.id, artist="Bicep", title="Glue",
+                loop_path="a.mp4", reason="mapped",
+            )
+        )  # fmt: skip
+    await resources.redis.set(channels.station_pin(settings, station.slug), "{}")
+    edit = await client.get(f"/stations/{station.id}/edit")
+    confirm = attribute(edit.text, ".danger-zone form", "hx-confirm")
+    assert confirm == "Delete the station Radio One? Its plays stay in history."
+    async with resources.redis.pubsub() as pubsub:
+        await pubsub.subscribe(channels.stations_changed(settings))
+        confirmation = await pubsub.get_message(timeout=2)
+        assert confirmation is not None and confirmation["type"] == "subscribe"
+        response = await client.post(f"/stations/{station.id}/delete", headers=HX)
+        assert response.status_code == 200
+        assert response.headers["HX-Redirect"] == "/stations?deleted=Radio%20One"
+        announced = await pubsub.get_message(ignore_subscribe_messages=True, timeout=2)
+        assert announced is not None and announced["data"] == channels.STATIONS_CHANGED.encode()
+    assert await stations.list_stations(sessions) == []
+    # Its pin goes too: a new station of the same name must not inherit it.
+    assert await resources.redis.get(channels.station_pin(settings, station.slug)) is None
+    listing = await client.get("/stations?deleted=Radio%20One")
+    assert texts(listing.text, "p.flash")[0].startswith("Deleted Radio One.")
+    plays = await client.get("/plays")
+    assert texts(plays.text, "td.station") == ["radio-one (deleted)"]
+    assert texts(plays.text, 'select[name=station] option[value="radio-one"]') == [
+        "radio-one (deleted)"
+    ]  # its plays can still be filtered
+    filtered = await client.get("/plays", params={"station": "radio-one"})
+    assert texts(filtered.text, "td.track .track-name") == ["Bicep \u2013 Glue"]
+    async with sessions() as session:
+        kept = (await session.scalars(select(Play))).one()
+    assert (kept.station, kept.station_id, kept.title) == ("radio-one", None, "Glue")
+
+    response = await client.post(f"/stations/{station.id}/delete", follow_redirects=False)
+    assert response.status_code == 404
+
+
+async def test_deleting_without_javascript_redirects_and_escapes_the_name(
+    client: Client, sessions: Sessions, settings: Settings
+) -> None:
+    station = await add(sessions, settings, name=XSS)
+    response = await client.post(f"/stations/{station.id}/delete", follow_redirects=False)
+    assert response.status_code == 303
+    listing = await client.get(response.headers["location"])
+    assert XSS not in listing.text
+    assert f"Deleted {ESCAPED_XSS}." in listing.text
+
+
+async def test_the_daemon_stops_watching_a_deleted_station(
+    client: Client,
+    sessions: Sessions,
+    settings: Settings,
+    azuracast: FakeAzuraCast,
+    start_daemon: Callable[..., DaemonProcess],
+) -> None:
+    station = await add(sessions, settings, base_url=azuracast.url, transport="poll")
+    daemon = start_daemon()
+    try:
+        daemon.wait_for_log(r"station radio-one: leading it", within=20)
+        await wait_until_async(lambda: azuracast.requests["nowplaying"] >= 1, 10, "a poll")
+        response = await client.post(f"/stations/{station.id}/delete", headers=HX)
+        assert response.status_code == 200
+        daemon.wait_for_log(r"station radio-one: no longer watching it", within=10)
+        polls = azuracast.requests["nowplaying"]
+        exit_code, _ = daemon.terminate()
+        assert exit_code == 0, daemon.log()[-3000:]
+        assert azuracast.requests["nowplaying"] <= polls + 1  # at most the one in flight
+        assert daemon.count(r"Traceback|cannot store station health") == 0, daemon.log()[-3000:]
+    finally:
+        daemon.stop()

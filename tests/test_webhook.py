@@ -4,20 +4,36 @@ channel; a query secret never reaches the access log."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import dataclasses
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 import pytest
 import redis.asyncio as aioredis
 from redis.asyncio.client import PubSub
+from selectolax.lexbor import LexborHTMLParser as HTMLParser
+from sqlalchemy import select
 
+from daemon.station_status import StationStatus
+from daemon.status_board import StatusBoard
+from daemon.watch import StationWatch, webhook_health
+from domain import channels
 from domain.config import Settings
 from domain.db import create_engine, create_sessionmaker
+from domain.models import StationHealth
+from domain.nowplaying import AzuraCastSource, NowPlaying
+from domain.resources import Resources
 from domain.stations import store as stations
-from tests.daemon_process import add_station
+from domain.stations.events import Health, HealthState
+from domain.stations.health import save_health
+from domain.stations.store import StationConfig
+from tests.daemon_process import DaemonProcess, add_station
+from tests.fakes.azuracast import FakeAzuraCast
 from tests.waiting import wait_until_async
 from tests.web_fixtures import Client
 
@@ -232,3 +248,115 @@ async def test_a_deeply_nested_body_is_a_400_and_nothing_published(
     assert response.status_code == 400
     assert "nested too deeply" in response.text
     assert await nothing_received(feed)
+
+
+# Health of a webhook station: it comes from the webhooks, not from the safety poll. -------------
+
+
+@pytest.mark.parametrize(
+    ("heard", "silent_for", "polled", "expected"),
+    [
+        (True, 60.0, False, (HealthState.CONNECTED, None)),  # the poll failing is no news
+        (True, 60.0, True, (HealthState.CONNECTED, None)),
+        (False, 60.0, False, (None, None)),  # waiting for the first webhook
+        (False, 60.0, True, (HealthState.POLLING, None)),
+        (True, 960.0, False, (HealthState.DOWN, "no webhook for 16 min")),
+        (True, 960.0, True, (HealthState.POLLING, "no webhook for 16 min; polling works")),
+        (False, 900.0, False, (HealthState.DOWN, "no webhook in the 15 min since start")),
+    ],
+)
+def test_webhook_health_follows_the_webhooks(
+    heard: bool, silent_for: float, polled: bool, expected: tuple[HealthState | None, str | None]
+) -> None:
+    assert webhook_health(heard, silent_for, 900.0, polled) == expected
+
+
+async def test_failing_safety_polls_leave_a_station_whose_webhooks_arrive_connected(
+    resources: Resources, settings: Settings, database_url: str
+) -> None:
+    """The issue: the safety poll could not reach the station (a firewall between), so the
+    station showed `down` ("cannot connect") while its webhooks arrived."""
+    with FakeAzuraCast("main") as fake:
+        fake.fail("500")
+        station_id = add_station(
+            database_url, "main", "Main", transport="webhook", webhook_secret=SECRET,
+            shortcode="main", base_url=fake.url,
+        )  # fmt: skip
+        row = await stations.get_station_by_id(resources.sessions, station_id)
+        # Safety polls ten times a second (the table allows 1 s at least): the test is short.
+        config = dataclasses.replace(StationConfig.of(row), poll_interval=0.1)
+        status = StationStatus(
+            station_id, "main", StatusBoard(settings, resources.engine, resources.redis)
+        )
+        heard: list[NowPlaying] = []
+        watch = StationWatch(
+            config, AzuraCastSource(fake.url, "main", None, resources.http), status, heard.append,
+            settings=settings, redis=resources.redis, safety_poll=0.1, webhook_silence=3.0,
+        )  # fmt: skip
+        channel = channels.webhook(settings, "main")
+
+        async def subscribed() -> bool:
+            return dict(await resources.redis.pubsub_numsub(channel)).get(channel.encode(), 0) > 0
+
+        task = asyncio.create_task(watch.run())
+        try:
+            await wait_until_async(subscribed, 5, "the watch listening for webhooks")
+            await wait_until_async(lambda: fake.requests["nowplaying"] >= 2, 3, "two polls")
+            assert status.state == HealthState.STARTING  # failing polls, no webhook yet
+            await resources.redis.publish(channel, json.dumps(NOW_PLAYING))
+            await wait_until_async(lambda: status.state == HealthState.CONNECTED, 3, "connected")
+            assert [playing.track.title for playing in heard if playing.track] == ["Glue"]
+            polls = fake.requests["nowplaying"]
+            await wait_until_async(lambda: fake.requests["nowplaying"] >= polls + 2, 3, "polls")
+            assert status.state == HealthState.CONNECTED
+            # Silence past webhook_silence: down, saying so.
+            await wait_until_async(lambda: status.state == HealthState.DOWN, 10, "down")
+            assert status.health.last_error == "no webhook for 0 min"
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
+
+async def test_webhooks_arriving_show_the_station_connected_on_the_pages(
+    client: Client,
+    resources: Resources,
+    settings: Settings,
+    database_url: str,
+    start_daemon: Callable[..., DaemonProcess],
+) -> None:
+    """End to end: webhook posts → web → Redis → the real daemon → the Stations page and the
+    dashboard. The station's own API cannot be reached (nothing listens at its base URL)."""
+    add_station(database_url, "main", "Main", transport="webhook", webhook_secret=SECRET)
+    daemon = start_daemon()
+    channel = channels.webhook(settings, "main")
+
+    async def subscribed() -> bool:
+        return dict(await resources.redis.pubsub_numsub(channel)).get(channel.encode(), 0) > 0
+
+    try:
+        await wait_until_async(subscribed, 20, "the daemon listening for webhooks")
+        response = await client.post(f"/hooks/azuracast/main?secret={SECRET}", json=NOW_PLAYING)
+        assert response.status_code == 200, response.text
+
+        async def shown() -> bool:
+            page = HTMLParser((await client.get("/")).text)
+            title = page.css_first("#station-main .np-title")
+            return title is not None and title.text(strip=True) == "Glue"
+
+        await wait_until_async(shown, 10, "the dashboard card showing Glue")
+        listing = HTMLParser((await client.get("/stations")).text)
+        health = listing.css_first("#station-main td.station-health")
+        assert health is not None
+        assert health.text(separator=" ", strip=True) == "connected"
+        assert daemon.count(r"Traceback") == 0, daemon.log()[-3000:]
+    finally:
+        daemon.stop()
+
+
+async def test_health_of_a_station_deleted_meanwhile_is_dropped(resources: Resources) -> None:
+    """The daemon may report once more after a station is deleted: no error, nothing stored."""
+    await save_health(
+        resources.engine, 999, Health(state=HealthState.CONNECTED, since=datetime.now(UTC)), None
+    )
+    async with resources.sessions() as session:
+        assert (await session.scalars(select(StationHealth))).all() == []

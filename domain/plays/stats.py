@@ -155,6 +155,21 @@ async def station_choices(sessions: Sessions) -> list[tuple[str, str]]:
         return [(slug, name) for slug, name in rows]
 
 
+async def play_station_choices(sessions: Sessions) -> list[tuple[str, str]]:
+    """`station_choices`, then the slugs of deleted stations whose plays stay (" (deleted)")."""
+    # A deleted station's plays keep its slug and lose the link (station_id NULL): the
+    # station_id index finds them without reading the whole history.
+    gone = (
+        select(Play.station)
+        .where(Play.station_id.is_(None), Play.station.not_in(select(Station.slug)))
+        .distinct()
+        .order_by(Play.station)
+    )
+    async with sessions() as session:
+        slugs = list(await session.scalars(gone))
+    return await station_choices(sessions) + [(slug, f"{slug} (deleted)") for slug in slugs]
+
+
 # Listing and CSV --------------------------------------------------------------------------------
 
 

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -248,3 +248,41 @@ async def set_enabled(
         station.updated_at = datetime.now(UTC)
     await announce_change(redis, settings)
     return station
+
+
+async def delete_station(
+    sessions: Sessions,
+    settings: Settings,
+    station_id: int,
+    *,
+    redis: aioredis.Redis | None = None,
+) -> str:
+    """Delete a station and return its name; the daemon stops watching it.
+
+    Its plays stay in history: they keep the station's slug (`plays.station`) and lose only the
+    link (`plays.station_id` is set to NULL by the foreign key); its health row goes with it, and
+    so does its pin (Switch now), which a new station of the same name would otherwise inherit.
+    """
+    async with sessions.begin() as session:
+        deleted = (
+            await session.execute(
+                delete(Station)
+                .where(Station.id == station_id)
+                .returning(Station.name, Station.slug)
+            )
+        ).one_or_none()
+    if deleted is None:
+        raise StationNotFound(station_id)
+    name, slug = deleted
+    await _forget_pin(redis, settings, slug)
+    await announce_change(redis, settings)
+    return str(name)
+
+
+async def _forget_pin(redis: aioredis.Redis | None, settings: Settings, slug: str) -> None:
+    if redis is None:
+        return
+    try:
+        await redis.delete(channels.station_pin(settings, slug))
+    except (RedisError, OSError) as error:
+        log.warning("could not remove the pin of deleted station %s: %s", slug, error)

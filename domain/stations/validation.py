@@ -1,4 +1,8 @@
-"""The checks of a station's input, into the column values stored; StationError names the field."""
+"""The checks of a station's input, into the column values stored.
+
+Every field is checked, and every field at fault is reported at once (StationErrors), so the form
+can show each message beside its field.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +12,9 @@ import re
 import secrets
 import shlex
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 from urllib.parse import SplitResult, urlsplit
 
 from domain.config import Settings
@@ -64,6 +69,43 @@ class StationError(ValueError):
     def __init__(self, field: str, message: str) -> None:
         super().__init__(message)
         self.field = field
+
+    @property
+    def errors(self) -> dict[str, str]:
+        """Each field at fault and its message (here just the one)."""
+        return {self.field: str(self)}
+
+
+class StationErrors(StationError):
+    """Several fields at fault: `errors` has them all, in the form's order; `field` is the first."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__(next(iter(errors)), "; ".join(errors.values()))
+        self._errors = dict(errors)
+
+    @property
+    def errors(self) -> dict[str, str]:
+        return dict(self._errors)
+
+
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
+
+
+class _Checks:
+    """Runs each field's rule and keeps every StationError, instead of stopping at the first."""
+
+    def __init__(self) -> None:
+        self.errors: dict[str, str] = {}
+
+    def run(self, rule: Callable[_P, _T], *args: _P.args, **kwargs: _P.kwargs) -> _T | None:
+        """The rule's value, or None when it refused (the refusal is kept, one per field)."""
+        try:
+            return rule(*args, **kwargs)
+        except StationError as error:
+            for field, message in error.errors.items():
+                self.errors.setdefault(field, message)
+            return None
 
 
 def slugify(name: str) -> str:
@@ -280,58 +322,55 @@ def _secret(raw: str) -> str | None:
     return text
 
 
-def validate(
-    data: StationInput, settings: Settings, current: Station | None = None
-) -> dict[str, Any]:
-    """The column values for `data`, or StationError naming the first field at fault.
-
-    `current` is the row being edited (its API key and webhook secret are kept when left blank,
-    but the API key only while the base URL stays: it is never sent to a new host unasked).
-    """
-    for field in dataclasses.fields(data):
-        if "\x00" in getattr(data, field.name):
-            # PostgreSQL's text cannot hold one: refused here rather than as a 500 on the insert.
-            message = f"{field.name} must not contain a NUL character (\\x00)"
-            raise StationError(field.name, message)
-    name = _name(data.name)
-    kind = data.kind.strip().lower()
+def _kind(raw: str) -> str:
+    kind = raw.strip().lower()
     if kind not in tuple(SourceKind):
         raise StationError("kind", "Source must be one of azuracast, icecast, shoutcast")
-    base_url = _base_url(data.base_url, settings)
-    shortcode = mount = None
-    stream_id = 1
-    if kind == SourceKind.AZURACAST:
-        shortcode = _bounded(
-            "shortcode", "AzuraCast shortcode", data.shortcode.strip(), SHORTCODE_MAX
+    return kind
+
+
+def _shortcode(raw: str) -> str:
+    shortcode = _bounded("shortcode", "AzuraCast shortcode", raw.strip(), SHORTCODE_MAX)
+    if not _SHORTCODE.fullmatch(shortcode):
+        raise StationError(
+            "shortcode",
+            "AzuraCast stations need their shortcode (letters, digits, _ . -), as in"
+            " /api/nowplaying/SHORTCODE",
         )
-        if not _SHORTCODE.fullmatch(shortcode):
-            raise StationError(
-                "shortcode",
-                "AzuraCast stations need their shortcode (letters, digits, _ . -), as in"
-                " /api/nowplaying/SHORTCODE",
-            )
-    elif kind == SourceKind.ICECAST:
-        mount = _bounded("mount", "Icecast mount", data.mount.strip(), MOUNT_MAX)
-        if not mount.startswith("/") or len(mount) < 2 or " " in mount:
-            raise StationError("mount", "Icecast stations need their mount, e.g. /radio.mp3")
-    else:
-        text = data.stream_id.strip() or "1"
-        # ASCII digits only: str.isdigit() takes "²", which int() refuses.
-        if not re.fullmatch(r"[0-9]{1,4}", text) or not 1 <= int(text) <= 1000:
-            raise StationError(
-                "stream_id",
-                f"Stream id must be a whole number from 1 to 1000 (got {_quoted(text)})",
-            )
-        stream_id = int(text)
-    transport = data.transport.strip().lower() or (
+    return shortcode
+
+
+def _mount(raw: str) -> str:
+    mount = _bounded("mount", "Icecast mount", raw.strip(), MOUNT_MAX)
+    if not mount.startswith("/") or len(mount) < 2 or " " in mount:
+        raise StationError("mount", "Icecast stations need their mount, e.g. /radio.mp3")
+    return mount
+
+
+def _stream_id(raw: str) -> int:
+    text = raw.strip() or "1"
+    # ASCII digits only: str.isdigit() takes "²", which int() refuses.
+    if not re.fullmatch(r"[0-9]{1,4}", text) or not 1 <= int(text) <= 1000:
+        raise StationError(
+            "stream_id", f"Stream id must be a whole number from 1 to 1000 (got {_quoted(text)})"
+        )
+    return int(text)
+
+
+def _transport(raw: str, kind: str | None) -> str:
+    transport = raw.strip().lower() or (
         Transport.PUSH if kind == SourceKind.AZURACAST else Transport.POLL
     )
     if transport not in tuple(Transport):
         raise StationError("transport", "Transport must be one of push, poll, webhook")
-    if kind != SourceKind.AZURACAST and transport != Transport.POLL:
+    if kind is not None and kind != SourceKind.AZURACAST and transport != Transport.POLL:
         raise StationError(
             "transport", f"{_KIND_LABELS[kind]} stations are polled: choose the transport poll"
         )
+    return transport
+
+
+def _api_key(data: StationInput, current: Station | None, base_url: str | None) -> str | None:
     api_key = _bounded("api_key", "API key", data.api_key.strip(), API_KEY_MAX) or None
     if api_key is not None and not api_key.isprintable():
         raise StationError("api_key", "API key must be one line of printable characters")
@@ -341,37 +380,118 @@ def validate(
         and current.base_url == base_url
         and not _flag("clear_api_key", "", data.clear_api_key)
     ):
-        api_key = current.api_key
-    secret = _secret(data.webhook_secret) or (current.webhook_secret if current else None)
-    if transport == Transport.WEBHOOK and secret is None:
-        secret = secrets.token_urlsafe(24)
+        return current.api_key
+    return api_key
 
-    liquidsoap_url = _liquidsoap_url(data.liquidsoap_url, settings)
-    mode = data.liquidsoap_mode.strip().lower() or "var"
+
+def _liquidsoap_mode(raw: str) -> str:
+    mode = raw.strip().lower() or "var"
     if mode not in LIQUIDSOAP_MODES:
         raise StationError("liquidsoap_mode", "Liquidsoap mode must be var or queue")
-    target = (
-        _bounded(
-            "liquidsoap_target",
-            "Liquidsoap variable or queue name",
-            data.liquidsoap_target.strip(),
-            TARGET_MAX,
-        )
-        or None
+    return mode
+
+
+def _liquidsoap_target(raw: str, url: str | None, mode: str | None) -> str | None:
+    target = _bounded(
+        "liquidsoap_target", "Liquidsoap variable or queue name", raw.strip(), TARGET_MAX
     )
-    if liquidsoap_url is not None and (target is None or not _TARGET.fullmatch(target)):
-        what = "interactive variable" if mode == "var" else "queue"
+    if url is None:
+        return None  # no Liquidsoap: the name is not used
+    if not _TARGET.fullmatch(target):
+        what = "interactive variable" if mode != "queue" else "queue"
         raise StationError(
             "liquidsoap_target",
             f"Liquidsoap needs the name of the {what} (letters, digits, _ . -)",
         )
-    if liquidsoap_url is None:
-        target = None
+    return target
 
-    symlink = _symlink_path(data.symlink_path, settings.handoff_path)
+
+def _symlink(raw: str, handoff_root: Path) -> str | None:
+    symlink = _symlink_path(raw, handoff_root)
     if symlink is not None and not symlink.lower().endswith(".mp4"):
         raise StationError("symlink_path", "Symlink must end in .mp4, e.g. current.mp4")
-    loops_root = settings.loops_path
+    return symlink
+
+
+def _no_nul(data: StationInput) -> None:
+    """PostgreSQL's text cannot hold a NUL: refused here rather than as a 500 on the insert."""
+    errors = {
+        field.name: f"{field.name} must not contain a NUL character (\\x00)"
+        for field in dataclasses.fields(data)
+        if "\x00" in getattr(data, field.name)
+    }
+    if errors:
+        raise StationErrors(errors)
+
+
+def validate_source(
+    data: StationInput, settings: Settings, current: Station | None = None
+) -> dict[str, Any]:
+    """The source's values alone (kind, base URL, its own field, API key), or StationErrors.
+
+    What Test connection needs: the other fields may still be unfinished.
+    """
+    checks = _Checks()
+    check = checks.run
+    kind = check(_kind, data.kind)
+    base_url = check(_base_url, data.base_url, settings)
+    values = {
+        "kind": kind,
+        "base_url": base_url,
+        "shortcode": check(_shortcode, data.shortcode) if kind == SourceKind.AZURACAST else None,
+        "mount": check(_mount, data.mount) if kind == SourceKind.ICECAST else None,
+        "stream_id": check(_stream_id, data.stream_id) if kind == SourceKind.SHOUTCAST else 1,
+        "api_key": check(_api_key, data, current, base_url),
+    }
+    if checks.errors:
+        raise StationErrors(checks.errors)
+    return values
+
+
+def validate(
+    data: StationInput, settings: Settings, current: Station | None = None
+) -> dict[str, Any]:
+    """The column values for `data`, or StationErrors naming every field at fault.
+
+    `current` is the row being edited (its API key and webhook secret are kept when left blank,
+    but the API key only while the base URL stays: it is never sent to a new host unasked).
+    Only the chosen source's own field (shortcode, mount or stream id) is checked.
+    """
+    checks = _Checks()
+    check = checks.run
+    check(_no_nul, data)
+    # In the form's order, so that the first error named is the first field at fault.
+    name = check(_name, data.name)
+    kind = check(_kind, data.kind)
+    base_url = check(_base_url, data.base_url, settings)
+    shortcode = check(_shortcode, data.shortcode) if kind == SourceKind.AZURACAST else None
+    mount = check(_mount, data.mount) if kind == SourceKind.ICECAST else None
+    stream_id = check(_stream_id, data.stream_id) if kind == SourceKind.SHOUTCAST else 1
+    api_key = check(_api_key, data, current, base_url)
+    transport = check(_transport, data.transport, kind)
+    poll_interval = check(
+        _number, "poll_interval", "Poll interval", data.poll_interval, POLL_INTERVAL
+    )
+    secret = check(_secret, data.webhook_secret) or (current.webhook_secret if current else None)
+    if transport == Transport.WEBHOOK and secret is None:
+        secret = secrets.token_urlsafe(24)
+    loops_root, handoff_root = settings.loops_path, settings.handoff_path
+    live_loop = check(_loop, "live_loop", "Live loop", data.live_loop, loops_root)
+    streamer_loops = check(_streamer_loops, data.streamer_loops, loops_root)
+    offline_loop = check(_loop, "offline_loop", "Offline loop", data.offline_loop, loops_root)
+    switch_offset = check(
+        _number, "switch_offset", "Switch offset", data.switch_offset, SWITCH_OFFSET
+    )
+    state_dir = check(_handoff_path, "state_dir", "State folder", data.state_dir, handoff_root)
+    write_text_file = check(_flag, "write_text_file", "Text file", data.write_text_file)
+    symlink_path = check(_symlink, data.symlink_path, handoff_root)
+    hook_command = check(_hook_command, data.hook_command, settings)
+    hook_timeout = check(_number, "hook_timeout", "Hook timeout", data.hook_timeout, HOOK_TIMEOUT)
+    liquidsoap_url = check(_liquidsoap_url, data.liquidsoap_url, settings)
+    mode = check(_liquidsoap_mode, data.liquidsoap_mode)
+    target = check(_liquidsoap_target, data.liquidsoap_target, liquidsoap_url, mode)
+    if checks.errors:
+        raise StationErrors(checks.errors)
     return {
         "name": name,
         "kind": kind,
@@ -381,23 +501,17 @@ def validate(
         "stream_id": stream_id,
         "api_key": api_key,
         "transport": transport,
-        "poll_interval": _number(
-            "poll_interval", "Poll interval", data.poll_interval, POLL_INTERVAL
-        ),
+        "poll_interval": poll_interval,
         "webhook_secret": secret,
-        "live_loop": _loop("live_loop", "Live loop", data.live_loop, loops_root),
-        "streamer_loops": _streamer_loops(data.streamer_loops, loops_root),
-        "offline_loop": _loop("offline_loop", "Offline loop", data.offline_loop, loops_root),
-        "switch_offset": _number(
-            "switch_offset", "Switch offset", data.switch_offset, SWITCH_OFFSET
-        ),
-        "state_dir": _handoff_path(
-            "state_dir", "State folder", data.state_dir, settings.handoff_path
-        ),
-        "write_text_file": _flag("write_text_file", "Text file", data.write_text_file),
-        "symlink_path": symlink,
-        "hook_command": _hook_command(data.hook_command, settings),
-        "hook_timeout": _number("hook_timeout", "Hook timeout", data.hook_timeout, HOOK_TIMEOUT),
+        "live_loop": live_loop,
+        "streamer_loops": streamer_loops,
+        "offline_loop": offline_loop,
+        "switch_offset": switch_offset,
+        "state_dir": state_dir,
+        "write_text_file": write_text_file,
+        "symlink_path": symlink_path,
+        "hook_command": hook_command,
+        "hook_timeout": hook_timeout,
         "liquidsoap_url": liquidsoap_url,
         "liquidsoap_mode": mode,
         "liquidsoap_target": target,

@@ -120,7 +120,7 @@ class PlaysController(Controller):
                 resources.sessions, query.filter(), query.page, query.per_page
             )
         hours = await play_stats.plays_per_hour(resources.sessions, station=query.station or None)
-        stations = await play_stats.station_choices(resources.sessions)
+        stations = await play_stats.play_station_choices(resources.sessions)
         context = {
             "query": query,
             "result": result,

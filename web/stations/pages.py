@@ -1,9 +1,11 @@
-"""The Stations page: the stations the daemon watches, listed, added, edited, enabled/disabled."""
+"""The Stations page: the stations the daemon watches, listed, added, edited, enabled/disabled,
+deleted, and a source tested before it is saved."""
 
 from __future__ import annotations
 
 import asyncio
 from typing import Any
+from urllib.parse import quote
 
 from litestar import Controller, Request, get, post
 from litestar.datastructures import State
@@ -17,9 +19,10 @@ from domain.loops.files import find_loop_files
 from domain.models import Station, Transport
 from domain.resources import Resources
 from domain.stations import store as stations
+from domain.stations.connection import ConnectionReport, check_connection
 from domain.stations.station_input import StationInput
 from domain.stations.store import StationListing, StationNotFound
-from domain.stations.validation import FIELD_MAX, StationError
+from domain.stations.validation import FIELD_MAX, NAME_MAX, StationError
 from web.accounts.roles import Access, declare
 
 PICKER_LIMIT = 50
@@ -78,7 +81,10 @@ class StationsController(Controller):
 
     @get("/", name="stations", opt=declare(Access.OPERATOR))
     async def index(
-        self, resources: NamedDependency[Resources], saved: FromQuery[str] = ""
+        self,
+        resources: NamedDependency[Resources],
+        saved: FromQuery[str] = "",
+        deleted: FromQuery[str] = "",
     ) -> Template:
         listed = await stations.list_stations(resources.sessions)
         context = {
@@ -89,6 +95,8 @@ class StationsController(Controller):
             "limits": FIELD_MAX,
             # After a save: the station just written, named in a confirmation above the list.
             "saved": next((item.station for item in listed if item.station.slug == saved), None),
+            # After a delete: the name of the station just deleted (escaped like any text).
+            "deleted": deleted[: NAME_MAX + 1],
         }
         return Template(template_name="stations/index.html", context=context)
 
@@ -105,10 +113,10 @@ class StationsController(Controller):
             )
         except StationError as error:
             listed = await stations.list_stations(resources.sessions)
-            errors = {error.field: str(error)}
             return _form(
-                request, data, errors, None, page="stations/index.html", status=422, listed=listed
-            )
+                request, data, error.errors, None, page="stations/index.html", status=422,
+                listed=listed,
+            )  # fmt: skip
         return _saved(request, station)
 
     @get("/{station_id:int}/edit")
@@ -143,8 +151,9 @@ class StationsController(Controller):
             raise NotFoundException(f"no station with id {station_id}") from None
         except StationError as error:
             current = await _station(resources, station_id)
-            errors = {error.field: str(error)}
-            return _form(request, data, errors, current, page="stations/edit.html", status=422)
+            return _form(
+                request, data, error.errors, current, page="stations/edit.html", status=422
+            )
         return _saved(request, station)
 
     @post("/{station_id:int}/enable", status_code=200)
@@ -158,6 +167,44 @@ class StationsController(Controller):
         self, request: HTMXRequest, resources: NamedDependency[Resources], station_id: FromPath[int]
     ) -> Template | Redirect:
         return await self._set_enabled(request, resources, station_id, False)
+
+    @post("/check", status_code=200)
+    async def check_new(
+        self,
+        request: HTMXRequest,
+        resources: NamedDependency[Resources],
+        data: URLEncodedBody[StationInput],
+    ) -> Template:
+        """Test connection on the add form: one read of the source as typed, nothing saved."""
+        report = await check_connection(resources.http, resources.settings, data)
+        listed = await stations.list_stations(resources.sessions)
+        return _checked(request, report, data, None, page="stations/index.html", listed=listed)
+
+    @post("/{station_id:int}/check", status_code=200)
+    async def check_edited(
+        self,
+        request: HTMXRequest,
+        resources: NamedDependency[Resources],
+        station_id: FromPath[int],
+        data: URLEncodedBody[StationInput],
+    ) -> Template:
+        """Test connection on the edit form: a blank API key is the stored one, as on saving."""
+        current = await _station(resources, station_id)
+        report = await check_connection(resources.http, resources.settings, data, current)
+        return _checked(request, report, data, current, page="stations/edit.html")
+
+    @post("/{station_id:int}/delete", status_code=200)
+    async def delete(
+        self, request: HTMXRequest, resources: NamedDependency[Resources], station_id: FromPath[int]
+    ) -> Redirect | ClientRedirect:
+        try:
+            name = await stations.delete_station(
+                resources.sessions, resources.settings, station_id, redis=resources.redis
+            )
+        except StationNotFound:
+            raise NotFoundException(f"no station with id {station_id}") from None
+        target = f"/stations?deleted={quote(name)}"
+        return ClientRedirect(target) if request.htmx else Redirect(target, status_code=303)
 
     @get("/loop-files")
     async def loop_files(
@@ -194,3 +241,18 @@ def _saved(request: HTMXRequest, station: Station) -> Redirect | ClientRedirect:
     if request.htmx:
         return ClientRedirect(target)
     return Redirect(target, status_code=303)
+
+
+def _checked(
+    request: HTMXRequest,
+    report: ConnectionReport,
+    form: StationInput,
+    station: Station | None,
+    *,
+    page: str,
+    **context: Any,
+) -> Template:
+    """The result alone for htmx (it fills the form's result line), else the page around it."""
+    if request.htmx:
+        return HTMXTemplate(template_name="stations/connection.html", context={"report": report})
+    return _form(request, form, {}, station, page=page, connection=report, **context)
