@@ -15,7 +15,7 @@ from zoneinfo import available_timezones
 
 from dotenv import dotenv_values
 
-from domain.stations.addresses import parse_allowed_hosts
+from domain.outbound.addresses import parse_allowed_hosts
 
 VAR_DIR = Path(os.environ.get("CRATELOOP_VAR_DIR", "var")).resolve()
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")

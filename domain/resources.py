@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from domain.config import Settings
 from domain.db import LookupConnection, Sessions, create_engine, create_sessionmaker
 from domain.jobs import JobQueue
-from domain.nowplaying.guard import station_http_client
+from domain.outbound.guard import station_http_client
 
 
 class OutboundClient(Protocol):
@@ -90,7 +90,7 @@ class Resources:
             lookups=LookupConnection(settings),
             redis=open_redis(settings),
             jobs=JobQueue(settings),
-            http=station_http_client(settings),
+            http=station_http_client(settings.station_allowed_hosts),
         )
 
     def client(self, make: Callable[[Settings, aioredis.Redis], C]) -> C:

@@ -13,7 +13,7 @@ from domain.config import Settings
 from domain.loops.keys import OFFLINE_SONG_ID, song_id_from_text
 from domain.nowplaying import AzuraCastSource, NowPlaying, SourceError, parse_azuracast
 from domain.nowplaying.azuracast import feed_messages
-from domain.nowplaying.guard import station_http_client
+from domain.outbound.guard import station_http_client
 from tests.fakes.azuracast import (
     FakeAzuraCast,
     missing_fields,
@@ -186,7 +186,9 @@ def fake() -> Iterator[FakeAzuraCast]:
 
 @pytest.fixture
 async def http(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    async with station_http_client(settings) as client:  # the daemon's client, guarded
+    async with station_http_client(
+        settings.station_allowed_hosts
+    ) as client:  # the daemon's client, guarded
         yield client
 
 

@@ -17,11 +17,11 @@ from domain.config import ConfigError, Settings, load_settings
 from domain.db import create_engine, create_sessionmaker
 from domain.models import Station
 from domain.nowplaying.azuracast import AzuraCastSource
-from domain.nowplaying.guard import station_http_client, system_resolver
 from domain.nowplaying.http import fetch_json
 from domain.nowplaying.model import SourceError
+from domain.outbound.addresses import literal_address, refusal
+from domain.outbound.guard import station_http_client, system_resolver
 from domain.stations import store as stations
-from domain.stations.addresses import literal_address, refusal
 from domain.stations.station_input import StationInput
 from domain.stations.validation import StationError
 from tests.fakes import LocalServer, QuietHandler
@@ -77,7 +77,7 @@ def second() -> Iterator[Recorder]:
 
 @pytest.fixture
 async def http(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    async with station_http_client(settings) as client:
+    async with station_http_client(settings.station_allowed_hosts) as client:
         yield client
 
 
@@ -170,7 +170,7 @@ async def test_a_name_resolving_to_a_refused_address_is_refused_at_connect(
         return answers[host]
 
     port = first.url.rsplit(":", 1)[1]
-    async with station_http_client(settings, resolve=resolve) as http:
+    async with station_http_client(settings.station_allowed_hosts, resolve=resolve) as http:
         with pytest.raises(SourceError, match=r"refused to connect to radio\.test: 169\.254"):
             await fetch_json(http, f"http://radio.test:{port}/api/nowplaying/radio")
         assert first.seen == []
@@ -185,7 +185,7 @@ async def test_station_allowed_hosts_restricts_connections(
 ) -> None:
     only_localhost = dataclasses.replace(settings, station_allowed_hosts=("localhost",))
     port = first.url.rsplit(":", 1)[1]
-    async with station_http_client(only_localhost) as http:
+    async with station_http_client(only_localhost.station_allowed_hosts) as http:
         with pytest.raises(SourceError, match="not in STATION_ALLOWED_HOSTS"):
             await fetch_json(http, f"{first.url}/api/nowplaying/radio")
         assert first.seen == []

@@ -17,13 +17,13 @@ from urllib.parse import urlsplit
 import httpx
 
 from domain.handoff.switch import HandoffError, Switch
-from domain.nowplaying.guard import (
+from domain.outbound.body import BodyTooLarge, read_capped
+from domain.outbound.guard import (
     Resolver,
     checked_addresses,
     guarded_transport,
     system_resolver,
 )
-from domain.outbound.body import BodyTooLarge, read_capped
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +84,7 @@ class Liquidsoap:
         self.api_key = api_key
         self.timeout = timeout
         # The URL was checked when saved; its name is checked again at every connection, like a
-        # station source's (domain/nowplaying/guard.py), so a DNS change cannot redirect it.
+        # station source's (domain/outbound/guard.py), so a DNS change cannot redirect it.
         self.allowed_hosts = allowed_hosts
         self.resolve = resolve
 

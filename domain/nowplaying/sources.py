@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import httpx
 
@@ -10,14 +10,30 @@ from domain.nowplaying.azuracast import AzuraCastSource
 from domain.nowplaying.icecast import IcecastSource
 from domain.nowplaying.shoutcast import ShoutcastSource
 
-if TYPE_CHECKING:
-    from domain.stations.store import StationConfig
-
 Source = AzuraCastSource | IcecastSource | ShoutcastSource
 KINDS = ("azuracast", "icecast", "shoutcast")
 
 
-def source_for(station: StationConfig, http: httpx.AsyncClient) -> Source:
+class SourceSettings(Protocol):
+    """What a reader needs of a station (`domain.stations.store.StationConfig` has it)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def base_url(self) -> str: ...
+    @property
+    def shortcode(self) -> str | None: ...
+    @property
+    def api_key(self) -> str | None: ...
+    @property
+    def mount(self) -> str | None: ...
+    @property
+    def stream_id(self) -> int | None: ...
+
+
+def source_for(station: SourceSettings, http: httpx.AsyncClient) -> Source:
     """The reader for `station`'s kind; ValueError for an unknown kind or a missing shortcode."""
     if station.kind == "azuracast":
         if not station.shortcode:

@@ -3,7 +3,7 @@
 The card's art URL comes from the radio station's answers; a browser told to load it would call
 wherever the station says (and tell that server who is watching the dashboard). So the page asks
 us, and we fetch only from the station's own scheme, host and port, through the station HTTP
-client (every connection's address checked, `domain/nowplaying/guard.py`), sending no
+client (every connection's address checked, `domain/outbound/guard.py`), sending no
 credentials, taking only an image of at most ARTWORK_MAX_BYTES. Answers, and failures for a
 short while, are cached in Redis: every open dashboard asks, the station is asked once.
 """

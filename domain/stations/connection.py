@@ -18,9 +18,9 @@ import httpx
 from domain.config import Settings
 from domain.models import SourceKind, Station
 from domain.nowplaying import AzuraCastSource, IcecastSource, NowPlaying, ShoutcastSource, Source
-from domain.nowplaying.guard import AddressRefused
 from domain.nowplaying.http import HttpStatusError
 from domain.nowplaying.model import SourceError
+from domain.outbound.guard import AddressRefused
 from domain.stations.station_input import StationInput
 from domain.stations.validation import StationError, validate_source
 

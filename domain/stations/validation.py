@@ -21,7 +21,7 @@ from domain.config import Settings
 from domain.handoff.switch import HandoffError, confine_handoff, confine_link
 from domain.loops.files import PATH_MAX, LoopPathError, check_loop_file, relative_to_root
 from domain.models import SourceKind, Station, Transport, column_length
-from domain.stations.addresses import host_allowed, literal_address, refusal
+from domain.outbound.addresses import host_allowed, literal_address, refusal
 from domain.stations.station_input import StationInput
 
 # Lengths of the bounded columns, read from the model so a rule cannot drift from the schema: a
@@ -187,7 +187,7 @@ def _base_url(raw: str, settings: Settings) -> str:
 def _check_host(field: str, label: str, host: str, settings: Settings) -> None:
     """Refuse a host that is a forbidden address in any spelling, or not in the allowed list.
 
-    Names are checked again on every connection, after DNS (domain/nowplaying/guard.py).
+    Names are checked again on every connection, after DNS (domain/outbound/guard.py).
     """
     address = literal_address(host)
     why = refusal(address) if address is not None else None

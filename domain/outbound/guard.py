@@ -2,7 +2,7 @@
 
 A station URL is checked when it is saved, but a name can resolve to anything later (and
 `0x7f000001`-style hosts reach the resolver as names), so the check that counts is here: each
-address a host resolves to is checked (domain/stations/addresses.py), and the connection is made
+address a host resolves to is checked (domain/outbound/addresses.py), and the connection is made
 to the address that was checked, never to a second lookup of the name.
 """
 
@@ -15,8 +15,7 @@ from collections.abc import Awaitable, Callable, Collection, Iterable
 import httpcore
 import httpx
 
-from domain.config import Settings
-from domain.stations.addresses import host_allowed, literal_address, refusal
+from domain.outbound.addresses import host_allowed, literal_address, refusal
 
 # Resolves (host, port) to addresses; tests hand in their own to play a DNS answer.
 Resolver = Callable[[str, int], Awaitable[list[str]]]
@@ -150,7 +149,7 @@ def guarded_transport(
 
 
 def station_http_client(
-    settings: Settings, *, resolve: Resolver = system_resolver
+    allowed_hosts: Collection[str] = (), *, resolve: Resolver = system_resolver
 ) -> httpx.AsyncClient:
     """The client for station sources (now-playing APIs, push feeds), every connection guarded.
 
@@ -158,7 +157,7 @@ def station_http_client(
     """
     # A push-feed station keeps one stream open: no pool limit on connections.
     transport = guarded_transport(
-        settings.station_allowed_hosts,
+        allowed_hosts,
         resolve=resolve,
         limits=httpx.Limits(max_connections=None, max_keepalive_connections=50),
     )

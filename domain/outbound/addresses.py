@@ -4,7 +4,7 @@ A station's base URL is typed by a person and fetched by the daemon with the sta
 so it must not reach the machine's own cloud metadata service (169.254.169.254 hands out
 credentials) or 0.0.0.0 (which Linux connects to the local host). Loopback and the LAN stay
 allowed: self-hosted AzuraCast lives there. The same rule runs at save time on literal addresses
-(`literal_address`) and at connect time on every resolved one (domain/nowplaying/guard.py).
+(`literal_address`) and at connect time on every resolved one (domain/outbound/guard.py).
 """
 
 from __future__ import annotations
