@@ -119,6 +119,9 @@ async def test_the_dashboard_shows_times_in_the_viewers_zone(
     assert texts(html, ".health-state time") == ["2026-01-15 14:00:00 CET"]
     assert texts(html, ".recent-plays time")[-1] == "14:00 CET"
     assert "hours (Europe/Berlin)" in only(html, "#chart-plays desc").text()
+    # The Plays page draws the same chart, in the same zone.
+    plays = (await client.get("/plays")).text
+    assert "hours (Europe/Berlin)" in only(plays, "#chart-plays desc").text()
 
 
 async def test_the_csv_export_stays_utc(client: Client, user: User, database_url: str) -> None:

@@ -9,7 +9,7 @@ from functools import partial
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from litestar import Controller, Response, get
+from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, QueryParameter
 from litestar.response import Stream, Template
@@ -22,6 +22,7 @@ from domain.plays.stats import REASONS, PlayFilter, PlayRow
 from domain.resources import Resources
 from web.accounts.roles import Access, declare
 from web.dashboard.pages import hourly_charts
+from web.times import request_zone
 
 PER_PAGE_CHOICES = (25, 50, 100, 200)
 PER_PAGE_DEFAULT = 50
@@ -104,6 +105,7 @@ class PlaysController(Controller):
     @get("/plays", name="plays")
     async def index(
         self,
+        request: Request[Any, Any, Any],
         resources: NamedDependency[Resources],
         date_from: QueryText = "",
         date_to: QueryTo = "",
@@ -130,7 +132,7 @@ class PlaysController(Controller):
             "loop_path": partial(shown_path, resources.settings.loops_path),
             "reasons": REASONS,
             "per_page_choices": PER_PAGE_CHOICES,
-            "charts": hourly_charts(hours),
+            "charts": hourly_charts(hours, request_zone(request)),
         }
         status = 400 if query.errors else 200
         return Template(template_name="plays/index.html", context=context, status_code=status)
