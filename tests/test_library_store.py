@@ -8,8 +8,8 @@ import dataclasses
 from datetime import UTC, date, datetime, timedelta
 
 import psycopg
-from psycopg import sql
 import pytest
+from psycopg import sql
 from sqlalchemy import select
 
 from domain.db import Sessions
