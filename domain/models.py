@@ -544,3 +544,201 @@ def column_length(model: type[Base], name: str) -> int:
     if not isinstance(kind, String) or kind.length is None:
         raise TypeError(f"{model.__name__}.{name} has no length")
     return kind.length
+
+
+# --- The DJ library (issue 11): recordings, how each tracklist row was identified, want-lists ---
+
+
+class DiscoveryState(StrEnum):
+    """Where the identification of one tracklist row stands."""
+
+    MATCHED = "matched"  # a library track, accepted by the machine or a person
+    PROVISIONAL = "provisional"  # a likely candidate a person must review
+    UNMATCHED = "unmatched"  # nothing close enough (or an outside service failed: retry_at)
+    ID = "id"  # an "ID" row: an unknown track, never searched
+    REJECTED = "rejected"  # a person said none of the candidates is it
+
+
+class DiscoveryMethod(StrEnum):
+    """Where the decision came from."""
+
+    LIBRARY = "library"
+    MUSICBRAINZ = "musicbrainz"
+    DISCOGS = "discogs"
+    MANUAL = "manual"  # a person decided; re-identifying never overrides it
+
+
+class WantStatus(StrEnum):
+    """wanted → found → purchased → in_library, or unavailable (domain/library/wants.py)."""
+
+    WANTED = "wanted"
+    FOUND = "found"
+    PURCHASED = "purchased"
+    IN_LIBRARY = "in_library"
+    UNAVAILABLE = "unavailable"
+
+
+class LibraryTrack(Base):
+    """A recording crateloop knows; no two rows stand for the same recording (`dedupe_key`)."""
+
+    __tablename__ = "library_tracks"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    artists: Mapped[str] = mapped_column(Text)  # as displayed: "Bicep feat. Clara La San"
+    primary_artists: Mapped[list[str]] = mapped_column(
+        ARRAY(Text), default=list, server_default="{}"
+    )
+    featured_artists: Mapped[list[str]] = mapped_column(
+        ARRAY(Text), default=list, server_default="{}"
+    )
+    title: Mapped[str] = mapped_column(Text)  # as displayed, version included
+    title_base: Mapped[str] = mapped_column(Text)
+    version_kind: Mapped[str] = mapped_column(
+        String(16), default="original", server_default="original"
+    )
+    version_text: Mapped[str] = mapped_column(Text, default="", server_default="")
+    remixers: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list, server_default="{}")
+    label: Mapped[str | None] = mapped_column(Text)
+    catalogue_number: Mapped[str | None] = mapped_column(Text)
+    release_title: Mapped[str | None] = mapped_column(Text)
+    release_date: Mapped[date | None] = mapped_column(Date)
+    genre: Mapped[str | None] = mapped_column(Text)
+    duration: Mapped[float | None] = mapped_column()  # seconds
+    bpm: Mapped[float | None] = mapped_column()
+    musical_key: Mapped[str | None] = mapped_column(String(16))  # "A minor", "8A"
+    isrc: Mapped[str | None] = mapped_column(String(12), index=True)
+    # {"musicbrainz_recording", "musicbrainz_release", "discogs_release", "deezer", "spotify",
+    # "beatport", "bandcamp"}: ids as text (domain/library/store.py EXTERNAL_ID_KINDS).
+    external_ids: Mapped[dict[str, str]] = mapped_column(JSONB, default=dict, server_default="{}")
+    # Read out of external_ids, so the first deduplication step is one index lookup.
+    musicbrainz_recording_id: Mapped[str | None] = mapped_column(
+        Text, Computed("external_ids ->> 'musicbrainz_recording'", persisted=True)
+    )
+    # Normalised primary artists + title_base + version (store.dedupe_key): the last
+    # deduplication step, and the rule that no two rows are one recording.
+    dedupe_key: Mapped[str] = mapped_column(Text, unique=True)
+    # comparison_key() of the displayed artists and title, for the library's filters.
+    artists_key: Mapped[str] = mapped_column(Text)
+    title_key: Mapped[str] = mapped_column(Text)
+    first_discovered: Mapped[datetime] = _now()
+    last_seen: Mapped[datetime] = _now()
+    # Distinct tracklists whose rows were identified as this track.
+    discovery_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    created_at: Mapped[datetime] = _now()
+    updated_at: Mapped[datetime] = _now()
+
+    __table_args__ = (
+        CheckConstraint(
+            "version_kind IN ('original', 'remix', 'edit', 'rework', 'bootleg', 'dub', 'vip',"
+            " 'live', 'instrumental')",
+            name="library_tracks_version_kind",
+        ),
+        CheckConstraint("discovery_count >= 0", name="library_tracks_discovery_count"),
+        Index(
+            "library_tracks_musicbrainz",
+            "musicbrainz_recording_id",
+            unique=True,
+            postgresql_where="musicbrainz_recording_id IS NOT NULL",
+        ),
+        Index("library_tracks_by_mixes", discovery_count.desc(), id),
+        Index("library_tracks_by_last_seen", last_seen.desc(), id),
+        Index("library_tracks_by_title", "title_key", id),
+        Index("library_tracks_first_discovered", "first_discovered"),
+    )
+
+
+class Discovery(Base):
+    """How one row of one tracklist version was identified; re-identifying updates it."""
+
+    __tablename__ = "discoveries"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    tracklist_id: Mapped[int] = mapped_column(
+        ForeignKey("tracklists.id", ondelete="CASCADE"), index=True
+    )
+    version_id: Mapped[int] = mapped_column(ForeignKey("tracklist_versions.id", ondelete="CASCADE"))
+    version_number: Mapped[int] = mapped_column(Integer)
+    # The row's place in its version (tracklist_tracks.row_index: "w/" rows have one too) and
+    # its number on the page (None for "w/" rows and mashup parts).
+    row_index: Mapped[int] = mapped_column(Integer)
+    position: Mapped[int | None] = mapped_column(Integer)
+    cue_seconds: Mapped[int | None] = mapped_column(Integer)
+    row_text: Mapped[str] = mapped_column(Text)  # "Artist - Title (Remix) [Label]" as heard
+    state: Mapped[str] = mapped_column(String(16))
+    confidence: Mapped[float] = mapped_column(default=0.0, server_default="0")
+    method: Mapped[str | None] = mapped_column(String(16))  # None: nothing decided it
+    # The best candidate's per-field penalties and reasons, as the review queue shows them.
+    differences: Mapped[dict[str, object]] = mapped_column(JSONB, default=dict, server_default="{}")
+    candidates: Mapped[list[dict[str, object]]] = mapped_column(
+        JSONB, default=list, server_default="[]"
+    )
+    sources_asked: Mapped[list[str]] = mapped_column(
+        ARRAY(String(16)), default=list, server_default="{}"
+    )
+    library_track_id: Mapped[int | None] = mapped_column(
+        ForeignKey("library_tracks.id", ondelete="SET NULL"), index=True
+    )
+    # An outside service was rate-limited or down: "unmatched (will retry)" after this time.
+    retry_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = _now()
+    updated_at: Mapped[datetime] = _now()
+
+    __table_args__ = (
+        CheckConstraint(
+            "state IN ('matched', 'provisional', 'unmatched', 'id', 'rejected')",
+            name="discoveries_state",
+        ),
+        CheckConstraint(
+            "method IN ('library', 'musicbrainz', 'discogs', 'manual')", name="discoveries_method"
+        ),
+        CheckConstraint("confidence >= 0 AND confidence <= 1", name="discoveries_confidence"),
+        Index("discoveries_row", "version_id", "row_index", unique=True),
+        # The review queue: provisional rows, newest mix (version) first.
+        Index(
+            "discoveries_review",
+            version_id.desc(),
+            "row_index",
+            postgresql_where="state = 'provisional'",
+        ),
+        Index("discoveries_retry", "retry_at", postgresql_where="retry_at IS NOT NULL"),
+    )
+
+
+class WantItem(Base):
+    """A track on one user's want-list, with where it was heard."""
+
+    __tablename__ = "want_list"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    library_track_id: Mapped[int] = mapped_column(
+        ForeignKey("library_tracks.id", ondelete="CASCADE"), index=True
+    )
+    priority: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
+    status: Mapped[str] = mapped_column(String(16), default="wanted", server_default="wanted")
+    notes: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # Where it was heard: "heard in <tracklist> (version) at <cue>", row <position>.
+    source_tracklist_id: Mapped[int | None] = mapped_column(
+        ForeignKey("tracklists.id", ondelete="SET NULL")
+    )
+    source_version: Mapped[int | None] = mapped_column(Integer)
+    source_position: Mapped[int | None] = mapped_column(Integer)
+    source_cue_seconds: Mapped[int | None] = mapped_column(Integer)
+    # Shops the person chose or found it in ([{"name", "url"}]); the search links every track
+    # gets are built from its metadata on reading (domain/library/purchase.py), not stored.
+    purchase_links: Mapped[list[dict[str, str]]] = mapped_column(
+        JSONB, default=list, server_default="[]"
+    )
+    added_at: Mapped[datetime] = _now()
+    status_changed_at: Mapped[datetime] = _now()
+
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('wanted', 'found', 'purchased', 'in_library', 'unavailable')",
+            name="want_list_status",
+        ),
+        CheckConstraint("priority BETWEEN 1 AND 5", name="want_list_priority"),
+        Index("want_list_track", "user_id", "library_track_id", unique=True),
+        Index("want_list_by_added", "user_id", added_at.desc(), id.desc()),
+        Index("want_list_by_status", "user_id", "status"),
+    )

@@ -31,7 +31,8 @@ REPO = Path(__file__).resolve().parent.parent
 TABLES = (
     "track_mappings, plays, station_health, stations, default_config, api_tokens, users,"
     " tracklist_imports, tracklist_draft_rows, tracklist_drafts, tracklist_tracks,"
-    " tracklist_versions, tracklist_djs, tracklist_sources, tracklists, djs, sources"
+    " tracklist_versions, tracklist_djs, tracklist_sources, tracklists, djs, sources,"
+    " want_list, discoveries, library_tracks"
 )
 
 

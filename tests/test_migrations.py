@@ -108,3 +108,64 @@ def test_0006_adds_time_zones_and_manual_plays_and_back(server_urls: tuple[str, 
     finally:
         with psycopg.connect(server, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_0007_adds_the_library_tables_and_back(server_urls: tuple[str, str]) -> None:
+    """Library tracks, discoveries and want-lists appear beside existing tracklists and users,
+    with their rules in the database (one row per recording, known states, priorities 1-5);
+    a downgrade drops them and keeps everything else."""
+    server = server_urls[0]
+    name = f"crateloop_migrations_{secrets.token_hex(4)}"
+    with psycopg.connect(server, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = urlunsplit(urlsplit(server)._replace(path=f"/{name}"))
+    track = (
+        "INSERT INTO library_tracks (artists, title, title_base, dedupe_key, artists_key,"
+        " title_key, external_ids) VALUES ('deadmau5', 'Strobe', 'Strobe', %s, 'deadmau5',"
+        " 'strobe', %s) RETURNING id, musicbrainz_recording_id"
+    )
+    try:
+        upgrade(url, "0006")
+        with psycopg.connect(url) as conn:
+            conn.execute("INSERT INTO users (id, username, password_hash) VALUES (1, 'dj', 'x')")
+            conn.execute("INSERT INTO tracklists (id, title) VALUES (1, 'Mix')")
+            conn.execute(
+                "INSERT INTO tracklist_versions (id, tracklist_id, number, title, origin, summary)"
+                " VALUES (1, 1, 1, 'Mix', 'draft', '')"
+            )
+        upgrade(url)
+        with psycopg.connect(url, autocommit=True) as conn:
+            row = conn.execute(
+                track, ("deadmau5|strobe|original|", '{"musicbrainz_recording": "m1"}')
+            ).fetchone()
+            assert row is not None and row[1] == "m1"  # read out of external_ids
+            with pytest.raises(psycopg.errors.UniqueViolation):
+                conn.execute(track, ("deadmau5|strobe|original|", "{}"))
+            with pytest.raises(psycopg.errors.UniqueViolation):
+                conn.execute(track, ("other", '{"musicbrainz_recording": "m1"}'))
+            discovery = (
+                "INSERT INTO discoveries (tracklist_id, version_id, version_number, row_index,"
+                " row_text, state, library_track_id)"
+                " VALUES (1, 1, 1, 0, 'deadmau5 - Strobe', %s, %s)"
+            )
+            with pytest.raises(psycopg.errors.CheckViolation):
+                conn.execute(discovery, ("guessed", row[0]))
+            conn.execute(discovery, ("matched", row[0]))
+            with pytest.raises(psycopg.errors.UniqueViolation):
+                conn.execute(discovery, ("provisional", row[0]))
+            want = "INSERT INTO want_list (user_id, library_track_id, priority) VALUES (1, %s, %s)"
+            with pytest.raises(psycopg.errors.CheckViolation):
+                conn.execute(want, (row[0], 6))
+            conn.execute(want, (row[0], 1))
+            with pytest.raises(psycopg.errors.UniqueViolation):
+                conn.execute(want, (row[0], 2))
+        downgrade(url, "0006")
+        with psycopg.connect(url) as conn:
+            tables = {t for (t,) in conn.execute("SELECT tablename FROM pg_tables").fetchall()}
+            assert not tables & {"library_tracks", "discoveries", "want_list"}
+            assert conn.execute("SELECT title FROM tracklists").fetchall() == [("Mix",)]
+            assert conn.execute("SELECT username FROM users").fetchall() == [("dj",)]
+        upgrade(url)
+    finally:
+        with psycopg.connect(server, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
