@@ -53,8 +53,8 @@ FEATURED_MISSING_PENALTY = 0.3
 # Remixer names closer than this are the same people ("Âme" vs "Ame", "Dixon " vs "Dixon").
 SAME_NAME = 0.2
 # The least penalty of two names (titles, artists) that differ after folding: with it, a name one
-# letter off is never auto-accepted (3 · 0.15 / 9.5 > STRONG), only proposed.
-NEAR_NAME = 0.15
+# letter off is never auto-accepted, even with every field compared (3 · 0.2 / 12 > STRONG).
+NEAR_NAME = 0.2
 UNRELATED = 0.5
 
 
@@ -259,7 +259,9 @@ def _set_penalty(ours: Sequence[str], theirs: Sequence[str]) -> float:
             j = min(free, key=lambda k: row[k])
             best += row[j]
             free.remove(j)
-    return (best + len(long) - len(short)) / len(long)
+    penalty = (best + len(long) - len(short)) / len(long)
+    # One name off among several is still a name off: never diluted below NEAR_NAME.
+    return max(penalty, NEAR_NAME) if penalty > 0.0 else 0.0
 
 
 def _artists_penalty(row: TrackFacts, candidate: TrackFacts) -> float:
