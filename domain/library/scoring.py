@@ -55,6 +55,7 @@ SAME_NAME = 0.2
 # The least penalty of two names (titles, artists) that differ after folding: with it, a name one
 # letter off is never auto-accepted, even with every field compared (3 · 0.2 / 12 > STRONG).
 NEAR_NAME = 0.2
+# Names further apart than this (after folding) are other names altogether: penalty 1.
 UNRELATED = 0.5
 
 
@@ -225,7 +226,7 @@ def _numbers(title: str) -> tuple[str, ...]:
 
 
 def _unpadded(key: str) -> str:
-    """ "roadkill 07" read as "roadkill 7"."""
+    """The key with numbers unpadded: "roadkill 07" reads as "roadkill 7"."""
     return _LEADING_ZEROS.sub("", key)
 
 
@@ -309,7 +310,8 @@ _GENERIC_NAMES = re.compile(r"\b(original|mix|version|edit|the|remaster(ed)?|\d{
 
 
 def _generic_cut(version: Version) -> str:
-    """ "Original Mix", "Original" and no version at all are the same cut; "Extended Mix" is not."""
+    """The cut a generic version names: "" for "Original Mix", "Original" and no version at all;
+    "extended" for "Extended Mix"."""
     return " ".join(_GENERIC_NAMES.sub(" ", _key(version.text)).split())
 
 
