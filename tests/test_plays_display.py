@@ -21,7 +21,7 @@ async def test_rows_show_station_names_and_relative_loop_paths(
     add_play(database_url, "C", "Gone", station="radio-gone", loop_path="/elsewhere/x.mp4")
     answer = await client.get("/plays")
     assert answer.status_code == 200
-    assert texts(answer.text, "tr.play .station") == ["radio-gone", XSS, "Radio One"]
+    assert texts(answer.text, "tr.play .station") == ["radio-gone (deleted)", XSS, "Radio One"]
     assert texts(answer.text, "tr.play .loop-file") == [
         "/elsewhere/x.mp4",
         "/loops/a.mp4",
