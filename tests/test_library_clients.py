@@ -26,6 +26,7 @@ from domain.library.discogs import DiscogsClient, DiscogsNotConfigured, DiscogsT
 from domain.library.facts import VersionKind
 from domain.library.lookups import DAY, LookupFailed, user_agent
 from domain.library.musicbrainz import MusicBrainzClient, lucene_query
+from domain.resources import opened
 from domain.validation import InputError
 from tests.fakes import discogs as dg
 from tests.fakes import musicbrainz as mb
@@ -341,7 +342,8 @@ async def test_every_process_waits_a_second_between_two_requests(
 async def test_a_503_is_retried_after_a_pause_and_the_answer_used(
     musicbrainz: mb.FakeMusicBrainz, make_musicbrainz: MakeMusicBrainz
 ) -> None:
-    client = await make_musicbrainz(**QUICK)
+    client = await make_musicbrainz(breaker_base_seconds=0.001, **QUICK)
+    await client.breaker.trip()  # an earlier storm, over by now
     musicbrainz.search(lucene_query("Moderat", "Copy Copy"), [_moderat()])
     musicbrainz.faults([storm(), storm()])
 
@@ -351,6 +353,7 @@ async def test_a_503_is_retried_after_a_pause_and_the_answer_used(
     assert [r.status for r in musicbrainz.requests] == [503, 503, 200]
     assert all(gap >= 1.0 - SLACK for gap in musicbrainz.gaps())
     assert await client.breaker.open_until() is None
+    assert await client.breaker.openings() == 0, "an answer resets the doubling"
 
 
 async def test_a_503_storm_opens_the_breaker_for_every_process(
@@ -371,11 +374,12 @@ async def test_a_503_storm_opens_the_breaker_for_every_process(
     assert paused.value.retry_at == failed.value.retry_at
 
 
+@pytest.mark.parametrize("status", [429, 503])
 async def test_a_retry_after_of_a_day_opens_the_breaker_instead_of_sleeping(
-    musicbrainz: mb.FakeMusicBrainz, make_musicbrainz: MakeMusicBrainz
+    musicbrainz: mb.FakeMusicBrainz, make_musicbrainz: MakeMusicBrainz, status: int
 ) -> None:
     client = await make_musicbrainz()
-    musicbrainz.faults([retry_after(86400, status=503)])
+    musicbrainz.faults([retry_after(86400, status=status)])
 
     started = time.monotonic()
     with pytest.raises(LookupFailed) as failed:
@@ -622,6 +626,9 @@ async def test_a_refused_token_disables_discogs_until_the_token_changes(
 ) -> None:
     client = await make_discogs()
     discogs.add_release(_untrue())
+    assert await client.search("Nobody", "Nothing") == []
+    discogs.reset()
+    discogs.add_release(_untrue())
     discogs.faults([unauthorized()])
 
     with pytest.raises(DiscogsTokenRefused) as refused:
@@ -629,6 +636,8 @@ async def test_a_refused_token_disables_discogs_until_the_token_changes(
     with pytest.raises(DiscogsTokenRefused):
         await (await make_discogs()).search("Burial", "Archangel")
     assert len(discogs.requests) == 1, "no request with a refused token"
+    assert await client.search("Nobody", "Nothing") == []  # cached before: still served
+
     assert "Discogs token refused" in str(refused.value)
     assert await client.token_refused()
 
@@ -697,6 +706,15 @@ def _clear_breaker(settings: Settings) -> None:
     client = redis.Redis.from_url(settings.redis_url)
     client.delete(channels.discogs(settings, "breaker"))
     client.close()
+
+
+async def test_each_process_has_one_client_of_each_kind(library_settings: Settings) -> None:
+    async with opened(library_settings) as resources:
+        musicbrainz = resources.client(MusicBrainzClient)
+        discogs = resources.client(DiscogsClient)
+        assert resources.client(MusicBrainzClient) is musicbrainz
+        assert resources.client(DiscogsClient) is discogs
+        assert discogs.enabled
 
 
 # --- settings ------------------------------------------------------------------------------------

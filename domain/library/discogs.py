@@ -223,12 +223,12 @@ class DiscogsClient:
         """The JSON answer for `url` (cached for `seconds` when given); `{}` for a 404."""
         if not self.enabled:
             raise DiscogsNotConfigured(NAME, "DISCOGS_TOKEN is not set")
-        if await self.token_refused():
-            raise DiscogsTokenRefused(NAME, "Discogs token refused: set a valid DISCOGS_TOKEN")
         key = self.cache.key(kind, url)
         cached = await self.cache.get(key) if seconds else None
         if cached is not None:
-            return cached
+            return cached  # what Discogs said before is still true, even with a bad token now
+        if await self.token_refused():
+            raise DiscogsTokenRefused(NAME, "Discogs token refused: set a valid DISCOGS_TOKEN")
         answer = await ask(self.policy, self._http, url)
         await self._slow_down(answer)
         if answer.status == 401:

@@ -67,6 +67,7 @@ async def ask(policy: OutboundPolicy, http: httpx.AsyncClient, url: str) -> Answ
         raise LookupFailed(source, str(failed), retry_at=retry_at) from None
     except BodyTooLarge as large:
         raise LookupFailed(source, f"{url} answered a {large}") from None
+    await policy.breaker.succeeded()  # it answered: the next opening starts short again
     if answer.status in REDIRECTS:
         where = answer.headers.get("location", "nowhere")
         raise LookupFailed(source, f"{url} redirected to {where}: not followed")
