@@ -529,6 +529,35 @@ async def test_discogs_search_and_release_read_the_real_shapes(
         assert request.headers["user-agent"] == user_agent(CONTACT)
 
 
+async def test_discogs_track_candidates_are_the_tracks_of_the_found_releases(
+    discogs: dg.FakeDiscogs, make_discogs: MakeDiscogs
+) -> None:
+    client = await make_discogs()
+    discogs.add_release(_untrue())
+    discogs.add_release(
+        dg.release_data(
+            2,
+            [dg.artist("Burial")],
+            "Archangel EP",
+            tracks=[dg.track("A", "Archangel (Four Tet Remix)", "5:01"), dg.track("B", "Ghost")],
+        )
+    )
+    discogs.add_release(dg.release_data(3, [dg.artist("Burial")], "Third", tracks=[]))
+    discogs.search("Burial", "archangel", [2, 249504, 3])
+
+    found = await client.track_candidates("Burial", "archangel", releases=2)
+
+    assert [(c.facts.title, c.release_id, c.score) for c in found] == [
+        ("Archangel (Four Tet Remix)", "2", 1.0),
+        ("Archangel", "249504", pytest.approx(2 / 3)),
+    ]
+    assert [r.path for r in discogs.requests] == [
+        "/database/search",
+        "/releases/2",
+        "/releases/249504",
+    ]
+
+
 async def test_discogs_answers_are_cached(
     library_settings: Settings, discogs: dg.FakeDiscogs, make_discogs: MakeDiscogs
 ) -> None:

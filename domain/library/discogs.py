@@ -24,7 +24,7 @@ import redis.asyncio as aioredis
 from domain import channels
 from domain.config import Settings
 from domain.library.candidates import Candidate, Source, simple_version
-from domain.library.facts import TrackFacts
+from domain.library.facts import TrackFacts, comparison_key
 from domain.library.lookups import (
     LOOKUP_TTL,
     MAX_BYTES,
@@ -193,6 +193,20 @@ class DiscogsClient:
         results = objects((await self._get("search", url, SEARCH_TTL)).get("results"))
         hits = [_hit(found, rank, len(results)) for rank, found in enumerate(results)]
         return [hit for hit in hits if hit is not None]
+
+    async def track_candidates(
+        self, artist: str, track: str, *, releases: int = 3
+    ) -> list[Candidate]:
+        """The tracks named like `track` on the first `releases` releases a search finds, each
+        with its release's search score (1 + `releases` requests, most of them cached later)."""
+        wanted = comparison_key(track)
+        found: list[Candidate] = []
+        for hit in (await self.search(artist, track))[:releases]:
+            release = await self.release(hit.id)
+            for candidate in release.tracks if release else ():
+                if wanted and wanted in comparison_key(candidate.facts.title):
+                    found.append(replace(candidate, score=hit.score))
+        return found
 
     async def release(self, release_id: int) -> Release | None:
         """The release with this id and its tracks as candidates; None when Discogs has none."""
