@@ -90,6 +90,18 @@ def tracklists_site(settings: Settings, name: str) -> str:
     return settings.channel(f"tracklists:{name}")
 
 
+def musicbrainz(settings: Settings, name: str) -> str:
+    """The MusicBrainz client's shared state: `pace:lock`, `pace:next`, `breaker` and the answer
+    cache (`search:<digest>`, `recording:<mbid>`, `isrc:<isrc>`), shared by every process."""
+    return settings.channel(f"musicbrainz:{name}")
+
+
+def discogs(settings: Settings, name: str) -> str:
+    """The Discogs client's shared state: `pace:lock`, `pace:next`, `breaker`, the answer cache
+    (`search:<digest>`, `release:<id>`) and `token-refused` (the UI shows it until fixed)."""
+    return settings.channel(f"discogs:{name}")
+
+
 # Pins ("Switch now") -----------------------------------------------------------------------------
 
 

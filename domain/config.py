@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -42,6 +42,10 @@ VARIABLES = (
     "DISPLAY_TIMEZONE",
     "LOOP_UPLOAD_MAX_MB",
     "STATION_BACKOFF_MAX_SECONDS",
+    "CONTACT",
+    "MUSICBRAINZ_BASE_URL",
+    "DISCOGS_BASE_URL",
+    "DISCOGS_TOKEN",
 )
 # Politeness towards 1001tracklists (docs/architecture.md): never closer together than this.
 TRACKLISTS_MIN_DELAY_SECONDS = 2.0
@@ -62,6 +66,16 @@ class TracklistsSettings:
     timeout_seconds: float = 20.0
     # An import still queued after this long says no worker has taken it (CLI --wait, web).
     worker_notice_seconds: float = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class MusicDatabasesSettings:
+    """Where MusicBrainz and Discogs are (tests point them at local fakes) and the Discogs token."""
+
+    musicbrainz_url: str = "https://musicbrainz.org"  # no trailing slash
+    discogs_url: str = "https://api.discogs.com"
+    # A personal access token; "" leaves Discogs out. A secret: kept out of repr() and logs.
+    discogs_token: str = field(default="", repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +103,10 @@ class Settings:
     loop_upload_max_mb: int = 500
     # While a station's source fails, the daemon asks it less and less often, up to this long.
     station_backoff_max_seconds: float = 60.0
+    # An e-mail address or URL every outside service sees in our User-Agent (CONTACT, or
+    # TRACKLISTS_CONTACT from before there was more than one service).
+    contact: str = ""
+    music_databases: MusicDatabasesSettings = MusicDatabasesSettings()
 
     def channel(self, name: str) -> str:
         """A Redis channel or key name private to this installation (named after its database)."""
@@ -152,7 +170,7 @@ def _tracklists(env: dict[str, str]) -> TracklistsSettings:
             minimum=TRACKLISTS_MIN_DELAY_SECONDS,
             maximum=3600,
         ),
-        contact=env.get("TRACKLISTS_CONTACT", "").strip(),
+        contact=_contact(env, "TRACKLISTS_CONTACT"),
         timeout_seconds=_seconds(
             "TRACKLISTS_TIMEOUT_SECONDS",
             env.get("TRACKLISTS_TIMEOUT_SECONDS", "") or str(defaults.timeout_seconds),
@@ -165,6 +183,25 @@ def _tracklists(env: dict[str, str]) -> TracklistsSettings:
             minimum=0.1,
             maximum=3600,
         ),
+    )
+
+
+def _contact(env: dict[str, str], first: str = "CONTACT") -> str:
+    """The contact for outside services: `first`, else the other of CONTACT/TRACKLISTS_CONTACT."""
+    other = "TRACKLISTS_CONTACT" if first == "CONTACT" else "CONTACT"
+    return env.get(first, "").strip() or env.get(other, "").strip()
+
+
+def _music_databases(env: dict[str, str]) -> MusicDatabasesSettings:
+    defaults = MusicDatabasesSettings()
+    return MusicDatabasesSettings(
+        musicbrainz_url=_site_url(
+            "MUSICBRAINZ_BASE_URL", env.get("MUSICBRAINZ_BASE_URL", "") or defaults.musicbrainz_url
+        ),
+        discogs_url=_site_url(
+            "DISCOGS_BASE_URL", env.get("DISCOGS_BASE_URL", "") or defaults.discogs_url
+        ),
+        discogs_token=env.get("DISCOGS_TOKEN", "").strip(),
     )
 
 
@@ -255,6 +292,8 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
             minimum=1,
             maximum=3600,
         ),
+        contact=_contact(env),
+        music_databases=_music_databases(env),
     )
 
 

@@ -1,0 +1,140 @@
+"""What the music-database clients (musicbrainz.py, discogs.py) share: the User-Agent, the one
+typed failure, the JSON read of an answer and the answer cache in Redis.
+
+Every request goes through the service's `OutboundPolicy` (domain/outbound): its pace, retries,
+capped Retry-After and breaker. What comes back is turned here into data or a `LookupFailed`,
+which the matching pipeline reads as "unmatched, will retry": a failure never loses a row.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from datetime import datetime
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+import httpx
+import redis.asyncio as aioredis
+
+from domain.outbound.body import BodyTooLarge
+from domain.outbound.breaker import CircuitOpen
+from domain.outbound.policy import Answer, OutboundPolicy, RequestFailed
+
+log = logging.getLogger(__name__)
+
+MAX_BYTES = 5 * 1024 * 1024
+REDIRECTS = (301, 302, 303, 307, 308)
+DAY = 24 * 3600
+SEARCH_TTL = 7 * DAY
+LOOKUP_TTL = 30 * DAY
+NOTHING_TTL = DAY  # "no result" is asked again the next day: the databases grow
+
+
+class LookupFailed(Exception):
+    """No usable answer from `source` this time (the row stays unmatched and is tried again);
+    `retry_at` is when the service may be asked again, None when at the next pass."""
+
+    def __init__(self, source: str, message: str, *, retry_at: datetime | None = None) -> None:
+        self.source = source
+        self.retry_at = retry_at
+        super().__init__(f"{source}: {message}")
+
+
+def user_agent(contact: str) -> str:
+    """`crateloop/<version> ( <contact> )`, as MusicBrainz asks (Discogs wants one too)."""
+    try:
+        release = version("crateloop")
+    except PackageNotFoundError:
+        release = "dev"
+    return f"crateloop/{release} ( {contact or 'https://github.com/crateloop/crateloop'} )"
+
+
+async def ask(policy: OutboundPolicy, http: httpx.AsyncClient, url: str) -> Answer:
+    """The answer to a GET through the policy; every way of getting none is a LookupFailed.
+
+    Redirects are not followed: a client's credentials go to its configured origin only."""
+    source = policy.name
+    try:
+        answer = await policy.request(http, "GET", url)
+    except CircuitOpen as stopped:
+        raise LookupFailed(source, str(stopped), retry_at=stopped.retry_at) from None
+    except RequestFailed as failed:
+        # Every retry failed (5xx, timeouts): every process pauses, not just this one.
+        retry_at = await policy.breaker.trip()
+        log.warning("%s failed, pausing until %s: %s", source, retry_at, failed)
+        raise LookupFailed(source, str(failed), retry_at=retry_at) from None
+    except BodyTooLarge as large:
+        raise LookupFailed(source, f"{url} answered a {large}") from None
+    await policy.breaker.succeeded()  # it answered: the next opening starts short again
+    if answer.status in REDIRECTS:
+        where = answer.headers.get("location", "nowhere")
+        raise LookupFailed(source, f"{url} redirected to {where}: not followed")
+    return answer
+
+
+def json_of(source: str, answer: Answer) -> dict[str, Any]:
+    """The answer's JSON object; an HTML error page, an empty or broken body is a LookupFailed."""
+    kind = answer.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind == "text/html" or answer.body.lstrip()[:1] == b"<":
+        raise LookupFailed(source, f"{answer.url} answered an HTML page, not JSON")
+    try:
+        data = json.loads(answer.body)
+    except ValueError:
+        what = "an empty body" if not answer.body.strip() else "invalid JSON"
+        raise LookupFailed(source, f"{answer.url} answered {what}") from None
+    if not isinstance(data, dict):
+        raise LookupFailed(source, f"{answer.url} answered JSON that is not an object")
+    return data
+
+
+def refusal(source: str, answer: Answer) -> LookupFailed:
+    """A 4xx answer as a LookupFailed, with the message the service put in it (if JSON)."""
+    try:
+        data = json.loads(answer.body)
+    except ValueError:
+        data = None
+    said = ""
+    if isinstance(data, dict):  # MusicBrainz writes `error`, Discogs `message`
+        said = str(data.get("error") or data.get("message") or "")[:200]
+    reason = said or answer.reason or "refused"
+    return LookupFailed(source, f"{answer.url} answered {answer.status}: {reason}")
+
+
+def objects(value: object) -> list[dict[str, Any]]:
+    """The JSON objects of a list (anything else in it, or no list at all, is skipped)."""
+    if not isinstance(value, list):
+        return []
+    return [item for item in value if isinstance(item, dict)]
+
+
+def text_of(value: object) -> str | None:
+    """A JSON string or number as text; None for anything else and for "" (not known)."""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        return None
+    return str(value).strip() or None
+
+
+class AnswerCache:
+    """Raw JSON answers in Redis under `prefix`, so a parser fix applies to cached answers too.
+    `{}` stands for "the service knows nothing of it" (a 404), kept for a day."""
+
+    def __init__(self, redis: aioredis.Redis, prefix: str) -> None:
+        self._redis = redis
+        self._prefix = prefix
+
+    def key(self, kind: str, text: str) -> str:
+        digest = hashlib.sha256(text.encode()).hexdigest()[:32]
+        return f"{self._prefix}:{kind}:{digest}"
+
+    async def get(self, key: str) -> dict[str, Any] | None:
+        """The cached answer (`{}`: nothing known), None when nothing is cached."""
+        raw = await self._redis.get(key)
+        if raw is None:
+            return None
+        data = json.loads(raw)
+        return data if isinstance(data, dict) else None
+
+    async def put(self, key: str, data: dict[str, Any], seconds: int) -> None:
+        await self._redis.set(key, json.dumps(data, separators=(",", ":")), ex=seconds)
