@@ -41,6 +41,7 @@ from tests.fakes.json_service import (
     storm,
     unauthorized,
 )
+from tests.waiting import wait_until_async
 
 TOKEN = "sEcReTtOkEn0123456789abcdefXYZ"
 CONTACT = "ops@example.org"
@@ -343,7 +344,12 @@ async def test_a_503_is_retried_after_a_pause_and_the_answer_used(
     musicbrainz: mb.FakeMusicBrainz, make_musicbrainz: MakeMusicBrainz
 ) -> None:
     client = await make_musicbrainz(breaker_base_seconds=0.001, **QUICK)
-    await client.breaker.trip()  # an earlier storm, over by now
+    await client.breaker.trip()  # an earlier storm (a millisecond long)
+
+    async def closed() -> bool:
+        return await client.breaker.open_until() is None
+
+    await wait_until_async(closed, 5, "the earlier storm's breaker to close")
     musicbrainz.search(lucene_query("Moderat", "Copy Copy"), [_moderat()])
     musicbrainz.faults([storm(), storm()])
 
