@@ -3,7 +3,7 @@
 The rules, in the order they apply:
 - An "ID" row (artist or title "ID", "?", or empty) is unknown: `read_row` gives None and it is
   never searched.
-- Artists split into primary and featured on `&`, `and`, `x`, `vs.`, `,`, `w/` and the
+- Artists split into primary and featured on `&`, `and`, `x`, `vs.`, `,`, `w/`, `pres.` and the
   multiplication sign of Japanese credits (primary), and on `feat.`, `ft.`, `featuring`
   (everything after them is featured, also "(feat. X)").
   Known group names stay whole: `GROUPS` below plus the caller's `known_artists` (a
@@ -78,6 +78,7 @@ GROUPS = (
     "Angus & Julia Stone",
     "Years & Years",
     "Chris & Cosey",
+    "Sophie and the Giants",
 )
 _GROUP_KEYS = frozenset(comparison_key(name) for name in GROUPS)
 _LONGEST_NAME = 6  # pieces a name may span ("Crosby, Stills, Nash & Young" spans 4)
@@ -89,11 +90,15 @@ _UNKNOWN = frozenset({"", "id", "?", "??", "???", "unknown", "unknown artist", "
 # "x", "and", "vs" only as words of their own ("Xavier", "Mix", "Sandro" never split), "&" only
 # between spaces ("W&W" and "&ME" are names).
 _SEPARATOR = re.compile(
-    r"(\s+(?:&|and|vs\.?|versus|x|w/)\s+|\s+w/|\s*,\s*|\s*\u00d7\s*)", re.IGNORECASE
+    r"(\s+(?:&|and|vs\.?|versus|x|w/|pres\.|presents)\s+|\s+w/|\s*,\s*|\s*\u00d7\s*)",
+    re.IGNORECASE,
 )
 _FEAT_WORD = r"(?:(?:feat|ft)\.|(?:feat|ft|featuring)\b)"
-# "(feat. X)" anywhere; a bare "feat. X" runs to the end.
-_FEAT_BRACKETED = re.compile(rf"\s*[(\[]\s*{_FEAT_WORD}\s*([^()\[\]]*)[)\]]?", re.IGNORECASE)
+# "(feat. X)" (or "(with X)") anywhere; a bare "feat. X" runs to the end.
+_FEAT_BRACKETED = re.compile(
+    rf"\s*[(\[]\s*(?:{_FEAT_WORD}|with\b)\s*([^()\[\]]*)[)\]]?", re.IGNORECASE
+)
+_FEAT_OPENING = re.compile(rf"(?:{_FEAT_WORD}|with\b)\s*", re.IGNORECASE)
 _FEAT_IN_ARTIST = re.compile(
     r"(?<![\w'])(?:(?:feat|ft)\.|(?:feat|ft|featuring)(?!\w))\s*", re.IGNORECASE
 )
@@ -128,7 +133,11 @@ _KINDS: tuple[tuple[VersionKind, re.Pattern[str]], ...] = tuple(
     for kind, pattern in (
         (VersionKind.VIP, r"\bvip\b"),
         (VersionKind.BOOTLEG, r"\bbootleg\b"),
-        (VersionKind.REWORK, r"\bre-?work(?:ed)?\b|\bre-?make\b|\bre-?fix\b"),
+        (
+            VersionKind.REWORK,
+            r"\bre-?work(?:ed)?\b|\bre-?make\b|\bre-?fix\b|\bre-?interpretation\b"
+            r"|\bre-?imagin(?:ed|ation)\b",
+        ),
         (VersionKind.REMIX, r"\bre-?mix(?:ed)?\b|\brmx\b|\bflip\b|\bre-?rub\b|\bremode\b"),
         (VersionKind.DUB, r"\bdub\b(?!-?less)"),
         (VersionKind.EDIT, r"\bre-?edit\b|\bedit\b"),
@@ -309,7 +318,7 @@ def _trailing_parts(title: str, *, read_versions: bool) -> tuple[str, list[str],
             break
         inside = found.group(1).strip()
         rest = rest[: found.start()]
-        feat = _FEAT_IN_ARTIST.match(inside)
+        feat = _FEAT_OPENING.match(inside)
         version = _known_version(inside) if read_versions else None
         if feat is not None:
             featured.append(inside[feat.end() :])
