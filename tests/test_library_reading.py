@@ -180,6 +180,22 @@ ROWS = [
     ("Sub Focus", "Timewarp (VIP)", None, "Sub Focus |  | Timewarp | vip"),
     ("Moby", "Porcelain (Live)", None, "Moby |  | Porcelain | live"),
     ("Kraftwerk", "Tour de France (Remastered)", None, "Kraftwerk |  | Tour de France | original"),
+    # Streaming-service titles put the version after " - ".
+    ("Eric Prydz", "Opus - Four Tet Remix", None, "Eric Prydz |  | Opus | remix: Four Tet"),
+    ("Kraftwerk", "Computer Love - 2009 Remaster", None, "Kraftwerk |  | Computer Love | original"),
+    (
+        "Chic",
+        "I Want Your Love - Todd Terje Re-Edit",
+        None,
+        "Chic |  | I Want Your Love | edit: Todd Terje",
+    ),
+    (
+        "Disclosure",
+        "Latch (feat. Sam Smith) [Extended Mix]",
+        None,
+        "Disclosure | Sam Smith | Latch | original",
+    ),
+    ("Flume", "Never Be Like You", "feat. Kai", "Flume | Kai | Never Be Like You | original"),
     # Numbers and punctuation in titles stay: the scorer compares them.
     ("MK", "17", None, "MK |  | 17 | original"),
     ("New Order", "Blue Monday '88", None, "New Order |  | Blue Monday '88 | original"),
@@ -543,6 +559,10 @@ VERSIONS = [
     ("Mix", ORIGINAL, ()),
     ("Extended", ORIGINAL, ()),
     ("Vocal Mix", ORIGINAL, ()),
+    ("Continuous Mix", ORIGINAL, ()),
+    ("DJ Mix", ORIGINAL, ()),
+    ("Mixed", ORIGINAL, ()),
+    ("Extended Radio Edit", ORIGINAL, ()),
     # Another recording, with who made it.
     ("Four Tet Remix", REMIX, ("Four Tet",)),
     ("Four Tet remix", REMIX, ("Four Tet",)),
@@ -570,6 +590,8 @@ VERSIONS = [
     ("VIP Mix", VIP, ()),
     ("Live", LIVE, ()),
     ("Live at Glastonbury 2019", LIVE, ()),
+    ("BBC Radio 1 Live Session", LIVE, ()),
+    ("Extended Dub", DUB, ()),
     ("Instrumental", INSTRUMENTAL, ()),
     ("Instrumental Mix", INSTRUMENTAL, ()),
 ]
@@ -585,7 +607,10 @@ def test_a_version_text_reads_into_its_kind_and_remixers(
     assert version.text == text
 
 
-@pytest.mark.parametrize("text", ["Part 2", "Interlude", "Acoustic Version", "Version 3", "Pt. 1"])
+@pytest.mark.parametrize(
+    "text",
+    ["Part 2", "Interlude", "Acoustic Version", "Version 3", "Pt. 1", "Live Forever", "Mix Tape"],
+)
 def test_bracket_text_that_names_no_version_stays_in_the_title(text: str) -> None:
     facts = read_row("Bonobo", f"Kerala ({text})")
 

@@ -108,13 +108,14 @@ _THE = re.compile(r"^the$", re.IGNORECASE)
 
 # A trailing "(...)" or "[...]" (the closing bracket may be missing), or " - ..." after a title.
 _TRAILING_BRACKETS = re.compile(r"\s*[(\[]([^()\[\]]*)[)\]]?\s*$")
-_TRAILING_DASH = re.compile(r"\s+[-\u2013\u2014]\s+([^-\u2013\u2014]+)$")
+_TRAILING_DASH = re.compile(r"\s+[-\u2013\u2014]\s+((?:(?!\s[-\u2013\u2014]\s).)+)$")
 
 # Words of a generic cut; a generic version is made of these only, with a head word.
 _GENERIC_WORDS = frozenset(
     {"original", "extended", "radio", "club", "main", "dubless", "album", "single", "vocal"}
     | {"long", "short", "full", "length", "clean", "dirty", "explicit", "intro", "outro", "dj"}
     | {"12", "7", "10", "inch", "lp", "stereo", "mono", "digital", "digitally", "mixed"}
+    | {"continuous", "nonstop"}
     | {"mix", "version", "edit", "cut", "remaster", "remastered", "remasterd", "remastering"}
 )
 _GENERIC_HEADS = frozenset({"mix", "version", "edit", "cut", "mixed"})
@@ -143,7 +144,12 @@ _KINDS: tuple[tuple[VersionKind, re.Pattern[str]], ...] = tuple(
         (VersionKind.EDIT, r"\bre-?edit\b|\bedit\b"),
         (VersionKind.REMIX, _NAMED_MIX),
         (VersionKind.INSTRUMENTAL, r"\binstrumental\b"),
-        (VersionKind.LIVE, r"\blive\b"),
+        # "Live", "Live at X", "Live 2019", "BBC Live Session"; not a title's "(Live Forever)".
+        (
+            VersionKind.LIVE,
+            r"^live\b(?:\s*$|\s+(?:at|in|from|on|@|version|recording|session|mix|\d{4})\b)"
+            r"|\blive\s*$|\blive\s+(?:at|in|from|@|version|recording|session)\b",
+        ),
     )
 )
 # Played by the artist: the words around the keyword are a place or a year, not remixers.
@@ -292,30 +298,40 @@ def _unique(names: Iterable[str]) -> tuple[str, ...]:
 
 def _read_title(title: str, version_text: str) -> tuple[str, list[str], Version]:
     """(title_base, featured texts, version) of a title; `version_text` is the row's remix."""
-    base, featured, versions = _trailing_parts(title, read_versions=not version_text)
+    featured: list[str] = []
+    if feat := _FEAT_OPENING.match(version_text):  # "(feat. X)" read into the remix field
+        featured.append(version_text[feat.end() :])
+        version_text = ""
+    base, versions = _trailing_parts(title, featured, read_versions=not version_text)
     if version_text:
         given = _known_version(version_text)
         if given is None:  # "(Part 2)" in the remix field: part of the name, not a version
             base, given = f"{base} ({version_text})", ORIGINAL
         versions = [given]
-    marker = _FEAT_IN_TITLE.search(base)
-    if marker is not None:
+    if marker := _FEAT_IN_TITLE.search(base):
         featured.append(base[marker.end() :])
         base = base[: marker.start()]
-    base = base.strip() or title
-    return base, featured, _strongest(versions)
+    return base.strip() or title, featured, _strongest(versions)
 
 
-def _trailing_parts(title: str, *, read_versions: bool) -> tuple[str, list[str], list[Version]]:
-    """The title without its trailing feat. and version parts; what was taken."""
+def _trailing_parts(
+    title: str, featured: list[str], *, read_versions: bool
+) -> tuple[str, list[Version]]:
+    """The title without its trailing feat. and version parts ("(...)", "[...]", " - ..."), and
+    the versions taken; the feat. texts taken go to `featured`."""
     rest = title
     kept: list[str] = []
-    featured: list[str] = []
     versions: list[Version] = []
     while True:
         found = _TRAILING_BRACKETS.search(rest)
         if found is None or not found.start():
-            break
+            dashed = _TRAILING_DASH.search(rest) if read_versions else None
+            version = _known_version(dashed.group(1)) if dashed else None
+            if dashed is None or version is None:
+                break
+            versions.append(version)
+            rest = rest[: dashed.start()]
+            continue
         inside = found.group(1).strip()
         rest = rest[: found.start()]
         feat = _FEAT_OPENING.match(inside)
@@ -326,12 +342,7 @@ def _trailing_parts(title: str, *, read_versions: bool) -> tuple[str, list[str],
             versions.append(version)
         elif inside:
             kept.insert(0, found.group(0).strip())
-    if read_versions and (dashed := _TRAILING_DASH.search(rest)):
-        version = _known_version(dashed.group(1))
-        if version is not None:
-            versions.append(version)
-            rest = rest[: dashed.start()]
-    return " ".join([rest.strip(), *kept]).strip(), featured, versions
+    return " ".join([rest.strip(), *kept]).strip(), versions
 
 
 def _strongest(versions: list[Version]) -> Version:
