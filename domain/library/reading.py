@@ -59,6 +59,7 @@ GROUPS = (
     "Mumford & Sons",
     "Nick Cave & The Bad Seeds",
     "Florence + The Machine",
+    "Florence and the Machine",
     "Daryl Hall & John Oates",
     "Hall & Oates",
     "Sly & Robbie",
@@ -139,7 +140,12 @@ _KINDS: tuple[tuple[VersionKind, re.Pattern[str]], ...] = tuple(
             r"\bre-?work(?:ed)?\b|\bre-?make\b|\bre-?fix\b|\bre-?interpretation\b"
             r"|\bre-?imagin(?:ed|ation)\b",
         ),
-        (VersionKind.REMIX, r"\bre-?mix(?:ed)?\b|\brmx\b|\bflip\b|\bre-?rub\b|\bremode\b"),
+        # Russian and Japanese rows write "remix" in their own script too.
+        (
+            VersionKind.REMIX,
+            r"\bre-?mix(?:ed)?\b|\brmx\b|\bflip\b|\bre-?rub\b|\bremode\b"
+            r"|\b\u0440\u0435\u043c\u0438\u043a\u0441\b|\u30ea\u30df\u30c3\u30af\u30b9",
+        ),
         (VersionKind.DUB, r"\bdub\b(?!-?less)"),
         (VersionKind.EDIT, r"\bre-?edit\b|\bedit\b"),
         (VersionKind.REMIX, _NAMED_MIX),
@@ -175,9 +181,8 @@ def read_row(
     known_artists: Collection[str] = (),
 ) -> TrackFacts | None:
     """What a tracklist row names, or None for an "ID" row (never searched)."""
-    if _unknown(artist) or _unknown(title):
+    if artist is None or title is None or _unknown(artist) or _unknown(title):
         return None
-    assert artist is not None and title is not None  # _unknown said so
     artists, title_text = _tidy(artist), _tidy(title)
     version_text = _tidy(remix or "")
     known = _known_keys(known_artists)
@@ -423,5 +428,5 @@ def _tidy(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text).split())
 
 
-def _unknown(text: str | None) -> bool:
-    return text is None or _tidy(text).casefold() in _UNKNOWN
+def _unknown(text: str) -> bool:
+    return _tidy(text).casefold() in _UNKNOWN
