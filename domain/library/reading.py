@@ -129,7 +129,7 @@ _YEAR = re.compile(r"^(?:19|20)\d\d$")
 
 # The keywords naming another recording, strongest first. A bare "mix" names a remix only with a
 # name before it ("Solomun Mix"), and comes after dub so that "Dub Mix" is a dub.
-_NAMED_MIX = re.compile(r"\bmix\b", re.IGNORECASE)
+_NAMED_MIX = re.compile(r"\bmix\b|\bvox\b", re.IGNORECASE)  # "Solomun Vox" too
 _KINDS: tuple[tuple[VersionKind, re.Pattern[str]], ...] = tuple(
     (kind, re.compile(pattern, re.IGNORECASE) if isinstance(pattern, str) else pattern)
     for kind, pattern in (
@@ -147,7 +147,7 @@ _KINDS: tuple[tuple[VersionKind, re.Pattern[str]], ...] = tuple(
             r"|\b\u0440\u0435\u043c\u0438\u043a\u0441\b|\u30ea\u30df\u30c3\u30af\u30b9",
         ),
         (VersionKind.DUB, r"\bdub\b(?!-?less)"),
-        (VersionKind.EDIT, r"\bre-?edit\b|\bedit\b"),
+        (VersionKind.EDIT, r"\bre-?edit(?:ed)?\b|\bedit(?:ed)?\b"),
         (VersionKind.REMIX, _NAMED_MIX),
         (VersionKind.INSTRUMENTAL, r"\binstrumental\b"),
         # "Live", "Live at X", "Live 2019", "BBC Live Session"; not a title's "(Live Forever)".
@@ -364,7 +364,7 @@ def _rank(kind: VersionKind) -> int:
 
 def _known_version(text: str) -> Version | None:
     """The version `text` names, or None when it names none ("Part 2", "Interlude")."""
-    text = _tidy(text).strip("()[] -")
+    text = _unwrapped(text)
     if not text:
         return None
     words = _WORDS.findall(text.casefold().replace("-", ""))
@@ -410,8 +410,8 @@ def _without_descriptors(text: str) -> str:
     words = text.split()
 
     def descriptive(word: str) -> bool:
-        plain = word.casefold().replace("-", "").strip("'\".,")
-        return plain in _DESCRIPTORS or bool(_YEAR.match(plain))
+        plain = word.casefold().replace("-", "").strip("'\".,()[]/")
+        return not plain or plain in _DESCRIPTORS or bool(_YEAR.match(plain))
 
     while words and descriptive(words[-1]):
         words.pop()
@@ -426,6 +426,14 @@ def _without_descriptors(text: str) -> str:
 def _tidy(text: str) -> str:
     """NFKC (full-width brackets become brackets) and single spaces."""
     return " ".join(unicodedata.normalize("NFKC", text).split())
+
+
+def _unwrapped(text: str) -> str:
+    """`text` tidied, without brackets around it all: "(Four Tet Remix)" → "Four Tet Remix"."""
+    text = _tidy(text).strip(" -")
+    if len(text) > 1 and text[0] in "([" and text[-1] in ")]":
+        return text[1:-1].strip()
+    return text
 
 
 def _unknown(text: str) -> bool:
