@@ -614,7 +614,16 @@ def test_a_version_text_reads_into_its_kind_and_remixers(
 
 @pytest.mark.parametrize(
     "text",
-    ["Part 2", "Interlude", "Acoustic Version", "Version 3", "Pt. 1", "Live Forever", "Mix Tape"],
+    [
+        "Part 2",
+        "Interlude",
+        "Acoustic Version",
+        "Version 3",
+        "Pt. 1",
+        "Live Forever",
+        "Mix Tape",
+        "With Love",
+    ],
 )
 def test_bracket_text_that_names_no_version_stays_in_the_title(text: str) -> None:
     facts = read_row("Bonobo", f"Kerala ({text})")

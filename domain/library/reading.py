@@ -95,11 +95,12 @@ _SEPARATOR = re.compile(
     re.IGNORECASE,
 )
 _FEAT_WORD = r"(?:(?:feat|ft)\.|(?:feat|ft|featuring)\b)"
-# "(feat. X)" (or "(with X)") anywhere; a bare "feat. X" runs to the end.
+# "(feat. X)" (or streaming services' lower-case "(with X)", not a title's "(With Love)")
+# anywhere; a bare "feat. X" runs to the end.
 _FEAT_BRACKETED = re.compile(
-    rf"\s*[(\[]\s*(?:{_FEAT_WORD}|with\b)\s*([^()\[\]]*)[)\]]?", re.IGNORECASE
+    rf"\s*[(\[]\s*(?:{_FEAT_WORD}|(?-i:with)\b)\s*([^()\[\]]*)[)\]]?", re.IGNORECASE
 )
-_FEAT_OPENING = re.compile(rf"(?:{_FEAT_WORD}|with\b)\s*", re.IGNORECASE)
+_FEAT_OPENING = re.compile(rf"(?:{_FEAT_WORD}|(?-i:with)\b)\s*", re.IGNORECASE)
 _FEAT_IN_ARTIST = re.compile(
     r"(?<![\w'])(?:(?:feat|ft)\.|(?:feat|ft|featuring)(?!\w))\s*", re.IGNORECASE
 )
