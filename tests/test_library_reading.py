@@ -119,8 +119,12 @@ ROWS = [
         "Alesso; OneRepublic |  | If I Lose Myself | remix: Alesso",
     ),
     ("DJ Hazard & D Minds", "Mr Happy", "VIP", "DJ Hazard; D Minds |  | Mr Happy | vip"),
-    ("Rampa & &ME", "Hey Hey", "Adam Port Remix", "Rampa; &ME |  | Hey Hey | remix: Adam Port"),
-    ("Solomun", "Customer Is King", "Dub Mix", "Solomun |  | Customer Is King | dub"),
+    (
+        "Lana Del Rey",
+        "Summertime Sadness",
+        "Cedric Gervais Remix",
+        "Lana Del Rey |  | Summertime Sadness | remix: Cedric Gervais",
+    ),
     ("Donna Summer", "I Feel Love", '12" Version', "Donna Summer |  | I Feel Love | original"),
     ("Kraftwerk", "Computer Love", "2009 Remaster", "Kraftwerk |  | Computer Love | original"),
     # "I, II & III" in the remix field (a layout the parser reads any brackets from) is no version.
@@ -335,10 +339,10 @@ ROWS = [
     ),
     # Several primary artists, and names that hold a separator.
     (
-        "Sasha & John Digweed",
-        "Heaven Scent",
+        "Tinlicker & Helsloot",
+        "Because You Move Me",
         None,
-        "Sasha; John Digweed |  | Heaven Scent | original",
+        "Tinlicker; Helsloot |  | Because You Move Me | original",
     ),
     ("Kruder & Dorfmeister", "High Noon", None, "Kruder & Dorfmeister |  | High Noon | original"),
     (
@@ -433,7 +437,7 @@ ROWS = [
         None,
         "Chemical Brothers, The |  | Galvanize | original",
     ),
-    ("Camo & Krooked", "Ember", None, "Camo & Krooked |  | Ember | original"),
+    ("Camo & Krooked", "Cross the Line", None, "Camo & Krooked |  | Cross the Line | original"),
     (
         "Calyx & TeeBee",
         "Elevate This Sound",
@@ -469,10 +473,10 @@ ROWS = [
         "坂本龍一 |  | Merry Christmas Mr. Lawrence | original",
     ),
     (
-        "中田ヤスタカ \u00d7 きゃりーぱみゅぱみゅ",
-        "つけまつける\uff08Extended Mix\uff09",
+        "中田ヤスタカ \u00d7 米津玄師",
+        "NANIMONO",
         None,
-        "中田ヤスタカ; きゃりーぱみゅぱみゅ |  | つけまつける | original",
+        "中田ヤスタカ; 米津玄師 |  | NANIMONO | original",
     ),
 ]
 
@@ -532,6 +536,14 @@ def test_a_row_keeps_what_it_showed_its_label_and_duration() -> None:
         duration=312.0,
         label="Ninja Tune",
     )
+
+
+def test_full_width_brackets_read_like_brackets() -> None:
+    facts = read_row("Perfume", "\u30dd\u30ea\u30ea\u30ba\u30e0\uff08Original Mix\uff09")
+
+    assert facts is not None
+    assert facts.title_base == "\u30dd\u30ea\u30ea\u30ba\u30e0"
+    assert facts.version.text == "Original Mix"
 
 
 def test_the_remix_field_is_the_version_even_when_the_title_has_brackets() -> None:
@@ -645,6 +657,7 @@ ARTISTS = [
     ("Tyler, The Creator", ("Tyler, The Creator",), ()),
     ("Above & Beyond & Zoë Johnston", ("Above & Beyond", "Zoë Johnston"), ()),
     ("Sasha & John Digweed", ("Sasha", "John Digweed"), ()),
+    ("Rampa & &ME", ("Rampa", "&ME"), ()),
     ("Jamie xx", ("Jamie xx",), ()),
     ("Xinobi x Moullinex", ("Xinobi", "Moullinex"), ()),
     ("Mixhell", ("Mixhell",), ()),
