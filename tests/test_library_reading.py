@@ -608,6 +608,7 @@ VERSIONS = [
     ("Live", LIVE, ()),
     ("Live at Glastonbury 2019", LIVE, ()),
     ("BBC Radio 1 Live Session", LIVE, ()),
+    ("Live @ Awakenings 2019", LIVE, ()),
     ("Extended Dub", DUB, ()),
     ("Instrumental", INSTRUMENTAL, ()),
     ("Instrumental Mix", INSTRUMENTAL, ()),

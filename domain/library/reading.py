@@ -154,8 +154,8 @@ _KINDS: tuple[tuple[VersionKind, re.Pattern[str]], ...] = tuple(
         # "Live", "Live at X", "Live 2019", "BBC Live Session"; not a title's "(Live Forever)".
         (
             VersionKind.LIVE,
-            r"^live\b(?:\s*$|\s+(?:at|in|from|on|@|version|recording|session|mix|\d{4})\b)"
-            r"|\blive\s*$|\blive\s+(?:at|in|from|@|version|recording|session)\b",
+            r"^live\b(?:\s*$|\s*@|\s+(?:at|in|from|on|version|recording|session|mix|\d{4})\b)"
+            r"|\blive\s*$|\blive\s*@|\blive\s+(?:at|in|from|version|recording|session)\b",
         ),
     )
 )
