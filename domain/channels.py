@@ -46,6 +46,12 @@ def tracklist_import(settings: Settings, job_id: int) -> str:
     return settings.channel(f"tracklists:imports:{job_id}")
 
 
+def library_identify_events(settings: Settings, job_id: str) -> str:
+    """Worker → web and CLI: an identification job's progress changed
+    (`domain.library.identify.Progress.to_json()`)."""
+    return settings.channel(f"library:identify:events:{job_id}")
+
+
 # Keys ---------------------------------------------------------------------------------------------
 
 
@@ -100,6 +106,13 @@ def discogs(settings: Settings, name: str) -> str:
     """The Discogs client's shared state: `pace:lock`, `pace:next`, `breaker`, the answer cache
     (`search:<digest>`, `release:<id>`) and `token-refused` (the UI shows it until fixed)."""
     return settings.channel(f"discogs:{name}")
+
+
+def library_identify(settings: Settings, job_id: str) -> str:
+    """An identification job's progress: a hash (tracklist_id, version, total), the set
+    `<key>:done` of row indexes identified and the hash `<key>:waiting` (row index → the service
+    it waits for). Written by the worker, read by web and CLI."""
+    return settings.channel(f"library:identify:{job_id}")
 
 
 # Pins ("Switch now") -----------------------------------------------------------------------------

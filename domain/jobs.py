@@ -22,6 +22,10 @@ CHECK_LOOPS = "check_loops"  # (mapping_ids: list[int]) probe loops, make thumbn
 CHECK_ALL_LOOPS = "check_all_loops"  # () re-check every active mapping, in batches
 TRACKLISTS_QUEUE = "tracklists"
 IMPORT_TRACKLIST = "import_tracklist"  # (job_id: int) fetch, parse and store an import job
+LIBRARY_QUEUE = "library"
+# (job_id: str, tracklist_id: int, version: int, row_indexes: list[int], attempt: int)
+# identify those rows of that tracklist version as library tracks (domain/library/identify.py)
+IDENTIFY_TRACKLIST = "identify_tracklist"
 
 CHECK_BATCH_SIZE = 200  # mappings per check message: bounded messages, quick retries
 
@@ -61,6 +65,30 @@ class JobQueue:
     def import_tracklist(self, job_id: int, *, delay_ms: int | None = None) -> None:
         """Run the import job made by `tracklists.imports.create_import` (after `delay_ms`)."""
         self._send(TRACKLISTS_QUEUE, IMPORT_TRACKLIST, job_id, delay_ms=delay_ms)
+
+    def identify_tracklist(
+        self,
+        job_id: str,
+        tracklist_id: int,
+        version: int,
+        row_indexes: Sequence[int],
+        *,
+        attempt: int = 1,
+        delay_ms: int | None = None,
+    ) -> None:
+        """Identify these rows of a tracklist version (`library.identify.start_identify` makes
+        the job and its chunks; the worker re-queues rows an outside service failed)."""
+        rows = list(row_indexes)
+        self._send(
+            LIBRARY_QUEUE,
+            IDENTIFY_TRACKLIST,
+            job_id,
+            tracklist_id,
+            version,
+            rows,
+            attempt,
+            delay_ms=delay_ms,
+        )
 
     def close(self) -> None:
         """Drop the broker's Redis connections (RedisBroker.close leaves its pool open)."""

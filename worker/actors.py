@@ -22,16 +22,20 @@ from domain.config import get_settings
 from domain.jobs import (
     CHECK_ALL_LOOPS,
     CHECK_LOOPS,
+    IDENTIFY_TRACKLIST,
     IMPORT_TRACKLIST,
+    LIBRARY_QUEUE,
     LOOP_CHECKS_QUEUE,
     TRACKLISTS_QUEUE,
     batches,
     make_broker,
 )
+from domain.library import identify
 from domain.loops.check import active_mapping_ids, check_mappings
 from domain.models import LoopStatus
 from domain.tracklists.client import PoliteClient
 from domain.tracklists.imports import ImportJob, ImportNotFound, fail_import, run_import
+from domain.tracklists.store import TracklistNotFound
 from worker.resources import ResourcesMiddleware
 
 log = logging.getLogger("crateloop.worker")
@@ -128,3 +132,45 @@ def _retry_later(job: ImportJob) -> None:
     """Queue a blocked job again for when the site's breaker closes."""
     wait = ((job.retry_at or datetime.now(UTC)) - datetime.now(UTC)).total_seconds()
     import_tracklist.send_with_options(args=(job.id,), delay=max(1_000, int(wait * 1000) + 500))
+
+
+@dramatiq.actor(
+    actor_name=IDENTIFY_TRACKLIST,
+    queue_name=LIBRARY_QUEUE,
+    # Rows run 30 s at most each: a chunk of 100 is well inside Dramatiq's own limit.
+    time_limit=identify.CHUNK_ROWS * int(identify.ROW_SECONDS) * 1000 + 60_000,
+    **_RETRIED,
+)
+async def identify_tracklist(
+    job_id: str, tracklist_id: int, version: int, row_indexes: list[int], attempt: int = 1
+) -> None:
+    """Identify these rows of a tracklist version; rows an outside service failed are queued
+    again for when it may be asked (the job itself never fails for them)."""
+    try:
+        outcome = await identify.identify_tracklist(
+            opened.resources,
+            tracklist_id,
+            version=version,
+            row_indexes=row_indexes,
+            job_id=job_id,
+        )
+    except TracklistNotFound:
+        log.warning("tracklist %d (version %d) is gone: nothing to identify", tracklist_id, version)
+        return
+    log.info(
+        "identification %s: %d row(s) of tracklist %d, %d to retry",
+        job_id,
+        outcome.identified,
+        tracklist_id,
+        len(outcome.retry_rows),
+    )
+    if not outcome.retry_rows:
+        return
+    if attempt >= identify.MAX_ATTEMPTS:
+        log.warning("identification %s: rows %s left unmatched", job_id, outcome.retry_rows)
+        return
+    wait = ((outcome.retry_at or datetime.now(UTC)) - datetime.now(UTC)).total_seconds()
+    identify_tracklist.send_with_options(
+        args=(job_id, tracklist_id, version, list(outcome.retry_rows), attempt + 1),
+        delay=max(1_000, int(wait * 1000) + 500),
+    )

@@ -1,0 +1,601 @@
+"""Identifying a tracklist's rows as library tracks: the pipeline the worker runs.
+
+For each row that is a track of its own ("w/" rows and mashup parts never are), in page order:
+1. `read_row` reads it; an "ID" row is recorded as `id` and never searched.
+2. Candidates come from the library (the exact dedupe key, then a simple SQL prefilter on the
+   stored keys re-ranked with RapidFuzz: no pg_trgm or unaccent needed), then MusicBrainz, then
+   Discogs when DISCOGS_TOKEN is set. An outside service is only asked when the library has no
+   auto-accepted match. Every candidate title is read again with `read_row`, so versions compare.
+3. `decide` (scoring.py): a matched row creates or joins a library track; every row gets its
+   discovery, with the candidates and each field's reasons kept for the review queue.
+
+Re-identifying updates the discoveries (store.record_discovery), so a job delivered twice does
+no harm. An outside service that fails (breaker open, rate limit, bad answer) or a row that takes
+over `ROW_SECONDS` leaves the row `unmatched` with `retry_at`: the job completes, and the worker
+queues those rows again for later (`Outcome.retry_rows`).
+
+A job identifies at most `CHUNK_ROWS` rows per worker message; `start_identify` splits longer
+lists. Progress lives in Redis (the job's hash and row sets, so chunks run in parallel and a
+redelivery counts nothing twice) and every change is published on `channels.library_identify`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import redis.asyncio as aioredis
+from rapidfuzz import fuzz, process
+from redis.exceptions import RedisError
+from sqlalchemy import or_, select
+
+from domain import channels
+from domain.config import Settings
+from domain.db import Sessions
+from domain.library.candidates import Candidate, Source
+from domain.library.discogs import DiscogsClient, DiscogsTokenRefused
+from domain.library.facts import TrackFacts, comparison_key
+from domain.library.lookups import LookupFailed
+from domain.library.musicbrainz import MusicBrainzClient
+from domain.library.reading import read_row
+from domain.library.scoring import Decision, MatchState, Ranked, decide
+from domain.library.store import (
+    DiscoveryRecord,
+    ReleaseFacts,
+    dedupe_key,
+    record_discovery,
+    track_facts,
+    upsert_track,
+)
+from domain.models import (
+    Discovery,
+    DiscoveryMethod,
+    DiscoveryState,
+    LibraryTrack,
+    Tracklist,
+    TracklistVersion,
+)
+from domain.resources import Resources
+from domain.tracklists.content import TrackRow, version_content
+from domain.tracklists.model import ParsedTrack
+from domain.tracklists.store import TracklistNotFound, is_main_track
+from domain.validation import InputError
+
+log = logging.getLogger(__name__)
+
+CHUNK_ROWS = 100  # rows per worker message: a redelivered message redoes little
+ROW_SECONDS = 30.0  # one row's identification at most; then unmatched, tried again later
+RETRY_SECONDS = 60.0  # when a failure names no time to try again
+MAX_ATTEMPTS = 10  # passes over rows an outside service keeps failing; then left unmatched
+PROGRESS_TTL = 7 * 24 * 3600
+LIBRARY_PREFILTER = 200  # tracks the SQL prefilter hands RapidFuzz
+LIBRARY_CANDIDATES = 5
+SEARCH_LIMIT = 10  # MusicBrainz recordings asked per row
+KEPT_CANDIDATES = 5  # candidates kept on a discovery for the review queue
+
+
+# --- a job ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class IdentifyRequest:
+    """What one worker message identifies: some rows of one tracklist version."""
+
+    job_id: str
+    tracklist_id: int
+    version: int
+    row_indexes: tuple[int, ...]
+    attempt: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """A job's progress as saved in Redis; `to_json()` is what its channel carries."""
+
+    job_id: str
+    tracklist_id: int
+    version: int
+    total: int
+    done: int
+    waiting: int  # rows identified as "unmatched (will retry)": an outside service failed
+    waiting_for: tuple[str, ...]  # the services they wait for, e.g. ("MusicBrainz",)
+
+    @property
+    def finished(self) -> bool:
+        """Every row has been through the pipeline once (waiting rows are tried again later)."""
+        return self.done >= self.total
+
+    @property
+    def text(self) -> str:
+        """ "14 / 22 rows, 3 waiting for MusicBrainz" """
+        shown = f"{self.done} / {self.total} rows"
+        if self.waiting:
+            shown += f", {self.waiting} waiting for {' and '.join(self.waiting_for) or 'a retry'}"
+        return shown
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "job_id": self.job_id,
+            "tracklist_id": self.tracklist_id,
+            "version": self.version,
+            "total": self.total,
+            "done": self.done,
+            "waiting": self.waiting,
+            "waiting_for": list(self.waiting_for),
+            "finished": self.finished,
+            "text": self.text,
+        }
+
+
+class JobNotFound(LookupError):
+    """No identification job with that id (or its progress has expired)."""
+
+
+async def start_identify(
+    resources: Resources, tracklist_id: int, *, positions: Iterable[int] | None = None
+) -> Progress:
+    """Queue the identification of a tracklist's current version (or the rows at `positions`)
+    for the worker, in messages of at most CHUNK_ROWS rows. TracklistNotFound without the
+    tracklist; InputError("positions") for a position the tracklist does not have."""
+    async with resources.sessions() as session:
+        tracklist = await session.get(Tracklist, tracklist_id)
+        if tracklist is None or tracklist.current_version is None:
+            raise TracklistNotFound(f"no tracklist with id {tracklist_id}")
+        stored = await version_content(session, tracklist, tracklist.current_version)
+    assert stored is not None
+    rows = chosen_rows(stored.rows, positions)
+    job_id = uuid.uuid4().hex
+    version = tracklist.current_version
+    await _start_progress(resources.settings, resources.redis, job_id, tracklist_id, version, rows)
+    for start in range(0, len(rows), CHUNK_ROWS):
+        chunk = [row.index for row in rows[start : start + CHUNK_ROWS]]
+        await asyncio.to_thread(
+            resources.jobs.identify_tracklist, job_id, tracklist_id, version, chunk
+        )
+    return await get_progress(resources.settings, resources.redis, job_id)
+
+
+def chosen_rows(rows: Sequence[TrackRow], positions: Iterable[int] | None) -> list[TrackRow]:
+    """The rows that are tracks of their own, only those at `positions` when given."""
+    main = [row for row in rows if is_main_track(row.track)]
+    if positions is None:
+        return main
+    wanted = set(positions)
+    known = {row.track.position for row in main}
+    missing = sorted(wanted - known)
+    if missing:
+        shown = ", ".join(str(p) for p in missing[:10])
+        raise InputError("positions", f"the tracklist has no track at position {shown}")
+    return [row for row in main if row.track.position in wanted]
+
+
+# --- running a job (the worker) ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What one message did: the rows to try again and when (the worker queues them)."""
+
+    identified: int
+    retry_rows: tuple[int, ...] = ()
+    retry_at: datetime | None = None
+
+
+@dataclass(slots=True)
+class _Clients:
+    musicbrainz: MusicBrainzClient
+    discogs: DiscogsClient | None
+
+
+async def identify_tracklist(
+    resources: Resources,
+    tracklist_id: int,
+    *,
+    version: int | None = None,
+    row_indexes: Sequence[int] | None = None,
+    positions: Iterable[int] | None = None,
+    job_id: str | None = None,
+) -> Outcome:
+    """Identify the rows of a tracklist version (the current one by default): those at
+    `row_indexes` (a job's chunk), or at `positions`, or every track row. TracklistNotFound when
+    the tracklist (or the version) is gone."""
+    rows, version_id, number = await _rows(resources.sessions, tracklist_id, version)
+    if row_indexes is not None:
+        wanted = set(row_indexes)
+        rows = [row for row in rows if row.index in wanted and is_main_track(row.track)]
+    else:
+        rows = chosen_rows(rows, positions)
+    clients = _Clients(
+        musicbrainz=resources.client(MusicBrainzClient),
+        discogs=(
+            resources.client(DiscogsClient)
+            if resources.settings.music_databases.discogs_token
+            else None
+        ),
+    )
+    where = _Where(tracklist_id, version_id, number)
+    retry: list[int] = []
+    retry_at: datetime | None = None
+    for row in rows:
+        failed = await _identify_row(resources, clients, where, row)
+        if job_id is not None:
+            await _row_done(resources.settings, resources.redis, job_id, row.index, failed)
+        if failed is not None:
+            retry.append(row.index)
+            when = failed.retry_at or datetime.now(UTC) + timedelta(seconds=RETRY_SECONDS)
+            retry_at = when if retry_at is None else min(retry_at, when)
+    return Outcome(len(rows), tuple(retry), retry_at)
+
+
+@dataclass(frozen=True, slots=True)
+class _Where:
+    tracklist_id: int
+    version_id: int
+    version_number: int
+
+
+async def _rows(
+    sessions: Sessions, tracklist_id: int, version: int | None
+) -> tuple[list[TrackRow], int, int]:
+    async with sessions() as session:
+        tracklist = await session.get(Tracklist, tracklist_id)
+        if tracklist is None:
+            raise TracklistNotFound(f"no tracklist with id {tracklist_id}")
+        number = version if version is not None else tracklist.current_version
+        stored = await version_content(session, tracklist, number)
+        if stored is None or number is None:
+            raise TracklistNotFound(f"tracklist {tracklist_id} has no version {number}")
+        return list(stored.rows), stored.record.id, number
+
+
+@dataclass(frozen=True, slots=True)
+class _Found:
+    """A candidate with where it came from: the library (its track id) or a database."""
+
+    facts: TrackFacts
+    method: DiscoveryMethod
+    library_track_id: int | None = None
+    candidate: Candidate | None = None  # None for library tracks
+
+    @property
+    def musicbrainz_recording_id(self) -> str | None:
+        return self.candidate.recording_id if self.candidate else None
+
+
+async def _identify_row(
+    resources: Resources, clients: _Clients, where: _Where, row: TrackRow
+) -> LookupFailed | None:
+    """Identify one row and record its discovery; the failure that left it unmatched, if any."""
+    track = row.track
+    facts = None if track.is_id else read_row(track.artist, track.title, track.remix, track.label)
+    try:
+        async with asyncio.timeout(ROW_SECONDS):
+            found, asked, failed = await _candidates(resources, clients, facts)
+    except TimeoutError:
+        retry_at = datetime.now(UTC) + timedelta(seconds=RETRY_SECONDS)
+        found, asked = [], []
+        failed = LookupFailed("identification", f"took over {ROW_SECONDS:g} s", retry_at=retry_at)
+    decision = decide(facts, [f.facts for f in found])
+    record = await _record(resources.sessions, where, row, decision, found, asked)
+    if failed is not None and record.state is not DiscoveryState.MATCHED:
+        retry_at = failed.retry_at or datetime.now(UTC) + timedelta(seconds=RETRY_SECONDS)
+        record = replace(record, state=DiscoveryState.UNMATCHED, retry_at=retry_at)
+    else:
+        failed = None
+    await record_discovery(resources.sessions, record)
+    return failed
+
+
+async def _candidates(
+    resources: Resources, clients: _Clients, facts: TrackFacts | None
+) -> tuple[list[_Found], list[str], LookupFailed | None]:
+    """The row's candidates, the sources asked and the failure of one, if one failed. An "ID"
+    row has none and asks nobody."""
+    if facts is None:
+        return [], [], None
+    found = await library_candidates(resources.sessions, facts)
+    asked = [DiscoveryMethod.LIBRARY.value]
+    if found and decide(facts, [f.facts for f in found]).state is MatchState.MATCHED:
+        return found, asked, None
+    artist = facts.primary[0] if facts.primary else facts.artists
+    try:
+        asked.append(DiscoveryMethod.MUSICBRAINZ.value)
+        recordings = await clients.musicbrainz.search_recordings(
+            artist, facts.title_base, limit=SEARCH_LIMIT
+        )
+        found += [_outside(c, DiscoveryMethod.MUSICBRAINZ) for c in recordings]
+        if clients.discogs is not None:
+            asked.append(DiscoveryMethod.DISCOGS.value)
+            tracks = await clients.discogs.track_candidates(artist, facts.title_base)
+            found += [_outside(c, DiscoveryMethod.DISCOGS) for c in tracks]
+    except DiscogsTokenRefused as refused:
+        log.warning("Discogs refused the token, left out until it changes: %s", refused)
+    except LookupFailed as failed:
+        return _distinct(found), asked, failed
+    return _distinct(found), asked, None
+
+
+def _outside(candidate: Candidate, method: DiscoveryMethod) -> _Found:
+    """A database's candidate with its title read again as a DJ row, so versions compare."""
+    known = candidate.facts
+    again = read_row(known.artists, known.title, known_artists=known.primary)
+    if again is not None:
+        featured = tuple(dict.fromkeys((*known.featured, *again.featured)))
+        known = replace(
+            known, title_base=again.title_base, version=again.version, featured=featured
+        )
+    return _Found(replace(known), method, candidate=replace(candidate, facts=known))
+
+
+def _distinct(found: Sequence[_Found]) -> list[_Found]:
+    """One candidate per recording (the dedupe key): the library's first. Databases list one
+    recording several times (on several releases); a twin must not count as a close runner-up."""
+    kept: dict[str, _Found] = {}
+    for one in found:
+        kept.setdefault(dedupe_key(one.facts), one)
+    return list(kept.values())
+
+
+async def library_candidates(sessions: Sessions, facts: TrackFacts) -> list[_Found]:
+    """Library tracks that may be the row's recording: the exact dedupe key first, then tracks
+    sharing a word of the title or the first artist, re-ranked with RapidFuzz."""
+    title = comparison_key(facts.title_base)
+    artist = comparison_key(facts.primary[0] if facts.primary else facts.artists)
+    words = [w for w in (title.split()[:1] + artist.split()[:1]) if w]
+    async with sessions() as session:
+        exact = await session.scalar(
+            select(LibraryTrack).where(LibraryTrack.dedupe_key == dedupe_key(facts))
+        )
+        nearby: list[LibraryTrack] = []
+        if words:
+            nearby = list(
+                await session.scalars(
+                    select(LibraryTrack)
+                    .where(
+                        or_(
+                            *(LibraryTrack.title_key.contains(w, autoescape=True) for w in words),
+                            *(LibraryTrack.artists_key.contains(w, autoescape=True) for w in words),
+                        )
+                    )
+                    .limit(LIBRARY_PREFILTER)
+                )
+            )
+    query = f"{artist} {title}"
+    choices = {t.id: f"{t.artists_key} {comparison_key(t.title_base)}" for t in nearby}
+    best = process.extract(
+        query, choices, scorer=fuzz.token_set_ratio, limit=LIBRARY_CANDIDATES, score_cutoff=60
+    )
+    tracks = {t.id: t for t in nearby}
+    ranked = [tracks[track_id] for _text, _score, track_id in best]
+    if exact is not None:
+        ranked = [exact, *(t for t in ranked if t.id != exact.id)]
+    return [_library(t) for t in ranked]
+
+
+def _library(track: LibraryTrack) -> _Found:
+    return _Found(track_facts(track), DiscoveryMethod.LIBRARY, library_track_id=track.id)
+
+
+async def _record(
+    sessions: Sessions,
+    where: _Where,
+    row: TrackRow,
+    decision: Decision,
+    found: Sequence[_Found],
+    asked: Sequence[str],
+) -> DiscoveryRecord:
+    """The discovery of a decided row; a matched one's library track made or joined first."""
+    best = found[decision.best] if decision.best is not None else None
+    best_score = decision.ranked[0].score if decision.ranked else None
+    track_id = None
+    if decision.state is MatchState.MATCHED and best is not None:
+        track_id = best.library_track_id or await _upsert(sessions, best)
+    return DiscoveryRecord(
+        tracklist_id=where.tracklist_id,
+        version_id=where.version_id,
+        version_number=where.version_number,
+        row_index=row.index,
+        position=row.track.position,
+        row_text=row_text(row.track),
+        state=DiscoveryState(decision.state.value),
+        cue_seconds=row.track.cue_seconds,
+        confidence=decision.confidence,
+        method=best.method if best is not None else None,
+        library_track_id=track_id,
+        differences=(
+            {"penalties": best_score.penalties, "reasons": best_score.reasons} if best_score else {}
+        ),
+        candidates=[_candidate_json(found[r.index], r) for r in decision.ranked[:KEPT_CANDIDATES]],
+        sources_asked=list(asked),
+    )
+
+
+async def _upsert(sessions: Sessions, found: _Found) -> int:
+    candidate = found.candidate
+    assert candidate is not None
+    if candidate.source is Source.MUSICBRAINZ:
+        ids = {"musicbrainz_recording": candidate.recording_id}
+        ids["musicbrainz_release"] = candidate.release_id
+    else:
+        ids = {"discogs_release": candidate.release_id}
+    release = ReleaseFacts(
+        catalogue_number=candidate.catalogue_number,
+        release_title=candidate.release_title,
+        release_date=_day(candidate.release_date),
+    )
+    return await upsert_track(sessions, found.facts, ids, release)
+
+
+def _day(text: str | None) -> date | None:
+    """A release date known to the day; "1999" or "1999-03" is not a date to store."""
+    try:
+        return date.fromisoformat(text) if text and len(text) == 10 else None
+    except ValueError:
+        return None
+
+
+def _candidate_json(found: _Found, ranked: Ranked) -> dict[str, object]:
+    """A candidate as a discovery keeps it (the review queue and the CLI show it)."""
+    facts, candidate = found.facts, found.candidate
+    return {
+        "source": found.method.value,
+        "library_track_id": found.library_track_id,
+        "musicbrainz_recording_id": found.musicbrainz_recording_id,
+        "release_id": candidate.release_id if candidate else None,
+        "release_title": candidate.release_title if candidate else None,
+        "artist": facts.artists,
+        "title": facts.title,
+        "version": facts.version.text or facts.version.kind.value,
+        "label": facts.label,
+        "duration": facts.duration,
+        "distance": round(ranked.score.distance, 4),
+        "penalties": ranked.score.penalties,
+        "reasons": ranked.score.reasons,
+    }
+
+
+def row_text(track: ParsedTrack) -> str:
+    """The row as heard: "Artist - Title (Remix) [Label]"."""
+    return f"{track.display} [{track.label}]" if track.label else track.display
+
+
+# --- progress --------------------------------------------------------------------------------------
+
+
+async def _start_progress(
+    settings: Settings,
+    redis: aioredis.Redis,
+    job_id: str,
+    tracklist_id: int,
+    version: int,
+    rows: Sequence[TrackRow],
+) -> None:
+    key = channels.library_identify(settings, job_id)
+    fields = {"tracklist_id": tracklist_id, "version": version, "total": len(rows)}
+    async with redis.pipeline(transaction=True) as pipe:
+        for name, value in fields.items():
+            pipe.hset(key, name, value)
+        pipe.expire(key, PROGRESS_TTL)
+        await pipe.execute()
+
+
+async def _row_done(
+    settings: Settings,
+    redis: aioredis.Redis,
+    job_id: str,
+    row_index: int,
+    failed: LookupFailed | None,
+) -> None:
+    """Count a row done (a set: counted once however often it runs), waiting or not, and publish
+    the progress. Redis missing a beat loses a progress line, never a discovery."""
+    key = channels.library_identify(settings, job_id)
+    try:
+        async with redis.pipeline(transaction=True) as pipe:
+            pipe.sadd(f"{key}:done", row_index)
+            if failed is not None:
+                pipe.hset(f"{key}:waiting", str(row_index), failed.source)
+            else:
+                pipe.hdel(f"{key}:waiting", str(row_index))
+            for name in (f"{key}:done", f"{key}:waiting"):
+                pipe.expire(name, PROGRESS_TTL)
+            await pipe.execute()
+        progress = await get_progress(settings, redis, job_id)
+        await redis.publish(
+            channels.library_identify_events(settings, job_id), json.dumps(progress.to_json())
+        )
+    except (RedisError, JobNotFound) as error:
+        log.warning("could not save the progress of identification %s: %s", job_id, error)
+
+
+async def get_progress(settings: Settings, redis: aioredis.Redis, job_id: str) -> Progress:
+    """A job's progress as saved; JobNotFound when there is none."""
+    key = channels.library_identify(settings, job_id)
+    async with redis.pipeline(transaction=True) as pipe:
+        pipe.hgetall(key)
+        pipe.scard(f"{key}:done")
+        pipe.hvals(f"{key}:waiting")
+        saved, done, waiting = await pipe.execute()
+    if not saved:
+        raise JobNotFound(f"no identification job {job_id}")
+    fields = {_text(k): _text(v) for k, v in saved.items()}
+    services = sorted({_text(name) for name in waiting})
+    return Progress(
+        job_id=job_id,
+        tracklist_id=int(fields["tracklist_id"]),
+        version=int(fields["version"]),
+        total=int(fields["total"]),
+        done=int(done),
+        waiting=len(waiting),
+        waiting_for=tuple(services),
+    )
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+# --- results ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class IdentifiedRow:
+    """One row's identification as the CLI and scripts read it."""
+
+    position: int | None
+    state: str
+    confidence: float
+    musicbrainz_recording_id: str | None
+    library_track_id: int | None
+    candidates: list[dict[str, object]] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "position": self.position,
+            "state": self.state,
+            "confidence": self.confidence,
+            "musicbrainz_recording_id": self.musicbrainz_recording_id,
+            "library_track_id": self.library_track_id,
+            "candidates": self.candidates,
+        }
+
+
+CANDIDATE_FIELDS = ("musicbrainz_recording_id", "artist", "title", "distance", "reasons")
+
+
+async def identified_rows(
+    sessions: Sessions, tracklist_id: int, version: int, positions: Iterable[int] | None = None
+) -> list[IdentifiedRow]:
+    """The identified rows of a tracklist version in page order (only those at `positions`)."""
+    query = (
+        select(Discovery, LibraryTrack.musicbrainz_recording_id)
+        .join(TracklistVersion, TracklistVersion.id == Discovery.version_id)
+        .outerjoin(LibraryTrack, LibraryTrack.id == Discovery.library_track_id)
+        .where(TracklistVersion.tracklist_id == tracklist_id, TracklistVersion.number == version)
+        .order_by(Discovery.row_index)
+    )
+    if positions is not None:
+        query = query.where(Discovery.position.in_(list(positions)))
+    async with sessions() as session:
+        found = (await session.execute(query)).all()
+    return [_identified(discovery, musicbrainz) for discovery, musicbrainz in found]
+
+
+def _identified(discovery: Discovery, musicbrainz: str | None) -> IdentifiedRow:
+    matched = discovery.state == DiscoveryState.MATCHED.value
+    return IdentifiedRow(
+        position=discovery.position,
+        state=discovery.state,
+        confidence=discovery.confidence,
+        musicbrainz_recording_id=musicbrainz if matched else None,
+        library_track_id=discovery.library_track_id,
+        candidates=[
+            {name: candidate.get(name) for name in CANDIDATE_FIELDS}
+            for candidate in discovery.candidates
+        ],
+    )
