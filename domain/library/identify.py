@@ -80,7 +80,7 @@ SEARCH_LIMIT = 10  # MusicBrainz recordings asked per row
 KEPT_CANDIDATES = 5  # candidates kept on a discovery for the review queue
 
 
-# --- a job ---------------------------------------------------------------------------------------
+# --- a job ----------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,7 +175,7 @@ def chosen_rows(rows: Sequence[TrackRow], positions: Iterable[int] | None) -> li
     return [row for row in main if row.track.position in wanted]
 
 
-# --- running a job (the worker) ------------------------------------------------------------------
+# --- running a job (the worker) -------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -465,7 +465,7 @@ def row_text(track: ParsedTrack) -> str:
     return f"{track.display} [{track.label}]" if track.label else track.display
 
 
-# --- progress --------------------------------------------------------------------------------------
+# --- progress -------------------------------------------------------------------------------------
 
 
 async def _start_progress(
@@ -540,7 +540,7 @@ def _text(value: bytes | str) -> str:
     return value.decode() if isinstance(value, bytes) else value
 
 
-# --- results ---------------------------------------------------------------------------------------
+# --- results --------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
