@@ -25,7 +25,12 @@ from domain.resources import Resources, opened
 from tests.fakes.tracklists_site import FakeTracklistsSite
 from tests.media import make_mp4
 
-pytest_plugins = ["tests.web_fixtures", "tests.daemon_process", "tests.worker_process"]
+pytest_plugins = [
+    "tests.web_fixtures",
+    "tests.daemon_process",
+    "tests.worker_process",
+    "tests.library_worker",
+]
 
 REPO = Path(__file__).resolve().parent.parent
 TABLES = (
