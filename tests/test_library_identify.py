@@ -52,7 +52,9 @@ def kerala_original(server: mb.FakeMusicBrainz) -> dict[str, Any]:
     return found
 
 
-async def identified(resources: Resources, tracklist_id: int) -> identify.Progress:
+async def identified(
+    resources: Resources, tracklist_id: int, *, within: float = 30
+) -> identify.Progress:
     """Start the identification of a tracklist and wait until every row went through once."""
     started = await identify.start_identify(resources, tracklist_id)
 
@@ -61,7 +63,7 @@ async def identified(resources: Resources, tracklist_id: int) -> identify.Progre
         return now if now.finished else None
 
     done: identify.Progress | None = await wait_until_async(
-        finished, within=30, message="the identification"
+        finished, within=within, message="the identification"
     )
     assert done is not None
     return done
@@ -82,6 +84,62 @@ def count(database_url: str, table: str) -> int:
         row = conn.execute(f"SELECT count(*) FROM {table}").fetchone()  # noqa: S608 (our names)
     assert row is not None
     return int(row[0])
+
+
+def unknown_rows(count: int) -> list[ParsedTrack]:
+    """`count` "ID - ID" rows: identified without asking anyone."""
+    return [
+        ParsedTrack(position=i, artist="ID", title="ID", is_id=True) for i in range(1, count + 1)
+    ]
+
+
+def queued(resources: Resources, queue: str) -> list[dict[str, Any]]:
+    """The messages waiting on one of this installation's job queues (by Dramatiq's key)."""
+    key = f"{resources.settings.channel('dramatiq')}:{queue}.msgs"
+    client = resources.jobs.broker.client
+    return [json.loads(raw) for raw in client.hvals(key)]
+
+
+# First in the module: no worker runs yet, so the messages stay where the test can read them.
+async def test_a_long_list_is_queued_in_messages_of_at_most_100_rows(
+    identify_resources: Resources,
+) -> None:
+    rows = [*unknown_rows(250)]
+    rows.insert(10, PLAYED_WITH)  # no track of its own: in no message
+    mix = await stored_mix(identify_resources.sessions, "0abc", *rows)
+
+    try:
+        started = await identify.start_identify(identify_resources, mix)
+        messages = await asyncio.to_thread(queued, identify_resources, "library")
+    finally:
+        client = identify_resources.jobs.broker.client
+        keys = client.keys(identify_resources.settings.channel("dramatiq:library*"))
+        if keys:
+            client.delete(*keys)
+
+    assert (started.total, started.done, started.text) == (250, 0, "0 / 250 rows")
+    chunks = sorted((m["args"] for m in messages), key=lambda args: args[3][0])
+    assert [len(args[3]) for args in chunks] == [100, 100, 50]
+    assert {(args[0], args[1], args[2], args[4]) for args in chunks} == {
+        (started.job_id, mix, 1, 1)
+    }
+    indexes = [index for args in chunks for index in args[3]]
+    assert indexes == [i for i in range(251) if i != 10]
+
+
+async def test_a_500_row_tracklist_is_identified_in_full(
+    identify_worker: subprocess.Popen[bytes],
+    identify_resources: Resources,
+    identify_musicbrainz: mb.FakeMusicBrainz,
+    database_url: str,
+) -> None:
+    mix = await stored_mix(identify_resources.sessions, "0def", *unknown_rows(500))
+
+    progress = await identified(identify_resources, mix, within=90)
+
+    assert (progress.total, progress.done, progress.waiting) == (500, 500, 0)
+    assert count(database_url, "discoveries") == 500
+    assert identify_musicbrainz.requests == []
 
 
 async def test_a_mix_is_identified_matched_remix_provisional_id_never_searched_w_skipped(
@@ -192,6 +250,16 @@ async def test_an_open_musicbrainz_breaker_leaves_rows_unmatched_to_retry_and_th
     assert all(d.retry_at is not None and d.retry_at >= reopens for d in rows[:2])
     assert rows[2].retry_at is None
     assert searched(identify_musicbrainz) == []  # the breaker answered for MusicBrainz
+    # The worker queued the two rows again, for when the breaker lets MusicBrainz be asked.
+
+    async def requeued() -> list[dict[str, Any]]:
+        return await asyncio.to_thread(queued, identify_resources, "library.DQ")
+
+    delayed: list[dict[str, Any]] = await wait_until_async(
+        requeued, message="the rows queued again"
+    )
+    assert [m["args"][2:] for m in delayed] == [[1, [0, 1], 2]]
+    assert delayed[0]["options"]["eta"] >= reopens.timestamp() * 1000
     assert identify_worker.poll() is None
 
 
