@@ -15,13 +15,15 @@ import pytest
 from sqlalchemy import select
 
 from domain import channels
+from domain.config import load_settings
 from domain.library import identify
 from domain.library.musicbrainz import lucene_query
 from domain.models import Discovery, LibraryTrack
 from domain.outbound.breaker import Breaker
-from domain.resources import Resources
+from domain.resources import Resources, opened
 from domain.tracklists.model import ParsedTrack
 from domain.validation import InputError
+from tests.fakes import discogs as dg
 from tests.fakes import musicbrainz as mb
 from tests.library_worker import searched, stored_mix
 from tests.waiting import wait_until_async
@@ -261,6 +263,42 @@ async def test_an_open_musicbrainz_breaker_leaves_rows_unmatched_to_retry_and_th
     assert [m["args"][2:] for m in delayed] == [[1, [0, 1], 2]]
     assert delayed[0]["options"]["eta"] >= reopens.timestamp() * 1000
     assert identify_worker.poll() is None
+
+
+async def test_discogs_is_asked_only_with_a_token_and_finds_what_musicbrainz_lacks(
+    identify_env: dict[str, str],
+    identify_musicbrainz: mb.FakeMusicBrainz,
+    database_url: str,
+) -> None:
+    discogs = dg.FakeDiscogs()
+    archangel = dg.track("A2", "Archangel", "3:58")
+    discogs.add_release(dg.release_data(3001, [dg.artist("Burial")], "Untrue", tracks=[archangel]))
+    discogs.search("Burial", "Archangel", [3001])
+    env = {**identify_env, "DISCOGS_BASE_URL": discogs.url}
+    row = ParsedTrack(position=1, artist="Burial", title="Archangel")
+    try:
+        # The domain function itself, in this process: the worker's MusicBrainz has no token.
+        async with opened(load_settings(env)) as without_token:
+            mix = await stored_mix(without_token.sessions, "8abc", row)
+            await identify.identify_tracklist(without_token, mix)
+            (unknown,) = await discoveries(without_token, mix)
+        assert (unknown.state, unknown.sources_asked) == ("unmatched", ["library", "musicbrainz"])
+        assert unknown.retry_at is None  # MusicBrainz answered: nothing to try again
+        assert discogs.requests == []
+
+        async with opened(load_settings({**env, "DISCOGS_TOKEN": "t0ken"})) as with_token:
+            await identify.identify_tracklist(with_token, mix)
+            (found,) = await discoveries(with_token, mix)
+            async with with_token.sessions() as session:
+                track = await session.get_one(LibraryTrack, found.library_track_id)
+    finally:
+        discogs.close()
+    assert (found.state, found.method) == ("matched", "discogs")
+    assert found.sources_asked == ["library", "musicbrainz", "discogs"]
+    assert (track.artists, track.title, track.label) == ("Burial", "Archangel", "Hyperdub")
+    assert track.external_ids == {"discogs_release": "3001"}
+    assert track.release_date is not None and track.release_date.isoformat() == "2007-11-05"
+    assert count(database_url, "library_tracks") == 1
 
 
 async def test_positions_the_tracklist_lacks_are_refused_and_nothing_is_queued(
