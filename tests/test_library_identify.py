@@ -301,6 +301,22 @@ async def test_discogs_is_asked_only_with_a_token_and_finds_what_musicbrainz_lac
     assert count(database_url, "library_tracks") == 1
 
 
+async def test_one_recording_listed_twice_is_no_close_runner_up(
+    identify_resources: Resources, identify_musicbrainz: mb.FakeMusicBrainz
+) -> None:
+    # MusicBrainz lists the album and the single track of one recording as two recordings.
+    album = mb.recording("Copy Copy", [mb.credit("Moderat")], releases=[mb.release("III")])
+    single = mb.recording("Copy Copy", [mb.credit("Moderat")], score=97)
+    identify_musicbrainz.search(lucene_query("Moderat", "Copy Copy"), [album, single])
+    mix = await stored_mix(identify_resources.sessions, "9abc", COPY_COPY)
+
+    await identify.identify_tracklist(identify_resources, mix)
+
+    (row,) = await discoveries(identify_resources, mix)
+    assert (row.state, len(row.candidates)) == ("matched", 1)
+    assert row.candidates[0]["musicbrainz_recording_id"] == album["id"]
+
+
 async def test_positions_the_tracklist_lacks_are_refused_and_nothing_is_queued(
     identify_resources: Resources, identify_musicbrainz: mb.FakeMusicBrainz
 ) -> None:

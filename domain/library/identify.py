@@ -262,10 +262,7 @@ class _Found:
     method: DiscoveryMethod
     library_track_id: int | None = None
     candidate: Candidate | None = None  # None for library tracks
-
-    @property
-    def musicbrainz_recording_id(self) -> str | None:
-        return self.candidate.recording_id if self.candidate else None
+    musicbrainz_recording_id: str | None = None
 
 
 async def _identify_row(
@@ -330,24 +327,37 @@ def _outside(candidate: Candidate, method: DiscoveryMethod) -> _Found:
         known = replace(
             known, title_base=again.title_base, version=again.version, featured=featured
         )
-    return _Found(replace(known), method, candidate=replace(candidate, facts=known))
+    return _Found(
+        known,
+        method,
+        candidate=replace(candidate, facts=known),
+        musicbrainz_recording_id=candidate.recording_id,
+    )
 
 
 def _distinct(found: Sequence[_Found]) -> list[_Found]:
-    """One candidate per recording (the dedupe key): the library's first. Databases list one
-    recording several times (on several releases); a twin must not count as a close runner-up."""
-    kept: dict[str, _Found] = {}
+    """One candidate per recording (its dedupe key or MusicBrainz id): the library's first.
+    Databases list one recording several times (on several releases), and the library holds
+    what MusicBrainz found before: a twin must not count as a close runner-up."""
+    kept: list[_Found] = []
+    seen: set[str] = set()
     for one in found:
-        kept.setdefault(dedupe_key(one.facts), one)
-    return list(kept.values())
+        names = {dedupe_key(one.facts)}
+        if one.musicbrainz_recording_id:
+            names.add(one.musicbrainz_recording_id)
+        if names.isdisjoint(seen):
+            kept.append(one)
+        seen |= names
+    return kept
 
 
 async def library_candidates(sessions: Sessions, facts: TrackFacts) -> list[_Found]:
     """Library tracks that may be the row's recording: the exact dedupe key first, then tracks
-    sharing a word of the title or the first artist, re-ranked with RapidFuzz."""
+    sharing the longest word of the title or of the first artist (the rarest, most likely),
+    re-ranked with RapidFuzz."""
     title = comparison_key(facts.title_base)
     artist = comparison_key(facts.primary[0] if facts.primary else facts.artists)
-    words = [w for w in (title.split()[:1] + artist.split()[:1]) if w]
+    words = [max(key.split(), key=len) for key in (title, artist) if key]
     async with sessions() as session:
         exact = await session.scalar(
             select(LibraryTrack).where(LibraryTrack.dedupe_key == dedupe_key(facts))
@@ -379,7 +389,12 @@ async def library_candidates(sessions: Sessions, facts: TrackFacts) -> list[_Fou
 
 
 def _library(track: LibraryTrack) -> _Found:
-    return _Found(track_facts(track), DiscoveryMethod.LIBRARY, library_track_id=track.id)
+    return _Found(
+        track_facts(track),
+        DiscoveryMethod.LIBRARY,
+        library_track_id=track.id,
+        musicbrainz_recording_id=track.musicbrainz_recording_id,
+    )
 
 
 async def _record(
