@@ -297,14 +297,12 @@ class LibraryApiController(Controller):
         return _links(await store.get_track(resources.sessions, track_id))
 
     @get("/export")
-    async def export_library(self, resources: NamedDependency[Resources]) -> Response[Any]:
+    async def export_library(
+        self, resources: NamedDependency[Resources]
+    ) -> Response[list[TrackOut]]:
         """Every library track as a JSON array download (library.json)."""
         tracks = [TrackOut.of(t) async for batch in every_track(resources.sessions) for t in batch]
-        return Response(
-            msgspec.json.encode(tracks),
-            media_type="application/json",
-            headers=attachment("library.json"),
-        )
+        return Response(tracks, media_type="application/json", headers=attachment("library.json"))
 
 
 class WantListApiController(Controller):
