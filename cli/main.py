@@ -34,6 +34,7 @@ COMMAND_MODULES = {
     "token": "cli.users",
     "tracklists": "cli.tracklists",
     "cue": "cli.tracklists",
+    "want": "cli.want",
 }
 
 
