@@ -41,21 +41,37 @@ def main(names: list[str]) -> int:
 
 
 def write_results(results: list[tuple[str, Result]], *, partial: bool) -> None:
+    """Write the table at the top of bench/RESULTS.md; the hand-written sections below it (the
+    `## …` before/after comparisons) are kept. A partial run replaces only its own rows."""
+    path = REPO / "bench" / "RESULTS.md"
+    old = path.read_text(encoding="utf-8") if path.exists() else ""
+    sections = old[old.index("\n## ") :] if "\n## " in old else ""
+    ran = {module for module, _ in results}
+    kept = [
+        line
+        for line in old[: len(old) - len(sections)].splitlines()
+        if partial and line.startswith("| bench_") and line.split(" ")[1] not in ran
+    ]
+    rows = kept + [
+        f"| {module} | {r.name} | {r.figure} | {r.target} | {'yes' if r.ok else 'NO'} |"
+        for module, r in results
+    ]
+    rows.sort(key=lambda row: row.split(" ")[1])  # by module; a sort keeps each module's order
+    scope = (
+        f" Partial run: {', '.join(sorted(ran))}; other rows from earlier runs." if partial else ""
+    )
     lines = [
         "# Benchmark results",
         "",
         f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC with `make bench` on"
         f" {platform.machine()} ({platform.python_implementation()} {platform.python_version()}),"
-        " 2 cores, local PostgreSQL and Redis." + (" Partial run." if partial else ""),
+        " 2 cores, local PostgreSQL and Redis." + scope,
         "",
         "| benchmark | measure | figure | target | met |",
         "| --- | --- | --- | --- | --- |",
+        *rows,
     ]
-    lines += [
-        f"| {module} | {r.name} | {r.figure} | {r.target} | {'yes' if r.ok else 'NO'} |"
-        for module, r in results
-    ]
-    (REPO / "bench" / "RESULTS.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    path.write_text("\n".join(lines) + "\n" + sections, encoding="utf-8")
 
 
 if __name__ == "__main__":

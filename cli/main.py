@@ -35,6 +35,7 @@ COMMAND_MODULES = {
     "tracklists": "cli.tracklists",
     "cue": "cli.tracklists",
     "library": "cli.library",
+    "want": "cli.want",
 }
 
 

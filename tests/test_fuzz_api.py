@@ -18,12 +18,17 @@ from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import FailureGroup
 from schemathesis.core.result import Ok
+from sqlalchemy import select
 
 from domain.config import Settings
 from domain.db import Sessions
+from domain.library.facts import TrackFacts
+from domain.library.store import upsert_track
+from domain.library.wants import add_want
 from domain.loops.mapper import TrackMapper
+from domain.models import User
 from tests import tracklist_seeds
-from tests.web_fixtures import make_api_token, make_user
+from tests.web_fixtures import USERNAME, make_api_token, make_user
 
 EXAMPLES_PER_OPERATION = 25
 # The site's own search and its DJ/source pages go out to 1001tracklists through the polite client,
@@ -51,12 +56,24 @@ async def admin_token(settings: Settings, clean_db: None) -> str:
 
 
 @pytest.fixture
-async def known_ids(mapper: TrackMapper, sessions: Sessions) -> dict[str, int]:
-    """A mapping and a stored tracklist, by the path parameter that names each: random ids find
-    no row, so each operation on one row is fuzzed once more with this row's id."""
+async def known_ids(mapper: TrackMapper, sessions: Sessions, admin_token: str) -> dict[str, int]:
+    """A mapping, a stored tracklist, a library track and the admin's want-list item for it, by
+    the path parameter that names each: random ids find no row, so each operation on one row is
+    fuzzed once more with this row's id."""
     mapping = await mapper.create_mapping("Fuzz", "Seed", "a.mp4")
     tracklist = await tracklist_seeds.store(sessions)
-    return {"mapping_id": mapping.id, "tracklist_id": tracklist.tracklist_id}
+    seed = TrackFacts("Fuzz", ("Fuzz",), (), "Seed", "Seed", label="Lab")
+    track_id = await upsert_track(sessions, seed)
+    async with sessions() as session:
+        admin_id = await session.scalar(select(User.id).where(User.username == USERNAME))
+    assert admin_id is not None
+    want_id = await add_want(sessions, admin_id, track_id)
+    return {
+        "mapping_id": mapping.id,
+        "tracklist_id": tracklist.tracklist_id,
+        "track_id": track_id,
+        "want_id": want_id,
+    }
 
 
 def test_no_api_operation_answers_a_server_error(

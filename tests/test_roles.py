@@ -81,6 +81,15 @@ GET    /api/v1/tracklists/{tracklist_id:int}                dj
 DELETE /api/v1/tracklists/{tracklist_id:int}                dj
 GET    /api/v1/tracklists/{tracklist_id:int}/cue            dj
 POST   /api/v1/tracklists/{tracklist_id:int}/cue            dj
+GET    /api/v1/library/tracks                               dj
+GET    /api/v1/library/tracks/{track_id:int}                dj
+GET    /api/v1/library/tracks/{track_id:int}/purchase-links dj
+GET    /api/v1/library/export                               dj
+GET    /api/v1/want-list                                    dj
+POST   /api/v1/want-list                                    dj
+GET    /api/v1/want-list/export                             dj
+PUT    /api/v1/want-list/{want_id:int}                      dj
+DELETE /api/v1/want-list/{want_id:int}                      dj
 GET    /tracklists                                          dj
 POST   /tracklists/imports                                  dj
 GET    /tracklists/imports/{job_id:int}                     dj

@@ -55,6 +55,7 @@ from web.accounts import auth, roles, users_page
 from web.accounts.pages import AccountController
 from web.dashboard import artwork, live, pins
 from web.dashboard.pages import DashboardController
+from web.library import api as library_api
 from web.loops import api
 from web.loops.fallbacks import FallbacksController
 from web.loops.media import LoopMediaController
@@ -332,7 +333,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
             AccountController,
             *users_page.ROUTES,
             api_docs.api_only(
-                [*api.ROUTES, *tracklists_api.ROUTES, *pins.API_ROUTES, *hooks.ROUTES]
+                [
+                    *api.ROUTES,
+                    *tracklists_api.ROUTES,
+                    *library_api.ROUTES,
+                    *pins.API_ROUTES,
+                    *hooks.ROUTES,
+                ]
             ),
             health.health,
             favicon,

@@ -1,0 +1,402 @@
+"""The DJ library's JSON API under /api/v1 (session or Bearer token; issue 11 §6).
+
+Library tracks (filtered, sorted, paged; one with every mix it was heard in; its purchase links;
+the whole library as a JSON download) and the caller's own want-list (list, add, change, remove,
+export). Every want-list route acts on the caller's list only: another user's item is a 404,
+the same as one that does not exist. Input rules are domain/library/wants.py's and
+domain/validation.py's; errors have the app's one shape (`web.app.error_body`).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, Request, Response, delete, get, post, put
+from litestar.di import NamedDependency
+from litestar.exceptions import NotFoundException
+from litestar.params import FromQuery, JSONBody, QueryParameter
+
+from domain.library import store, wants
+from domain.library.export import every_track
+from domain.library.purchase import PurchaseLink, purchase_links
+from domain.library.store import TrackFilter, TrackNotFound, TrackSort, TrackView
+from domain.library.wants import WantEntry, WantFilter, WantNotFound
+from domain.models import LibraryTrack
+from domain.resources import Resources
+from domain.validation import ID_MAX, InputError, parse_date
+from web.accounts.roles import Access, declare
+from web.loops.api import API_PREFIX, PER_PAGE_MAX, RowId, input_error_response
+from web.tracklists.downloads import attachment
+
+# discovery_count is a PostgreSQL integer: a larger minimum could not even be compared.
+MIXES_MAX = 2**31 - 1
+
+TrackId = Annotated[int, msgspec.Meta(ge=1, le=ID_MAX)]
+Priority = Annotated[int, msgspec.Meta(ge=1, le=5)]
+
+
+# --- response and request shapes -------------------------------------------------------------
+
+
+class PurchaseLinkOut(msgspec.Struct):
+    shop: str
+    url: str
+
+    @classmethod
+    def of(cls, link: PurchaseLink) -> PurchaseLinkOut:
+        return cls(link.shop, link.url)
+
+
+class TrackOut(msgspec.Struct):
+    """A library track: names, version, release facts, outside ids and discovery figures."""
+
+    id: int
+    artist: str  # as displayed
+    primary_artists: list[str]
+    featured_artists: list[str]
+    title: str  # as displayed, version included
+    title_base: str
+    version: str  # as written, "" when none was given
+    version_kind: str
+    remixers: list[str]
+    label: str | None
+    catalogue_number: str | None
+    release_title: str | None
+    release_date: date | None
+    genre: str | None
+    duration: float | None  # seconds
+    bpm: float | None
+    key: str | None
+    isrc: str | None
+    musicbrainz_recording_id: str | None
+    external_ids: dict[str, str]
+    first_discovered: datetime
+    last_seen: datetime
+    discovery_count: int
+
+    @classmethod
+    def of(cls, track: LibraryTrack) -> TrackOut:
+        return cls(
+            id=track.id,
+            artist=track.artists,
+            primary_artists=list(track.primary_artists),
+            featured_artists=list(track.featured_artists),
+            title=track.title,
+            title_base=track.title_base,
+            version=track.version_text,
+            version_kind=track.version_kind,
+            remixers=list(track.remixers),
+            label=track.label,
+            catalogue_number=track.catalogue_number,
+            release_title=track.release_title,
+            release_date=track.release_date,
+            genre=track.genre,
+            duration=track.duration,
+            bpm=track.bpm,
+            key=track.musical_key,
+            isrc=track.isrc,
+            musicbrainz_recording_id=track.musicbrainz_recording_id,
+            external_ids=dict(track.external_ids),
+            first_discovered=track.first_discovered,
+            last_seen=track.last_seen,
+            discovery_count=track.discovery_count,
+        )
+
+
+class TrackList(msgspec.Struct):
+    items: list[TrackOut]
+    total: int
+    page: int
+    per_page: int
+    pages: int
+
+
+class HeardOut(msgspec.Struct):
+    """One mix the track was heard in (its tracklist's id, title, version, position and cue)."""
+
+    tracklist_id: int
+    tracklist_title: str
+    version: int
+    position: int | None
+    cue_seconds: int | None
+
+
+class TrackDetail(msgspec.Struct):
+    track: TrackOut
+    heard_in: list[HeardOut]
+    purchase_links: list[PurchaseLinkOut]
+
+    @classmethod
+    def of(cls, view: TrackView) -> TrackDetail:
+        heard = [
+            HeardOut(h.tracklist_id, h.tracklist_title, h.version_number, h.position, h.cue_seconds)
+            for h in view.heard_in
+        ]
+        return cls(TrackOut.of(view.track), heard, _links(view))
+
+
+class SourceOut(msgspec.Struct):
+    """Where a wanted track was heard ("heard in X at 1:04:10")."""
+
+    tracklist_id: int
+    tracklist_title: str | None
+    version: int | None
+    position: int | None
+    cue_seconds: int | None
+
+
+class WantOut(msgspec.Struct):
+    """A want-list item, in the shape of the JSON export (`WantEntry.to_json`)."""
+
+    id: int
+    library_track_id: int
+    artist: str
+    title: str
+    version: str
+    label: str | None
+    status: str
+    priority: int
+    notes: str
+    added_at: datetime
+    status_changed_at: datetime
+    heard: str
+    source: SourceOut | None
+    purchase_links: list[PurchaseLinkOut]
+
+    @classmethod
+    def of(cls, entry: WantEntry) -> WantOut:
+        source = entry.source
+        return cls(
+            id=entry.id,
+            library_track_id=entry.library_track_id,
+            artist=entry.facts.artists,
+            title=entry.facts.title_base,
+            version=entry.facts.version.text,
+            label=entry.facts.label,
+            status=entry.status.value,
+            priority=entry.priority,
+            notes=entry.notes,
+            added_at=entry.added_at,
+            status_changed_at=entry.status_changed_at,
+            heard=entry.heard,
+            source=None
+            if source is None
+            else SourceOut(
+                source.tracklist_id,
+                entry.source_title,
+                source.version,
+                source.position,
+                source.cue_seconds,
+            ),
+            purchase_links=[PurchaseLinkOut.of(link) for link in entry.links],
+        )
+
+
+class WantList(msgspec.Struct):
+    items: list[WantOut]
+    total: int
+    page: int
+    per_page: int
+    pages: int
+
+
+class NewWant(msgspec.Struct, forbid_unknown_fields=True):
+    """A track to want; priority 1 (most wanted) to 5, default 3."""
+
+    library_track_id: TrackId
+    priority: Priority | None = None
+    notes: str | None = None
+
+
+class WantChanges(msgspec.Struct, forbid_unknown_fields=True):
+    """Fields to change; absent (or null) fields stay as they are."""
+
+    status: str | None = None
+    priority: Priority | None = None
+    notes: str | None = None
+
+
+# --- reading the input -----------------------------------------------------------------------
+
+
+def _links(view: TrackView) -> list[PurchaseLinkOut]:
+    links = purchase_links(view.facts, view.track.external_ids.get("discogs_release"))
+    return [PurchaseLinkOut.of(link) for link in links]
+
+
+def _want_filter(status: str, priority: str, added_after: str) -> WantFilter:
+    """The want-list's filters from the query; blank: not filtered."""
+    return WantFilter(
+        status=wants.parse_status("status", status) if status.strip() else None,
+        priority=wants.parse_priority("priority", priority) if priority.strip() else None,
+        added_after=parse_date("added_after", added_after),
+    )
+
+
+def track_not_found(_: Request[Any, Any, Any], error: Exception) -> Response[Any]:
+    detail = f"no library track with id {error}"
+    return Response({"status_code": 404, "detail": detail}, status_code=404)
+
+
+def want_not_found(_: Request[Any, Any, Any], error: Exception) -> Response[Any]:
+    detail = f"no item {error} on your want-list"
+    return Response({"status_code": 404, "detail": detail}, status_code=404)
+
+
+# --- routes ----------------------------------------------------------------------------------
+
+
+class LibraryApiController(Controller):
+    path = f"{API_PREFIX}/library"
+    tags = ["library"]
+    opt = declare(Access.DJ)
+    exception_handlers = {InputError: input_error_response, TrackNotFound: track_not_found}
+
+    @get("/tracks")
+    async def list_tracks(
+        self,
+        resources: NamedDependency[Resources],
+        artist: FromQuery[str] = "",
+        title: FromQuery[str] = "",
+        genre: FromQuery[str] = "",
+        label: FromQuery[str] = "",
+        discovered_after: Annotated[
+            str, QueryParameter(description="YYYY-MM-DD: first discovered on or after")
+        ] = "",
+        min_mixes: Annotated[
+            int | None, QueryParameter(ge=1, le=MIXES_MAX, description="heard in ≥ N mixes")
+        ] = None,
+        sort: FromQuery[TrackSort] = TrackSort.MOST_SUPPORTED,
+        page: Annotated[int, QueryParameter(ge=1, le=ID_MAX)] = 1,
+        per_page: Annotated[int, QueryParameter(ge=1, le=PER_PAGE_MAX)] = 50,
+    ) -> TrackList:
+        """Library tracks: part of the artist or title, whole genre or label, first discovered
+        on or after a day, heard in at least N mixes; sorted by times discovered, last seen or
+        title."""
+        where = TrackFilter(
+            artist, title, genre, label, parse_date("discovered_after", discovered_after), min_mixes
+        )
+        found = await store.list_tracks(resources.sessions, where, sort, page, per_page)
+        items = [TrackOut.of(track) for track in found.items]
+        return TrackList(items, found.total, found.page, found.per_page, found.pages)
+
+    @get("/tracks/{track_id:int}")
+    async def get_track(
+        self, resources: NamedDependency[Resources], track_id: RowId
+    ) -> TrackDetail:
+        """A track with every mix it was heard in (newest first) and its purchase links."""
+        return TrackDetail.of(await store.get_track(resources.sessions, track_id))
+
+    @get("/tracks/{track_id:int}/purchase-links")
+    async def get_purchase_links(
+        self, resources: NamedDependency[Resources], track_id: RowId
+    ) -> list[PurchaseLinkOut]:
+        """Where to buy the track: shop searches built from its metadata, never scraped."""
+        return _links(await store.get_track(resources.sessions, track_id))
+
+    @get("/export")
+    async def export_library(
+        self, resources: NamedDependency[Resources]
+    ) -> Response[list[TrackOut]]:
+        """Every library track as a JSON array download (library.json)."""
+        tracks = [TrackOut.of(t) async for batch in every_track(resources.sessions) for t in batch]
+        return Response(tracks, media_type="application/json", headers=attachment("library.json"))
+
+
+class WantListApiController(Controller):
+    path = f"{API_PREFIX}/want-list"
+    tags = ["want-list"]
+    opt = declare(Access.DJ)
+    exception_handlers = {InputError: input_error_response, WantNotFound: want_not_found}
+
+    @get()
+    async def list_wants(
+        self,
+        request: Request[Any, Any, Any],
+        resources: NamedDependency[Resources],
+        status: Annotated[str, QueryParameter(description="wanted, found, purchased, …")] = "",
+        priority: Annotated[str, QueryParameter(description="1 (most wanted) to 5")] = "",
+        added_after: Annotated[str, QueryParameter(description="YYYY-MM-DD")] = "",
+        page: Annotated[int, QueryParameter(ge=1, le=ID_MAX)] = 1,
+        per_page: Annotated[int, QueryParameter(ge=1, le=PER_PAGE_MAX)] = 50,
+    ) -> WantList:
+        """Your want-list, newest first: filters status, priority and added on or after a day."""
+        where = _want_filter(status, priority, added_after)
+        found = await wants.list_wants(resources.sessions, request.user.id, where, page, per_page)
+        items = [WantOut.of(entry) for entry in found.items]
+        return WantList(items, found.total, found.page, found.per_page, found.pages)
+
+    @post()
+    async def add_want(
+        self,
+        request: Request[Any, Any, Any],
+        resources: NamedDependency[Resources],
+        data: JSONBody[NewWant],
+    ) -> WantOut:
+        """Put a library track on your want-list (201); 400 naming the field when the track is
+        unknown, already on it, or the list holds its 10,000 tracks."""
+        user_id = request.user.id
+        want_id = await wants.add_want(
+            resources.sessions,
+            user_id,
+            data.library_track_id,
+            priority=data.priority,
+            notes=data.notes,
+        )
+        return WantOut.of(await wants.get_want(resources.sessions, user_id, want_id))
+
+    @get("/export")
+    async def export_wants(
+        self,
+        request: Request[Any, Any, Any],
+        resources: NamedDependency[Resources],
+        fmt: Annotated[
+            str, QueryParameter(name="format", description="csv (default), json or txt")
+        ] = "csv",
+        status: FromQuery[str] = "",
+        priority: FromQuery[str] = "",
+        added_after: FromQuery[str] = "",
+    ) -> Response[str]:
+        """Your (filtered) want-list as a download: CSV (formula-guarded), JSON, or TXT in the
+        tracklist paste format."""
+        chosen = wants.export_format(fmt)
+        where = _want_filter(status, priority, added_after)
+        entries = await wants.all_wants(resources.sessions, request.user.id, where)
+        return Response(
+            wants.export_wants(entries, chosen),
+            media_type=wants.EXPORT_FORMATS[chosen],
+            headers=attachment(f"want-list.{chosen}"),
+        )
+
+    @put("/{want_id:int}")
+    async def update_want(
+        self,
+        request: Request[Any, Any, Any],
+        resources: NamedDependency[Resources],
+        want_id: RowId,
+        data: JSONBody[WantChanges],
+    ) -> WantOut:
+        """Change an item's status, priority or notes; a refused status move is a 400 naming
+        both statuses."""
+        entry = await wants.update_want(
+            resources.sessions,
+            request.user.id,
+            want_id,
+            status=data.status,
+            priority=data.priority,
+            notes=data.notes,
+        )
+        return WantOut.of(entry)
+
+    @delete("/{want_id:int}", status_code=204)
+    async def remove_want(
+        self, request: Request[Any, Any, Any], resources: NamedDependency[Resources], want_id: RowId
+    ) -> None:
+        """Take an item off your want-list: 204; 404 when it is not on it."""
+        if not await wants.remove_wants(resources.sessions, request.user.id, [want_id]):
+            raise NotFoundException(f"no item {want_id} on your want-list")
+
+
+ROUTES = [LibraryApiController, WantListApiController]
