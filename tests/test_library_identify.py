@@ -25,6 +25,7 @@ from domain.tracklists.model import ParsedTrack
 from domain.validation import InputError
 from tests.fakes import discogs as dg
 from tests.fakes import musicbrainz as mb
+from tests.fakes.json_service import unauthorized
 from tests.library_worker import searched, stored_mix
 from tests.waiting import wait_until_async
 
@@ -301,6 +302,29 @@ async def test_discogs_is_asked_only_with_a_token_and_finds_what_musicbrainz_lac
     assert count(database_url, "library_tracks") == 1
 
 
+async def test_a_refused_discogs_token_is_said_and_discogs_is_left_out_until_fixed(
+    identify_env: dict[str, str], identify_musicbrainz: mb.FakeMusicBrainz
+) -> None:
+    discogs = dg.FakeDiscogs()
+    discogs.route("/database/search", unauthorized())
+    env = {**identify_env, "DISCOGS_BASE_URL": discogs.url, "DISCOGS_TOKEN": "expired"}
+    row = ParsedTrack(position=1, artist="Burial", title="Archangel")
+    try:
+        async with opened(load_settings(env)) as resources:
+            mix = await stored_mix(resources.sessions, "8def", row)
+            first = await identify.identify_tracklist(resources, mix)
+            again = await identify.identify_tracklist(resources, mix)
+            (unknown,) = await discoveries(resources, mix)
+    finally:
+        discogs.close()
+    assert "Discogs token refused: set a valid DISCOGS_TOKEN" in first.notice
+    assert again.notice == first.notice
+    assert (first.retry_rows, again.retry_rows) == ((), ())  # no retry fixes a token
+    assert (unknown.state, unknown.retry_at) == ("unmatched", None)
+    assert unknown.sources_asked == ["library", "musicbrainz"]
+    assert len(discogs.requests) == 1  # the refusal is remembered: never asked again
+
+
 async def test_one_recording_listed_twice_is_no_close_runner_up(
     identify_resources: Resources, identify_musicbrainz: mb.FakeMusicBrainz
 ) -> None:
@@ -332,3 +356,23 @@ async def test_positions_the_tracklist_lacks_are_refused_and_nothing_is_queued(
     pattern = identify_resources.settings.channel("*library*")
     queued = await asyncio.to_thread(identify_resources.jobs.broker.client.keys, pattern)
     assert queued == []
+
+
+def test_the_progress_line_names_what_waits_and_what_a_person_must_fix() -> None:
+    progress = identify.Progress(
+        job_id="j",
+        tracklist_id=1,
+        version=1,
+        total=22,
+        done=14,
+        waiting=3,
+        waiting_for=("MusicBrainz",),
+        notice="Discogs: Discogs token refused: set a valid DISCOGS_TOKEN",
+    )
+
+    assert progress.text == (
+        "14 / 22 rows, 3 waiting for MusicBrainz;"
+        " Discogs: Discogs token refused: set a valid DISCOGS_TOKEN"
+    )
+    assert not progress.finished
+    assert progress.to_json()["notice"] == progress.notice

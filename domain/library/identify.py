@@ -105,6 +105,7 @@ class Progress:
     done: int
     waiting: int  # rows identified as "unmatched (will retry)": an outside service failed
     waiting_for: tuple[str, ...]  # the services they wait for, e.g. ("MusicBrainz",)
+    notice: str = ""  # what a person must fix, e.g. a Discogs token Discogs refused
 
     @property
     def finished(self) -> bool:
@@ -117,7 +118,7 @@ class Progress:
         shown = f"{self.done} / {self.total} rows"
         if self.waiting:
             shown += f", {self.waiting} waiting for {' and '.join(self.waiting_for) or 'a retry'}"
-        return shown
+        return f"{shown}; {self.notice}" if self.notice else shown
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -128,6 +129,7 @@ class Progress:
             "done": self.done,
             "waiting": self.waiting,
             "waiting_for": list(self.waiting_for),
+            "notice": self.notice,
             "finished": self.finished,
             "text": self.text,
         }
@@ -185,12 +187,14 @@ class Outcome:
     identified: int
     retry_rows: tuple[int, ...] = ()
     retry_at: datetime | None = None
+    notice: str = ""
 
 
 @dataclass(slots=True)
 class _Clients:
     musicbrainz: MusicBrainzClient
-    discogs: DiscogsClient | None
+    discogs: DiscogsClient | None  # None: not configured, or its token was refused
+    notice: str = ""  # why an outside service was left out
 
 
 async def identify_tracklist(
@@ -225,12 +229,14 @@ async def identify_tracklist(
     for row in rows:
         failed = await _identify_row(resources, clients, where, row)
         if job_id is not None:
-            await _row_done(resources.settings, resources.redis, job_id, row.index, failed)
+            await _row_done(
+                resources.settings, resources.redis, job_id, row.index, failed, clients.notice
+            )
         if failed is not None:
             retry.append(row.index)
             when = failed.retry_at or datetime.now(UTC) + timedelta(seconds=RETRY_SECONDS)
             retry_at = when if retry_at is None else min(retry_at, when)
-    return Outcome(len(rows), tuple(retry), retry_at)
+    return Outcome(len(rows), tuple(retry), retry_at, clients.notice)
 
 
 @dataclass(frozen=True, slots=True)
@@ -298,7 +304,7 @@ async def _candidates(
         return [], [], None
     found = await library_candidates(resources.sessions, facts)
     asked = [DiscoveryMethod.LIBRARY.value]
-    if found and decide(facts, [f.facts for f in found]).state is MatchState.MATCHED:
+    if found and _matched(facts, found):
         return found, asked, None
     artist = facts.primary[0] if facts.primary else facts.artists
     try:
@@ -306,16 +312,24 @@ async def _candidates(
         recordings = await clients.musicbrainz.search_recordings(
             artist, facts.title_base, limit=SEARCH_LIMIT
         )
-        found += [_outside(c, DiscoveryMethod.MUSICBRAINZ) for c in recordings]
-        if clients.discogs is not None:
-            asked.append(DiscoveryMethod.DISCOGS.value)
-            tracks = await clients.discogs.track_candidates(artist, facts.title_base)
-            found += [_outside(c, DiscoveryMethod.DISCOGS) for c in tracks]
+        found = _distinct([*found, *(_outside(c, DiscoveryMethod.MUSICBRAINZ) for c in recordings)])
+        if clients.discogs is None or _matched(facts, found):
+            return found, asked, None
+        tracks = await clients.discogs.track_candidates(artist, facts.title_base)
+        asked.append(DiscoveryMethod.DISCOGS.value)
+        found += [_outside(c, DiscoveryMethod.DISCOGS) for c in tracks]
     except DiscogsTokenRefused as refused:
-        log.warning("Discogs refused the token, left out until it changes: %s", refused)
+        # Not a row to try again: nothing changes until someone sets a valid token.
+        log.warning("Discogs left out until DISCOGS_TOKEN changes: %s", refused)
+        clients.discogs, clients.notice = None, str(refused)
     except LookupFailed as failed:
         return _distinct(found), asked, failed
     return _distinct(found), asked, None
+
+
+def _matched(facts: TrackFacts, found: Sequence[_Found]) -> bool:
+    """Whether these candidates already decide the row (no need to ask another service)."""
+    return decide(facts, [f.facts for f in found]).state is MatchState.MATCHED
 
 
 def _outside(candidate: Candidate, method: DiscoveryMethod) -> _Found:
@@ -506,6 +520,7 @@ async def _row_done(
     job_id: str,
     row_index: int,
     failed: LookupFailed | None,
+    notice: str = "",
 ) -> None:
     """Count a row done (a set: counted once however often it runs), waiting or not, and publish
     the progress. Redis missing a beat loses a progress line, never a discovery."""
@@ -513,6 +528,8 @@ async def _row_done(
     try:
         async with redis.pipeline(transaction=True) as pipe:
             pipe.sadd(f"{key}:done", row_index)
+            if notice:
+                pipe.hset(key, "notice", notice)
             if failed is not None:
                 pipe.hset(f"{key}:waiting", str(row_index), failed.source)
             else:
@@ -548,6 +565,7 @@ async def get_progress(settings: Settings, redis: aioredis.Redis, job_id: str) -
         done=int(done),
         waiting=len(waiting),
         waiting_for=tuple(services),
+        notice=fields.get("notice", ""),
     )
 
 
