@@ -147,6 +147,10 @@ def app_env(
         "TRACKLISTS_BASE_URL": tracklists_site_server.url,
         "TRACKLISTS_SHORT_URL": tracklists_site_server.short_url,
         "TRACKLISTS_DELAY_SECONDS": "2",
+        # No test reaches a real music database: a process that is not pointed at a fake is
+        # refused at once (nothing listens on the discard port).
+        "MUSICBRAINZ_BASE_URL": "http://127.0.0.1:9",
+        "DISCOGS_BASE_URL": "http://127.0.0.1:9",
     }
     os.environ.update(env)
     return env
