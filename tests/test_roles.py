@@ -90,6 +90,12 @@ POST   /api/v1/want-list                                    dj
 GET    /api/v1/want-list/export                             dj
 PUT    /api/v1/want-list/{want_id:int}                      dj
 DELETE /api/v1/want-list/{want_id:int}                      dj
+GET    /library                                             dj
+GET    /library/{track_id:int}                              dj
+POST   /library/{track_id:int}/want                         dj
+GET    /want-list                                           dj
+POST   /want-list/bulk                                      dj
+POST   /want-list/{want_id:int}                             dj
 GET    /tracklists                                          dj
 POST   /tracklists/imports                                  dj
 GET    /tracklists/imports/{job_id:int}                     dj
