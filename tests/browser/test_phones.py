@@ -14,12 +14,15 @@ from playwright.sync_api import Browser, Page, expect
 from domain import channels
 from domain.accounts import setup_token
 from domain.config import Settings
+from domain.library.store import ReleaseFacts, upsert_track
+from domain.library.wants import add_want
 from domain.loops.mapper import TrackMapper
 from domain.models import User
 from domain.resources import Resources
 from domain.tracklists import drafts, imports
 from domain.tracklists.urls import SiteUrls
 from tests.daemon_process import add_station
+from tests.test_api_library import facts, heard_in
 from tests.test_dashboard import add_play, make_card, store_health
 from tests.tracklist_seeds import mix, store
 from tests.web_fixtures import PASSWORD, USERNAME, log_in
@@ -56,6 +59,7 @@ class Seeded:
     station_id: int
     tracklist_id: int
     import_id: int
+    library_track_id: int
 
 
 @pytest.fixture
@@ -77,7 +81,15 @@ async def seeded(
     job = await imports.create_import(
         resources.sessions, site, f"{site.base_url}/tracklist/9zz9/{LONG_TITLE.lower()}.html"
     )
-    return Seeded(station_id, stored.tracklist_id, job.id)
+    track_id = await upsert_track(
+        resources.sessions,
+        facts("Daft Punk", LONG_TITLE, label=LONG_TITLE),
+        {"discogs_release": "1234567"},
+        ReleaseFacts(genre="French House", catalogue_number=LONG_TITLE),
+    )
+    await heard_in(resources.sessions, database_url, "Heard-in-mix", [track_id])
+    await add_want(resources.sessions, user.id, track_id, notes=LONG_TITLE)
+    return Seeded(station_id, stored.tracklist_id, job.id, track_id)
 
 
 def signed_in_pages(seeded: Seeded) -> list[str]:
@@ -98,6 +110,9 @@ def signed_in_pages(seeded: Seeded) -> list[str]:
         f"{tracklist}/delete",
         f"{tracklist}/versions/1",
         "/loops/upload",
+        "/library",
+        f"/library/{seeded.library_track_id}",
+        "/want-list",
         "/loops/preview?path=a.mp4",
         "/account",
         "/account/password",
