@@ -51,7 +51,7 @@ def test_add_from_the_track_page_then_change_its_status_inline(
     row.get_by_label("Status").select_option("found")
     row.get_by_label("Notes").fill("ask the label")
     row.get_by_role("button", name="Save").click()
-    expect(page.locator("tr.want select[name=status]")).to_have_value("found")
+    expect(page.locator("tr.want.saved select[name=status]")).to_have_value("found")
     assert stored_statuses(database_url) == ["found"]
     page.reload()
     expect(page.locator("tr.want input[name=notes]")).to_have_value("ask the label")

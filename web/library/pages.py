@@ -171,8 +171,22 @@ async def _track_page(
     return Template("library/track.html", context=context, status_code=status)
 
 
-def _row(entry: wants.WantEntry, errors: dict[str, str], status: int = 200) -> Template:
-    context = {"entry": entry, "errors": errors, "statuses": STATUSES, "priorities": PRIORITIES}
+def _row(
+    entry: wants.WantEntry,
+    errors: dict[str, str],
+    typed: dict[str, str] | None = None,
+    status: int = 200,
+    *,
+    saved: bool = False,
+) -> Template:
+    context = {
+        "entry": entry,
+        "errors": errors,
+        "typed": typed or {},
+        "saved": saved,  # marks the row just stored (a brief highlight, static/app.css)
+        "statuses": STATUSES,
+        "priorities": PRIORITIES,
+    }
     return HTMXTemplate(template_name="library/want_row.html", context=context, status_code=status)
 
 
@@ -243,20 +257,8 @@ class WantListPagesController(Controller):
     async def index(self, request: HTMXRequest, resources: NamedDependency[Resources]) -> Template:
         """The user's want-list; a refused filter is a 400 naming the field, with no rows."""
         query = WantsQuery.parse(_params(request))
-        where = query.filter()
-        result: Page[Any] = Page((), 0, 1, query.per_page)
-        if where is not None:
-            result = await wants.list_wants(
-                resources.sessions, request.user.id, where, query.page, query.per_page
-            )
-        context = {
-            "query": query,
-            "result": result,
-            "statuses": STATUSES,
-            "priorities": PRIORITIES,
-            "bulk_error": "",
-            "bulk_message": "",
-        }
+        context = await _wants_context(resources, request.user.id, query)
+        result = context["result"]
         status = 400 if query.errors else 200
         if request.htmx.target == WANTS_TARGET and not request.htmx.history_restore_request:
             return HTMXTemplate(
@@ -277,26 +279,34 @@ class WantListPagesController(Controller):
         """Change one item's priority, status and notes; a refusal is a 400 with the row as it was
         and the error beside the field."""
         form = await request.form()
+        typed = {name: str(form.get(name, ""))[:2100] for name in ("priority", "status", "notes")}
         user_id = request.user.id
         try:
             entry = await wants.update_want(
                 resources.sessions,
                 user_id,
                 _want_id(want_id),
-                status=str(form.get("status", "")) or None,
-                priority=str(form.get("priority", "")) or None,
-                notes=str(form.get("notes", "")),
+                status=typed["status"] or None,
+                priority=typed["priority"] or None,
+                notes=typed["notes"],
             )
         except WantNotFound as error:
             raise NotFoundException(f"no item {want_id} on your want-list") from error
         except InputError as error:
-            entry = await _own_want(resources, user_id, want_id)
             if not request.htmx:
-                return Redirect("/want-list", status_code=303)
-            return _row(entry, error.by_field(), status=400)
+                context = await _wants_context(
+                    resources,
+                    user_id,
+                    WantsQuery(),
+                    row_errors={want_id: error.by_field()},
+                    row_typed={want_id: typed},
+                )
+                return Template("library/wants.html", context=context, status_code=400)
+            entry = await _own_want(resources, user_id, want_id)
+            return _row(entry, error.by_field(), typed, status=400)
         if not request.htmx:
             return Redirect("/want-list", status_code=303)
-        return _row(entry, {})
+        return _row(entry, {}, saved=True)
 
     @post("/bulk", status_code=200)
     async def bulk(
@@ -312,24 +322,40 @@ class WantListPagesController(Controller):
             message = await _bulk(resources, user_id, ids, action, form)
         except InputError as refused:
             error = str(refused)
-        if not request.htmx:
+        if not request.htmx and not error:
             return Redirect("/want-list", status_code=303)
-        query = WantsQuery()
-        where = query.filter() or WantFilter()
-        result = await wants.list_wants(resources.sessions, user_id, where, 1, query.per_page)
-        context = {
-            "query": query,
-            "result": result,
-            "statuses": STATUSES,
-            "priorities": PRIORITIES,
-            "bulk_error": error,
-            "bulk_message": message,
-        }
-        return HTMXTemplate(
-            template_name="library/want_results.html",
-            context=context,
-            status_code=400 if error else 200,
+        context = await _wants_context(
+            resources, user_id, WantsQuery(), bulk_error=error, bulk_message=message
         )
+        status = 400 if error else 200
+        if not request.htmx:
+            return Template("library/wants.html", context=context, status_code=status)
+        return HTMXTemplate(
+            template_name="library/want_results.html", context=context, status_code=status
+        )
+
+
+async def _wants_context(
+    resources: Resources, user_id: int, query: WantsQuery, **extra: Any
+) -> dict[str, Any]:
+    """What the Want-list page shows; with a refused filter, no rows (never the whole list)."""
+    where = query.filter()
+    result: Page[Any] = Page((), 0, 1, query.per_page)
+    if where is not None:
+        result = await wants.list_wants(
+            resources.sessions, user_id, where, query.page, query.per_page
+        )
+    context = {
+        "query": query,
+        "result": result,
+        "statuses": STATUSES,
+        "priorities": PRIORITIES,
+        "bulk_error": "",
+        "bulk_message": "",
+        "row_errors": {},
+        "row_typed": {},
+    }
+    return context | extra
 
 
 def _want_id(raw: int) -> int:
