@@ -151,7 +151,11 @@ async def test_the_want_list_filters_and_refuses_bad_filters(
     everything = await client.get("/want-list")
     assert everything.status_code == 200
     assert len(texts(everything.text, "tr.want")) == 2
-    assert "/api/v1/want-list/export?format=csv" in everything.text
+    links = [a.attributes["href"] for a in page(everything.text).css("p.exports a")]
+    assert links == [f"/api/v1/want-list/export?format={fmt}" for fmt in ("csv", "json", "txt")]
+    exported = await client.get(str(links[0]))
+    assert exported.status_code == 200
+    assert "Horizon" in exported.text and "Astral" in exported.text
 
     urgent = await client.get("/want-list", params={"priority": "1"}, headers=HX_WANTS)
     assert [r.attributes["id"] for r in page_rows(urgent.text)] == [f"want-row-{two_wants[0]}"]

@@ -19,6 +19,7 @@ from tests.web_fixtures import log_in
 async def heard_track(user: User, sessions: Sessions, database_url: str) -> int:
     """A library track heard in one stored mix; its id."""
     track = await upsert_track(sessions, facts("ARTBAT", "Horizon", label="Upperground"))
+    await upsert_track(sessions, facts("Anyma", "Eternity"))  # filtered out below
     await heard_in(sessions, database_url, "Closing set", [track])
     return track
 
@@ -33,6 +34,14 @@ def test_add_from_the_track_page_then_change_its_status_inline(
 ) -> None:
     log_in(page)
     page.get_by_role("link", name="Library", exact=True).click()
+    expect(page.locator("tr.library-track")).to_have_count(2)
+    page.get_by_label("Artist").fill("artbat")
+    expect(page.locator("tr.library-track")).to_have_count(1)
+    page.get_by_label("In ≥ N mixes").fill("0")
+    expect(page.locator("#lib-filter-min_mixes-error")).to_contain_text("whole number from 1")
+    expect(page.locator("tr.library-track")).to_have_count(0)
+    page.get_by_label("In ≥ N mixes").fill("1")
+    expect(page.locator("#lib-filter-min_mixes-error")).to_have_count(0)
     page.get_by_role("link", name="Horizon").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Horizon")
     expect(page.locator("table.heard-in")).to_contain_text("Closing set")
