@@ -124,6 +124,10 @@ async def test_a_track_page_has_its_mixes_links_and_adds_to_the_want_list(
 
     assert (await client.get("/library/987654")).status_code == 404
     assert (await client.post("/library/987654/want", headers=HX)).status_code == 400
+    assert (await client.post("/library/987654/want")).status_code == 404
+    plain = await client.post(f"/library/{astral}/want")  # a form without htmx: the page
+    assert plain.status_code == 400
+    assert "already on your want-list" in only(plain.text, "#want-error").text()
     assert want_rows(database_url) == stored
 
 

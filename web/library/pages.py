@@ -11,8 +11,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlencode
 
-from litestar import Controller, Request, post
-from litestar import get as get_route
+from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
@@ -171,6 +170,14 @@ async def _track_page(
     return Template("library/track.html", context=context, status_code=status)
 
 
+async def _refused_page(resources: Resources, track_id: int, error: str) -> Template:
+    """The track's page with the refusal beside the button; a track that does not exist is a 404."""
+    try:
+        return await _track_page(resources, track_id, error=error, status=400)
+    except TrackNotFound as missing:
+        raise NotFoundException(f"no library track with id {track_id}") from missing
+
+
 def _row(
     entry: wants.WantEntry,
     errors: dict[str, str],
@@ -193,7 +200,7 @@ def _row(
 class LibraryPagesController(Controller):
     opt = declare(Access.DJ)
 
-    @get_route("/library", name="library")
+    @get("/library", name="library")
     async def library(
         self, request: HTMXRequest, resources: NamedDependency[Resources]
     ) -> Template:
@@ -216,7 +223,7 @@ class LibraryPagesController(Controller):
             )
         return Template("library/index.html", context=context, status_code=status)
 
-    @get_route("/library/{track_id:int}")
+    @get("/library/{track_id:int}")
     async def track(
         self, resources: NamedDependency[Resources], track_id: FromPath[int]
     ) -> Template:
@@ -238,7 +245,7 @@ class LibraryPagesController(Controller):
             await wants.add_want(resources.sessions, request.user.id, track_id)
         except InputError as error:
             if not request.htmx:
-                return await _track_page(resources, track_id, error=str(error), status=400)
+                return await _refused_page(resources, track_id, str(error))
             context = {"track_id": track_id, "error": str(error)}
             return HTMXTemplate(
                 template_name="library/want_button.html", context=context, status_code=400
@@ -253,7 +260,7 @@ class WantListPagesController(Controller):
     path = "/want-list"
     opt = declare(Access.DJ)
 
-    @get_route("/", name="want_list")
+    @get("/", name="want_list")
     async def index(self, request: HTMXRequest, resources: NamedDependency[Resources]) -> Template:
         """The user's want-list; a refused filter is a 400 naming the field, with no rows."""
         query = WantsQuery.parse(_params(request))
@@ -314,7 +321,9 @@ class WantListPagesController(Controller):
     ) -> Template | Redirect:
         """Set the status or priority of the ticked items, or remove them."""
         form = await request.form()
-        ids = [_want_id(int(raw)) for raw in form.getall("ids", []) if str(raw).isdigit()]
+        # An id that is no number, or past any row's, cannot be on the list: it is not counted.
+        ticked = [str(raw) for raw in form.getall("ids", [])]
+        ids = [int(raw) for raw in ticked if raw.isdigit() and 1 <= int(raw) <= ID_MAX]
         action = str(form.get("action", ""))
         user_id = request.user.id
         message, error = "", ""
