@@ -117,6 +117,11 @@ POST   /tracklists/{tracklist_id:int}/draft/rows/{row_id:int}/delete dj
 GET    /tracklists/{tracklist_id:int}/draft/rows/{row_id:int}/edit dj
 POST   /tracklists/{tracklist_id:int}/draft/rows/{row_id:int}/move dj
 GET    /live/imports/{job_id:int}                           dj
+GET    /review                                              dj
+POST   /review/accept-above                                 dj
+POST   /review/{discovery_id:int}/accept                    dj
+POST   /review/{discovery_id:int}/unknown                   dj
+POST   /review/{discovery_id:int}/reject                    dj
 GET    /schema                                              signed_in
 GET    /schema/openapi.json                                 signed_in
 GET    /schema/swagger                                      signed_in

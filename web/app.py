@@ -56,6 +56,7 @@ from web.accounts.pages import AccountController
 from web.dashboard import artwork, live, pins
 from web.dashboard.pages import DashboardController
 from web.library import api as library_api
+from web.library.review import ReviewController
 from web.loops import api
 from web.loops.fallbacks import FallbacksController
 from web.loops.media import LoopMediaController
@@ -353,6 +354,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             StationsController,
             TracklistsController,
             TracklistDraftsController,
+            ReviewController,
             *live.ROUTES,
             *artwork.ROUTES,
             *live_imports.ROUTES,
