@@ -83,7 +83,7 @@ async def review_queue(
             .limit(per_page)
             .offset(offset(page, per_page))
         )
-        items = [QueueRow(discovery, title) for discovery, title in rows.tuples()]
+        items = [QueueRow(discovery, title) for discovery, title in rows.all()]
     return Page(items, total, page, per_page)
 
 
