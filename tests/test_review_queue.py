@@ -247,3 +247,17 @@ async def test_an_operator_without_dj_is_refused(
             await other.post("/review/accept-above", data={"confidence": "0"})
         ).status_code == 403
     assert (await discovery(sessions, row)).state == "provisional"
+
+
+async def test_the_navigation_badge_counts_the_rows_waiting(
+    client: Client, sessions: Sessions
+) -> None:
+    assert "nav-badge" not in (await client.get("/review/count")).text
+    await provisional(sessions, "one")
+    await provisional(sessions, "two")
+
+    badge = await client.get("/review/count")
+
+    assert badge.status_code == 200
+    assert ">2</span>" in badge.text
+    assert 'hx-get="/review/count"' in (await client.get("/tracklists")).text

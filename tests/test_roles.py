@@ -118,6 +118,7 @@ GET    /tracklists/{tracklist_id:int}/draft/rows/{row_id:int}/edit dj
 POST   /tracklists/{tracklist_id:int}/draft/rows/{row_id:int}/move dj
 GET    /live/imports/{job_id:int}                           dj
 GET    /review                                              dj
+GET    /review/count                                        dj
 POST   /review/accept-above                                 dj
 POST   /review/{discovery_id:int}/accept                    dj
 POST   /review/{discovery_id:int}/unknown                   dj

@@ -73,6 +73,12 @@ class ReviewController(Controller):
         }
         return Template(template_name="library/review.html", context=context)
 
+    @get("/count")
+    async def count(self, resources: NamedDependency[Resources]) -> Template:
+        """The navigation's badge: how many rows wait (htmx loads it after the page)."""
+        waiting = await review.provisional_count(resources.sessions)
+        return Template(template_name="library/review_badge.html", context={"waiting": waiting})
+
     @post("/{discovery_id:int}/accept", status_code=200)
     async def accept(
         self,
