@@ -20,6 +20,7 @@ from domain.resources import Resources
 from domain.tracklists import drafts, imports
 from domain.tracklists.urls import SiteUrls
 from tests.daemon_process import add_station
+from tests.test_review_queue import musicbrainz_candidate, provisional
 from tests.test_dashboard import add_play, make_card, store_health
 from tests.tracklist_seeds import mix, store
 from tests.web_fixtures import PASSWORD, USERNAME, log_in
@@ -62,7 +63,8 @@ class Seeded:
 async def seeded(
     user: User, mapper: TrackMapper, resources: Resources, settings: Settings, database_url: str
 ) -> Seeded:
-    """Rows on every page: mappings, a station with a long error, plays, a tracklist, a draft."""
+    """Rows on every page: mappings, a station with a long error, plays, a tracklist, a draft,
+    provisional rows to review."""
     await mapper.create_mapping("Daft Punk", LONG_TITLE, "a.mp4", notes=LONG_TITLE)
     await mapper.create_mapping("Bicep", "Glue", "sub/c.mp4")
     station_id = add_station(database_url, name="Radio One With A Rather Long Station Name")
@@ -77,6 +79,9 @@ async def seeded(
     job = await imports.create_import(
         resources.sessions, site, f"{site.base_url}/tracklist/9zz9/{LONG_TITLE.lower()}.html"
     )
+    long = musicbrainz_candidate(artist=LONG_TITLE, title=LONG_TITLE)
+    await provisional(resources.sessions, "review-long", candidates=[long, long])
+    await provisional(resources.sessions, "review-short")
     return Seeded(station_id, stored.tracklist_id, job.id)
 
 
@@ -104,6 +109,7 @@ def signed_in_pages(seeded: Seeded) -> list[str]:
         "/account/tokens",
         "/users",
         "/schema/swagger",
+        "/review",
         "/tracklists/987654",  # the error page
     ]
 
