@@ -20,8 +20,8 @@ from domain.resources import Resources
 from domain.tracklists import drafts, imports
 from domain.tracklists.urls import SiteUrls
 from tests.daemon_process import add_station
-from tests.test_review_queue import musicbrainz_candidate, provisional
 from tests.test_dashboard import add_play, make_card, store_health
+from tests.test_review_queue import musicbrainz_candidate, provisional
 from tests.tracklist_seeds import mix, store
 from tests.web_fixtures import PASSWORD, USERNAME, log_in
 
