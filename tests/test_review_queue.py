@@ -5,6 +5,8 @@ changed, and a role without tracklists is refused."""
 
 from __future__ import annotations
 
+import re
+import subprocess
 from typing import Any
 
 import pytest
@@ -16,6 +18,7 @@ from domain.db import Sessions
 from domain.library.store import DiscoveryRecord, record_discovery, upsert_track
 from domain.models import Discovery, DiscoveryState, LibraryTrack, Role
 from tests.test_library_store import facts, mix
+from tests.waiting import wait_until_async
 from tests.web_fixtures import Client, log_in_client, make_user
 from web.app import create_app
 
@@ -261,3 +264,69 @@ async def test_the_navigation_badge_counts_the_rows_waiting(
     assert badge.status_code == 200
     assert ">2</span>" in badge.text
     assert 'hx-get="/review/count"' in (await client.get("/tracklists")).text
+
+
+async def test_the_tracklist_page_shows_each_rows_identification(
+    client: Client, sessions: Sessions
+) -> None:
+    where = await mix(sessions, "page", "deadmau5 - Strobe", "Eric Prydz - Opus", "ID - ID")
+    tracklist_id, version_id, number = where
+    strobe = await upsert_track(sessions, facts())
+    base = DiscoveryRecord(
+        tracklist_id=tracklist_id,
+        version_id=version_id,
+        version_number=number,
+        row_index=0,
+        position=1,
+        row_text="deadmau5 - Strobe",
+        state=DiscoveryState.MATCHED,
+        confidence=0.97,
+        library_track_id=strobe,
+    )
+    await record_discovery(sessions, base)
+    await record_discovery(
+        sessions,
+        DiscoveryRecord(
+            **{
+                **{f: getattr(base, f) for f in ("tracklist_id", "version_id", "version_number")},
+                "row_index": 1,
+                "position": 2,
+                "row_text": "Eric Prydz - Opus",
+                "state": DiscoveryState.PROVISIONAL,
+                "candidates": [musicbrainz_candidate()],
+            }
+        ),
+    )
+
+    html = (await client.get(f"/tracklists/{tracklist_id}")).text
+
+    assert f'<a class="id-state matched" href="/library/{strobe}">matched</a>' in html
+    assert '<a class="id-state provisional" href="/review">to review</a>' in html
+    assert '<span class="id-state">not yet</span>' in html
+    assert f'hx-post="/tracklists/{tracklist_id}/identify"' in html
+
+
+async def test_identify_runs_a_job_whose_progress_line_polls_until_done(
+    client: Client, sessions: Sessions, identify_worker: subprocess.Popen[bytes]
+) -> None:
+    # "ID" rows are identified without asking any outside service.
+    tracklist_id, _, _ = await mix(sessions, "job", "ID - ID", "ID - ID")
+
+    started = await client.post(f"/tracklists/{tracklist_id}/identify")
+
+    assert started.status_code == 200
+    assert "/ 2 rows" in started.text
+    job = re.search(r'hx-get="/tracklists/identify/([0-9a-f]+)"', started.text)
+    assert job is not None
+
+    async def finished() -> str | None:
+        line = await client.get(f"/tracklists/identify/{job.group(1)}")
+        assert line.status_code == 200
+        return line.text if "Identified: 2 / 2 rows" in line.text else None
+
+    done = await wait_until_async(finished, within=30, message="the identification")
+    assert "hx-get" not in done  # a finished line asks no more
+    html = (await client.get(f"/tracklists/{tracklist_id}")).text
+    assert html.count('<span class="id-state id">id</span>') == 2
+    assert (await client.get("/tracklists/identify/0123abcd")).status_code == 404
+    assert (await client.post(f"/tracklists/{tracklist_id + 99}/identify")).status_code == 404

@@ -104,6 +104,8 @@ GET    /tracklists/{tracklist_id:int}/delete                dj
 POST   /tracklists/{tracklist_id:int}/delete                dj
 GET    /tracklists/{tracklist_id:int}/export/{kind:str}     dj
 GET    /tracklists/{tracklist_id:int}/versions/{number:int} dj
+POST   /tracklists/{tracklist_id:int}/identify              dj
+GET    /tracklists/identify/{job_id:str}                    dj
 GET    /tracklists/{tracklist_id:int}/draft                 dj
 POST   /tracklists/{tracklist_id:int}/draft                 dj
 POST   /tracklists/{tracklist_id:int}/draft/discard         dj

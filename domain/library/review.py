@@ -212,3 +212,26 @@ def _record(discovery: Discovery) -> DiscoveryRecord:
         candidates=discovery.candidates,
         sources_asked=discovery.sources_asked,
     )
+
+
+# --- a tracklist's rows ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RowState:
+    """How one row of a tracklist version stands: its state and its library track, if any."""
+
+    state: str
+    library_track_id: int | None
+
+
+async def row_states(sessions: Sessions, tracklist_id: int, version: int) -> dict[int, RowState]:
+    """The identification of each row of a tracklist version, by row index (rows never
+    identified are absent)."""
+    async with sessions() as session:
+        found = await session.execute(
+            select(Discovery.row_index, Discovery.state, Discovery.library_track_id).where(
+                Discovery.tracklist_id == tracklist_id, Discovery.version_number == version
+            )
+        )
+        return {index: RowState(state, track) for index, state, track in found.all()}
