@@ -170,7 +170,13 @@ EXPECTED = {
 ROLES = {"admin": [Role.ADMIN], "operator": [Role.OPERATOR], "dj": [Role.DJ]}
 PASSWORD = "a long enough password"
 _PARAMETER = re.compile(r"\{(\w+):(\w+)\}")
-SAMPLE = {"file_path": "/app.css", "kind": "txt", "slug": "none", "path": "redoc"}
+SAMPLE = {
+    "file_path": "/app.css",
+    "kind": "txt",
+    "slug": "none",
+    "path": "redoc",
+    "job_id": "0123abcd",
+}
 
 
 def table() -> dict[tuple[str, str], str]:
