@@ -5,10 +5,12 @@ changed, and a role without tracklists is refused."""
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 from typing import Any
 
+import psycopg
 import pytest
 from litestar.testing import AsyncTestClient
 from sqlalchemy import select
@@ -330,3 +332,34 @@ async def test_identify_runs_a_job_whose_progress_line_polls_until_done(
     assert html.count('<span class="id-state id">id</span>') == 2
     assert (await client.get("/tracklists/identify/0123abcd")).status_code == 404
     assert (await client.post(f"/tracklists/{tracklist_id + 99}/identify")).status_code == 404
+
+
+async def test_ten_thousand_waiting_rows_are_read_through_the_review_index(
+    client: Client, sessions: Sessions, database_url: str
+) -> None:
+    tracklist_id, version_id, number = await mix(sessions, "big", "Eric Prydz - Opus")
+    with psycopg.connect(database_url) as conn:
+        conn.execute(
+            "INSERT INTO discoveries (tracklist_id, version_id, version_number, row_index,"
+            " position, row_text, state, confidence, candidates)"
+            " SELECT %s, %s, %s, i, i + 1, 'Artist ' || i || ' - Title', 'provisional', 0.5,"
+            " %s::jsonb FROM generate_series(0, 9999) AS i",
+            (tracklist_id, version_id, number, json.dumps([musicbrainz_candidate()])),
+        )
+        conn.execute("ANALYZE discoveries")
+        plan = "\n".join(
+            row[0]
+            for row in conn.execute(
+                "EXPLAIN SELECT * FROM discoveries WHERE state = 'provisional'"
+                " ORDER BY version_id DESC, row_index LIMIT 25 OFFSET 9975"
+            )
+        )
+    assert "discoveries_review" in plan
+
+    last = await client.get("/review?page=400")
+
+    assert last.status_code == 200
+    assert "10,000 rows" in last.text
+    assert "Page 400 of 400" in last.text
+    assert last.text.count('class="review-row"') == 25
+    assert "Artist 9999 - Title" in last.text
