@@ -202,7 +202,7 @@ async def test_a_candidate_not_in_the_list_is_a_400_naming_it(
     answer = await client.post(f"/review/{row}/accept", data={"candidate": candidate})
 
     assert answer.status_code == 400
-    assert "candidate" in answer.text
+    assert "candidate: Pick one of the row" in answer.text
     kept = await discovery(sessions, row)
     assert (kept.state, kept.method, kept.library_track_id) == ("provisional", None, None)
 
@@ -216,7 +216,7 @@ async def test_a_bulk_confidence_outside_0_to_1_is_a_400_naming_it(
     answer = await client.post("/review/accept-above", data={"confidence": confidence})
 
     assert answer.status_code == 400
-    assert "confidence" in answer.text
+    assert "confidence: Confidence must be a number from 0 to 1." in answer.text
     assert (await discovery(sessions, row)).state == "provisional"
 
 
