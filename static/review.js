@@ -30,6 +30,21 @@
     if (after) after.focus();
   }
 
+  // A refused decision (a row gone meanwhile: 404) is said in its row instead of doing nothing.
+  document.addEventListener("htmx:responseError", function (event) {
+    const source = event.detail.elt;
+    const row = source && source.closest ? source.closest(".review-row") : null;
+    if (!row) return;
+    let note = row.querySelector(".review-error");
+    if (!note) {
+      note = document.createElement("p");
+      note.className = "review-error form-error";
+      note.setAttribute("role", "alert");
+      row.appendChild(note);
+    }
+    note.textContent = "Not saved (" + event.detail.xhr.status + "): reload the queue.";
+  });
+
   document.addEventListener("keydown", function (event) {
     if (event.ctrlKey || event.metaKey || event.altKey) return;
     const target = event.target;

@@ -58,8 +58,17 @@ def test_the_keyboard_accepts_and_rejects_rows(
     page.locator("#bulk-confidence").press("r")
     expect(page.locator(f"#review-{bottom}.review-row")).to_have_count(1)
 
-    assert states(database_url, three_rows) == [
+    assert states(database_url, [bottom]) == [("provisional", None)]
+
+    # A row decided elsewhere meanwhile (here: deleted) says so instead of doing nothing.
+    with psycopg.connect(database_url) as conn:
+        conn.execute("DELETE FROM discoveries WHERE id = %s", (bottom,))
+    page.locator(f"#review-{bottom} .review-reject").click()
+    expect(page.locator(f"#review-{bottom} .review-error")).to_have_text(
+        "Not saved (404): reload the queue."
+    )
+
+    assert states(database_url, [top, middle]) == [
         ("matched", "manual"),
         ("rejected", "manual"),
-        ("provisional", None),
     ]
