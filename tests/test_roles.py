@@ -110,6 +110,8 @@ GET    /tracklists/{tracklist_id:int}/delete                dj
 POST   /tracklists/{tracklist_id:int}/delete                dj
 GET    /tracklists/{tracklist_id:int}/export/{kind:str}     dj
 GET    /tracklists/{tracklist_id:int}/versions/{number:int} dj
+POST   /tracklists/{tracklist_id:int}/identify              dj
+GET    /tracklists/identify/{job_id:str}                    dj
 GET    /tracklists/{tracklist_id:int}/draft                 dj
 POST   /tracklists/{tracklist_id:int}/draft                 dj
 POST   /tracklists/{tracklist_id:int}/draft/discard         dj
@@ -123,6 +125,12 @@ POST   /tracklists/{tracklist_id:int}/draft/rows/{row_id:int}/delete dj
 GET    /tracklists/{tracklist_id:int}/draft/rows/{row_id:int}/edit dj
 POST   /tracklists/{tracklist_id:int}/draft/rows/{row_id:int}/move dj
 GET    /live/imports/{job_id:int}                           dj
+GET    /review                                              dj
+GET    /review/count                                        dj
+POST   /review/accept-above                                 dj
+POST   /review/{discovery_id:int}/accept                    dj
+POST   /review/{discovery_id:int}/unknown                   dj
+POST   /review/{discovery_id:int}/reject                    dj
 GET    /schema                                              signed_in
 GET    /schema/openapi.json                                 signed_in
 GET    /schema/swagger                                      signed_in
@@ -168,7 +176,13 @@ EXPECTED = {
 ROLES = {"admin": [Role.ADMIN], "operator": [Role.OPERATOR], "dj": [Role.DJ]}
 PASSWORD = "a long enough password"
 _PARAMETER = re.compile(r"\{(\w+):(\w+)\}")
-SAMPLE = {"file_path": "/app.css", "kind": "txt", "slug": "none", "path": "redoc"}
+SAMPLE = {
+    "file_path": "/app.css",
+    "kind": "txt",
+    "slug": "none",
+    "path": "redoc",
+    "job_id": "0123abcd",
+}
 
 
 def table() -> dict[tuple[str, str], str]:

@@ -57,6 +57,7 @@ from web.dashboard import artwork, live, pins
 from web.dashboard.pages import DashboardController
 from web.library import api as library_api
 from web.library import pages as library_pages
+from web.library.review import ReviewController
 from web.loops import api
 from web.loops.fallbacks import FallbacksController
 from web.loops.media import LoopMediaController
@@ -355,6 +356,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             TracklistsController,
             TracklistDraftsController,
             *library_pages.ROUTES,
+            ReviewController,
             *live.ROUTES,
             *artwork.ROUTES,
             *live_imports.ROUTES,

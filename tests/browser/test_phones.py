@@ -24,6 +24,7 @@ from domain.tracklists.urls import SiteUrls
 from tests.daemon_process import add_station
 from tests.test_api_library import facts, heard_in
 from tests.test_dashboard import add_play, make_card, store_health
+from tests.test_review_queue import musicbrainz_candidate, provisional
 from tests.tracklist_seeds import mix, store
 from tests.web_fixtures import PASSWORD, USERNAME, log_in
 
@@ -66,7 +67,8 @@ class Seeded:
 async def seeded(
     user: User, mapper: TrackMapper, resources: Resources, settings: Settings, database_url: str
 ) -> Seeded:
-    """Rows on every page: mappings, a station with a long error, plays, a tracklist, a draft."""
+    """Rows on every page: mappings, a station with a long error, plays, a tracklist, a draft,
+    provisional rows to review."""
     await mapper.create_mapping("Daft Punk", LONG_TITLE, "a.mp4", notes=LONG_TITLE)
     await mapper.create_mapping("Bicep", "Glue", "sub/c.mp4")
     station_id = add_station(database_url, name="Radio One With A Rather Long Station Name")
@@ -89,6 +91,9 @@ async def seeded(
     )
     await heard_in(resources.sessions, database_url, "Heard-in-mix", [track_id])
     await add_want(resources.sessions, user.id, track_id, notes=LONG_TITLE)
+    long = musicbrainz_candidate(artist=LONG_TITLE, title=LONG_TITLE)
+    await provisional(resources.sessions, "review-long", candidates=[long, long])
+    await provisional(resources.sessions, "review-short")
     return Seeded(station_id, stored.tracklist_id, job.id, track_id)
 
 
@@ -119,6 +124,7 @@ def signed_in_pages(seeded: Seeded) -> list[str]:
         "/account/tokens",
         "/users",
         "/schema/swagger",
+        "/review",
         "/tracklists/987654",  # the error page
     ]
 

@@ -19,6 +19,7 @@ from litestar.plugins.htmx import HTMXRequest, HTMXTemplate
 from litestar.response import Redirect, Template
 
 from domain import validation
+from domain.library import identify, review
 from domain.paging import Page
 from domain.resources import Resources
 from domain.tracklists import drafts, imports, store, text_format, versions
@@ -362,8 +363,37 @@ class TracklistsController(Controller):
         version: FromQuery[int | None] = None,
     ) -> Template:
         found = await store.get_tracklist(resources.sessions, tracklist_id, version)
-        context = {"detail": found, "cue": CueQuery(), "export_kinds": EXPORT_KINDS}
+        states = (
+            await review.row_states(resources.sessions, tracklist_id, found.version.number)
+            if found.version
+            else {}
+        )
+        context = {
+            "detail": found,
+            "cue": CueQuery(),
+            "export_kinds": EXPORT_KINDS,
+            "identified": states,
+        }
         return Template("tracklists/detail.html", context=context)
+
+    @post("/{tracklist_id:int}/identify", status_code=200)
+    async def identify(
+        self, resources: NamedDependency[Resources], tracklist_id: FromPath[int]
+    ) -> Template:
+        """Queue the identification of the current version; the progress line polls it."""
+        progress = await identify.start_identify(resources, tracklist_id)
+        return Template("tracklists/identify_progress.html", context={"progress": progress})
+
+    @get("/identify/{job_id:str}")
+    async def identify_progress(
+        self, resources: NamedDependency[Resources], job_id: FromPath[str]
+    ) -> Template:
+        """An identification job's progress line (htmx asks again until it is finished)."""
+        try:
+            progress = await identify.get_progress(resources.settings, resources.redis, job_id[:64])
+        except identify.JobNotFound:
+            raise NotFoundException(f"No identification job {job_id[:64]}.") from None
+        return Template("tracklists/identify_progress.html", context={"progress": progress})
 
     @get("/{tracklist_id:int}/delete")
     async def confirm_delete(
