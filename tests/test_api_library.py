@@ -15,38 +15,18 @@ from litestar.testing import AsyncTestClient
 
 from domain.config import Settings
 from domain.db import Sessions
-from domain.library.facts import ORIGINAL, TrackFacts, Version, VersionKind
 from domain.library.store import DiscoveryRecord, ReleaseFacts, record_discovery, upsert_track
 from domain.library.wants import WANT_LIST_MAX, add_want
 from domain.models import DiscoveryMethod, DiscoveryState, Role, TokenScope, User
 from domain.tracklists.model import ParsedTrack, ParsedTracklist
 from domain.tracklists.text_format import parse_text
 from domain.tracklists.versions import store_import
+from tests.library_data import astral_facts, facts
 from tests.web_fixtures import Client, make_api_token, make_user
 from web.app import create_app
 
 LIBRARY = "/api/v1/library"
 WANTS = "/api/v1/want-list"
-ASTRAL = Version(VersionKind.REMIX, ("Afterlife",), "Afterlife Remix")
-
-
-def facts(
-    artists: str,
-    title_base: str,
-    version: Version = ORIGINAL,
-    label: str | None = None,
-    primary: tuple[str, ...] | None = None,
-) -> TrackFacts:
-    title = f"{title_base} ({version.text})" if version.text else title_base
-    return TrackFacts(
-        artists=artists,
-        primary=primary or (artists,),
-        featured=(),
-        title=title,
-        title_base=title_base,
-        version=version,
-        label=label,
-    )
 
 
 def rows_of(database_url: str, table: str) -> list[tuple[object, ...]]:
@@ -95,13 +75,7 @@ async def heard_in(sessions: Sessions, database_url: str, title: str, tracks: li
 async def astral(sessions: Sessions) -> int:
     return await upsert_track(
         sessions,
-        facts(
-            "Tale Of Us & Mind Against",
-            "Astral",
-            ASTRAL,
-            "AFTERLIFE",
-            primary=("Tale Of Us", "Mind Against"),
-        ),
+        astral_facts(),
         {"discogs_release": "1234567", "musicbrainz_recording": "mb-astral"},
         ReleaseFacts(genre="Melodic Techno", catalogue_number="AFL001"),
     )

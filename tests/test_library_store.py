@@ -13,7 +13,7 @@ from psycopg import sql
 from sqlalchemy import select
 
 from domain.db import Sessions
-from domain.library.facts import ORIGINAL, TrackFacts, Version, VersionKind
+from domain.library.facts import Version, VersionKind
 from domain.library.store import (
     DiscoveryRecord,
     ReleaseFacts,
@@ -29,31 +29,10 @@ from domain.library.store import (
 from domain.models import DiscoveryMethod, DiscoveryState, TracklistVersion
 from domain.tracklists.model import ParsedTrack, ParsedTracklist
 from domain.tracklists.versions import store_import
+from tests.library_data import facts
 
 SITE = "https://www.1001tracklists.com"
 MB_STROBE = "0b9e1d4a-1111-4c6e-9d0b-6f6d0c4a0001"
-
-
-def facts(
-    artists: str = "deadmau5",
-    title_base: str = "Strobe",
-    version: Version = ORIGINAL,
-    *,
-    primary: tuple[str, ...] | None = None,
-    label: str | None = None,
-    isrc: str | None = None,
-) -> TrackFacts:
-    title = f"{title_base} ({version.text})" if version.text else title_base
-    return TrackFacts(
-        artists=artists,
-        primary=primary if primary is not None else (artists,),
-        featured=(),
-        title=title,
-        title_base=title_base,
-        version=version,
-        label=label,
-        isrc=isrc,
-    )
 
 
 OPUS_FOUR_TET = Version(VersionKind.REMIX, ("Four Tet",), "Four Tet Remix")

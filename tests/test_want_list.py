@@ -14,7 +14,7 @@ import psycopg
 import pytest
 
 from domain.db import Sessions
-from domain.library.facts import ORIGINAL, TrackFacts, Version, VersionKind
+from domain.library.facts import Version, VersionKind
 from domain.library.purchase import purchase_links, search_text
 from domain.library.store import DiscoveryRecord, record_discovery, upsert_track
 from domain.library.wants import (
@@ -43,27 +43,7 @@ from domain.tracklists.model import ParsedTrack, ParsedTracklist
 from domain.tracklists.text_format import parse_text
 from domain.tracklists.versions import store_import
 from domain.validation import InputError
-
-ASTRAL = Version(VersionKind.REMIX, ("Afterlife",), "Afterlife Remix")
-
-
-def facts(
-    artists: str,
-    title_base: str,
-    version: Version = ORIGINAL,
-    label: str | None = None,
-    primary: tuple[str, ...] | None = None,
-) -> TrackFacts:
-    title = f"{title_base} ({version.text})" if version.text else title_base
-    return TrackFacts(
-        artists=artists,
-        primary=primary or (artists,),
-        featured=(),
-        title=title,
-        title_base=title_base,
-        version=version,
-        label=label,
-    )
+from tests.library_data import ASTRAL, astral_facts, facts
 
 
 def make_user(database_url: str, name: str = "dj") -> int:
@@ -90,13 +70,7 @@ def want_count(database_url: str, user_id: int) -> int:
 async def astral(sessions: Sessions) -> int:
     return await upsert_track(
         sessions,
-        facts(
-            "Tale Of Us & Mind Against",
-            "Astral",
-            ASTRAL,
-            "AFTERLIFE",
-            primary=("Tale Of Us", "Mind Against"),
-        ),
+        astral_facts(),
         {"discogs_release": "1234567"},
     )
 

@@ -5,8 +5,11 @@ They work from sync tests, async tests and for subprocesses alike: all a client 
 
 from __future__ import annotations
 
+import itertools
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Generic, Protocol, TypeVar
 
 
 class LocalServer:
@@ -40,3 +43,51 @@ class QuietHandler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
+
+
+class Timed(Protocol):
+    """What a request log needs of its records."""
+
+    started: float
+    ended: float | None
+    status: int | None
+
+
+Record = TypeVar("Record", bound=Timed)
+
+
+class RequestLog(Generic[Record]):
+    """A fake's log of what it was asked, for politeness tests: `requests` in order, the most
+    that were in flight at once, and the gaps between them (times are `time.monotonic()`)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.requests: list[Record] = []
+        self._in_flight = 0
+        self.max_in_flight = 0
+
+    def gaps(self) -> list[float]:
+        """Seconds between the end of each request and the start of the next."""
+        with self._lock:
+            done = sorted(
+                (r for r in self.requests if r.ended is not None), key=lambda r: r.started
+            )
+        return [b.started - a.ended for a, b in itertools.pairwise(done) if a.ended is not None]
+
+    def _forget_requests(self) -> None:
+        """Empty the log (the caller holds the lock)."""
+        self._in_flight = 0
+        self.max_in_flight = 0
+        self.requests = []
+
+    def _begin(self, record: Record) -> None:
+        with self._lock:
+            self.requests.append(record)
+            self._in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self._in_flight)
+
+    def _end(self, record: Record, status: int) -> None:
+        with self._lock:
+            record.ended = time.monotonic()
+            record.status = status
+            self._in_flight -= 1

@@ -12,16 +12,14 @@ Times in the log are `time.monotonic()` of this process.
 
 from __future__ import annotations
 
-import itertools
 import json
-import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from tests.fakes import LocalServer, QuietHandler
+from tests.fakes import LocalServer, QuietHandler, RequestLog
 
 JSON = "application/json; charset=utf-8"
 HTML = "text/html; charset=utf-8"
@@ -101,16 +99,13 @@ class RequestRecord:
 Fallback = Callable[[str, dict[str, str]], Reply]
 
 
-class FakeJsonService:
+class FakeJsonService(RequestLog[RequestRecord]):
     """A JSON service on 127.0.0.1 (`url`); subclasses add the real service's routes."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        super().__init__()
         self._routes: dict[str, list[Reply]] = {}
         self._faults: list[Reply] = []
-        self._in_flight = 0
-        self.max_in_flight = 0
-        self.requests: list[RequestRecord] = []
         self._server = LocalServer(_Handler, self)
         self.url = self._server.url
 
@@ -119,9 +114,7 @@ class FakeJsonService:
         with self._lock:
             self._routes.clear()
             self._faults = []
-            self._in_flight = 0
-            self.max_in_flight = 0
-            self.requests = []
+            self._forget_requests()
 
     def route(self, path: str, *replies: Reply) -> None:
         """Answer requests to `path` (any query) with `replies` in order; the last one repeats."""
@@ -133,14 +126,6 @@ class FakeJsonService:
         are used up the routes answer again (an empty list ends the faults at once)."""
         with self._lock:
             self._faults = list(replies)
-
-    def gaps(self) -> list[float]:
-        """Seconds between the end of each request and the start of the next."""
-        with self._lock:
-            done = sorted(
-                (r for r in self.requests if r.ended is not None), key=lambda r: r.started
-            )
-        return [b.started - a.ended for a, b in itertools.pairwise(done) if a.ended is not None]
 
     def close(self) -> None:
         self._server.close()
@@ -161,18 +146,6 @@ class FakeJsonService:
             if replies:
                 return replies.pop(0) if len(replies) > 1 else replies[0]
         return self.answer(path, query)
-
-    def _begin(self, record: RequestRecord) -> None:
-        with self._lock:
-            self.requests.append(record)
-            self._in_flight += 1
-            self.max_in_flight = max(self.max_in_flight, self._in_flight)
-
-    def _end(self, record: RequestRecord, status: int) -> None:
-        with self._lock:
-            record.ended = time.monotonic()
-            record.status = status
-            self._in_flight -= 1
 
 
 class _Handler(QuietHandler):

@@ -16,14 +16,12 @@ Unknown paths answer 404. Times in the log are `time.monotonic()` of this proces
 
 from __future__ import annotations
 
-import itertools
-import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlsplit
 
-from tests.fakes import LocalServer, QuietHandler
+from tests.fakes import LocalServer, QuietHandler, RequestLog
 
 HTML = "text/html; charset=utf-8"
 SEARCH_PATH = "/search/result.php"
@@ -68,18 +66,15 @@ class RequestRecord:
     status: int | None = None
 
 
-class FakeTracklistsSite:
+class FakeTracklistsSite(RequestLog[RequestRecord]):
     """The fake site (`url`) and short-link host (`short_url`), sharing one request log."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        super().__init__()
         self._routes: dict[str, list[Reply]] = {}
         self._searches: dict[tuple[str, str], Reply] = {}
         self._shorts: dict[str, str] = {}
         self._robots: Reply | None = None
-        self._in_flight = 0
-        self.max_in_flight = 0
-        self.requests: list[RequestRecord] = []
         self.reset()
         self._site = LocalServer(_SiteHandler, self)
         self._short = LocalServer(_ShortHandler, self)
@@ -95,9 +90,7 @@ class FakeTracklistsSite:
             self._searches.clear()
             self._shorts.clear()
             self._robots = Reply(200, DEFAULT_ROBOTS, content_type="text/plain")
-            self._in_flight = 0
-            self.max_in_flight = 0
-            self.requests = []
+            self._forget_requests()
 
     def page(
         self,
@@ -167,31 +160,11 @@ class FakeTracklistsSite:
         with self._lock:
             return [r for r in self.requests if r.path != "/robots.txt"]
 
-    def gaps(self) -> list[float]:
-        """Seconds between the end of each request and the start of the next (both hosts)."""
-        with self._lock:
-            done = sorted(
-                (r for r in self.requests if r.ended is not None), key=lambda r: r.started
-            )
-        return [b.started - a.ended for a, b in itertools.pairwise(done) if a.ended is not None]
-
     def close(self) -> None:
         self._site.close()
         self._short.close()
 
     # --- used by the handlers ---------------------------------------------------------------
-
-    def _begin(self, record: RequestRecord) -> None:
-        with self._lock:
-            self.requests.append(record)
-            self._in_flight += 1
-            self.max_in_flight = max(self.max_in_flight, self._in_flight)
-
-    def _end(self, record: RequestRecord, status: int) -> None:
-        with self._lock:
-            record.ended = time.monotonic()
-            record.status = status
-            self._in_flight -= 1
 
     def _site_reply(self, method: str, path: str, form: dict[str, str]) -> Reply:
         with self._lock:
