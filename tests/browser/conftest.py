@@ -16,25 +16,10 @@ Three things make that work in this suite:
    Browser tests themselves must be plain `def` tests using the sync API. In a browser test, async
    set-up belongs in an async fixture (guarded); a sync fixture must not call `asyncio.run()`.
 
-Plan for the live app server (the lead adds it to tests/conftest.py, shared with HTTP tests):
-
-    @pytest.fixture(scope="session")
-    def live_server(database_url: str, redis_url: str, tmp_path_factory) -> Iterator[str]:
-        # A *sync* fixture: start `python -m uvicorn web.app:app --port <free port>` (or
-        # `crateloop web`) with subprocess.Popen, env = test DATABASE_URL / REDIS_URL /
-        # SECRET_KEY / LOOPS_PATH (a tmp dir with real MP4s from tests/media.py), stdout to a
-        # log file; poll GET /health until 200 (timeout ~20 s, on timeout fail with the log
-        # tail); yield "http://127.0.0.1:<port>"; then terminate(), wait(10), kill() if needed.
-
-    @pytest.fixture(scope="session")
-    def base_url(live_server: str) -> str:
-        # Overrides pytest-playwright's base_url, so tests can write page.goto("/loops").
-        return live_server
-
-Session-scoped fixtures are set up before a test's narrower ones, so the server starts before
-Chromium. Browser tests seed data through the app itself (UI, /api/v1 with a token) or through
-the CLI (`crateloop user create`) run as a subprocess; a logged-in `page` fixture can be a sync
-fixture that fills in the login form.
+The app server is `live_server` (tests/web_fixtures.py): `crateloop web` as a subprocess on the
+suite's database and Redis, session-wide; `base_url` below points pytest-playwright at it, so tests
+write `page.goto("/loops")`. Browser tests seed data through the app itself, through async fixtures
+(guarded, see 3.) or through the CLI run as a subprocess.
 """
 
 from __future__ import annotations
