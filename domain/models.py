@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -324,6 +325,14 @@ class VersionOrigin(StrEnum):
     DRAFT = "draft"
 
 
+class TracklistOrigin(StrEnum):
+    """How a tracklist's rows first came in (the discovery statistics' sources)."""
+
+    IMPORT = "import"  # fetched from the tracklist site
+    PASTE = "paste"  # pasted as text (`crateloop tracklists paste`, a new draft's paste box)
+    HAND = "hand"  # typed in row by row
+
+
 class Tracklist(Base):
     """A tracklist: its current metadata (the latest version's, or the draft's while it was never
     published) for listing and search; the content itself lives in versions and the draft."""
@@ -332,6 +341,9 @@ class Tracklist(Base):
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     source_id: Mapped[str | None] = mapped_column(String(64))  # the site's id; None: hand-made
+    origin: Mapped[str] = mapped_column(
+        String(8), default=TracklistOrigin.HAND.value, server_default=TracklistOrigin.HAND.value
+    )
     url: Mapped[str | None] = mapped_column(Text)
     title: Mapped[str] = mapped_column(Text)
     set_date: Mapped[date | None] = mapped_column(Date)
@@ -359,6 +371,7 @@ class Tracklist(Base):
         ),
         Index("tracklists_search", "search_vector", postgresql_using="gin"),
         Index("tracklists_by_date", set_date.desc().nulls_last(), id.desc()),
+        CheckConstraint(_one_of("origin", TracklistOrigin), name="tracklists_origin"),
     )
 
 
@@ -644,6 +657,7 @@ class LibraryTrack(Base):
         Index("library_tracks_by_last_seen", last_seen.desc(), id),
         Index("library_tracks_by_title", "title_key", id),
         Index("library_tracks_first_discovered", "first_discovered"),
+        Index("library_tracks_changed", "updated_at"),
     )
 
 
@@ -701,6 +715,14 @@ class Discovery(Base):
             postgresql_where="state = 'provisional'",
         ),
         Index("discoveries_retry", "retry_at", postgresql_where="retry_at IS NOT NULL"),
+        # The discovery statistics: matched rows by when they were identified, and what changed.
+        Index(
+            "discoveries_matched_at",
+            "created_at",
+            postgresql_include=["library_track_id", "tracklist_id"],
+            postgresql_where="state = 'matched' AND library_track_id IS NOT NULL",
+        ),
+        Index("discoveries_changed", "updated_at"),
     )
 
 
@@ -742,3 +764,14 @@ class WantItem(Base):
         Index("want_list_by_added", "user_id", added_at.desc(), id.desc()),
         Index("want_list_by_status", "user_id", "status"),
     )
+
+
+class DiscoveryStatistics(Base):
+    """One period's discovery statistics as last computed (domain/library/statistics.py): a
+    million discoveries take seconds to count, so readers read this snapshot."""
+
+    __tablename__ = "discovery_statistics"
+
+    period: Mapped[str] = mapped_column(String(16), primary_key=True)
+    computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    figures: Mapped[dict[str, Any]] = mapped_column(JSONB)

@@ -1,0 +1,233 @@
+"""Discovery statistics (domain/library/statistics.py) on a real database: the figures of each
+period, what counts and what does not, the trends, and the snapshots readers get."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import psycopg
+import pytest
+
+from domain.db import Sessions
+from domain.library import statistics
+from domain.library.statistics import Bucket, Count, Period, Statistics, Supported, Trend
+from domain.library.store import DiscoveryRecord, ReleaseFacts, record_discovery, upsert_track
+from domain.library.wants import add_want, update_want
+from domain.models import DiscoveryMethod, DiscoveryState, TracklistOrigin, WantStatus
+from domain.tracklists.model import ParsedTrack, ParsedTracklist
+from domain.tracklists.versions import store_import
+from tests.library_data import facts
+
+NOW = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
+
+
+class Library:
+    """Mixes and tracks as identification leaves them, dated by hand (`days_ago`)."""
+
+    def __init__(self, sessions: Sessions, database_url: str) -> None:
+        self.sessions = sessions
+        self.database_url = database_url
+        self.mixes = 0
+
+    async def track(self, artists: str, title: str, label: str, genre: str) -> int:
+        return await upsert_track(
+            self.sessions,
+            facts(artists, title, label=label, primary=tuple(artists.split(" & "))),
+            {},
+            ReleaseFacts(genre=genre),
+        )
+
+    async def mix(
+        self,
+        tracks: list[int | None],
+        *,
+        days_ago: float = 0,
+        origin: TracklistOrigin = TracklistOrigin.IMPORT,
+        state: DiscoveryState = DiscoveryState.MATCHED,
+    ) -> int:
+        """A mix whose rows were identified as `tracks` (None: a row not identified)."""
+        self.mixes += 1
+        rows = tuple(ParsedTrack(position=i + 1, artist="A", title="T") for i in range(len(tracks)))
+        stored = await store_import(
+            self.sessions,
+            ParsedTracklist(title=f"Mix {self.mixes}", tracks=rows, source_id=str(self.mixes)),
+            html_sha256=None,
+        )
+        with psycopg.connect(self.database_url) as conn:
+            found = conn.execute(
+                "SELECT id FROM tracklist_versions WHERE tracklist_id = %s", (stored.tracklist_id,)
+            ).fetchone()
+        assert found is not None
+        for index, track in enumerate(tracks):
+            await record_discovery(
+                self.sessions,
+                DiscoveryRecord(
+                    tracklist_id=stored.tracklist_id,
+                    version_id=found[0],
+                    version_number=1,
+                    row_index=index,
+                    position=index + 1,
+                    row_text="A - T",
+                    state=state if track is not None else DiscoveryState.UNMATCHED,
+                    method=DiscoveryMethod.LIBRARY if track is not None else None,
+                    library_track_id=track,
+                    confidence=0.9 if track is not None else 0.0,
+                ),
+            )
+        at = NOW - timedelta(days=days_ago)
+        with psycopg.connect(self.database_url) as conn:
+            conn.execute(
+                "UPDATE discoveries SET created_at = %s, updated_at = %s WHERE tracklist_id = %s",
+                (at, at, stored.tracklist_id),
+            )
+            conn.execute(
+                "UPDATE tracklists SET origin = %s WHERE id = %s",
+                (origin.value, stored.tracklist_id),
+            )
+        return stored.tracklist_id
+
+    def first_discovered(self, track: int, days_ago: float) -> None:
+        with psycopg.connect(self.database_url) as conn:
+            conn.execute(
+                "UPDATE library_tracks SET first_discovered = %s, updated_at = %s WHERE id = %s",
+                (NOW - timedelta(days=days_ago), NOW - timedelta(days=days_ago), track),
+            )
+
+
+@pytest.fixture
+def library(sessions: Sessions, database_url: str) -> Library:
+    return Library(sessions, database_url)
+
+
+async def test_the_figures_of_a_period(library: Library, sessions: Sessions) -> None:
+    strobe = await library.track("deadmau5", "Strobe", "mau5trap", "Progressive House")
+    opus = await library.track("Eric Prydz", "Opus", "Virgin", "Progressive House")
+    astral = await library.track("Tale Of Us & Mind Against", "Astral", "Afterlife", "Techno")
+    await library.mix([strobe, opus, None], days_ago=1)
+    await library.mix([strobe, astral], days_ago=2, origin=TracklistOrigin.PASTE)
+    await library.mix([strobe], days_ago=3, origin=TracklistOrigin.HAND)
+    # Provisional rows are not discoveries yet: a person has not said so.
+    await library.mix([opus, astral], days_ago=1, state=DiscoveryState.PROVISIONAL)
+
+    daily = await statistics.compute(sessions, Period.DAILY, NOW)
+
+    assert (daily.tracks, daily.artists, daily.labels, daily.mixes) == (3, 4, 3, 3)
+    assert daily.genres == [Count("Progressive House", 2), Count("Techno", 1)]
+    assert daily.sources == [Count("imported", 1), Count("pasted", 1), Count("hand-made", 1)]
+    assert daily.most_supported[0] == Supported(strobe, "deadmau5", "Strobe", 3)
+    assert [s.library_track_id for s in daily.most_supported] == [strobe, opus, astral]
+    assert daily.series == [
+        Bucket(date(2026, 12, 4), 1),
+        Bucket(date(2026, 12, 5), 2),
+        Bucket(date(2026, 12, 6), 2),
+    ]
+    assert daily.start == NOW - timedelta(days=30)
+
+
+async def test_each_period_has_its_window(library: Library, sessions: Sessions) -> None:
+    old = await library.track("Daft Punk", "One More Time", "Virgin", "House")
+    new = await library.track("Bicep", "Glue", "Ninja Tune", "Electronic")
+    await library.mix([old], days_ago=800)
+    library.first_discovered(old, 800)
+    await library.mix([old, new], days_ago=5)  # Daft Punk heard again
+
+    figures = {p: await statistics.compute(sessions, p, NOW) for p in Period}
+
+    assert {p: (s.tracks, s.new_tracks, s.mixes) for p, s in figures.items()} == {
+        Period.DAILY: (2, 1, 1),
+        Period.WEEKLY: (2, 1, 1),
+        Period.MONTHLY: (2, 1, 1),  # 24 months: 800 days ago is before it
+        Period.ALL_TIME: (2, 2, 2),
+    }
+    assert figures[Period.ALL_TIME].start is None
+    assert figures[Period.ALL_TIME].series == [
+        Bucket(date(2024, 9, 1), 1),
+        Bucket(date(2026, 12, 1), 2),
+    ]
+    assert figures[Period.WEEKLY].series == [Bucket(date(2026, 11, 30), 2)]  # a Monday
+    assert figures[Period.MONTHLY].most_supported[0].mixes == 1
+
+
+async def test_what_rose_in_the_last_30_days(library: Library, sessions: Sessions) -> None:
+    a = await library.track("Artbat", "Horizon", "Upperground", "Techno")
+    b = await library.track("Artbat", "Best Of Me", "Upperground", "Techno")
+    c = await library.track("Artbat", "Return To Oz", "Diynamic", "Melodic Techno")
+    old = await library.track("Solomun", "Customer Is King", "Diynamic", "Deep House")
+    await library.mix([a, b], days_ago=3)
+    await library.mix([c], days_ago=10)
+    await library.mix([old, c], days_ago=45)
+
+    figures = await statistics.compute(sessions, Period.DAILY, NOW)
+
+    # Artbat: 3 tracks in the last 30 days, 1 (Return To Oz) in the 30 before.
+    assert figures.rising_artists == [Trend("Artbat", 3, 1)]
+    assert figures.rising_labels == [Trend("Upperground", 2, 0)]  # Diynamic: 1 and 2, falling
+    assert figures.rising_genres == [Trend("Techno", 2, 0)]
+    assert (figures.rate_recent, figures.rate_before) == (0.1, round(2 / 30, 2))
+
+
+async def test_nothing_yet_gives_zeros(sessions: Sessions) -> None:
+    figures = await statistics.compute(sessions, Period.ALL_TIME, NOW)
+    assert (figures.tracks, figures.artists, figures.mixes, figures.series) == (0, 0, 0, [])
+    assert [source.count for source in figures.sources] == [0, 0, 0]
+
+
+async def test_a_snapshot_is_kept_and_goes_stale_when_discoveries_change(
+    library: Library, sessions: Sessions
+) -> None:
+    strobe = await library.track("deadmau5", "Strobe", "mau5trap", "Progressive House")
+    await library.mix([strobe], days_ago=1)
+    now = datetime.now(UTC)
+
+    first = await statistics.snapshot(sessions, Period.DAILY, now)  # none kept: computed here
+    assert (first.statistics.tracks, first.stale) == (1, False)
+
+    kept = await statistics.refresh(sessions, now)
+    assert [s.period for s in kept] == list(Period)
+    again = await statistics.snapshot(sessions, Period.DAILY, now)
+    assert again == statistics.Snapshot(kept[0], stale=False)  # the JSON round trip is exact
+
+    opus = await library.track("Eric Prydz", "Opus", "Virgin", "Progressive House")
+    await library.mix([opus])  # identified just now (after the snapshot)
+    library_changed = await statistics.snapshot(sessions, Period.DAILY, NOW + timedelta(minutes=1))
+    assert library_changed.stale
+    assert library_changed.statistics.tracks == 1  # the old figures, until the new ones are in
+
+    an_hour_later = now + statistics.MAX_AGE + timedelta(seconds=1)
+    await statistics.refresh(sessions, datetime.now(UTC) + timedelta(seconds=1))
+    assert (await statistics.snapshot(sessions, Period.DAILY, an_hour_later)).stale  # too old
+
+
+async def test_statistics_survive_json(library: Library, sessions: Sessions) -> None:
+    strobe = await library.track("deadmau5", "Strobe", "mau5trap", "Progressive House")
+    await library.mix([strobe], days_ago=1)
+    figures = await statistics.compute(sessions, Period.WEEKLY, NOW)
+    assert Statistics.from_json(figures.to_json()) == figures
+
+
+async def test_conversion_is_one_persons_want_list(
+    library: Library, sessions: Sessions, database_url: str
+) -> None:
+    with psycopg.connect(database_url) as conn:
+        people = [
+            conn.execute(
+                "INSERT INTO users (username, password_hash, roles) VALUES (%s, 'x', '{dj}')"
+                " RETURNING id",
+                (name,),
+            ).fetchone()
+            for name in ("dj", "other")
+        ]
+    dj, other = (row[0] for row in people if row is not None)
+    tracks = [await library.track("Artist", f"Track {n}", "Label", "Techno") for n in range(4)]
+    wants = [await add_want(sessions, dj, track) for track in tracks]
+    await add_want(sessions, other, tracks[0])
+    bought = (WantStatus.PURCHASED, WantStatus.IN_LIBRARY, WantStatus.FOUND)
+    for want, status in zip(wants, bought, strict=False):
+        await update_want(sessions, dj, want, status=status.value)
+
+    mine = await statistics.conversion(sessions, dj, Period.ALL_TIME)
+    assert (mine.wanted, mine.bought, mine.rate) == (4, 2, 0.5)
+    theirs = await statistics.conversion(sessions, other, Period.ALL_TIME)
+    assert (theirs.wanted, theirs.bought, theirs.rate) == (1, 0, 0.0)
+    nobody = await statistics.conversion(sessions, dj + other, Period.ALL_TIME)
+    assert nobody.rate is None  # nothing wanted: no rate, rather than 0 %
