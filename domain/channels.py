@@ -65,6 +65,12 @@ def loop_cache_sizes(settings: Settings) -> str:
     return settings.channel("loop-cache:sizes")
 
 
+def statistics_refresh(settings: Settings) -> str:
+    """Set (with an expiry) while a refresh of the discovery statistics is asked for, so many
+    readers of a stale snapshot ask the worker once."""
+    return settings.channel("discovery-statistics:refresh")
+
+
 def setup_token(settings: Settings) -> str:
     """The one-time token that creates the first account (web writes it, web checks it)."""
     return settings.channel("setup-token")

@@ -26,6 +26,8 @@ LIBRARY_QUEUE = "library"
 # (job_id: str, tracklist_id: int, version: int, row_indexes: list[int], attempt: int)
 # identify those rows of that tracklist version as library tracks (domain/library/identify.py)
 IDENTIFY_TRACKLIST = "identify_tracklist"
+# () compute the discovery statistics' snapshots (domain/library/statistics.py)
+REFRESH_DISCOVERY_STATISTICS = "refresh_discovery_statistics"
 
 CHECK_BATCH_SIZE = 200  # mappings per check message: bounded messages, quick retries
 
@@ -89,6 +91,10 @@ class JobQueue:
             attempt,
             delay_ms=delay_ms,
         )
+
+    def refresh_discovery_statistics(self) -> None:
+        """Compute the discovery statistics' snapshots again (readers found them stale)."""
+        self._send(LIBRARY_QUEUE, REFRESH_DISCOVERY_STATISTICS)
 
     def close(self) -> None:
         """Drop the broker's Redis connections (RedisBroker.close leaves its pool open)."""

@@ -8,12 +8,14 @@ from datetime import UTC, date, datetime, timedelta
 import psycopg
 import pytest
 
+from domain.channels import statistics_refresh
 from domain.db import Sessions
 from domain.library import statistics
 from domain.library.statistics import Bucket, Count, Period, Statistics, Supported, Trend
 from domain.library.store import DiscoveryRecord, ReleaseFacts, record_discovery, upsert_track
 from domain.library.wants import add_want, update_want
 from domain.models import DiscoveryMethod, DiscoveryState, TracklistOrigin, WantStatus
+from domain.resources import Resources
 from domain.tracklists.model import ParsedTrack, ParsedTracklist
 from domain.tracklists.versions import store_import
 from tests.library_data import facts
@@ -231,3 +233,44 @@ async def test_conversion_is_one_persons_want_list(
     assert (theirs.wanted, theirs.bought, theirs.rate) == (1, 0, 0.0)
     nobody = await statistics.conversion(sessions, dj + other, Period.ALL_TIME)
     assert nobody.rate is None  # nothing wanted: no rate, rather than 0 %
+
+
+async def test_what_one_tracklist_brought(library: Library, sessions: Sessions) -> None:
+    strobe = await library.track("deadmau5", "Strobe", "mau5trap", "Progressive House")
+    opus = await library.track("Eric Prydz", "Opus", "Virgin", "Progressive House")
+    first = await library.mix([strobe], days_ago=10)
+    second = await library.mix([strobe, opus, None], days_ago=1, origin=TracklistOrigin.PASTE)
+
+    figures = await statistics.source(sessions, second)
+
+    assert (figures.title, figures.source, figures.tracks, figures.new_tracks) == (
+        "Mix 2",
+        "pasted",
+        2,
+        1,  # Strobe was first heard in the first mix
+    )
+    assert figures.rows == {
+        "matched": 2,
+        "provisional": 0,
+        "unmatched": 1,
+        "id": 0,
+        "rejected": 0,
+    }
+    assert (await statistics.source(sessions, first)).new_tracks == 1
+    with pytest.raises(statistics.SourceNotFound, match="no tracklist with id 999"):
+        await statistics.source(sessions, 999)
+
+
+async def test_a_stale_snapshot_asks_the_worker_once(
+    library: Library, resources: Resources, sessions: Sessions
+) -> None:
+    strobe = await library.track("deadmau5", "Strobe", "mau5trap", "Progressive House")
+    await library.mix([strobe], days_ago=1)
+    await statistics.refresh(sessions, datetime.now(UTC) - timedelta(minutes=5))
+    await library.mix([strobe])  # a change since the snapshot
+
+    shown, _ = await statistics.read(resources, Period.DAILY, user_id=1)
+    assert shown.stale
+    queued = await resources.redis.get(statistics_refresh(resources.settings))
+    assert queued == b"1"
+    assert not await statistics.request_refresh(resources)  # asked already, within a minute

@@ -20,6 +20,7 @@ always read live.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -30,14 +31,18 @@ from sqlalchemy import text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain import channels
 from domain.db import Sessions
-from domain.models import DiscoveryStatistics, TracklistOrigin, WantStatus
+from domain.models import DiscoveryState, DiscoveryStatistics, TracklistOrigin, WantStatus
+from domain.resources import Resources
 
 TOP = 10  # most-supported tracks shown
 TOP_NAMES = 5  # genres, rising artists, labels and genres
 TREND_DAYS = 30  # trends compare the last 30 days with the 30 before
 # A snapshot older than this is refreshed even when nothing changed: the windows move on.
 MAX_AGE = timedelta(hours=1)
+# At most one refresh asked for in this long (a refresh at a million discoveries takes seconds).
+REFRESH_SECONDS = 60
 
 
 class Period(StrEnum):
@@ -309,7 +314,7 @@ async def _rising(session: AsyncSession, name: str, window: dict[str, Any]) -> l
     return [Trend(name, recent, before) for name, recent, before in rows]
 
 
-# Snapshots ----------------------------------------------------------------------------------------
+# Snapshots ---------------------------------------------------------------------------------------
 
 
 async def refresh(sessions: Sessions, now: datetime | None = None) -> list[Statistics]:
@@ -378,3 +383,88 @@ async def conversion(
             )
         ).one()
     return Conversion(wanted, bought)
+
+
+async def read(
+    resources: Resources, period: Period, user_id: int, now: datetime | None = None
+) -> tuple[Snapshot, Conversion]:
+    """What the page, the API and the CLI show: the period's snapshot (a stale one asks the
+    worker for a new one) and `user_id`'s want-list conversion."""
+    now = now or datetime.now(UTC)
+    kept = await snapshot(resources.sessions, period, now)
+    if kept.stale:
+        await request_refresh(resources)
+    return kept, await conversion(resources.sessions, user_id, period, now)
+
+
+async def request_refresh(resources: Resources) -> bool:
+    """Ask the worker for new snapshots, unless someone did within REFRESH_SECONDS; whether
+    this call asked."""
+    key = channels.statistics_refresh(resources.settings)
+    if not await resources.redis.set(key, "1", nx=True, ex=REFRESH_SECONDS):
+        return False
+    await asyncio.to_thread(resources.jobs.refresh_discovery_statistics)
+    return True
+
+
+# One source (a tracklist) ------------------------------------------------------------------------
+
+
+class SourceNotFound(LookupError):
+    def __init__(self, tracklist_id: int) -> None:
+        super().__init__(f"no tracklist with id {tracklist_id}")
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFigures:
+    """What one tracklist brought: its rows by identification state, the tracks heard in it,
+    and those first heard in it (new to the library when it was identified)."""
+
+    tracklist_id: int
+    title: str
+    source: str  # imported, pasted or hand-made
+    rows: dict[str, int]  # state → rows of its current identification
+    tracks: int
+    new_tracks: int
+
+    def to_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+_SOURCE_ROWS = text("""
+    SELECT state, count(*) FROM discoveries WHERE tracklist_id = :tracklist GROUP BY state
+""")
+
+_SOURCE_TRACKS = text("""
+    WITH heard AS (
+        SELECT library_track_id AS track, min(created_at) AS at FROM discoveries
+        WHERE tracklist_id = :tracklist AND state = 'matched' AND library_track_id IS NOT NULL
+        GROUP BY library_track_id
+    )
+    SELECT count(*), count(*) FILTER (WHERE NOT EXISTS (
+        SELECT 1 FROM discoveries other
+        WHERE other.library_track_id = heard.track AND other.state = 'matched'
+          AND other.tracklist_id <> :tracklist AND other.created_at < heard.at))
+    FROM heard
+""")
+
+
+async def source(sessions: Sessions, tracklist_id: int) -> SourceFigures:
+    """One tracklist's contribution (SourceNotFound when there is no such tracklist)."""
+    async with sessions() as session:
+        found = (
+            await session.execute(
+                text("SELECT title, origin FROM tracklists WHERE id = :tracklist"),
+                {"tracklist": tracklist_id},
+            )
+        ).one_or_none()
+        if found is None:
+            raise SourceNotFound(tracklist_id)
+        states = dict.fromkeys((state.value for state in DiscoveryState), 0)
+        for state, count in await session.execute(_SOURCE_ROWS, {"tracklist": tracklist_id}):
+            states[state] = count
+        tracks, new = (await session.execute(_SOURCE_TRACKS, {"tracklist": tracklist_id})).one()
+    title, origin = found
+    return SourceFigures(
+        tracklist_id, title, SOURCE_NAMES[TracklistOrigin(origin)], states, tracks, new
+    )
