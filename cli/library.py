@@ -8,40 +8,17 @@ other failure. Rows an outside service failed are "unmatched" and tried again by
 
 from __future__ import annotations
 
-import asyncio
 import json
-import sys
-import time
-from collections.abc import Callable, Coroutine
-from contextlib import AbstractAsyncContextManager
-from typing import Any, NoReturn, TypeVar
 
 import click
 
-from domain.config import load_settings
+from cli import running
+from cli.exits import EXIT_REFUSED, fail
 from domain.library import identify
 from domain.library.listing import MAX_LISTED, list_library
-from domain.resources import Resources, opened
+from domain.resources import Resources
 from domain.tracklists import store
-from domain.tracklists.urls import SiteUrls, UrlRefused
 from domain.validation import InputError
-
-T = TypeVar("T")
-EXIT_REFUSED = 2
-WAIT_POLL_SECONDS = 0.5
-
-
-def _fail(message: str, status: int = 1) -> NoReturn:
-    click.echo(f"crateloop: {message}", err=True)
-    sys.exit(status)
-
-
-def _context() -> AbstractAsyncContextManager[Resources]:
-    return opened(load_settings(), pool_size=1)
-
-
-def _run(work: Callable[[], Coroutine[Any, Any, T]]) -> T:
-    return asyncio.run(work())
 
 
 @click.group("library")
@@ -58,7 +35,7 @@ def _positions(text: str | None) -> list[int] | None:
         return None
     parts = [part.strip() for part in text.split(",") if part.strip()]
     if not parts or not all(part.isdigit() and int(part) >= 1 for part in parts):
-        _fail(f"--positions: {text!r} is not a list of positions like 1,3,5", EXIT_REFUSED)
+        fail(f"--positions: {text!r} is not a list of positions like 1,3,5", EXIT_REFUSED)
     return [int(part) for part in parts]
 
 
@@ -72,20 +49,20 @@ def _positions(text: str | None) -> list[int] | None:
 def identify_command(tracklist: str, positions: str | None, wait: bool, as_json: bool) -> None:
     """Queue the identification of TRACKLIST (an id or a tracklist URL) for the worker."""
     chosen = _positions(positions)
-    _run(lambda: _identify(tracklist, chosen, wait=wait or as_json, as_json=as_json))
+    running.run(lambda: _identify(tracklist, chosen, wait=wait or as_json, as_json=as_json))
 
 
 async def _identify(
     reference: str, positions: list[int] | None, *, wait: bool, as_json: bool
 ) -> None:
-    async with _context() as context:
-        tracklist_id = await _find(context, reference)
+    async with running.context() as context:
+        tracklist_id = await running.find_tracklist(context, reference)
         try:
             progress = await identify.start_identify(context, tracklist_id, positions=positions)
         except InputError as error:
-            _fail(f"{error.field}: {error}", EXIT_REFUSED)
+            fail(f"{error.field}: {error}", EXIT_REFUSED)
         except store.TracklistNotFound as error:
-            _fail(str(error))
+            fail(str(error))
         if not as_json:
             click.echo(f"identification {progress.job_id} queued: {progress.total} rows")
         if not wait:
@@ -102,41 +79,22 @@ async def _identify(
 
 
 async def _follow(
-    context: Resources, progress: identify.Progress, *, quiet: bool
+    context: Resources, started: identify.Progress, *, quiet: bool
 ) -> identify.Progress:
     """Poll the job until every row has been through once, printing the progress when it moves
     (on stderr with --json, so stdout stays JSON). A job nobody takes gets one notice."""
-    patience = context.settings.tracklists.worker_notice_seconds
-    shown = ""
-    started, told = time.monotonic(), False
-    while True:
+    progress, shown = started, ""
+    async for progress in running.polled(
+        started,
+        lambda state: identify.get_progress(context.settings, context.redis, state.job_id),
+        finished=lambda state: state.finished,
+        untaken=lambda state: state.done == 0,
+        patience=context.settings.tracklists.worker_notice_seconds,
+    ):
         if progress.text != shown:
             click.echo(progress.text, err=quiet)
             shown = progress.text
-        if progress.finished:
-            return progress
-        if not told and progress.done == 0 and time.monotonic() - started >= patience:
-            click.echo(
-                f"no worker has taken the job in {patience:g} s: is one running?"
-                " Start one with `crateloop worker`; still waiting",
-                err=True,
-            )
-            told = True
-        await asyncio.sleep(WAIT_POLL_SECONDS)
-        progress = await identify.get_progress(context.settings, context.redis, progress.job_id)
-
-
-async def _find(context: Resources, reference: str) -> int:
-    if reference.isdigit():
-        return int(reference)
-    try:
-        url = SiteUrls.from_settings(context.settings).tracklist_url(reference)
-    except UrlRefused as error:
-        _fail(f"{reference!r} is neither a tracklist id nor a tracklist URL: {error}", EXIT_REFUSED)
-    found = await store.find_tracklist(context.sessions, url=url)
-    if found is None:
-        _fail(f"{url} is not imported yet: run `crateloop tracklists import {url} --wait` first")
-    return found
+    return progress
 
 
 # list -------------------------------------------------------------------------------------------
@@ -150,11 +108,11 @@ async def _find(context: Resources, reference: str) -> int:
 )
 def list_command(query: str, as_json: bool, limit: int) -> None:
     """List the library's tracks, the most discovered first."""
-    _run(lambda: _list(query, as_json=as_json, limit=limit))
+    running.run(lambda: _list(query, as_json=as_json, limit=limit))
 
 
 async def _list(query: str, *, as_json: bool, limit: int) -> None:
-    async with _context() as context:
+    async with running.context() as context:
         tracks = await list_library(context.sessions, query, limit=limit)
     if as_json:
         click.echo(json.dumps([t.to_json() for t in tracks], ensure_ascii=False, indent=2))

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import click
 
+from cli.exits import fail
 from cli.server_files import running_postgres_url, running_redis_url
 from domain.config import VAR_DIR, environment
 
@@ -133,8 +134,7 @@ def env_command(show_secrets: bool) -> None:
     """
     found = find_local_run(VAR_DIR)
     if not found.running:
-        click.echo(f"crateloop: {found.status()}", err=True)
-        raise SystemExit(1)
+        fail(found.status())
     for line in shell_lines(found, environment(), show_secrets=show_secrets):
         click.echo(line)
 

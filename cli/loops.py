@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 
 from domain.config import Settings, configure_logging, get_settings, load_settings
-from domain.loops.cache import CacheStats, Resolution
+from domain.loops.cache import Resolution
 from domain.loops.check import (
     LoopProblem,
     LoopToolMissing,
@@ -35,10 +35,9 @@ from domain.loops.formats import (
     scan_folder,
 )
 from domain.loops.imports import ImportOptions, ImportReport, RowOutcome, import_mappings
-from domain.loops.listing import MappingStats
 from domain.loops.mapper import MappingNotFound, TrackMapper, loops_service
+from domain.loops.summary import StatsSummary, stats_summary
 from domain.models import Reason, TrackMapping
-from domain.plays.stats import PlayTotals, play_totals
 from domain.resources import opened
 from domain.validation import ID_MAX
 
@@ -234,8 +233,9 @@ def resolve_command(artist: str, title: str, song_id: str | None) -> None:
         click.echo(f"warning: {resolution.path} does not exist", err=True)
 
 
-def format_stats(stats: MappingStats, plays: PlayTotals, cache: CacheStats) -> list[str]:
+def format_stats(summary: StatsSummary) -> list[str]:
     """The lines of `crateloop stats`: the same figures, and words, as the dashboard's panel."""
+    stats, plays, cache = summary.mappings, summary.plays, summary.cache
     lines = [
         f"mappings: {stats.total} total, {stats.active} active",
         f"plays recorded: {plays.recorded}, {plays.mapped} of them with a mapped loop",
@@ -257,18 +257,11 @@ def format_stats(stats: MappingStats, plays: PlayTotals, cache: CacheStats) -> l
 def stats_command() -> None:
     """Mapping statistics (totals, plays, most played) and cache statistics of every process."""
 
-    async def gather() -> list[str]:
-        async with opened(load_settings()) as resources:
-            mapper = TrackMapper(resources)
-            try:
-                stats = await mapper.get_stats()
-                plays = await play_totals(resources.reads)
-                cache = await mapper.shared_cache_stats()
-            finally:
-                await mapper.close()
-        return format_stats(stats, plays, cache)
+    async def gather() -> StatsSummary:
+        async with loops_service(load_settings()) as mapper:
+            return await stats_summary(mapper)
 
-    for line in asyncio.run(gather()):
+    for line in format_stats(asyncio.run(gather())):
         click.echo(line)
 
 

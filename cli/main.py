@@ -12,6 +12,7 @@ import sys
 
 import click
 
+from cli.exits import EXIT_REFUSED, fail
 from cli.local_run import LocalRun, fill_in, find_local_run, missing_servers
 from domain.config import VAR_DIR, ConfigError, environment
 
@@ -63,10 +64,8 @@ def main() -> None:
         crateloop(prog_name="crateloop")
     except ConfigError as error:
         if local_run is not None and _for_lack_of_local_run(error, local_run):
-            click.echo(f"crateloop: {local_run.status()}", err=True)
-        else:
-            click.echo(f"crateloop: configuration error: {error}", err=True)
-        sys.exit(2)
+            fail(local_run.status(), EXIT_REFUSED)
+        fail(f"configuration error: {error}", EXIT_REFUSED)
 
 
 def _command_name() -> str | None:

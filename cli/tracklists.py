@@ -9,17 +9,17 @@ means the site blocked us for now; 1 is any other failure.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sys
-import time
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import Any
 
 import click
 
+from cli import running
+from cli.exits import EXIT_BLOCKED, EXIT_REFUSED, fail
 from domain.config import Settings, load_settings
 from domain.resources import Resources, opened
 from domain.tracklists import drafts, imports, store, text_format
@@ -43,24 +43,6 @@ from domain.tracklists.parse import parse_tracklist
 from domain.tracklists.urls import SiteUrls, UrlRefused
 from domain.validation import InputError
 
-T = TypeVar("T")
-EXIT_REFUSED = 2
-EXIT_BLOCKED = 3
-WAIT_POLL_SECONDS = 0.5
-
-
-def _fail(message: str, status: int = 1) -> NoReturn:
-    click.echo(f"crateloop: {message}", err=True)
-    sys.exit(status)
-
-
-def _context() -> AbstractAsyncContextManager[Resources]:
-    return opened(load_settings(), pool_size=1)
-
-
-def _run(work: Callable[[], Coroutine[Any, Any, T]]) -> T:
-    return asyncio.run(work())
-
 
 @click.group("tracklists")
 def tracklists_group() -> None:
@@ -79,22 +61,22 @@ def tracklists_group() -> None:
 )
 def import_command(url: str, force: bool, wait: bool, as_json: bool) -> None:
     """Queue the import of a tracklist URL (or a 1001.tl short link) for the worker."""
-    _run(lambda: _import(url, force=force, wait=wait or as_json, as_json=as_json))
+    running.run(lambda: _import(url, force=force, wait=wait or as_json, as_json=as_json))
 
 
 async def _import(url: str, *, force: bool, wait: bool, as_json: bool) -> None:
-    async with _context() as context:
+    async with running.context() as context:
         try:
             job = await imports.start_import(context, url, force=force)
         except UrlRefused as error:
-            _fail(str(error), EXIT_REFUSED)
+            fail(str(error), EXIT_REFUSED)
         if not as_json:
             click.echo(f"import #{job.id} queued: {job.url}")
         if not wait:
             return
         job = await _follow(context, job, quiet=as_json)
         if job.status is imports.ImportStatus.FAILED:
-            _fail(f"import #{job.id} failed: {job.message}")
+            fail(f"import #{job.id} failed: {job.message}")
         assert job.tracklist_id is not None
         detail = await store.get_tracklist(context.sessions, job.tracklist_id)
         if as_json:
@@ -104,27 +86,26 @@ async def _import(url: str, *, force: bool, wait: bool, as_json: bool) -> None:
             click.echo(f"tracklist #{job.tracklist_id}, version {job.version} ({what})")
 
 
-async def _follow(context: Resources, job: imports.ImportJob, *, quiet: bool) -> imports.ImportJob:
+async def _follow(
+    context: Resources, queued: imports.ImportJob, *, quiet: bool
+) -> imports.ImportJob:
     """Poll the job until it is stored or failed, printing each status change (a blocked job
     stops the wait: the worker retries by itself, maybe hours later). A job still queued after
     TRACKLISTS_WORKER_NOTICE_SECONDS gets one notice on stderr that no worker has taken it."""
-    patience = context.settings.tracklists.worker_notice_seconds
-    shown = job.status
-    queued_since = time.monotonic()  # this clock, not the database's: no skew between the two
-    told = False
-    while not job.finished:
-        await asyncio.sleep(WAIT_POLL_SECONDS)
-        job = await imports.get_import(context.sessions, job.id)
+    job, shown = queued, queued.status
+    async for job in running.polled(
+        queued,
+        lambda state: imports.get_import(context.sessions, state.id),
+        finished=lambda state: state.finished,
+        untaken=lambda state: state.status is imports.ImportStatus.QUEUED,
+        patience=context.settings.tracklists.worker_notice_seconds,
+        prefix=f"import #{queued.id}: ",
+    ):
         if job.status is not shown and not quiet:
             click.echo(f"{job.status}{': ' + job.message if job.message else ''}")
-        if job.status is not imports.ImportStatus.QUEUED:
-            queued_since, told = time.monotonic(), False
-        elif not told and time.monotonic() - queued_since >= patience:
-            click.echo(f"import #{job.id}: {imports.no_worker_notice(patience)}", err=True)
-            told = True
         shown = job.status
         if job.status is imports.ImportStatus.BLOCKED:
-            _fail(f"import #{job.id}: {job.message}", EXIT_BLOCKED)
+            fail(f"import #{job.id}: {job.message}", EXIT_BLOCKED)
     return job
 
 
@@ -139,7 +120,7 @@ def parse_command(file: Path, as_json: bool) -> None:
     try:
         tracklist = parse_tracklist(decode_page(file.read_bytes()))
     except PageError as error:
-        _fail(f"{file}: {error}", EXIT_REFUSED)
+        fail(f"{file}: {error}", EXIT_REFUSED)
     if as_json:
         click.echo(json.dumps(tracklist.to_json(), ensure_ascii=False, indent=2))
     else:
@@ -180,7 +161,7 @@ def paste_command(
     try:
         text = file.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as error:
-        _fail(f"{file}: not UTF-8 text (byte {error.start}): save it as UTF-8", EXIT_REFUSED)
+        fail(f"{file}: not UTF-8 text (byte {error.start}): save it as UTF-8", EXIT_REFUSED)
     pasted = text_format.parse_text(text)
     # Every line's error, those of the text and those of the rules a row must keep (a length, a
     # cue under 100 hours), named by the line the row came from.
@@ -194,13 +175,15 @@ def paste_command(
         click.echo(f"{file}:{line}: {message}", err=True)
     if errors:
         count = len(errors)
-        _fail(
+        fail(
             f"{file}: {count} line{'s' if count > 1 else ''} not read: nothing stored", EXIT_REFUSED
         )
     if not pasted.tracks:
-        _fail(f"{file}: no line with a track: nothing stored", EXIT_REFUSED)
+        fail(f"{file}: no line with a track: nothing stored", EXIT_REFUSED)
     create = drafts.create_manual if draft else drafts.create_published
-    new_id = _run(lambda: _paste(create, title or file.stem, ", ".join(djs), day, pasted.tracks))
+    new_id = running.run(
+        lambda: _paste(create, title or file.stem, ", ".join(djs), day, pasted.tracks)
+    )
     state = "a draft: publish it on its page" if draft else "version 1"
     click.echo(f"tracklist #{new_id}, {state} ({len(pasted.tracks)} rows)")
 
@@ -212,7 +195,7 @@ async def _paste(
     day: str | None,
     tracks: Sequence[ParsedTrack],
 ) -> int:
-    async with _context() as context:
+    async with running.context() as context:
         try:
             return await create(
                 context.sessions,
@@ -225,7 +208,7 @@ async def _paste(
                 user_id=None,
             )
         except InputError as error:
-            _fail(f"{error.field}: {error}", EXIT_REFUSED)
+            fail(f"{error.field}: {error}", EXIT_REFUSED)
 
 
 # search -----------------------------------------------------------------------------------------
@@ -243,7 +226,7 @@ async def _paste(
 @click.option("--force", is_flag=True, help="Ask the site again even if the answer is cached.")
 def search_command(query: str, kind: str, force: bool) -> None:
     """Search 1001tracklists for tracklists, DJs or sources."""
-    _run(lambda: _search(query, ListingKind(kind), force))
+    running.run(lambda: _search(query, ListingKind(kind), force))
 
 
 async def _search(query: str, kind: ListingKind, force: bool) -> None:
@@ -260,9 +243,9 @@ async def _site_client(settings: Settings, failed: str) -> AsyncIterator[PoliteC
         try:
             yield resources.client(PoliteClient)
         except Blocked as error:
-            _fail(str(error), EXIT_BLOCKED)
+            fail(str(error), EXIT_BLOCKED)
         except (SiteError, PageError, UrlRefused) as error:  # UrlRefused: a redirect off the site
-            _fail(f"{failed}: {error}")
+            fail(f"{failed}: {error}")
 
 
 def _print_items(items: Sequence[ListingItem], empty: str) -> None:
@@ -282,7 +265,7 @@ def _print_items(items: Sequence[ListingItem], empty: str) -> None:
 @click.option("--force", is_flag=True, help="Ask the site again even if the pages are cached.")
 def list_command(url: str, force: bool) -> None:
     """List the tracklists of a DJ or source page of 1001tracklists (every page of it)."""
-    _run(lambda: _list(url, force))
+    running.run(lambda: _list(url, force))
 
 
 async def _list(url: str, force: bool) -> None:
@@ -290,7 +273,7 @@ async def _list(url: str, force: bool) -> None:
     try:
         page_url = SiteUrls.from_settings(settings).page_url(url)
     except UrlRefused as error:
-        _fail(str(error), EXIT_REFUSED)
+        fail(str(error), EXIT_REFUSED)
     async with _site_client(settings, f"could not list the tracklists of {page_url}") as client:
         items = await client.tracklists_of(page_url, force=force)
     _print_items(items, f"no tracklists on {page_url}")
@@ -336,37 +319,24 @@ def cue_command(
         missing=MissingCues(missing),
         too_many=TooManyTracks.SPLIT if split else TooManyTracks.REFUSE,
     )
-    content = _run(lambda: _content(tracklist, version))
+    content = running.run(lambda: _content(tracklist, version))
     try:
         export = build_cue(content, options)
     except CueRefused as error:
-        _fail(str(error), EXIT_REFUSED)
+        fail(str(error), EXIT_REFUSED)
     for warning in export.warnings:
         click.echo(f"warning: {warning}", err=True)
     _write(export, output)
 
 
 async def _content(reference: str, version: int | None) -> ParsedTracklist:
-    async with _context() as context:
-        tracklist_id = await _find(context, reference)
+    async with running.context() as context:
+        tracklist_id = await running.find_tracklist(context, reference)
         try:
             detail = await store.get_tracklist(context.sessions, tracklist_id, version)
         except store.TracklistNotFound as error:
-            _fail(str(error))
+            fail(str(error))
         return detail.content
-
-
-async def _find(context: Resources, reference: str) -> int:
-    if reference.isdigit():
-        return int(reference)
-    try:
-        url = SiteUrls.from_settings(context.settings).tracklist_url(reference)
-    except UrlRefused as error:
-        _fail(f"{reference!r} is neither a tracklist id nor a tracklist URL: {error}", EXIT_REFUSED)
-    found = await store.find_tracklist(context.sessions, url=url)
-    if found is None:
-        _fail(f"{url} is not imported yet: run `crateloop tracklists import {url} --wait` first")
-    return found
 
 
 def _write(export: CueExport, output: Path | None) -> None:

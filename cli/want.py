@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import NoReturn, TypeVar
+from typing import TypeVar
 
 import click
 
+from cli.exits import EXIT_REFUSED, fail
 from domain.config import load_settings
 from domain.db import Sessions
 from domain.library import wants
@@ -26,7 +26,6 @@ from domain.resources import opened
 from domain.validation import InputError, row_number
 
 T = TypeVar("T")
-EXIT_REFUSED = 2
 
 user_option = click.option(
     "--user",
@@ -35,11 +34,6 @@ user_option = click.option(
     metavar="NAME",
     help="Whose want-list [env CRATELOOP_USER; default: the only account with the dj role].",
 )
-
-
-def _fail(message: str, status: int = EXIT_REFUSED) -> NoReturn:
-    click.echo(f"crateloop: {message}", err=True)
-    sys.exit(status)
 
 
 def _as_user(username: str | None, work: Callable[[Sessions, int], Awaitable[T]]) -> T:
@@ -54,16 +48,16 @@ def _as_user(username: str | None, work: Callable[[Sessions, int], Awaitable[T]]
     try:
         return asyncio.run(run())
     except InputError as error:
-        _fail(f"{error.field}: {error}")
+        fail(f"{error.field}: {error}", EXIT_REFUSED)
     except WantNotFound as error:
-        _fail(f"id: no item {error} on the want-list")
+        fail(f"id: no item {error} on the want-list", EXIT_REFUSED)
 
 
 def _row_id(field: str, value: int) -> int:
     try:
         return row_number(field, value)
     except InputError as error:
-        _fail(f"{error.field}: {error}")
+        fail(f"{error.field}: {error}", EXIT_REFUSED)
 
 
 def _line(entry: WantEntry) -> str:
@@ -135,7 +129,7 @@ def set_command(
 ) -> None:
     """Change the status, priority or notes of the want-list item ID."""
     if status is None and priority is None and notes is None:
-        _fail("give --status, --priority or --notes: nothing to change")
+        fail("give --status, --priority or --notes: nothing to change", EXIT_REFUSED)
     item_id = _row_id("id", want_id)
 
     async def change(sessions: Sessions, user_id: int) -> WantEntry:

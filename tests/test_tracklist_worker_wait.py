@@ -1,7 +1,7 @@
 """An import nobody takes: no worker runs in this module, so a queued job stays queued, and after
 TRACKLISTS_WORKER_NOTICE_SECONDS the CLI's `--wait` and the page's status line say that no
 worker has taken it and how to start one (the job itself is left queued: a worker started later
-takes it).
+takes it). `library identify --wait` says it in the same words.
 """
 
 from __future__ import annotations
@@ -21,10 +21,12 @@ from cli.processes import crateloop_argv
 from domain import channels
 from domain.config import ConfigError, Settings, load_settings
 from domain.db import Sessions
-from domain.resources import opened
+from domain.resources import Resources, opened
 from domain.tracklists import imports
+from domain.tracklists.model import ParsedTrack
 from domain.tracklists.urls import SiteUrls
 from tests.fakes.tracklists_site import FakeTracklistsSite
+from tests.library_worker import stored_mix
 from tests.test_web_pages import child, only, page
 from tests.test_web_tracklists import STREAM_SECONDS, _subscribed, events
 from tests.waiting import wait_until
@@ -67,12 +69,12 @@ def age(database_url: str, job_id: int, seconds: int) -> None:
 
 @contextlib.contextmanager
 def waiting_cli(
-    env: dict[str, str], url: str
+    env: dict[str, str], *args: str
 ) -> Iterator[tuple[subprocess.Popen[bytes], list[str]]]:
-    """`crateloop tracklists import URL --wait` as a real process, its stderr lines collected as
+    """`crateloop ARGS` (a command with --wait) as a real process, its stderr lines collected as
     they come; killed at the end (it would wait for ever)."""
     process = subprocess.Popen(
-        [*crateloop_argv(), "tracklists", "import", url, "--wait"],
+        [*crateloop_argv(), *args],
         cwd=REPO,
         env={**os.environ, **env},
         stdout=subprocess.PIPE,
@@ -98,7 +100,7 @@ def test_wait_without_a_worker_says_so_on_stderr_and_keeps_waiting(
 ) -> None:
     url = f"{tracklists_site.url}/tracklist/nowork1/set.html"
     env = app_env | {"TRACKLISTS_WORKER_NOTICE_SECONDS": str(SHORT)}
-    with waiting_cli(env, url) as (process, lines):
+    with waiting_cli(env, "tracklists", "import", url, "--wait") as (process, lines):
         notice = wait_until(
             lambda: next((line for line in lines if NOTICE in line), None),
             30,
@@ -108,6 +110,24 @@ def test_wait_without_a_worker_says_so_on_stderr_and_keeps_waiting(
         assert process.poll() is None  # still waiting: a worker started now would take it
         assert sum(NOTICE in line for line in lines) == 1  # said once
     assert tracklists_site.requests == []  # nothing was fetched: no worker ran
+
+
+async def test_identify_wait_without_a_worker_says_so_once_in_the_same_words(
+    app_env: dict[str, str], resources: Resources
+) -> None:
+    track = ParsedTrack(position=1, artist="Moderat", title="Copy Copy")
+    tracklist_id = await stored_mix(resources.sessions, "nowork2", track)
+    env = app_env | {"TRACKLISTS_WORKER_NOTICE_SECONDS": str(SHORT)}
+    command = ("library", "identify", str(tracklist_id), "--wait")
+    with waiting_cli(env, *command) as (process, lines):
+        notice = wait_until(
+            lambda: next((line for line in lines if NOTICE in line), None),
+            30,
+            "the no-worker notice on stderr",
+        )
+        assert notice.startswith(NOTICE) and HOW in notice and "make run" in notice
+        assert process.poll() is None  # still waiting: a worker started now would take it
+        assert sum(NOTICE in line for line in lines) == 1  # said once
 
 
 def test_the_notice_setting_is_checked(app_env: dict[str, str]) -> None:

@@ -16,6 +16,7 @@ from litestar.response import Template
 
 from domain.loops.files import shown_path
 from domain.loops.mapper import MappingError, TrackMapper
+from domain.loops.summary import stats_summary
 from domain.plays import stats as play_stats
 from domain.plays.stats import HourCount
 from domain.resources import Resources
@@ -109,12 +110,9 @@ def hourly_charts(hours: Sequence[HourCount], zone: tzinfo = UTC) -> list[BarCha
     ]
 
 
-async def _stats(mapper: TrackMapper, resources: Resources) -> dict[str, Any]:
-    return {
-        "stats": await mapper.get_stats(),
-        "plays": await play_stats.play_totals(resources.sessions),
-        "cache": await mapper.shared_cache_stats(),
-    }
+async def _stats(mapper: TrackMapper) -> dict[str, Any]:
+    summary = await stats_summary(mapper)
+    return {"stats": summary.mappings, "plays": summary.plays, "cache": summary.cache}
 
 
 class DashboardController(Controller):
@@ -130,7 +128,7 @@ class DashboardController(Controller):
     ) -> Template:
         default_loop = shown_path(mapper.loops_root(), await mapper.get_default_loop())
         stations = await play_stats.station_overviews(resources.sessions)
-        context = await _stats(mapper, resources)
+        context = await _stats(mapper)
         context |= {
             "form": DefaultLoopForm(default_loop),
             "errors": {},
@@ -146,10 +144,8 @@ class DashboardController(Controller):
         return Template(template_name="dashboard.html", context=context)
 
     @get("/stats", name="stats")
-    async def stats(
-        self, mapper: NamedDependency[TrackMapper], resources: NamedDependency[Resources]
-    ) -> Template:
-        context = await _stats(mapper, resources)
+    async def stats(self, mapper: NamedDependency[TrackMapper]) -> Template:
+        context = await _stats(mapper)
         return HTMXTemplate(template_name="stats/panel.html", context=context)
 
     @post("/default-loop", status_code=200, opt=declare(Access.ADMIN))
