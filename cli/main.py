@@ -37,6 +37,7 @@ COMMAND_MODULES = {
     "cue": "cli.tracklists",
     "library": "cli.library",
     "want": "cli.want",
+    "discovery": "cli.discovery",
 }
 
 

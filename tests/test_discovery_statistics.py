@@ -3,16 +3,22 @@ period, what counts and what does not, the trends, and the snapshots readers get
 
 from __future__ import annotations
 
+import asyncio
+import json
 from datetime import UTC, date, datetime, timedelta
 
 import psycopg
 import pytest
+from click.testing import CliRunner, Result
+from sqlalchemy import text
 
+from cli.main import crateloop
 from domain.channels import statistics_refresh
 from domain.db import Sessions
 from domain.library import statistics
 from domain.library.statistics import Bucket, Count, Period, Statistics, Supported, Trend
 from domain.library.store import DiscoveryRecord, ReleaseFacts, record_discovery, upsert_track
+from domain.library.want_owner import want_list_owner
 from domain.library.wants import add_want, update_want
 from domain.models import DiscoveryMethod, DiscoveryState, TracklistOrigin, WantStatus
 from domain.resources import Resources
@@ -274,3 +280,58 @@ async def test_a_stale_snapshot_asks_the_worker_once(
     queued = await resources.redis.get(statistics_refresh(resources.settings))
     assert queued == b"1"
     assert not await statistics.request_refresh(resources)  # asked already, within a minute
+
+
+async def cli(app_env: dict[str, str], *args: str) -> Result:
+    """The real CLI in a thread (it runs its own event loop)."""
+    runner = CliRunner()
+    return await asyncio.to_thread(
+        runner.invoke, crateloop, list(args), env=app_env, catch_exceptions=False
+    )
+
+
+async def test_the_command_prints_the_figures_computed_now(
+    library: Library, sessions: Sessions, app_env: dict[str, str], database_url: str
+) -> None:
+    strobe = await library.track("deadmau5", "Strobe", "mau5trap", "Progressive House")
+    opus = await library.track("Eric Prydz", "Opus", "Virgin", "Progressive House")
+    await library.mix([strobe, opus], days_ago=2)
+    await library.mix([strobe], days_ago=3, origin=TracklistOrigin.HAND)
+    with psycopg.connect(database_url) as conn:
+        conn.execute(
+            "INSERT INTO users (username, password_hash, roles) VALUES ('dj', 'x', '{dj}')"
+        )
+    dj = await want_list_owner(sessions, "dj")
+    await update_want(sessions, dj.id, await add_want(sessions, dj.id, opus), status="purchased")
+
+    answer = await cli(app_env, "discovery", "stats", "--period", "daily", "--json")
+    assert answer.exit_code == 0, answer.output
+    shown = json.loads(answer.stdout)
+    assert (shown["period"], shown["tracks"], shown["mixes"]) == ("daily", 2, 2)
+    assert shown["most_supported"][0]["artists"] == "deadmau5"
+    assert shown["sources"] == [
+        {"name": "imported", "count": 1},
+        {"name": "pasted", "count": 0},
+        {"name": "hand-made", "count": 1},
+    ]
+    assert shown["conversion"] == {"wanted": 1, "bought": 1, "rate": 1.0}
+
+    text = await cli(app_env, "discovery", "stats", "--period", "all-time")
+    assert text.exit_code == 0, text.output
+    assert "Discoveries, all-time (all time)" in text.stdout
+    assert "tracks      2 (2 new to the library)" in text.stdout
+    assert "bought      1 of 1 wanted (100%)" in text.stdout
+    assert "     2  deadmau5 - Strobe" in text.stdout
+
+
+async def test_the_command_refuses_a_bad_period_and_an_unknown_user(
+    app_env: dict[str, str], sessions: Sessions
+) -> None:
+    bad = await cli(app_env, "discovery", "stats", "--period", "yearly")
+    assert bad.exit_code == 2
+    assert "'yearly' is not one of 'daily', 'weekly', 'monthly', 'all-time'" in bad.output
+    nobody = await cli(app_env, "discovery", "stats", "--user", "nobody")
+    assert nobody.exit_code == 2
+    assert "user: there is no account named 'nobody'" in nobody.stderr
+    async with sessions() as session:  # nothing was computed into a snapshot on the way
+        assert await session.scalar(text("SELECT count(*) FROM discovery_statistics")) == 0
