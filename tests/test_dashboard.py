@@ -263,7 +263,7 @@ async def test_charts_count_plays_and_fallbacks_per_hour(client: Client, databas
     three_ago = f"{now - timedelta(hours=3):%H}:00"
     plays = only(html, "#chart-plays")
     values = {
-        bar.attributes["data-hour"]: int(cast(str, bar.attributes["data-value"]))
+        bar.attributes["data-label"]: int(cast(str, bar.attributes["data-value"]))
         for bar in plays.css("rect.bar")
     }
     assert len(values) == 24
@@ -280,7 +280,7 @@ async def test_charts_count_plays_and_fallbacks_per_hour(client: Client, databas
     assert rows[this_hour] == "3" and rows[three_ago] == "5"
     # The busiest hour fills the chart's height; the others scale to it.
     heights = {
-        bar.attributes["data-hour"]: float(cast(str, bar.attributes["height"]))
+        bar.attributes["data-label"]: float(cast(str, bar.attributes["height"]))
         for bar in plays.css("rect.bar")
     }
     assert heights[three_ago] == 120.0 and heights[this_hour] == 72.0

@@ -22,39 +22,13 @@ from domain.plays.stats import HourCount
 from domain.resources import Resources
 from domain.stations import pins
 from web.accounts.roles import Access, declare
+from web.charts import BarChart, bars
 from web.times import request_zone
-
-CHART_WIDTH, CHART_HEIGHT, CHART_GAP = 480, 120, 2
 
 
 @dataclass
 class DefaultLoopForm:
     loop_path: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class Bar:
-    x: float
-    y: float
-    width: float
-    height: float
-    value: int
-    hour: str  # "14:00"
-
-
-@dataclass(frozen=True, slots=True)
-class BarChart:
-    """An hourly bar chart as inline SVG geometry, with its words for screen readers."""
-
-    id: str
-    title: str
-    description: str
-    bars: list[Bar]
-    total: int
-    peak: int
-    zone: str  # the hours' zone, as the labels say it
-    width: int = CHART_WIDTH
-    height: int = CHART_HEIGHT
 
 
 def bar_chart(
@@ -68,31 +42,17 @@ def bar_chart(
     """One bar per hour, scaled to the busiest hour, labelled in `zone`; the description says
     total and peak."""
     values = [pick(hour) for hour in hours]
-    peak = max(values, default=0)
-    total = sum(values)
-    slot = CHART_WIDTH / max(len(values), 1)
-    bars = []
-    for n, (hour, value) in enumerate(zip(hours, values, strict=True)):
-        height = round(CHART_HEIGHT * value / peak, 1) if peak else 0.0
-        bars.append(
-            Bar(
-                x=round(n * slot + CHART_GAP / 2, 1),
-                y=round(CHART_HEIGHT - height, 1),
-                width=round(slot - CHART_GAP, 1),
-                height=height,
-                value=value,
-                hour=f"{hour.hour.astimezone(zone):%H:%M}",
-            )
-        )
+    drawn = bars([f"{hour.hour.astimezone(zone):%H:%M}" for hour in hours], values)
+    peak, total = max(values, default=0), sum(values)
     if peak:
-        busiest = bars[values.index(peak)].hour
+        busiest = drawn[values.index(peak)].label
         description = (
             f"{total} {noun} in the last {len(values)} hours ({zone});"
             f" most in one hour: {peak} at {busiest}."
         )
     else:
         description = f"No {noun} in the last {len(values)} hours."
-    return BarChart(chart_id, title, description, bars, total, peak, str(zone))
+    return BarChart(chart_id, title, description, drawn, total, "in 24 h", peak, f"Hour ({zone})")
 
 
 def hourly_charts(hours: Sequence[HourCount], zone: tzinfo = UTC) -> list[BarChart]:
