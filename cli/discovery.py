@@ -61,11 +61,7 @@ def stats(period: str, as_json: bool, username: str | None) -> None:
     if as_json:
         shown = figures.to_json()
         if conversion is not None:
-            shown["conversion"] = {
-                "wanted": conversion.wanted,
-                "bought": conversion.bought,
-                "rate": conversion.rate,
-            }
+            shown["conversion"] = conversion.to_json()
         click.echo(json.dumps(shown, ensure_ascii=False))
         return
     click.echo(format_statistics(figures, conversion))

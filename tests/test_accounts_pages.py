@@ -4,7 +4,6 @@ sessions) and API tokens (listed, made and shown once, revoked; an admin sees ev
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
 import psycopg
 import pytest
@@ -18,6 +17,7 @@ from tests.web_fixtures import (
     USERNAME,
     Client,
     log_in_client,
+    logged_in,
     make_api_token,
     make_user,
 )
@@ -40,22 +40,12 @@ def _user_row(database_url: str, username: str = USERNAME) -> tuple[object, ...]
     return rows[0]
 
 
-@asynccontextmanager
-async def _logged_in(settings: Settings, username: str, password: str) -> AsyncIterator[Client]:
-    """A client over its own app (as another web process would be), logged in."""
-    async with AsyncTestClient(create_app(settings)) as other:
-        answer = await log_in_client(other, username, password)
-        assert answer.status_code == 303, answer.text
-        other.headers["x-csrftoken"] = other.cookies["csrftoken"]
-        yield other
-
-
 @pytest.fixture
 async def dj(settings: Settings, client: Client) -> AsyncIterator[Client]:
     """A second account, "spinner", with only the dj role, logged in (besides the admin)."""
     await make_user(settings, "spinner", PASSWORD, roles=[Role.DJ])
-    async with _logged_in(settings, "spinner", PASSWORD) as logged_in:
-        yield logged_in
+    async with logged_in(settings, "spinner", PASSWORD) as spinner:
+        yield spinner
 
 
 def _password_form(current: str, new: str, again: str | None = None) -> dict[str, str]:
@@ -111,7 +101,7 @@ async def test_a_bad_new_password_is_refused_naming_it(
 async def test_a_password_change_ends_the_other_sessions_only(
     settings: Settings, client: Client, database_url: str
 ) -> None:
-    async with _logged_in(settings, USERNAME, PASSWORD) as elsewhere:
+    async with logged_in(settings, USERNAME, PASSWORD) as elsewhere:
         assert (await elsewhere.get("/account/tokens")).status_code == 200
 
         changed = await client.post(
@@ -289,7 +279,7 @@ async def test_an_admin_creates_a_user_with_roles(
     assert answer.status_code == 303
     assert ("newbie", ["operator"], True) in _accounts(database_url)
     assert "Created newbie." in (await client.get(answer.headers["location"])).text
-    async with _logged_in(settings, "newbie", "long enough pw") as newbie:
+    async with logged_in(settings, "newbie", "long enough pw") as newbie:
         assert (await newbie.get("/loops")).status_code == 200
 
 
@@ -380,7 +370,7 @@ async def test_a_disabled_user_is_logged_out_cannot_log_in_nor_use_tokens(
         assert (await fresh.get("/api/v1/tracklists", headers=bearer)).status_code == 401
 
     assert (await client.post(f"/users/{spinner}/enable")).status_code == 200
-    async with _logged_in(settings, "spinner", PASSWORD) as again:
+    async with logged_in(settings, "spinner", PASSWORD) as again:
         assert (await again.get("/tracklists")).status_code == 200
 
 

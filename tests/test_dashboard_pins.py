@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
-from litestar.testing import AsyncTestClient
 
 from domain.config import Settings
 from domain.models import Role, User
@@ -14,8 +13,7 @@ from domain.resources import Resources
 from domain.stations import pins
 from tests.daemon_process import add_station
 from tests.test_web_pages import only, page, texts
-from tests.web_fixtures import Client, log_in_client, make_api_token, make_user
-from web.app import create_app
+from tests.web_fixtures import Client, logged_in, make_api_token, make_user
 
 HTMX = {"HX-Request": "true"}
 
@@ -136,9 +134,7 @@ async def test_the_api_pins_and_unpins_with_a_token(
 @pytest.fixture
 async def dj_client(settings: Settings, user: User) -> AsyncIterator[Client]:
     await make_user(settings, "spinner", "a long enough password", roles=[Role.DJ])
-    async with AsyncTestClient(create_app(settings)) as dj:
-        assert (await log_in_client(dj, "spinner", "a long enough password")).status_code == 303
-        dj.headers["x-csrftoken"] = dj.cookies["csrftoken"]
+    async with logged_in(settings, "spinner", "a long enough password") as dj:
         yield dj
 
 

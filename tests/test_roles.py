@@ -125,6 +125,10 @@ POST   /tracklists/{tracklist_id:int}/draft/rows/{row_id:int}/delete dj
 GET    /tracklists/{tracklist_id:int}/draft/rows/{row_id:int}/edit dj
 POST   /tracklists/{tracklist_id:int}/draft/rows/{row_id:int}/move dj
 GET    /live/imports/{job_id:int}                           dj
+GET    /discovery                                           dj
+GET    /api/v1/discovery/statistics                         dj
+GET    /api/v1/discovery/trends                             dj
+GET    /api/v1/discovery/sources/{tracklist_id:int}         dj
 GET    /review                                              dj
 GET    /review/count                                        dj
 POST   /review/accept-above                                 dj

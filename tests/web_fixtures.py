@@ -10,6 +10,7 @@ import os
 import socket
 import subprocess
 from collections.abc import AsyncIterator, Collection, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -117,6 +118,17 @@ async def client(settings: Settings, user: User) -> AsyncIterator[Client]:
         assert response.status_code == 303, response.text
         client.headers["x-csrftoken"] = client.cookies["csrftoken"]
         yield client
+
+
+@asynccontextmanager
+async def logged_in(settings: Settings, username: str, password: str) -> AsyncIterator[Client]:
+    """A client over its own app (as another web process would be), logged in as `username`,
+    sending the CSRF header as the pages do."""
+    async with AsyncTestClient(create_app(settings)) as other:
+        answer = await log_in_client(other, username, password)
+        assert answer.status_code == 303, answer.text
+        other.headers["x-csrftoken"] = other.cookies["csrftoken"]
+        yield other
 
 
 def free_port() -> int:

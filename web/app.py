@@ -45,6 +45,7 @@ from redis.exceptions import RedisError
 from domain import channels
 from domain.accounts import setup_token, users
 from domain.config import Settings, configure_logging, load_settings
+from domain.library.statistics import SourceNotFound
 from domain.loops.mapper import MappingNotFound, TrackMapper
 from domain.resources import Resources, open_redis
 from domain.tracklists.imports import ImportNotFound
@@ -56,6 +57,7 @@ from web.accounts.pages import AccountController
 from web.dashboard import artwork, live, pins
 from web.dashboard.pages import DashboardController
 from web.library import api as library_api
+from web.library import discovery
 from web.library import pages as library_pages
 from web.library.review import ReviewController
 from web.loops import api
@@ -339,6 +341,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                     *api.ROUTES,
                     *tracklists_api.ROUTES,
                     *library_api.ROUTES,
+                    *discovery.API_ROUTES,
                     *pins.API_ROUTES,
                     *hooks.ROUTES,
                 ]
@@ -357,6 +360,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             TracklistDraftsController,
             *library_pages.ROUTES,
             ReviewController,
+            *discovery.PAGE_ROUTES,
             *live.ROUTES,
             *artwork.ROUTES,
             *live_imports.ROUTES,
@@ -398,6 +402,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             MappingNotFound: mapping_not_found,
             TracklistNotFound: not_found,
             ImportNotFound: not_found,
+            SourceNotFound: not_found,
             RecursionError: too_deep,
             Exception: http_error,
         },

@@ -162,6 +162,9 @@ class Conversion:
     def rate(self) -> float | None:
         return self.bought / self.wanted if self.wanted else None
 
+    def to_json(self) -> dict[str, Any]:
+        return {"wanted": self.wanted, "bought": self.bought, "rate": self.rate}
+
 
 @dataclass(frozen=True, slots=True)
 class Snapshot:
