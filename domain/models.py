@@ -591,6 +591,9 @@ class WantStatus(StrEnum):
     UNAVAILABLE = "unavailable"
 
 
+LIBRARY_SEARCH_WORDS = "to_tsvector('simple', artists_key || ' ' || title_key)"
+
+
 class LibraryTrack(Base):
     """A recording crateloop knows; no two rows stand for the same recording (`dedupe_key`)."""
 
@@ -633,6 +636,11 @@ class LibraryTrack(Base):
     # comparison_key() of the displayed artists and title, for the library's filters.
     artists_key: Mapped[str] = mapped_column(Text)
     title_key: Mapped[str] = mapped_column(Text)
+    # The words of both keys, for the library stage of identification (a GIN index: tracks by
+    # the row's artist or with its title, whatever the library's size).
+    search_words: Mapped[str] = mapped_column(
+        TSVECTOR, Computed(LIBRARY_SEARCH_WORDS, persisted=True), deferred=True
+    )
     first_discovered: Mapped[datetime] = _now()
     last_seen: Mapped[datetime] = _now()
     # Distinct tracklists whose rows were identified as this track.
@@ -658,6 +666,7 @@ class LibraryTrack(Base):
         Index("library_tracks_by_title", "title_key", id),
         Index("library_tracks_first_discovered", "first_discovered"),
         Index("library_tracks_changed", "updated_at"),
+        Index("library_tracks_words", "search_words", postgresql_using="gin"),
     )
 
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -33,7 +34,7 @@ from typing import Any
 import redis.asyncio as aioredis
 from rapidfuzz import fuzz, process
 from redis.exceptions import RedisError
-from sqlalchemy import or_, select
+from sqlalchemy import Integer, cast, func, literal, or_, select
 
 from domain import channels
 from domain.config import Settings
@@ -76,6 +77,7 @@ MAX_ATTEMPTS = 10  # passes over rows an outside service keeps failing; then lef
 PROGRESS_TTL = 7 * 24 * 3600
 LIBRARY_PREFILTER = 200  # tracks the SQL prefilter hands RapidFuzz
 LIBRARY_CANDIDATES = 5
+_WORD = re.compile(r"[^\W_]+")  # a word of a comparison key, for the library's tsquery
 SEARCH_LIMIT = 10  # MusicBrainz recordings asked per row
 KEPT_CANDIDATES = 5  # candidates kept on a discovery for the review queue
 
@@ -366,27 +368,30 @@ def _distinct(found: Sequence[_Found]) -> list[_Found]:
 
 
 async def library_candidates(sessions: Sessions, facts: TrackFacts) -> list[_Found]:
-    """Library tracks that may be the row's recording: the exact dedupe key first, then tracks
-    sharing the longest word of the title or of the first artist (the rarest, most likely),
-    re-ranked with RapidFuzz."""
+    """Library tracks that may be the row's recording: the exact dedupe key first, then the
+    tracks with every word of its title or every word of its first artist (`search_words`, by
+    index; those with both first), re-ranked with RapidFuzz."""
     title = comparison_key(facts.title_base)
     artist = comparison_key(facts.primary[0] if facts.primary else facts.artists)
-    words = [max(key.split(), key=len) for key in (title, artist) if key]
+    with_title, by_artist = _all_words(title), _all_words(artist)
     async with sessions() as session:
         exact = await session.scalar(
             select(LibraryTrack).where(LibraryTrack.dedupe_key == dedupe_key(facts))
         )
         nearby: list[LibraryTrack] = []
-        if words:
+        matches = [
+            LibraryTrack.search_words.bool_op("@@")(func.to_tsquery("simple", words))
+            for words in (with_title, by_artist)
+            if words
+        ]
+        if matches:
+            # Those with both the title and the artist first, however many share a word.
+            both = sum((cast(match, Integer) for match in matches), literal(0))
             nearby = list(
                 await session.scalars(
                     select(LibraryTrack)
-                    .where(
-                        or_(
-                            *(LibraryTrack.title_key.contains(w, autoescape=True) for w in words),
-                            *(LibraryTrack.artists_key.contains(w, autoescape=True) for w in words),
-                        )
-                    )
+                    .where(or_(*matches))
+                    .order_by(both.desc(), LibraryTrack.id)
                     .limit(LIBRARY_PREFILTER)
                 )
             )
@@ -400,6 +405,12 @@ async def library_candidates(sessions: Sessions, facts: TrackFacts) -> list[_Fou
     if exact is not None:
         ranked = [exact, *(t for t in ranked if t.id != exact.id)]
     return [_library(t) for t in ranked]
+
+
+def _all_words(key: str) -> str:
+    """A tsquery asking for every word of a comparison key ("" when it has none). Words are
+    letters and digits only, so nothing in them is tsquery syntax."""
+    return " & ".join(dict.fromkeys(_WORD.findall(key)))
 
 
 def _library(track: LibraryTrack) -> _Found:
