@@ -92,7 +92,9 @@ async def browse(client: httpx.AsyncClient, rng: random.Random) -> list[float]:
         headers = {"HX-Request": "true", "HX-Target": "discovery-figures"} if partial else {}
         period = periods[(n + rng.randrange(len(periods))) % len(periods)]
         started = time.perf_counter()
-        response = await client.get("/discovery", params={"period": period}, headers=headers)
+        response = await client.get(
+            "/library/discoveries", params={"period": period}, headers=headers
+        )
         latencies.append(time.perf_counter() - started)
         if response.status_code != 200:
             raise RuntimeError(f"/discovery answered {response.status_code}: {response.text[:200]}")

@@ -59,7 +59,7 @@ async def test_the_page_shows_a_periods_figures(
     want = await add_want(sessions, dj_user.id, opus)
     await update_want(sessions, dj_user.id, want, status="in_library")
 
-    html = (await dj.get("/discovery", params={"period": "daily"})).text
+    html = (await dj.get("/library/discoveries", params={"period": "daily"})).text
 
     assert only(html, ".fig-tracks").text() == "2"
     assert only(html, ".fig-artists").text() == "2"
@@ -72,7 +72,9 @@ async def test_the_page_shows_a_periods_figures(
         f"Eric Prydz {DASH} Opus",
     ]
     assert page(html).css(".supported tbody a")[0].attributes["href"] == f"/library/{strobe}"
-    assert len(page(html).css("#chart-discoveries rect.bar")) == 2
+    heights = [b.attributes["data-value"] for b in page(html).css("#chart-discoveries rect.bar")]
+    assert len(heights) == 31  # every day of the 30 days, today included
+    assert sorted(heights)[-2:] == ["1", "2"]  # Strobe and Opus two days ago, Strobe before
     assert "updating" not in html  # the first view computes the figures itself
 
 
@@ -81,7 +83,7 @@ async def test_switching_period_swaps_the_figures_and_pushes_the_url(
 ) -> None:
     await seed(library)
     answer = await dj.get(
-        "/discovery",
+        "/library/discoveries",
         params={"period": "all-time"},
         headers={
             "HX-Request": "true",
@@ -90,7 +92,7 @@ async def test_switching_period_swaps_the_figures_and_pushes_the_url(
         },
     )
     assert answer.status_code == 200
-    assert answer.headers["hx-push-url"] == "/discovery?period=all-time"
+    assert answer.headers["hx-push-url"] == "/library/discoveries?period=all-time"
     assert (
         only(answer.text, "#discovery-figures .period-tabs [aria-current=page]").text()
         == "All time"
@@ -105,7 +107,7 @@ async def test_a_stale_snapshot_shows_updating_and_asks_again(
     await statistics.refresh(sessions, datetime.now(UTC) - timedelta(minutes=5))
     await library.mix([strobe], days_ago=0)  # identified after the snapshot
 
-    html = (await dj.get("/discovery", params={"period": "monthly"})).text
+    html = (await dj.get("/library/discoveries", params={"period": "monthly"})).text
     section = only(html, "#discovery-figures")
     assert only(html, ".updating").text() == "updating…"
     assert section.attributes["hx-trigger"] == "every 3s"
@@ -113,7 +115,7 @@ async def test_a_stale_snapshot_shows_updating_and_asks_again(
 
     await statistics.refresh(sessions)  # what the worker does
     again = await dj.get(
-        "/discovery",
+        "/library/discoveries",
         params={"period": "monthly"},
         headers={
             "HX-Request": "true",
@@ -127,7 +129,7 @@ async def test_a_stale_snapshot_shows_updating_and_asks_again(
 
 
 async def test_an_unknown_period_is_refused_by_name(dj: Client) -> None:
-    answer = await dj.get("/discovery", params={"period": "yearly"})
+    answer = await dj.get("/library/discoveries", params={"period": "yearly"})
     assert answer.status_code == 400
     assert only(answer.text, ".form-error").text() == (
         "period is 'yearly': use one of daily, weekly, monthly, all-time"
@@ -138,7 +140,7 @@ async def test_an_unknown_period_is_refused_by_name(dj: Client) -> None:
 async def test_names_are_escaped(dj: Client, library: Library) -> None:
     evil = await library.track(XSS, XSS, XSS, XSS)
     await library.mix([evil], days_ago=1)
-    html = (await dj.get("/discovery", params={"period": "daily"})).text
+    html = (await dj.get("/library/discoveries", params={"period": "daily"})).text
     assert XSS not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 

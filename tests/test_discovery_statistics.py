@@ -46,11 +46,14 @@ async def test_the_figures_of_a_period(library: Library, sessions: Sessions) -> 
     assert daily.sources == [Count("imported", 1), Count("pasted", 1), Count("hand-made", 1)]
     assert daily.most_supported[0] == Supported(strobe, "deadmau5", "Strobe", 3)
     assert [s.library_track_id for s in daily.most_supported] == [strobe, opus, astral]
-    assert daily.series == [
+    assert [b for b in daily.series if b.tracks] == [
         Bucket(date(2026, 12, 4), 1),
         Bucket(date(2026, 12, 5), 2),
         Bucket(date(2026, 12, 6), 2),
     ]
+    # Every day of the window is a bucket, the quiet ones at 0.
+    assert len(daily.series) == 31
+    assert (daily.series[0].start, daily.series[-1].start) == (date(2026, 11, 7), date(2026, 12, 7))
     assert daily.start == NOW - timedelta(days=30)
 
 
@@ -70,11 +73,15 @@ async def test_each_period_has_its_window(library: Library, sessions: Sessions) 
         Period.ALL_TIME: (2, 2, 2),
     }
     assert figures[Period.ALL_TIME].start is None
-    assert figures[Period.ALL_TIME].series == [
+    all_time = figures[Period.ALL_TIME].series
+    assert [b for b in all_time if b.tracks] == [
         Bucket(date(2024, 9, 1), 1),
         Bucket(date(2026, 12, 1), 2),
     ]
-    assert figures[Period.WEEKLY].series == [Bucket(date(2026, 11, 30), 2)]  # a Monday
+    assert len(all_time) == 28  # September 2024 to December 2026, month by month
+    weekly = figures[Period.WEEKLY].series
+    assert [b for b in weekly if b.tracks] == [Bucket(date(2026, 11, 30), 2)]  # a Monday
+    assert len(weekly) == 27 and weekly[0].start.weekday() == 0
     assert figures[Period.MONTHLY].most_supported[0].mixes == 1
 
 
@@ -98,7 +105,8 @@ async def test_what_rose_in_the_last_30_days(library: Library, sessions: Session
 
 async def test_nothing_yet_gives_zeros(sessions: Sessions) -> None:
     figures = await statistics.compute(sessions, Period.ALL_TIME, NOW)
-    assert (figures.tracks, figures.artists, figures.mixes, figures.series) == (0, 0, 0, [])
+    assert (figures.tracks, figures.artists, figures.mixes) == (0, 0, 0)
+    assert figures.series == [Bucket(date(2026, 12, 1), 0)]  # this month, empty
     assert [source.count for source in figures.sources] == [0, 0, 0]
 
 

@@ -19,7 +19,8 @@ from domain.config import Settings
 from domain.db import Sessions
 from domain.library.store import DiscoveryRecord, record_discovery, upsert_track
 from domain.models import Discovery, DiscoveryState, LibraryTrack, Role
-from tests.test_library_store import facts, mix
+from tests.library_data import facts
+from tests.test_library_store import mix
 from tests.waiting import wait_until_async
 from tests.web_fixtures import Client, log_in_client, make_user
 from web.app import create_app

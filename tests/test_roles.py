@@ -125,7 +125,7 @@ POST   /tracklists/{tracklist_id:int}/draft/rows/{row_id:int}/delete dj
 GET    /tracklists/{tracklist_id:int}/draft/rows/{row_id:int}/edit dj
 POST   /tracklists/{tracklist_id:int}/draft/rows/{row_id:int}/move dj
 GET    /live/imports/{job_id:int}                           dj
-GET    /discovery                                           dj
+GET    /library/discoveries                                 dj
 GET    /api/v1/discovery/statistics                         dj
 GET    /api/v1/discovery/trends                             dj
 GET    /api/v1/discovery/sources/{tracklist_id:int}         dj

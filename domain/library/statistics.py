@@ -264,6 +264,37 @@ _RATE = text("""
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
 
+def bucket_start(day: date, bucket: str) -> date:
+    """The first day of the day, week (Monday) or month `day` falls in."""
+    if bucket == "week":
+        return day - timedelta(days=day.weekday())
+    if bucket == "month":
+        return day.replace(day=1)
+    return day
+
+
+def _next(day: date, bucket: str) -> date:
+    if bucket == "week":
+        return day + timedelta(weeks=1)
+    if bucket == "month":
+        return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return day + timedelta(days=1)
+
+
+def every_bucket(
+    counts: dict[date, int], bucket: str, start: datetime | None, now: datetime
+) -> list[Bucket]:
+    """One bucket for each day, week or month from the window's start (all time: the first
+    discovery's) to now, those without discoveries at 0: a chart shows the quiet times too."""
+    first = start.date() if start else min(counts, default=now.date())
+    day, last = bucket_start(first, bucket), bucket_start(now.date(), bucket)
+    series = []
+    while day <= last:
+        series.append(Bucket(day, counts.get(day, 0)))
+        day = _next(day, bucket)
+    return series
+
+
 def window_start(period: Period, now: datetime) -> datetime | None:
     length, _ = _WINDOWS[period]
     return now - length if length is not None else None
@@ -303,7 +334,7 @@ async def compute(sessions: Sessions, period: Period, now: datetime | None = Non
         genres=[Count(name, count) for name, count in genres],
         sources=[Count(name, sources.get(origin, 0)) for origin, name in SOURCE_NAMES.items()],
         most_supported=[Supported(*row) for row in supported],
-        series=[Bucket(day, count) for day, count in series],
+        series=every_bucket({day: count for day, count in series}, bucket, start, now),
         rising_artists=rising["artist"],
         rising_labels=rising["label"],
         rising_genres=rising["genre"],

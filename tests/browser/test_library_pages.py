@@ -11,7 +11,8 @@ from playwright.sync_api import Page, expect
 from domain.db import Sessions
 from domain.library.store import upsert_track
 from domain.models import User
-from tests.test_api_library import facts, heard_in
+from tests.library_data import facts
+from tests.test_api_library import heard_in
 from tests.web_fixtures import log_in
 
 

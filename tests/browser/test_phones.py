@@ -22,7 +22,8 @@ from domain.resources import Resources
 from domain.tracklists import drafts, imports
 from domain.tracklists.urls import SiteUrls
 from tests.daemon_process import add_station
-from tests.test_api_library import facts, heard_in
+from tests.library_data import facts
+from tests.test_api_library import heard_in
 from tests.test_dashboard import add_play, make_card, store_health
 from tests.test_review_queue import musicbrainz_candidate, provisional
 from tests.tracklist_seeds import mix, store
@@ -125,6 +126,8 @@ def signed_in_pages(seeded: Seeded) -> list[str]:
         "/users",
         "/schema/swagger",
         "/review",
+        "/library/discoveries",
+        "/library/discoveries?period=all-time",
         "/tracklists/987654",  # the error page
     ]
 

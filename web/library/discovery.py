@@ -48,9 +48,10 @@ def discovery_chart(period: Period, series: list[Bucket]) -> BarChart:
     total, peak = sum(values), max(values, default=0)
     if peak:
         busiest = drawn[values.index(peak)].label
+        active = sum(1 for value in values if value)
         description = (
-            f"Tracks discovered per {bucket}: {len(values)} {bucket}s with discoveries;"
-            f" most in one {bucket}: {peak} ({busiest})."
+            f"Tracks discovered per {bucket}: {active} of {len(values)} {bucket}s with"
+            f" discoveries; most in one {bucket}: {peak} ({busiest})."
         )
     else:
         description = "No track discovered in this period."
@@ -77,7 +78,7 @@ def _period(raw: str) -> tuple[Period, str | None]:
 
 
 class DiscoveryPageController(Controller):
-    path = "/discovery"
+    path = "/library/discoveries"
     opt = declare(Access.DJ)
 
     @get("/", name="discovery")
@@ -105,7 +106,7 @@ class DiscoveryPageController(Controller):
 
 
 def _url(period: Period) -> str:
-    return f"/discovery?period={period.value}"
+    return f"/library/discoveries?period={period.value}"
 
 
 def _context(period: Period, kept: Snapshot, conversion: Conversion) -> dict[str, Any]:
