@@ -13,7 +13,8 @@ from domain.db import Sessions
 from domain.library.store import ReleaseFacts, upsert_track
 from domain.library.wants import add_want
 from domain.models import User
-from tests.test_api_library import ASTRAL, facts, heard_in
+from tests.library_data import ASTRAL, facts
+from tests.test_api_library import heard_in
 from tests.test_web_pages import only, page, texts
 from tests.web_fixtures import Client, make_user
 
