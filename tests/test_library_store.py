@@ -241,14 +241,7 @@ async def test_a_persons_decision_is_not_undone_by_the_machine(sessions: Session
     track = await upsert_track(sessions, facts())
     where = await mix(sessions, "m1", "deadmau5 - Strobe")
     await record_discovery(sessions, matched(where, 0, track, method=DiscoveryMethod.MANUAL))
-    again = matched(
-        where,
-        0,
-        None,
-        state=DiscoveryState.UNMATCHED,
-        confidence=0.0,
-        retry_at=datetime.now(UTC) + timedelta(hours=1),
-    )
+    again = matched(where, 0, None, state=DiscoveryState.UNMATCHED, confidence=0.0)
     await record_discovery(sessions, again)
     [kept] = await get_discoveries(sessions, where[1])
     assert (kept.state, kept.method, kept.library_track_id) == ("matched", "manual", track)

@@ -11,8 +11,8 @@ For each row that is a track of its own ("w/" rows and mashup parts never are), 
 
 Re-identifying updates the discoveries (store.record_discovery), so a job delivered twice does
 no harm. An outside service that fails (breaker open, rate limit, bad answer) or a row that takes
-over `ROW_SECONDS` leaves the row `unmatched` with `retry_at`: the job completes, and the worker
-queues those rows again for later (`Outcome.retry_rows`).
+over `ROW_SECONDS` leaves the row `unmatched`: the job completes, and the worker queues those
+rows again for when the service may be asked (`Outcome.retry_rows`, `Outcome.retry_at`).
 
 A job identifies at most `CHUNK_ROWS` rows per worker message; `start_identify` splits longer
 lists. Progress lives in Redis (the job's hash and row sets, so chunks run in parallel and a
@@ -287,8 +287,7 @@ async def _identify_row(
     decision = decide(facts, [f.facts for f in found])
     record = await _record(resources.sessions, where, row, decision, found, asked)
     if failed is not None and record.state is not DiscoveryState.MATCHED:
-        retry_at = failed.retry_at or datetime.now(UTC) + timedelta(seconds=RETRY_SECONDS)
-        record = replace(record, state=DiscoveryState.UNMATCHED, retry_at=retry_at)
+        record = replace(record, state=DiscoveryState.UNMATCHED)
     else:
         failed = None
     await record_discovery(resources.sessions, record)

@@ -243,7 +243,6 @@ class DiscoveryRecord:
     differences: Mapping[str, object] = field(default_factory=dict)
     candidates: Sequence[Mapping[str, object]] = ()
     sources_asked: Sequence[str] = ()
-    retry_at: datetime | None = None
 
 
 def _check(record: DiscoveryRecord) -> None:
@@ -317,7 +316,6 @@ def _discovery_columns(record: DiscoveryRecord) -> dict[str, Any]:
         "differences": dict(record.differences),
         "candidates": [dict(candidate) for candidate in record.candidates],
         "sources_asked": list(record.sources_asked),
-        "retry_at": record.retry_at,
     }
 
 
