@@ -92,7 +92,6 @@ class ReleaseHit:
     year: str | None
     country: str | None
     formats: tuple[str, ...]
-    score: float  # from the order of the results: 1 for the first, a weak prior
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,21 +190,20 @@ class DiscogsClient:
         query |= {"track": " ".join(track.split()), "per_page": str(SEARCH_SIZE)}
         url = f"{self.base_url}/database/search?{urlencode(query)}"
         results = objects((await self._get("search", url, SEARCH_TTL)).get("results"))
-        hits = [_hit(found, rank, len(results)) for rank, found in enumerate(results)]
-        return [hit for hit in hits if hit is not None]
+        return [hit for hit in map(_hit, results) if hit is not None]
 
     async def track_candidates(
         self, artist: str, track: str, *, releases: int = 3
     ) -> list[Candidate]:
-        """The tracks named like `track` on the first `releases` releases a search finds, each
-        with its release's search score (1 + `releases` requests, most of them cached later)."""
+        """The tracks named like `track` on the first `releases` releases a search finds
+        (1 + `releases` requests, most of them cached later)."""
         wanted = comparison_key(track)
         found: list[Candidate] = []
         for hit in (await self.search(artist, track))[:releases]:
             release = await self.release(hit.id)
             for candidate in release.tracks if release else ():
                 if wanted and wanted in comparison_key(candidate.facts.title):
-                    found.append(replace(candidate, score=hit.score))
+                    found.append(candidate)
         return found
 
     async def release(self, release_id: int) -> Release | None:
@@ -267,10 +265,10 @@ class DiscogsClient:
             await self.pace.hold_off(self.rate_window_seconds / (int(remaining) + 1))
 
 
-# --- the answer's shapes (DESIGN.md §10) -----------------------------------------------------
+# --- the answer's shapes ----------------------------------------------------------------------
 
 
-def _hit(found: dict[str, Any], rank: int, count: int) -> ReleaseHit | None:
+def _hit(found: dict[str, Any]) -> ReleaseHit | None:
     release_id = found.get("id")
     if not isinstance(release_id, int):
         return None
@@ -283,7 +281,6 @@ def _hit(found: dict[str, Any], rank: int, count: int) -> ReleaseHit | None:
         year=text_of(found.get("year")),
         country=text_of(found.get("country")),
         formats=tuple(text for text in map(text_of, found.get("format") or ()) if text),
-        score=1 - rank / count,
     )
 
 

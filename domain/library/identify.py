@@ -84,17 +84,6 @@ KEPT_CANDIDATES = 5  # candidates kept on a discovery for the review queue
 
 
 @dataclass(frozen=True, slots=True)
-class IdentifyRequest:
-    """What one worker message identifies: some rows of one tracklist version."""
-
-    job_id: str
-    tracklist_id: int
-    version: int
-    row_indexes: tuple[int, ...]
-    attempt: int = 1
-
-
-@dataclass(frozen=True, slots=True)
 class Progress:
     """A job's progress as saved in Redis; `to_json()` is what its channel carries."""
 

@@ -173,7 +173,7 @@ class MusicBrainzClient:
         return data
 
 
-# --- the answer's shapes (DESIGN.md §10) -----------------------------------------------------
+# --- the answer's shapes ----------------------------------------------------------------------
 
 
 def candidate_of(recording: dict[str, Any]) -> Candidate:
@@ -198,7 +198,6 @@ def candidate_of(recording: dict[str, Any]) -> Candidate:
     return Candidate(
         facts=facts,
         source=Source.MUSICBRAINZ,
-        score=_score(recording.get("score")),
         recording_id=text_of(recording.get("id")),
         release_id=text_of(release.get("id")),
         release_title=text_of(release.get("title")),
@@ -253,12 +252,3 @@ def _seconds(length: object) -> float | None:
     if isinstance(length, bool) or not isinstance(length, int | float) or length <= 0:
         return None
     return length / 1000
-
-
-def _score(raw: object) -> float:
-    if isinstance(raw, bool) or not isinstance(raw, int | float | str):
-        return 0.0
-    try:
-        return min(max(float(raw) / 100, 0.0), 1.0)
-    except ValueError:
-        return 0.0

@@ -202,19 +202,6 @@ def read_row(
     )
 
 
-def split_artists(
-    text: str, *, known_artists: Collection[str] = ()
-) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(primary, featured) artists of a credit: "A & B feat. C" → (("A", "B"), ("C",))."""
-    return _split_credit(_tidy(text), _known_keys(known_artists))
-
-
-def read_version(text: str) -> Version:
-    """The version a text names ("Four Tet Remix" → REMIX, ("Four Tet",)); text that names no
-    version reads as the original, keeping the text."""
-    return _known_version(text) or Version(text=_tidy(text))
-
-
 # --- artists --------------------------------------------------------------------------------------
 
 

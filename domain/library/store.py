@@ -464,14 +464,3 @@ async def list_tracks(
         )
         tracks = list((await session.scalars(listing)).all())
     return Page(tracks, total, page, per_page)
-
-
-async def get_discoveries(sessions: Sessions, version_id: int) -> list[Discovery]:
-    """Every discovery of one tracklist version, in row order."""
-    async with sessions() as session:
-        found = await session.scalars(
-            select(Discovery)
-            .where(Discovery.version_id == version_id)
-            .order_by(Discovery.row_index)
-        )
-        return list(found.all())
