@@ -56,7 +56,7 @@ def _as_user(username: str | None, work: Callable[[Sessions, int], Awaitable[T]]
     except InputError as error:
         _fail(f"{error.field}: {error}")
     except WantNotFound as error:
-        _fail(f"id: no item {error} on the want-list")
+        _fail(f"id: {error}")
 
 
 def _row_id(field: str, value: int) -> int:

@@ -30,7 +30,10 @@ SHOWN_FIELDS = ("artist", "title", "version", "label", "duration", "release_titl
 
 
 class DiscoveryNotFound(LookupError):
-    """No discovery with that id."""
+    """No discovery with that id; the message names it."""
+
+    def __init__(self, discovery_id: int) -> None:
+        super().__init__(f"no review row with id {discovery_id}")
 
 
 @dataclass(frozen=True, slots=True)

@@ -43,7 +43,10 @@ EXTERNAL_ID_KINDS = (
 
 
 class TrackNotFound(LookupError):
-    """No library track with that id."""
+    """No library track with that id; the message names it (the fronts show it as it is)."""
+
+    def __init__(self, track_id: int) -> None:
+        super().__init__(f"no library track with id {track_id}")
 
 
 @dataclass(frozen=True, slots=True)

@@ -50,7 +50,10 @@ _SHOWN_MAX = 40
 
 
 class WantNotFound(LookupError):
-    """No want-list item with that id on this user's list."""
+    """No want-list item with that id on this user's list; the message names it."""
+
+    def __init__(self, want_id: int) -> None:
+        super().__init__(f"no item {want_id} on your want-list")
 
 
 # --- input rules -------------------------------------------------------------------------------

@@ -15,13 +15,12 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.di import NamedDependency
-from litestar.exceptions import NotFoundException
 from litestar.params import FromQuery, JSONBody, QueryParameter
 
 from domain.library import store, wants
 from domain.library.export import every_track
 from domain.library.purchase import PurchaseLink, purchase_links
-from domain.library.store import TrackFilter, TrackNotFound, TrackSort, TrackView
+from domain.library.store import TrackFilter, TrackSort, TrackView
 from domain.library.wants import WantEntry, WantFilter, WantNotFound
 from domain.models import LibraryTrack
 from domain.resources import Resources
@@ -235,16 +234,6 @@ def _want_filter(status: str, priority: str, added_after: str) -> WantFilter:
     )
 
 
-def track_not_found(_: Request[Any, Any, Any], error: Exception) -> Response[Any]:
-    detail = f"no library track with id {error}"
-    return Response({"status_code": 404, "detail": detail}, status_code=404)
-
-
-def want_not_found(_: Request[Any, Any, Any], error: Exception) -> Response[Any]:
-    detail = f"no item {error} on your want-list"
-    return Response({"status_code": 404, "detail": detail}, status_code=404)
-
-
 # --- routes ----------------------------------------------------------------------------------
 
 
@@ -252,7 +241,7 @@ class LibraryApiController(Controller):
     path = f"{API_PREFIX}/library"
     tags = ["library"]
     opt = declare(Access.DJ)
-    exception_handlers = {InputError: input_error_response, TrackNotFound: track_not_found}
+    exception_handlers = {InputError: input_error_response}
 
     @get("/tracks")
     async def list_tracks(
@@ -309,7 +298,7 @@ class WantListApiController(Controller):
     path = f"{API_PREFIX}/want-list"
     tags = ["want-list"]
     opt = declare(Access.DJ)
-    exception_handlers = {InputError: input_error_response, WantNotFound: want_not_found}
+    exception_handlers = {InputError: input_error_response}
 
     @get()
     async def list_wants(
@@ -396,7 +385,7 @@ class WantListApiController(Controller):
     ) -> None:
         """Take an item off your want-list: 204; 404 when it is not on it."""
         if not await wants.remove_wants(resources.sessions, request.user.id, [want_id]):
-            raise NotFoundException(f"no item {want_id} on your want-list")
+            raise WantNotFound(want_id)
 
 
 ROUTES = [LibraryApiController, WantListApiController]

@@ -13,7 +13,6 @@ from urllib.parse import urlencode
 
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
-from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.plugins.htmx import HTMXRequest, HTMXTemplate
 from litestar.response import Redirect, Template
@@ -170,14 +169,6 @@ async def _track_page(
     return Template("library/track.html", context=context, status_code=status)
 
 
-async def _refused_page(resources: Resources, track_id: int, error: str) -> Template:
-    """The track's page with the refusal beside the button; a track that does not exist is a 404."""
-    try:
-        return await _track_page(resources, track_id, error=error, status=400)
-    except TrackNotFound as missing:
-        raise NotFoundException(f"no library track with id {track_id}") from missing
-
-
 def _row(
     entry: wants.WantEntry,
     errors: dict[str, str],
@@ -228,10 +219,9 @@ class LibraryPagesController(Controller):
         self, resources: NamedDependency[Resources], track_id: FromPath[int]
     ) -> Template:
         """A track: its metadata, every mix it was heard in, its shop links."""
-        try:
-            return await _track_page(resources, validation.row_number("track_id", track_id))
-        except (TrackNotFound, InputError) as error:
-            raise NotFoundException(f"no library track with id {track_id}") from error
+        if not 1 <= track_id <= ID_MAX:
+            raise TrackNotFound(track_id)
+        return await _track_page(resources, track_id)
 
     @post("/library/{track_id:int}/want", status_code=200)
     async def want(
@@ -240,12 +230,13 @@ class LibraryPagesController(Controller):
         """Put the track on the user's want-list; the domain's refusal (already on it, list full)
         is a 400 shown beside the button."""
         if not 1 <= track_id <= ID_MAX:
-            raise NotFoundException(f"no library track with id {track_id}")
+            raise TrackNotFound(track_id)
         try:
             await wants.add_want(resources.sessions, request.user.id, track_id)
         except InputError as error:
             if not request.htmx:
-                return await _refused_page(resources, track_id, str(error))
+                # A track that does not exist is a 404 (TrackNotFound), not this page.
+                return await _track_page(resources, track_id, error=str(error), status=400)
             context = {"track_id": track_id, "error": str(error)}
             return HTMXTemplate(
                 template_name="library/want_button.html", context=context, status_code=400
@@ -297,8 +288,6 @@ class WantListPagesController(Controller):
                 priority=typed["priority"] or None,
                 notes=typed["notes"],
             )
-        except WantNotFound as error:
-            raise NotFoundException(f"no item {want_id} on your want-list") from error
         except InputError as error:
             if not request.htmx:
                 context = await _wants_context(
@@ -309,7 +298,7 @@ class WantListPagesController(Controller):
                     row_typed={want_id: typed},
                 )
                 return Template("library/wants.html", context=context, status_code=400)
-            entry = await _own_want(resources, user_id, want_id)
+            entry = await wants.get_want(resources.sessions, user_id, want_id)
             return _row(entry, error.by_field(), typed, status=400)
         if not request.htmx:
             return Redirect("/want-list", status_code=303)
@@ -369,15 +358,8 @@ async def _wants_context(
 
 def _want_id(raw: int) -> int:
     if not 1 <= raw <= ID_MAX:
-        raise NotFoundException(f"no item {raw} on your want-list")
+        raise WantNotFound(raw)
     return raw
-
-
-async def _own_want(resources: Resources, user_id: int, want_id: int) -> wants.WantEntry:
-    try:
-        return await wants.get_want(resources.sessions, user_id, want_id)
-    except WantNotFound as error:
-        raise NotFoundException(f"no item {want_id} on your want-list") from error
 
 
 async def _bulk(resources: Resources, user_id: int, ids: list[int], action: str, form: Any) -> str:
