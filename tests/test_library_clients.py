@@ -24,8 +24,9 @@ from domain.config import ConfigError, Settings, load_settings
 from domain.library.candidates import Source
 from domain.library.discogs import DiscogsClient, DiscogsNotConfigured, DiscogsTokenRefused
 from domain.library.facts import VersionKind
-from domain.library.lookups import DAY, LookupFailed, user_agent
+from domain.library.lookups import DAY, LookupFailed
 from domain.library.musicbrainz import MusicBrainzClient, lucene_query
+from domain.outbound.user_agent import user_agent
 from domain.resources import opened
 from domain.validation import InputError
 from tests.fakes import discogs as dg
@@ -208,7 +209,9 @@ async def test_search_sends_the_escaped_query_and_a_user_agent_with_the_contact(
     }
     agent = request.headers["user-agent"]
     assert agent == user_agent(CONTACT)
-    assert re.fullmatch(r"crateloop/\S+ \( ops@example\.org \)", agent)
+    assert re.fullmatch(
+        r"crateloop/\S+ \(\+https://github\.com/crateloop/crateloop; ops@example\.org\)", agent
+    )
 
 
 async def test_search_reads_credits_lengths_isrcs_releases_and_versions(

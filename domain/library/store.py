@@ -20,7 +20,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.db import Sessions
-from domain.library.facts import TrackFacts, Version, VersionKind, comparison_key
+from domain.library.facts import TrackFacts, Version, VersionKind, comparison_key, normal_isrc
 from domain.models import (
     Discovery,
     DiscoveryMethod,
@@ -86,14 +86,6 @@ def _external_ids(ids: Mapping[str, str | None]) -> dict[str, str]:
     return {kind: str(value) for kind, value in ids.items() if value}
 
 
-def _isrc(isrc: str | None) -> str | None:
-    """ISRCs are written with and without dashes, in either case: stored as 12 characters."""
-    if not isrc:
-        return None
-    text = isrc.replace("-", "").replace(" ", "").upper()
-    return text if len(text) == 12 else None
-
-
 # --- writing tracks ----------------------------------------------------------------------------
 
 
@@ -117,7 +109,7 @@ async def upsert_track_in(
 ) -> int:
     """`upsert_track` inside a transaction the caller holds."""
     ids = _external_ids(external_ids)
-    isrc = _isrc(facts.isrc)
+    isrc = normal_isrc(facts.isrc) if facts.isrc else None
     # Two jobs may add one new recording at once: the loser of the insert finds the winner's row.
     for _attempt in range(3):
         found = await _existing(session, ids.get("musicbrainz_recording"), isrc, dedupe_key(facts))
