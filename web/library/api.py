@@ -21,7 +21,7 @@ from domain.library import store, wants
 from domain.library.export import every_track
 from domain.library.purchase import PurchaseLink, purchase_links
 from domain.library.store import TrackFilter, TrackSort, TrackView
-from domain.library.wants import WantEntry, WantFilter, WantNotFound
+from domain.library.wants import WantEntry, WantNotFound
 from domain.models import LibraryTrack
 from domain.resources import Resources
 from domain.validation import ID_MAX, InputError, parse_date
@@ -225,15 +225,6 @@ def _links(view: TrackView) -> list[PurchaseLinkOut]:
     return [PurchaseLinkOut.of(link) for link in links]
 
 
-def _want_filter(status: str, priority: str, added_after: str) -> WantFilter:
-    """The want-list's filters from the query; blank: not filtered."""
-    return WantFilter(
-        status=wants.parse_status("status", status) if status.strip() else None,
-        priority=wants.parse_priority("priority", priority) if priority.strip() else None,
-        added_after=parse_date("added_after", added_after),
-    )
-
-
 # --- routes ----------------------------------------------------------------------------------
 
 
@@ -312,7 +303,7 @@ class WantListApiController(Controller):
         per_page: Annotated[int, QueryParameter(ge=1, le=PER_PAGE_MAX)] = 50,
     ) -> WantList:
         """Your want-list, newest first: filters status, priority and added on or after a day."""
-        where = _want_filter(status, priority, added_after)
+        where = wants.want_filter(status, priority, added_after)
         found = await wants.list_wants(resources.sessions, request.user.id, where, page, per_page)
         items = [WantOut.of(entry) for entry in found.items]
         return WantList(items, found.total, found.page, found.per_page, found.pages)
@@ -351,7 +342,7 @@ class WantListApiController(Controller):
         """Your (filtered) want-list as a download: CSV (formula-guarded), JSON, or TXT in the
         tracklist paste format."""
         chosen = wants.export_format(fmt)
-        where = _want_filter(status, priority, added_after)
+        where = wants.want_filter(status, priority, added_after)
         entries = await wants.all_wants(resources.sessions, request.user.id, where)
         return Response(
             wants.export_wants(entries, chosen),

@@ -125,15 +125,12 @@ class WantsQuery:
 
     def filter(self) -> WantFilter | None:
         """The domain filter, or None when a value is refused (named in `errors`)."""
-        refusals = validation.Refusals()
-        status = refusals.check(_blank_or, wants.parse_status, "status", self.status)
-        priority = refusals.check(_blank_or, wants.parse_priority, "priority", self.priority)
-        after = refusals.check(parse_date, "added_after", self.added_after)
-        for error in refusals.errors:
+        try:
+            where = wants.want_filter(self.status, self.priority, self.added_after)
+        except InputError as error:
             self.errors.update(error.by_field())
-        if self.errors:
             return None
-        return WantFilter(status=status, priority=priority, added_after=after)
+        return None if self.errors else where
 
     def url(self, **changes: Any) -> str:
         values = replace(self, **changes)
@@ -150,10 +147,6 @@ class WantsQuery:
 
 
 _WANT_FILTERS = ("status", "priority", "added_after")
-
-
-def _blank_or(rule: Any, name: str, raw: str) -> Any:
-    return rule(name, raw) if raw.strip() else None
 
 
 def _params(request: Request[Any, Any, Any]) -> dict[str, str]:
