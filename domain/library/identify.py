@@ -134,15 +134,9 @@ async def start_identify(
     """Queue the identification of a tracklist's current version (or the rows at `positions`)
     for the worker, in messages of at most CHUNK_ROWS rows. TracklistNotFound without the
     tracklist; InputError("positions") for a position the tracklist does not have."""
-    async with resources.sessions() as session:
-        tracklist = await session.get(Tracklist, tracklist_id)
-        if tracklist is None or tracklist.current_version is None:
-            raise TracklistNotFound(f"no tracklist with id {tracklist_id}")
-        stored = await version_content(session, tracklist, tracklist.current_version)
-    assert stored is not None
-    rows = chosen_rows(stored.rows, positions)
+    every_row, _, version = await _rows(resources.sessions, tracklist_id, None)
+    rows = chosen_rows(every_row, positions)
     job_id = uuid.uuid4().hex
-    version = tracklist.current_version
     await _start_progress(resources.settings, resources.redis, job_id, tracklist_id, version, rows)
     for start in range(0, len(rows), CHUNK_ROWS):
         chunk = [row.index for row in rows[start : start + CHUNK_ROWS]]
@@ -244,9 +238,10 @@ async def _rows(
             raise TracklistNotFound(f"no tracklist with id {tracklist_id}")
         number = version if version is not None else tracklist.current_version
         stored = await version_content(session, tracklist, number)
-        if stored is None or number is None:
-            raise TracklistNotFound(f"tracklist {tracklist_id} has no version {number}")
-        return list(stored.rows), stored.record.id, number
+        if stored is None:
+            missing = "stored version" if number is None else f"version {number}"
+            raise TracklistNotFound(f"tracklist {tracklist_id} has no {missing}")
+        return list(stored.rows), stored.record.id, stored.record.number
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,12 +263,11 @@ async def _identify_row(
     facts = None if track.is_id else read_row(track.artist, track.title, track.remix, track.label)
     try:
         async with asyncio.timeout(ROW_SECONDS):
-            found, asked, failed = await _candidates(resources, clients, facts)
+            found, asked, decision, failed = await _candidates(resources, clients, facts)
     except TimeoutError:
         retry_at = datetime.now(UTC) + timedelta(seconds=RETRY_SECONDS)
-        found, asked = [], []
+        found, asked, decision = [], [], decide(facts, [])
         failed = LookupFailed("identification", f"took over {ROW_SECONDS:g} s", retry_at=retry_at)
-    decision = decide(facts, [f.facts for f in found])
     record = await _record(resources.sessions, where, row, decision, found, asked)
     if failed is not None and record.state is not DiscoveryState.MATCHED:
         record = replace(record, state=DiscoveryState.UNMATCHED)
@@ -285,15 +279,17 @@ async def _identify_row(
 
 async def _candidates(
     resources: Resources, clients: _Clients, facts: TrackFacts | None
-) -> tuple[list[_Found], list[str], LookupFailed | None]:
-    """The row's candidates, the sources asked and the failure of one, if one failed. An "ID"
-    row has none and asks nobody."""
+) -> tuple[list[_Found], list[str], Decision, LookupFailed | None]:
+    """The row's candidates, the sources asked, the decision on those candidates and the failure
+    of one source, if one failed. An "ID" row has none and asks nobody. Scoring is the costly
+    part: each list of candidates is decided once."""
     if facts is None:
-        return [], [], None
+        return [], [], decide(None, []), None
     found = await library_candidates(resources.sessions, facts)
     asked = [DiscoveryMethod.LIBRARY.value]
-    if found and _matched(facts, found):
-        return found, asked, None
+    decision = _decided(facts, found)
+    if decision.state is MatchState.MATCHED:
+        return found, asked, decision, None
     artist = facts.primary[0] if facts.primary else facts.artists
     try:
         asked.append(DiscoveryMethod.MUSICBRAINZ.value)
@@ -301,23 +297,25 @@ async def _candidates(
             artist, facts.title_base, limit=SEARCH_LIMIT
         )
         found = _distinct([*found, *(_outside(c, DiscoveryMethod.MUSICBRAINZ) for c in recordings)])
-        if clients.discogs is None or _matched(facts, found):
-            return found, asked, None
+        decision = _decided(facts, found)
+        if clients.discogs is None or decision.state is MatchState.MATCHED:
+            return found, asked, decision, None
         tracks = await clients.discogs.track_candidates(artist, facts.title_base)
         asked.append(DiscoveryMethod.DISCOGS.value)
-        found += [_outside(c, DiscoveryMethod.DISCOGS) for c in tracks]
     except DiscogsTokenRefused as refused:
         # Not a row to try again: nothing changes until someone sets a valid token.
         log.warning("Discogs left out until DISCOGS_TOKEN changes: %s", refused)
         clients.discogs, clients.notice = None, str(refused)
+        return found, asked, decision, None
     except LookupFailed as failed:
-        return _distinct(found), asked, failed
-    return _distinct(found), asked, None
+        # `found` is what `decision` was made on: library tracks, then MusicBrainz's (distinct).
+        return found, asked, decision, failed
+    found = _distinct([*found, *(_outside(c, DiscoveryMethod.DISCOGS) for c in tracks)])
+    return found, asked, _decided(facts, found), None
 
 
-def _matched(facts: TrackFacts, found: Sequence[_Found]) -> bool:
-    """Whether these candidates already decide the row (no need to ask another service)."""
-    return decide(facts, [f.facts for f in found]).state is MatchState.MATCHED
+def _decided(facts: TrackFacts, found: Sequence[_Found]) -> Decision:
+    return decide(facts, [f.facts for f in found])
 
 
 def _outside(candidate: Candidate, method: DiscoveryMethod) -> _Found:

@@ -115,7 +115,7 @@ async def upsert_track_in(
         found = await _existing(session, ids.get("musicbrainz_recording"), isrc, dedupe_key(facts))
         if found is not None:
             await _fill_in(session, found, facts, ids, isrc, release)
-            return found
+            return found.id
         inserted: int | None = await session.scalar(
             insert(LibraryTrack)
             .values(_new_columns(facts, ids, isrc, release))
@@ -129,7 +129,7 @@ async def upsert_track_in(
 
 async def _existing(
     session: AsyncSession, musicbrainz: str | None, isrc: str | None, key: str
-) -> int | None:
+) -> LibraryTrack | None:
     """The track by MusicBrainz id, then ISRC, then dedupe key (locked for the caller)."""
     conditions = []
     if musicbrainz:
@@ -139,12 +139,13 @@ async def _existing(
     conditions.append(LibraryTrack.dedupe_key == key)
     for condition in conditions:
         found = await session.scalar(
-            select(LibraryTrack.id).where(condition).order_by(LibraryTrack.id).limit(1)
+            select(LibraryTrack)
+            .where(condition)
+            .order_by(LibraryTrack.id)
+            .limit(1)
+            .with_for_update()
         )
         if found is not None:
-            await session.execute(
-                select(LibraryTrack.id).where(LibraryTrack.id == found).with_for_update()
-            )
             return found
     return None
 
@@ -185,13 +186,12 @@ def _release_columns(release: ReleaseFacts) -> dict[str, Any]:
 
 async def _fill_in(
     session: AsyncSession,
-    track_id: int,
+    track: LibraryTrack,
     facts: TrackFacts,
     ids: dict[str, str],
     isrc: str | None,
     release: ReleaseFacts,
 ) -> None:
-    track = await session.get_one(LibraryTrack, track_id)
     known = {"label": facts.label, "duration": facts.duration, **_release_columns(release)}
     for name, value in known.items():
         if value is not None and getattr(track, name) is None:
@@ -201,7 +201,7 @@ async def _fill_in(
     # Known ids win: the MusicBrainz id is unique, and a join by key must not take another's.
     merged = ids | track.external_ids
     musicbrainz = merged.get("musicbrainz_recording")
-    if musicbrainz and await _musicbrainz_taken(session, musicbrainz, track_id):
+    if musicbrainz and await _musicbrainz_taken(session, musicbrainz, track.id):
         del merged["musicbrainz_recording"]
     if merged != track.external_ids:
         track.external_ids = merged
@@ -250,7 +250,6 @@ def _check(record: DiscoveryRecord) -> None:
 async def record_discovery(sessions: Sessions, record: DiscoveryRecord) -> int:
     """Write how a row was identified (again): one discovery per version row, its track's
     counts kept true. A person's decision (method manual) is only replaced by another one."""
-    _check(record)
     async with sessions.begin() as session:
         return await record_discovery_in(session, record)
 
