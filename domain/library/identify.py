@@ -26,7 +26,7 @@ import json
 import logging
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -38,7 +38,7 @@ from sqlalchemy import or_, select
 from domain import channels
 from domain.config import Settings
 from domain.db import Sessions
-from domain.library.candidates import Candidate, Source
+from domain.library.candidates import Candidate
 from domain.library.discogs import DiscogsClient, DiscogsTokenRefused
 from domain.library.facts import TrackFacts, comparison_key
 from domain.library.lookups import LookupFailed
@@ -48,6 +48,7 @@ from domain.library.scoring import Decision, MatchState, Ranked, decide
 from domain.library.store import (
     DiscoveryRecord,
     ReleaseFacts,
+    candidate_ids,
     dedupe_key,
     record_discovery,
     track_facts,
@@ -434,11 +435,7 @@ async def _record(
 async def _upsert(sessions: Sessions, found: _Found) -> int:
     candidate = found.candidate
     assert candidate is not None
-    if candidate.source is Source.MUSICBRAINZ:
-        ids = {"musicbrainz_recording": candidate.recording_id}
-        ids["musicbrainz_release"] = candidate.release_id
-    else:
-        ids = {"discogs_release": candidate.release_id}
+    ids = candidate_ids(candidate.source, candidate.recording_id, candidate.release_id)
     release = ReleaseFacts(
         catalogue_number=candidate.catalogue_number,
         release_title=candidate.release_title,
@@ -574,14 +571,7 @@ class IdentifiedRow:
     candidates: list[dict[str, object]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "position": self.position,
-            "state": self.state,
-            "confidence": self.confidence,
-            "musicbrainz_recording_id": self.musicbrainz_recording_id,
-            "library_track_id": self.library_track_id,
-            "candidates": self.candidates,
-        }
+        return asdict(self)
 
 
 CANDIDATE_FIELDS = ("musicbrainz_recording_id", "artist", "title", "distance", "reasons")

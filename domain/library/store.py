@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -77,6 +77,16 @@ def dedupe_key(facts: TrackFacts) -> str:
             " & ".join(remixers),
         )
     )
+
+
+def candidate_ids(
+    source: str, recording_id: str | None, release_id: str | None
+) -> dict[str, str | None]:
+    """The outside ids a database's candidate names: its MusicBrainz recording and release, or
+    its Discogs release."""
+    if source == DiscoveryMethod.MUSICBRAINZ.value:
+        return {"musicbrainz_recording": recording_id, "musicbrainz_release": release_id}
+    return {"discogs_release": release_id}
 
 
 def _external_ids(ids: Mapping[str, str | None]) -> dict[str, str]:
@@ -409,6 +419,7 @@ class TrackFilter:
     label: str | None = None  # the whole label, case-insensitive
     discovered_after: date | None = None  # first discovered on or after this day (UTC)
     min_mixes: int | None = None  # heard in at least this many tracklists
+    text: str | None = None  # part of the artists or of the title (the CLI's search)
 
     def apply(self, query: Select[Any]) -> Select[Any]:
         for column, text in (
@@ -418,6 +429,13 @@ class TrackFilter:
             key = comparison_key(text or "")
             if key:
                 query = query.where(column.contains(key, autoescape=True))
+        if key := comparison_key(self.text or ""):
+            query = query.where(
+                or_(
+                    LibraryTrack.artists_key.contains(key, autoescape=True),
+                    LibraryTrack.title_key.contains(key, autoescape=True),
+                )
+            )
         for named, name in ((LibraryTrack.genre, self.genre), (LibraryTrack.label, self.label)):
             if name and name.strip():
                 query = query.where(func.lower(named) == name.strip().lower())
