@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.db import Sessions
 from domain.library.facts import TrackFacts, Version, VersionKind, comparison_key, normal_isrc
+from domain.library.purchase import PurchaseLink, purchase_links
 from domain.models import (
     Discovery,
     DiscoveryMethod,
@@ -365,6 +366,11 @@ class TrackView:
     @property
     def facts(self) -> TrackFacts:
         return track_facts(self.track)
+
+    @property
+    def links(self) -> list[PurchaseLink]:
+        """Where to buy it: shop searches built from its metadata (and its Discogs release)."""
+        return purchase_links(self.facts, self.track.external_ids.get("discogs_release"))
 
 
 def track_facts(track: LibraryTrack) -> TrackFacts:

@@ -9,28 +9,29 @@ domain/validation.py's; errors have the app's one shape (`web.app.error_body`).
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import date, datetime
 from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.di import NamedDependency
+from litestar.openapi import ResponseSpec
 from litestar.params import FromQuery, JSONBody, QueryParameter
+from litestar.response import Stream
 
+from domain.db import Sessions
 from domain.library import store, wants
 from domain.library.export import every_track
-from domain.library.purchase import PurchaseLink, purchase_links
+from domain.library.purchase import PurchaseLink
 from domain.library.store import TrackFilter, TrackSort, TrackView
 from domain.library.wants import WantEntry, WantNotFound
 from domain.models import LibraryTrack
 from domain.resources import Resources
-from domain.validation import ID_MAX, InputError, parse_date
+from domain.validation import ID_MAX, INTEGER_MAX, InputError, parse_date
 from web.accounts.roles import Access, declare
 from web.loops.api import API_PREFIX, PER_PAGE_MAX, RowId, input_error_response
 from web.tracklists.downloads import attachment
-
-# discovery_count is a PostgreSQL integer: a larger minimum could not even be compared.
-MIXES_MAX = 2**31 - 1
 
 TrackId = Annotated[int, msgspec.Meta(ge=1, le=ID_MAX)]
 Priority = Annotated[int, msgspec.Meta(ge=1, le=5)]
@@ -133,7 +134,8 @@ class TrackDetail(msgspec.Struct):
             HeardOut(h.tracklist_id, h.tracklist_title, h.version_number, h.position, h.cue_seconds)
             for h in view.heard_in
         ]
-        return cls(TrackOut.of(view.track), heard, _links(view))
+        links = [PurchaseLinkOut.of(link) for link in view.links]
+        return cls(TrackOut.of(view.track), heard, links)
 
 
 class SourceOut(msgspec.Struct):
@@ -166,31 +168,7 @@ class WantOut(msgspec.Struct):
 
     @classmethod
     def of(cls, entry: WantEntry) -> WantOut:
-        source = entry.source
-        return cls(
-            id=entry.id,
-            library_track_id=entry.library_track_id,
-            artist=entry.facts.artists,
-            title=entry.facts.title_base,
-            version=entry.facts.version.text,
-            label=entry.facts.label,
-            status=entry.status.value,
-            priority=entry.priority,
-            notes=entry.notes,
-            added_at=entry.added_at,
-            status_changed_at=entry.status_changed_at,
-            heard=entry.heard,
-            source=None
-            if source is None
-            else SourceOut(
-                source.tracklist_id,
-                entry.source_title,
-                source.version,
-                source.position,
-                source.cue_seconds,
-            ),
-            purchase_links=[PurchaseLinkOut.of(link) for link in entry.links],
-        )
+        return msgspec.convert(entry.to_json() | {"heard": entry.heard}, cls)
 
 
 class WantList(msgspec.Struct):
@@ -220,9 +198,15 @@ class WantChanges(msgspec.Struct, forbid_unknown_fields=True):
 # --- reading the input -----------------------------------------------------------------------
 
 
-def _links(view: TrackView) -> list[PurchaseLinkOut]:
-    links = purchase_links(view.facts, view.track.external_ids.get("discogs_release"))
-    return [PurchaseLinkOut.of(link) for link in links]
+async def _library_json(sessions: Sessions) -> AsyncIterator[bytes]:
+    """The export's JSON array, encoded and sent one batch of tracks at a time (the same bytes
+    a list of TrackOut gives), so a large library is never held in memory whole."""
+    yield b"["
+    separator = b""
+    async for batch in every_track(sessions):
+        yield separator + b",".join(msgspec.json.encode(TrackOut.of(track)) for track in batch)
+        separator = b","
+    yield b"]"
 
 
 # --- routes ----------------------------------------------------------------------------------
@@ -246,7 +230,7 @@ class LibraryApiController(Controller):
             str, QueryParameter(description="YYYY-MM-DD: first discovered on or after")
         ] = "",
         min_mixes: Annotated[
-            int | None, QueryParameter(ge=1, le=MIXES_MAX, description="heard in ≥ N mixes")
+            int | None, QueryParameter(ge=1, le=INTEGER_MAX, description="heard in ≥ N mixes")
         ] = None,
         sort: FromQuery[TrackSort] = TrackSort.MOST_SUPPORTED,
         page: Annotated[int, QueryParameter(ge=1, le=ID_MAX)] = 1,
@@ -274,15 +258,20 @@ class LibraryApiController(Controller):
         self, resources: NamedDependency[Resources], track_id: RowId
     ) -> list[PurchaseLinkOut]:
         """Where to buy the track: shop searches built from its metadata, never scraped."""
-        return _links(await store.get_track(resources.sessions, track_id))
+        view = await store.get_track(resources.sessions, track_id)
+        return [PurchaseLinkOut.of(link) for link in view.links]
 
-    @get("/export")
-    async def export_library(
-        self, resources: NamedDependency[Resources]
-    ) -> Response[list[TrackOut]]:
-        """Every library track as a JSON array download (library.json)."""
-        tracks = [TrackOut.of(t) async for batch in every_track(resources.sessions) for t in batch]
-        return Response(tracks, media_type="application/json", headers=attachment("library.json"))
+    @get(
+        "/export",
+        responses={200: ResponseSpec(list[TrackOut], description="every library track")},
+    )
+    async def export_library(self, resources: NamedDependency[Resources]) -> Stream:
+        """Every library track as a JSON array download (library.json), sent a batch at a time."""
+        return Stream(
+            _library_json(resources.sessions),
+            media_type="application/json",
+            headers=attachment("library.json"),
+        )
 
 
 class WantListApiController(Controller):

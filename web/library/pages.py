@@ -19,7 +19,6 @@ from litestar.response import Redirect, Template
 
 from domain import validation
 from domain.library import store, wants
-from domain.library.purchase import purchase_links
 from domain.library.store import TrackFilter, TrackNotFound, TrackSort
 from domain.library.wants import WantFilter, WantNotFound
 from domain.models import WantStatus
@@ -27,7 +26,6 @@ from domain.paging import Page
 from domain.resources import Resources
 from domain.validation import ID_MAX, InputError, parse_date
 from web.accounts.roles import Access, declare
-from web.library.api import MIXES_MAX
 
 PER_PAGE = 25
 PER_PAGE_CHOICES = (10, 25, 50, 100)
@@ -47,7 +45,7 @@ def _min_mixes(raw: str) -> int | None:
     number from 1), capped where the database's integer ends."""
     if not raw.strip():
         return None
-    return min(validation.page_number("min_mixes", raw), MIXES_MAX)
+    return min(validation.page_number("min_mixes", raw), validation.INTEGER_MAX)
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,8 +155,7 @@ async def _track_page(
     resources: Resources, track_id: int, *, message: str = "", error: str = "", status: int = 200
 ) -> Template:
     view = await store.get_track(resources.sessions, track_id)
-    links = purchase_links(view.facts, view.track.external_ids.get("discogs_release"))
-    context = {"view": view, "links": links, "message": message, "error": error}
+    context = {"view": view, "links": view.links, "message": message, "error": error}
     return Template("library/track.html", context=context, status_code=status)
 
 
