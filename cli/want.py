@@ -21,7 +21,7 @@ from domain.config import load_settings
 from domain.db import Sessions
 from domain.library import wants
 from domain.library.want_owner import want_list_owner
-from domain.library.wants import WantEntry, WantFilter, WantNotFound
+from domain.library.wants import WantEntry, WantNotFound
 from domain.resources import opened
 from domain.validation import InputError, row_number
 
@@ -50,7 +50,7 @@ def _as_user(username: str | None, work: Callable[[Sessions, int], Awaitable[T]]
     except InputError as error:
         fail(f"{error.field}: {error}", EXIT_REFUSED)
     except WantNotFound as error:
-        fail(f"id: no item {error} on the want-list", EXIT_REFUSED)
+        fail(f"id: {error}", EXIT_REFUSED)
 
 
 def _row_id(field: str, value: int) -> int:
@@ -101,8 +101,7 @@ def list_command(status: str | None, as_json: bool, username: str | None) -> Non
     """The want-list, newest first."""
 
     async def listed(sessions: Sessions, user_id: int) -> list[WantEntry]:
-        chosen = wants.parse_status("status", status) if status is not None else None
-        return await wants.all_wants(sessions, user_id, WantFilter(status=chosen))
+        return await wants.all_wants(sessions, user_id, wants.want_filter(status))
 
     entries = _as_user(username, listed)
     if as_json:
@@ -161,8 +160,7 @@ def export_command(fmt: str, output: Path | None, status: str | None, username: 
     """Write the want-list as CSV, JSON or TXT."""
 
     async def export(sessions: Sessions, user_id: int) -> str:
-        chosen = wants.parse_status("status", status) if status is not None else None
-        entries = await wants.all_wants(sessions, user_id, WantFilter(status=chosen))
+        entries = await wants.all_wants(sessions, user_id, wants.want_filter(status))
         return wants.export_wants(entries, fmt)
 
     text = _as_user(username, export)

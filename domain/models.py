@@ -567,7 +567,7 @@ class DiscoveryState(StrEnum):
 
     MATCHED = "matched"  # a library track, accepted by the machine or a person
     PROVISIONAL = "provisional"  # a likely candidate a person must review
-    UNMATCHED = "unmatched"  # nothing close enough (or an outside service failed: retry_at)
+    UNMATCHED = "unmatched"  # nothing close enough (or an outside service failed: queued again)
     ID = "id"  # an "ID" row: an unknown track, never searched
     REJECTED = "rejected"  # a person said none of the candidates is it
 
@@ -701,8 +701,6 @@ class Discovery(Base):
     library_track_id: Mapped[int | None] = mapped_column(
         ForeignKey("library_tracks.id", ondelete="SET NULL"), index=True
     )
-    # An outside service was rate-limited or down: "unmatched (will retry)" after this time.
-    retry_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = _now()
     updated_at: Mapped[datetime] = _now()
 
@@ -723,7 +721,6 @@ class Discovery(Base):
             "row_index",
             postgresql_where="state = 'provisional'",
         ),
-        Index("discoveries_retry", "retry_at", postgresql_where="retry_at IS NOT NULL"),
         # The discovery statistics: matched rows by when they were identified, and what changed.
         Index(
             "discoveries_matched_at",

@@ -110,7 +110,8 @@ def url_parameter(field: str, value: str) -> str:
 # number names no row, but PostgreSQL refuses to compare a column with it at all (a server error
 # instead of "not found"), so the fronts refuse it with the input's name.
 ID_MAX = 2**63 - 1
-VERSION_MAX = 2**31 - 1
+INTEGER_MAX = 2**31 - 1  # any integer column, e.g. a library track's discovery_count
+VERSION_MAX = INTEGER_MAX
 # Path parameters that are a version's number rather than a row id.
 _VERSION_PARAMETERS = frozenset({"number", "version"})
 

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from domain.library.facts import TrackFacts, VersionKind
-from domain.library.reading import read_row, read_version, split_artists
+from domain.library.facts import TrackFacts, Version, VersionKind
+from domain.library.reading import read_row
 
 ORIGINAL = VersionKind.ORIGINAL
 REMIX = VersionKind.REMIX
@@ -510,6 +510,7 @@ def test_the_table_is_large_enough_to_mean_something() -> None:
         ("?", "Strobe", None),
         ("Deadmau5", "??", None),
         ("  ", "Strobe", None),
+        ("", "Strobe", None),
         (None, "Strobe", None),
         ("Deadmau5", None, None),
         ("id", "Untitled", None),
@@ -532,7 +533,7 @@ def test_a_row_keeps_what_it_showed_its_label_and_duration() -> None:
         featured=("Clara La San",),
         title="Saku (Extended Mix)",
         title_base="Saku",
-        version=read_version("Extended Mix"),
+        version=Version(VersionKind.ORIGINAL, (), "Extended Mix"),
         duration=312.0,
         label="Ninja Tune",
     )
@@ -619,10 +620,11 @@ VERSIONS = [
 def test_a_version_text_reads_into_its_kind_and_remixers(
     text: str, kind: VersionKind, remixers: tuple[str, ...]
 ) -> None:
-    version = read_version(text)
+    facts = read_row("Bonobo", "Kerala", text)
 
-    assert (version.kind, version.remixers) == (kind, remixers)
-    assert version.text == text
+    assert facts is not None
+    assert (facts.version.kind, facts.version.remixers) == (kind, remixers)
+    assert facts.version.text == text
 
 
 @pytest.mark.parametrize(
@@ -667,7 +669,6 @@ ARTISTS = [
     ("Bicep (feat. Clara La San)", ("Bicep",), ("Clara La San",)),
     ("A ft. B, C & D", ("A",), ("B", "C", "D")),
     ("Eric Prydz & Eric Prydz", ("Eric Prydz",), ()),
-    ("", (), ()),
 ]
 
 
@@ -675,14 +676,20 @@ ARTISTS = [
 def test_a_credit_splits_into_primary_and_featured_artists(
     text: str, primary: tuple[str, ...], featured: tuple[str, ...]
 ) -> None:
-    assert split_artists(text) == (primary, featured)
+    facts = read_row(text, "Song")
+
+    assert facts is not None
+    assert (facts.primary, facts.featured) == (primary, featured)
 
 
 def test_a_candidates_artist_name_keeps_a_credit_whole() -> None:
     credit = "Lindstrøm & Prins Thomas"
 
-    assert split_artists(credit) == (("Lindstrøm", "Prins Thomas"), ())
-    assert split_artists(credit, known_artists=["Lindstrom & Prins Thomas"]) == ((credit,), ())
+    split = read_row(credit, "Song")
+    kept = read_row(credit, "Song", known_artists=["Lindstrom & Prins Thomas"])
+    assert split is not None and kept is not None
+    assert (split.primary, split.featured) == (("Lindstrøm", "Prins Thomas"), ())
+    assert (kept.primary, kept.featured) == ((credit,), ())
     facts = read_row(
         f"{credit} feat. X", "Boney M Down", known_artists=["LINDSTRØM and Prins Thomas"]
     )
@@ -719,8 +726,6 @@ def test_odd_text_never_crashes(text: str) -> None:
     for artist, title, remix in ((text, "Song", None), ("Artist", text, None), ("A", "B", text)):
         facts = read_row(artist, title, remix)
         assert facts is None or facts.title_base.strip()
-    read_version(text)
-    split_artists(text)
 
 
 @settings(max_examples=300, deadline=None)

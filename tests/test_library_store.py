@@ -20,13 +20,12 @@ from domain.library.store import (
     TrackFilter,
     TrackNotFound,
     TrackSort,
-    get_discoveries,
     get_track,
     list_tracks,
     record_discovery,
     upsert_track,
 )
-from domain.models import DiscoveryMethod, DiscoveryState, TracklistVersion
+from domain.models import Discovery, DiscoveryMethod, DiscoveryState, TracklistVersion
 from domain.tracklists.model import ParsedTrack, ParsedTracklist
 from domain.tracklists.versions import store_import
 from tests.library_data import facts
@@ -44,6 +43,17 @@ def count_rows(database_url: str, table: str) -> int:
         row = conn.execute(query).fetchone()
     assert row is not None
     return int(row[0])
+
+
+async def get_discoveries(sessions: Sessions, version_id: int) -> list[Discovery]:
+    """Every discovery of one tracklist version, in row order."""
+    async with sessions() as session:
+        found = await session.scalars(
+            select(Discovery)
+            .where(Discovery.version_id == version_id)
+            .order_by(Discovery.row_index)
+        )
+        return list(found.all())
 
 
 async def mix(sessions: Sessions, source_id: str, *rows: str) -> tuple[int, int, int]:
@@ -241,14 +251,7 @@ async def test_a_persons_decision_is_not_undone_by_the_machine(sessions: Session
     track = await upsert_track(sessions, facts())
     where = await mix(sessions, "m1", "deadmau5 - Strobe")
     await record_discovery(sessions, matched(where, 0, track, method=DiscoveryMethod.MANUAL))
-    again = matched(
-        where,
-        0,
-        None,
-        state=DiscoveryState.UNMATCHED,
-        confidence=0.0,
-        retry_at=datetime.now(UTC) + timedelta(hours=1),
-    )
+    again = matched(where, 0, None, state=DiscoveryState.UNMATCHED, confidence=0.0)
     await record_discovery(sessions, again)
     [kept] = await get_discoveries(sessions, where[1])
     assert (kept.state, kept.method, kept.library_track_id) == ("matched", "manual", track)

@@ -45,7 +45,10 @@ from redis.exceptions import RedisError
 from domain import channels
 from domain.accounts import setup_token, users
 from domain.config import Settings, configure_logging, load_settings
+from domain.library.review import DiscoveryNotFound
 from domain.library.statistics import SourceNotFound
+from domain.library.store import TrackNotFound
+from domain.library.wants import WantNotFound
 from domain.loops.mapper import MappingNotFound, TrackMapper
 from domain.resources import Resources, open_redis
 from domain.tracklists.imports import ImportNotFound
@@ -403,6 +406,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             TracklistNotFound: not_found,
             ImportNotFound: not_found,
             SourceNotFound: not_found,
+            TrackNotFound: not_found,
+            WantNotFound: not_found,
+            DiscoveryNotFound: not_found,
             RecursionError: too_deep,
             Exception: http_error,
         },

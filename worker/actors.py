@@ -9,6 +9,7 @@ it boots, and closes them when it stops (`ResourcesMiddleware`).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import UTC, datetime
 from typing import Any
@@ -128,10 +129,15 @@ async def import_tracklist(job_id: int) -> None:
     log.info("import %d (%s): %s: %s", job.id, job.url, job.status.value, job.message)
 
 
+def _delay_ms(retry_at: datetime | None) -> int:
+    """The message delay that wakes a job just after `retry_at` (at least a second from now)."""
+    wait = ((retry_at or datetime.now(UTC)) - datetime.now(UTC)).total_seconds()
+    return max(1_000, int(wait * 1000) + 500)
+
+
 def _retry_later(job: ImportJob) -> None:
     """Queue a blocked job again for when the site's breaker closes."""
-    wait = ((job.retry_at or datetime.now(UTC)) - datetime.now(UTC)).total_seconds()
-    import_tracklist.send_with_options(args=(job.id,), delay=max(1_000, int(wait * 1000) + 500))
+    opened.resources.jobs.import_tracklist(job.id, delay_ms=_delay_ms(job.retry_at))
 
 
 @dramatiq.actor(
@@ -169,8 +175,12 @@ async def identify_tracklist(
     if attempt >= identify.MAX_ATTEMPTS:
         log.warning("identification %s: rows %s left unmatched", job_id, outcome.retry_rows)
         return
-    wait = ((outcome.retry_at or datetime.now(UTC)) - datetime.now(UTC)).total_seconds()
-    identify_tracklist.send_with_options(
-        args=(job_id, tracklist_id, version, list(outcome.retry_rows), attempt + 1),
-        delay=max(1_000, int(wait * 1000) + 500),
+    await asyncio.to_thread(
+        opened.resources.jobs.identify_tracklist,
+        job_id,
+        tracklist_id,
+        version,
+        outcome.retry_rows,
+        attempt=attempt + 1,
+        delay_ms=_delay_ms(outcome.retry_at),
     )

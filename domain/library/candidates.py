@@ -26,9 +26,6 @@ class Candidate:
 
     facts: TrackFacts
     source: Source
-    # The database's own search score, 0 to 1. Relative to the query (MusicBrainz gives its best
-    # hit 100 whatever it is), so only a weak prior for the scorer; 0 for lookups.
-    score: float = 0.0
     recording_id: str | None = None  # MusicBrainz recording MBID
     release_id: str | None = None  # MusicBrainz release MBID or Discogs release id
     release_title: str | None = None

@@ -15,10 +15,10 @@ import hashlib
 import hmac
 import re
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any
 from urllib.parse import quote, urlencode
 
-import httpx
 import redis.asyncio as aioredis
 
 from domain import channels
@@ -27,22 +27,20 @@ from domain.library.candidates import Candidate, Source, simple_version
 from domain.library.facts import TrackFacts, comparison_key
 from domain.library.lookups import (
     LOOKUP_TTL,
-    MAX_BYTES,
-    NOTHING_TTL,
     SEARCH_TTL,
     AnswerCache,
     LookupFailed,
-    ask,
-    json_of,
+    cached_get,
+    http_client,
     objects,
-    refusal,
+    outbound_policy,
     text_of,
-    user_agent,
 )
-from domain.outbound.breaker import BASE_SECONDS, Breaker
-from domain.outbound.pace import Pace
-from domain.outbound.policy import Answer, OutboundPolicy
-from domain.outbound.retry import RETRY_AFTER_CAP, Retries
+from domain.library.reading import FEATURING
+from domain.outbound.breaker import BASE_SECONDS
+from domain.outbound.policy import Answer
+from domain.outbound.retry import RETRY_AFTER_CAP
+from domain.outbound.user_agent import user_agent
 from domain.validation import InputError
 
 __all__ = [
@@ -60,12 +58,11 @@ DELAY_SECONDS = 1.0  # 60 requests a minute for the whole installation
 RATE_WINDOW_SECONDS = 60.0  # Discogs counts requests over a moving minute
 LOW_REMAINING = 5  # from here on, every process waits window / (remaining + 1) seconds
 TIMEOUT_SECONDS = 20.0
-MAX_ATTEMPTS = 3
 SEARCH_SIZE = 25
 WANTS_PAGE_SIZE = 100
 MAX_WANT_PAGES = 100  # 10,000 wants: more than any crate
 _NUMBERED = re.compile(r"\s\(\d+\)$")  # Discogs tells namesakes apart: "Burial (2)"
-_FEATURING = re.compile(r"\b(feat|ft|featuring)\b", re.IGNORECASE)
+REFUSED_NOTICE = "Discogs token refused: set a valid DISCOGS_TOKEN"
 _USERNAME = re.compile(r"[\w.\-]{1,100}")
 _DURATION = re.compile(r"(?:(\d+):)?(\d{1,3}):(\d{2})")
 
@@ -92,7 +89,6 @@ class ReleaseHit:
     year: str | None
     country: str | None
     formats: tuple[str, ...]
-    score: float  # from the order of the results: 1 for the first, a weak prior
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,20 +138,17 @@ class DiscogsClient:
         self.base_url = databases.discogs_url
         self.enabled = bool(databases.discogs_token)
         self.rate_window_seconds = rate_window_seconds
-        self.pace = Pace(
-            redis, channels.discogs(settings, "pace"), delay=DELAY_SECONDS, request_timeout=timeout
-        )
-        self.breaker = Breaker(
-            redis, channels.discogs(settings, "breaker"), base_seconds=breaker_base_seconds
-        )
-        self.policy = OutboundPolicy(
+        self.policy = outbound_policy(
             NAME,
-            pace=self.pace,
-            breaker=self.breaker,
-            retries=Retries(MAX_ATTEMPTS, backoff_seconds, retry_after_cap),
-            max_bytes=MAX_BYTES,
+            redis,
+            partial(channels.discogs, settings),
+            delay=DELAY_SECONDS,
             timeout=timeout,
+            backoff_seconds=backoff_seconds,
+            breaker_base_seconds=breaker_base_seconds,
+            retry_after_cap=retry_after_cap,
         )
+        self.pace, self.breaker = self.policy.pace, self.policy.breaker
         self.cache = AnswerCache(redis, channels.discogs(settings, "cache"))
         self._redis = redis
         self._refused_key = channels.discogs(settings, "token-refused")
@@ -169,12 +162,7 @@ class DiscogsClient:
         }
         if self.enabled:
             headers["Authorization"] = f"Discogs token={databases.discogs_token}"
-        self._http = httpx.AsyncClient(
-            follow_redirects=False,
-            trust_env=False,
-            timeout=httpx.Timeout(timeout),
-            headers=headers,
-        )
+        self._http = http_client(timeout, headers)
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -191,21 +179,20 @@ class DiscogsClient:
         query |= {"track": " ".join(track.split()), "per_page": str(SEARCH_SIZE)}
         url = f"{self.base_url}/database/search?{urlencode(query)}"
         results = objects((await self._get("search", url, SEARCH_TTL)).get("results"))
-        hits = [_hit(found, rank, len(results)) for rank, found in enumerate(results)]
-        return [hit for hit in hits if hit is not None]
+        return [hit for hit in map(_hit, results) if hit is not None]
 
     async def track_candidates(
         self, artist: str, track: str, *, releases: int = 3
     ) -> list[Candidate]:
-        """The tracks named like `track` on the first `releases` releases a search finds, each
-        with its release's search score (1 + `releases` requests, most of them cached later)."""
+        """The tracks named like `track` on the first `releases` releases a search finds
+        (1 + `releases` requests, most of them cached later)."""
         wanted = comparison_key(track)
         found: list[Candidate] = []
         for hit in (await self.search(artist, track))[:releases]:
             release = await self.release(hit.id)
             for candidate in release.tracks if release else ():
                 if wanted and wanted in comparison_key(candidate.facts.title):
-                    found.append(replace(candidate, score=hit.score))
+                    found.append(candidate)
         return found
 
     async def release(self, release_id: int) -> Release | None:
@@ -234,43 +221,41 @@ class DiscogsClient:
         return wants
 
     async def _get(self, kind: str, url: str, seconds: int | None = None) -> dict[str, Any]:
-        """The JSON answer for `url` (cached for `seconds` when given); `{}` for a 404."""
+        """The JSON answer for `url` (cached for `seconds` when given); `{}` for a 404. A cached
+        answer is served even once the token is refused: what Discogs said is still true."""
         if not self.enabled:
             raise DiscogsNotConfigured(NAME, "DISCOGS_TOKEN is not set")
-        key = self.cache.key(kind, url)
-        cached = await self.cache.get(key) if seconds else None
-        if cached is not None:
-            return cached  # what Discogs said before is still true, even with a bad token now
-        if await self.token_refused():
-            raise DiscogsTokenRefused(NAME, "Discogs token refused: set a valid DISCOGS_TOKEN")
-        answer = await ask(self.policy, self._http, url)
-        await self._slow_down(answer)
-        if answer.status == 401:
-            await self._redis.set(self._refused_key, self._fingerprint)
-            raise DiscogsTokenRefused(NAME, "Discogs token refused: set a valid DISCOGS_TOKEN")
-        if answer.status == 404:
-            if seconds:
-                await self.cache.put(key, {}, NOTHING_TTL)
-            return {}
-        if answer.status >= 400:
-            raise refusal(NAME, answer)
-        data = json_of(NAME, answer)
-        if seconds:
-            empty = "results" in data and not data["results"]
-            await self.cache.put(key, data, NOTHING_TTL if empty else seconds)
-        return data
+        return await cached_get(
+            self.cache,
+            self.policy,
+            self._http,
+            kind,
+            url,
+            seconds,
+            "results",
+            before_asking=self._check_token,
+            on_answer=self._read_answer,
+        )
 
-    async def _slow_down(self, answer: Answer) -> None:
-        """Few requests left in Discogs's minute: every process waits longer before the next."""
+    async def _check_token(self) -> None:
+        if await self.token_refused():
+            raise DiscogsTokenRefused(NAME, REFUSED_NOTICE)
+
+    async def _read_answer(self, answer: Answer) -> None:
+        """Few requests left in Discogs's minute: every process waits longer before the next. A
+        401: the token is refused, remembered for this token."""
         remaining = answer.headers.get("x-discogs-ratelimit-remaining", "")
         if remaining.isdigit() and int(remaining) <= LOW_REMAINING:
             await self.pace.hold_off(self.rate_window_seconds / (int(remaining) + 1))
+        if answer.status == 401:
+            await self._redis.set(self._refused_key, self._fingerprint)
+            raise DiscogsTokenRefused(NAME, REFUSED_NOTICE)
 
 
-# --- the answer's shapes (DESIGN.md §10) -----------------------------------------------------
+# --- the answer's shapes ----------------------------------------------------------------------
 
 
-def _hit(found: dict[str, Any], rank: int, count: int) -> ReleaseHit | None:
+def _hit(found: dict[str, Any]) -> ReleaseHit | None:
     release_id = found.get("id")
     if not isinstance(release_id, int):
         return None
@@ -283,7 +268,6 @@ def _hit(found: dict[str, Any], rank: int, count: int) -> ReleaseHit | None:
         year=text_of(found.get("year")),
         country=text_of(found.get("country")),
         formats=tuple(text for text in map(text_of, found.get("format") or ()) if text),
-        score=1 - rank / count,
     )
 
 
@@ -375,7 +359,7 @@ def _credit(artists: object) -> Credit:
         join = text_of(artist.get("join")) or ""
         shown.append(name + ("" if not join else ", " if join == "," else f" {join} "))
         (featured if joined_by_feat else primary).append(name)
-        joined_by_feat = joined_by_feat or bool(_FEATURING.search(join))
+        joined_by_feat = joined_by_feat or bool(FEATURING.search(join))
     return "".join(shown).strip(), tuple(primary), tuple(featured)
 
 

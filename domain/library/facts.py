@@ -74,6 +74,7 @@ _SAME = str.maketrans(
         "\u2014": "-",
     }
 )
+_ISRC = re.compile(r"[A-Z]{2}[A-Z0-9]{3}[0-9]{7}")
 _PUNCTUATION = re.compile(r"[^\w\s]+")
 _SPACES = re.compile(r"\s+")
 _THE_AFTER = re.compile(r"^(?P<name>.+), the$")
@@ -98,3 +99,10 @@ def comparison_key(text: str) -> str:
         folded = f"the {moved.group('name')}"
     folded = folded.replace("'", "").replace("&", " and ")
     return _SPACES.sub(" ", _PUNCTUATION.sub(" ", folded)).strip()
+
+
+def normal_isrc(text: str) -> str | None:
+    """An ISRC in its 12-character form ("gb-aht-13-00001" → "GBAHT1300001"), written with or
+    without dashes and spaces, in either case; None when `text` is no ISRC."""
+    isrc = text.replace("-", "").replace(" ", "").upper()
+    return isrc if _ISRC.fullmatch(isrc) else None

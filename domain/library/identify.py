@@ -11,8 +11,8 @@ For each row that is a track of its own ("w/" rows and mashup parts never are), 
 
 Re-identifying updates the discoveries (store.record_discovery), so a job delivered twice does
 no harm. An outside service that fails (breaker open, rate limit, bad answer) or a row that takes
-over `ROW_SECONDS` leaves the row `unmatched` with `retry_at`: the job completes, and the worker
-queues those rows again for later (`Outcome.retry_rows`).
+over `ROW_SECONDS` leaves the row `unmatched`: the job completes, and the worker queues those
+rows again for when the service may be asked (`Outcome.retry_rows`, `Outcome.retry_at`).
 
 A job identifies at most `CHUNK_ROWS` rows per worker message; `start_identify` splits longer
 lists. Progress lives in Redis (the job's hash and row sets, so chunks run in parallel and a
@@ -27,7 +27,7 @@ import logging
 import re
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -39,7 +39,7 @@ from sqlalchemy import Integer, cast, func, literal, or_, select
 from domain import channels
 from domain.config import Settings
 from domain.db import Sessions
-from domain.library.candidates import Candidate, Source
+from domain.library.candidates import Candidate
 from domain.library.discogs import DiscogsClient, DiscogsTokenRefused
 from domain.library.facts import TrackFacts, comparison_key
 from domain.library.lookups import LookupFailed
@@ -49,6 +49,7 @@ from domain.library.scoring import Decision, MatchState, Ranked, decide
 from domain.library.store import (
     DiscoveryRecord,
     ReleaseFacts,
+    candidate_ids,
     dedupe_key,
     record_discovery,
     track_facts,
@@ -83,17 +84,6 @@ KEPT_CANDIDATES = 5  # candidates kept on a discovery for the review queue
 
 
 # --- a job ----------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class IdentifyRequest:
-    """What one worker message identifies: some rows of one tracklist version."""
-
-    job_id: str
-    tracklist_id: int
-    version: int
-    row_indexes: tuple[int, ...]
-    attempt: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,15 +137,9 @@ async def start_identify(
     """Queue the identification of a tracklist's current version (or the rows at `positions`)
     for the worker, in messages of at most CHUNK_ROWS rows. TracklistNotFound without the
     tracklist; InputError("positions") for a position the tracklist does not have."""
-    async with resources.sessions() as session:
-        tracklist = await session.get(Tracklist, tracklist_id)
-        if tracklist is None or tracklist.current_version is None:
-            raise TracklistNotFound(f"no tracklist with id {tracklist_id}")
-        stored = await version_content(session, tracklist, tracklist.current_version)
-    assert stored is not None
-    rows = chosen_rows(stored.rows, positions)
+    every_row, _, version = await _rows(resources.sessions, tracklist_id, None)
+    rows = chosen_rows(every_row, positions)
     job_id = uuid.uuid4().hex
-    version = tracklist.current_version
     await _start_progress(resources.settings, resources.redis, job_id, tracklist_id, version, rows)
     for start in range(0, len(rows), CHUNK_ROWS):
         chunk = [row.index for row in rows[start : start + CHUNK_ROWS]]
@@ -257,9 +241,10 @@ async def _rows(
             raise TracklistNotFound(f"no tracklist with id {tracklist_id}")
         number = version if version is not None else tracklist.current_version
         stored = await version_content(session, tracklist, number)
-        if stored is None or number is None:
-            raise TracklistNotFound(f"tracklist {tracklist_id} has no version {number}")
-        return list(stored.rows), stored.record.id, number
+        if stored is None:
+            missing = "stored version" if number is None else f"version {number}"
+            raise TracklistNotFound(f"tracklist {tracklist_id} has no {missing}")
+        return list(stored.rows), stored.record.id, stored.record.number
 
 
 @dataclass(frozen=True, slots=True)
@@ -281,16 +266,14 @@ async def _identify_row(
     facts = None if track.is_id else read_row(track.artist, track.title, track.remix, track.label)
     try:
         async with asyncio.timeout(ROW_SECONDS):
-            found, asked, failed = await _candidates(resources, clients, facts)
+            found, asked, decision, failed = await _candidates(resources, clients, facts)
     except TimeoutError:
         retry_at = datetime.now(UTC) + timedelta(seconds=RETRY_SECONDS)
-        found, asked = [], []
+        found, asked, decision = [], [], decide(facts, [])
         failed = LookupFailed("identification", f"took over {ROW_SECONDS:g} s", retry_at=retry_at)
-    decision = decide(facts, [f.facts for f in found])
     record = await _record(resources.sessions, where, row, decision, found, asked)
     if failed is not None and record.state is not DiscoveryState.MATCHED:
-        retry_at = failed.retry_at or datetime.now(UTC) + timedelta(seconds=RETRY_SECONDS)
-        record = replace(record, state=DiscoveryState.UNMATCHED, retry_at=retry_at)
+        record = replace(record, state=DiscoveryState.UNMATCHED)
     else:
         failed = None
     await record_discovery(resources.sessions, record)
@@ -299,15 +282,17 @@ async def _identify_row(
 
 async def _candidates(
     resources: Resources, clients: _Clients, facts: TrackFacts | None
-) -> tuple[list[_Found], list[str], LookupFailed | None]:
-    """The row's candidates, the sources asked and the failure of one, if one failed. An "ID"
-    row has none and asks nobody."""
+) -> tuple[list[_Found], list[str], Decision, LookupFailed | None]:
+    """The row's candidates, the sources asked, the decision on those candidates and the failure
+    of one source, if one failed. An "ID" row has none and asks nobody. Scoring is the costly
+    part: each list of candidates is decided once."""
     if facts is None:
-        return [], [], None
+        return [], [], decide(None, []), None
     found = await library_candidates(resources.sessions, facts)
     asked = [DiscoveryMethod.LIBRARY.value]
-    if found and _matched(facts, found):
-        return found, asked, None
+    decision = _decided(facts, found)
+    if decision.state is MatchState.MATCHED:
+        return found, asked, decision, None
     artist = facts.primary[0] if facts.primary else facts.artists
     try:
         asked.append(DiscoveryMethod.MUSICBRAINZ.value)
@@ -315,23 +300,25 @@ async def _candidates(
             artist, facts.title_base, limit=SEARCH_LIMIT
         )
         found = _distinct([*found, *(_outside(c, DiscoveryMethod.MUSICBRAINZ) for c in recordings)])
-        if clients.discogs is None or _matched(facts, found):
-            return found, asked, None
+        decision = _decided(facts, found)
+        if clients.discogs is None or decision.state is MatchState.MATCHED:
+            return found, asked, decision, None
         tracks = await clients.discogs.track_candidates(artist, facts.title_base)
         asked.append(DiscoveryMethod.DISCOGS.value)
-        found += [_outside(c, DiscoveryMethod.DISCOGS) for c in tracks]
     except DiscogsTokenRefused as refused:
         # Not a row to try again: nothing changes until someone sets a valid token.
         log.warning("Discogs left out until DISCOGS_TOKEN changes: %s", refused)
         clients.discogs, clients.notice = None, str(refused)
+        return found, asked, decision, None
     except LookupFailed as failed:
-        return _distinct(found), asked, failed
-    return _distinct(found), asked, None
+        # `found` is what `decision` was made on: library tracks, then MusicBrainz's (distinct).
+        return found, asked, decision, failed
+    found = _distinct([*found, *(_outside(c, DiscoveryMethod.DISCOGS) for c in tracks)])
+    return found, asked, _decided(facts, found), None
 
 
-def _matched(facts: TrackFacts, found: Sequence[_Found]) -> bool:
-    """Whether these candidates already decide the row (no need to ask another service)."""
-    return decide(facts, [f.facts for f in found]).state is MatchState.MATCHED
+def _decided(facts: TrackFacts, found: Sequence[_Found]) -> Decision:
+    return decide(facts, [f.facts for f in found])
 
 
 def _outside(candidate: Candidate, method: DiscoveryMethod) -> _Found:
@@ -459,11 +446,7 @@ async def _record(
 async def _upsert(sessions: Sessions, found: _Found) -> int:
     candidate = found.candidate
     assert candidate is not None
-    if candidate.source is Source.MUSICBRAINZ:
-        ids = {"musicbrainz_recording": candidate.recording_id}
-        ids["musicbrainz_release"] = candidate.release_id
-    else:
-        ids = {"discogs_release": candidate.release_id}
+    ids = candidate_ids(candidate.source, candidate.recording_id, candidate.release_id)
     release = ReleaseFacts(
         catalogue_number=candidate.catalogue_number,
         release_title=candidate.release_title,
@@ -599,14 +582,7 @@ class IdentifiedRow:
     candidates: list[dict[str, object]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "position": self.position,
-            "state": self.state,
-            "confidence": self.confidence,
-            "musicbrainz_recording_id": self.musicbrainz_recording_id,
-            "library_track_id": self.library_track_id,
-            "candidates": self.candidates,
-        }
+        return asdict(self)
 
 
 CANDIDATE_FIELDS = ("musicbrainz_recording_id", "artist", "title", "distance", "reasons")

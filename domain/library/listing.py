@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import or_, select
-
 from domain.db import Sessions
-from domain.library.facts import comparison_key
+from domain.library.store import TrackFilter, TrackSort, list_tracks
 from domain.models import LibraryTrack
 
 MAX_LISTED = 10_000
@@ -26,16 +24,7 @@ class ListedTrack:
     discovery_count: int
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "artist": self.artist,
-            "title": self.title,
-            "version": self.version,
-            "label": self.label,
-            "musicbrainz_recording_id": self.musicbrainz_recording_id,
-            "isrc": self.isrc,
-            "discovery_count": self.discovery_count,
-        }
+        return asdict(self)
 
 
 async def list_library(
@@ -43,18 +32,9 @@ async def list_library(
 ) -> list[ListedTrack]:
     """Library tracks whose artists or title hold `query` (compared by comparison_key), the
     most discovered first; every track when `query` is empty."""
-    statement = select(LibraryTrack).order_by(LibraryTrack.discovery_count.desc(), LibraryTrack.id)
-    key = comparison_key(query)
-    if key:
-        statement = statement.where(
-            or_(
-                LibraryTrack.artists_key.contains(key, autoescape=True),
-                LibraryTrack.title_key.contains(key, autoescape=True),
-            )
-        )
-    async with sessions() as session:
-        tracks = await session.scalars(statement.limit(max(1, min(limit, MAX_LISTED))))
-        return [_listed(track) for track in tracks]
+    size = max(1, min(limit, MAX_LISTED))
+    found = await list_tracks(sessions, TrackFilter(text=query), TrackSort.MOST_SUPPORTED, 1, size)
+    return [_listed(track) for track in found.items]
 
 
 def _listed(track: LibraryTrack) -> ListedTrack:

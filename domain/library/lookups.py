@@ -1,5 +1,6 @@
-"""What the music-database clients (musicbrainz.py, discogs.py) share: the User-Agent, the one
-typed failure, the JSON read of an answer and the answer cache in Redis.
+"""What the music-database clients (musicbrainz.py, discogs.py) share: their outbound policy and
+HTTP client, the one typed failure, the cached GET, the JSON read of an answer and the answer
+cache in Redis.
 
 Every request goes through the service's `OutboundPolicy` (domain/outbound): its pace, retries,
 capped Retry-After and breaker. What comes back is turned here into data or a `LookupFailed`,
@@ -11,20 +12,23 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import datetime
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 import httpx
 import redis.asyncio as aioredis
 
 from domain.outbound.body import BodyTooLarge
-from domain.outbound.breaker import CircuitOpen
+from domain.outbound.breaker import Breaker, CircuitOpen
+from domain.outbound.pace import Pace
 from domain.outbound.policy import Answer, OutboundPolicy, RequestFailed
+from domain.outbound.retry import Retries
 
 log = logging.getLogger(__name__)
 
 MAX_BYTES = 5 * 1024 * 1024
+MAX_ATTEMPTS = 3
 REDIRECTS = (301, 302, 303, 307, 308)
 DAY = 24 * 3600
 SEARCH_TTL = 7 * DAY
@@ -42,13 +46,76 @@ class LookupFailed(Exception):
         super().__init__(f"{source}: {message}")
 
 
-def user_agent(contact: str) -> str:
-    """`crateloop/<version> ( <contact> )`, as MusicBrainz asks (Discogs wants one too)."""
-    try:
-        release = version("crateloop")
-    except PackageNotFoundError:
-        release = "dev"
-    return f"crateloop/{release} ( {contact or 'https://github.com/crateloop/crateloop'} )"
+def outbound_policy(
+    name: str,
+    redis: aioredis.Redis,
+    channel: Callable[[str], str],
+    *,
+    delay: float,
+    timeout: float,
+    backoff_seconds: float,
+    breaker_base_seconds: float,
+    retry_after_cap: float,
+) -> OutboundPolicy:
+    """A service's policy: its pace and breaker shared in Redis (under `channel("pace")` and
+    `channel("breaker")`), MAX_ATTEMPTS tries, answers capped at MAX_BYTES."""
+    return OutboundPolicy(
+        name,
+        pace=Pace(redis, channel("pace"), delay=delay, request_timeout=timeout),
+        breaker=Breaker(redis, channel("breaker"), base_seconds=breaker_base_seconds),
+        retries=Retries(MAX_ATTEMPTS, backoff_seconds, retry_after_cap),
+        max_bytes=MAX_BYTES,
+        timeout=timeout,
+    )
+
+
+def http_client(timeout: float, headers: dict[str, str]) -> httpx.AsyncClient:
+    """The client's HTTP client: no redirect followed and no proxy from the environment, so its
+    credentials go to its configured origin only."""
+    return httpx.AsyncClient(
+        follow_redirects=False,
+        trust_env=False,
+        timeout=httpx.Timeout(timeout),
+        headers=headers,
+    )
+
+
+async def cached_get(
+    cache: AnswerCache,
+    policy: OutboundPolicy,
+    http: httpx.AsyncClient,
+    kind: str,
+    url: str,
+    seconds: int | None,
+    empty_field: str,
+    *,
+    before_asking: Callable[[], Awaitable[None]] | None = None,
+    on_answer: Callable[[Answer], Awaitable[None]] | None = None,
+) -> dict[str, Any]:
+    """The JSON answer for `url`, from the cache when there; `{}` when the service has none (a
+    404, cached NOTHING_TTL). An answer is cached `seconds`, or NOTHING_TTL when its
+    `empty_field` list is empty; `seconds` None: the cache is neither read nor written.
+    `before_asking` may refuse to ask; `on_answer` sees every answer before it is read."""
+    key = cache.key(kind, url)
+    cached = await cache.get(key) if seconds else None
+    if cached is not None:
+        return cached
+    if before_asking is not None:
+        await before_asking()
+    answer = await ask(policy, http, url)
+    if on_answer is not None:
+        await on_answer(answer)
+    if answer.status == 404:
+        if seconds:
+            await cache.put(key, {}, NOTHING_TTL)
+        return {}
+    if answer.status >= 400:
+        raise refusal(policy.name, answer)
+    data = json_of(policy.name, answer)
+    if seconds:
+        empty = empty_field in data and not data[empty_field]
+        await cache.put(key, data, NOTHING_TTL if empty else seconds)
+    return data
 
 
 async def ask(policy: OutboundPolicy, http: httpx.AsyncClient, url: str) -> Answer:

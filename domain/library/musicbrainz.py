@@ -14,49 +14,43 @@ from __future__ import annotations
 
 import re
 import uuid
+from functools import partial
 from typing import Any
 from urllib.parse import quote, urlencode
 
-import httpx
 import redis.asyncio as aioredis
 
 from domain import channels
 from domain.config import Settings
 from domain.library.candidates import Candidate, Source, simple_version
-from domain.library.facts import TrackFacts
+from domain.library.facts import TrackFacts, normal_isrc
 from domain.library.lookups import (
     LOOKUP_TTL,
-    MAX_BYTES,
-    NOTHING_TTL,
     SEARCH_TTL,
     AnswerCache,
     LookupFailed,
-    ask,
-    json_of,
+    cached_get,
+    http_client,
     objects,
-    refusal,
+    outbound_policy,
     text_of,
-    user_agent,
 )
-from domain.outbound.breaker import BASE_SECONDS, Breaker
-from domain.outbound.pace import Pace
-from domain.outbound.policy import OutboundPolicy
-from domain.outbound.retry import RETRY_AFTER_CAP, Retries
+from domain.library.reading import FEATURING
+from domain.outbound.breaker import BASE_SECONDS
+from domain.outbound.retry import RETRY_AFTER_CAP
+from domain.outbound.user_agent import user_agent
 from domain.validation import InputError
 
-__all__ = ["LookupFailed", "MusicBrainzClient", "candidate_of", "lucene_query", "normal_isrc"]
+__all__ = ["LookupFailed", "MusicBrainzClient", "candidate_of", "lucene_query"]
 
 NAME = "MusicBrainz"
 DELAY_SECONDS = 1.0  # MusicBrainz's rule: one request a second per installation
 TIMEOUT_SECONDS = 20.0
-MAX_ATTEMPTS = 3
 MAX_LIMIT = 100
 LOOKUP_INC = "isrcs+releases+artist-credits+labels+genres+tags"
 ISRC_INC = "artist-credits+releases+isrcs"
 # Lucene's special characters; `&&` and `||` are covered by escaping each `&` and `|`.
 _LUCENE_SPECIAL = re.compile(r'([+\-&|!(){}\[\]^"~*?:\\/])')
-_ISRC = re.compile(r"[A-Z]{2}[A-Z0-9]{3}[0-9]{7}")
-_FEATURING = re.compile(r"\b(feat|ft|featuring)\b", re.IGNORECASE)
 
 
 def lucene_escape(text: str) -> str:
@@ -72,14 +66,6 @@ def lucene_query(artist: str, title: str) -> str:
     if artist.strip():
         query += f' AND artist:"{lucene_escape(artist)}"'
     return query
-
-
-def normal_isrc(text: str) -> str:
-    """An ISRC in its 12-character form ("GB-AHT-13-00001" → "GBAHT1300001"); InputError else."""
-    isrc = text.replace("-", "").replace(" ", "").upper()
-    if not _ISRC.fullmatch(isrc):
-        raise InputError("isrc", f"{text[:40]!r} is no ISRC: 12 characters like GBAHT1300001")
-    return isrc
 
 
 def _mbid(text: str) -> str:
@@ -103,30 +89,21 @@ class MusicBrainzClient:
         retry_after_cap: float = RETRY_AFTER_CAP,
     ) -> None:
         self.base_url = settings.music_databases.musicbrainz_url
-        self.pace = Pace(
-            redis,
-            channels.musicbrainz(settings, "pace"),
-            delay=DELAY_SECONDS,
-            request_timeout=timeout,
-        )
-        self.breaker = Breaker(
-            redis, channels.musicbrainz(settings, "breaker"), base_seconds=breaker_base_seconds
-        )
-        self.policy = OutboundPolicy(
+        self.policy = outbound_policy(
             NAME,
-            pace=self.pace,
-            breaker=self.breaker,
-            retries=Retries(MAX_ATTEMPTS, backoff_seconds, retry_after_cap),
-            max_bytes=MAX_BYTES,
+            redis,
+            partial(channels.musicbrainz, settings),
+            delay=DELAY_SECONDS,
             timeout=timeout,
+            backoff_seconds=backoff_seconds,
+            breaker_base_seconds=breaker_base_seconds,
+            retry_after_cap=retry_after_cap,
         )
+        self.pace, self.breaker = self.policy.pace, self.policy.breaker
         self.cache = AnswerCache(redis, channels.musicbrainz(settings, "cache"))
         self.user_agent = user_agent(settings.contact)
-        self._http = httpx.AsyncClient(
-            follow_redirects=False,
-            trust_env=False,
-            timeout=httpx.Timeout(timeout),
-            headers={"User-Agent": self.user_agent, "Accept": "application/json"},
+        self._http = http_client(
+            timeout, {"User-Agent": self.user_agent, "Accept": "application/json"}
         )
 
     async def aclose(self) -> None:
@@ -151,29 +128,20 @@ class MusicBrainzClient:
     async def by_isrc(self, isrc: str) -> list[Candidate]:
         """The recordings MusicBrainz knows under this ISRC (usually one; may be none)."""
         code = normal_isrc(isrc)
+        if code is None:
+            raise InputError("isrc", f"{isrc[:40]!r} is no ISRC: 12 characters like GBAHT1300001")
         url = f"{self.base_url}/ws/2/isrc/{quote(code)}?inc={ISRC_INC}&fmt=json"
         data = await self._get("isrc", url, LOOKUP_TTL)
         return [candidate_of(found) for found in objects(data.get("recordings"))]
 
     async def _get(self, kind: str, url: str, seconds: int) -> dict[str, Any]:
         """The JSON answer for `url`, from the cache when there; `{}` when MusicBrainz has none."""
-        key = self.cache.key(kind, url)
-        cached = await self.cache.get(key)
-        if cached is not None:
-            return cached
-        answer = await ask(self.policy, self._http, url)
-        if answer.status == 404:
-            await self.cache.put(key, {}, NOTHING_TTL)
-            return {}
-        if answer.status >= 400:
-            raise refusal(NAME, answer)
-        data = json_of(NAME, answer)
-        empty = "recordings" in data and not data["recordings"]
-        await self.cache.put(key, data, NOTHING_TTL if empty else seconds)
-        return data
+        return await cached_get(
+            self.cache, self.policy, self._http, kind, url, seconds, "recordings"
+        )
 
 
-# --- the answer's shapes (DESIGN.md §10) -----------------------------------------------------
+# --- the answer's shapes ----------------------------------------------------------------------
 
 
 def candidate_of(recording: dict[str, Any]) -> Candidate:
@@ -198,7 +166,6 @@ def candidate_of(recording: dict[str, Any]) -> Candidate:
     return Candidate(
         facts=facts,
         source=Source.MUSICBRAINZ,
-        score=_score(recording.get("score")),
         recording_id=text_of(recording.get("id")),
         release_id=text_of(release.get("id")),
         release_title=text_of(release.get("title")),
@@ -222,7 +189,7 @@ def _credit(credit: object) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
         joinphrase = str(part.get("joinphrase") or "")
         shown.append(name + joinphrase)
         (featured if joined_by_feat else primary).append(name)
-        joined_by_feat = joined_by_feat or bool(_FEATURING.search(joinphrase))
+        joined_by_feat = joined_by_feat or bool(FEATURING.search(joinphrase))
     return "".join(shown).strip(), tuple(primary), tuple(featured)
 
 
@@ -253,12 +220,3 @@ def _seconds(length: object) -> float | None:
     if isinstance(length, bool) or not isinstance(length, int | float) or length <= 0:
         return None
     return length / 1000
-
-
-def _score(raw: object) -> float:
-    if isinstance(raw, bool) or not isinstance(raw, int | float | str):
-        return 0.0
-    try:
-        return min(max(float(raw) / 100, 0.0), 1.0)
-    except ValueError:
-        return 0.0

@@ -101,9 +101,8 @@ _FEAT_BRACKETED = re.compile(
     rf"\s*[(\[]\s*(?:{_FEAT_WORD}|(?-i:with)\b)\s*([^()\[\]]*)[)\]]?", re.IGNORECASE
 )
 _FEAT_OPENING = re.compile(rf"(?:{_FEAT_WORD}|(?-i:with)\b)\s*", re.IGNORECASE)
-_FEAT_IN_ARTIST = re.compile(
-    r"(?<![\w'])(?:(?:feat|ft)\.|(?:feat|ft|featuring)(?!\w))\s*", re.IGNORECASE
-)
+# A "feat." in a credit (also what the MusicBrainz and Discogs clients read joinphrases with).
+FEATURING = re.compile(r"(?<![\w'])(?:(?:feat|ft)\.|(?:feat|ft|featuring)(?!\w))\s*", re.IGNORECASE)
 # In a title a bare "feat" could be a word ("A Heroic Feat Of"): only "feat."/"ft."/"featuring".
 _FEAT_IN_TITLE = re.compile(r"\s+(?:feat\.|ft\.|featuring\s)\s*", re.IGNORECASE)
 _THE = re.compile(r"^the$", re.IGNORECASE)
@@ -202,19 +201,6 @@ def read_row(
     )
 
 
-def split_artists(
-    text: str, *, known_artists: Collection[str] = ()
-) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(primary, featured) artists of a credit: "A & B feat. C" → (("A", "B"), ("C",))."""
-    return _split_credit(_tidy(text), _known_keys(known_artists))
-
-
-def read_version(text: str) -> Version:
-    """The version a text names ("Four Tet Remix" → REMIX, ("Four Tet",)); text that names no
-    version reads as the original, keeping the text."""
-    return _known_version(text) or Version(text=_tidy(text))
-
-
 # --- artists --------------------------------------------------------------------------------------
 
 
@@ -230,7 +216,7 @@ def _split_credit(text: str, known: frozenset[str]) -> tuple[tuple[str, ...], tu
     text = _FEAT_BRACKETED.sub("", text).strip()
     if _known_name(text, known):
         return (text,), _split_names(featured, known)
-    marker = _FEAT_IN_ARTIST.search(text)
+    marker = FEATURING.search(text)
     if marker is not None:
         featured.insert(0, text[marker.end() :])
         text = text[: marker.start()]
@@ -241,7 +227,7 @@ def _split_names(texts: Iterable[str], known: frozenset[str]) -> tuple[str, ...]
     """Every name in `texts`, each split like primary artists (a feat. inside counts too)."""
     names: list[str] = []
     for text in texts:
-        for part in _FEAT_IN_ARTIST.split(text):
+        for part in FEATURING.split(text):
             names.extend(_names(part, known))
     return _unique(names)
 

@@ -19,7 +19,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.db import Sessions
 from domain.library.reading import read_row
-from domain.library.store import DiscoveryRecord, record_discovery_in, upsert_track_in
+from domain.library.store import (
+    DiscoveryRecord,
+    candidate_ids,
+    record_discovery_in,
+    upsert_track_in,
+)
 from domain.models import Discovery, DiscoveryMethod, DiscoveryState, Tracklist
 from domain.paging import Page, offset, page_within
 from domain.validation import InputError
@@ -30,7 +35,10 @@ SHOWN_FIELDS = ("artist", "title", "version", "label", "duration", "release_titl
 
 
 class DiscoveryNotFound(LookupError):
-    """No discovery with that id."""
+    """No discovery with that id; the message names it."""
+
+    def __init__(self, discovery_id: int) -> None:
+        super().__init__(f"no review row with id {discovery_id}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,14 +184,11 @@ async def _track_of(session: AsyncSession, candidate: Mapping[str, Any]) -> int:
     )
     if facts is None:
         raise InputError("candidate", "That candidate names no track: pick another.")
-    release = candidate.get("release_id")
-    if candidate.get("source") == DiscoveryMethod.MUSICBRAINZ.value:
-        ids = {
-            "musicbrainz_recording": candidate.get("musicbrainz_recording_id"),
-            "musicbrainz_release": release,
-        }
-    else:
-        ids = {"discogs_release": release}
+    ids = candidate_ids(
+        str(candidate.get("source")),
+        candidate.get("musicbrainz_recording_id"),
+        candidate.get("release_id"),
+    )
     return await upsert_track_in(session, facts, ids)
 
 

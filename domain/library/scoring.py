@@ -23,7 +23,7 @@ from functools import lru_cache
 
 from rapidfuzz.distance import Indel
 
-from domain.library.facts import TrackFacts, Version, comparison_key
+from domain.library.facts import TrackFacts, Version, comparison_key, normal_isrc
 
 # Field weights (beets: title 3, artist 3, length 2); the version is what DJ titles add.
 TITLE_WEIGHT = 3.0
@@ -174,9 +174,10 @@ def _confidence(best: Score, gap: float) -> float:
 
 def _with_isrc(row: TrackFacts, candidate: TrackFacts, found: Score) -> Score:
     """An equal ISRC names the same recording; two different ones veto unless the song agrees."""
-    if not (row.isrc and candidate.isrc):
+    ours, theirs = normal_isrc(row.isrc or ""), normal_isrc(candidate.isrc or "")
+    if ours is None or theirs is None:
         return found
-    if _isrc(row.isrc) == _isrc(candidate.isrc):
+    if ours == theirs:
         return Score(0.0, found.penalties, found.reasons, confirmed_by_isrc=True)
     song_agrees = all(
         found.penalties.get(field, 0.0) <= 0.1 for field in ("title", "artists", "version")
@@ -186,10 +187,6 @@ def _with_isrc(row: TrackFacts, candidate: TrackFacts, found: Score) -> Score:
         # One recording is often issued under several ISRCs (compilations, reissues).
         return Score(found.distance, found.penalties, reasons, found.version_conflict)
     return Score(1.0, {**found.penalties, "isrc": 1.0}, reasons, found.version_conflict)
-
-
-def _isrc(code: str) -> str:
-    return code.replace("-", "").replace(" ", "").upper()
 
 
 # --- Fields ---

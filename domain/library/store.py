@@ -15,12 +15,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.db import Sessions
-from domain.library.facts import TrackFacts, Version, VersionKind, comparison_key
+from domain.library.facts import TrackFacts, Version, VersionKind, comparison_key, normal_isrc
+from domain.library.purchase import PurchaseLink, purchase_links
 from domain.models import (
     Discovery,
     DiscoveryMethod,
@@ -43,7 +44,10 @@ EXTERNAL_ID_KINDS = (
 
 
 class TrackNotFound(LookupError):
-    """No library track with that id."""
+    """No library track with that id; the message names it (the fronts show it as it is)."""
+
+    def __init__(self, track_id: int) -> None:
+        super().__init__(f"no library track with id {track_id}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,19 +80,21 @@ def dedupe_key(facts: TrackFacts) -> str:
     )
 
 
+def candidate_ids(
+    source: str, recording_id: str | None, release_id: str | None
+) -> dict[str, str | None]:
+    """The outside ids a database's candidate names: its MusicBrainz recording and release, or
+    its Discogs release."""
+    if source == DiscoveryMethod.MUSICBRAINZ.value:
+        return {"musicbrainz_recording": recording_id, "musicbrainz_release": release_id}
+    return {"discogs_release": release_id}
+
+
 def _external_ids(ids: Mapping[str, str | None]) -> dict[str, str]:
     unknown = set(ids) - set(EXTERNAL_ID_KINDS)
     if unknown:
         raise ValueError(f"unknown external id kinds {sorted(unknown)}: use {EXTERNAL_ID_KINDS}")
     return {kind: str(value) for kind, value in ids.items() if value}
-
-
-def _isrc(isrc: str | None) -> str | None:
-    """ISRCs are written with and without dashes, in either case: stored as 12 characters."""
-    if not isrc:
-        return None
-    text = isrc.replace("-", "").replace(" ", "").upper()
-    return text if len(text) == 12 else None
 
 
 # --- writing tracks ----------------------------------------------------------------------------
@@ -114,13 +120,13 @@ async def upsert_track_in(
 ) -> int:
     """`upsert_track` inside a transaction the caller holds."""
     ids = _external_ids(external_ids)
-    isrc = _isrc(facts.isrc)
+    isrc = normal_isrc(facts.isrc) if facts.isrc else None
     # Two jobs may add one new recording at once: the loser of the insert finds the winner's row.
     for _attempt in range(3):
         found = await _existing(session, ids.get("musicbrainz_recording"), isrc, dedupe_key(facts))
         if found is not None:
             await _fill_in(session, found, facts, ids, isrc, release)
-            return found
+            return found.id
         inserted: int | None = await session.scalar(
             insert(LibraryTrack)
             .values(_new_columns(facts, ids, isrc, release))
@@ -134,7 +140,7 @@ async def upsert_track_in(
 
 async def _existing(
     session: AsyncSession, musicbrainz: str | None, isrc: str | None, key: str
-) -> int | None:
+) -> LibraryTrack | None:
     """The track by MusicBrainz id, then ISRC, then dedupe key (locked for the caller)."""
     conditions = []
     if musicbrainz:
@@ -144,12 +150,13 @@ async def _existing(
     conditions.append(LibraryTrack.dedupe_key == key)
     for condition in conditions:
         found = await session.scalar(
-            select(LibraryTrack.id).where(condition).order_by(LibraryTrack.id).limit(1)
+            select(LibraryTrack)
+            .where(condition)
+            .order_by(LibraryTrack.id)
+            .limit(1)
+            .with_for_update()
         )
         if found is not None:
-            await session.execute(
-                select(LibraryTrack.id).where(LibraryTrack.id == found).with_for_update()
-            )
             return found
     return None
 
@@ -190,13 +197,12 @@ def _release_columns(release: ReleaseFacts) -> dict[str, Any]:
 
 async def _fill_in(
     session: AsyncSession,
-    track_id: int,
+    track: LibraryTrack,
     facts: TrackFacts,
     ids: dict[str, str],
     isrc: str | None,
     release: ReleaseFacts,
 ) -> None:
-    track = await session.get_one(LibraryTrack, track_id)
     known = {"label": facts.label, "duration": facts.duration, **_release_columns(release)}
     for name, value in known.items():
         if value is not None and getattr(track, name) is None:
@@ -206,7 +212,7 @@ async def _fill_in(
     # Known ids win: the MusicBrainz id is unique, and a join by key must not take another's.
     merged = ids | track.external_ids
     musicbrainz = merged.get("musicbrainz_recording")
-    if musicbrainz and await _musicbrainz_taken(session, musicbrainz, track_id):
+    if musicbrainz and await _musicbrainz_taken(session, musicbrainz, track.id):
         del merged["musicbrainz_recording"]
     if merged != track.external_ids:
         track.external_ids = merged
@@ -243,7 +249,6 @@ class DiscoveryRecord:
     differences: Mapping[str, object] = field(default_factory=dict)
     candidates: Sequence[Mapping[str, object]] = ()
     sources_asked: Sequence[str] = ()
-    retry_at: datetime | None = None
 
 
 def _check(record: DiscoveryRecord) -> None:
@@ -256,7 +261,6 @@ def _check(record: DiscoveryRecord) -> None:
 async def record_discovery(sessions: Sessions, record: DiscoveryRecord) -> int:
     """Write how a row was identified (again): one discovery per version row, its track's
     counts kept true. A person's decision (method manual) is only replaced by another one."""
-    _check(record)
     async with sessions.begin() as session:
         return await record_discovery_in(session, record)
 
@@ -317,7 +321,6 @@ def _discovery_columns(record: DiscoveryRecord) -> dict[str, Any]:
         "differences": dict(record.differences),
         "candidates": [dict(candidate) for candidate in record.candidates],
         "sources_asked": list(record.sources_asked),
-        "retry_at": record.retry_at,
     }
 
 
@@ -363,6 +366,11 @@ class TrackView:
     @property
     def facts(self) -> TrackFacts:
         return track_facts(self.track)
+
+    @property
+    def links(self) -> list[PurchaseLink]:
+        """Where to buy it: shop searches built from its metadata (and its Discogs release)."""
+        return purchase_links(self.facts, self.track.external_ids.get("discogs_release"))
 
 
 def track_facts(track: LibraryTrack) -> TrackFacts:
@@ -417,6 +425,7 @@ class TrackFilter:
     label: str | None = None  # the whole label, case-insensitive
     discovered_after: date | None = None  # first discovered on or after this day (UTC)
     min_mixes: int | None = None  # heard in at least this many tracklists
+    text: str | None = None  # part of the artists or of the title (the CLI's search)
 
     def apply(self, query: Select[Any]) -> Select[Any]:
         for column, text in (
@@ -426,6 +435,13 @@ class TrackFilter:
             key = comparison_key(text or "")
             if key:
                 query = query.where(column.contains(key, autoescape=True))
+        if key := comparison_key(self.text or ""):
+            query = query.where(
+                or_(
+                    LibraryTrack.artists_key.contains(key, autoescape=True),
+                    LibraryTrack.title_key.contains(key, autoescape=True),
+                )
+            )
         for named, name in ((LibraryTrack.genre, self.genre), (LibraryTrack.label, self.label)):
             if name and name.strip():
                 query = query.where(func.lower(named) == name.strip().lower())
@@ -466,14 +482,3 @@ async def list_tracks(
         )
         tracks = list((await session.scalars(listing)).all())
     return Page(tracks, total, page, per_page)
-
-
-async def get_discoveries(sessions: Sessions, version_id: int) -> list[Discovery]:
-    """Every discovery of one tracklist version, in row order."""
-    async with sessions() as session:
-        found = await session.scalars(
-            select(Discovery)
-            .where(Discovery.version_id == version_id)
-            .order_by(Discovery.row_index)
-        )
-        return list(found.all())

@@ -14,10 +14,10 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Select, delete, func, select
 from sqlalchemy.dialects.postgresql import insert
@@ -40,7 +40,9 @@ from domain.paging import Page, offset, page_within
 from domain.plays.stats import csv_cell
 from domain.tracklists.model import ParsedTrack, format_cue
 from domain.tracklists.text_format import format_line
-from domain.validation import InputError
+from domain.validation import InputError, Refusals, parse_date
+
+T = TypeVar("T")
 
 WANT_LIST_MAX = 10_000
 NOTES_MAX = 2_000
@@ -50,7 +52,10 @@ _SHOWN_MAX = 40
 
 
 class WantNotFound(LookupError):
-    """No want-list item with that id on this user's list."""
+    """No want-list item with that id on this user's list; the message names it."""
+
+    def __init__(self, want_id: int) -> None:
+        super().__init__(f"no item {want_id} on your want-list")
 
 
 # --- input rules -------------------------------------------------------------------------------
@@ -438,6 +443,23 @@ class WantFilter:
             start = datetime.combine(self.added_after, datetime.min.time(), tzinfo=UTC)
             query = query.where(WantItem.added_at >= start)
         return query
+
+
+def want_filter(
+    status: str | None = None, priority: str | None = None, added_after: str | None = None
+) -> WantFilter:
+    """The filters as typed (the page's URL, the API's query, the CLI's options); blank or None
+    is not filtered. Every refused value is named at once (InputErrors when several are)."""
+    refusals = Refusals()
+    chosen = refusals.check(_unless_blank, parse_status, "status", status)
+    level = refusals.check(_unless_blank, parse_priority, "priority", priority)
+    after = refusals.check(parse_date, "added_after", added_after)
+    refusals.raise_any()
+    return WantFilter(status=chosen, priority=level, added_after=after)
+
+
+def _unless_blank(rule: Callable[[str, str], T], field: str, raw: str | None) -> T | None:
+    return rule(field, raw) if raw is not None and raw.strip() else None
 
 
 _NEWEST = (WantItem.added_at.desc(), WantItem.id.desc())

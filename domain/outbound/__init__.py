@@ -3,8 +3,8 @@
 One module per concern: `backoff` (exponential, jittered), `body` (the capped read), `retry`
 (which answers to try again, Retry-After), `pace` (one request in flight per service and a
 jittered gap, shared through Redis), `breaker` (stop every process at once, doubling), and
-`policy`, which puts them together for one service. Nothing here creates a Redis or HTTP
-client: they are passed in.
+`policy`, which puts them together for one service; `user_agent`, the header every client sends.
+Nothing here creates a Redis or HTTP client: they are passed in.
 """
 
 from domain.outbound.backoff import Backoff

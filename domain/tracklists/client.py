@@ -18,7 +18,6 @@ import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from importlib.metadata import PackageNotFoundError, version
 from urllib.parse import urljoin
 
 import httpx
@@ -29,6 +28,7 @@ from domain.config import Settings
 from domain.outbound.pace import Pace
 from domain.outbound.policy import Answer, OutboundPolicy
 from domain.outbound.retry import RETRY_AFTER_CAP, Retries
+from domain.outbound.user_agent import user_agent
 from domain.tracklists.breaker import BASE_SECONDS, site_breaker
 from domain.tracklists.decoding import decode_page
 from domain.tracklists.fetch_errors import (
@@ -65,7 +65,6 @@ MAX_LISTING_PAGES = 20
 SEARCH_PATH = "/search/result.php"
 SEARCH_SELECTION = {ListingKind.TRACKLIST: "9", ListingKind.DJ: "8", ListingKind.SOURCE: "11"}
 REDIRECTS = (301, 302, 303, 307, 308)
-PROJECT_URL = "https://github.com/crateloop/crateloop"
 
 
 @dataclass
@@ -74,16 +73,6 @@ class _Request:
     url: str
     data: dict[str, str] | None = None
     cache_keys: list[str] = field(default_factory=list)
-
-
-def user_agent(contact: str) -> str:
-    """The honest User-Agent: who we are, where to read about us, how to reach the operator."""
-    try:
-        release = version("crateloop")
-    except PackageNotFoundError:
-        release = "dev"
-    where = f"+{PROJECT_URL}" + (f"; {contact}" if contact else "")
-    return f"crateloop/{release} ({where})"
 
 
 class PoliteClient:

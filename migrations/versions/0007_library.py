@@ -195,7 +195,6 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("library_track_id", sa.BigInteger(), nullable=True),
-        sa.Column("retry_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column(
             "created_at",
             sa.DateTime(timezone=True),
@@ -220,13 +219,6 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["tracklist_id"], ["tracklists.id"], ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["version_id"], ["tracklist_versions.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
-    )
-    op.create_index(
-        "discoveries_retry",
-        "discoveries",
-        ["retry_at"],
-        unique=False,
-        postgresql_where="retry_at IS NOT NULL",
     )
     op.create_index(
         "discoveries_review",

@@ -1,4 +1,4 @@
-"""A fake Discogs API answering in the real JSON shapes (DESIGN.md §10), with its rate headers.
+"""A fake Discogs API answering in the real JSON shapes, with its rate headers.
 
 dg = FakeDiscogs()                                    # dg.url: DISCOGS_BASE_URL
 dg.add_release(release_data(249504, "Rick Astley", "Never Gonna Give You Up", tracks=[...]))

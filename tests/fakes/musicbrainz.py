@@ -1,4 +1,4 @@
-"""A fake MusicBrainz web service (/ws/2) answering in the real JSON shapes (DESIGN.md §10).
+"""A fake MusicBrainz web service (/ws/2) answering in the real JSON shapes.
 
 mb = FakeMusicBrainz()                                 # mb.url: MUSICBRAINZ_BASE_URL
 rec = recording("Copy Copy", [credit("Moderat")], length=273000, isrcs=["DEU831300071"],

@@ -9,29 +9,29 @@ domain/validation.py's; errors have the app's one shape (`web.app.error_body`).
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import date, datetime
 from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.di import NamedDependency
-from litestar.exceptions import NotFoundException
+from litestar.openapi import ResponseSpec
 from litestar.params import FromQuery, JSONBody, QueryParameter
+from litestar.response import Stream
 
+from domain.db import Sessions
 from domain.library import store, wants
 from domain.library.export import every_track
-from domain.library.purchase import PurchaseLink, purchase_links
-from domain.library.store import TrackFilter, TrackNotFound, TrackSort, TrackView
-from domain.library.wants import WantEntry, WantFilter, WantNotFound
+from domain.library.purchase import PurchaseLink
+from domain.library.store import TrackFilter, TrackSort, TrackView
+from domain.library.wants import WantEntry, WantNotFound
 from domain.models import LibraryTrack
 from domain.resources import Resources
-from domain.validation import ID_MAX, InputError, parse_date
+from domain.validation import ID_MAX, INTEGER_MAX, InputError, parse_date
 from web.accounts.roles import Access, declare
 from web.loops.api import API_PREFIX, PER_PAGE_MAX, RowId, input_error_response
 from web.tracklists.downloads import attachment
-
-# discovery_count is a PostgreSQL integer: a larger minimum could not even be compared.
-MIXES_MAX = 2**31 - 1
 
 TrackId = Annotated[int, msgspec.Meta(ge=1, le=ID_MAX)]
 Priority = Annotated[int, msgspec.Meta(ge=1, le=5)]
@@ -134,7 +134,8 @@ class TrackDetail(msgspec.Struct):
             HeardOut(h.tracklist_id, h.tracklist_title, h.version_number, h.position, h.cue_seconds)
             for h in view.heard_in
         ]
-        return cls(TrackOut.of(view.track), heard, _links(view))
+        links = [PurchaseLinkOut.of(link) for link in view.links]
+        return cls(TrackOut.of(view.track), heard, links)
 
 
 class SourceOut(msgspec.Struct):
@@ -167,31 +168,7 @@ class WantOut(msgspec.Struct):
 
     @classmethod
     def of(cls, entry: WantEntry) -> WantOut:
-        source = entry.source
-        return cls(
-            id=entry.id,
-            library_track_id=entry.library_track_id,
-            artist=entry.facts.artists,
-            title=entry.facts.title_base,
-            version=entry.facts.version.text,
-            label=entry.facts.label,
-            status=entry.status.value,
-            priority=entry.priority,
-            notes=entry.notes,
-            added_at=entry.added_at,
-            status_changed_at=entry.status_changed_at,
-            heard=entry.heard,
-            source=None
-            if source is None
-            else SourceOut(
-                source.tracklist_id,
-                entry.source_title,
-                source.version,
-                source.position,
-                source.cue_seconds,
-            ),
-            purchase_links=[PurchaseLinkOut.of(link) for link in entry.links],
-        )
+        return msgspec.convert(entry.to_json() | {"heard": entry.heard}, cls)
 
 
 class WantList(msgspec.Struct):
@@ -221,28 +198,15 @@ class WantChanges(msgspec.Struct, forbid_unknown_fields=True):
 # --- reading the input -----------------------------------------------------------------------
 
 
-def _links(view: TrackView) -> list[PurchaseLinkOut]:
-    links = purchase_links(view.facts, view.track.external_ids.get("discogs_release"))
-    return [PurchaseLinkOut.of(link) for link in links]
-
-
-def _want_filter(status: str, priority: str, added_after: str) -> WantFilter:
-    """The want-list's filters from the query; blank: not filtered."""
-    return WantFilter(
-        status=wants.parse_status("status", status) if status.strip() else None,
-        priority=wants.parse_priority("priority", priority) if priority.strip() else None,
-        added_after=parse_date("added_after", added_after),
-    )
-
-
-def track_not_found(_: Request[Any, Any, Any], error: Exception) -> Response[Any]:
-    detail = f"no library track with id {error}"
-    return Response({"status_code": 404, "detail": detail}, status_code=404)
-
-
-def want_not_found(_: Request[Any, Any, Any], error: Exception) -> Response[Any]:
-    detail = f"no item {error} on your want-list"
-    return Response({"status_code": 404, "detail": detail}, status_code=404)
+async def _library_json(sessions: Sessions) -> AsyncIterator[bytes]:
+    """The export's JSON array, encoded and sent one batch of tracks at a time (the same bytes
+    a list of TrackOut gives), so a large library is never held in memory whole."""
+    yield b"["
+    separator = b""
+    async for batch in every_track(sessions):
+        yield separator + b",".join(msgspec.json.encode(TrackOut.of(track)) for track in batch)
+        separator = b","
+    yield b"]"
 
 
 # --- routes ----------------------------------------------------------------------------------
@@ -252,7 +216,7 @@ class LibraryApiController(Controller):
     path = f"{API_PREFIX}/library"
     tags = ["library"]
     opt = declare(Access.DJ)
-    exception_handlers = {InputError: input_error_response, TrackNotFound: track_not_found}
+    exception_handlers = {InputError: input_error_response}
 
     @get("/tracks")
     async def list_tracks(
@@ -266,7 +230,7 @@ class LibraryApiController(Controller):
             str, QueryParameter(description="YYYY-MM-DD: first discovered on or after")
         ] = "",
         min_mixes: Annotated[
-            int | None, QueryParameter(ge=1, le=MIXES_MAX, description="heard in ≥ N mixes")
+            int | None, QueryParameter(ge=1, le=INTEGER_MAX, description="heard in ≥ N mixes")
         ] = None,
         sort: FromQuery[TrackSort] = TrackSort.MOST_SUPPORTED,
         page: Annotated[int, QueryParameter(ge=1, le=ID_MAX)] = 1,
@@ -294,22 +258,27 @@ class LibraryApiController(Controller):
         self, resources: NamedDependency[Resources], track_id: RowId
     ) -> list[PurchaseLinkOut]:
         """Where to buy the track: shop searches built from its metadata, never scraped."""
-        return _links(await store.get_track(resources.sessions, track_id))
+        view = await store.get_track(resources.sessions, track_id)
+        return [PurchaseLinkOut.of(link) for link in view.links]
 
-    @get("/export")
-    async def export_library(
-        self, resources: NamedDependency[Resources]
-    ) -> Response[list[TrackOut]]:
-        """Every library track as a JSON array download (library.json)."""
-        tracks = [TrackOut.of(t) async for batch in every_track(resources.sessions) for t in batch]
-        return Response(tracks, media_type="application/json", headers=attachment("library.json"))
+    @get(
+        "/export",
+        responses={200: ResponseSpec(list[TrackOut], description="every library track")},
+    )
+    async def export_library(self, resources: NamedDependency[Resources]) -> Stream:
+        """Every library track as a JSON array download (library.json), sent a batch at a time."""
+        return Stream(
+            _library_json(resources.sessions),
+            media_type="application/json",
+            headers=attachment("library.json"),
+        )
 
 
 class WantListApiController(Controller):
     path = f"{API_PREFIX}/want-list"
     tags = ["want-list"]
     opt = declare(Access.DJ)
-    exception_handlers = {InputError: input_error_response, WantNotFound: want_not_found}
+    exception_handlers = {InputError: input_error_response}
 
     @get()
     async def list_wants(
@@ -323,7 +292,7 @@ class WantListApiController(Controller):
         per_page: Annotated[int, QueryParameter(ge=1, le=PER_PAGE_MAX)] = 50,
     ) -> WantList:
         """Your want-list, newest first: filters status, priority and added on or after a day."""
-        where = _want_filter(status, priority, added_after)
+        where = wants.want_filter(status, priority, added_after)
         found = await wants.list_wants(resources.sessions, request.user.id, where, page, per_page)
         items = [WantOut.of(entry) for entry in found.items]
         return WantList(items, found.total, found.page, found.per_page, found.pages)
@@ -362,7 +331,7 @@ class WantListApiController(Controller):
         """Your (filtered) want-list as a download: CSV (formula-guarded), JSON, or TXT in the
         tracklist paste format."""
         chosen = wants.export_format(fmt)
-        where = _want_filter(status, priority, added_after)
+        where = wants.want_filter(status, priority, added_after)
         entries = await wants.all_wants(resources.sessions, request.user.id, where)
         return Response(
             wants.export_wants(entries, chosen),
@@ -396,7 +365,7 @@ class WantListApiController(Controller):
     ) -> None:
         """Take an item off your want-list: 204; 404 when it is not on it."""
         if not await wants.remove_wants(resources.sessions, request.user.id, [want_id]):
-            raise NotFoundException(f"no item {want_id} on your want-list")
+            raise WantNotFound(want_id)
 
 
 ROUTES = [LibraryApiController, WantListApiController]

@@ -13,14 +13,12 @@ from urllib.parse import urlencode
 
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
-from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.plugins.htmx import HTMXRequest, HTMXTemplate
 from litestar.response import Redirect, Template
 
 from domain import validation
 from domain.library import store, wants
-from domain.library.purchase import purchase_links
 from domain.library.store import TrackFilter, TrackNotFound, TrackSort
 from domain.library.wants import WantFilter, WantNotFound
 from domain.models import WantStatus
@@ -28,7 +26,6 @@ from domain.paging import Page
 from domain.resources import Resources
 from domain.validation import ID_MAX, InputError, parse_date
 from web.accounts.roles import Access, declare
-from web.library.api import MIXES_MAX
 
 PER_PAGE = 25
 PER_PAGE_CHOICES = (10, 25, 50, 100)
@@ -48,7 +45,7 @@ def _min_mixes(raw: str) -> int | None:
     number from 1), capped where the database's integer ends."""
     if not raw.strip():
         return None
-    return min(validation.page_number("min_mixes", raw), MIXES_MAX)
+    return min(validation.page_number("min_mixes", raw), validation.INTEGER_MAX)
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,15 +123,12 @@ class WantsQuery:
 
     def filter(self) -> WantFilter | None:
         """The domain filter, or None when a value is refused (named in `errors`)."""
-        refusals = validation.Refusals()
-        status = refusals.check(_blank_or, wants.parse_status, "status", self.status)
-        priority = refusals.check(_blank_or, wants.parse_priority, "priority", self.priority)
-        after = refusals.check(parse_date, "added_after", self.added_after)
-        for error in refusals.errors:
+        try:
+            where = wants.want_filter(self.status, self.priority, self.added_after)
+        except InputError as error:
             self.errors.update(error.by_field())
-        if self.errors:
             return None
-        return WantFilter(status=status, priority=priority, added_after=after)
+        return None if self.errors else where
 
     def url(self, **changes: Any) -> str:
         values = replace(self, **changes)
@@ -153,10 +147,6 @@ class WantsQuery:
 _WANT_FILTERS = ("status", "priority", "added_after")
 
 
-def _blank_or(rule: Any, name: str, raw: str) -> Any:
-    return rule(name, raw) if raw.strip() else None
-
-
 def _params(request: Request[Any, Any, Any]) -> dict[str, str]:
     return {key: str(value) for key, value in request.query_params.items()}
 
@@ -165,17 +155,8 @@ async def _track_page(
     resources: Resources, track_id: int, *, message: str = "", error: str = "", status: int = 200
 ) -> Template:
     view = await store.get_track(resources.sessions, track_id)
-    links = purchase_links(view.facts, view.track.external_ids.get("discogs_release"))
-    context = {"view": view, "links": links, "message": message, "error": error}
+    context = {"view": view, "links": view.links, "message": message, "error": error}
     return Template("library/track.html", context=context, status_code=status)
-
-
-async def _refused_page(resources: Resources, track_id: int, error: str) -> Template:
-    """The track's page with the refusal beside the button; a track that does not exist is a 404."""
-    try:
-        return await _track_page(resources, track_id, error=error, status=400)
-    except TrackNotFound as missing:
-        raise NotFoundException(f"no library track with id {track_id}") from missing
 
 
 def _row(
@@ -228,10 +209,9 @@ class LibraryPagesController(Controller):
         self, resources: NamedDependency[Resources], track_id: FromPath[int]
     ) -> Template:
         """A track: its metadata, every mix it was heard in, its shop links."""
-        try:
-            return await _track_page(resources, validation.row_number("track_id", track_id))
-        except (TrackNotFound, InputError) as error:
-            raise NotFoundException(f"no library track with id {track_id}") from error
+        if not 1 <= track_id <= ID_MAX:
+            raise TrackNotFound(track_id)
+        return await _track_page(resources, track_id)
 
     @post("/library/{track_id:int}/want", status_code=200)
     async def want(
@@ -240,12 +220,13 @@ class LibraryPagesController(Controller):
         """Put the track on the user's want-list; the domain's refusal (already on it, list full)
         is a 400 shown beside the button."""
         if not 1 <= track_id <= ID_MAX:
-            raise NotFoundException(f"no library track with id {track_id}")
+            raise TrackNotFound(track_id)
         try:
             await wants.add_want(resources.sessions, request.user.id, track_id)
         except InputError as error:
             if not request.htmx:
-                return await _refused_page(resources, track_id, str(error))
+                # A track that does not exist is a 404 (TrackNotFound), not this page.
+                return await _track_page(resources, track_id, error=str(error), status=400)
             context = {"track_id": track_id, "error": str(error)}
             return HTMXTemplate(
                 template_name="library/want_button.html", context=context, status_code=400
@@ -297,8 +278,6 @@ class WantListPagesController(Controller):
                 priority=typed["priority"] or None,
                 notes=typed["notes"],
             )
-        except WantNotFound as error:
-            raise NotFoundException(f"no item {want_id} on your want-list") from error
         except InputError as error:
             if not request.htmx:
                 context = await _wants_context(
@@ -309,7 +288,7 @@ class WantListPagesController(Controller):
                     row_typed={want_id: typed},
                 )
                 return Template("library/wants.html", context=context, status_code=400)
-            entry = await _own_want(resources, user_id, want_id)
+            entry = await wants.get_want(resources.sessions, user_id, want_id)
             return _row(entry, error.by_field(), typed, status=400)
         if not request.htmx:
             return Redirect("/want-list", status_code=303)
@@ -369,15 +348,8 @@ async def _wants_context(
 
 def _want_id(raw: int) -> int:
     if not 1 <= raw <= ID_MAX:
-        raise NotFoundException(f"no item {raw} on your want-list")
+        raise WantNotFound(raw)
     return raw
-
-
-async def _own_want(resources: Resources, user_id: int, want_id: int) -> wants.WantEntry:
-    try:
-        return await wants.get_want(resources.sessions, user_id, want_id)
-    except WantNotFound as error:
-        raise NotFoundException(f"no item {want_id} on your want-list") from error
 
 
 async def _bulk(resources: Resources, user_id: int, ids: list[int], action: str, form: Any) -> str:

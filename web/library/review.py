@@ -10,7 +10,7 @@ from typing import Any
 
 from litestar import Controller, get, post
 from litestar.di import NamedDependency
-from litestar.exceptions import ClientException, NotFoundException
+from litestar.exceptions import ClientException
 from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.plugins.htmx import HTMXRequest, HTMXTemplate
 from litestar.response import Redirect, Template
@@ -91,8 +91,6 @@ class ReviewController(Controller):
         try:
             choice = review.parse_choice(data.candidate)
             track_id = await review.accept(resources.sessions, discovery_id, choice)
-        except review.DiscoveryNotFound:
-            raise NotFoundException(f"No review row {discovery_id}.") from None
         except InputError as error:
             raise _refused(error) from None
         return _decided(request, discovery_id, f"accepted: library track {track_id}")
@@ -105,10 +103,7 @@ class ReviewController(Controller):
         discovery_id: FromPath[int],
     ) -> Template | Redirect:
         """The row is an unknown track (ID)."""
-        try:
-            await review.mark_unknown(resources.sessions, discovery_id)
-        except review.DiscoveryNotFound:
-            raise NotFoundException(f"No review row {discovery_id}.") from None
+        await review.mark_unknown(resources.sessions, discovery_id)
         return _decided(request, discovery_id, "marked unknown")
 
     @post("/{discovery_id:int}/reject", status_code=200)
@@ -119,10 +114,7 @@ class ReviewController(Controller):
         discovery_id: FromPath[int],
     ) -> Template | Redirect:
         """None of the candidates is the row."""
-        try:
-            await review.reject(resources.sessions, discovery_id)
-        except review.DiscoveryNotFound:
-            raise NotFoundException(f"No review row {discovery_id}.") from None
+        await review.reject(resources.sessions, discovery_id)
         return _decided(request, discovery_id, "rejected")
 
     @post("/accept-above", status_code=303)
