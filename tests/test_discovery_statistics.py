@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import subprocess
 from datetime import UTC, date, datetime, timedelta
 
 import psycopg
@@ -16,12 +17,21 @@ from cli.main import crateloop
 from domain.channels import statistics_refresh
 from domain.db import Sessions
 from domain.library import statistics
-from domain.library.statistics import Bucket, Count, Period, Statistics, Supported, Trend
+from domain.library.statistics import (
+    Bucket,
+    Count,
+    Period,
+    Snapshot,
+    Statistics,
+    Supported,
+    Trend,
+)
 from domain.library.want_owner import want_list_owner
 from domain.library.wants import add_want, update_want
 from domain.models import DiscoveryState, TracklistOrigin, WantStatus
 from domain.resources import Resources
 from tests.library_data import NOW, Library
+from tests.waiting import wait_until_async
 
 
 @pytest.fixture
@@ -265,3 +275,26 @@ async def test_the_command_refuses_a_bad_period_and_an_unknown_user(
     assert "user: there is no account named 'nobody'" in nobody.stderr
     async with sessions() as session:  # nothing was computed into a snapshot on the way
         assert await session.scalar(text("SELECT count(*) FROM discovery_statistics")) == 0
+
+
+async def test_the_real_worker_computes_the_snapshots_a_reader_asked_for(
+    resources: Resources,
+    sessions: Sessions,
+    database_url: str,
+    worker: subprocess.Popen[bytes],
+) -> None:
+    library = Library(sessions, database_url, datetime.now(UTC))  # changes dated as they happen
+    strobe = await library.track("deadmau5", "Strobe", "mau5trap", "Progressive House")
+    await library.mix([strobe], days_ago=1)
+    await statistics.refresh(sessions, datetime.now(UTC) - timedelta(minutes=5))
+    await library.mix([strobe])  # a change since the snapshot
+
+    shown, _ = await statistics.read(resources, Period.ALL_TIME, user_id=1)
+    assert shown.stale and shown.statistics.mixes == 1
+
+    async def fresh() -> Snapshot | None:
+        kept = await statistics.snapshot(sessions, Period.ALL_TIME)
+        return kept if not kept.stale else None
+
+    done = await wait_until_async(fresh, 30, "the worker's new snapshots")
+    assert done.statistics.mixes == 2

@@ -27,11 +27,12 @@ from domain.jobs import (
     IMPORT_TRACKLIST,
     LIBRARY_QUEUE,
     LOOP_CHECKS_QUEUE,
+    REFRESH_DISCOVERY_STATISTICS,
     TRACKLISTS_QUEUE,
     batches,
     make_broker,
 )
-from domain.library import identify
+from domain.library import identify, statistics
 from domain.loops.check import active_mapping_ids, check_mappings
 from domain.models import LoopStatus
 from domain.tracklists.client import PoliteClient
@@ -184,3 +185,16 @@ async def identify_tracklist(
         attempt=attempt + 1,
         delay_ms=_delay_ms(outcome.retry_at),
     )
+
+
+@dramatiq.actor(
+    actor_name=REFRESH_DISCOVERY_STATISTICS,
+    queue_name=LIBRARY_QUEUE,
+    # Seconds at a million discoveries; anything past ten minutes is a database in trouble.
+    time_limit=10 * 60_000,
+    **_RETRIED,
+)
+async def refresh_discovery_statistics() -> None:
+    """Compute the discovery statistics' snapshots (a reader found them stale)."""
+    computed = await statistics.refresh(opened.resources.sessions)
+    log.info("discovery statistics: %d period(s) computed", len(computed))
