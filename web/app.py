@@ -47,6 +47,7 @@ from domain.accounts import setup_token, users
 from domain.config import Settings, configure_logging, load_settings
 from domain.loops.mapper import MappingNotFound, TrackMapper
 from domain.resources import Resources, open_redis
+from domain.stations.store import StationNotFound
 from domain.tracklists.imports import ImportNotFound
 from domain.tracklists.store import TracklistNotFound
 from domain.validation import InputError, row_number, url_parameter
@@ -398,6 +399,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             MappingNotFound: mapping_not_found,
             TracklistNotFound: not_found,
             ImportNotFound: not_found,
+            StationNotFound: not_found,
             RecursionError: too_deep,
             Exception: http_error,
         },
