@@ -168,6 +168,8 @@ class StationsController(Controller):
     ) -> Template:
         """Test connection on the add form: one read of the source as typed, nothing saved."""
         report = await check_connection(resources.http, resources.settings, data)
+        if request.htmx:
+            return _check_result(report)
         listed = await stations.list_stations(resources.sessions)
         return _checked(request, report, data, None, page="stations/index.html", listed=listed)
 
@@ -239,6 +241,10 @@ def _checked(
 ) -> Template:
     """The result alone for htmx (it fills the form's result line), else the page around it."""
     if request.htmx:
-        return HTMXTemplate(template_name="stations/connection.html", context={"report": report})
+        return _check_result(report)
     return _form(request, form, {}, station, page=page, connection=report, **context)
 
+
+def _check_result(report: ConnectionReport) -> Template:
+    """The result line alone, which the form's htmx swaps in."""
+    return HTMXTemplate(template_name="stations/connection.html", context={"report": report})
