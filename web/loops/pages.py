@@ -23,7 +23,7 @@ from domain.loops.check import mapping_thumbnail
 from domain.loops.files import find_loop_files, loop_version
 from domain.loops.mapper import TrackMapper
 from domain.models import TrackMapping
-from domain.paging import Page
+from domain.paging import PER_PAGE_CHOICES, Page
 from domain.validation import InputError
 from web.accounts.roles import Access, declare
 
@@ -31,7 +31,6 @@ from web.accounts.roles import Access, declare
 SHOW_CHOICES = ("active", "inactive", "all")
 _ACTIVE_FILTER = {"active": True, "inactive": False, "all": None}
 SORTABLE = ("key", "song_id", "loop", "plays", "last_played", "status", "updated")
-PER_PAGE_CHOICES = (10, 25, 50, 100)
 PICKER_LIMIT = 50
 ROWS_TARGET = "loops-rows"  # the <tbody> that search, sort and paging swap
 # The server's lengths, given to the add and edit rows as maxlength: one rule, in rules.py.
