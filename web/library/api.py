@@ -27,8 +27,8 @@ from domain.models import LibraryTrack
 from domain.resources import Resources
 from domain.validation import ID_MAX, InputError, parse_date
 from web.accounts.roles import Access, declare
+from web.attachment import attachment
 from web.loops.api import API_PREFIX, PER_PAGE_MAX, RowId, input_error_response
-from web.tracklists.downloads import attachment
 
 # discovery_count is a PostgreSQL integer: a larger minimum could not even be compared.
 MIXES_MAX = 2**31 - 1
