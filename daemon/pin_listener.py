@@ -7,15 +7,13 @@ while Redis was out of reach.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 
 import redis.asyncio as aioredis
-from redis.exceptions import RedisError
 
+from daemon.channel_follow import follow_channel
 from domain import channels
 from domain.config import Settings
-from domain.outbound.backoff import Backoff
 
 EVERY_STATION = None
 
@@ -24,21 +22,18 @@ async def listen_for_pins(
     settings: Settings, redis: aioredis.Redis, changed: Callable[[str | None], None]
 ) -> None:
     """Call `changed(slug)` for each announced pin change, `changed(None)` when every station
-    should look again; until cancelled."""
-    channel = channels.pins_changed(settings)
-    backoff = Backoff(0.5, 10.0)
-    while True:
-        try:
-            async with redis.pubsub(ignore_subscribe_messages=True) as pubsub:
-                await pubsub.subscribe(channel)
-                backoff.reset()
-                changed(EVERY_STATION)
-                async for message in pubsub.listen():
-                    data = message.get("data")
-                    if isinstance(data, bytes):
-                        data = data.decode(errors="replace")
-                    if isinstance(data, str) and data:
-                        changed(data)
-        except (RedisError, OSError):
-            pass  # each station read its pin at start; the next subscription reads again
-        await asyncio.sleep(backoff.next())
+    should look again; until cancelled. A lost subscription needs nothing: each station read
+    its pin at start, and the next subscription has them all read again."""
+
+    def announced(data: object) -> None:
+        if isinstance(data, bytes):
+            data = data.decode(errors="replace")
+        if isinstance(data, str) and data:
+            changed(data)
+
+    await follow_channel(
+        redis,
+        channels.pins_changed(settings),
+        announced,
+        on_subscribed=lambda: changed(EVERY_STATION),
+    )

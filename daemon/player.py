@@ -98,7 +98,6 @@ class StationPlayer:
         self.default_loop = default_loop
         self.redis = redis
         self.adapters = self._adapters()
-        self._last_play_id: str | None = None
         self._current: NowPlaying | None = None
         self._ended: Pin | None = None  # the pin the last track change ended (not to revive)
         self._pin_lock = asyncio.Lock()
@@ -106,6 +105,10 @@ class StationPlayer:
         self._handoff_lock = asyncio.Lock()
         self._tasks: set[asyncio.Task[None]] = set()
         self._adapter_errors: dict[str, str | None] = {}
+
+    @property
+    def _last_play_id(self) -> str | None:
+        return self._current.play_id if self._current is not None else None
 
     def _adapters(self) -> list[Adapter]:
         try:
@@ -127,7 +130,6 @@ class StationPlayer:
         self.status.message_received()
         if playing.play_id == self._last_play_id:
             return
-        self._last_play_id = playing.play_id
         self._current = playing
         self._superseded.set()  # an older play not yet handed off never will be
         self._superseded = asyncio.Event()

@@ -14,8 +14,7 @@ import json
 import logging
 from dataclasses import dataclass
 
-from redis.exceptions import RedisError
-
+from daemon.channel_follow import follow_channel
 from daemon.error_text import describe
 from daemon.pin_listener import listen_for_pins
 from daemon.player import DATABASE_ERRORS, PlayMemory, StationPlayer
@@ -188,20 +187,16 @@ class Supervisor:
                 running.player.pin_changed()
 
     async def _listen_for_changes(self) -> None:
-        """Reload at once when the web app announces a station change."""
-        channel = channels.stations_changed(self.settings)
-        backoff = Backoff(0.5, 10.0)
-        while True:
-            try:
-                async with self.resources.redis.pubsub(ignore_subscribe_messages=True) as pubsub:
-                    await pubsub.subscribe(channel)
-                    backoff.reset()
-                    async for message in pubsub.listen():
-                        if _is_stations_changed(message.get("data")):
-                            self._wake.set()
-            except (RedisError, OSError):
-                pass  # the 2 s reload keeps stations current meanwhile
-            await asyncio.sleep(backoff.next())
+        """Reload at once when the web app announces a station change (while Redis is out of
+        reach, the 2 s reload keeps stations current)."""
+
+        def announced(data: object) -> None:
+            if _is_stations_changed(data):
+                self._wake.set()
+
+        await follow_channel(
+            self.resources.redis, channels.stations_changed(self.settings), announced
+        )
 
     async def _shutdown(self, background: list[asyncio.Task[None]]) -> None:
         # Hand-offs in flight finish first; the locks go only once nothing writes anymore.

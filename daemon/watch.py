@@ -23,6 +23,7 @@ from collections.abc import Callable
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
+from daemon.channel_follow import follow_channel
 from daemon.station_status import StationStatus
 from domain import channels
 from domain.config import Settings
@@ -177,21 +178,21 @@ class StationWatch:
             group.create_task(self._safety_poll())
 
     async def _follow_webhooks(self) -> None:
-        channel = channels.webhook(self.settings, self.station.slug)
-        backoff = Backoff(0.5, 10.0)
-        while True:
-            try:
-                async with self.redis.pubsub(ignore_subscribe_messages=True) as pubsub:
-                    await pubsub.subscribe(channel)
-                    self._webhook_live = True
-                    backoff.reset()
-                    async for message in pubsub.listen():
-                        self._webhook_message(message.get("data"))
-            except (RedisError, OSError) as error:
-                if self._webhook_live and self.status.state == HealthState.CONNECTED:
-                    self.status.set_state(HealthState.POLLING, f"webhooks: Redis: {error}")
-                self._webhook_live = False
-            await asyncio.sleep(backoff.next())
+        await follow_channel(
+            self.redis,
+            channels.webhook(self.settings, self.station.slug),
+            self._webhook_message,
+            on_subscribed=self._webhooks_subscribed,
+            on_lost=self._webhooks_lost,
+        )
+
+    def _webhooks_subscribed(self) -> None:
+        self._webhook_live = True
+
+    def _webhooks_lost(self, error: RedisError | OSError) -> None:
+        if self._webhook_live and self.status.state == HealthState.CONNECTED:
+            self.status.set_state(HealthState.POLLING, f"webhooks: Redis: {error}")
+        self._webhook_live = False
 
     def _webhook_message(self, data: object) -> None:
         try:

@@ -12,6 +12,10 @@ T = TypeVar("T")
 # database error, so no page starts past this row.
 _OFFSET_MAX = 2**62
 
+# The page sizes the Loops and Tracklists pages offer: any other is refused by the rule every
+# listing follows (domain.validation.paging), a 400 naming the parameter.
+PER_PAGE_CHOICES = (10, 25, 50, 100)
+
 
 def page_count(total: int, per_page: int) -> int:
     """How many pages `total` rows make at `per_page` a page (at least one, even when empty)."""

@@ -94,7 +94,7 @@ async def test_a_bad_new_password_is_refused_naming_it(
     answer = await client.post("/account/password", data=_password_form(PASSWORD, new, again))
     assert answer.status_code == 400
     assert message in answer.text
-    assert 'id="password-error"' in answer.text
+    assert 'id="password-form-password-error"' in answer.text
     assert _user_row(database_url) == before
 
 
@@ -179,7 +179,7 @@ async def test_a_bad_token_form_is_refused_naming_the_field(
     answer = await client.post("/account/tokens", data=form)
     assert answer.status_code == 400
     assert message in answer.text.replace("&#39;", "'")
-    assert f'id="{field}-error"' in answer.text
+    assert f'id="token-form-{field}-error"' in answer.text
     assert _rows(database_url, "SELECT count(*) FROM api_tokens") == [(0,)]
 
 
@@ -297,7 +297,7 @@ async def test_a_bad_new_user_is_refused_naming_the_field(
     before = _accounts(database_url)
     answer = await client.post("/users", data=form)
     assert answer.status_code == 400
-    assert f'id="{field}-error"' in answer.text
+    assert f'id="user-form-{field}-error"' in answer.text
     assert message in answer.text
     assert _accounts(database_url) == before
 

@@ -162,7 +162,7 @@ async def test_a_bad_zone_is_refused_with_a_clear_message_and_nothing_changes(
     set_zone(database_url, user.username, "Europe/Berlin")
     answer = await client.post("/account/time-zone", data={"time_zone": "<b>Mars/Olympus</b>"})
     assert answer.status_code == 400
-    assert texts(answer.text, "#time_zone-error") == [
+    assert texts(answer.text, "#zone-form-time_zone-error") == [
         "time_zone must be an IANA time zone name like Europe/Berlin or UTC"
         " (got '<b>Mars/Olympus</b>')"
     ]

@@ -51,6 +51,7 @@ from domain.library.store import TrackNotFound
 from domain.library.wants import WantNotFound
 from domain.loops.mapper import MappingNotFound, TrackMapper
 from domain.resources import Resources, open_redis
+from domain.stations.store import StationNotFound
 from domain.tracklists.imports import ImportNotFound
 from domain.tracklists.store import TracklistNotFound
 from domain.validation import InputError, row_number, url_parameter
@@ -409,6 +410,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             TrackNotFound: not_found,
             WantNotFound: not_found,
             DiscoveryNotFound: not_found,
+            StationNotFound: not_found,
             RecursionError: too_deep,
             Exception: http_error,
         },

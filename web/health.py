@@ -18,7 +18,7 @@ from sqlalchemy import text
 
 from domain.accounts import users
 from domain.resources import Resources
-from web.accounts.auth import session_generation
+from web.accounts.auth import session_user_valid
 from web.accounts.roles import Access, declare
 
 CHECK_TIMEOUT_SECONDS = 3.0
@@ -55,13 +55,8 @@ async def _logged_in(request: Request[Any, Any, State], resources: Resources) ->
             if not isinstance(user_id, int):
                 return False
             user = await users.get_user(resources.reads, user_id)
-            # The same rule as every other page: a disabled account, or a session that a
-            # password change ended, is anonymous.
-            return (
-                user is not None
-                and user.enabled
-                and user.session_generation == session_generation(session)
-            )
+            # The same rule as every other page.
+            return session_user_valid(user, session)
     except Exception:  # Redis or the database is down: the verdict says so, the details wait
         return False
 

@@ -12,8 +12,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from domain.loops.files import check_loop_file, confine
-
 CHUNK = 256 * 1024
 _SINGLE_RANGE = re.compile(r"bytes=(\d*)-(\d*)")
 
@@ -58,13 +56,6 @@ def byte_range(header: str | None, size: int) -> ByteRange | None:
     if start >= size:
         raise RangeNotSatisfiable(f"bytes */{size}")
     return ByteRange(start, end, size)
-
-
-def preview_file(loops_root: Path, raw: str) -> Path:
-    """The loop file `raw` names, confined to LOOPS_PATH; LoopPathError when it is outside
-    (checked first, so the message never says whether such a file exists) or no .mp4 file."""
-    confine(loops_root, raw)
-    return check_loop_file(loops_root, raw)
 
 
 def read_range(path: Path, start: int, length: int) -> Iterator[bytes]:

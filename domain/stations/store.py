@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 
 
 class StationNotFound(LookupError):
-    pass
+    """No station with the id asked for; the message says so ("no station with id 7")."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,7 +140,7 @@ async def get_station_by_id(sessions: Sessions, station_id: int) -> Station:
     async with sessions() as session:
         station = await session.get(Station, station_id)
     if station is None:
-        raise StationNotFound(station_id)
+        raise StationNotFound(f"no station with id {station_id}")
     return station
 
 
@@ -220,7 +220,7 @@ async def update_station(
         async with sessions.begin() as session:
             station = await session.get(Station, station_id, with_for_update=True)
             if station is None:
-                raise StationNotFound(station_id)
+                raise StationNotFound(f"no station with id {station_id}")
             await _check_name_free(session, values["name"], station_id)
             for key, value in values.items():
                 setattr(station, key, value)
@@ -243,7 +243,7 @@ async def set_enabled(
     async with sessions.begin() as session:
         station = await session.get(Station, station_id, with_for_update=True)
         if station is None:
-            raise StationNotFound(station_id)
+            raise StationNotFound(f"no station with id {station_id}")
         station.enabled = enabled
         station.updated_at = datetime.now(UTC)
     await announce_change(redis, settings)
@@ -272,7 +272,7 @@ async def delete_station(
             )
         ).one_or_none()
     if deleted is None:
-        raise StationNotFound(station_id)
+        raise StationNotFound(f"no station with id {station_id}")
     name, slug = deleted
     await _forget_pin(redis, settings, slug)
     await announce_change(redis, settings)

@@ -45,6 +45,7 @@ __all__ = [
     "get_import",
     "no_worker_notice",
     "run_import",
+    "seconds_to_worker_notice",
     "start_import",
     "waiting_for_worker",
 ]
@@ -136,7 +137,15 @@ def waiting_for_worker(
     (none may be running; TRACKLISTS_WORKER_NOTICE_SECONDS)."""
     if job.status is not ImportStatus.QUEUED:
         return False
-    return (now or datetime.now(UTC)) - job.updated_at >= timedelta(seconds=patience_seconds)
+    return seconds_to_worker_notice(job, patience_seconds, now) == 0
+
+
+def seconds_to_worker_notice(
+    job: ImportJob, patience_seconds: float, now: datetime | None = None
+) -> float:
+    """How long until a queued job is due its no-worker notice (0: it is)."""
+    due = job.updated_at + timedelta(seconds=patience_seconds)
+    return max(0.0, (due - (now or datetime.now(UTC))).total_seconds())
 
 
 def no_worker_notice(patience_seconds: float) -> str:

@@ -116,7 +116,7 @@ class AuthMiddleware:
         if isinstance(session, dict) and isinstance(user_id, int):
             generation = session_generation(session)
             user = await self._session_user(scope, user_id, generation)
-            if user is not None and user.enabled and user.session_generation == generation:
+            if session_user_valid(user, session):
                 return user, "session"
             # Ended (account deleted or disabled, password changed since): forget it on both
             # sides, so the next login starts clean.
@@ -166,6 +166,14 @@ def session_generation(session: dict[str, Any]) -> int:
     generations: those stay valid until the account's first password change)."""
     generation = session.get("generation", 0)
     return generation if isinstance(generation, int) else -1
+
+
+def session_user_valid(user: User | None, session: dict[str, Any]) -> bool:
+    """Whether a login session still holds: its account exists and is enabled, and no password
+    change has ended the session since it began."""
+    return (
+        user is not None and user.enabled and user.session_generation == session_generation(session)
+    )
 
 
 def _logged_in_session_id(scope: Scope) -> str | None:

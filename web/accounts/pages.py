@@ -80,7 +80,7 @@ async def _account_page(
             "display_zone": time_zones.viewer_zone(own, default),
             "now": datetime.now(UTC),
             "saved": saved,
-            "errors": {error.field: str(error)} if error else {},
+            "errors": error.by_field() if error else {},
         },
         status_code=400 if error else 200,
     )

@@ -103,21 +103,13 @@ class UsersController(Controller):
     async def disable(
         self, resources: NamedDependency[Resources], user_id: FromPath[int]
     ) -> Template | Redirect:
-        try:
-            user = await administration.set_enabled(resources.sessions, user_id, False)
-        except users.UserError as error:
-            return await _refused(resources, error)
-        return _done(f"Disabled {user.username}: logged out, and cannot log in.")
+        return await _set_enabled(resources, user_id, False)
 
     @post("/{user_id:int}/enable", status_code=303)
     async def enable(
         self, resources: NamedDependency[Resources], user_id: FromPath[int]
     ) -> Template | Redirect:
-        try:
-            user = await administration.set_enabled(resources.sessions, user_id, True)
-        except users.UserError as error:
-            return await _refused(resources, error)
-        return _done(f"Enabled {user.username}.")
+        return await _set_enabled(resources, user_id, True)
 
     @post("/{user_id:int}/delete", status_code=303)
     async def delete(
@@ -142,6 +134,16 @@ class UsersController(Controller):
         link = f"{base}/reset-password?token={token}"
         done = f"A password reset link for {user.username}"
         return await _users_page(resources, done=done, reset_link=link, status=201)
+
+
+async def _set_enabled(resources: Resources, user_id: int, enabled: bool) -> Template | Redirect:
+    try:
+        user = await administration.set_enabled(resources.sessions, user_id, enabled)
+    except users.UserError as error:
+        return await _refused(resources, error)
+    if enabled:
+        return _done(f"Enabled {user.username}.")
+    return _done(f"Disabled {user.username}: logged out, and cannot log in.")
 
 
 async def _refused(resources: Resources, error: users.UserError) -> Template:

@@ -18,6 +18,7 @@ import time
 from collections import defaultdict
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import UTC, tzinfo
 from typing import Any, cast
 
@@ -56,6 +57,18 @@ def _glob_escape(name: str) -> str:
 
 
 # Rendering --------------------------------------------------------------------------------------
+
+
+@dataclass
+class Update:
+    """A daemon event read once, before it is rendered in each zone the open dashboards read."""
+
+    slug: str
+    switched: bool = False
+    card: NowPlayingCard | None = None
+    plays: Sequence[PlayRow] | None = None  # None: the database could not be read
+    health_changed: bool = False
+    health: Health | None = None
 
 
 class Partials:
@@ -101,22 +114,35 @@ class Partials:
             self.plays(station.slug, station.plays, zone),
         )
 
-    async def event(self, data: Mapping[str, Any], zone: tzinfo = UTC) -> Batch:
-        """The partials a daemon event changes: a switch changes all three, health only one;
-        times in `zone` (one rendering per zone the open dashboards read)."""
+    async def load(self, data: Mapping[str, Any]) -> Update:
+        """What a daemon event changes: a switch changes the card and the plays (read here, once),
+        a health report the health."""
         slug = cast(str, data["station"])
-        messages = []
+        update = Update(slug)
         if data.get("event") == "switch":
-            messages.append(self.card(slug, NowPlayingCard.parse(data.get("card")), zone))
+            update.card = NowPlayingCard.parse(data.get("card"))
+            update.switched = True
             try:
                 plays = await play_stats.recent_plays(_resources(self.app).sessions, [slug])
             except (SQLAlchemyError, OSError) as error:
                 # The card still goes out; the list catches up with the next switch.
                 log.warning("live update of %s without its plays: database: %s", slug, error)
             else:
-                messages.append(self.plays(slug, plays[slug], zone))
+                update.plays = plays[slug]
         if "health" in data:
-            messages.append(self.health(slug, Health.parse(data.get("health")), zone))
+            update.health = Health.parse(data.get("health"))
+            update.health_changed = True
+        return update
+
+    def render(self, update: Update, zone: tzinfo = UTC) -> Batch:
+        """The partials of a loaded event, times in `zone`."""
+        messages = []
+        if update.switched:
+            messages.append(self.card(update.slug, update.card, zone))
+            if update.plays is not None:
+                messages.append(self.plays(update.slug, update.plays, zone))
+        if update.health_changed:
+            messages.append(self.health(update.slug, update.health, zone))
         return tuple(messages)
 
 
@@ -135,8 +161,8 @@ class LiveHub:
         self.partials = partials
         self.pattern = _glob_escape(channels.station_events_prefix(settings)) + "*"
         self.subscribed = asyncio.Event()  # set while the subscription is up (tests wait on it)
-        self._listeners: defaultdict[str, set[Listener]] = defaultdict(set)
-        self._zones: dict[Listener, tzinfo] = {}  # the zone each stream reads times in
+        # Each station's open streams, with the zone each one reads times in.
+        self._listeners: defaultdict[str, dict[Listener, tzinfo]] = defaultdict(dict)
         self._task: asyncio.Task[None] | None = None
         self._closing = False
 
@@ -159,21 +185,19 @@ class LiveHub:
         """A queue of event batches for one station (or all), times in `zone`, while the block
         runs."""
         listener: Listener = asyncio.Queue(QUEUE_SIZE)
-        self._listeners[station].add(listener)
-        self._zones[listener] = zone
+        self._listeners[station][listener] = zone
         try:
             yield listener
         finally:
-            self._listeners[station].discard(listener)
-            self._zones.pop(listener, None)
+            self._listeners[station].pop(listener, None)
             if not self._listeners[station]:
                 del self._listeners[station]
 
     def listener_count(self) -> int:
         return sum(len(group) for group in self._listeners.values())
 
-    def _watching(self, station: str) -> list[Listener]:
-        return [*self._listeners.get(station, ()), *self._listeners.get(ALL_STATIONS, ())]
+    def _watching(self, station: str) -> dict[Listener, tzinfo]:
+        return {**self._listeners.get(station, {}), **self._listeners.get(ALL_STATIONS, {})}
 
     async def dispatch(self, raw: bytes | str) -> None:
         """Render one daemon event and hand it to every stream that shows its station."""
@@ -189,11 +213,12 @@ class LiveHub:
         watching = self._watching(station)
         if not watching:
             return  # nobody watches: skip the rendering and the database
+        update = await self.partials.load(data)
         # Rendered once per zone, not once per browser: most installations read in one zone.
-        for zone in {self._zones.get(listener, UTC) for listener in watching}:
-            batch = await self.partials.event(data, zone)
-            for listener in watching:
-                if batch and self._zones.get(listener, UTC) == zone:
+        for zone in set(watching.values()):
+            batch = self.partials.render(update, zone)
+            for listener, listener_zone in watching.items():
+                if batch and listener_zone == zone:
                     _offer(listener, batch)
 
     async def _run(self) -> None:

@@ -97,7 +97,7 @@ class PinsController(Controller):
                 _who(request),
             )  # fmt: skip
         except InputError as error:
-            return pin_part(slug, None, form=data, errors={error.field: str(error)}, status=422)
+            return pin_part(slug, None, form=data, errors=error.by_field(), status=422)
         if not request.htmx:  # a browser without JavaScript goes back to the dashboard
             return Redirect("/", status_code=303)
         return pin_part(slug, pin)

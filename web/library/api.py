@@ -30,8 +30,8 @@ from domain.models import LibraryTrack
 from domain.resources import Resources
 from domain.validation import ID_MAX, INTEGER_MAX, InputError, parse_date
 from web.accounts.roles import Access, declare
+from web.attachment import attachment
 from web.loops.api import API_PREFIX, PER_PAGE_MAX, RowId, input_error_response
-from web.tracklists.downloads import attachment
 
 TrackId = Annotated[int, msgspec.Meta(ge=1, le=ID_MAX)]
 Priority = Annotated[int, msgspec.Meta(ge=1, le=5)]

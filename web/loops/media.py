@@ -14,8 +14,8 @@ from litestar.exceptions import ClientException, NotFoundException
 from litestar.params import FromQuery
 from litestar.response import Stream, Template
 
-from domain.loops.files import LoopPathError, confine, relative_to_root
-from domain.loops.media import RangeNotSatisfiable, byte_range, preview_file, read_range
+from domain.loops.files import LoopPathError, check_loop_file, confine, relative_to_root
+from domain.loops.media import RangeNotSatisfiable, byte_range, read_range
 from domain.resources import Resources
 from web.accounts.roles import Access, declare
 
@@ -34,7 +34,7 @@ class LoopMediaController(Controller):
     ) -> Template:
         root = resources.settings.loops_path
         try:
-            found = await asyncio.to_thread(preview_file, root, path)
+            found = await asyncio.to_thread(check_loop_file, root, path)
         except LoopPathError as error:
             raise _refused(error) from None
         shown = relative_to_root(root, found)
@@ -53,12 +53,13 @@ class LoopMediaController(Controller):
 
 def _loop_file(root: Path, path: str) -> Path:
     """The loop to send: a 400 for a path out of LOOPS_PATH, a 404 for no .mp4 file there."""
+    # Confined first: the 400 never says whether a file outside exists.
     try:
-        confine(root, path)
+        confined = confine(root, path)
     except LoopPathError as error:
         raise _refused(error) from None
     try:
-        return preview_file(root, path)
+        return check_loop_file(root, confined)
     except LoopPathError as error:
         raise NotFoundException(str(error)) from None
 

@@ -23,15 +23,15 @@ from domain.loops.check import mapping_thumbnail
 from domain.loops.files import find_loop_files, loop_version
 from domain.loops.mapper import TrackMapper
 from domain.models import TrackMapping
-from domain.paging import Page
+from domain.paging import PER_PAGE_CHOICES, Page
 from domain.validation import InputError
 from web.accounts.roles import Access, declare
+from web.attachment import attachment
 
 # Query values the page understands; anything else falls back to the first/default.
 SHOW_CHOICES = ("active", "inactive", "all")
 _ACTIVE_FILTER = {"active": True, "inactive": False, "all": None}
 SORTABLE = ("key", "song_id", "loop", "plays", "last_played", "status", "updated")
-PER_PAGE_CHOICES = (10, 25, 50, 100)
 PICKER_LIMIT = 50
 ROWS_TARGET = "loops-rows"  # the <tbody> that search, sort and paging swap
 # The server's lengths, given to the add and edit rows as maxlength: one rule, in rules.py.
@@ -137,7 +137,12 @@ async def _listed_again(request: HTMXRequest, mapper: TrackMapper) -> dict[str, 
     """What the rows, the footer and the empty-table row need after mappings were added or
     deleted: the listing the page shows (from its address), read and counted again."""
     listing = Listing.of_url(request.htmx.current_url)
-    result = await mapper.page_mappings(
+    return {"listing": listing, "result": await _read(mapper, listing)}
+
+
+async def _read(mapper: TrackMapper, listing: Listing) -> Page[TrackMapping]:
+    """The page of mappings `listing` shows."""
+    return await mapper.page_mappings(
         search=listing.q,
         active=_ACTIVE_FILTER[listing.show],
         sort=listing.sort,
@@ -145,7 +150,6 @@ async def _listed_again(request: HTMXRequest, mapper: TrackMapper) -> dict[str, 
         page=listing.page,
         per_page=listing.per_page,
     )
-    return {"listing": listing, "result": result}
 
 
 ExportFormat = Annotated[str, QueryParameter(name="format")]
@@ -180,14 +184,7 @@ class LoopsController(Controller):
         if errors:  # refused: no rows rather than rows the address did not ask for
             context["result"] = Page([], 0, 1, listing.per_page)
             return Template(template_name="loops/index.html", context=context, status_code=400)
-        context["result"] = result = await mapper.page_mappings(
-            search=listing.q,
-            active=_ACTIVE_FILTER[listing.show],
-            sort=listing.sort,
-            descending=listing.desc,
-            page=listing.page,
-            per_page=listing.per_page,
-        )
+        context["result"] = result = await _read(mapper, listing)
         wants_rows = request.htmx.target == ROWS_TARGET and not request.htmx.history_restore_request
         if request.htmx and wants_rows:
             # The address bar gets the canonical URL, not every field of the filter form.
@@ -240,7 +237,7 @@ class LoopsController(Controller):
         return Response(
             download.content,
             media_type=download.media_type,
-            headers={"Content-Disposition": f'attachment; filename="{download.filename}"'},
+            headers=attachment(download.filename),
         )
 
     @post("/import", status_code=200, request_max_body_size=UPLOAD_MAX)

@@ -42,6 +42,11 @@ REPLACE_ON = ("on", "1", "true", "yes")  # what a ticked box may send
 FIELDS = ("_csrf_token", "folder", "replace", "file")
 
 
+def _size_limit(settings: Settings) -> int:
+    """The largest loop an upload may be (LOOP_UPLOAD_MAX_MB)."""
+    return settings.loop_upload_max_mb * MB
+
+
 @dataclass
 class UploadForm:
     """The form's fields other than the file itself, as sent (shown again on a refusal)."""
@@ -62,7 +67,7 @@ async def receive_upload(request: HTMXRequest, resources: NamedDependency[Resour
     try:
         saved = await _receive(request, resources.settings, form)
     except InputError as error:
-        errors = {error.field: str(error)}
+        errors = error.by_field()
         return await _render(resources, form, whole_page, status_code=422, errors=errors)
     return await _render(resources, UploadForm(folder=form.folder), whole_page, uploaded=saved)
 
@@ -78,7 +83,7 @@ async def _render(
     settings = resources.settings
     context = {
         "form": form,
-        "max_bytes": settings.loop_upload_max_mb * MB,
+        "max_bytes": _size_limit(settings),
         "max_mb": settings.loop_upload_max_mb,
         "errors": {},
         **more,
@@ -102,8 +107,7 @@ async def _receive(request: HTMXRequest, settings: Settings, form: UploadForm) -
     if ScopeState.from_scope(request.scope).form is not Empty:
         return await _receive_parsed(request, settings, form)
     parser = PushMultipartParser(_boundary(request), max_segment_count=len(FIELDS) + 1)
-    max_bytes = settings.loop_upload_max_mb * MB
-    chunks = _body(request, max_bytes)
+    chunks = _body(request, _size_limit(settings))
     async with AsyncExitStack() as stack:
         upload: LoopUpload | None = None
         field: MultipartSegment | None = None
@@ -143,7 +147,7 @@ async def _receive_parsed(request: HTMXRequest, settings: Settings, form: Upload
     if not isinstance(sent, UploadFile):
         raise InputError("file", "choose a loop file (.mp4) to upload")
     target = upload_target(settings.loops_path, form.folder, sent.filename, replace=form.replace)
-    async with LoopUpload(target, settings.loop_upload_max_mb * MB) as upload:
+    async with LoopUpload(target, _size_limit(settings)) as upload:
         while chunk := await sent.read(COPY_CHUNK):
             await upload.write(chunk)
         return await upload.keep()
@@ -156,7 +160,7 @@ def _start(settings: Settings, form: UploadForm, segment: MultipartSegment) -> L
     target = upload_target(
         settings.loops_path, form.folder, segment.filename or "", replace=form.replace
     )
-    return LoopUpload(target, settings.loop_upload_max_mb * MB)
+    return LoopUpload(target, _size_limit(settings))
 
 
 def _field_text(segment: MultipartSegment | None, text: bytearray, piece: bytes) -> bytearray:
@@ -212,7 +216,7 @@ async def _drain(chunks: AsyncIterator[bytes]) -> None:
 
 def upload_routes(settings: Settings) -> Router:
     """The upload page and its POST, whose body limit is LOOP_UPLOAD_MAX_MB (and a little)."""
-    limit = settings.loop_upload_max_mb * MB + ENVELOPE_BYTES
+    limit = _size_limit(settings) + ENVELOPE_BYTES
     receive: HTTPRouteHandler = post("/", request_max_body_size=limit, status_code=200)(
         receive_upload
     )

@@ -21,6 +21,7 @@ from domain.plays import stats as play_stats
 from domain.plays.stats import REASONS, PlayFilter, PlayRow
 from domain.resources import Resources
 from web.accounts.roles import Access, declare
+from web.attachment import attachment
 from web.dashboard.pages import hourly_charts
 from web.times import request_zone
 
@@ -155,5 +156,5 @@ class PlaysController(Controller):
         return Stream(
             play_stats.csv_lines(resources.sessions, query.filter()),
             media_type="text/csv",  # Litestar adds "; charset=utf-8" to every text type
-            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+            headers=attachment(name),
         )

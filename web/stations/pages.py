@@ -21,7 +21,7 @@ from domain.resources import Resources
 from domain.stations import store as stations
 from domain.stations.connection import ConnectionReport, check_connection
 from domain.stations.station_input import StationInput
-from domain.stations.store import StationListing, StationNotFound
+from domain.stations.store import StationListing
 from domain.stations.validation import FIELD_MAX, NAME_MAX, StationError
 from web.accounts.roles import Access, declare
 
@@ -41,13 +41,6 @@ async def _listing(resources: Resources, station_id: int) -> StationListing:
     if not found:
         raise NotFoundException(f"no station with id {station_id}")
     return found[0]
-
-
-async def _station(resources: Resources, station_id: int) -> Station:
-    try:
-        return await stations.get_station_by_id(resources.sessions, station_id)
-    except StationNotFound:
-        raise NotFoundException(f"no station with id {station_id}") from None
 
 
 def _form(
@@ -123,7 +116,7 @@ class StationsController(Controller):
     async def edit(
         self, request: HTMXRequest, resources: NamedDependency[Resources], station_id: FromPath[int]
     ) -> Template:
-        station = await _station(resources, station_id)
+        station = await stations.get_station_by_id(resources.sessions, station_id)
         return Template(
             template_name="stations/edit.html",
             context={
@@ -147,10 +140,8 @@ class StationsController(Controller):
             station = await stations.update_station(
                 resources.sessions, resources.settings, station_id, data, redis=resources.redis
             )
-        except StationNotFound:
-            raise NotFoundException(f"no station with id {station_id}") from None
         except StationError as error:
-            current = await _station(resources, station_id)
+            current = await stations.get_station_by_id(resources.sessions, station_id)
             return _form(
                 request, data, error.errors, current, page="stations/edit.html", status=422
             )
@@ -177,6 +168,8 @@ class StationsController(Controller):
     ) -> Template:
         """Test connection on the add form: one read of the source as typed, nothing saved."""
         report = await check_connection(resources.http, resources.settings, data)
+        if request.htmx:
+            return _check_result(report)
         listed = await stations.list_stations(resources.sessions)
         return _checked(request, report, data, None, page="stations/index.html", listed=listed)
 
@@ -189,7 +182,7 @@ class StationsController(Controller):
         data: URLEncodedBody[StationInput],
     ) -> Template:
         """Test connection on the edit form: a blank API key is the stored one, as on saving."""
-        current = await _station(resources, station_id)
+        current = await stations.get_station_by_id(resources.sessions, station_id)
         report = await check_connection(resources.http, resources.settings, data, current)
         return _checked(request, report, data, current, page="stations/edit.html")
 
@@ -197,12 +190,9 @@ class StationsController(Controller):
     async def delete(
         self, request: HTMXRequest, resources: NamedDependency[Resources], station_id: FromPath[int]
     ) -> Redirect | ClientRedirect:
-        try:
-            name = await stations.delete_station(
-                resources.sessions, resources.settings, station_id, redis=resources.redis
-            )
-        except StationNotFound:
-            raise NotFoundException(f"no station with id {station_id}") from None
+        name = await stations.delete_station(
+            resources.sessions, resources.settings, station_id, redis=resources.redis
+        )
         target = f"/stations?deleted={quote(name)}"
         return ClientRedirect(target) if request.htmx else Redirect(target, status_code=303)
 
@@ -222,12 +212,9 @@ class StationsController(Controller):
     async def _set_enabled(
         self, request: HTMXRequest, resources: Resources, station_id: int, enabled: bool
     ) -> Template | Redirect:
-        try:
-            await stations.set_enabled(
-                resources.sessions, resources.settings, station_id, enabled, redis=resources.redis
-            )
-        except StationNotFound:
-            raise NotFoundException(f"no station with id {station_id}") from None
+        await stations.set_enabled(
+            resources.sessions, resources.settings, station_id, enabled, redis=resources.redis
+        )
         if not request.htmx:
             return Redirect("/stations", status_code=303)
         return HTMXTemplate(
@@ -254,5 +241,10 @@ def _checked(
 ) -> Template:
     """The result alone for htmx (it fills the form's result line), else the page around it."""
     if request.htmx:
-        return HTMXTemplate(template_name="stations/connection.html", context={"report": report})
+        return _check_result(report)
     return _form(request, form, {}, station, page=page, connection=report, **context)
+
+
+def _check_result(report: ConnectionReport) -> Template:
+    """The result line alone, which the form's htmx swaps in."""
+    return HTMXTemplate(template_name="stations/connection.html", context={"report": report})

@@ -9,7 +9,6 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
-from urllib.parse import quote
 
 from litestar import Response
 from litestar.params import FromQuery, Parameter
@@ -27,6 +26,7 @@ from domain.tracklists.cue import (
 )
 from domain.tracklists.file_names import download_name, tracklist_file_name
 from domain.tracklists.model import ParsedTracklist
+from web.attachment import attachment
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,13 +95,6 @@ async def attempt_cue(sessions: Sessions, tracklist_id: int, query: CueQuery) ->
         return CueAttempt(title, build_cue(found.content, query.options()))
     except CueRefused as error:
         return CueAttempt(title, None, str(error))
-
-
-def attachment(name: str) -> dict[str, str]:
-    """Content-Disposition for a download named `name` (a slug: see `download_name`)."""
-    return {
-        "Content-Disposition": f"attachment; filename=\"{name}\"; filename*=UTF-8''{quote(name)}"
-    }
 
 
 def cue_response(export: CueExport) -> Response[bytes]:

@@ -15,7 +15,6 @@ import json
 import logging
 import time
 from collections.abc import AsyncGenerator
-from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 from litestar import Litestar, Request, get
@@ -54,12 +53,6 @@ def render_status(app: Litestar, job: ImportJob, patience_seconds: float) -> str
     return str(template.render(job=job, no_worker=no_worker(job, patience_seconds)))
 
 
-def _seconds_to_notice(job: ImportJob, patience_seconds: float) -> float:
-    """How long until a queued job is due its no-worker notice (0: it is)."""
-    due = job.updated_at + timedelta(seconds=patience_seconds)
-    return max(0.0, (due - datetime.now(UTC)).total_seconds())
-
-
 async def _next_message(pubsub: PubSub, seconds: float) -> dict[str, Any] | None:
     """The next published message within `seconds`, or None (subscribe confirmations skipped)."""
     deadline = time.monotonic() + seconds
@@ -94,7 +87,11 @@ async def status_events(
         told = bool(no_worker(job, patience))
         while not job.finished:
             queued = job.status is ImportStatus.QUEUED and not told
-            wait = min(PING_SECONDS, _seconds_to_notice(job, patience)) if queued else PING_SECONDS
+            wait = (
+                min(PING_SECONDS, imports.seconds_to_worker_notice(job, patience))
+                if queued
+                else PING_SECONDS
+            )
             message = await _next_message(pubsub, wait)
             if message is None:
                 if queued and no_worker(job, patience):

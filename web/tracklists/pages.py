@@ -8,6 +8,7 @@ The draft editor is web/pages/tracklist_drafts.py; the status line's stream web/
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from datetime import date
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -20,7 +21,7 @@ from litestar.response import Redirect, Template
 
 from domain import validation
 from domain.library import identify, review
-from domain.paging import Page
+from domain.paging import PER_PAGE_CHOICES, Page
 from domain.resources import Resources
 from domain.tracklists import drafts, imports, store, text_format, versions
 from domain.tracklists.client import PoliteClient
@@ -28,7 +29,6 @@ from domain.tracklists.draft_fields import DraftError
 from domain.tracklists.listings import Listing, ListingKind
 from domain.tracklists.store import TracklistFilter
 from domain.tracklists.urls import UrlRefused
-from domain.validation import date_range
 from web.accounts.roles import Access, declare
 from web.tracklists.downloads import (
     EXPORTS,
@@ -42,9 +42,6 @@ from web.tracklists.live import no_worker
 from web.tracklists.site import NoAnswer, ask_site, search_type_error
 
 PER_PAGE = 25
-# The page sizes offered, as on the Loops page: any other is refused by the rule every listing
-# follows (domain.validation.page_number / per_page), a 400 naming the parameter.
-PER_PAGE_CHOICES = (10, 25, 50, 100)
 RESULTS_TARGET = "tracklists-results"  # what search, filters and paging swap
 SITE_KINDS = (
     (ListingKind.TRACKLIST.value, "Tracklists"),
@@ -65,13 +62,17 @@ class TracklistsQuery:
     date_to: str = ""
     page: int = 1
     per_page: int = PER_PAGE
+    # Each value that breaks its rule (domain.validation): the listing is refused (400, no rows).
     errors: dict[str, str] = field(default_factory=dict, compare=False)
+    first_day: date | None = None
+    last_day: date | None = None
 
     @classmethod
     def parse(
         cls, q: str, dj: str, genre: str, date_from: str, date_to: str, page: str, per_page: str
     ) -> TracklistsQuery:
         number, size, errors = validation.paging(page, per_page, PER_PAGE_CHOICES, PER_PAGE)
+        first_day, last_day = validation.date_range(date_from, date_to, errors)
         return cls(
             q=q.strip()[:200],
             dj=dj.strip()[:300],
@@ -81,6 +82,8 @@ class TracklistsQuery:
             page=number,
             per_page=size,
             errors=errors,
+            first_day=first_day,
+            last_day=last_day,
         )
 
     @property
@@ -92,12 +95,8 @@ class TracklistsQuery:
         return PER_PAGE
 
     def filter(self) -> TracklistFilter:
-        """The domain filter; a date that does not parse is named in `errors` (and nothing is
-        listed: see `_listing_context`)."""
-        dates: dict[str, str] = {}
-        first, last = date_range(self.date_from, self.date_to, dates)
-        self.errors.update(dates)  # the same keys each call: a page asks more than once
-        return TracklistFilter(self.q, self.dj, self.genre, first, last)
+        """The domain filter (ask only when `errors` is empty: see `_listing_context`)."""
+        return TracklistFilter(self.q, self.dj, self.genre, self.first_day, self.last_day)
 
     def url(self, **changes: Any) -> str:
         values = replace(self, **changes)
@@ -146,10 +145,11 @@ QueryType = Annotated[str, QueryParameter(name="type")]
 
 async def _listing_context(resources: Resources, query: TracklistsQuery) -> dict[str, Any]:
     """The listing; with a refused date, no rows at all (never the unfiltered list)."""
-    where = query.filter()
     if query.errors:
         return {"query": query, "result": Page((), 0, 1, query.per_page)}
-    result = await store.search_tracklists(resources.sessions, where, query.page, query.per_page)
+    result = await store.search_tracklists(
+        resources.sessions, query.filter(), query.page, query.per_page
+    )
     return {"query": query, "result": result}
 
 
