@@ -13,6 +13,7 @@ from litestar.testing import AsyncTestClient
 
 from domain.config import Settings
 from domain.db import Sessions
+from domain.jobs import LIBRARY_QUEUE
 from domain.tracklists.client import PoliteClient
 from domain.tracklists.model import ParsedTrack
 from tests.fakes.tracklist_pages import (
@@ -411,3 +412,77 @@ async def test_an_id_or_version_past_the_database_range_is_400_naming_it(
     assert download.status_code == 404, download.text
     assert download.json()["detail"] == f"tracklist {stored.tracklist_id} has no version {2**31}"
     assert count(database_url, "tracklist_versions") == 1
+
+
+# Identifying a tracklist's tracks -----------------------------------------------------------------
+
+
+async def test_discover_tracks_queues_a_job_to_poll(
+    client: Client, sessions: Sessions, settings: Settings
+) -> None:
+    stored = await store(sessions)
+    url = f"{API}/{stored.tracklist_id}/discover-tracks"
+
+    every = await client.post(url, json={})
+    assert every.status_code == 202
+    job = every.json()
+    # Five tracks of their own: the "w/" row and the mashup part are never identified alone.
+    assert (job["tracklist_id"], job["version"], job["total"], job["done"]) == (
+        stored.tracklist_id,
+        1,
+        5,
+        0,
+    )
+    assert job["finished"] is False
+    assert job["status_url"] == f"{url}/{job['job_id']}"
+    polled = await client.get(job["status_url"])
+    assert polled.status_code == 200
+    assert polled.json()["job_id"] == job["job_id"]
+
+    some = await client.post(url, json={"process_all": False, "positions": [1, 4]})
+    assert some.status_code == 202
+    assert some.json()["total"] == 2
+    assert await queued_messages(settings, LIBRARY_QUEUE) == 2  # one message a job here
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "words"),
+    [
+        ({"process_all": True, "positions": [1]}, "positions", "process_all true alone"),
+        ({"process_all": False}, "positions", "give positions with process_all false"),
+        ({"process_all": False, "positions": []}, "positions", "give positions"),
+        ({"process_all": False, "positions": [2, 99]}, "positions", "no track at position 99"),
+        ({"process_all": False, "positions": [0]}, "positions", ">= 1"),
+        ({"colour": "red"}, None, "colour"),
+    ],
+)
+async def test_discover_tracks_refuses_bad_input_and_queues_nothing(
+    client: Client,
+    sessions: Sessions,
+    settings: Settings,
+    body: dict[str, object],
+    field: str | None,
+    words: str,
+) -> None:
+    stored = await store(sessions)
+    answer = await client.post(f"{API}/{stored.tracklist_id}/discover-tracks", json=body)
+    assert answer.status_code == 400, answer.text
+    refused = answer.json()
+    assert words in refused["detail"] or words in str(refused.get("extra", ""))
+    if field is not None:
+        assert refused["field"] == field or field in str(refused.get("extra", ""))
+    assert await queued_messages(settings, LIBRARY_QUEUE) == 0
+
+
+async def test_discover_tracks_of_a_missing_tracklist_or_another_job_is_a_404(
+    client: Client, sessions: Sessions
+) -> None:
+    stored = await store(sessions)
+    missing = await client.post(f"{API}/999999/discover-tracks", json={})
+    assert missing.status_code == 404
+    assert missing.json()["detail"] == "no tracklist with id 999999"
+    job = (await client.post(f"{API}/{stored.tracklist_id}/discover-tracks", json={})).json()
+    elsewhere = await client.get(f"{API}/999999/discover-tracks/{job['job_id']}")
+    assert elsewhere.status_code == 404
+    unknown = await client.get(f"{API}/{stored.tracklist_id}/discover-tracks/nope")
+    assert unknown.json()["detail"] == "no identification job nope"

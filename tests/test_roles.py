@@ -81,6 +81,8 @@ GET    /api/v1/tracklists/{tracklist_id:int}                dj
 DELETE /api/v1/tracklists/{tracklist_id:int}                dj
 GET    /api/v1/tracklists/{tracklist_id:int}/cue            dj
 POST   /api/v1/tracklists/{tracklist_id:int}/cue            dj
+POST   /api/v1/tracklists/{tracklist_id:int}/discover-tracks dj
+GET    /api/v1/tracklists/{tracklist_id:int}/discover-tracks/{job_id:str} dj
 GET    /api/v1/library/tracks                               dj
 GET    /api/v1/library/tracks/{track_id:int}                dj
 GET    /api/v1/library/tracks/{track_id:int}/purchase-links dj

@@ -138,10 +138,10 @@ def held_rows(database_url: str, tracklist_id: int) -> dict[str, int]:
         }
 
 
-async def queued_messages(settings: Settings) -> int:
-    """Messages waiting in the worker's "tracklists" queue (Dramatiq's Redis list)."""
+async def queued_messages(settings: Settings, queue: str = TRACKLISTS_QUEUE) -> int:
+    """Messages waiting in one of the worker's queues (Dramatiq's Redis list)."""
     client = aioredis.Redis.from_url(settings.redis_url)
     try:
-        return int(await client.llen(f"{settings.channel('dramatiq')}:{TRACKLISTS_QUEUE}"))
+        return int(await client.llen(f"{settings.channel('dramatiq')}:{queue}"))
     finally:
         await client.aclose()

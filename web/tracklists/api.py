@@ -17,8 +17,9 @@ import msgspec
 from litestar import Controller, Request, Response, delete, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.exceptions import HTTPException
-from litestar.params import FromQuery, JSONBody, QueryParameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
+from domain.library import identify
 from domain.resources import Resources
 from domain.tracklists import imports, store, versions
 from domain.tracklists.client import PoliteClient
@@ -27,7 +28,7 @@ from domain.tracklists.imports import ImportJob
 from domain.tracklists.listings import ListingItem, ListingKind
 from domain.tracklists.store import TracklistFilter, TracklistSummary, VersionInfo
 from domain.tracklists.urls import UrlRefused
-from domain.validation import VERSION_MAX, InputError, parse_date
+from domain.validation import INTEGER_MAX, VERSION_MAX, InputError, parse_date
 from web.accounts.roles import Access, declare
 from web.loops.api import API_PREFIX, FieldError, RowId, input_error_response
 from web.tracklists.downloads import CueQuery, attempt_cue, cue_response, provide_cue_query
@@ -36,6 +37,7 @@ from web.tracklists.site import NoAnswer, ask_site, search_type_error
 T = TypeVar("T")
 
 PREFIX = f"{API_PREFIX}/tracklists"
+POSITIONS_MAX = 1_000  # positions one identification may name
 
 
 class TracklistList(msgspec.Struct):
@@ -66,6 +68,16 @@ class SiteListing(msgspec.Struct):
 class NewImport(msgspec.Struct, forbid_unknown_fields=True):
     url: str
     force: bool = False
+
+
+Position = Annotated[int, msgspec.Meta(ge=1, le=INTEGER_MAX)]
+
+
+class DiscoverTracks(msgspec.Struct, forbid_unknown_fields=True):
+    """Which rows to identify: every track (`process_all`), or those at `positions`."""
+
+    process_all: bool = True
+    positions: Annotated[list[Position], msgspec.Meta(max_length=POSITIONS_MAX)] | None = None
 
 
 class CueRequest(msgspec.Struct, forbid_unknown_fields=True):
@@ -112,6 +124,11 @@ def _version(info: VersionInfo) -> dict[str, Any]:
         "summary": info.summary,
         "html_sha256": info.html_sha256,
     }
+
+
+def _identification(progress: identify.Progress) -> dict[str, Any]:
+    status_url = f"{PREFIX}/{progress.tracklist_id}/discover-tracks/{progress.job_id}"
+    return {**progress.to_json(), "status_url": status_url}
 
 
 def _job(job: ImportJob) -> dict[str, Any]:
@@ -234,6 +251,35 @@ class TracklistsApiController(Controller):
     ) -> dict[str, Any]:
         """An import job: status queued → fetching → parsed → stored, or blocked / failed."""
         return _job(await imports.get_import(resources.sessions, job_id))
+
+    @post("/{tracklist_id:int}/discover-tracks", status_code=202)
+    async def discover_tracks(
+        self,
+        resources: NamedDependency[Resources],
+        tracklist_id: RowId,
+        data: JSONBody[DiscoverTracks],
+    ) -> dict[str, Any]:
+        """Identify the tracks of the tracklist's current version (only those at `positions`
+        with `process_all` false): 202 with the job's progress; poll its `status_url`."""
+        if data.process_all == bool(data.positions):
+            raise FieldError(
+                "positions", "give positions with process_all false, or process_all true alone"
+            )
+        positions = None if data.process_all else data.positions
+        return _identification(
+            await identify.start_identify(resources, tracklist_id, positions=positions)
+        )
+
+    @get("/{tracklist_id:int}/discover-tracks/{job_id:str}")
+    async def get_discovery_job(
+        self, resources: NamedDependency[Resources], tracklist_id: RowId, job_id: FromPath[str]
+    ) -> dict[str, Any]:
+        """An identification job: `done` of `total` rows, those waiting for a service, and
+        `finished` once every row has been through the pipeline."""
+        progress = await identify.get_progress(resources.settings, resources.redis, job_id[:64])
+        if progress.tracklist_id != tracklist_id:
+            raise identify.JobNotFound(f"no identification job {job_id[:64]}")
+        return _identification(progress)
 
     @delete("/cache", status_code=200, opt=declare(Access.ADMIN))
     async def clear_cache(self, resources: NamedDependency[Resources]) -> Cleared:

@@ -389,10 +389,7 @@ class TracklistsController(Controller):
         self, resources: NamedDependency[Resources], job_id: FromPath[str]
     ) -> Template:
         """An identification job's progress line (htmx asks again until it is finished)."""
-        try:
-            progress = await identify.get_progress(resources.settings, resources.redis, job_id[:64])
-        except identify.JobNotFound:
-            raise NotFoundException(f"No identification job {job_id[:64]}.") from None
+        progress = await identify.get_progress(resources.settings, resources.redis, job_id[:64])
         return Template("tracklists/identify_progress.html", context={"progress": progress})
 
     @get("/{tracklist_id:int}/delete")
