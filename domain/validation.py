@@ -11,8 +11,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from datetime import date
-from typing import TypeVar
+from typing import ParamSpec, TypeVar
 
+P = ParamSpec("P")
 T = TypeVar("T")
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
@@ -62,12 +63,15 @@ class Refusals:
     def __init__(self) -> None:
         self.errors: list[InputError] = []
 
-    def check(self, rule: Callable[..., T], *args: object) -> T | None:
-        """`rule(*args)`, or None (the refusal kept) when it refuses."""
+    def check(self, rule: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T | None:
+        """`rule(*args, **kwargs)`, or None (the refusal kept) when it refuses. A field refused
+        already keeps its first refusal: a second rule failing on it says nothing new."""
         try:
-            return rule(*args)
+            return rule(*args, **kwargs)
         except InputError as error:
-            self.errors.append(error)
+            refused = {field for kept in self.errors for field in kept.by_field()}
+            if not error.by_field().keys() <= refused:
+                self.errors.append(error)
             return None
 
     def raise_any(self) -> None:

@@ -22,7 +22,8 @@ from domain.nowplaying.http import HttpStatusError
 from domain.nowplaying.model import SourceError
 from domain.outbound.guard import AddressRefused
 from domain.stations.station_input import StationInput
-from domain.stations.validation import StationError, validate_source
+from domain.stations.validation import validate_source
+from domain.validation import InputError
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 # What to check after an HTTP error status, by source kind and status.
@@ -52,8 +53,9 @@ async def check_connection(
     """Read the source `data` describes once (nothing is saved) and say what came back."""
     try:
         values = validate_source(data, settings, current)
-    except StationError as error:
-        return ConnectionReport(False, "Fix the source first: " + " ".join(error.errors.values()))
+    except InputError as error:
+        reasons = " ".join(error.by_field().values())
+        return ConnectionReport(False, "Fix the source first: " + reasons)
     kind, base_url = values["kind"], values["base_url"]
     source = _source(values, http)
     try:
