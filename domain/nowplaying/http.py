@@ -93,9 +93,8 @@ def _html_error(body: bytes) -> SourceError:
     return SourceError(f"an HTML page, not JSON ({title!r})" if title else "an HTML page, not JSON")
 
 
-def _is_html(response: httpx.Response, body: bytes) -> bool:
-    content_type = response.headers.get("content-type", "").lower()
-    return "html" in content_type or body.lstrip()[:1] == b"<"
+def _is_html(content_type: str, body: bytes) -> bool:
+    return "html" in content_type.lower() or body.lstrip()[:1] == b"<"
 
 
 def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
@@ -182,24 +181,14 @@ async def fetch_json(
     time_limit: float = 5.0,
     limit: int = MAX_BODY,
 ) -> object:
-    """GET `url` and decode its JSON within `time_limit` seconds in all, body capped at `limit`."""
-    try:
-        async with asyncio.timeout(time_limit):
-            async with _get(
-                http,
-                url,
-                {"User-Agent": USER_AGENT, "Accept": "application/json", **(headers or {})},
-                time_limit,
-            ) as response:
-                check_status(response, url)
-                body = await read_capped(response, limit)
-                if _is_html(response, body):
-                    raise _html_error(body)
-                return decode_json(body)
-    except TimeoutError:
-        raise SourceError(f"timed out after {_seconds(time_limit)}") from None
-    except httpx.HTTPError as exc:
-        raise transport_error(exc, url, time_limit) from None
+    """GET `url` and decode its JSON; the fetch within `time_limit` seconds in all, body capped
+    at `limit`."""
+    content_type, body = await fetch_bytes(
+        http, url, accept="application/json", headers=headers, time_limit=time_limit, limit=limit
+    )
+    if _is_html(content_type, body):
+        raise _html_error(body)
+    return decode_json(body)
 
 
 async def fetch_bytes(
@@ -207,15 +196,19 @@ async def fetch_bytes(
     url: str,
     *,
     accept: str,
+    headers: Mapping[str, str] | None = None,
     time_limit: float = 5.0,
     limit: int = MAX_BODY,
 ) -> tuple[str, bytes]:
-    """GET `url` (redirects within its origin only, no credentials sent): its content type and
+    """GET `url` (redirects within its origin only, `headers` added): its content type and
     body, within `time_limit` seconds in all and at most `limit` bytes; SourceError otherwise."""
     try:
         async with asyncio.timeout(time_limit):
             async with _get(
-                http, url, {"User-Agent": USER_AGENT, "Accept": accept}, time_limit
+                http,
+                url,
+                {"User-Agent": USER_AGENT, "Accept": accept, **(headers or {})},
+                time_limit,
             ) as response:
                 check_status(response, url)
                 body = await read_capped(response, limit)
