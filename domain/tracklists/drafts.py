@@ -36,7 +36,7 @@ from domain.tracklists.content import (
 )
 from domain.tracklists.diff import diff_tracklists
 from domain.tracklists.draft_fields import DraftError, check_meta, check_track, check_tracks
-from domain.tracklists.model import TRACK_FIELDS, ParsedTrack, ParsedTracklist
+from domain.tracklists.model import TRACK_FIELDS, ParsedTrack, ParsedTracklist, is_main_track
 from domain.tracklists.numbering import number_in_order, numbered_after
 from domain.tracklists.store import TracklistNotFound
 from domain.tracklists.versions import add_version, locked_tracklist
@@ -288,7 +288,7 @@ async def add_draft_row(
         session.add(record)
         records.insert(index, record)
         # A number the DJ typed is kept (even a repeated one: row_warnings flags it).
-        if checked.position is None and not (checked.with_previous or checked.mashup):
+        if checked.position is None and is_main_track(checked):
             number_in_order(records)
         await _save_order(session, draft, records)
         return _row_of(records, record)
