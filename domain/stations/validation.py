@@ -11,7 +11,6 @@ import math
 import re
 import secrets
 import shlex
-import unicodedata
 from pathlib import Path
 from typing import Any
 from urllib.parse import SplitResult, urlsplit
@@ -22,6 +21,7 @@ from domain.loops.files import PATH_MAX, LoopPathError, check_loop_file, relativ
 from domain.models import SourceKind, Station, Transport, column_length
 from domain.outbound.addresses import host_allowed, literal_address, refusal
 from domain.stations.station_input import StationInput
+from domain.tracklists.file_names import slug
 from domain.validation import InputError, Refusals
 
 # Lengths of the bounded columns, read from the model so a rule cannot drift from the schema: a
@@ -69,9 +69,7 @@ class StationError(InputError):
 
 def slugify(name: str) -> str:
     """The URL-safe form of a station name: lowercase a-z, 0-9 and single dashes."""
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
-    return slug[:SLUG_MAX].strip("-") or "station"
+    return slug(name, SLUG_MAX) or "station"
 
 
 def _number(field: str, label: str, raw: str, limits: tuple[float, float, float]) -> float:
