@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
-from zoneinfo import available_timezones
 
 from dotenv import dotenv_values
 
 from domain.outbound.addresses import parse_allowed_hosts
+from domain.validation import InputError, zone_name
 
 VAR_DIR = Path(os.environ.get("CRATELOOP_VAR_DIR", "var")).resolve()
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -226,13 +226,10 @@ def _switch(name: str, raw: str) -> bool:
 
 
 def _time_zone(name: str, raw: str) -> str:
-    text = raw.strip() or "UTC"
-    # Only listed names: ZoneInfo also opens odd files under the zone folder ("posixrules").
-    if text != "UTC" and text not in available_timezones():
-        raise ConfigError(
-            f"{name} must be an IANA time zone name like Europe/Berlin or UTC (got {raw!r})"
-        )
-    return text
+    try:
+        return zone_name(name, raw.strip() or "UTC")
+    except InputError as error:
+        raise ConfigError(str(error)) from None
 
 
 def environment() -> dict[str, str]:

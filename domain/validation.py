@@ -11,7 +11,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from datetime import date
+from functools import cache
 from typing import ParamSpec, TypeVar
+from zoneinfo import available_timezones
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -204,6 +206,30 @@ def date_range(
     if first and last and last < first:
         errors["to"] = "the end date is before the start date"
     return first, last
+
+
+# --- time zones ----------------------------------------------------------------------------------
+
+UTC_NAME = "UTC"
+
+
+@cache
+def zone_names() -> tuple[str, ...]:
+    """Every IANA zone name this machine knows, sorted (the account page's choices)."""
+    return tuple(sorted(available_timezones() | {UTC_NAME}))
+
+
+def zone_name(field: str, name: str) -> str:
+    """`name` stripped, when it is a zone this machine lists; refused otherwise (ZoneInfo would
+    also open odd files under the zone folder, such as "posixrules"). A user's zone and
+    DISPLAY_TIMEZONE both follow this rule."""
+    text = name.strip()
+    if text in zone_names():
+        return text
+    shown = text[:_SHOWN_MAX] + ("…" if len(text) > _SHOWN_MAX else "")
+    raise InputError(
+        field, f"{field} must be an IANA time zone name like Europe/Berlin or UTC (got {shown!r})"
+    )
 
 
 def active_filter(raw: str | None) -> bool | None:
