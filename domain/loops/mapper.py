@@ -19,7 +19,7 @@ from domain.config import Settings
 from domain.loops import listing, rules
 from domain.loops.cache import CacheInvalidation, CacheStats, LoopCache, Resolution
 from domain.loops.cache_stats import SharedCacheStats
-from domain.loops.files import LoopPathError, check_loop_file, confine, relative_to_root
+from domain.loops.files import LoopPathError, confine, stored_loop
 from domain.loops.keys import azuracast_song_id, normalize_track_key
 from domain.loops.listing import Fallback, MappingStats
 from domain.models import DefaultConfig, Play, Reason, TrackMapping
@@ -164,10 +164,9 @@ class TrackMapper:
 
     def _checked_loop(self, loop_path: str) -> str:
         try:
-            path = check_loop_file(self.settings.loops_path, loop_path)
+            return stored_loop(self.settings.loops_path, loop_path)
         except LoopPathError as error:
             raise MappingError("loop_path", str(error)) from error
-        return relative_to_root(self.settings.loops_path, path)
 
     # Writes -----------------------------------------------------------------------------------
 

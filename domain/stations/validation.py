@@ -17,7 +17,7 @@ from urllib.parse import SplitResult, urlsplit
 
 from domain.config import Settings
 from domain.handoff.switch import HandoffError, confine_handoff, confine_link
-from domain.loops.files import PATH_MAX, LoopPathError, check_loop_file, relative_to_root
+from domain.loops.files import PATH_MAX, LoopPathError, relative_to_root, stored_loop
 from domain.models import SourceKind, Station, Transport, column_length
 from domain.outbound.addresses import host_allowed, literal_address, refusal
 from domain.stations.station_input import StationInput
@@ -175,10 +175,9 @@ def _loop(field: str, label: str, raw: str, loops_root: Path) -> str | None:
     if not _bounded(field, label, raw.strip(), PATH_MAX):
         return None
     try:
-        path = check_loop_file(loops_root, raw)
+        return stored_loop(loops_root, raw)
     except LoopPathError as error:
         raise StationError(field, f"{label}: {error}") from None
-    return relative_to_root(loops_root, path)
 
 
 def _streamer_loops(raw: str, loops_root: Path) -> dict[str, str]:
