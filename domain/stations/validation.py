@@ -384,10 +384,20 @@ def validate_source(
     What Test connection needs: the other fields may still be unfinished.
     """
     refusals = Refusals()
+    values = _source_values(refusals, data, settings, current)
+    refusals.raise_any()
+    return values
+
+
+def _source_values(
+    refusals: Refusals, data: StationInput, settings: Settings, current: Station | None
+) -> dict[str, Any]:
+    """The source's values (None where refused, the refusals kept), in the form's order. Only
+    the chosen source's own field (shortcode, mount or stream id) is checked."""
     check = refusals.check
     kind = check(_kind, data.kind)
     base_url = check(_base_url, data.base_url, settings)
-    values = {
+    return {
         "kind": kind,
         "base_url": base_url,
         "shortcode": check(_shortcode, data.shortcode) if kind == SourceKind.AZURACAST else None,
@@ -395,8 +405,6 @@ def validate_source(
         "stream_id": check(_stream_id, data.stream_id) if kind == SourceKind.SHOUTCAST else 1,
         "api_key": check(_api_key, data, current, base_url),
     }
-    refusals.raise_any()
-    return values
 
 
 def validate(
@@ -415,13 +423,8 @@ def validate(
         check(_no_nul, field.name, getattr(data, field.name))
     # In the form's order, so that the first error named is the first field at fault.
     name = check(_name, data.name)
-    kind = check(_kind, data.kind)
-    base_url = check(_base_url, data.base_url, settings)
-    shortcode = check(_shortcode, data.shortcode) if kind == SourceKind.AZURACAST else None
-    mount = check(_mount, data.mount) if kind == SourceKind.ICECAST else None
-    stream_id = check(_stream_id, data.stream_id) if kind == SourceKind.SHOUTCAST else 1
-    api_key = check(_api_key, data, current, base_url)
-    transport = check(_transport, data.transport, kind)
+    source = _source_values(refusals, data, settings, current)
+    transport = check(_transport, data.transport, source["kind"])
     poll_interval = check(
         _number, "poll_interval", "Poll interval", data.poll_interval, POLL_INTERVAL
     )
@@ -446,12 +449,7 @@ def validate(
     refusals.raise_any()
     return {
         "name": name,
-        "kind": kind,
-        "base_url": base_url,
-        "shortcode": shortcode,
-        "mount": mount,
-        "stream_id": stream_id,
-        "api_key": api_key,
+        **source,
         "transport": transport,
         "poll_interval": poll_interval,
         "webhook_secret": secret,
