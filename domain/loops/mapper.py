@@ -447,12 +447,23 @@ class TrackMapper:
             count=count,
         )
 
-    async def get_thumbnail(self, mapping_id: int) -> bytes | None:
-        """The loop's preview JPEG, once the worker has made one."""
+    async def get_thumbnail(self, mapping_id: int) -> tuple[bytes | None, str | None, str]:
+        """The loop's preview JPEG (once the worker has made one), its check status (None: not
+        checked yet) and its stored path, in one query; MappingNotFound without the row."""
         async with self._reads() as session:
-            return await session.scalar(
-                select(TrackMapping.thumbnail).where(TrackMapping.id == mapping_id)
-            )
+            row = (
+                await session.execute(
+                    select(
+                        TrackMapping.thumbnail,
+                        TrackMapping.loop_status,
+                        TrackMapping.loop_file_path,
+                    ).where(TrackMapping.id == mapping_id)
+                )
+            ).one_or_none()
+        if row is None:
+            raise MappingNotFound(mapping_id)
+        thumbnail, status, loop_path = row
+        return thumbnail, status, loop_path
 
     async def get_stats(self, most_played: int = 10) -> MappingStats:
         """Totals over all mappings and the most played ones."""
