@@ -7,15 +7,16 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
-from zoneinfo import available_timezones
 
 from dotenv import dotenv_values
 
 from domain.outbound.addresses import parse_allowed_hosts
+from domain.validation import InputError, zone_name
 
 VAR_DIR = Path(os.environ.get("CRATELOOP_VAR_DIR", "var")).resolve()
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -136,14 +137,20 @@ def _redis_url(raw: str) -> str:
     return raw.strip()
 
 
-def _site_url(name: str, raw: str) -> str:
+def _site_url(env: Mapping[str, str], name: str, default: str) -> str:
+    """The URL in `name` (unset or blank: `default`), without credentials or a trailing "/"."""
+    raw = env.get(name, "") or default
     parts = urlsplit(raw.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname or parts.username:
         raise ConfigError(f"{name} must be an http(s) URL without credentials (got {raw!r})")
     return urlunsplit((parts.scheme, parts.netloc.lower(), parts.path.rstrip("/"), "", ""))
 
 
-def _seconds(name: str, raw: str, *, minimum: float, maximum: float) -> float:
+def _seconds(
+    env: Mapping[str, str], name: str, default: float, *, minimum: float, maximum: float
+) -> float:
+    """The number of seconds in `name` (unset or blank: `default`), from `minimum` to `maximum`."""
+    raw = env.get(name, "") or str(default)
     try:
         value = float(raw)
     except ValueError:
@@ -158,28 +165,23 @@ def _seconds(name: str, raw: str, *, minimum: float, maximum: float) -> float:
 def _tracklists(env: dict[str, str]) -> TracklistsSettings:
     defaults = TracklistsSettings()
     return TracklistsSettings(
-        base_url=_site_url(
-            "TRACKLISTS_BASE_URL", env.get("TRACKLISTS_BASE_URL", "") or defaults.base_url
-        ),
-        short_url=_site_url(
-            "TRACKLISTS_SHORT_URL", env.get("TRACKLISTS_SHORT_URL", "") or defaults.short_url
-        ),
+        base_url=_site_url(env, "TRACKLISTS_BASE_URL", defaults.base_url),
+        short_url=_site_url(env, "TRACKLISTS_SHORT_URL", defaults.short_url),
         delay_seconds=_seconds(
+            env,
             "TRACKLISTS_DELAY_SECONDS",
-            env.get("TRACKLISTS_DELAY_SECONDS", "") or str(defaults.delay_seconds),
+            defaults.delay_seconds,
             minimum=TRACKLISTS_MIN_DELAY_SECONDS,
             maximum=3600,
         ),
         contact=_contact(env, "TRACKLISTS_CONTACT"),
         timeout_seconds=_seconds(
-            "TRACKLISTS_TIMEOUT_SECONDS",
-            env.get("TRACKLISTS_TIMEOUT_SECONDS", "") or str(defaults.timeout_seconds),
-            minimum=1,
-            maximum=300,
+            env, "TRACKLISTS_TIMEOUT_SECONDS", defaults.timeout_seconds, minimum=1, maximum=300
         ),
         worker_notice_seconds=_seconds(
+            env,
             "TRACKLISTS_WORKER_NOTICE_SECONDS",
-            env.get("TRACKLISTS_WORKER_NOTICE_SECONDS", "") or str(defaults.worker_notice_seconds),
+            defaults.worker_notice_seconds,
             minimum=0.1,
             maximum=3600,
         ),
@@ -195,12 +197,8 @@ def _contact(env: dict[str, str], first: str = "CONTACT") -> str:
 def _music_databases(env: dict[str, str]) -> MusicDatabasesSettings:
     defaults = MusicDatabasesSettings()
     return MusicDatabasesSettings(
-        musicbrainz_url=_site_url(
-            "MUSICBRAINZ_BASE_URL", env.get("MUSICBRAINZ_BASE_URL", "") or defaults.musicbrainz_url
-        ),
-        discogs_url=_site_url(
-            "DISCOGS_BASE_URL", env.get("DISCOGS_BASE_URL", "") or defaults.discogs_url
-        ),
+        musicbrainz_url=_site_url(env, "MUSICBRAINZ_BASE_URL", defaults.musicbrainz_url),
+        discogs_url=_site_url(env, "DISCOGS_BASE_URL", defaults.discogs_url),
         discogs_token=env.get("DISCOGS_TOKEN", "").strip(),
     )
 
@@ -226,13 +224,10 @@ def _switch(name: str, raw: str) -> bool:
 
 
 def _time_zone(name: str, raw: str) -> str:
-    text = raw.strip() or "UTC"
-    # Only listed names: ZoneInfo also opens odd files under the zone folder ("posixrules").
-    if text != "UTC" and text not in available_timezones():
-        raise ConfigError(
-            f"{name} must be an IANA time zone name like Europe/Berlin or UTC (got {raw!r})"
-        )
-    return text
+    try:
+        return zone_name(name, raw.strip() or "UTC")
+    except InputError as error:
+        raise ConfigError(str(error)) from None
 
 
 def environment() -> dict[str, str]:
@@ -274,12 +269,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         cache_ttl_seconds=_positive_int("CACHE_TTL_SECONDS", env.get("CACHE_TTL_SECONDS", "3600")),
         log_level=log_level,
         tracklists=_tracklists(env),
-        redis_timeout_seconds=_seconds(
-            "REDIS_TIMEOUT_SECONDS",
-            env.get("REDIS_TIMEOUT_SECONDS", "5"),
-            minimum=0.5,
-            maximum=60,
-        ),
+        redis_timeout_seconds=_seconds(env, "REDIS_TIMEOUT_SECONDS", 5, minimum=0.5, maximum=60),
         allow_command_hooks=_switch("ALLOW_COMMAND_HOOKS", env.get("ALLOW_COMMAND_HOOKS", "")),
         station_allowed_hosts=parse_allowed_hosts(env.get("STATION_ALLOWED_HOSTS", "")),
         display_timezone=_time_zone("DISPLAY_TIMEZONE", env.get("DISPLAY_TIMEZONE", "")),
@@ -287,10 +277,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
             "LOOP_UPLOAD_MAX_MB", env.get("LOOP_UPLOAD_MAX_MB", "500"), maximum=100_000
         ),
         station_backoff_max_seconds=_seconds(
-            "STATION_BACKOFF_MAX_SECONDS",
-            env.get("STATION_BACKOFF_MAX_SECONDS", "") or "60",
-            minimum=1,
-            maximum=3600,
+            env, "STATION_BACKOFF_MAX_SECONDS", 60, minimum=1, maximum=3600
         ),
         contact=_contact(env),
         music_databases=_music_databases(env),

@@ -56,6 +56,12 @@ class Reason(StrEnum):
     MANUAL = "manual"  # pinned by an operator ("Switch now", domain/stations/pins.py)
 
 
+def _one_of(column: str, values: type[StrEnum]) -> str:
+    """A CHECK that `column` holds one of the enum's values, in the enum's order (so the SQL text,
+    and so what alembic compares, stays the same while the enum does)."""
+    return f"{column} IN ({', '.join(repr(v.value) for v in values)})"
+
+
 def _now(sort_order: int = 0) -> Mapped[datetime]:
     return mapped_column(
         DateTime(timezone=True), server_default=func.now(), nullable=False, sort_order=sort_order
@@ -97,9 +103,7 @@ class TrackMapping(Base):
     )
 
     __table_args__ = (
-        CheckConstraint(
-            "loop_status IN ('ok', 'missing', 'invalid')", name="track_mappings_loop_status"
-        ),
+        CheckConstraint(_one_of("loop_status", LoopStatus), name="track_mappings_loop_status"),
         Index("track_mappings_search", "search_vector", postgresql_using="gin"),
         Index("track_mappings_by_plays", play_count.desc(), id),
     )
@@ -136,10 +140,7 @@ class Play(Base):
     )
 
     __table_args__ = (
-        CheckConstraint(
-            "reason IN ('mapped', 'song_id', 'default', 'live', 'offline', 'manual')",
-            name="plays_reason",
-        ),
+        CheckConstraint(_one_of("reason", Reason), name="plays_reason"),
         Index("plays_reason_key", "reason", "track_key"),
         Index("plays_station_started", "station", "started_at"),
         Index(
@@ -203,8 +204,8 @@ class Station(Base):
     updated_at: Mapped[datetime] = _now()
 
     __table_args__ = (
-        CheckConstraint("kind IN ('azuracast', 'icecast', 'shoutcast')", name="stations_kind"),
-        CheckConstraint("transport IN ('push', 'poll', 'webhook')", name="stations_transport"),
+        CheckConstraint(_one_of("kind", SourceKind), name="stations_kind"),
+        CheckConstraint(_one_of("transport", Transport), name="stations_transport"),
         CheckConstraint("liquidsoap_mode IN ('var', 'queue')", name="stations_liquidsoap_mode"),
         CheckConstraint("poll_interval >= 1", name="stations_poll_interval"),
     )
@@ -241,10 +242,6 @@ class TokenScope(StrEnum):
 
     READ = "read"
     WRITE = "write"
-
-
-def _one_of(column: str, values: type[StrEnum]) -> str:
-    return f"{column} IN ({', '.join(repr(v.value) for v in values)})"
 
 
 class User(Base):
@@ -459,7 +456,7 @@ class TracklistVersion(_TracklistMetadata, Base):
     summary: Mapped[str] = mapped_column(Text)
 
     __table_args__ = (
-        CheckConstraint("origin IN ('import', 'draft')", name="tracklist_versions_origin"),
+        CheckConstraint(_one_of("origin", VersionOrigin), name="tracklist_versions_origin"),
         Index("tracklist_versions_number", "tracklist_id", "number", unique=True),
     )
 
@@ -543,10 +540,7 @@ class TracklistImport(Base):
     updated_at: Mapped[datetime] = _now()
 
     __table_args__ = (
-        CheckConstraint(
-            "status IN ('queued', 'fetching', 'parsed', 'stored', 'blocked', 'failed')",
-            name="tracklist_imports_status",
-        ),
+        CheckConstraint(_one_of("status", ImportStatus), name="tracklist_imports_status"),
     )
 
 
@@ -705,13 +699,8 @@ class Discovery(Base):
     updated_at: Mapped[datetime] = _now()
 
     __table_args__ = (
-        CheckConstraint(
-            "state IN ('matched', 'provisional', 'unmatched', 'id', 'rejected')",
-            name="discoveries_state",
-        ),
-        CheckConstraint(
-            "method IN ('library', 'musicbrainz', 'discogs', 'manual')", name="discoveries_method"
-        ),
+        CheckConstraint(_one_of("state", DiscoveryState), name="discoveries_state"),
+        CheckConstraint(_one_of("method", DiscoveryMethod), name="discoveries_method"),
         CheckConstraint("confidence >= 0 AND confidence <= 1", name="discoveries_confidence"),
         Index("discoveries_row", "version_id", "row_index", unique=True),
         # The review queue: provisional rows, newest mix (version) first.
@@ -761,10 +750,7 @@ class WantItem(Base):
     status_changed_at: Mapped[datetime] = _now()
 
     __table_args__ = (
-        CheckConstraint(
-            "status IN ('wanted', 'found', 'purchased', 'in_library', 'unavailable')",
-            name="want_list_status",
-        ),
+        CheckConstraint(_one_of("status", WantStatus), name="want_list_status"),
         CheckConstraint("priority BETWEEN 1 AND 5", name="want_list_priority"),
         Index("want_list_track", "user_id", "library_track_id", unique=True),
         Index("want_list_by_added", "user_id", added_at.desc(), id.desc()),

@@ -11,8 +11,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from datetime import date
-from typing import TypeVar
+from functools import cache
+from typing import ParamSpec, TypeVar
+from zoneinfo import available_timezones
 
+P = ParamSpec("P")
 T = TypeVar("T")
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
@@ -62,12 +65,15 @@ class Refusals:
     def __init__(self) -> None:
         self.errors: list[InputError] = []
 
-    def check(self, rule: Callable[..., T], *args: object) -> T | None:
-        """`rule(*args)`, or None (the refusal kept) when it refuses."""
+    def check(self, rule: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T | None:
+        """`rule(*args, **kwargs)`, or None (the refusal kept) when it refuses. A field refused
+        already keeps its first refusal: a second rule failing on it says nothing new."""
         try:
-            return rule(*args)
+            return rule(*args, **kwargs)
         except InputError as error:
-            self.errors.append(error)
+            refused = {field for kept in self.errors for field in kept.by_field()}
+            if not error.by_field().keys() <= refused:
+                self.errors.append(error)
             return None
 
     def raise_any(self) -> None:
@@ -201,6 +207,30 @@ def date_range(
     if first and last and last < first:
         errors["to"] = "the end date is before the start date"
     return first, last
+
+
+# --- time zones ----------------------------------------------------------------------------------
+
+UTC_NAME = "UTC"
+
+
+@cache
+def zone_names() -> tuple[str, ...]:
+    """Every IANA zone name this machine knows, sorted (the account page's choices)."""
+    return tuple(sorted(available_timezones() | {UTC_NAME}))
+
+
+def zone_name(field: str, name: str) -> str:
+    """`name` stripped, when it is a zone this machine lists; refused otherwise (ZoneInfo would
+    also open odd files under the zone folder, such as "posixrules"). A user's zone and
+    DISPLAY_TIMEZONE both follow this rule."""
+    text = name.strip()
+    if text in zone_names():
+        return text
+    shown = text[:_SHOWN_MAX] + ("…" if len(text) > _SHOWN_MAX else "")
+    raise InputError(
+        field, f"{field} must be an IANA time zone name like Europe/Berlin or UTC (got {shown!r})"
+    )
 
 
 def active_filter(raw: str | None) -> bool | None:

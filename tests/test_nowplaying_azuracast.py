@@ -270,7 +270,9 @@ async def test_poll_unreachable(http: httpx.AsyncClient) -> None:
     fake = FakeAzuraCast()
     url = fake.url
     fake.close()
-    with pytest.raises(SourceError, match=r"^cannot connect to 127\.0\.0\.1:\d+"):
+    with pytest.raises(
+        SourceError, match=r"^connection refused by 127\.0\.0\.1:\d+: nothing listens there"
+    ):
         await AzuraCastSource(url, "radio", None, http).poll()
 
 
@@ -443,5 +445,5 @@ async def test_feed_unreachable(http: httpx.AsyncClient) -> None:
     fake = FakeAzuraCast()
     url = fake.url
     fake.close()
-    with pytest.raises(SourceError, match=r"^cannot connect"):
+    with pytest.raises(SourceError, match=r"^connection refused by 127\.0\.0\.1:\d+"):
         await next_np(AzuraCastSource(url, "radio", None, http).feed())

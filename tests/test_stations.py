@@ -21,7 +21,8 @@ from domain.models import Station, StationHealth
 from domain.stations import store as stations
 from domain.stations.environment import ensure_env_station
 from domain.stations.station_input import StationInput
-from domain.stations.validation import StationError, StationErrors, validate
+from domain.stations.validation import StationError, validate
+from domain.validation import InputErrors
 
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -544,7 +545,7 @@ async def test_a_station_saves_again_once_its_symlink_points_at_a_loop(
 
 
 async def test_every_field_at_fault_is_named_at_once(sessions: Sessions, cfg: Settings) -> None:
-    with pytest.raises(StationErrors) as caught:
+    with pytest.raises(InputErrors) as caught:
         await stations.create_station(
             sessions,
             cfg,
@@ -552,7 +553,8 @@ async def test_every_field_at_fault_is_named_at_once(sessions: Sessions, cfg: Se
                 name=" ", base_url="ftp://x", shortcode="", switch_offset="99", symlink_path="x"
             ),
         )
-    assert list(caught.value.errors) == [
+    errors = caught.value.by_field()
+    assert list(errors) == [
         "name",
         "base_url",
         "shortcode",
@@ -560,7 +562,7 @@ async def test_every_field_at_fault_is_named_at_once(sessions: Sessions, cfg: Se
         "symlink_path",
     ]
     assert caught.value.field == "name"  # the first, as a single StationError would say
-    assert "Switch offset must be a number from -60 to 60" in caught.value.errors["switch_offset"]
+    assert "Switch offset must be a number from -60 to 60" in errors["switch_offset"]
     assert await count(sessions) == 0
 
 

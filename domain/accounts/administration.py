@@ -8,11 +8,11 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import any_, delete, func, literal, select, text, update
+from sqlalchemy import ColumnElement, and_, any_, delete, func, literal, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.accounts.tokens import _token_hash
-from domain.accounts.users import UserError, _hasher, _hashing, _ordered, validate_password
+from domain.accounts.users import UserError, _hasher, _hashing, _ordered, validate_new_password
 from domain.db import Sessions
 from domain.models import Role, User
 
@@ -117,35 +117,32 @@ async def make_reset_link_token(sessions: Sessions, user_id: int) -> tuple[str, 
     return token, user
 
 
+def _reset_token_valid(token: str) -> ColumnElement[bool]:
+    """The account the reset `token` is for, while the token has not expired."""
+    return and_(
+        User.password_reset_hash == _token_hash(token), User.password_reset_until > func.now()
+    )
+
+
 async def reset_link_user(sessions: Sessions, token: str) -> User | None:
     """The account a reset token is for while it is valid, else None."""
     if not token:
         return None
     async with sessions() as session:
-        user: User | None = await session.scalar(
-            select(User).where(
-                User.password_reset_hash == _token_hash(token),
-                User.password_reset_until > func.now(),
-            )
-        )
+        user: User | None = await session.scalar(select(User).where(_reset_token_valid(token)))
     return user
 
 
 async def reset_password(sessions: Sessions, token: str, password: str, again: str) -> User:
     """Use up a reset token: set the password, end the account's sessions. UserError("token")
     when the link is used or expired, or names the password field."""
-    validate_password(password)
-    if password != again:
-        raise UserError("password", "the passwords differ")
+    validate_new_password(password, again)
     password_hash = await _hashing(_hasher.hash, password)
     async with sessions.begin() as session:
         # One statement finds and uses up the token: of two submissions only one gets a row.
         user: User | None = await session.scalar(
             update(User)
-            .where(
-                User.password_reset_hash == _token_hash(token),
-                User.password_reset_until > func.now(),
-            )
+            .where(_reset_token_valid(token))
             .values(
                 password_hash=password_hash,
                 password_reset_hash=None,

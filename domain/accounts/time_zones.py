@@ -7,33 +7,21 @@ turned into the viewer's zone, by one filter (web/times.py) that asks `viewer_zo
 from __future__ import annotations
 
 from functools import cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select, update
 
 from domain.db import Sessions
 from domain.models import User
-from domain.validation import InputError
+from domain.validation import UTC_NAME, zone_name
+from domain.validation import zone_names as zone_names  # the account page's choices
 
 ZONE_NAME_MAX = 64  # users.time_zone; the longest IANA name has 32 characters
-UTC_NAME = "UTC"
-
-
-@cache
-def zone_names() -> tuple[str, ...]:
-    """Every IANA zone name this machine knows, sorted (the account page's choices)."""
-    return tuple(sorted(available_timezones() | {UTC_NAME}))
 
 
 def check_zone(field: str, name: str) -> ZoneInfo:
     """The zone called `name`; InputError naming `field` when there is none by that name."""
-    text = name.strip()
-    if text in zone_names():
-        return _zone(text)
-    shown = text[:40] + ("…" if len(text) > 40 else "")
-    raise InputError(
-        field, f"{field} must be an IANA time zone name like Europe/Berlin or UTC (got {shown!r})"
-    )
+    return _zone(zone_name(field, name))
 
 
 @cache

@@ -73,6 +73,14 @@ def validate_password(password: str) -> str:
     return password
 
 
+def validate_new_password(password: str, again: str, differ: str = "the passwords differ") -> str:
+    """A new password typed twice: long enough, and the same both times (else `differ`)."""
+    validate_password(password)
+    if password != again:
+        raise UserError("password", differ)
+    return password
+
+
 async def create_user(
     sessions: Sessions,
     username: str,
@@ -154,9 +162,7 @@ async def change_password(
         raise UserError("username", "this account no longer exists")
     if not await _hashing(_verify, user.password_hash, current):
         raise UserError("current_password", "the current password is wrong")
-    validate_password(new)
-    if new != new_again:
-        raise UserError("password", "the new passwords differ")
+    validate_new_password(new, new_again, "the new passwords differ")
     password_hash = await _hashing(_hasher.hash, new)
     async with sessions.begin() as session:
         # Only over the hash that was checked: of two changes at once, the second finds the

@@ -21,6 +21,7 @@ from domain.outbound.body import BodyTooLarge, read_capped
 from domain.outbound.guard import (
     Resolver,
     checked_addresses,
+    first_connected,
     guarded_transport,
     system_resolver,
 )
@@ -133,7 +134,11 @@ class Liquidsoap:
         addresses = await checked_addresses(
             self.host, self.port, allowed_hosts=self.allowed_hosts, resolve=self.resolve
         )
-        reader, writer = await _open_first(addresses, self.port)
+        reader, writer = await first_connected(
+            addresses,
+            lambda address: asyncio.open_connection(address, self.port, limit=REPLY_CAP),
+            OSError,
+        )
         try:
             replies = []
             for command in commands:
@@ -171,20 +176,6 @@ class Liquidsoap:
                         )
                 replies.append(body.decode(errors="replace"))
         return replies
-
-
-async def _open_first(
-    addresses: list[str], port: int
-) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
-    """A connection to the first of `addresses` (checked ones) that answers."""
-    error: OSError | None = None
-    for address in addresses:
-        try:
-            return await asyncio.open_connection(address, port, limit=REPLY_CAP)
-        except OSError as failed:
-            error = failed
-    assert error is not None
-    raise error
 
 
 async def _telnet_reply(reader: asyncio.StreamReader) -> str:

@@ -65,8 +65,8 @@ from domain.models import (
 )
 from domain.resources import Resources
 from domain.tracklists.content import TrackRow, version_content
-from domain.tracklists.model import ParsedTrack
-from domain.tracklists.store import TracklistNotFound, is_main_track
+from domain.tracklists.model import ParsedTrack, is_main_track
+from domain.tracklists.store import TracklistNotFound
 from domain.validation import InputError
 
 log = logging.getLogger(__name__)

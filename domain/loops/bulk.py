@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import io
-import tempfile
 from dataclasses import dataclass
-from pathlib import Path, PurePath
+from pathlib import PurePath
 from typing import get_args
 
 from domain.config import Settings
@@ -51,12 +50,9 @@ async def import_upload(
         raise InputError("file", f"{filename[:80]!r} is empty")
     if len(content) > UPLOAD_MAX:
         raise InputError("file", f"the file is larger than {UPLOAD_MAX // 2**20} MB")
-    with tempfile.TemporaryDirectory(prefix="crateloop-import-") as folder:
-        path = Path(folder) / f"upload.{fmt}"
-        await asyncio.to_thread(path.write_bytes, content)
-        read = read_csv if fmt == "csv" else read_json
-        rows = read(path, Progress())
-        return await import_mappings(mapper, rows, ImportOptions(update=update))
+    read = read_csv if fmt == "csv" else read_json
+    rows = read(io.BytesIO(content), Progress())
+    return await import_mappings(mapper, rows, ImportOptions(update=update))
 
 
 async def export_download(

@@ -75,8 +75,10 @@ class SharedCacheStats:
         Without Redis, this process's own (`shared` is False)."""
         try:
             await self.send()  # this process's latest lookups count at once
-            counters = await self.redis.hgetall(self.counters)
-            sizes = await self.redis.hgetall(self.sizes)
+            async with self.redis.pipeline(transaction=False) as pipe:  # one round trip
+                pipe.hgetall(self.counters)
+                pipe.hgetall(self.sizes)
+                counters, sizes = await pipe.execute()
         except (RedisError, OSError) as error:
             log.warning("cache statistics: Redis unreachable (%s); showing this process's", error)
             return self.cache.stats()

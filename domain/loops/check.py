@@ -222,13 +222,13 @@ def preview_thumbnail(loops_root: Path, stored: str) -> bytes | None:
 
 
 async def mapping_thumbnail(mapper: TrackMapper, mapping_id: int) -> bytes | None:
-    """A mapping's preview: the one its last check stored, else one made from its loop file
-    now (a loop just changed has no check yet, and its row should show the new loop)."""
-    stored = await mapper.get_thumbnail(mapping_id)
-    if stored:
+    """A mapping's preview: the one its last check stored, else, for a loop not checked yet (one
+    just changed, whose row should show the new loop), one made from its loop file now. A
+    checked loop without a stored preview has none: it is not probed again on every request."""
+    stored, status, loop_path = await mapper.get_thumbnail(mapping_id)
+    if stored or status is not None:
         return stored
-    mapping = await mapper.get_mapping(mapping_id)
-    return await asyncio.to_thread(preview_thumbnail, mapper.loops_root(), mapping.loop_file_path)
+    return await asyncio.to_thread(preview_thumbnail, mapper.loops_root(), loop_path)
 
 
 def _probe_stored(loops_root: Path, stored: str) -> LoopProbe:

@@ -61,6 +61,12 @@ def check_loop_file(loops_root: Path, raw: str | os.PathLike[str]) -> Path:
     return path
 
 
+def stored_loop(loops_root: Path, raw: str | os.PathLike[str]) -> str:
+    """A loop path as stored (a mapping's, a station's, a pin's): an existing .mp4 under the
+    loops folder, relative to it; LoopPathError otherwise."""
+    return relative_to_root(loops_root, check_loop_file(loops_root, raw))
+
+
 def loop_version(loops_root: Path, stored: str) -> str:
     """A short tag that changes when a loop's path or file changes: a preview URL carries it,
     so a browser never shows the preview of the file a mapping had before."""

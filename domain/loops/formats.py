@@ -14,9 +14,10 @@ import json
 import os
 import re
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Literal
+from typing import IO, BinaryIO, Literal
 
 from domain.loops.files import LoopPathError, confine
 from domain.loops.keys import split_track_text
@@ -107,10 +108,24 @@ def _csv_row(pos: int, columns: list[str], record: list[str]) -> RawRow | None:
     return RawRow(pos, where, fields=dict(zip(columns, record, strict=False)))
 
 
-def read_csv(path: Path, progress: Progress) -> Iterator[RawRow]:
-    """Rows of a CSV file with a header line; `where` is the physical line a record starts on."""
-    progress.total = path.stat().st_size
-    with path.open("rb") as raw:
+@contextmanager
+def _opened(source: Path | BinaryIO) -> Iterator[BinaryIO]:
+    """`source` to read bytes from: a file (opened, and closed after) or a stream as it is (an
+    upload held in memory: domain/loops/bulk.py)."""
+    if isinstance(source, Path):
+        with source.open("rb") as stream:
+            yield stream
+    else:
+        yield source
+
+
+def read_csv(source: Path | BinaryIO, progress: Progress) -> Iterator[RawRow]:
+    """Rows of a CSV file or stream with a header line; `where` is the physical line a record
+    starts on. A stream is read from where it stands; progress counts its bytes."""
+    with _opened(source) as raw:
+        start = raw.tell()
+        progress.total = raw.seek(0, os.SEEK_END) - start
+        raw.seek(start)
         # Bytes that are not UTF-8 become lone surrogates, so one bad row spoils only itself.
         text = io.TextIOWrapper(raw, "utf-8-sig", errors="surrogateescape", newline="")
         reader = csv.reader(text, strict=True)
@@ -133,7 +148,7 @@ def read_csv(path: Path, progress: Progress) -> Iterator[RawRow]:
             row = _csv_row(start, columns, record)
             start = reader.line_num + 1
             if count % 1024 == 0:
-                progress.done = raw.tell()
+                progress.done = raw.tell() - start
             if row is not None:
                 yield row
 
@@ -168,9 +183,11 @@ def _json_item(index: int, item: object) -> RawRow:
     return RawRow(index, where, fields=fields)
 
 
-def read_json(path: Path, progress: Progress) -> Iterator[RawRow]:
-    """Rows of a JSON list of objects; `where` is the item's position, counted from 1."""
-    data = path.read_bytes()
+def read_json(source: Path | BinaryIO, progress: Progress) -> Iterator[RawRow]:
+    """Rows of a JSON list of objects (a file or a stream); `where` is the item's position,
+    counted from 1."""
+    with _opened(source) as stream:
+        data = stream.read()
     if data.startswith(codecs.BOM_UTF8):
         data = data[len(codecs.BOM_UTF8) :]
     try:

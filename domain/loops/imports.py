@@ -29,7 +29,7 @@ from psycopg.rows import TupleRow
 
 from domain import validation
 from domain.loops import rules
-from domain.loops.files import LoopPathError, check_loop_file, relative_to_root
+from domain.loops.files import LoopPathError, stored_loop
 from domain.loops.formats import REQUIRED, RawRow, SourceError
 from domain.loops.keys import azuracast_song_id
 from domain.loops.mapper import TrackMapper
@@ -183,7 +183,7 @@ class _RowChecker:
         checked = self._paths.get(raw)
         if checked is None:
             try:
-                checked = relative_to_root(self.loops_root, check_loop_file(self.loops_root, raw))
+                checked = stored_loop(self.loops_root, raw)
             except LoopPathError as error:
                 checked = error
             if len(self._paths) >= _PATH_CACHE_MAX:

@@ -8,6 +8,9 @@ import unicodedata
 # AzuraCast strips these before hashing "Artist - Title" (docs/architecture.md, AzuraCast).
 _SONG_ID_STRIP = str.maketrans("", "", " -\"'\n\t\r")
 OFFLINE_SONG_ID = "5a6a865199cf5df73b1417326d2ff24f"
+# Between a track key's two parts. Stored keys (domain/loops/rules.py) and lookups are joined by
+# join_key alone: were they to differ, stored keys would stop matching and mappings never resolve.
+KEY_SEPARATOR = " - "
 
 
 def clean_key_part(text: str) -> str:
@@ -16,9 +19,14 @@ def clean_key_part(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
 
 
+def join_key(artist_part: str, title_part: str) -> str:
+    """A track key from its two parts, already cleaned (clean_key_part)."""
+    return f"{artist_part}{KEY_SEPARATOR}{title_part}"
+
+
 def normalize_track_key(artist: str, title: str) -> str:
     """`"artist - title"`: NFKC, casefolded, trimmed, inner whitespace collapsed."""
-    return f"{clean_key_part(artist)} - {clean_key_part(title)}"
+    return join_key(clean_key_part(artist), clean_key_part(title))
 
 
 def azuracast_song_id(artist: str, title: str) -> str:

@@ -19,7 +19,7 @@ from domain.config import Settings
 from domain.loops import listing, rules
 from domain.loops.cache import CacheInvalidation, CacheStats, LoopCache, Resolution
 from domain.loops.cache_stats import SharedCacheStats
-from domain.loops.files import LoopPathError, check_loop_file, confine, relative_to_root
+from domain.loops.files import LoopPathError, confine, stored_loop
 from domain.loops.keys import azuracast_song_id, normalize_track_key
 from domain.loops.listing import Fallback, MappingStats
 from domain.models import DefaultConfig, Play, Reason, TrackMapping
@@ -165,10 +165,9 @@ class TrackMapper:
 
     def _checked_loop(self, loop_path: str) -> str:
         try:
-            path = check_loop_file(self.settings.loops_path, loop_path)
+            return stored_loop(self.settings.loops_path, loop_path)
         except LoopPathError as error:
             raise MappingError("loop_path", str(error)) from error
-        return relative_to_root(self.settings.loops_path, path)
 
     # Writes -----------------------------------------------------------------------------------
 
@@ -449,12 +448,23 @@ class TrackMapper:
             count=count,
         )
 
-    async def get_thumbnail(self, mapping_id: int) -> bytes | None:
-        """The loop's preview JPEG, once the worker has made one."""
+    async def get_thumbnail(self, mapping_id: int) -> tuple[bytes | None, str | None, str]:
+        """The loop's preview JPEG (once the worker has made one), its check status (None: not
+        checked yet) and its stored path, in one query; MappingNotFound without the row."""
         async with self._reads() as session:
-            return await session.scalar(
-                select(TrackMapping.thumbnail).where(TrackMapping.id == mapping_id)
-            )
+            row = (
+                await session.execute(
+                    select(
+                        TrackMapping.thumbnail,
+                        TrackMapping.loop_status,
+                        TrackMapping.loop_file_path,
+                    ).where(TrackMapping.id == mapping_id)
+                )
+            ).one_or_none()
+        if row is None:
+            raise MappingNotFound(mapping_id)
+        thumbnail, status, loop_path = row
+        return thumbnail, status, loop_path
 
     async def get_stats(self, most_played: int = 10) -> MappingStats:
         """Totals over all mappings and the most played ones."""

@@ -4,15 +4,14 @@ these."""
 
 from __future__ import annotations
 
-from domain.loops.keys import clean_key_part
+from domain.loops.keys import KEY_SEPARATOR, clean_key_part, join_key
 from domain.models import TrackMapping, column_length
 from domain.validation import InputError, Refusals
 
 TRACK_KEY_MAX = column_length(TrackMapping, "track_key")
-_KEY_SEPARATOR = " - "
 # The key is "artist - title": each part gets half of the column, so a refusal can name the part
 # that is too long and a limit of its own (counted after normalising: NFKC, inner spaces collapsed).
-PART_MAX = (TRACK_KEY_MAX - len(_KEY_SEPARATOR)) // 2
+PART_MAX = (TRACK_KEY_MAX - len(KEY_SEPARATOR)) // 2
 SONG_ID_MAX = column_length(TrackMapping, "azuracast_song_id")
 # The column is TEXT (unbounded): a note is a line or two for whoever edits the mapping next, and a
 # megabyte of it would be carried by every listing and export.
@@ -28,7 +27,8 @@ def track_key(artist: str, title: str) -> str:
         for name, text in (("artist", artist), ("title", title))
     ]
     refusals.raise_any()
-    return _KEY_SEPARATOR.join(part or "" for part in parts)
+    artist_part, title_part = (part or "" for part in parts)
+    return join_key(artist_part, title_part)
 
 
 def _key_part(field: str, text: str) -> str:

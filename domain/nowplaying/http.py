@@ -8,9 +8,11 @@ origin only: the X-API-Key header never goes to another host, port or scheme.
 from __future__ import annotations
 
 import asyncio
+import errno
 import json
 import re
-from collections.abc import AsyncIterator, Mapping
+import socket
+from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import asynccontextmanager
 from urllib.parse import urlsplit
 
@@ -19,6 +21,7 @@ import httpx
 from domain.nowplaying.model import SourceError
 from domain.outbound.body import BodyTooLarge
 from domain.outbound.body import read_capped as read_body
+from domain.outbound.guard import AddressRefused
 
 MAX_BODY = 1024 * 1024
 MAX_REDIRECTS = 5
@@ -29,15 +32,45 @@ _LINE_END = re.compile(rb"\r\n|\r|\n")
 
 
 class HttpStatusError(SourceError):
-    """The source answered with an HTTP error status."""
+    """The source answered with an HTTP error status; `url` is the URL that was asked."""
 
-    def __init__(self, status: int) -> None:
+    def __init__(self, status: int, url: str) -> None:
         super().__init__(f"HTTP {status}")
         self.status = status
+        self.url = url
 
 
 def _seconds(value: float) -> str:
     return f"{value:g} s"
+
+
+def causes(error: BaseException) -> Iterator[BaseException]:
+    """The error and what led to it (`raise … from None` still keeps the context)."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        current = current.__cause__ or current.__context__
+
+
+def _connect_error(exc: httpx.ConnectError, url: str) -> SourceError:
+    """Why a connection to `url` failed, in plain words rather than `[Errno -2] …`: the name
+    that did not resolve, the address refused by the guard, the port nothing listens on."""
+    parts = urlsplit(url)
+    host = parts.hostname or url
+    chain = list(causes(exc))
+    if any(isinstance(cause, socket.gaierror) for cause in chain):
+        return SourceError(f"could not resolve {host}: no such name, or no DNS answer")
+    for cause in chain:
+        if isinstance(cause, AddressRefused):
+            return SourceError(str(cause))
+        if isinstance(cause, ConnectionRefusedError) or (
+            isinstance(cause, OSError) and cause.errno == errno.ECONNREFUSED
+        ):
+            port = parts.port or _DEFAULT_PORTS.get(parts.scheme, 0)
+            return SourceError(f"connection refused by {host}:{port}: nothing listens there")
+    return SourceError(f"cannot connect to {parts.netloc or url}: {exc or 'connection failed'}")
 
 
 def transport_error(exc: httpx.HTTPError, url: str, timeout: float) -> SourceError:
@@ -46,7 +79,7 @@ def transport_error(exc: httpx.HTTPError, url: str, timeout: float) -> SourceErr
     if isinstance(exc, httpx.TimeoutException):
         return SourceError(f"timed out after {_seconds(timeout)}")
     if isinstance(exc, httpx.ConnectError):
-        return SourceError(f"cannot connect to {host}: {exc or 'connection failed'}")
+        return _connect_error(exc, url)
     if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError):
         return SourceError(f"connection to {host} dropped: {exc or 'closed'}")
     if isinstance(exc, httpx.InvalidURL | httpx.UnsupportedProtocol):
@@ -60,9 +93,8 @@ def _html_error(body: bytes) -> SourceError:
     return SourceError(f"an HTML page, not JSON ({title!r})" if title else "an HTML page, not JSON")
 
 
-def _is_html(response: httpx.Response, body: bytes) -> bool:
-    content_type = response.headers.get("content-type", "").lower()
-    return "html" in content_type or body.lstrip()[:1] == b"<"
+def _is_html(content_type: str, body: bytes) -> bool:
+    return "html" in content_type.lower() or body.lstrip()[:1] == b"<"
 
 
 def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
@@ -110,10 +142,10 @@ async def _get(
         await response.aclose()
 
 
-def check_status(response: httpx.Response) -> None:
-    """Raise HttpStatusError unless the response is a 2xx."""
+def check_status(response: httpx.Response, url: str) -> None:
+    """Raise HttpStatusError (naming `url`, the URL asked) unless the response is a 2xx."""
     if not 200 <= response.status_code < 300:
-        raise HttpStatusError(response.status_code)
+        raise HttpStatusError(response.status_code, url)
 
 
 async def read_capped(response: httpx.Response, limit: int = MAX_BODY) -> bytes:
@@ -149,24 +181,14 @@ async def fetch_json(
     time_limit: float = 5.0,
     limit: int = MAX_BODY,
 ) -> object:
-    """GET `url` and decode its JSON within `time_limit` seconds in all, body capped at `limit`."""
-    try:
-        async with asyncio.timeout(time_limit):
-            async with _get(
-                http,
-                url,
-                {"User-Agent": USER_AGENT, "Accept": "application/json", **(headers or {})},
-                time_limit,
-            ) as response:
-                check_status(response)
-                body = await read_capped(response, limit)
-                if _is_html(response, body):
-                    raise _html_error(body)
-                return decode_json(body)
-    except TimeoutError:
-        raise SourceError(f"timed out after {_seconds(time_limit)}") from None
-    except httpx.HTTPError as exc:
-        raise transport_error(exc, url, time_limit) from None
+    """GET `url` and decode its JSON; the fetch within `time_limit` seconds in all, body capped
+    at `limit`."""
+    content_type, body = await fetch_bytes(
+        http, url, accept="application/json", headers=headers, time_limit=time_limit, limit=limit
+    )
+    if _is_html(content_type, body):
+        raise _html_error(body)
+    return decode_json(body)
 
 
 async def fetch_bytes(
@@ -174,17 +196,21 @@ async def fetch_bytes(
     url: str,
     *,
     accept: str,
+    headers: Mapping[str, str] | None = None,
     time_limit: float = 5.0,
     limit: int = MAX_BODY,
 ) -> tuple[str, bytes]:
-    """GET `url` (redirects within its origin only, no credentials sent): its content type and
+    """GET `url` (redirects within its origin only, `headers` added): its content type and
     body, within `time_limit` seconds in all and at most `limit` bytes; SourceError otherwise."""
     try:
         async with asyncio.timeout(time_limit):
             async with _get(
-                http, url, {"User-Agent": USER_AGENT, "Accept": accept}, time_limit
+                http,
+                url,
+                {"User-Agent": USER_AGENT, "Accept": accept, **(headers or {})},
+                time_limit,
             ) as response:
-                check_status(response)
+                check_status(response, url)
                 body = await read_capped(response, limit)
                 return response.headers.get("content-type", ""), body
     except TimeoutError:
@@ -216,7 +242,7 @@ async def open_event_stream(
             },
             timeout,
         ) as response:
-            check_status(response)
+            check_status(response, url)
             if "html" in response.headers.get("content-type", "").lower():
                 raise _html_error(await read_capped(response))
             yield response

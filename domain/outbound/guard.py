@@ -11,12 +11,14 @@ from __future__ import annotations
 import asyncio
 import socket
 from collections.abc import Awaitable, Callable, Collection, Iterable
+from typing import TypeVar
 
 import httpcore
 import httpx
 
 from domain.outbound.addresses import host_allowed, literal_address, refusal
 
+T = TypeVar("T")
 # Resolves (host, port) to addresses; tests hand in their own to play a DNS answer.
 Resolver = Callable[[str, int], Awaitable[list[str]]]
 
@@ -74,6 +76,23 @@ async def checked_addresses(
     return addresses
 
 
+async def first_connected(
+    addresses: Iterable[str],
+    connect: Callable[[str], Awaitable[T]],
+    failure: type[BaseException],
+) -> T:
+    """`connect` to each of `addresses` (checked ones) in turn: the first that answers, else
+    the last `failure` raised."""
+    error: BaseException | None = None
+    for address in addresses:
+        try:
+            return await connect(address)
+        except failure as failed:
+            error = failed
+    assert error is not None
+    raise error
+
+
 class GuardedBackend(httpcore.AsyncNetworkBackend):
     """Connects only to addresses a station may use; a refusal is a ConnectError that says why."""
 
@@ -104,20 +123,17 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
             raise httpcore.ConnectTimeout(str(late)) from None
         except AddressRefused as refused:
             raise httpcore.ConnectError(str(refused)) from None
-        error: httpcore.ConnectError | None = None
-        for address in addresses:
-            try:
-                return await self._inner.connect_tcp(
-                    address,
-                    port,
-                    timeout=timeout,
-                    local_address=local_address,
-                    socket_options=socket_options,
-                )
-            except httpcore.ConnectError as failed:
-                error = failed
-        assert error is not None
-        raise error
+        return await first_connected(
+            addresses,
+            lambda address: self._inner.connect_tcp(
+                address,
+                port,
+                timeout=timeout,
+                local_address=local_address,
+                socket_options=socket_options,
+            ),
+            httpcore.ConnectError,
+        )
 
     async def connect_unix_socket(
         self,

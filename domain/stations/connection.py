@@ -1,30 +1,27 @@
 """Test connection: one read of a station's now-playing source, with the form's unsaved values.
 
-The read is the daemon's own (the source reader for the kind, through the guarded station HTTP
-client), so what works here works for the daemon. Failures are put in plain words: the name that
-did not resolve, the address that refused, the HTTP status and what to check, never `[Errno -2]`.
+The read is the daemon's own (`source_for`, through the guarded station HTTP client), so what
+works here works for the daemon. Its failures are already in plain words (domain/nowplaying/http.py:
+the name that did not resolve, the address that refused, never `[Errno -2]`); an HTTP error status
+gets here what to check for the source's kind.
 """
 
 from __future__ import annotations
 
-import errno
-import socket
-from collections.abc import Iterator
 from dataclasses import dataclass
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 import httpx
 
 from domain.config import Settings
 from domain.models import SourceKind, Station
-from domain.nowplaying import AzuraCastSource, IcecastSource, NowPlaying, ShoutcastSource, Source
-from domain.nowplaying.http import HttpStatusError
+from domain.nowplaying import NowPlaying, source_for
+from domain.nowplaying.http import HttpStatusError, causes
 from domain.nowplaying.model import SourceError
-from domain.outbound.guard import AddressRefused
 from domain.stations.station_input import StationInput
-from domain.stations.validation import StationError, validate_source
+from domain.stations.validation import validate_source
+from domain.validation import InputError
 
-_DEFAULT_PORTS = {"http": 80, "https": 443}
 # What to check after an HTTP error status, by source kind and status.
 _STATUS_HINTS = {
     (SourceKind.AZURACAST, 404): "check the shortcode",
@@ -33,6 +30,19 @@ _STATUS_HINTS = {
     (SourceKind.AZURACAST, 401): "check the API key",
     (SourceKind.AZURACAST, 403): "check the API key",
 }
+
+
+@dataclass(frozen=True, slots=True)
+class _SourceValues:
+    """The form's source values, as `source_for` reads a station (its SourceSettings)."""
+
+    name: str
+    kind: str
+    base_url: str
+    shortcode: str | None
+    api_key: str | None
+    mount: str | None
+    stream_id: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,38 +62,23 @@ async def check_connection(
     """Read the source `data` describes once (nothing is saved) and say what came back."""
     try:
         values = validate_source(data, settings, current)
-    except StationError as error:
-        return ConnectionReport(False, "Fix the source first: " + " ".join(error.errors.values()))
-    kind, base_url = values["kind"], values["base_url"]
-    source = _source(values, http)
+    except InputError as error:
+        reasons = " ".join(error.by_field().values())
+        return ConnectionReport(False, "Fix the source first: " + reasons)
+    station = _SourceValues(
+        data.name,
+        values["kind"],
+        values["base_url"],
+        values["shortcode"],
+        values["api_key"],
+        values["mount"],
+        values["stream_id"],
+    )
     try:
-        playing = await source.poll()
+        playing = await source_for(station, http).poll()
     except SourceError as error:
-        return ConnectionReport(False, plain_reason(error, kind, _first_url(values)))
-    return ConnectionReport(True, describe(playing, base_url))
-
-
-def _source(values: dict[str, object], http: httpx.AsyncClient) -> Source:
-    base_url = str(values["base_url"])
-    if values["kind"] == SourceKind.AZURACAST:
-        api_key = values["api_key"]
-        return AzuraCastSource(
-            base_url, str(values["shortcode"]), str(api_key) if api_key else None, http
-        )
-    if values["kind"] == SourceKind.ICECAST:
-        return IcecastSource(base_url, str(values["mount"]), http)
-    stream_id = values["stream_id"]
-    return ShoutcastSource(base_url, stream_id if isinstance(stream_id, int) else 1, http)
-
-
-def _first_url(values: dict[str, object]) -> str:
-    """The URL the reader asks first, as the error message names it."""
-    base_url = str(values["base_url"])
-    if values["kind"] == SourceKind.AZURACAST:
-        return f"{base_url}/api/nowplaying/{quote(str(values['shortcode']), safe='')}"
-    if values["kind"] == SourceKind.ICECAST:
-        return f"{base_url}/status-json.xsl"
-    return f"{base_url}/stats?sid={values['stream_id']}&json=1"
+        return ConnectionReport(False, plain_reason(error, station.kind))
+    return ConnectionReport(True, describe(playing, station.base_url))
 
 
 def describe(playing: NowPlaying, base_url: str) -> str:
@@ -103,35 +98,14 @@ def describe(playing: NowPlaying, base_url: str) -> str:
     return f"Connected to {where}: {what}"
 
 
-def _causes(error: BaseException) -> Iterator[BaseException]:
-    """The error and what led to it (`raise … from None` still keeps the context)."""
-    seen: set[int] = set()
-    current: BaseException | None = error
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        yield current
-        current = current.__cause__ or current.__context__
-
-
-def plain_reason(error: SourceError, kind: str, url: str) -> str:
-    """Why the read failed, in words a person can act on."""
-    causes = list(_causes(error))
-    parts = urlsplit(url)
-    host = parts.hostname or url
-    port = parts.port or _DEFAULT_PORTS.get(parts.scheme, 0)
-    for cause in causes:
-        if isinstance(cause, socket.gaierror):
-            return f"could not resolve {host}: no such name, or no DNS answer"
-    for cause in causes:
-        if isinstance(cause, AddressRefused):
-            return str(cause)
-        if isinstance(cause, ConnectionRefusedError) or (
-            isinstance(cause, OSError) and cause.errno == errno.ECONNREFUSED
-        ):
-            return f"connection refused by {host}:{port}: nothing listens there"
-        if isinstance(cause, HttpStatusError):
-            hint = _STATUS_HINTS.get((SourceKind(kind), cause.status))
-            if hint is None and cause.status >= 500:
-                hint = "the server failed; try again later"
-            return f"HTTP {cause.status} from {url}" + (f": {hint}" if hint else "")
-    return str(error)
+def plain_reason(error: SourceError, kind: str) -> str:
+    """Why the read failed, in words a person can act on: an HTTP error status says what to
+    check, naming the URL the reader asked first."""
+    statuses = [cause for cause in causes(error) if isinstance(cause, HttpStatusError)]
+    if not statuses:
+        return str(error)
+    first = statuses[-1]  # AzuraCast's fallback to its static JSON comes after
+    hint = _STATUS_HINTS.get((SourceKind(kind), first.status))
+    if hint is None and first.status >= 500:
+        hint = "the server failed; try again later"
+    return f"HTTP {first.status} from {first.url}" + (f": {hint}" if hint else "")

@@ -15,7 +15,8 @@ from domain.db import Sessions
 from domain.models import Station
 from domain.stations.station_input import StationInput
 from domain.stations.store import StationConfig, StationNotFound, _free_slug, announce_change
-from domain.stations.validation import StationError, validate
+from domain.stations.validation import validate
+from domain.validation import InputError
 
 # Which variable holds each field, so an error names what the operator has to fix.
 ENV_VARIABLES = {
@@ -89,7 +90,7 @@ async def ensure_env_station(
             )
         try:
             values = validate(data, settings, current)
-        except StationError as error:
+        except InputError as error:
             variable = ENV_VARIABLES.get(error.field, error.field)
             raise ConfigError(f"{variable}: {error}") from None
         try:

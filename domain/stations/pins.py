@@ -20,7 +20,7 @@ import redis.asyncio as aioredis
 
 from domain import channels
 from domain.config import Settings
-from domain.loops.files import LoopPathError, check_loop_file, relative_to_root
+from domain.loops.files import LoopPathError, stored_loop
 from domain.validation import InputError
 
 
@@ -93,10 +93,9 @@ def checked_loop(settings: Settings, raw: str) -> str:
     if not raw.strip():
         raise InputError("loop_path", "missing loop_path: pick a loop file (.mp4)")
     try:
-        path = check_loop_file(settings.loops_path, raw)
+        return stored_loop(settings.loops_path, raw)
     except LoopPathError as error:
         raise InputError("loop_path", str(error)) from None
-    return relative_to_root(settings.loops_path, path)
 
 
 async def set_pin(

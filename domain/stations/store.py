@@ -20,6 +20,7 @@ from domain import channels
 from domain.config import Settings
 from domain.db import Sessions
 from domain.models import Station, StationHealth
+from domain.stations import pins
 from domain.stations.station_input import StationInput
 from domain.stations.validation import StationError, slugify, validate
 
@@ -283,6 +284,6 @@ async def _forget_pin(redis: aioredis.Redis | None, settings: Settings, slug: st
     if redis is None:
         return
     try:
-        await redis.delete(channels.station_pin(settings, slug))
+        await pins.remove_pin(redis, settings, slug)  # open dashboards hear of it too
     except (RedisError, OSError) as error:
         log.warning("could not remove the pin of deleted station %s: %s", slug, error)

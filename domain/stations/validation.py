@@ -1,7 +1,7 @@
 """The checks of a station's input, into the column values stored.
 
-Every field is checked, and every field at fault is reported at once (StationErrors), so the form
-can show each message beside its field.
+Every field is checked, and every field at fault is reported at once (InputErrors), so the form
+can show each message beside its field (`by_field()`).
 """
 
 from __future__ import annotations
@@ -11,18 +11,18 @@ import math
 import re
 import secrets
 import shlex
-import unicodedata
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import Any
 from urllib.parse import SplitResult, urlsplit
 
 from domain.config import Settings
 from domain.handoff.switch import HandoffError, confine_handoff, confine_link
-from domain.loops.files import PATH_MAX, LoopPathError, check_loop_file, relative_to_root
+from domain.loops.files import PATH_MAX, LoopPathError, relative_to_root, stored_loop
 from domain.models import SourceKind, Station, Transport, column_length
 from domain.outbound.addresses import host_allowed, literal_address, refusal
 from domain.stations.station_input import StationInput
+from domain.tracklists.file_names import slug
+from domain.validation import InputError, Refusals
 
 # Lengths of the bounded columns, read from the model so a rule cannot drift from the schema: a
 # longer value would otherwise reach the database and fail there, as a 500.
@@ -63,56 +63,13 @@ _FALSE = ("", "0", "false", "no", "off")
 _KIND_LABELS = {"azuracast": "AzuraCast", "icecast": "Icecast", "shoutcast": "SHOUTcast"}
 
 
-class StationError(ValueError):
+class StationError(InputError):
     """A station cannot be written as asked; `field` names the input at fault."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-
-    @property
-    def errors(self) -> dict[str, str]:
-        """Each field at fault and its message (here just the one)."""
-        return {self.field: str(self)}
-
-
-class StationErrors(StationError):
-    """Several fields at fault: `errors` has them all, in the form's order; `field` is the first."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__(next(iter(errors)), "; ".join(errors.values()))
-        self._errors = dict(errors)
-
-    @property
-    def errors(self) -> dict[str, str]:
-        return dict(self._errors)
-
-
-_P = ParamSpec("_P")
-_T = TypeVar("_T")
-
-
-class _Checks:
-    """Runs each field's rule and keeps every StationError, instead of stopping at the first."""
-
-    def __init__(self) -> None:
-        self.errors: dict[str, str] = {}
-
-    def run(self, rule: Callable[_P, _T], *args: _P.args, **kwargs: _P.kwargs) -> _T | None:
-        """The rule's value, or None when it refused (the refusal is kept, one per field)."""
-        try:
-            return rule(*args, **kwargs)
-        except StationError as error:
-            for field, message in error.errors.items():
-                self.errors.setdefault(field, message)
-            return None
 
 
 def slugify(name: str) -> str:
     """The URL-safe form of a station name: lowercase a-z, 0-9 and single dashes."""
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
-    return slug[:SLUG_MAX].strip("-") or "station"
+    return slug(name, SLUG_MAX) or "station"
 
 
 def _number(field: str, label: str, raw: str, limits: tuple[float, float, float]) -> float:
@@ -218,10 +175,9 @@ def _loop(field: str, label: str, raw: str, loops_root: Path) -> str | None:
     if not _bounded(field, label, raw.strip(), PATH_MAX):
         return None
     try:
-        path = check_loop_file(loops_root, raw)
+        return stored_loop(loops_root, raw)
     except LoopPathError as error:
         raise StationError(field, f"{label}: {error}") from None
-    return relative_to_root(loops_root, path)
 
 
 def _streamer_loops(raw: str, loops_root: Path) -> dict[str, str]:
@@ -413,29 +369,35 @@ def _symlink(raw: str, handoff_root: Path) -> str | None:
     return symlink
 
 
-def _no_nul(data: StationInput) -> None:
+def _no_nul(field: str, value: str) -> None:
     """PostgreSQL's text cannot hold a NUL: refused here rather than as a 500 on the insert."""
-    errors = {
-        field.name: f"{field.name} must not contain a NUL character (\\x00)"
-        for field in dataclasses.fields(data)
-        if "\x00" in getattr(data, field.name)
-    }
-    if errors:
-        raise StationErrors(errors)
+    if "\x00" in value:
+        raise StationError(field, f"{field} must not contain a NUL character (\\x00)")
 
 
 def validate_source(
     data: StationInput, settings: Settings, current: Station | None = None
 ) -> dict[str, Any]:
-    """The source's values alone (kind, base URL, its own field, API key), or StationErrors.
+    """The source's values alone (kind, base URL, its own field, API key), or the refusal
+    (a StationError; InputErrors when several fields are at fault).
 
     What Test connection needs: the other fields may still be unfinished.
     """
-    checks = _Checks()
-    check = checks.run
+    refusals = Refusals()
+    values = _source_values(refusals, data, settings, current)
+    refusals.raise_any()
+    return values
+
+
+def _source_values(
+    refusals: Refusals, data: StationInput, settings: Settings, current: Station | None
+) -> dict[str, Any]:
+    """The source's values (None where refused, the refusals kept), in the form's order. Only
+    the chosen source's own field (shortcode, mount or stream id) is checked."""
+    check = refusals.check
     kind = check(_kind, data.kind)
     base_url = check(_base_url, data.base_url, settings)
-    values = {
+    return {
         "kind": kind,
         "base_url": base_url,
         "shortcode": check(_shortcode, data.shortcode) if kind == SourceKind.AZURACAST else None,
@@ -443,32 +405,26 @@ def validate_source(
         "stream_id": check(_stream_id, data.stream_id) if kind == SourceKind.SHOUTCAST else 1,
         "api_key": check(_api_key, data, current, base_url),
     }
-    if checks.errors:
-        raise StationErrors(checks.errors)
-    return values
 
 
 def validate(
     data: StationInput, settings: Settings, current: Station | None = None
 ) -> dict[str, Any]:
-    """The column values for `data`, or StationErrors naming every field at fault.
+    """The column values for `data`, or the refusal: a StationError, or
+    InputErrors naming every field at fault.
 
     `current` is the row being edited (its API key and webhook secret are kept when left blank,
     but the API key only while the base URL stays: it is never sent to a new host unasked).
     Only the chosen source's own field (shortcode, mount or stream id) is checked.
     """
-    checks = _Checks()
-    check = checks.run
-    check(_no_nul, data)
+    refusals = Refusals()
+    check = refusals.check
+    for field in dataclasses.fields(data):
+        check(_no_nul, field.name, getattr(data, field.name))
     # In the form's order, so that the first error named is the first field at fault.
     name = check(_name, data.name)
-    kind = check(_kind, data.kind)
-    base_url = check(_base_url, data.base_url, settings)
-    shortcode = check(_shortcode, data.shortcode) if kind == SourceKind.AZURACAST else None
-    mount = check(_mount, data.mount) if kind == SourceKind.ICECAST else None
-    stream_id = check(_stream_id, data.stream_id) if kind == SourceKind.SHOUTCAST else 1
-    api_key = check(_api_key, data, current, base_url)
-    transport = check(_transport, data.transport, kind)
+    source = _source_values(refusals, data, settings, current)
+    transport = check(_transport, data.transport, source["kind"])
     poll_interval = check(
         _number, "poll_interval", "Poll interval", data.poll_interval, POLL_INTERVAL
     )
@@ -490,16 +446,10 @@ def validate(
     liquidsoap_url = check(_liquidsoap_url, data.liquidsoap_url, settings)
     mode = check(_liquidsoap_mode, data.liquidsoap_mode)
     target = check(_liquidsoap_target, data.liquidsoap_target, liquidsoap_url, mode)
-    if checks.errors:
-        raise StationErrors(checks.errors)
+    refusals.raise_any()
     return {
         "name": name,
-        "kind": kind,
-        "base_url": base_url,
-        "shortcode": shortcode,
-        "mount": mount,
-        "stream_id": stream_id,
-        "api_key": api_key,
+        **source,
         "transport": transport,
         "poll_interval": poll_interval,
         "webhook_secret": secret,

@@ -18,6 +18,7 @@ from difflib import SequenceMatcher
 from enum import StrEnum
 
 from domain.tracklists.model import TRACK_FIELDS, ParsedTrack, ParsedTracklist
+from domain.tracklists.numbering import ranks
 
 # Metadata fields compared, with the label a person reads.
 META_FIELDS = (
@@ -275,12 +276,12 @@ def _with_moves(
 
 
 def _in_order(tracks: Sequence[ParsedTrack]) -> list[bool]:
-    """By index: whether the row's number is its rank among the numbered rows."""
+    """By index: whether the row's number is its rank among the numbered rows (a "w/" row or
+    mashup part is compared with the rank of the row it belongs to)."""
     rank = 0
     numbered: list[bool] = []
-    for track in tracks:
-        if not (track.with_previous or track.mashup):
-            rank += 1
+    for track, own in zip(tracks, ranks(tracks), strict=True):
+        rank = rank if own is None else own
         numbered.append(track.position == rank)
     return numbered
 

@@ -36,7 +36,7 @@ from domain.tracklists.content import (
 )
 from domain.tracklists.diff import diff_tracklists
 from domain.tracklists.draft_fields import DraftError, check_meta, check_track, check_tracks
-from domain.tracklists.model import TRACK_FIELDS, ParsedTrack, ParsedTracklist
+from domain.tracklists.model import TRACK_FIELDS, ParsedTrack, ParsedTracklist, is_main_track
 from domain.tracklists.numbering import number_in_order, numbered_after
 from domain.tracklists.store import TracklistNotFound
 from domain.tracklists.versions import add_version, locked_tracklist
@@ -151,6 +151,16 @@ def _hand_made(
     )
 
 
+async def _new_tracklist(
+    session: AsyncSession, content: ParsedTracklist, user_id: int | None
+) -> Tracklist:
+    """A hand-made tracklist's row (its id assigned), before its draft or first version."""
+    tracklist = Tracklist(title=content.title, created_by=user_id)
+    session.add(tracklist)
+    await session.flush()
+    return tracklist
+
+
 async def create_manual(
     sessions: Sessions,
     *,
@@ -167,9 +177,7 @@ async def create_manual(
         title=title, djs=djs, source=source, date=date, genres=genres, tracks=tracks
     )
     async with sessions.begin() as session:
-        tracklist = Tracklist(title=content.title, created_by=user_id)
-        session.add(tracklist)
-        await session.flush()
+        tracklist = await _new_tracklist(session, content, user_id)
         await set_current(session, tracklist, content)
         session.add(_new_draft(tracklist.id, content, None, user_id))
         await session.flush()
@@ -196,9 +204,7 @@ async def create_published(
     if not content.tracks:
         raise DraftError("rows", "no track to publish: a tracklist needs at least one row")
     async with sessions.begin() as session:
-        tracklist = Tracklist(title=content.title, created_by=user_id)
-        session.add(tracklist)
-        await session.flush()
+        tracklist = await _new_tracklist(session, content, user_id)
         await add_version(
             session,
             tracklist,
@@ -288,7 +294,7 @@ async def add_draft_row(
         session.add(record)
         records.insert(index, record)
         # A number the DJ typed is kept (even a repeated one: row_warnings flags it).
-        if checked.position is None and not (checked.with_previous or checked.mashup):
+        if checked.position is None and is_main_track(checked):
             number_in_order(records)
         await _save_order(session, draft, records)
         return _row_of(records, record)

@@ -15,11 +15,11 @@ SLUG_MAX = 80
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 
 
-def slug(text: str) -> str:
-    """`text` as lower-case ASCII words joined by "-" (accents dropped, at most SLUG_MAX
-    characters); "" when nothing is left."""
+def slug(text: str, limit: int = SLUG_MAX) -> str:
+    """`text` as lower-case ASCII words joined by "-" (accents dropped, at most `limit`
+    characters); "" when nothing is left. A station's address is made by it too."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return _NOT_SLUG.sub("-", ascii_text.lower()).strip("-")[:SLUG_MAX].rstrip("-")
+    return _NOT_SLUG.sub("-", ascii_text.lower()).strip("-")[:limit].rstrip("-")
 
 
 def tracklist_slug(tracklist: ParsedTracklist) -> str:

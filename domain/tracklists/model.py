@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
 ID = "ID"  # what an unknown artist or title is shown as, on the site and here
 
@@ -87,6 +87,20 @@ class ParsedTrack:
 
 
 TRACK_FIELDS = tuple(ParsedTrack.__dataclass_fields__)
+
+
+class Joinable(Protocol):
+    """A row as numbering reads it: a parsed track or a draft row."""
+
+    @property
+    def with_previous(self) -> bool: ...
+    @property
+    def mashup(self) -> bool: ...
+
+
+def is_main_track(track: Joinable) -> bool:
+    """Whether a row is a track of its own ("w/" rows and mashup parts belong to another)."""
+    return not (track.with_previous or track.mashup)
 
 
 @dataclass(frozen=True, slots=True)

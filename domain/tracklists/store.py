@@ -34,7 +34,7 @@ from domain.paging import Page, offset, page_within
 from domain.search import search_query
 from domain.tracklists.content import TrackRow, draft_content, version_content
 from domain.tracklists.diff import VersionDiff, diff_tracklists
-from domain.tracklists.model import ParsedTrack, ParsedTracklist
+from domain.tracklists.model import ParsedTracklist, is_main_track
 from domain.validation import ID_MAX, VERSION_MAX
 
 PER_PAGE_MAX = 200
@@ -85,11 +85,6 @@ class TracklistDetail:
     def main_track_count(self) -> int:
         """The rows of this version that are tracks of their own (see is_main_track)."""
         return sum(1 for row in self.rows if is_main_track(row.track))
-
-
-def is_main_track(track: ParsedTrack) -> bool:
-    """Whether a row is a track of its own ("w/" rows and mashup parts belong to another)."""
-    return not (track.with_previous or track.mashup)
 
 
 @dataclass(frozen=True, slots=True)

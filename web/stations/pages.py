@@ -22,7 +22,8 @@ from domain.stations import store as stations
 from domain.stations.connection import ConnectionReport, check_connection
 from domain.stations.station_input import StationInput
 from domain.stations.store import StationListing
-from domain.stations.validation import FIELD_MAX, NAME_MAX, StationError
+from domain.stations.validation import FIELD_MAX, NAME_MAX
+from domain.validation import InputError
 from web.accounts.roles import Access, declare
 
 PICKER_LIMIT = 50
@@ -104,10 +105,10 @@ class StationsController(Controller):
             station = await stations.create_station(
                 resources.sessions, resources.settings, data, redis=resources.redis
             )
-        except StationError as error:
+        except InputError as error:
             listed = await stations.list_stations(resources.sessions)
             return _form(
-                request, data, error.errors, None, page="stations/index.html", status=422,
+                request, data, error.by_field(), None, page="stations/index.html", status=422,
                 listed=listed,
             )  # fmt: skip
         return _saved(request, station)
@@ -140,10 +141,10 @@ class StationsController(Controller):
             station = await stations.update_station(
                 resources.sessions, resources.settings, station_id, data, redis=resources.redis
             )
-        except StationError as error:
+        except InputError as error:
             current = await stations.get_station_by_id(resources.sessions, station_id)
             return _form(
-                request, data, error.errors, current, page="stations/edit.html", status=422
+                request, data, error.by_field(), current, page="stations/edit.html", status=422
             )
         return _saved(request, station)
 
