@@ -21,6 +21,7 @@ import click
 from cli import running
 from cli.exits import EXIT_BLOCKED, EXIT_REFUSED, fail
 from domain.config import Settings, load_settings
+from domain.models import TracklistOrigin
 from domain.resources import Resources, opened
 from domain.tracklists import drafts, imports, store, text_format
 from domain.tracklists.client import PoliteClient
@@ -206,6 +207,7 @@ async def _paste(
                 genres=(),
                 tracks=tracks,
                 user_id=None,
+                origin=TracklistOrigin.PASTE,
             )
         except InputError as error:
             fail(f"{error.field}: {error}", EXIT_REFUSED)

@@ -18,7 +18,13 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.db import Sessions
-from domain.models import Tracklist, TracklistDraft, TracklistDraftRow, VersionOrigin
+from domain.models import (
+    Tracklist,
+    TracklistDraft,
+    TracklistDraftRow,
+    TracklistOrigin,
+    VersionOrigin,
+)
 from domain.tracklists.content import (
     TrackRow,
     draft_content,
@@ -152,10 +158,11 @@ def _hand_made(
 
 
 async def _new_tracklist(
-    session: AsyncSession, content: ParsedTracklist, user_id: int | None
+    session: AsyncSession, content: ParsedTracklist, user_id: int | None, origin: TracklistOrigin
 ) -> Tracklist:
-    """A hand-made tracklist's row (its id assigned), before its draft or first version."""
-    tracklist = Tracklist(title=content.title, created_by=user_id)
+    """A hand-made or pasted tracklist's row (its id assigned), before its draft or first
+    version."""
+    tracklist = Tracklist(title=content.title, created_by=user_id, origin=origin.value)
     session.add(tracklist)
     await session.flush()
     return tracklist
@@ -171,13 +178,14 @@ async def create_manual(
     genres: str | Sequence[str],
     tracks: Sequence[ParsedTrack],
     user_id: int | None,
+    origin: TracklistOrigin = TracklistOrigin.HAND,
 ) -> int:
     """A hand-made tracklist, as a draft (publishing it makes version 1); returns its id."""
     content = _hand_made(
         title=title, djs=djs, source=source, date=date, genres=genres, tracks=tracks
     )
     async with sessions.begin() as session:
-        tracklist = await _new_tracklist(session, content, user_id)
+        tracklist = await _new_tracklist(session, content, user_id, origin)
         await set_current(session, tracklist, content)
         session.add(_new_draft(tracklist.id, content, None, user_id))
         await session.flush()
@@ -195,6 +203,7 @@ async def create_published(
     genres: str | Sequence[str],
     tracks: Sequence[ParsedTrack],
     user_id: int | None,
+    origin: TracklistOrigin = TracklistOrigin.HAND,
 ) -> int:
     """A hand-made tracklist published at once as version 1, in one transaction (nothing is
     stored when anything is refused); returns its id."""
@@ -204,7 +213,7 @@ async def create_published(
     if not content.tracks:
         raise DraftError("rows", "no track to publish: a tracklist needs at least one row")
     async with sessions.begin() as session:
-        tracklist = await _new_tracklist(session, content, user_id)
+        tracklist = await _new_tracklist(session, content, user_id, origin)
         await add_version(
             session,
             tracklist,
@@ -342,7 +351,10 @@ async def replace_draft_rows(
     """Pasted rows: they replace the draft's rows, or follow them with `append` (numbered on from
     the last number above them)."""
     async with sessions.begin() as session:
-        _, draft, records = await _locked_draft(session, tracklist_id)
+        tracklist, draft, records = await _locked_draft(session, tracklist_id)
+        if not records and tracklist.current_version is None:
+            # A new tracklist's first rows came as text: it was pasted, not typed.
+            tracklist.origin = TracklistOrigin.PASTE.value
         first = len(records) if append else 0
         checked = check_tracks(tracks, first_row=first + 1)
         if append:

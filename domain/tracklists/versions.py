@@ -15,7 +15,13 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.db import Sessions
-from domain.models import Tracklist, TracklistTrack, TracklistVersion, VersionOrigin
+from domain.models import (
+    Tracklist,
+    TracklistOrigin,
+    TracklistTrack,
+    TracklistVersion,
+    VersionOrigin,
+)
 from domain.tracklists.content import (
     StoredVersion,
     insert_tracks,
@@ -130,7 +136,7 @@ async def store_import(
             tracklist_id = await session.scalar(
                 insert(Tracklist)
                 .values(source_id=parsed.source_id, url=parsed.url, title=parsed.title)
-                .values(created_by=user_id)
+                .values(created_by=user_id, origin=TracklistOrigin.IMPORT.value)
                 .on_conflict_do_nothing(
                     index_elements=["source_id"], index_where=Tracklist.source_id.is_not(None)
                 )
@@ -139,7 +145,12 @@ async def store_import(
             created = tracklist_id is not None
             tracklist_id = tracklist_id or await _find(session, parsed.source_id, None)
         elif tracklist_id is None:
-            tracklist = Tracklist(url=parsed.url, title=parsed.title, created_by=user_id)
+            tracklist = Tracklist(
+                url=parsed.url,
+                title=parsed.title,
+                created_by=user_id,
+                origin=TracklistOrigin.IMPORT.value,
+            )
             session.add(tracklist)
             await session.flush()
             tracklist_id, created = tracklist.id, True
