@@ -1,5 +1,6 @@
 // The review queue's keyboard (templates/library/review.html): j/k move between rows, a accepts
-// the current row's suggestion, r rejects it. Keys typed into a field are left alone.
+// the current row's suggestion, r rejects it, s opens its search by hand. Keys typed into a field
+// are left alone.
 (function () {
   "use strict";
 
@@ -30,6 +31,15 @@
     if (after) after.focus();
   }
 
+  // s: open the current row's search by hand and put the cursor in its artist field.
+  function search() {
+    const row = current() || rows()[0];
+    const details = row ? row.querySelector(".review-search") : null;
+    if (!details) return;
+    details.open = true;
+    details.querySelector("input[name=artist]").focus();
+  }
+
   // A refused decision (a row gone meanwhile: 404) is said in its row instead of doing nothing.
   document.addEventListener("htmx:responseError", function (event) {
     const source = event.detail.elt;
@@ -54,6 +64,7 @@
       k: function () { move(-1); },
       a: function () { press(".review-accept"); },
       r: function () { press(".review-reject"); },
+      s: function () { search(); },
     };
     const action = actions[event.key];
     if (!action) return;

@@ -137,6 +137,7 @@ POST   /review/accept-above                                 dj
 POST   /review/{discovery_id:int}/accept                    dj
 POST   /review/{discovery_id:int}/unknown                   dj
 POST   /review/{discovery_id:int}/reject                    dj
+POST   /review/{discovery_id:int}/search                    dj
 GET    /schema                                              signed_in
 GET    /schema/openapi.json                                 signed_in
 GET    /schema/swagger                                      signed_in

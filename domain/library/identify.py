@@ -45,6 +45,7 @@ from domain.library.facts import TrackFacts, comparison_key
 from domain.library.lookups import LookupFailed
 from domain.library.musicbrainz import MusicBrainzClient
 from domain.library.reading import read_row
+from domain.library.review import DiscoveryNotFound
 from domain.library.scoring import Decision, MatchState, Ranked, decide
 from domain.library.store import (
     DiscoveryRecord,
@@ -486,6 +487,130 @@ def _candidate_json(found: _Found, ranked: Ranked) -> dict[str, object]:
 def row_text(track: ParsedTrack) -> str:
     """The row as heard: "Artist - Title (Remix) [Label]"."""
     return f"{track.display} [{track.label}]" if track.label else track.display
+
+
+# --- a person's search (the review queue) ---------------------------------------------------------
+
+SEARCH_TEXT_MAX = 500  # an artist, a title or a link typed into the review's search
+KEPT_BY_HAND = 10  # candidates a row keeps once a person searched for more
+MUSICBRAINZ_RECORDING = re.compile(
+    r"https?://(?:www\.|beta\.)?musicbrainz\.org/recording/"
+    r"([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?:[/?#].*)?",
+    re.IGNORECASE,
+)
+DISCOGS_RELEASE = re.compile(
+    r"https?://(?:www\.)?discogs\.com/(?:[^/?#]+/)?release/(\d{1,12})(?:[-/?#].*)?",
+    re.IGNORECASE,
+)
+
+
+async def search_by_hand(
+    resources: Resources, discovery_id: int, *, artist: str = "", title: str = "", url: str = ""
+) -> int:
+    """Look for a review row's recording as a person asks: by artist and title (the library,
+    MusicBrainz, and Discogs when a token is set), or by a MusicBrainz recording link or a
+    Discogs release link. What is found joins the row's candidates, scored against the row (or,
+    for an "ID" row, against what was typed), first; returns how many were found.
+
+    InputError names the field for nothing to search, a text too long or a link neither service
+    has; LookupFailed when the service asked did not answer; DiscoveryNotFound without the row.
+    """
+    artist, title, url = (
+        _search_text(name, value)
+        for name, value in (("artist", artist), ("title", title), ("url", url))
+    )
+    async with resources.sessions() as session:
+        discovery = await session.get(Discovery, discovery_id)
+    if discovery is None:
+        raise DiscoveryNotFound(discovery_id)
+    rows, _, _ = await _rows(resources.sessions, discovery.tracklist_id, discovery.version_number)
+    heard = next((row.track for row in rows if row.index == discovery.row_index), None)
+    facts = read_row(heard.artist, heard.title, heard.remix, heard.label) if heard else None
+    if url:
+        found = await _found_at(resources, url)
+    elif artist and title:
+        typed = read_row(artist, title)
+        assert typed is not None  # both given, neither "ID"
+        facts = facts or typed
+        found = await _searched(resources, typed, artist, title)
+    else:
+        raise InputError(
+            "artist", "type an artist and a title, or paste a MusicBrainz or Discogs link"
+        )
+    if not found:
+        return 0
+    # An "ID" row found by a link has nothing of its own to compare: the link is the answer.
+    decision = _decided(facts or found[0].facts, found)
+    fresh = [_candidate_json(found[r.index], r) for r in decision.ranked]
+    async with resources.sessions.begin() as session:
+        kept = await session.get(Discovery, discovery_id, with_for_update=True)
+        if kept is None:
+            raise DiscoveryNotFound(discovery_id)
+        kept.candidates = _merged(fresh, kept.candidates)[:KEPT_BY_HAND]
+        kept.updated_at = datetime.now(UTC)
+    return len(found)
+
+
+def _search_text(field: str, value: str) -> str:
+    text = value.strip()
+    if "\x00" in text:
+        raise InputError(field, f"{field} contains a NUL byte")
+    if len(text) > SEARCH_TEXT_MAX:
+        raise InputError(field, f"{field} is longer than {SEARCH_TEXT_MAX} characters")
+    return text
+
+
+async def _found_at(resources: Resources, url: str) -> list[_Found]:
+    """The recording a MusicBrainz link names, or the tracks of a Discogs release."""
+    if recording := MUSICBRAINZ_RECORDING.fullmatch(url):
+        candidate = await resources.client(MusicBrainzClient).lookup_recording(recording[1])
+        return [_outside(candidate, DiscoveryMethod.MUSICBRAINZ)] if candidate else []
+    if release_link := DISCOGS_RELEASE.fullmatch(url):
+        if not resources.settings.music_databases.discogs_token:
+            raise InputError(
+                "url", "Discogs is not set up (DISCOGS_TOKEN): paste a MusicBrainz link instead"
+            )
+        release = await resources.client(DiscogsClient).release(int(release_link[1]))
+        tracks = release.tracks if release else ()
+        return [_outside(track, DiscoveryMethod.DISCOGS) for track in tracks]
+    raise InputError(
+        "url",
+        "paste a MusicBrainz recording link (https://musicbrainz.org/recording/…) or a Discogs"
+        " release link (https://www.discogs.com/release/…)",
+    )
+
+
+async def _searched(
+    resources: Resources, typed: TrackFacts, artist: str, title: str
+) -> list[_Found]:
+    """What the library, MusicBrainz and (with a token) Discogs hold under these names."""
+    found = await library_candidates(resources.sessions, typed)
+    recordings = await resources.client(MusicBrainzClient).search_recordings(
+        artist, title, limit=SEARCH_LIMIT
+    )
+    found += [_outside(c, DiscoveryMethod.MUSICBRAINZ) for c in recordings]
+    if resources.settings.music_databases.discogs_token:
+        tracks = await resources.client(DiscogsClient).track_candidates(artist, title)
+        found += [_outside(c, DiscoveryMethod.DISCOGS) for c in tracks]
+    return _distinct(found)
+
+
+def _merged(
+    fresh: Sequence[dict[str, object]], kept: Sequence[dict[str, object]]
+) -> list[dict[str, object]]:
+    """The candidates found by hand first, then those the row had; one of each recording."""
+    merged: list[dict[str, object]] = []
+    seen: set[object] = set()
+    for candidate in (*fresh, *kept):
+        name = (
+            candidate.get("library_track_id")
+            or candidate.get("musicbrainz_recording_id")
+            or (candidate.get("source"), candidate.get("release_id"), candidate.get("title"))
+        )
+        if name not in seen:
+            seen.add(name)
+            merged.append(candidate)
+    return merged
 
 
 # --- progress -------------------------------------------------------------------------------------

@@ -95,6 +95,21 @@ async def review_queue(
     return Page(items, total, page, per_page)
 
 
+async def queue_row(sessions: Sessions, discovery_id: int) -> QueueRow:
+    """One row of the queue as the page shows it (after a person searched for it)."""
+    async with sessions() as session:
+        found = (
+            await session.execute(
+                select(Discovery, Tracklist.title)
+                .join(Tracklist, Tracklist.id == Discovery.tracklist_id)
+                .where(Discovery.id == discovery_id)
+            )
+        ).one_or_none()
+    if found is None:
+        raise DiscoveryNotFound(discovery_id)
+    return QueueRow(*found)
+
+
 def parse_threshold(text: str) -> float:
     """The bulk action's confidence, a number from 0 to 1."""
     try:

@@ -72,3 +72,25 @@ def test_the_keyboard_accepts_and_rejects_rows(
         ("matched", "manual"),
         ("rejected", "manual"),
     ]
+
+
+def test_s_opens_the_rows_search_and_typing_there_decides_nothing(
+    page: Page, three_rows: list[int], database_url: str
+) -> None:
+    top = three_rows[0]
+    log_in(page)
+    page.goto("/review")
+    page.keyboard.press("j")
+    page.keyboard.press("s")
+    search = page.locator(f"#review-{top} .review-search")
+    expect(search).to_have_attribute("open", "")
+    artist = search.locator("input[name=artist]")
+    expect(artist).to_be_focused()
+    artist.press_sequentially("ar")  # "a" and "r" are keys of the queue, but typed here
+    expect(artist).to_have_value("ar")
+    # An empty title: the refusal comes back beside the form, the row still there.
+    search.locator("button[type=submit]").click()
+    expect(page.locator(f"#review-{top} .review-search .form-error")).to_contain_text(
+        "type an artist and a title"
+    )
+    assert states(database_url, three_rows) == [("provisional", None)] * 3

@@ -16,7 +16,8 @@ from litestar.plugins.htmx import HTMXRequest, HTMXTemplate
 from litestar.response import Redirect, Template
 
 from domain import validation
-from domain.library import review
+from domain.library import identify, review
+from domain.library.lookups import LookupFailed
 from domain.resources import Resources
 from domain.validation import InputError
 from web.accounts.roles import Access, declare
@@ -30,6 +31,13 @@ class AcceptForm:
 @dataclass
 class BulkForm:
     confidence: str = ""
+
+
+@dataclass
+class SearchForm:
+    artist: str = ""
+    title: str = ""
+    url: str = ""
 
 
 def _refused(error: InputError) -> ClientException:
@@ -116,6 +124,42 @@ class ReviewController(Controller):
         """None of the candidates is the row."""
         await review.reject(resources.sessions, discovery_id)
         return _decided(request, discovery_id, "rejected")
+
+    @post("/{discovery_id:int}/search", status_code=200)
+    async def search(
+        self,
+        request: HTMXRequest,
+        resources: NamedDependency[Resources],
+        discovery_id: FromPath[int],
+        data: URLEncodedBody[SearchForm],
+    ) -> Template | Redirect:
+        """Search by hand (artist and title, or a MusicBrainz or Discogs link): what is found
+        joins the row's candidates, first. A refused input is a 422 beside the form; a service
+        that does not answer is said there too."""
+        found: int | None = None
+        errors: dict[str, str] = {}
+        status = 200
+        try:
+            found = await identify.search_by_hand(
+                resources, discovery_id, artist=data.artist, title=data.title, url=data.url
+            )
+        except InputError as error:
+            if not request.htmx:
+                raise _refused(error) from None
+            errors, status = error.by_field(), 422
+        except LookupFailed as failed:
+            errors = {"service": f"{failed}; nothing was changed, try again in a moment"}
+        if not request.htmx:
+            return Redirect(f"/review#review-{discovery_id}", status_code=303)
+        search = {"open": True, "form": data, "errors": errors, "found": found}
+        context = {
+            "row": await review.queue_row(resources.sessions, discovery_id),
+            "differing": review.differing,
+            "search": search,
+        }
+        return HTMXTemplate(
+            template_name="library/review_row.html", context=context, status_code=status
+        )
 
     @post("/accept-above", status_code=303)
     async def accept_above(
