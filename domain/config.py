@@ -47,6 +47,7 @@ VARIABLES = (
     "MUSICBRAINZ_BASE_URL",
     "DISCOGS_BASE_URL",
     "DISCOGS_TOKEN",
+    "AUTO_IDENTIFY",
 )
 # Politeness towards 1001tracklists (docs/architecture.md): never closer together than this.
 TRACKLISTS_MIN_DELAY_SECONDS = 2.0
@@ -108,6 +109,8 @@ class Settings:
     # TRACKLISTS_CONTACT from before there was more than one service).
     contact: str = ""
     music_databases: MusicDatabasesSettings = MusicDatabasesSettings()
+    # An imported tracklist's tracks are identified as soon as the worker stored a new version.
+    auto_identify: bool = True
 
     def channel(self, name: str) -> str:
         """A Redis channel or key name private to this installation (named after its database)."""
@@ -271,6 +274,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         tracklists=_tracklists(env),
         redis_timeout_seconds=_seconds(env, "REDIS_TIMEOUT_SECONDS", 5, minimum=0.5, maximum=60),
         allow_command_hooks=_switch("ALLOW_COMMAND_HOOKS", env.get("ALLOW_COMMAND_HOOKS", "")),
+        auto_identify=_switch("AUTO_IDENTIFY", env.get("AUTO_IDENTIFY", "1")),
         station_allowed_hosts=parse_allowed_hosts(env.get("STATION_ALLOWED_HOSTS", "")),
         display_timezone=_time_zone("DISPLAY_TIMEZONE", env.get("DISPLAY_TIMEZONE", "")),
         loop_upload_max_mb=_positive_int(

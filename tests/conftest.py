@@ -148,6 +148,9 @@ def app_env(
         # refused at once (nothing listens on the discard port).
         "MUSICBRAINZ_BASE_URL": "http://127.0.0.1:9",
         "DISCOGS_BASE_URL": "http://127.0.0.1:9",
+        # Imports do not identify their tracks by themselves here (a test that wants it says so):
+        # the suite's workers would spend their one thread asking the discard port.
+        "AUTO_IDENTIFY": "0",
     }
     os.environ.update(env)
     return env

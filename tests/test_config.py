@@ -26,6 +26,8 @@ def test_defaults_and_hosting_urls() -> None:
     assert settings.channel("x") == "crateloop:app:x"
     url = load_settings({**GOOD, "DATABASE_URL": "postgresql://h/db"}).database_url
     assert url == "postgresql+psycopg://h/db"
+    assert settings.auto_identify  # imports identify their tracks unless told not to
+    assert not load_settings({**GOOD, "AUTO_IDENTIFY": "0"}).auto_identify
 
 
 @pytest.mark.parametrize(
@@ -41,6 +43,7 @@ def test_defaults_and_hosting_urls() -> None:
         ("CACHE_SIZE", "0", "CACHE_SIZE must be a whole number"),
         ("CACHE_TTL_SECONDS", "-5", "CACHE_TTL_SECONDS must be"),
         ("LOG_LEVEL", "LOUD", "LOG_LEVEL must be one of DEBUG, INFO"),
+        ("AUTO_IDENTIFY", "maybe", r"AUTO_IDENTIFY must be 1 \(on\) or 0 \(off\)"),
     ],
 )
 def test_bad_values_name_the_variable(name: str, value: str, message: str) -> None:

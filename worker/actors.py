@@ -128,6 +128,10 @@ async def import_tracklist(job_id: int) -> None:
         )
         raise
     log.info("import %d (%s): %s: %s", job.id, job.url, job.status.value, job.message)
+    if job.changed and job.tracklist_id is not None and own.settings.auto_identify:
+        # A new version's tracks (AUTO_IDENTIFY): the tracklist page shows them as they come.
+        progress = await identify.start_identify(own, job.tracklist_id)
+        log.info("import %d: identifying %d track(s) (%s)", job.id, progress.total, progress.job_id)
 
 
 def _delay_ms(retry_at: datetime | None) -> int:
