@@ -39,6 +39,10 @@ class InputError(ValueError):
         return {self.field: str(self)}
 
 
+class Conflict(InputError):
+    """An input another row holds already (a track key, a recording): the API's 409."""
+
+
 class InputErrors(InputError):
     """Several inputs break their rules at once: a form shows each beside its field.
 

@@ -430,3 +430,88 @@ async def test_exports_have_their_content_types_names_and_a_formula_guard(
     assert bad.status_code == 400
     assert bad.json()["field"] == "format"
     assert "use csv, json or txt" in bad.json()["detail"]
+
+
+# --- identifying a track by hand -----------------------------------------------------------------
+
+RECORDING = "3f0b6c7e-1d2a-4b3c-8d4e-5f6a7b8c9d0e"
+
+
+async def test_a_person_says_which_recording_a_track_is(
+    client: Client, horizon: int, database_url: str
+) -> None:
+    answer = await client.post(
+        f"{LIBRARY}/tracks/{horizon}/identify",
+        json={
+            "musicbrainz_recording_id": RECORDING.upper(),
+            "discogs_release_id": 4242,
+            "isrc": "gb-ewa-08-00001",
+        },
+    )
+    assert answer.status_code == 200, answer.text
+    track = answer.json()["track"]
+    assert track["musicbrainz_recording_id"] == RECORDING
+    assert (track["isrc"], track["external_ids"]["discogs_release"]) == ("GBEWA0800001", "4242")
+
+    # A person's word replaces what was known.
+    again = await client.post(f"{LIBRARY}/tracks/{horizon}/identify", json={"isrc": "USRC17607839"})
+    assert again.json()["track"]["isrc"] == "USRC17607839"
+    assert again.json()["track"]["musicbrainz_recording_id"] == RECORDING
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "field", "said"),
+    [
+        ({}, 400, "data", "give musicbrainz_recording_id, discogs_release_id or isrc"),
+        (
+            {"musicbrainz_recording_id": "opus"},
+            400,
+            "musicbrainz_recording_id",
+            "is no MusicBrainz",
+        ),
+        ({"isrc": "12345"}, 400, "isrc", "is no ISRC"),
+        ({"discogs_release_id": 0}, 400, "discogs_release_id", ""),
+        ({"colour": "red"}, 400, None, "colour"),
+    ],
+)
+async def test_bad_identification_is_refused_naming_it_and_changes_nothing(
+    client: Client,
+    horizon: int,
+    database_url: str,
+    body: dict[str, object],
+    status: int,
+    field: str | None,
+    said: str,
+) -> None:
+    before = rows_of(database_url, "library_tracks")
+    answer = await client.post(f"{LIBRARY}/tracks/{horizon}/identify", json=body)
+    assert answer.status_code == status, answer.text
+    refused = answer.json()
+    assert said in refused["detail"] or said in str(refused.get("extra", ""))
+    if field is not None:
+        assert refused.get("field") == field or field in str(refused.get("extra", ""))
+    assert rows_of(database_url, "library_tracks") == before
+
+
+async def test_a_recording_another_track_is_is_a_409_naming_it(
+    client: Client, astral: int, horizon: int, database_url: str
+) -> None:
+    before = rows_of(database_url, "library_tracks")
+    answer = await client.post(
+        f"{LIBRARY}/tracks/{horizon}/identify", json={"musicbrainz_recording_id": "mb-astral"}
+    )
+    assert answer.status_code == 400  # not even a UUID
+    taken = await client.post(
+        f"{LIBRARY}/tracks/{astral}/identify", json={"musicbrainz_recording_id": RECORDING}
+    )
+    assert taken.status_code == 200
+    clash = await client.post(
+        f"{LIBRARY}/tracks/{horizon}/identify", json={"musicbrainz_recording_id": RECORDING}
+    )
+    assert clash.status_code == 409
+    assert clash.json()["detail"] == (
+        f"library track {astral} already is MusicBrainz recording {RECORDING}"
+    )
+    assert rows_of(database_url, "library_tracks")[1] == before[1]  # horizon unchanged
+    missing = await client.post(f"{LIBRARY}/tracks/999999/identify", json={"isrc": "GBEWA0800001"})
+    assert missing.status_code == 404

@@ -86,6 +86,7 @@ GET    /api/v1/tracklists/{tracklist_id:int}/discover-tracks/{job_id:str} dj
 GET    /api/v1/library/tracks                               dj
 GET    /api/v1/library/tracks/{track_id:int}                dj
 GET    /api/v1/library/tracks/{track_id:int}/purchase-links dj
+POST   /api/v1/library/tracks/{track_id:int}/identify dj
 GET    /api/v1/library/export                               dj
 GET    /api/v1/want-list                                    dj
 POST   /api/v1/want-list                                    dj

@@ -10,6 +10,7 @@ each track's `discovery_count` equal to the number of distinct tracklists it was
 from __future__ import annotations
 
 import enum
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -30,6 +31,7 @@ from domain.models import (
     Tracklist,
 )
 from domain.paging import Page, offset, page_within
+from domain.validation import Conflict, InputError, Refusals
 
 # The outside ids a track may carry; the first is also a column of its own (indexed, unique).
 EXTERNAL_ID_KINDS = (
@@ -386,6 +388,68 @@ def track_facts(track: LibraryTrack) -> TrackFacts:
         label=track.label,
         isrc=track.isrc,
     )
+
+
+async def identify_by_hand(
+    sessions: Sessions,
+    track_id: int,
+    *,
+    musicbrainz_recording_id: str | None = None,
+    discogs_release_id: int | None = None,
+    isrc: str | None = None,
+) -> TrackView:
+    """A person says which recording a library track is: its MusicBrainz recording, its Discogs
+    release, its ISRC. Unlike what identification learns, a person's word replaces what was
+    known. InputError names a value that is none of these; Conflict when another track already
+    is that MusicBrainz recording; TrackNotFound without the track."""
+    refusals = Refusals()
+    recording = code = None
+    if musicbrainz_recording_id is not None:
+        recording = refusals.check(_recording_id, musicbrainz_recording_id)
+    if isrc is not None:
+        code = refusals.check(_isrc_code, isrc)
+    refusals.raise_any()
+    ids = {"musicbrainz_recording": recording} if recording else {}
+    if discogs_release_id is not None:
+        ids["discogs_release"] = str(discogs_release_id)
+    if not ids and code is None:
+        raise InputError(
+            "data", "give musicbrainz_recording_id, discogs_release_id or isrc (or several)"
+        )
+    async with sessions.begin() as session:
+        track = await session.get(LibraryTrack, track_id, with_for_update=True)
+        if track is None:
+            raise TrackNotFound(track_id)
+        if recording and await _musicbrainz_taken(session, recording, track_id):
+            other = await session.scalar(
+                select(LibraryTrack.id).where(LibraryTrack.musicbrainz_recording_id == recording)
+            )
+            raise Conflict(
+                "musicbrainz_recording_id",
+                f"library track {other} already is MusicBrainz recording {recording}",
+            )
+        if ids:
+            track.external_ids = track.external_ids | ids
+        if code is not None:
+            track.isrc = code
+        track.updated_at = datetime.now(UTC)
+    return await get_track(sessions, track_id)
+
+
+def _isrc_code(text: str) -> str:
+    code = normal_isrc(text)
+    if code is None:
+        raise InputError("isrc", f"{text[:40]!r} is no ISRC (12 characters, e.g. GBEWA0800001)")
+    return code
+
+
+def _recording_id(text: str) -> str:
+    try:
+        return str(uuid.UUID(text.strip()))
+    except ValueError:
+        raise InputError(
+            "musicbrainz_recording_id", f"{text[:40]!r} is no MusicBrainz recording id (a UUID)"
+        ) from None
 
 
 async def get_track(sessions: Sessions, track_id: int) -> TrackView:

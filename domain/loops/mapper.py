@@ -26,7 +26,7 @@ from domain.models import DefaultConfig, Play, Reason, TrackMapping
 from domain.paging import Page
 from domain.plays.stats import PlayTotals, play_totals
 from domain.resources import Resources, opened
-from domain.validation import InputError, Refusals
+from domain.validation import Conflict, InputError, Refusals
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ LoopChanged = Callable[[Sequence[int]], None]
 MappingError = InputError
 
 
-class DuplicateKey(MappingError):
+class DuplicateKey(Conflict):
     """Another mapping has this track key already."""
 
     def __init__(self, key: str) -> None:

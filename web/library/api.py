@@ -105,6 +105,14 @@ class TrackOut(msgspec.Struct):
         )
 
 
+class IdentifyTrack(msgspec.Struct, forbid_unknown_fields=True):
+    """Which recording a library track is (one of these at least)."""
+
+    musicbrainz_recording_id: Annotated[str, msgspec.Meta(max_length=100)] | None = None
+    discogs_release_id: TrackId | None = None
+    isrc: Annotated[str, msgspec.Meta(max_length=40)] | None = None
+
+
 class TrackList(msgspec.Struct):
     items: list[TrackOut]
     total: int
@@ -252,6 +260,22 @@ class LibraryApiController(Controller):
     ) -> TrackDetail:
         """A track with every mix it was heard in (newest first) and its purchase links."""
         return TrackDetail.of(await store.get_track(resources.sessions, track_id))
+
+    @post("/tracks/{track_id:int}/identify", status_code=200)
+    async def identify_track(
+        self, resources: NamedDependency[Resources], track_id: RowId, data: JSONBody[IdentifyTrack]
+    ) -> TrackDetail:
+        """Say by hand which recording the track is: its MusicBrainz recording id, Discogs
+        release id or ISRC, replacing what identification learnt. 409 when another track
+        already is that MusicBrainz recording."""
+        view = await store.identify_by_hand(
+            resources.sessions,
+            track_id,
+            musicbrainz_recording_id=data.musicbrainz_recording_id,
+            discogs_release_id=data.discogs_release_id,
+            isrc=data.isrc,
+        )
+        return TrackDetail.of(view)
 
     @get("/tracks/{track_id:int}/purchase-links")
     async def get_purchase_links(

@@ -15,9 +15,9 @@ from litestar.types import ControllerRouterHandler
 from domain import validation
 from domain.loops.cache import Resolution
 from domain.loops.listing import SortColumn
-from domain.loops.mapper import DuplicateKey, TrackMapper
+from domain.loops.mapper import TrackMapper
 from domain.models import TrackMapping
-from domain.validation import InputError, InputErrors
+from domain.validation import Conflict, InputError, InputErrors
 from web.accounts.roles import Access, declare
 
 API_PREFIX = "/api/v1"
@@ -142,12 +142,13 @@ class Stats(msgspec.Struct):
 
 
 def input_error_response(_: Request[Any, Any, Any], error: Exception) -> Response[Any]:
-    """An input refused by domain.validation → 400 (409 for a duplicate key) naming the field.
+    """An input refused by domain.validation → 400 (409 for a Conflict: a duplicate key, a recording
+    another track is) naming the field.
 
     An unknown id (MappingNotFound) is the app-wide 404 of web.app.
     """
     assert isinstance(error, InputError)
-    status = 409 if isinstance(error, DuplicateKey) else 400
+    status = 409 if isinstance(error, Conflict) else 400
     body: dict[str, Any] = {"status_code": status, "detail": str(error), "field": error.field}
     if isinstance(error, InputErrors):  # several fields at fault: each one named
         body["errors"] = [{"field": e.field, "detail": str(e)} for e in error.errors]
