@@ -258,3 +258,31 @@ async def test_another_users_item_is_not_found_and_stays_as_it_was(
     assert "Removed 0 items." in removed.text
     assert want_rows(database_url) == before
     assert texts((await client.get("/want-list")).text, "tr.want") == []
+
+
+# --- "Want the identified tracks" on a tracklist's page -------------------------------------------
+
+
+async def test_the_identified_tracks_of_a_tracklist_go_on_the_want_list_once(
+    client: Client, sessions: Sessions, database_url: str, astral: int, horizon: int
+) -> None:
+    tracklist = await heard_in(sessions, database_url, "Two tracks", [astral, horizon])
+    detail = (await client.get(f"/tracklists/{tracklist}")).text
+    assert only(detail, "form[action$='/want-identified'] button").text() == (
+        "Want the identified tracks"
+    )
+
+    first = await client.post(f"/tracklists/{tracklist}/want-identified", headers=HX)
+    assert first.status_code == 200
+    assert only(first.text, "#want-identified").text() == "Added 2 tracks to your want-list."
+    assert [row[1] for row in want_rows(database_url)] == [astral, horizon]
+
+    again = await client.post(f"/tracklists/{tracklist}/want-identified", headers=HX)
+    assert "Nothing to add" in only(again.text, "#want-identified").text()
+    assert len(want_rows(database_url)) == 2
+
+    plain = await client.post(f"/tracklists/{tracklist}/want-identified", follow_redirects=False)
+    assert (plain.status_code, plain.headers["location"]) == (303, "/want-list")
+    missing = await client.post("/tracklists/999999/want-identified", headers=HX)
+    assert missing.status_code == 404
+    assert len(want_rows(database_url)) == 2

@@ -114,6 +114,7 @@ POST   /tracklists/{tracklist_id:int}/delete                dj
 GET    /tracklists/{tracklist_id:int}/export/{kind:str}     dj
 GET    /tracklists/{tracklist_id:int}/versions/{number:int} dj
 POST   /tracklists/{tracklist_id:int}/identify              dj
+POST   /tracklists/{tracklist_id:int}/want-identified       dj
 GET    /tracklists/identify/{job_id:str}                    dj
 GET    /tracklists/{tracklist_id:int}/draft                 dj
 POST   /tracklists/{tracklist_id:int}/draft                 dj

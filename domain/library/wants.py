@@ -39,6 +39,7 @@ from domain.models import (
 from domain.paging import Page, offset, page_within
 from domain.plays.stats import csv_cell
 from domain.tracklists.model import ParsedTrack, format_cue
+from domain.tracklists.store import TracklistNotFound
 from domain.tracklists.text_format import format_line
 from domain.validation import InputError, Refusals, parse_date
 
@@ -295,8 +296,10 @@ def _new_item(
 async def add_identified(sessions: Sessions, user_id: int, tracklist_id: int) -> int:
     """Add every identified (matched) track of a tracklist's current version that is not on the
     user's list yet, each with where it was heard; how many were added. Refused when they would
-    not all fit."""
+    not all fit; TracklistNotFound without the tracklist."""
     async with sessions.begin() as session:
+        if await session.get(Tracklist, tracklist_id) is None:
+            raise TracklistNotFound(f"no tracklist with id {tracklist_id}")
         count = await _lock_user(session, user_id)
         wanted = select(WantItem.library_track_id).where(WantItem.user_id == user_id)
         rows = (

@@ -14,13 +14,13 @@ from urllib.parse import urlencode
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
-from litestar.exceptions import NotFoundException
+from litestar.exceptions import ClientException, NotFoundException
 from litestar.params import FromPath, FromQuery, QueryParameter, URLEncodedBody
 from litestar.plugins.htmx import HTMXRequest, HTMXTemplate
 from litestar.response import Redirect, Template
 
 from domain import validation
-from domain.library import identify, review
+from domain.library import identify, review, wants
 from domain.paging import PER_PAGE_CHOICES, Page
 from domain.resources import Resources
 from domain.tracklists import drafts, imports, store, text_format, versions
@@ -29,6 +29,7 @@ from domain.tracklists.draft_fields import DraftError
 from domain.tracklists.listings import Listing, ListingKind
 from domain.tracklists.store import TracklistFilter
 from domain.tracklists.urls import UrlRefused
+from domain.validation import InputError
 from web.accounts.roles import Access, declare
 from web.tracklists.downloads import (
     EXPORTS,
@@ -375,6 +376,29 @@ class TracklistsController(Controller):
             "identified": states,
         }
         return Template("tracklists/detail.html", context=context)
+
+    @post("/{tracklist_id:int}/want-identified", status_code=200)
+    async def want_identified(
+        self,
+        request: HTMXRequest,
+        resources: NamedDependency[Resources],
+        tracklist_id: FromPath[int],
+    ) -> Template | Redirect:
+        """Put every identified track of the tracklist that is not on the user's want-list on it,
+        each with where it was heard; a full list refuses them all, said beside the button."""
+        try:
+            added = await wants.add_identified(resources.sessions, request.user.id, tracklist_id)
+        except InputError as error:
+            if not request.htmx:
+                raise ClientException(str(error)) from None
+            context: dict[str, Any] = {"tracklist_id": tracklist_id, "error": str(error)}
+            return HTMXTemplate(
+                template_name="tracklists/want_identified.html", context=context, status_code=422
+            )
+        if not request.htmx:
+            return Redirect("/want-list", status_code=303)
+        context = {"tracklist_id": tracklist_id, "added": added}
+        return HTMXTemplate(template_name="tracklists/want_identified.html", context=context)
 
     @post("/{tracklist_id:int}/identify", status_code=200)
     async def identify(
