@@ -14,6 +14,7 @@ from pathlib import Path
 
 import click
 
+from cli import running
 from domain.config import Settings, configure_logging, get_settings, load_settings
 from domain.loops.cache import Resolution
 from domain.loops.check import (
@@ -36,8 +37,8 @@ from domain.loops.formats import (
 )
 from domain.loops.imports import ImportOptions, ImportReport, RowOutcome, import_mappings
 from domain.loops.mapper import MappingNotFound, TrackMapper, loops_service
-from domain.loops.summary import StatsSummary, stats_summary
 from domain.models import Reason, TrackMapping
+from domain.plays.summary import StatsSummary, stats_summary
 from domain.resources import opened
 from domain.validation import ID_MAX
 
@@ -258,8 +259,12 @@ def stats_command() -> None:
     """Mapping statistics (totals, plays, most played) and cache statistics of every process."""
 
     async def gather() -> StatsSummary:
-        async with loops_service(load_settings()) as mapper:
-            return await stats_summary(mapper)
+        async with running.context() as resources:
+            mapper = TrackMapper(resources)
+            try:
+                return await stats_summary(mapper, resources.reads)
+            finally:
+                await mapper.close()
 
     for line in format_stats(asyncio.run(gather())):
         click.echo(line)

@@ -24,7 +24,6 @@ from domain.loops.keys import azuracast_song_id, normalize_track_key
 from domain.loops.listing import Fallback, MappingStats
 from domain.models import DefaultConfig, Play, Reason, TrackMapping
 from domain.paging import Page
-from domain.plays.stats import PlayTotals, play_totals
 from domain.resources import Resources, opened
 from domain.validation import Conflict, InputError, Refusals
 
@@ -469,10 +468,6 @@ class TrackMapper:
     async def get_stats(self, most_played: int = 10) -> MappingStats:
         """Totals over all mappings and the most played ones."""
         return await listing.mapping_stats(self._reads, most_played)
-
-    async def play_totals(self) -> PlayTotals:
-        """The plays recorded, and how many of them got a mapped loop."""
-        return await play_totals(self._reads)
 
     async def fallbacks(self, limit: int = 100) -> list[Fallback]:
         """Tracks that got the default loop and still have no active mapping, most played first."""

@@ -16,9 +16,9 @@ from litestar.response import Template
 
 from domain.loops.files import shown_path
 from domain.loops.mapper import MappingError, TrackMapper
-from domain.loops.summary import stats_summary
 from domain.plays import stats as play_stats
 from domain.plays.stats import HourCount
+from domain.plays.summary import stats_summary
 from domain.resources import Resources
 from domain.stations import pins
 from web.accounts.roles import Access, declare
@@ -70,8 +70,8 @@ def hourly_charts(hours: Sequence[HourCount], zone: tzinfo = UTC) -> list[BarCha
     ]
 
 
-async def _stats(mapper: TrackMapper) -> dict[str, Any]:
-    summary = await stats_summary(mapper)
+async def _stats(mapper: TrackMapper, resources: Resources) -> dict[str, Any]:
+    summary = await stats_summary(mapper, resources.reads)
     return {"stats": summary.mappings, "plays": summary.plays, "cache": summary.cache}
 
 
@@ -88,7 +88,7 @@ class DashboardController(Controller):
     ) -> Template:
         default_loop = shown_path(mapper.loops_root(), await mapper.get_default_loop())
         stations = await play_stats.station_overviews(resources.sessions)
-        context = await _stats(mapper)
+        context = await _stats(mapper, resources)
         context |= {
             "form": DefaultLoopForm(default_loop),
             "errors": {},
@@ -104,8 +104,10 @@ class DashboardController(Controller):
         return Template(template_name="dashboard.html", context=context)
 
     @get("/stats", name="stats")
-    async def stats(self, mapper: NamedDependency[TrackMapper]) -> Template:
-        context = await _stats(mapper)
+    async def stats(
+        self, mapper: NamedDependency[TrackMapper], resources: NamedDependency[Resources]
+    ) -> Template:
+        context = await _stats(mapper, resources)
         return HTMXTemplate(template_name="stats/panel.html", context=context)
 
     @post("/default-loop", status_code=200, opt=declare(Access.ADMIN))
