@@ -7,6 +7,7 @@ seconds until it is in. The want-list conversion is the signed-in person's own.
 
 from __future__ import annotations
 
+import math
 from datetime import date
 from typing import Annotated, Any
 
@@ -64,7 +65,7 @@ def discovery_chart(period: Period, series: list[Bucket]) -> BarChart:
         total_text="in all (a track counts once per bucket)",
         peak=peak,
         axis=bucket.capitalize(),
-        label_every=max(1, len(drawn) // 6),
+        label_every=max(1, math.ceil(len(drawn) / 4)),  # four labels fit a phone
     )
 
 
