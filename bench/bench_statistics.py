@@ -33,36 +33,36 @@ REQUESTS_PER_CLIENT = 40
 SEED = (
     """
     INSERT INTO tracklists (id, source_id, title, origin, created_at, updated_at)
-    SELECT g, CASE WHEN g % 5 = 0 THEN NULL ELSE g::text END, 'Mix ' || g,
-           CASE WHEN g % 5 <> 0 THEN 'import' WHEN g % 10 = 0 THEN 'paste' ELSE 'hand' END,
-           now() - (g % 1095) * interval '1 day', now()
+    SELECT g, CASE WHEN g %% 5 = 0 THEN NULL ELSE g::text END, 'Mix ' || g,
+           CASE WHEN g %% 5 <> 0 THEN 'import' WHEN g %% 10 = 0 THEN 'paste' ELSE 'hand' END,
+           now() - (g %% 1095) * interval '1 day', now()
     FROM generate_series(1, %(mixes)s) g
     """,
     """
     INSERT INTO tracklist_versions (id, tracklist_id, number, origin, summary, title, created_at)
-    SELECT g, g, 1, CASE WHEN g % 5 = 0 THEN 'draft' ELSE 'import' END, 'first', 'Mix ' || g,
-           now() - (g % 1095) * interval '1 day'
+    SELECT g, g, 1, CASE WHEN g %% 5 = 0 THEN 'draft' ELSE 'import' END, 'first', 'Mix ' || g,
+           now() - (g %% 1095) * interval '1 day'
     FROM generate_series(1, %(mixes)s) g
     """,
     """
     INSERT INTO library_tracks (id, artists, primary_artists, title, title_base, label, genre,
         dedupe_key, artists_key, title_key, first_discovered, last_seen)
-    SELECT g, 'Artist ' || (g % 40000), ARRAY['Artist ' || (g % 40000)], 'Title ' || g,
-        'Title ' || g, 'Label ' || (g % 5000),
-        (ARRAY['Techno', 'House', 'Trance', 'Drum & Bass', 'Ambient', 'Electro'])[1 + g % 6],
-        'k' || g, 'artist ' || (g % 40000), 'title ' || g,
-        now() - ((g * 7) % 1095) * interval '1 day', now()
+    SELECT g, 'Artist ' || (g %% 40000), ARRAY['Artist ' || (g %% 40000)], 'Title ' || g,
+        'Title ' || g, 'Label ' || (g %% 5000),
+        (ARRAY['Techno', 'House', 'Trance', 'Drum & Bass', 'Ambient', 'Electro'])[1 + g %% 6],
+        'k' || g, 'artist ' || (g %% 40000), 'title ' || g,
+        now() - ((g * 7) %% 1095) * interval '1 day', now()
     FROM generate_series(1, %(tracks)s) g
     """,
     """
     INSERT INTO discoveries (tracklist_id, version_id, version_number, row_index, position,
         row_text, state, confidence, method, library_track_id, created_at, updated_at)
     SELECT t, t, 1, r, r + 1, 'A - T',
-        CASE WHEN (t * 50 + r) % 10 < 8 THEN 'matched'
-             WHEN (t * 50 + r) % 10 = 8 THEN 'provisional' ELSE 'unmatched' END,
+        CASE WHEN (t * 50 + r) %% 10 < 8 THEN 'matched'
+             WHEN (t * 50 + r) %% 10 = 8 THEN 'provisional' ELSE 'unmatched' END,
         0.9, 'library',
-        CASE WHEN (t * 50 + r) % 10 < 9 THEN 1 + ((t::bigint * 50 + r) * 7919) % %(tracks)s END,
-        now() - (t % 1095) * interval '1 day', now() - (t % 1095) * interval '1 day'
+        CASE WHEN (t * 50 + r) %% 10 < 9 THEN 1 + ((t::bigint * 50 + r) * 7919) %% %(tracks)s END,
+        now() - (t %% 1095) * interval '1 day', now() - (t %% 1095) * interval '1 day'
     FROM generate_series(1, %(mixes)s) t, generate_series(0, %(rows)s - 1) r
     """,
     """
