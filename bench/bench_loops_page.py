@@ -20,7 +20,7 @@ import time
 import httpx
 import psycopg
 
-from bench.common import Result, logged_in_client, millis, percentile, web_server
+from bench.common import Result, load, logged_in_client, millis, percentile, web_server
 from domain.config import Settings
 
 MAPPINGS = 100_000
@@ -80,14 +80,6 @@ async def browse(client: httpx.AsyncClient, rng: random.Random, pace: float) -> 
     return latencies
 
 
-async def load(clients: list[httpx.AsyncClient], pace: float) -> tuple[list[float], float]:
-    started = time.perf_counter()
-    runs = await asyncio.gather(
-        *(browse(client, random.Random(n), pace) for n, client in enumerate(clients))
-    )
-    return [sample for run in runs for sample in run], time.perf_counter() - started
-
-
 def summary(samples: list[float], seconds: float) -> str:
     p50, p95, p99 = (percentile(samples, p) for p in (50, 95, 99))
     rate = len(samples) / seconds
@@ -100,9 +92,11 @@ async def run(settings: Settings) -> list[Result]:
     async with web_server(settings, "bench-web.log") as base_url:
         try:
             clients = [await logged_in_client(base_url) for _ in range(CLIENTS)]
-            await load(clients[:2], 0)  # warm-up: imports, template compilation, connection pool
-            paced, paced_seconds = await load(clients, PACE_SECONDS)
-            flat, flat_seconds = await load(clients, 0)
+            await load(
+                clients[:2], browse, 0
+            )  # warm-up: imports, template compilation, connection pool
+            paced, paced_seconds = await load(clients, browse, PACE_SECONDS)
+            flat, flat_seconds = await load(clients, browse, 0)
         finally:
             for client in clients:
                 await client.aclose()

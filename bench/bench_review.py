@@ -21,7 +21,7 @@ import time
 import httpx
 import psycopg
 
-from bench.common import Result, logged_in_client, millis, percentile, web_server
+from bench.common import Result, load, logged_in_client, millis, percentile, web_server
 from domain.config import Settings
 
 MIXES = 200
@@ -106,14 +106,6 @@ async def work(client: httpx.AsyncClient, rng: random.Random, pace: float) -> li
     return latencies
 
 
-async def load(clients: list[httpx.AsyncClient], pace: float) -> tuple[list[float], float]:
-    started = time.perf_counter()
-    runs = await asyncio.gather(
-        *(work(client, random.Random(n), pace) for n, client in enumerate(clients))
-    )
-    return [sample for run in runs for sample in run], time.perf_counter() - started
-
-
 def summary(samples: list[float], seconds: float) -> str:
     p50, p95 = percentile(samples, 50), percentile(samples, 95)
     return f"p50 {millis(p50)}, p95 {millis(p95)}; {len(samples) / seconds:.0f} req/s"
@@ -125,9 +117,11 @@ async def run(settings: Settings) -> list[Result]:
     async with web_server(settings, "bench-web.log") as base_url:
         try:
             clients = [await logged_in_client(base_url) for _ in range(CLIENTS)]
-            await load(clients[:2], 0)  # warm-up: imports, template compilation, connection pool
-            paced, paced_seconds = await load(clients, PACE_SECONDS)
-            flat, flat_seconds = await load(clients, 0)
+            await load(
+                clients[:2], work, 0
+            )  # warm-up: imports, template compilation, connection pool
+            paced, paced_seconds = await load(clients, work, PACE_SECONDS)
+            flat, flat_seconds = await load(clients, work, 0)
         finally:
             for client in clients:
                 await client.aclose()

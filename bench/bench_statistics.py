@@ -11,14 +11,13 @@ next one.
 
 from __future__ import annotations
 
-import asyncio
 import random
 import time
 
 import httpx
 import psycopg
 
-from bench.common import Result, logged_in_client, millis, percentile, web_server
+from bench.common import Result, load, logged_in_client, millis, percentile, web_server
 from domain.config import Settings
 from domain.db import create_engine, create_sessionmaker
 from domain.library import statistics
@@ -84,7 +83,7 @@ def seed(settings: Settings) -> None:
         conn.execute("VACUUM ANALYZE")
 
 
-async def browse(client: httpx.AsyncClient, rng: random.Random) -> list[float]:
+async def browse(client: httpx.AsyncClient, rng: random.Random, pace: float) -> list[float]:
     latencies = []
     periods = list(Period)
     for n in range(REQUESTS_PER_CLIENT):
@@ -114,16 +113,11 @@ async def run(settings: Settings) -> list[Result]:
     async with web_server(settings, "bench-web.log") as base_url:
         try:
             clients = [await logged_in_client(base_url) for _ in range(CLIENTS)]
-            await asyncio.gather(*(browse(c, random.Random(n)) for n, c in enumerate(clients[:2])))
-            started = time.perf_counter()
-            runs = await asyncio.gather(
-                *(browse(client, random.Random(n)) for n, client in enumerate(clients))
-            )
-            seconds = time.perf_counter() - started
+            await load(clients[:2], browse)  # warm-up
+            samples, seconds = await load(clients, browse)
         finally:
             for client in clients:
                 await client.aclose()
-    samples = [sample for run in runs for sample in run]
     p50, p95 = percentile(samples, 50), percentile(samples, 95)
     return [
         Result(

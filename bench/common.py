@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import os
+import random
 import secrets
 import statistics
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Iterator, Sequence
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from contextlib import ExitStack, asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -176,3 +178,18 @@ async def logged_in_client(base_url: str) -> httpx.AsyncClient:
     if login.status_code != 303:
         raise RuntimeError(f"bench login failed: {login.status_code} {login.text[:200]}")
     return client
+
+
+Visit = Callable[[httpx.AsyncClient, random.Random, float], Awaitable[list[float]]]
+
+
+async def load(
+    clients: Sequence[httpx.AsyncClient], visit: Visit, pace: float = 0.0
+) -> tuple[list[float], float]:
+    """Every client runs `visit` at once (client n with random.Random(n), `pace` seconds between
+    its requests): every latency, and the seconds it all took."""
+    started = time.perf_counter()
+    runs = await asyncio.gather(
+        *(visit(client, random.Random(n), pace) for n, client in enumerate(clients))
+    )
+    return [sample for run in runs for sample in run], time.perf_counter() - started

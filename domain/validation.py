@@ -106,13 +106,13 @@ def required_text(field: str, value: str | None) -> str:
 PARAMETER_MAX = 2000
 
 
-def url_parameter(field: str, value: str) -> str:
-    """A path or query parameter as given; refused when it holds a NUL byte (PostgreSQL cannot
-    store one) or passes PARAMETER_MAX characters."""
+def url_parameter(field: str, value: str, limit: int = PARAMETER_MAX) -> str:
+    """A path or query parameter (or any short text) as given; refused when it holds a NUL byte
+    (PostgreSQL cannot store one) or passes `limit` characters."""
     if "\x00" in value:
         raise InputError(field, f"{field} contains a NUL byte")
-    if len(value) > PARAMETER_MAX:
-        raise InputError(field, f"{field} is longer than {PARAMETER_MAX} characters")
+    if len(value) > limit:
+        raise InputError(field, f"{field} is longer than {limit} characters")
     return value
 
 

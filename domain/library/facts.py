@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import uuid
 from dataclasses import dataclass
 from enum import StrEnum
 
 from unidecode import unidecode
+
+from domain.validation import InputError
 
 
 class VersionKind(StrEnum):
@@ -106,3 +109,11 @@ def normal_isrc(text: str) -> str | None:
     without dashes and spaces, in either case; None when `text` is no ISRC."""
     isrc = text.replace("-", "").replace(" ", "").upper()
     return isrc if _ISRC.fullmatch(isrc) else None
+
+
+def musicbrainz_id(field: str, text: str) -> str:
+    """A MusicBrainz id (a UUID, any case) in its canonical form; InputError naming `field`."""
+    try:
+        return str(uuid.UUID(text.strip()))
+    except ValueError:
+        raise InputError(field, f"{text[:40]!r} is no MusicBrainz id (a UUID)") from None

@@ -68,7 +68,7 @@ from domain.resources import Resources
 from domain.tracklists.content import TrackRow, version_content
 from domain.tracklists.model import ParsedTrack, is_main_track
 from domain.tracklists.store import TracklistNotFound
-from domain.validation import InputError
+from domain.validation import InputError, url_parameter
 
 log = logging.getLogger(__name__)
 
@@ -552,12 +552,7 @@ async def search_by_hand(
 
 
 def _search_text(field: str, value: str) -> str:
-    text = value.strip()
-    if "\x00" in text:
-        raise InputError(field, f"{field} contains a NUL byte")
-    if len(text) > SEARCH_TEXT_MAX:
-        raise InputError(field, f"{field} is longer than {SEARCH_TEXT_MAX} characters")
-    return text
+    return url_parameter(field, value.strip(), SEARCH_TEXT_MAX)
 
 
 async def _found_at(resources: Resources, url: str) -> list[_Found]:

@@ -13,7 +13,6 @@ Titles are kept as MusicBrainz writes them ("Opus (Four Tet remix)"); only that 
 from __future__ import annotations
 
 import re
-import uuid
 from functools import partial
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -23,7 +22,7 @@ import redis.asyncio as aioredis
 from domain import channels
 from domain.config import Settings
 from domain.library.candidates import Candidate, Source, simple_version
-from domain.library.facts import TrackFacts, normal_isrc
+from domain.library.facts import TrackFacts, musicbrainz_id, normal_isrc
 from domain.library.lookups import (
     LOOKUP_TTL,
     SEARCH_TTL,
@@ -66,13 +65,6 @@ def lucene_query(artist: str, title: str) -> str:
     if artist.strip():
         query += f' AND artist:"{lucene_escape(artist)}"'
     return query
-
-
-def _mbid(text: str) -> str:
-    try:
-        return str(uuid.UUID(text.strip()))
-    except ValueError:
-        raise InputError("mbid", f"{text[:40]!r} is no MusicBrainz id (a UUID)") from None
 
 
 class MusicBrainzClient:
@@ -121,7 +113,8 @@ class MusicBrainzClient:
 
     async def lookup_recording(self, mbid: str) -> Candidate | None:
         """The recording with this MBID (its ISRCs, releases and labels); None when unknown."""
-        url = f"{self.base_url}/ws/2/recording/{_mbid(mbid)}?inc={LOOKUP_INC}&fmt=json"
+        recording = musicbrainz_id("mbid", mbid)
+        url = f"{self.base_url}/ws/2/recording/{recording}?inc={LOOKUP_INC}&fmt=json"
         data = await self._get("recording", url, LOOKUP_TTL)
         return candidate_of(data) if data else None
 

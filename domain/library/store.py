@@ -10,7 +10,6 @@ each track's `discovery_count` equal to the number of distinct tracklists it was
 from __future__ import annotations
 
 import enum
-import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -21,7 +20,14 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.db import Sessions
-from domain.library.facts import TrackFacts, Version, VersionKind, comparison_key, normal_isrc
+from domain.library.facts import (
+    TrackFacts,
+    Version,
+    VersionKind,
+    comparison_key,
+    musicbrainz_id,
+    normal_isrc,
+)
 from domain.library.purchase import PurchaseLink, purchase_links
 from domain.models import (
     Discovery,
@@ -405,7 +411,9 @@ async def identify_by_hand(
     refusals = Refusals()
     recording = code = None
     if musicbrainz_recording_id is not None:
-        recording = refusals.check(_recording_id, musicbrainz_recording_id)
+        recording = refusals.check(
+            musicbrainz_id, "musicbrainz_recording_id", musicbrainz_recording_id
+        )
     if isrc is not None:
         code = refusals.check(_isrc_code, isrc)
     refusals.raise_any()
@@ -441,15 +449,6 @@ def _isrc_code(text: str) -> str:
     if code is None:
         raise InputError("isrc", f"{text[:40]!r} is no ISRC (12 characters, e.g. GBEWA0800001)")
     return code
-
-
-def _recording_id(text: str) -> str:
-    try:
-        return str(uuid.UUID(text.strip()))
-    except ValueError:
-        raise InputError(
-            "musicbrainz_recording_id", f"{text[:40]!r} is no MusicBrainz recording id (a UUID)"
-        ) from None
 
 
 async def get_track(sessions: Sessions, track_id: int) -> TrackView:
