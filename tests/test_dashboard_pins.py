@@ -61,6 +61,32 @@ async def test_switch_now_pins_shows_and_unpins(
     assert await stored(resources) is None
 
 
+async def test_the_pin_part_is_redrawn_only_when_the_pin_changed(
+    client: Client, station_id: int, resources: Resources
+) -> None:
+    """After each switch the card asks again with the pin it shows: the same pin (or still none,
+    so a form being typed in stays) is a 204; a pin set or ended meanwhile is the new part."""
+    dashboard = await client.get("/")
+    shown = only(dashboard.text, "#station-radio .pin .pin-shown").attributes["value"]
+    assert shown == "none"
+    assert (await client.get("/pins/radio", params={"shown": shown})).status_code == 204
+
+    pin = await pins.set_pin(
+        resources.redis, resources.settings, "radio", "a.mp4", "next_track", "someone"
+    )
+    answer = await client.get("/pins/radio", params={"shown": shown})
+    assert answer.status_code == 200
+    assert texts(answer.text, ".pinned .pin-loop") == ["a.mp4"]
+    shown = only(answer.text, ".pin-shown").attributes["value"]
+    assert shown == str(pin.set_at)
+    assert (await client.get("/pins/radio", params={"shown": shown})).status_code == 204
+
+    assert await pins.end_pin(resources.redis, resources.settings, pin)
+    answer = await client.get("/pins/radio", params={"shown": shown})
+    assert texts(answer.text, "summary") == ["Switch now"]
+    assert only(answer.text, ".pin-shown").attributes["value"] == "none"
+
+
 async def test_without_javascript_the_form_returns_to_the_dashboard(
     client: Client, station_id: int, resources: Resources
 ) -> None:

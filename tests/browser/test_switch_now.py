@@ -1,6 +1,7 @@
 """End to end in real Chromium: an operator pins a loop from the station's dashboard card, the
 real daemon hands it off (the card follows over SSE), the next track ends the pin and the card's
-pin part notices; a pin until unpinned goes with the Unpin button."""
+pin part notices (a form being typed in stays through a switch); a pin until unpinned goes with
+the Unpin button."""
 
 from __future__ import annotations
 
@@ -59,9 +60,16 @@ def test_switch_now_from_the_dashboard_card(
         expect(card.locator(".switch-now summary")).to_have_text("Switch now", timeout=SWITCH_MS)
         expect(pinned).to_have_count(0)
 
-        # Until unpinned: a track change keeps it, Unpin ends it.
+        # A form being typed in stays through a track change.
         card.locator(".switch-now summary").click()
         card.locator(".switch-now input[name=loop_path]").fill("sub/c.mp4")
+        with page.expect_response(lambda answer: "/pins/radio?shown=none" in answer.url) as asked:
+            fake.set_track("Bicep", "Apricots")
+        assert asked.value.status == 204
+        expect(card.locator(".np-title")).to_have_text("Apricots", timeout=SWITCH_MS)
+        expect(card.locator(".switch-now input[name=loop_path]")).to_have_value("sub/c.mp4")
+
+        # Until unpinned: a track change keeps it, Unpin ends it.
         card.locator(".switch-now select[name=until]").select_option("unpinned")
         card.locator(".switch-now button[type=submit]").click()
         expect(pinned).to_contain_text("pinned: sub/c.mp4 until unpinned")

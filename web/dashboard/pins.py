@@ -8,15 +8,15 @@ within moments) and is re-rendered by the live updates on every switch.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, delete, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
-from litestar.params import FromPath, JSONBody, URLEncodedBody
+from litestar.params import FromPath, JSONBody, Parameter, URLEncodedBody
 from litestar.plugins.htmx import HTMXRequest, HTMXTemplate
-from litestar.response import Redirect, Template
+from litestar.response import Redirect, Response, Template
 
 from domain.models import User
 from domain.resources import Resources
@@ -50,6 +50,11 @@ async def _known_slug(resources: Resources, slug: str) -> str:
     return station.slug
 
 
+def _shown(pin: pins.Pin | None) -> str:
+    """What the pin part sends back as `shown`: as dashboard/pin.html writes it."""
+    return "none" if pin is None else str(pin.set_at)
+
+
 def pin_part(
     slug: str,
     pin: pins.Pin | None,
@@ -76,10 +81,19 @@ class PinsController(Controller):
     opt = declare(Access.OPERATOR)
 
     @get("/{slug:str}", name="station_pin", opt=declare(Access.DASHBOARD))
-    async def show(self, resources: NamedDependency[Resources], slug: FromPath[str]) -> Template:
-        """The card's pin part as it stands (the card asks again after each switch)."""
+    async def show(
+        self,
+        resources: NamedDependency[Resources],
+        slug: FromPath[str],
+        shown: Annotated[str | None, Parameter(max_length=32)] = None,
+    ) -> Template | Response[None]:
+        """The card's pin part as it stands. The card asks again after each switch, saying which
+        pin it `shown` ("none" for the form): 204 when that is still so, so nothing is redrawn."""
         slug = await _known_slug(resources, slug)
-        return pin_part(slug, await pins.get_pin(resources.redis, resources.settings, slug))
+        pin = await pins.get_pin(resources.redis, resources.settings, slug)
+        if shown is not None and shown == _shown(pin):
+            return Response(None, status_code=204)
+        return pin_part(slug, pin)
 
     @post("/{slug:str}", status_code=200, name="pin_station")
     async def pin(
