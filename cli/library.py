@@ -81,20 +81,18 @@ async def _identify(
 async def _follow(
     context: Resources, started: identify.Progress, *, quiet: bool
 ) -> identify.Progress:
-    """Poll the job until every row has been through once, printing the progress when it moves
-    (on stderr with --json, so stdout stays JSON). A job nobody takes gets one notice."""
-    progress, shown = started, ""
-    async for progress in running.polled(
+    """Wait until every row has been through once, showing the progress; a job nobody takes
+    gets one notice."""
+    return await running.follow(
         started,
         lambda state: identify.get_progress(context.settings, context.redis, state.job_id),
         finished=lambda state: state.finished,
         untaken=lambda state: state.done == 0,
         patience=context.settings.tracklists.worker_notice_seconds,
-    ):
-        if progress.text != shown:
-            click.echo(progress.text, err=quiet)
-            shown = progress.text
-    return progress
+        counts=lambda state: (state.done, state.total),
+        text=lambda state: state.text,
+        quiet=quiet,
+    )
 
 
 # list -------------------------------------------------------------------------------------------

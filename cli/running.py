@@ -5,12 +5,15 @@ by id or URL, and the wait for a job the worker runs (with the notice when no wo
 from __future__ import annotations
 
 import asyncio
+import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import AbstractAsyncContextManager
 from typing import Any, TypeVar
 
 import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from cli.exits import EXIT_REFUSED, fail
 from domain.config import load_settings
@@ -71,3 +74,37 @@ async def polled(
             told = True
         await asyncio.sleep(WAIT_POLL_SECONDS)
         job = await poll(job)
+
+
+async def follow(
+    started: Job,
+    poll: Callable[[Job], Awaitable[Job]],
+    *,
+    finished: Callable[[Job], bool],
+    untaken: Callable[[Job], bool],
+    patience: float,
+    counts: Callable[[Job], tuple[int, int]],
+    text: Callable[[Job], str],
+    quiet: bool = False,
+) -> Job:
+    """Wait for a worker's job (`polled`), showing how far it is: a progress bar drawn on a
+    terminal's stderr (`counts` is (done, total)), else its `text` each time it changes, on
+    stdout, or on stderr when `quiet` (stdout is then kept for the JSON a script reads)."""
+    job, states = (
+        started,
+        polled(started, poll, finished=finished, untaken=untaken, patience=patience),
+    )
+    if not sys.stderr.isatty():
+        shown = ""
+        async for job in states:
+            if text(job) != shown:
+                shown = text(job)
+                click.echo(shown, err=quiet)
+        return job
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    with Progress(*columns, console=Console(stderr=True)) as bar:
+        task = bar.add_task(text(job), total=counts(job)[1] or None)
+        async for job in states:
+            done, total = counts(job)
+            bar.update(task, completed=done, total=total or None, description=text(job))
+    return job

@@ -1,4 +1,5 @@
-"""Want-list commands: `want add|list|set|export` (issue 11 §7; the shapes scripts rely on).
+"""Want-list commands: `want add|list|set|export|import-discogs` (issue 11 §7; the shapes
+scripts rely on).
 
 The command line has no login: each command acts on the want-list of `--user NAME` (or
 CRATELOOP_USER), or of the only enabled account with the dj or admin role
@@ -16,10 +17,11 @@ from typing import TypeVar
 
 import click
 
+from cli import running
 from cli.exits import EXIT_REFUSED, fail
 from domain.config import load_settings
 from domain.db import Sessions
-from domain.library import wants
+from domain.library import discogs_wants, wants
 from domain.library.want_owner import want_list_owner
 from domain.library.wants import WantEntry, WantNotFound
 from domain.resources import opened
@@ -170,6 +172,59 @@ def export_command(fmt: str, output: Path | None, status: str | None, username: 
     # newline="": the CSV's own \r\n line ends are written as they are.
     output.write_text(text, encoding="utf-8", newline="")
     click.echo(f"wrote {output}", err=True)
+
+
+@want_group.command("import-discogs")
+@click.argument("discogs_username", metavar="DISCOGS_USER")
+@click.option("--wait", is_flag=True, help="Follow the import until it is finished.")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print the finished import as JSON (implies --wait)."
+)
+@user_option
+def import_discogs_command(
+    discogs_username: str, wait: bool, as_json: bool, username: str | None
+) -> None:
+    """Import DISCOGS_USER's Discogs want-list (DISCOGS_TOKEN set): every track of each wanted
+    release goes on the want-list; tracks already on it stay as they are."""
+    progress = running.run(
+        lambda: _import_discogs(discogs_username, username, wait=wait or as_json, quiet=as_json)
+    )
+    if as_json:
+        click.echo(json.dumps(progress.to_json(), ensure_ascii=False, indent=2))
+    if progress.state is discogs_wants.ImportState.FAILED:
+        fail(progress.message)
+
+
+async def _import_discogs(
+    discogs_user: str, username: str | None, *, wait: bool, quiet: bool
+) -> discogs_wants.WantsImport:
+    async with running.context() as context:
+        owner = await _owner(context.sessions, username)
+        try:
+            progress = await discogs_wants.start_import(context, owner, discogs_user)
+        except InputError as error:
+            fail(f"{error.field}: {error}", EXIT_REFUSED)
+        if not quiet:
+            click.echo(f"import {progress.job_id} queued: {progress.username}'s Discogs want-list")
+        if not wait:
+            return progress
+        return await running.follow(
+            progress,
+            lambda state: discogs_wants.get_import(context.settings, context.redis, state.job_id),
+            finished=lambda state: state.finished,
+            untaken=lambda state: state.state is discogs_wants.ImportState.QUEUED,
+            patience=context.settings.tracklists.worker_notice_seconds,
+            counts=lambda state: (state.done, state.total),
+            text=lambda state: state.text,
+            quiet=quiet,
+        )
+
+
+async def _owner(sessions: Sessions, username: str | None) -> int:
+    try:
+        return (await want_list_owner(sessions, username)).id
+    except InputError as error:
+        fail(f"{error.field}: {error}", EXIT_REFUSED)
 
 
 COMMANDS: list[click.Command] = [want_group]

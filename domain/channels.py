@@ -121,6 +121,18 @@ def library_identify(settings: Settings, job_id: str) -> str:
     return settings.channel(f"library:identify:{job_id}")
 
 
+def discogs_wants_import(settings: Settings, job_id: str) -> str:
+    """A Discogs want-list import: a hash (user_id, username, state, counts, message) and
+    `<key>:wants`, the wanted releases as read at its start (JSON). Written by the worker, read by
+    web and CLI (domain/library/discogs_wants.py)."""
+    return settings.channel(f"library:discogs-wants:{job_id}")
+
+
+def discogs_wants_latest(settings: Settings, user_id: int) -> str:
+    """The id of a user's latest Discogs want-list import (the Want-list page shows it)."""
+    return settings.channel(f"library:discogs-wants:user:{user_id}")
+
+
 # Pins ("Switch now") -----------------------------------------------------------------------------
 
 

@@ -26,6 +26,8 @@ LIBRARY_QUEUE = "library"
 # (job_id: str, tracklist_id: int, version: int, row_indexes: list[int], attempt: int)
 # identify those rows of that tracklist version as library tracks (domain/library/identify.py)
 IDENTIFY_TRACKLIST = "identify_tracklist"
+# (job_id: str) import (the next part of) a Discogs want-list (domain/library/discogs_wants.py)
+IMPORT_DISCOGS_WANTS = "import_discogs_wants"
 # () compute the discovery statistics' snapshots (domain/library/statistics.py)
 REFRESH_DISCOVERY_STATISTICS = "refresh_discovery_statistics"
 
@@ -91,6 +93,10 @@ class JobQueue:
             attempt,
             delay_ms=delay_ms,
         )
+
+    def import_discogs_wants(self, job_id: str, *, delay_ms: int | None = None) -> None:
+        """Run (the next part of) a Discogs want-list import (after `delay_ms`)."""
+        self._send(LIBRARY_QUEUE, IMPORT_DISCOGS_WANTS, job_id, delay_ms=delay_ms)
 
     def refresh_discovery_statistics(self) -> None:
         """Compute the discovery statistics' snapshots again (readers found them stale)."""

@@ -91,6 +91,8 @@ GET    /api/v1/library/export                               dj
 GET    /api/v1/want-list                                    dj
 POST   /api/v1/want-list                                    dj
 GET    /api/v1/want-list/export                             dj
+POST   /api/v1/want-list/import-discogs                     dj
+GET    /api/v1/want-list/import-discogs/{job_id:str}        dj
 PUT    /api/v1/want-list/{want_id:int}                      dj
 DELETE /api/v1/want-list/{want_id:int}                      dj
 GET    /library                                             dj
@@ -98,6 +100,8 @@ GET    /library/{track_id:int}                              dj
 POST   /library/{track_id:int}/want                         dj
 GET    /want-list                                           dj
 POST   /want-list/bulk                                      dj
+POST   /want-list/import-discogs                            dj
+GET    /want-list/import-discogs/{job_id:str}               dj
 POST   /want-list/{want_id:int}                             dj
 GET    /tracklists                                          dj
 POST   /tracklists/imports                                  dj

@@ -45,6 +45,7 @@ from redis.exceptions import RedisError
 from domain import channels
 from domain.accounts import setup_token, users
 from domain.config import Settings, configure_logging, load_settings
+from domain.library.discogs_wants import WantsImportNotFound
 from domain.library.identify import JobNotFound
 from domain.library.review import DiscoveryNotFound
 from domain.library.statistics import SourceNotFound
@@ -409,6 +410,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ImportNotFound: not_found,
             SourceNotFound: not_found,
             JobNotFound: not_found,
+            WantsImportNotFound: not_found,
             TrackNotFound: not_found,
             WantNotFound: not_found,
             DiscoveryNotFound: not_found,

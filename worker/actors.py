@@ -24,6 +24,7 @@ from domain.jobs import (
     CHECK_ALL_LOOPS,
     CHECK_LOOPS,
     IDENTIFY_TRACKLIST,
+    IMPORT_DISCOGS_WANTS,
     IMPORT_TRACKLIST,
     LIBRARY_QUEUE,
     LOOP_CHECKS_QUEUE,
@@ -32,7 +33,7 @@ from domain.jobs import (
     batches,
     make_broker,
 )
-from domain.library import identify, statistics
+from domain.library import discogs_wants, identify, statistics
 from domain.loops.check import active_mapping_ids, check_mappings
 from domain.models import LoopStatus
 from domain.tracklists.client import PoliteClient
@@ -189,6 +190,28 @@ async def identify_tracklist(
         attempt=attempt + 1,
         delay_ms=_delay_ms(outcome.retry_at),
     )
+
+
+@dramatiq.actor(
+    actor_name=IMPORT_DISCOGS_WANTS,
+    queue_name=LIBRARY_QUEUE,
+    time_limit=discogs_wants.PART_SECONDS * 1000,
+    **_RETRIED,
+)
+async def import_discogs_wants(job_id: str) -> None:
+    """Import the next part of a Discogs want-list, then queue the part after it (at once, or
+    when Discogs may be asked again)."""
+    try:
+        step = await discogs_wants.run_import(opened.resources, job_id)
+    except discogs_wants.WantsImportNotFound:
+        log.warning("Discogs want-list import %s has expired: nothing to do", job_id)
+        return
+    if step.next_in_seconds is not None:
+        await asyncio.to_thread(
+            opened.resources.jobs.import_discogs_wants,
+            job_id,
+            delay_ms=int(step.next_in_seconds * 1000) or None,
+        )
 
 
 @dramatiq.actor(

@@ -51,6 +51,7 @@ __all__ = [
     "Release",
     "ReleaseHit",
     "Want",
+    "discogs_username",
 ]
 
 NAME = "Discogs"
@@ -204,9 +205,7 @@ class DiscogsClient:
 
     async def wants(self, username: str) -> list[Want]:
         """Every release on `username`'s want-list (all pages, at most 10,000 wants)."""
-        name = username.strip()
-        if not _USERNAME.fullmatch(name):
-            raise InputError("username", "a Discogs user name: letters, digits, . _ and -")
+        name = discogs_username(username)
         wants: list[Want] = []
         for page in range(1, MAX_WANT_PAGES + 1):
             query = urlencode({"page": page, "per_page": WANTS_PAGE_SIZE})
@@ -250,6 +249,14 @@ class DiscogsClient:
         if answer.status == 401:
             await self._redis.set(self._refused_key, self._fingerprint)
             raise DiscogsTokenRefused(NAME, REFUSED_NOTICE)
+
+
+def discogs_username(raw: str) -> str:
+    """A Discogs user name as typed (spaces around it dropped); InputError("username") else."""
+    name = raw.strip()
+    if not _USERNAME.fullmatch(name):
+        raise InputError("username", "a Discogs user name: letters, digits, . _ and -")
+    return name
 
 
 # --- the answer's shapes ----------------------------------------------------------------------

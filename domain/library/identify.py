@@ -444,6 +444,12 @@ async def _record(
     )
 
 
+async def keep_candidate(sessions: Sessions, candidate: Candidate) -> int:
+    """The library track a database's candidate names, made if it is new (its title read as a
+    DJ row first, so "Strobe (Original Mix)" joins "Strobe"); e.g. a Discogs want's tracks."""
+    return await _upsert(sessions, _outside(candidate, DiscoveryMethod(candidate.source.value)))
+
+
 async def _upsert(sessions: Sessions, found: _Found) -> int:
     candidate = found.candidate
     assert candidate is not None

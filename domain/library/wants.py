@@ -336,6 +336,35 @@ async def add_identified(sessions: Sessions, user_id: int, tracklist_id: int) ->
         return len(first_heard)
 
 
+async def add_tracks(
+    sessions: Sessions, user_id: int, track_ids: Sequence[int], *, notes: str = ""
+) -> tuple[int, int]:
+    """Put these library tracks on the user's want-list with the same notes (e.g. the Discogs
+    want they came from); those already there are left as they were. (added, already there);
+    refused (nothing added) when the new ones would not all fit."""
+    text = parse_notes("notes", notes)
+    chosen = list(dict.fromkeys(track_ids))
+    async with sessions.begin() as session:
+        count = await _lock_user(session, user_id)
+        present = set(
+            await session.scalars(
+                select(WantItem.library_track_id).where(
+                    WantItem.user_id == user_id, WantItem.library_track_id.in_(chosen)
+                )
+            )
+        )
+        new = [track_id for track_id in chosen if track_id not in present]
+        if count + len(new) > WANT_LIST_MAX:
+            raise _full()
+        if new:
+            await session.execute(
+                insert(WantItem)
+                .values([_new_item(user_id, i, PRIORITY_DEFAULT, text, None) for i in new])
+                .on_conflict_do_nothing(index_elements=["user_id", "library_track_id"])
+            )
+        return len(new), len(present)
+
+
 # --- changing --------------------------------------------------------------------------------
 
 

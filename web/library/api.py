@@ -17,11 +17,11 @@ import msgspec
 from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.di import NamedDependency
 from litestar.openapi import ResponseSpec
-from litestar.params import FromQuery, JSONBody, QueryParameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.response import Stream
 
 from domain.db import Sessions
-from domain.library import store, wants
+from domain.library import discogs_wants, store, wants
 from domain.library.export import every_track
 from domain.library.purchase import PurchaseLink
 from domain.library.store import TrackFilter, TrackSort, TrackView
@@ -203,6 +203,17 @@ class WantChanges(msgspec.Struct, forbid_unknown_fields=True):
     notes: str | None = None
 
 
+class DiscogsWantsImport(msgspec.Struct, forbid_unknown_fields=True):
+    """Whose Discogs want-list to import onto yours."""
+
+    username: str
+
+
+def _wants_import(progress: discogs_wants.WantsImport) -> dict[str, Any]:
+    status_url = f"{API_PREFIX}/want-list/import-discogs/{progress.job_id}"
+    return {**progress.to_json(), "status_url": status_url}
+
+
 # --- reading the input -----------------------------------------------------------------------
 
 
@@ -362,6 +373,33 @@ class WantListApiController(Controller):
             media_type=wants.EXPORT_FORMATS[chosen],
             headers=attachment(f"want-list.{chosen}"),
         )
+
+    @post("/import-discogs", status_code=202)
+    async def import_discogs(
+        self,
+        request: Request[Any, Any, Any],
+        resources: NamedDependency[Resources],
+        data: JSONBody[DiscogsWantsImport],
+    ) -> dict[str, Any]:
+        """Import a Discogs want-list (DISCOGS_TOKEN set): every track of each wanted release
+        goes on your want-list. 202 with the job's progress; poll its `status_url`. 400 naming
+        `username` without a token, with a refused one, or while your last import still runs."""
+        progress = await discogs_wants.start_import(resources, request.user.id, data.username)
+        return _wants_import(progress)
+
+    @get("/import-discogs/{job_id:str}")
+    async def get_discogs_import(
+        self,
+        request: Request[Any, Any, Any],
+        resources: NamedDependency[Resources],
+        job_id: FromPath[str],
+    ) -> dict[str, Any]:
+        """A Discogs want-list import: `state` queued → running (waiting while Discogs is away)
+        → done or failed, with `done` of `total` releases and the tracks `added`."""
+        progress = await discogs_wants.get_import(
+            resources.settings, resources.redis, job_id[:64], request.user.id
+        )
+        return _wants_import(progress)
 
     @put("/{want_id:int}")
     async def update_want(

@@ -18,7 +18,8 @@ from litestar.plugins.htmx import HTMXRequest, HTMXTemplate
 from litestar.response import Redirect, Template
 
 from domain import validation
-from domain.library import store, wants
+from domain.library import discogs_wants, store, wants
+from domain.library.discogs import DiscogsClient
 from domain.library.store import TrackFilter, TrackNotFound, TrackSort
 from domain.library.wants import WantFilter, WantNotFound
 from domain.models import WantStatus
@@ -257,6 +258,50 @@ class WantListPagesController(Controller):
             )
         return Template("library/wants.html", context=context, status_code=status)
 
+    @post("/import-discogs", status_code=200)
+    async def import_discogs(
+        self, request: HTMXRequest, resources: NamedDependency[Resources]
+    ) -> Template | Redirect:
+        """Start importing a Discogs want-list; a refusal (no token, a refused one, a name
+        Discogs cannot have, an import still running) is a 400 with the form as typed."""
+        form = await request.form()
+        username = str(form.get("username", ""))[:200]
+        user_id = request.user.id
+        try:
+            await discogs_wants.start_import(resources, user_id, username)
+        except InputError as error:
+            discogs = await _discogs_context(
+                resources, user_id, username, str(error)
+            ) or DiscogsImportView(None, refused=False, username=username, error=str(error))
+            if not request.htmx:
+                context = await _wants_context(resources, user_id, WantsQuery(), discogs=discogs)
+                return Template("library/wants.html", context=context, status_code=400)
+            return HTMXTemplate(
+                template_name="library/discogs_import.html",
+                context={"discogs": discogs},
+                status_code=400,
+            )
+        if not request.htmx:
+            return Redirect("/want-list", status_code=303)
+        return HTMXTemplate(
+            template_name="library/discogs_import.html",
+            context={"discogs": await _discogs_context(resources, user_id, username)},
+        )
+
+    @get("/import-discogs/{job_id:str}")
+    async def discogs_import_progress(
+        self, request: HTMXRequest, resources: NamedDependency[Resources], job_id: FromPath[str]
+    ) -> Template:
+        """An import's progress (htmx asks again until it is finished); another user's is a 404."""
+        latest = await discogs_wants.get_import(
+            resources.settings, resources.redis, job_id[:64], request.user.id
+        )
+        discogs = await _discogs_context(resources, request.user.id, latest.username)
+        discogs = discogs or DiscogsImportView(latest, refused=False)
+        return Template(
+            "library/discogs_import.html", context={"discogs": replace(discogs, latest=latest)}
+        )
+
     @post("/{want_id:int}", status_code=200)
     async def edit(
         self,
@@ -336,6 +381,7 @@ async def _wants_context(
     context = {
         "query": query,
         "result": result,
+        "discogs": await _discogs_context(resources, user_id),
         "statuses": STATUSES,
         "priorities": PRIORITIES,
         "bulk_error": "",
@@ -344,6 +390,28 @@ async def _wants_context(
         "row_typed": {},
     }
     return context | extra
+
+
+@dataclass(frozen=True, slots=True)
+class DiscogsImportView:
+    """The Want-list page's Discogs import part (templates/library/discogs_import.html)."""
+
+    latest: discogs_wants.WantsImport | None
+    refused: bool
+    username: str = ""
+    error: str = ""
+
+
+async def _discogs_context(
+    resources: Resources, user_id: int, username: str = "", error: str = ""
+) -> DiscogsImportView | None:
+    """The import part, or None without DISCOGS_TOKEN (the page leaves it out)."""
+    if not resources.settings.music_databases.discogs_token:
+        return None
+    latest = await discogs_wants.latest_import(resources.settings, resources.redis, user_id)
+    refused = await resources.client(DiscogsClient).token_refused()
+    shown = username or (latest.username if latest else "")
+    return DiscogsImportView(latest, refused, shown, error)
 
 
 def _want_id(raw: int) -> int:
