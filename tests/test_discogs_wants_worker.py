@@ -4,7 +4,10 @@ Want-list page, with the fake Discogs on 127.0.0.1 answering in its real shapes.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import pty
 import subprocess
 from collections.abc import Iterator
 
@@ -13,6 +16,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from cli.main import crateloop
+from cli.processes import crateloop_argv
 from domain.config import Settings, load_settings
 from domain.models import User
 from tests.fakes import discogs as dg
@@ -20,7 +24,7 @@ from tests.test_discogs_wants import ARCHANGEL, MODERAT_II, TOKEN
 from tests.test_web_pages import only, texts
 from tests.waiting import wait_until_async
 from tests.web_fixtures import PASSWORD, USERNAME, logged_in
-from tests.worker_process import running_worker
+from tests.worker_process import REPO, running_worker
 
 HTMX = {"HX-Request": "true"}
 WORKER_SECONDS = 30  # a cold worker boots, then three releases at Discogs's pace
@@ -83,6 +87,34 @@ def test_the_command_imports_a_want_list_and_prints_the_finished_import(
         "Discogs want: Burial - Archangel [HDB001]",
         "Discogs want: Moderat - II [MTR 002]",
     ]
+
+
+def test_on_a_terminal_the_command_draws_a_progress_bar(
+    worker_env: dict[str, str], discogs: dg.FakeDiscogs, user: User
+) -> None:
+    """With stderr on a terminal, `--wait` draws rich's bar (done/total) instead of lines."""
+    main, terminal = pty.openpty()
+    try:
+        process = subprocess.Popen(
+            [*crateloop_argv(), "want", "import-discogs", "someone", "--wait"],
+            cwd=REPO,
+            env={**os.environ, **worker_env, "COLUMNS": "160", "TERM": "xterm"},
+            stdout=subprocess.PIPE,
+            stderr=terminal,
+        )
+        os.close(terminal)
+        drawn = b""
+        with contextlib.suppress(OSError):  # EIO once the command exits and the terminal closes
+            while chunk := os.read(main, 4096):
+                drawn += chunk
+        out, _ = process.communicate(timeout=WORKER_SECONDS)
+    finally:
+        os.close(main)
+    assert process.returncode == 0, drawn.decode(errors="replace")
+    screen = drawn.decode(errors="replace")
+    assert "3/3" in screen and "━" in screen, screen
+    assert "Imported someone's Discogs want-list" in screen
+    assert out.decode().startswith("import ")  # stdout: only the line saying it was queued
 
 
 def test_a_refused_import_exits_2_naming_the_field(
