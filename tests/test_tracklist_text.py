@@ -67,6 +67,27 @@ def test_short_cues_positions_and_plain_lines() -> None:
     ]
 
 
+def test_cues_without_brackets_as_video_descriptions_write_them() -> None:
+    text = (
+        "00:00 Moderat - Copy Copy [Monkeytown]\n"
+        "05:00 - Bonobo - Kerala (Ross From Friends Remix)\n"
+        "1:02:03 | Bicep - Glue\n"
+        "03. 1:10:00 \u2013 Four Tet - Baby\n"
+        "24:7 - Song\n"  # no cue: a clock needs two digits of seconds
+    )
+    result = parse_text(text)
+    assert result.errors == ()
+    assert [(t.position, t.cue_seconds, t.artist, t.title, t.remix) for t in result.tracks] == [
+        (1, 0, "Moderat", "Copy Copy", None),
+        (2, 300, "Bonobo", "Kerala", "Ross From Friends Remix"),
+        (3, 3723, "Bicep", "Glue", None),
+        (3, 4200, "Four Tet", "Baby", None),
+        (4, None, "24:7", "Song", None),
+    ]
+    (refused,) = parse_text("05:00 w/ A - B").errors
+    assert refused.message == '"w/" row has no cue of its own: remove 05:00'
+
+
 def test_bad_lines_are_errors_naming_the_line() -> None:
     text = (
         "A - One\n"

@@ -8,8 +8,9 @@ One track per line, in the site's export format:
     [0:07:10] ID - ID
     + Part A - Song A
 
-A cue `[h:mm:ss]` or `[mm:ss]` (minutes may pass 59: `[104:18]`) and a position "01." are
-optional, in either order; `w/ ` marks a row played with the previous one, `+ ` a part of the
+A cue `[h:mm:ss]` or `[mm:ss]` (minutes may pass 59: `[104:18]`; the brackets may be left out,
+as video descriptions do: `05:00 Artist - Title`) and a position "01." are optional, in either
+order; `w/ ` marks a row played with the previous one, `+ ` a part of the
 mashup above (neither has a cue or a number of its own); `(…)` ending the title is the remix,
 `[…]` ending the line the label; "ID" is an unknown artist or title; `[?]` an unknown cue.
 Plain "Artist - Title" lines work too; blank lines are skipped. The edit note is not part of
@@ -41,7 +42,10 @@ class TextParse:
     lines: tuple[int, ...] = ()  # the line (1-based) each track was read from
 
 
-_CUE = r"\[(?P<cue>[^\]]*)\]"
+# A cue in brackets, or a bare clock followed by a space, the way video and mix-site descriptions
+# write it ("05:00 Artist - Title", "05:00 - Artist - Title", "05:00 | Artist - Title").
+_BARE_CUE = r"(?P<bare>\d{1,3}:[0-5]\d(?::[0-5]\d)?)(?:\s+[-\u2013|](?=\s))?(?=\s)"
+_CUE = rf"(?:\[(?P<cue>[^\]]*)\]|{_BARE_CUE})"
 _NUMBER = r"(?P<number>\d{1,4})[.)]"
 _LEAD = re.compile(
     rf"^(?:{_NUMBER}\s*)?(?:{_CUE}\s*)?(?:(?P<number2>\d{{1,4}})[.)]\s*)?"
@@ -80,10 +84,12 @@ def _parse_line(line: str, last_position: int) -> ParsedTrack:
     assert lead is not None  # every part of it is optional
     rest = line[lead.end() :]
     with_previous, mashup = bool(lead["with"]), bool(lead["mashup"])
-    cue = _cue_seconds(lead["cue"]) if lead["cue"] is not None else None  # "[?]": no cue
+    written_cue = lead["cue"] if lead["cue"] is not None else lead["bare"]
+    cue = _cue_seconds(written_cue) if written_cue is not None else None  # "[?]": no cue
     if cue is not None and (with_previous or mashup):
         kind = '"w/"' if with_previous else 'a "+" mashup part'
-        raise ValueError(f"{kind} row has no cue of its own: remove [{lead['cue']}]")
+        shown = f"[{written_cue}]" if lead["cue"] is not None else written_cue
+        raise ValueError(f"{kind} row has no cue of its own: remove {shown}")
     written = lead["number"] or lead["number2"]
     position: int | None = None
     if not (with_previous or mashup):
