@@ -48,6 +48,8 @@ VARIABLES = (
     "DISCOGS_BASE_URL",
     "DISCOGS_TOKEN",
     "AUTO_IDENTIFY",
+    "MUSIC_PATH",
+    "COLLECTION_SCAN_MINUTES",
 )
 # Politeness towards 1001tracklists (docs/architecture.md): never closer together than this.
 TRACKLISTS_MIN_DELAY_SECONDS = 2.0
@@ -81,6 +83,16 @@ class MusicDatabasesSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class CollectionSettings:
+    """The DJ's music collection (issue 12): the folders crateloop reads (never writes) and how
+    often the daemon scans them."""
+
+    # Absolute, resolved, in the order configured; `root` columns store them as written here.
+    music_paths: tuple[Path, ...] = (VAR_DIR / "music",)
+    scan_minutes: int = 15
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     database_url: str  # SQLAlchemy URL with the psycopg 3 driver
     redis_url: str
@@ -111,6 +123,7 @@ class Settings:
     music_databases: MusicDatabasesSettings = MusicDatabasesSettings()
     # An imported tracklist's tracks are identified as soon as the worker stored a new version.
     auto_identify: bool = True
+    collection: CollectionSettings = CollectionSettings()
 
     def channel(self, name: str) -> str:
         """A Redis channel or key name private to this installation (named after its database)."""
@@ -206,6 +219,31 @@ def _music_databases(env: dict[str, str]) -> MusicDatabasesSettings:
     )
 
 
+def _collection(env: dict[str, str]) -> CollectionSettings:
+    raw = env.get("MUSIC_PATH", "").strip()
+    roots: list[Path] = []
+    for part in raw.split(":") if raw else [str(VAR_DIR / "music")]:
+        if not part.strip():
+            raise ConfigError(
+                f"MUSIC_PATH must be folders separated by ':' with none empty (got {raw!r})"
+            )
+        root = Path(part.strip()).resolve()
+        if root not in roots:  # the same folder twice would list every file twice
+            roots.append(root)
+    for root in roots:
+        nested = [other for other in roots if other != root and root.is_relative_to(other)]
+        if nested:
+            raise ConfigError(
+                f"MUSIC_PATH folders must not lie inside each other ({root} is inside {nested[0]})"
+            )
+    return CollectionSettings(
+        music_paths=tuple(roots),
+        scan_minutes=_positive_int(
+            "COLLECTION_SCAN_MINUTES", env.get("COLLECTION_SCAN_MINUTES", "15"), maximum=7 * 24 * 60
+        ),
+    )
+
+
 def _positive_int(name: str, raw: str, *, maximum: int | None = None) -> int:
     try:
         value = int(raw)
@@ -285,6 +323,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         ),
         contact=_contact(env),
         music_databases=_music_databases(env),
+        collection=_collection(env),
     )
 
 

@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
+    REAL,
     BigInteger,
     Boolean,
     CheckConstraint,
     Computed,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
     LargeBinary,
+    Numeric,
     String,
     Text,
     func,
@@ -767,3 +771,107 @@ class DiscoveryStatistics(Base):
     period: Mapped[str] = mapped_column(String(16), primary_key=True)
     computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     figures: Mapped[dict[str, Any]] = mapped_column(JSONB)
+
+
+class CollectionStatus(StrEnum):
+    """Where reading a collection file stands (domain/collection/status.py: the transitions)."""
+
+    PENDING = "pending"
+    PROCESSING = "processing"
+    COMPLETED = "completed"
+    FAILED = "failed"
+
+
+class AudioFormat(StrEnum):
+    MP3 = "mp3"
+    FLAC = "flac"
+    AIFF = "aiff"
+    WAV = "wav"
+    M4A = "m4a"
+
+
+# Weighted full-text search (issue 12 §1): A = title and artist, B = album and label, C = genre.
+# The search_* columns hold text already folded in Python (domain/collection/search_text.py):
+# the embedded PostgreSQL has no unaccent.
+COLLECTION_SEARCH = (
+    "setweight(to_tsvector('simple', search_a), 'A')"
+    " || setweight(to_tsvector('simple', search_b), 'B')"
+    " || setweight(to_tsvector('simple', search_c), 'C')"
+)
+
+
+class CollectionFile(Base):
+    """One audio file under a MUSIC_PATH root, as last scanned (domain/collection/)."""
+
+    __tablename__ = "collection_files"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    root: Mapped[str] = mapped_column(Text)  # the MUSIC_PATH folder, resolved
+    path: Mapped[str] = mapped_column(Text)  # relative to root, POSIX separators
+    size: Mapped[int] = mapped_column(BigInteger)
+    mtime: Mapped[float] = mapped_column(Float)  # seconds since the epoch, as stat() says
+    # sha256 of the first and last 64 KB and the size: a renamed file keeps its row.
+    content_hash: Mapped[str] = mapped_column(String(64), index=True)
+    status: Mapped[str] = mapped_column(
+        String(16), default=CollectionStatus.PENDING, server_default="pending"
+    )
+    error: Mapped[str | None] = mapped_column(Text)
+    retry_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    missing: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    missing_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Tags, as the file has them.
+    artist: Mapped[str | None] = mapped_column(Text)
+    title: Mapped[str | None] = mapped_column(Text)
+    album: Mapped[str | None] = mapped_column(Text)
+    album_artist: Mapped[str | None] = mapped_column(Text)
+    genre: Mapped[str | None] = mapped_column(Text)
+    year: Mapped[int | None] = mapped_column(Integer)
+    label: Mapped[str | None] = mapped_column(Text)
+    catalogue_number: Mapped[str | None] = mapped_column(Text)
+    isrc: Mapped[str | None] = mapped_column(Text)
+    comment: Mapped[str | None] = mapped_column(Text)
+    tag_bpm: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))
+    tag_key: Mapped[str | None] = mapped_column(Text)  # as tagged: "8A", "Am", "A minor"…
+    # Audio properties.
+    duration: Mapped[float | None] = mapped_column(Float)  # seconds
+    channels: Mapped[int | None] = mapped_column(Integer)
+    sample_rate: Mapped[int | None] = mapped_column(Integer)
+    bitrate: Mapped[int | None] = mapped_column(Integer)  # bits per second
+    format: Mapped[str | None] = mapped_column(String(8))
+    cover: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))  # a JPEG thumbnail
+    # Key and tempo from the audio itself (filled by the analysis, issue 12 §2).
+    musical_key: Mapped[str | None] = mapped_column(Text)
+    camelot: Mapped[str | None] = mapped_column(String(3))
+    open_key: Mapped[str | None] = mapped_column(String(3))
+    key_strength: Mapped[float | None] = mapped_column(REAL)
+    bpm: Mapped[Decimal | None] = mapped_column(Numeric(6, 1))
+    bpm_confidence: Mapped[float | None] = mapped_column(REAL)
+    analysed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    analysis_error: Mapped[str | None] = mapped_column(Text)
+    library_track_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("library_tracks.id", ondelete="SET NULL"), index=True
+    )
+    search_a: Mapped[str] = mapped_column(Text, default="", server_default="")
+    search_b: Mapped[str] = mapped_column(Text, default="", server_default="")
+    search_c: Mapped[str] = mapped_column(Text, default="", server_default="")
+    search: Mapped[str] = mapped_column(
+        TSVECTOR, Computed(COLLECTION_SEARCH, persisted=True), deferred=True
+    )
+    created_at: Mapped[datetime] = _now()
+    updated_at: Mapped[datetime] = _now()
+    scanned_at: Mapped[datetime] = _now()
+
+    __table_args__ = (
+        CheckConstraint(_one_of("status", CollectionStatus), name="collection_files_status"),
+        CheckConstraint(
+            f"format IS NULL OR {_one_of('format', AudioFormat)}", name="collection_files_format"
+        ),
+        CheckConstraint("retry_count >= 0", name="collection_files_retry_count"),
+        Index("collection_files_file", "root", "path", unique=True),
+        Index("collection_files_status", "status"),
+        # The listing's orderings (domain/collection/store.py ORDERINGS).
+        Index("collection_files_by_artist", "artist", "title", "id"),
+        Index("collection_files_by_title", "title", "id"),
+        Index("collection_files_by_added", created_at.desc(), id.desc()),
+        Index("collection_files_search", "search", postgresql_using="gin"),
+    )
