@@ -1,0 +1,211 @@
+"""One collection file as the store takes it (`FileRecord`) and as every front reads it
+(`CollectionEntry`), with the input rules a record must pass before it is saved."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, fields
+from datetime import datetime
+from decimal import Decimal
+from pathlib import PurePosixPath
+from typing import Any
+
+from domain.collection.status import ERROR_MAX
+from domain.collection.tags import TEXT_MAX, FileFacts
+from domain.library.facts import comparison_key
+from domain.models import AudioFormat, CollectionFile, CollectionStatus
+from domain.validation import INTEGER_MAX, InputError
+
+_HEX = frozenset("0123456789abcdef")
+_TEXT_FIELDS = (
+    "artist", "title", "album", "album_artist", "genre", "label", "catalogue_number", "isrc",
+    "comment", "tag_key",
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class FileRecord:
+    """A file's place, identity and reading: what `store.save_file` writes (by root and path)."""
+
+    root: str  # the MUSIC_PATH folder, resolved, as Settings holds it
+    path: str  # relative to root, POSIX separators
+    size: int
+    mtime: float
+    content_hash: str  # domain/collection/content_hash.py
+    facts: FileFacts
+
+    @property
+    def status(self) -> CollectionStatus:
+        """A reading's status: FAILED with its reason, else COMPLETED (status.py)."""
+        return CollectionStatus.FAILED if self.facts.error else CollectionStatus.COMPLETED
+
+
+def check_record(record: FileRecord) -> FileRecord:
+    """`record` when every field can be stored; InputError naming the first that cannot."""
+    if not record.root.startswith("/") or "\x00" in record.root:
+        raise InputError("root", "root must be an absolute folder (one of MUSIC_PATH's)")
+    parts = PurePosixPath(record.path).parts
+    if (
+        not parts
+        or record.path.startswith("/")
+        or "\\" in record.path
+        or any(part in ("..", ".") for part in parts)
+        or "\x00" in record.path
+        or PurePosixPath(*parts).as_posix() != record.path
+    ):
+        raise InputError(
+            "path", f"path {record.path[:80]!r} must be relative to its root, like 'house/a.mp3'"
+        )
+    if not 0 <= record.size < 2**63:
+        raise InputError("size", f"size must be a number of bytes from 0 (got {record.size})")
+    if not math.isfinite(record.mtime):
+        raise InputError("mtime", "mtime must be a time in seconds since 1970")
+    if len(record.content_hash) != 64 or not set(record.content_hash) <= _HEX:
+        raise InputError("content_hash", "content_hash must be 64 lowercase hex digits (sha256)")
+    _check_facts(record.facts)
+    return record
+
+
+def _check_facts(facts: FileFacts) -> None:
+    for name in _TEXT_FIELDS:
+        value = getattr(facts, name)
+        if value is not None and ("\x00" in value or len(value) > TEXT_MAX):
+            raise InputError(name, f"{name} must be at most {TEXT_MAX} characters, without NUL")
+    if facts.error is not None and ("\x00" in facts.error or len(facts.error) > ERROR_MAX):
+        raise InputError("error", f"error must be at most {ERROR_MAX} characters, without NUL")
+    if facts.year is not None and not 1000 <= facts.year <= 2999:
+        raise InputError("year", f"year must be from 1000 to 2999 (got {facts.year})")
+    if facts.tag_bpm is not None and not Decimal(0) < facts.tag_bpm < Decimal(10_000):
+        raise InputError(
+            "tag_bpm", f"tag_bpm must be above 0 and below 10000 (got {facts.tag_bpm})"
+        )
+    for name in ("channels", "sample_rate", "bitrate"):
+        value = getattr(facts, name)
+        if value is not None and not 0 < value <= INTEGER_MAX:
+            raise InputError(name, f"{name} must be a whole number above 0")
+    if facts.duration is not None and not (math.isfinite(facts.duration) and facts.duration >= 0):
+        raise InputError("duration", "duration must be a number of seconds from 0")
+    if facts.format is not None and facts.format not in set(AudioFormat):
+        valid = ", ".join(kind.value for kind in AudioFormat)
+        raise InputError("format", f"format must be one of {valid}")
+
+
+def row_values(record: FileRecord) -> dict[str, Any]:
+    """The columns `record` writes, search texts included (folded in Python: no unaccent)."""
+    facts = asdict(record.facts)
+    facts.pop("error")
+    facts["format"] = record.facts.format.value if record.facts.format else None
+    return {
+        "root": record.root,
+        "path": record.path,
+        "size": record.size,
+        "mtime": record.mtime,
+        "content_hash": record.content_hash,
+        "status": record.status.value,
+        "error": record.facts.error,
+        **facts,
+        **search_texts(record.facts),
+    }
+
+
+def search_texts(facts: FileFacts) -> dict[str, str]:
+    """The folded texts the weighted search vector is made of: A title and artist, B album and
+    label, C genre ("Röyksopp" is stored as "royksopp")."""
+
+    def folded(*texts: str | None) -> str:
+        return comparison_key(" ".join(text for text in texts if text))
+
+    return {
+        "search_a": folded(facts.title, facts.artist),
+        "search_b": folded(facts.album, facts.label),
+        "search_c": folded(facts.genre),
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class CollectionEntry:
+    """One collection file as the pages, the API and the CLI show it."""
+
+    id: int
+    root: str
+    path: str
+    size: int
+    mtime: float
+    content_hash: str
+    status: CollectionStatus
+    error: str | None
+    retry_count: int
+    missing: bool
+    missing_since: datetime | None
+    artist: str | None
+    title: str | None
+    album: str | None
+    album_artist: str | None
+    genre: str | None
+    year: int | None
+    label: str | None
+    catalogue_number: str | None
+    isrc: str | None
+    comment: str | None
+    tag_bpm: Decimal | None
+    tag_key: str | None
+    duration: float | None
+    channels: int | None
+    sample_rate: int | None
+    bitrate: int | None
+    format: str | None
+    has_cover: bool
+    musical_key: str | None
+    camelot: str | None
+    open_key: str | None
+    bpm: Decimal | None
+    library_track_id: int | None
+    created_at: datetime
+    updated_at: datetime
+    scanned_at: datetime
+
+    @classmethod
+    def of(cls, row: CollectionFile, has_cover: bool) -> CollectionEntry:
+        values = {f.name: getattr(row, f.name) for f in fields(cls) if f.name != "has_cover"}
+        values["status"] = CollectionStatus(row.status)
+        return cls(**values, has_cover=has_cover)
+
+    def to_json(self) -> dict[str, Any]:
+        """The shape scripts rely on (issue 12 §6). `key` and `bpm` are the analysed values,
+        else the tag's until the file is analysed; `tag_key`/`tag_bpm` are always the tag's."""
+        return {
+            "id": self.id,
+            "path": self.path,
+            "root": self.root,
+            "artist": self.artist,
+            "title": self.title,
+            "album": self.album,
+            "album_artist": self.album_artist,
+            "genre": self.genre,
+            "year": self.year,
+            "label": self.label,
+            "catalogue_number": self.catalogue_number,
+            "isrc": self.isrc,
+            "duration": self.duration,
+            "format": self.format,
+            "bitrate": self.bitrate,
+            "sample_rate": self.sample_rate,
+            "channels": self.channels,
+            "size": self.size,
+            "status": self.status.value,
+            "error": self.error,
+            "retry_count": self.retry_count,
+            "missing": self.missing,
+            "key": self.musical_key or self.tag_key,
+            "camelot": self.camelot,
+            "open_key": self.open_key,
+            "bpm": _number(self.bpm if self.bpm is not None else self.tag_bpm),
+            "tag_key": self.tag_key,
+            "tag_bpm": _number(self.tag_bpm),
+            "has_cover": self.has_cover,
+            "library_track_id": self.library_track_id,
+        }
+
+
+def _number(value: Decimal | None) -> float | None:
+    return float(value) if value is not None else None
