@@ -66,7 +66,8 @@ async def test_the_search_text_is_folded_in_python(sessions: Sessions, database_
     with psycopg.connect(database_url) as conn:
         row = conn.execute(
             "SELECT search_a, search_c FROM collection_files"
-            " WHERE search @@ to_tsquery('simple', 'royksopp') AND search @@ to_tsquery('simple', 'electro')"
+            " WHERE search @@ to_tsquery('simple', 'royksopp')"
+            " AND search @@ to_tsquery('simple', 'electro')"
         ).fetchone()
     assert row == ("eple royksopp", "electro")
 
