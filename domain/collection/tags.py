@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import logging
+import os
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -46,20 +47,7 @@ _FORMATS: tuple[tuple[type[Any], AudioFormat], ...] = (
     (WAVE, AudioFormat.WAV),
     (MP4, AudioFormat.M4A),
 )
-TAG_FIELDS = (
-    "artist",
-    "title",
-    "album",
-    "album_artist",
-    "genre",
-    "year",
-    "label",
-    "catalogue_number",
-    "isrc",
-    "comment",
-    "tag_bpm",
-    "tag_key",
-)
+GONE = "the file disappeared while it was being read"
 
 # field → where each tag family keeps it, the first one present wins.
 _ID3_FRAMES = {
@@ -136,11 +124,15 @@ def read_file(path: Path) -> FileFacts:
     """The tags, audio properties and cover thumbnail of the audio file at `path`; a file that
     cannot be read is a FileFacts whose `error` says why."""
     try:
-        if path.stat().st_size == 0:
-            return FileFacts(error="the file is empty (0 bytes)")
-        audio = mutagen.File(path)
+        # Opened here, not by mutagen: it would wrap a refusal in a MutagenError.
+        with path.open("rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            if size == 0:
+                return FileFacts(error="the file is empty (0 bytes)")
+            audio = mutagen.File(handle)
+            cover = _cover_bytes(audio) if audio is not None else None
     except FileNotFoundError:
-        return FileFacts(error="the file disappeared while it was being read")
+        return FileFacts(error=GONE)
     except PermissionError:
         return FileFacts(error="permission denied: crateloop may not read this file")
     except mutagen.MutagenError as error:
@@ -159,7 +151,6 @@ def read_file(path: Path) -> FileFacts:
     if duration <= 0:
         return FileFacts(error="the file holds no audio (its length is 0 seconds)")
     bitrate = _whole(getattr(info, "bitrate", None))
-    size = path.stat().st_size
     if bitrate and size < bitrate * duration / 8 * TRUNCATED_SHARE:
         # The headers promise more audio than the file holds: a download or copy cut short.
         return FileFacts(
@@ -172,7 +163,7 @@ def read_file(path: Path) -> FileFacts:
         channels=_whole(getattr(info, "channels", None)),
         sample_rate=_whole(getattr(info, "sample_rate", None)),
         bitrate=bitrate,
-        cover=_thumbnail(path, _cover_bytes(audio)),
+        cover=_thumbnail(path, cover),
         **_tag_fields(audio.tags),
     )
 
