@@ -37,12 +37,12 @@ def tones(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 def music(tmp_path: Path) -> Path:
     root = tmp_path / "music"
     root.mkdir()
-    return root
+    return root.resolve()
 
 
 @pytest.fixture
 def collection_settings(settings: Settings, music: Path) -> Settings:
-    return replace(settings, collection=CollectionSettings(music_paths=(music.resolve(),)))
+    return replace(settings, collection=CollectionSettings(music_paths=(music,)))
 
 
 @pytest.fixture
@@ -75,7 +75,7 @@ async def test_a_first_scan_reads_every_format_and_the_next_reads_nothing(
     assert {row.format for row in rows.values()} == {"mp3", "flac", "aiff", "wav", "m4a"}
     assert all(row.status is CollectionStatus.COMPLETED for row in rows.values())
     assert rows["crate/mp3.mp3"].has_cover and not rows["crate/wav.wav"].has_cover
-    assert rows["crate/flac.flac"].root == str(music.resolve())
+    assert rows["crate/flac.flac"].root == str(music)
 
     # Same size and mtime: not read again, even when the bytes changed behind our back.
     sneaky = music / "crate" / "flac.flac"
@@ -236,27 +236,31 @@ def _unreadable(path: Path) -> Iterator[None]:
         os.seteuid(0)
 
 
+@pytest.fixture
+def walkable_root() -> Iterator[Path]:
+    """A music folder anybody may walk (pytest's own temporary folders are its user's alone),
+    so that the user of the denial below finds the files it is denied."""
+    root = Path(tempfile.mkdtemp(prefix="crateloop-music-")).resolve()
+    root.chmod(0o755)
+    yield root
+    shutil.rmtree(root)
+
+
 async def test_a_permission_denied_file_fails_and_the_scan_goes_on(
-    sessions: Sessions, settings: Settings, tones: dict[str, Path]
+    sessions: Sessions, settings: Settings, tones: dict[str, Path], walkable_root: Path
 ) -> None:
-    # A folder nobody (the user of the denial, when running as root) may walk.
-    root = Path(tempfile.mkdtemp(prefix="crateloop-music-"))
-    try:
-        root.chmod(0o755)
-        _put(tones, "mp3", root / "open.mp3", title="Open")
-        locked = _put(tones, "flac", root / "locked.flac", title="Locked")
-        own = replace(settings, collection=CollectionSettings(music_paths=(root.resolve(),)))
-        with _unreadable(locked):
-            with pytest.raises(PermissionError):
-                locked.open("rb")  # the denial is real for this process
-            summary = await scan_collection(sessions, own)
-        assert (summary.read, summary.failed) == (2, 1)
-        rows = await _all(sessions)
-        assert rows["open.mp3"].title == "Open"
-        assert rows["locked.flac"].status is CollectionStatus.FAILED
-        assert rows["locked.flac"].error == "permission denied: crateloop may not read this file"
-    finally:
-        shutil.rmtree(root)
+    _put(tones, "mp3", walkable_root / "open.mp3", title="Open")
+    locked = _put(tones, "flac", walkable_root / "locked.flac", title="Locked")
+    own = replace(settings, collection=CollectionSettings(music_paths=(walkable_root,)))
+    with _unreadable(locked):
+        with pytest.raises(PermissionError):
+            locked.open("rb")  # the denial is real for this process
+        summary = await scan_collection(sessions, own)
+    assert (summary.read, summary.failed) == (2, 1)
+    rows = await _all(sessions)
+    assert rows["open.mp3"].title == "Open"
+    assert rows["locked.flac"].status is CollectionStatus.FAILED
+    assert rows["locked.flac"].error == "permission denied: crateloop may not read this file"
 
 
 async def test_a_folder_inside_a_root_is_scanned_alone(
