@@ -81,27 +81,22 @@ async def save_files(sessions: Sessions, records: Sequence[FileRecord]) -> list[
 async def _upsert(session: AsyncSession, rows: list[dict[str, Any]]) -> list[int]:
     """Insert or update rows by (root, path); ids in the order given. A re-read file starts
     a new reading: retry_count 0 and present again."""
-    ids: list[int] = []
-    for start in range(0, len(rows), 500):  # PostgreSQL takes at most 65535 parameters
-        chunk = rows[start : start + 500]
-        inserting = insert(CollectionFile).values(chunk)
-        fresh = {
-            name: inserting.excluded[name] for name in chunk[0] if name not in ("root", "path")
-        }
-        statement = inserting.on_conflict_do_update(
-            index_elements=[CollectionFile.root, CollectionFile.path],
-            set_={
-                **fresh,
-                "retry_count": 0,
-                "missing": False,
-                "missing_since": None,
-                "updated_at": func.now(),
-                "scanned_at": func.now(),
-            },
-        ).returning(CollectionFile.root, CollectionFile.path, CollectionFile.id)
-        saved = {(root, path): id_ for root, path, id_ in (await session.execute(statement))}
-        ids.extend(saved[(row["root"], row["path"])] for row in chunk)
-    return ids
+    inserting = insert(CollectionFile)
+    fresh = {name: inserting.excluded[name] for name in rows[0] if name not in ("root", "path")}
+    statement = inserting.on_conflict_do_update(
+        index_elements=[CollectionFile.root, CollectionFile.path],
+        set_={
+            **fresh,
+            "retry_count": 0,
+            "missing": False,
+            "missing_since": None,
+            "updated_at": func.now(),
+            "scanned_at": func.now(),
+        },
+    ).returning(CollectionFile.id, sort_by_parameter_order=True)
+    # One statement compiled once, sent as many (batched) VALUES lists by the driver: a
+    # VALUES list compiled per batch costs more than reading the files.
+    return list((await session.scalars(statement, rows)).all())
 
 
 # --- reading -----------------------------------------------------------------------------------
