@@ -38,6 +38,7 @@ COMMAND_MODULES = {
     "library": "cli.library",
     "want": "cli.want",
     "discovery": "cli.discovery",
+    "collection": "cli.collection",
 }
 
 

@@ -1,7 +1,8 @@
 """The long-running daemon: one asyncio task per watcher, stopped cleanly by SIGTERM or SIGINT.
 
-Watchers: the station supervisor (every enabled station this process leads) and the daily
-loop check. On SIGTERM hand-offs in flight finish, locks are released and the process exits 0.
+Watchers: the station supervisor (every enabled station this process leads), the daily
+loop check and the periodic collection scan. On SIGTERM hand-offs in flight finish, locks are
+released and the process exits 0.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import signal
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+from daemon.collection_scan_schedule import schedule_collection_scans
 from daemon.loop_check_schedule import schedule_loop_checks
 from daemon.supervisor import supervise_stations
 from domain.config import ConfigError, Settings, configure_logging, get_settings
@@ -20,12 +22,13 @@ from domain.resources import Resources
 
 Watcher = Callable[[Resources], Coroutine[Any, Any, None]]
 
-WATCHERS: list[Watcher] = [supervise_stations, schedule_loop_checks]
+WATCHERS: list[Watcher] = [supervise_stations, schedule_loop_checks, schedule_collection_scans]
 STOP_TIMEOUT_SECONDS = 4.0
 # How the start-up line names each watcher.
 WATCHER_NAMES = {
     "supervise_stations": "station supervisor",
     "schedule_loop_checks": "daily loop check",
+    "schedule_collection_scans": "collection scan",
 }
 
 log = logging.getLogger("crateloop.daemon")

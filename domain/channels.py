@@ -151,3 +151,19 @@ def station_artwork(settings: Settings, digest: str) -> str:
     """A station's now-playing artwork as the web fetched it, by the sha256 of its URL (cached
     for an hour, a failure for a minute), shared by every web process."""
     return settings.channel(f"artwork:{digest}")
+
+
+def collection_scan(settings: Settings, job_id: str) -> str:
+    """A collection scan's progress: a hash (state, folder, full, done, total, summary JSON,
+    message). Written by the worker, read by the CLI (domain/collection/scan_job.py)."""
+    return settings.channel(f"collection:scan:{job_id}")
+
+
+def collection_scan_running(settings: Settings) -> str:
+    """Held (SET NX, renewed while it runs) by the one scan running: scans never overlap."""
+    return settings.channel("collection:scan-running")
+
+
+def collection_scan_schedule(settings: Settings) -> str:
+    """Taken (SET NX) by the one daemon that queues this period's collection scan."""
+    return settings.channel("collection:scan-schedule")

@@ -31,6 +31,10 @@ IMPORT_DISCOGS_WANTS = "import_discogs_wants"
 # () compute the discovery statistics' snapshots (domain/library/statistics.py)
 REFRESH_DISCOVERY_STATISTICS = "refresh_discovery_statistics"
 
+COLLECTION_QUEUE = "collection"
+# (job_id: str) scan MUSIC_PATH (or the job's folder in it) (domain/collection/scan_job.py)
+SCAN_COLLECTION = "scan_collection"
+
 CHECK_BATCH_SIZE = 200  # mappings per check message: bounded messages, quick retries
 
 
@@ -101,6 +105,10 @@ class JobQueue:
     def refresh_discovery_statistics(self) -> None:
         """Compute the discovery statistics' snapshots again (readers found them stale)."""
         self._send(LIBRARY_QUEUE, REFRESH_DISCOVERY_STATISTICS)
+
+    def scan_collection(self, job_id: str, *, delay_ms: int | None = None) -> None:
+        """Run the collection scan made by `collection.scan_job.start_scan` (after `delay_ms`)."""
+        self._send(COLLECTION_QUEUE, SCAN_COLLECTION, job_id, delay_ms=delay_ms)
 
     def close(self) -> None:
         """Drop the broker's Redis connections (RedisBroker.close leaves its pool open)."""

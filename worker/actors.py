@@ -19,16 +19,19 @@ from dramatiq.middleware import AsyncIO
 from redis.exceptions import ConnectionError as RedisConnectionError
 from sqlalchemy.exc import InterfaceError, OperationalError
 
+from domain.collection import scan_job
 from domain.config import get_settings
 from domain.jobs import (
     CHECK_ALL_LOOPS,
     CHECK_LOOPS,
+    COLLECTION_QUEUE,
     IDENTIFY_TRACKLIST,
     IMPORT_DISCOGS_WANTS,
     IMPORT_TRACKLIST,
     LIBRARY_QUEUE,
     LOOP_CHECKS_QUEUE,
     REFRESH_DISCOVERY_STATISTICS,
+    SCAN_COLLECTION,
     TRACKLISTS_QUEUE,
     batches,
     make_broker,
@@ -225,3 +228,27 @@ async def refresh_discovery_statistics() -> None:
     """Compute the discovery statistics' snapshots (a reader found them stale)."""
     computed = await statistics.refresh(opened.resources.sessions)
     log.info("discovery statistics: %d period(s) computed", len(computed))
+
+
+@dramatiq.actor(
+    actor_name=SCAN_COLLECTION,
+    queue_name=COLLECTION_QUEUE,
+    # A first scan of a large collection reads every file (about a thousand a second).
+    time_limit=4 * 3600_000,
+    **_RETRIED,
+)
+async def scan_collection(job_id: str) -> None:
+    """Scan MUSIC_PATH (or the job's folder in it); while another scan runs, wait for it."""
+    try:
+        job = await scan_job.run_scan(opened.resources, job_id)
+    except scan_job.ScanNotFound:
+        log.warning("collection scan %s has expired: nothing to do", job_id)
+        return
+    if job is None:
+        await asyncio.to_thread(
+            opened.resources.jobs.scan_collection,
+            job_id,
+            delay_ms=int(scan_job.WAIT_SECONDS * 1000),
+        )
+        return
+    log.info("collection scan %s: %s", job_id, job.text)
