@@ -9,10 +9,13 @@ have none. A file mutagen cannot read (unknown format, corrupt, empty, truncated
 
 from __future__ import annotations
 
+import hashlib
 import io
 import logging
 import os
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -33,6 +36,11 @@ from domain.models import AudioFormat
 log = logging.getLogger(__name__)
 
 THUMBNAIL_PIXELS = 256
+# Every track of an album carries the same picture: its thumbnail is made once and kept (by the
+# picture's digest; a thumbnail is a few KB) for the next tracks.
+THUMBNAILS_KEPT = 256
+_THUMBNAILS: OrderedDict[bytes, bytes] = OrderedDict()
+_THUMBNAILS_LOCK = threading.Lock()
 TEXT_MAX = 1000  # a tag longer than this is junk or a pasted lyric sheet: kept cut
 BPM_MAX = Decimal("999.99")
 # A file holding less than this share of the bytes its bitrate and length promise is cut short
@@ -288,14 +296,28 @@ def _thumbnail(path: Path, data: bytes | None) -> bytes | None:
     cannot read (the file's tags and audio are still worth keeping)."""
     if not data:
         return None
+    digest = hashlib.sha256(data).digest()
+    with _THUMBNAILS_LOCK:
+        made = _THUMBNAILS.get(digest)
+    if made is not None:
+        return made
     try:
-        with Image.open(io.BytesIO(data)) as image:
-            image.draft("RGB", (THUMBNAIL_PIXELS, THUMBNAIL_PIXELS))  # JPEG: decode smaller
-            picture = image.convert("RGB")
-        picture.thumbnail((THUMBNAIL_PIXELS, THUMBNAIL_PIXELS))
-        out = io.BytesIO()
-        picture.save(out, "JPEG", quality=80)
-        return out.getvalue()
+        made = _thumbnail_of(data)
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as error:
         log.info("%s: the embedded cover is not a readable picture (%s)", path.name, error)
         return None
+    with _THUMBNAILS_LOCK:
+        _THUMBNAILS[digest] = made
+        while len(_THUMBNAILS) > THUMBNAILS_KEPT:
+            _THUMBNAILS.popitem(last=False)
+    return made
+
+
+def _thumbnail_of(data: bytes) -> bytes:
+    with Image.open(io.BytesIO(data)) as image:
+        image.draft("RGB", (THUMBNAIL_PIXELS, THUMBNAIL_PIXELS))  # JPEG: decode smaller
+        image.thumbnail((THUMBNAIL_PIXELS, THUMBNAIL_PIXELS), Image.Resampling.BILINEAR)
+        picture = image.convert("RGB")
+    out = io.BytesIO()
+    picture.save(out, "JPEG", quality=80)
+    return out.getvalue()
