@@ -13,6 +13,8 @@ from typing import Any
 
 import dramatiq
 from dramatiq.brokers.redis import RedisBroker
+from redis.exceptions import ConnectionError as RedisConnectionError
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from domain import channels
 from domain.config import Settings
@@ -34,6 +36,16 @@ REFRESH_DISCOVERY_STATISTICS = "refresh_discovery_statistics"
 COLLECTION_QUEUE = "collection"
 # (job_id: str) scan MUSIC_PATH (or the job's folder in it) (domain/collection/scan_job.py)
 SCAN_COLLECTION = "scan_collection"
+
+# Database or Redis unreachable: worth waiting for (the worker retries a job that raised one of
+# these). Anything else is a bug a retry won't fix.
+TRANSIENT_ERRORS = (
+    OperationalError,
+    InterfaceError,
+    RedisConnectionError,
+    ConnectionError,
+    TimeoutError,
+)
 
 CHECK_BATCH_SIZE = 200  # mappings per check message: bounded messages, quick retries
 

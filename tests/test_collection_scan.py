@@ -301,3 +301,27 @@ async def test_ten_thousand_files_in_one_folder(
     again = await scan_collection(sessions, collection_settings)
     assert isinstance(again, ScanSummary)
     assert (again.read, again.unchanged) == (0, 10_000)
+
+
+async def test_a_link_swapped_to_outside_after_the_walk_is_not_read(
+    sessions: Sessions,
+    collection_settings: Settings,
+    music: Path,
+    tmp_path: Path,
+    tones: dict[str, Path],
+) -> None:
+    inside = _put(tones, "mp3", music / "real.mp3", title="Inside")
+    secret = _put(tones, "mp3", tmp_path / "private" / "secret.mp3", title="Secret")
+    link = music / "link.mp3"
+    link.symlink_to(inside)
+
+    async def swap(done: int, total: int) -> None:
+        if link.resolve() == inside:  # after the walk checked it, before it is read
+            link.unlink()
+            link.symlink_to(secret)
+
+    await scan_collection(sessions, collection_settings, progress=swap)
+    rows = await _all(sessions)
+    assert rows["link.mp3"].status is CollectionStatus.FAILED
+    assert rows["link.mp3"].error == "a symlink pointing outside MUSIC_PATH: not read"
+    assert rows["link.mp3"].title is None

@@ -16,8 +16,6 @@ from typing import Any
 
 import dramatiq
 from dramatiq.middleware import AsyncIO
-from redis.exceptions import ConnectionError as RedisConnectionError
-from sqlalchemy.exc import InterfaceError, OperationalError
 
 from domain.collection import scan_job
 from domain.config import get_settings
@@ -33,6 +31,7 @@ from domain.jobs import (
     REFRESH_DISCOVERY_STATISTICS,
     SCAN_COLLECTION,
     TRACKLISTS_QUEUE,
+    TRANSIENT_ERRORS,
     batches,
     make_broker,
 )
@@ -47,8 +46,6 @@ from worker.resources import ResourcesMiddleware
 log = logging.getLogger("crateloop.worker")
 
 MAX_RETRIES = 5
-# Database or Redis unreachable: worth waiting for. Anything else is a bug a retry won't fix.
-_TRANSIENT = (OperationalError, InterfaceError, RedisConnectionError, ConnectionError, TimeoutError)
 
 broker = make_broker(get_settings())
 broker.add_middleware(AsyncIO())  # our actors are async: they share one event loop thread
@@ -60,7 +57,7 @@ dramatiq.set_broker(broker)
 
 def retry_transient(retries: int, error: BaseException) -> bool:
     """Retry (with Dramatiq's exponential backoff) only while the database or Redis is away."""
-    return retries <= MAX_RETRIES and isinstance(error, _TRANSIENT)
+    return retries <= MAX_RETRIES and isinstance(error, TRANSIENT_ERRORS)
 
 
 # Every actor: on this broker, retried with backoff (1 s doubling to 1 min) while a service is away.
@@ -120,7 +117,7 @@ async def import_tracklist(job_id: int) -> None:
     except ImportNotFound:
         log.warning("import %d no longer exists: nothing to do", job_id)
         return
-    except _TRANSIENT:
+    except TRANSIENT_ERRORS:
         raise  # Dramatiq retries; the job is claimable again then
     except Exception as error:
         await fail_import(

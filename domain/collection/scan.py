@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,8 +27,8 @@ from domain.collection import inventory, store
 from domain.collection.content_hash import content_hash
 from domain.collection.inventory import UNREADABLE_HASH, KnownFile
 from domain.collection.record import FileRecord
-from domain.collection.roots import ScanScope, scan_scopes
-from domain.collection.tags import GONE, read_file
+from domain.collection.roots import ScanScope, root_of, scan_scopes
+from domain.collection.tags import GONE, FileFacts, read_file
 from domain.collection.walk import FoundFile, Walk, walk_scope
 from domain.config import Settings
 from domain.db import Sessions
@@ -97,7 +98,7 @@ async def scan_collection(
     done = 0
     for scope, walk in zip(scopes, walks, strict=True):
         summary.skipped.extend(walk.skipped)
-        done = await _scan_scope(sessions, scope, walk, summary, full, done, progress)
+        done = await _scan_scope(sessions, scope, roots, walk, summary, full, done, progress)
     log.info("collection scan: %s", summary.text)
     return summary
 
@@ -105,6 +106,7 @@ async def scan_collection(
 async def _scan_scope(
     sessions: Sessions,
     scope: ScanScope,
+    roots: tuple[Path, ...],
     walk: Walk,
     summary: ScanSummary,
     full: bool,
@@ -133,7 +135,7 @@ async def _scan_scope(
     gone: list[int] = []
     for start in range(0, len(to_read), READ_GROUP):
         group = to_read[start : start + READ_GROUP]
-        records = await asyncio.to_thread(_read_group, scope.root, group)
+        records = await asyncio.to_thread(_read_group, scope.root, roots, group)
         for found, record in zip(group, records, strict=True):
             if record is None:
                 summary.gone += 1
@@ -165,18 +167,24 @@ def _under(path: str, folders: Sequence[str]) -> bool:
     return any(folder == "." or path.startswith(f"{folder}/") for folder in folders)
 
 
-def _read_group(root: Path, group: Sequence[FoundFile]) -> list[FileRecord | None]:
-    return [_read(root, found) for found in group]
+def _read_group(
+    root: Path, roots: tuple[Path, ...], group: Sequence[FoundFile]
+) -> list[FileRecord | None]:
+    return [_read(root, roots, found) for found in group]
 
 
-def _read(root: Path, found: FoundFile) -> FileRecord | None:
+def _read(root: Path, roots: tuple[Path, ...], found: FoundFile) -> FileRecord | None:
     """The record of one file, read now; None when it vanished before it could be read."""
-    path = root / found.path
-    facts = read_file(path)
+    # Resolved again at reading time: a link swapped since the walk must not lead out.
+    real = Path(os.path.realpath(root / found.path))
+    if root_of(roots, real) is None:
+        facts = FileFacts(error="a symlink pointing outside MUSIC_PATH: not read")
+        return FileRecord(str(root), found.path, found.size, found.mtime, UNREADABLE_HASH, facts)
+    facts = read_file(real)
     if facts.error == GONE:
         return None
     try:
-        digest = content_hash(path)
+        digest = content_hash(real)
     except FileNotFoundError:
         return None
     except OSError:

@@ -10,6 +10,7 @@ scan and one asked for by hand never read the same files twice over.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
@@ -25,6 +26,7 @@ from domain import channels
 from domain.collection.roots import scan_scopes
 from domain.collection.scan import scan_collection
 from domain.config import Settings
+from domain.jobs import TRANSIENT_ERRORS
 from domain.resources import Resources
 
 log = logging.getLogger(__name__)
@@ -151,12 +153,18 @@ async def run_scan(resources: Resources, job_id: str) -> ScanJob | None:
             resources.sessions, settings, job.folder or None, full=job.full, progress=progress
         )
         job = replace(job, state=ScanState.DONE, summary=summary.to_json())
+    except TRANSIENT_ERRORS:
+        # The database or Redis is away: queued again, so the worker's retry runs it anew.
+        with contextlib.suppress(*TRANSIENT_ERRORS):
+            await _save(settings, redis, replace(job, state=ScanState.QUEUED))
+        raise
     except Exception as error:
         job = replace(job, state=ScanState.FAILED, message=f"{error}"[:500] or repr(error))
         await _save(settings, redis, job)
         raise
     finally:
-        await redis.delete(running)
+        with contextlib.suppress(*TRANSIENT_ERRORS):
+            await redis.delete(running)
     await _save(settings, redis, job)
     return job
 
