@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
-from domain.config import ConfigError, load_settings
+from domain.config import VAR_DIR, ConfigError, load_settings
 
 GOOD = {
     "DATABASE_URL": "postgres://u:p@db.example:5432/app",
@@ -60,3 +61,32 @@ def test_cli_reports_one_line_and_exits_2() -> None:
     lines = result.stderr.strip().splitlines()
     expected = "PORT must be a whole number of at least 1 and at most 65535 (got 'nope')"
     assert lines == [f"crateloop: configuration error: {expected}"]
+
+
+def test_music_path_holds_one_or_more_roots(tmp_path: Path) -> None:
+    default = load_settings(GOOD).collection
+    assert default.music_paths == (VAR_DIR / "music",)
+    assert default.scan_minutes == 15
+    first, second = tmp_path / "vinyl-rips", tmp_path / "promos"
+    both = load_settings({**GOOD, "MUSIC_PATH": f"{first}:{second}:{first}"}).collection
+    assert both.music_paths == (first.resolve(), second.resolve())  # the same folder once
+    every = load_settings({**GOOD, "COLLECTION_SCAN_MINUTES": "60"}).collection
+    assert every.scan_minutes == 60
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("/music::/promos", "MUSIC_PATH must be folders separated by ':' with none empty"),
+        ("/music:/music/house", "MUSIC_PATH folders must not lie inside each other"),
+    ],
+)
+def test_a_bad_music_path_is_refused(value: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        load_settings({**GOOD, "MUSIC_PATH": value})
+
+
+@pytest.mark.parametrize("value", ["0", "-5", "often", "100000"])
+def test_a_bad_scan_interval_is_refused(value: str) -> None:
+    with pytest.raises(ConfigError, match="COLLECTION_SCAN_MINUTES must be a whole number"):
+        load_settings({**GOOD, "COLLECTION_SCAN_MINUTES": value})
