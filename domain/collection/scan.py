@@ -36,6 +36,7 @@ from domain.db import Sessions
 log = logging.getLogger(__name__)
 
 WRITE_BATCH = 500
+SKIPPED_SHOWN = 100  # skipped paths a summary lists (a job's summary is kept in Redis)
 READ_GROUP = 25  # files read per trip to a thread (a trip per file costs as much as a read)
 Progress = Callable[[int, int], Awaitable[None]]
 
@@ -51,7 +52,13 @@ class ScanSummary:
     moved: int = 0  # renamed or moved files that kept their row
     missing: int = 0  # rows newly marked missing
     gone: int = 0  # files that vanished while the scan read them
-    skipped: list[str] = field(default_factory=list)  # paths passed by, with the reason
+    skipped: list[str] = field(default_factory=list)  # the first SKIPPED_SHOWN, with the reason
+    skipped_count: int = 0  # every path passed by (the log has each)
+
+    def skip(self, line: str) -> None:
+        self.skipped_count += 1
+        if len(self.skipped) < SKIPPED_SHOWN:
+            self.skipped.append(line)
 
     @property
     def text(self) -> str:
@@ -63,8 +70,8 @@ class ScanSummary:
         for count, what in ((self.moved, "moved"), (self.missing, "missing"), (self.gone, "gone")):
             if count:
                 parts.append(f"{count:,} {what}")
-        if self.skipped:
-            parts.append(f"{len(self.skipped):,} skipped")
+        if self.skipped_count:
+            parts.append(f"{self.skipped_count:,} skipped")
         return f"{self.found:,} files: {', '.join(parts)}"
 
     def to_json(self) -> dict[str, Any]:
@@ -77,6 +84,7 @@ class ScanSummary:
             "missing": self.missing,
             "gone": self.gone,
             "skipped": list(self.skipped),
+            "skipped_count": self.skipped_count,
             "text": self.text,
         }
 
@@ -97,7 +105,8 @@ async def scan_collection(
     summary = ScanSummary(found=sum(len(w.files) for w in walks))
     done = 0
     for scope, walk in zip(scopes, walks, strict=True):
-        summary.skipped.extend(walk.skipped)
+        for line in walk.skipped:
+            summary.skip(line)
         done = await _scan_scope(sessions, scope, roots, walk, summary, full, done, progress)
     log.info("collection scan: %s", summary.text)
     return summary
@@ -139,7 +148,7 @@ async def _scan_scope(
         for found, record in zip(group, records, strict=True):
             if record is None:
                 summary.gone += 1
-                summary.skipped.append(f"{found.path}: vanished while the scan read it")
+                summary.skip(f"{found.path}: vanished while the scan read it")
                 if found.path in known:
                     gone.append(known[found.path].id)
             else:
