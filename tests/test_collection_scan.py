@@ -325,3 +325,19 @@ async def test_a_link_swapped_to_outside_after_the_walk_is_not_read(
     assert rows["link.mp3"].status is CollectionStatus.FAILED
     assert rows["link.mp3"].error == "a symlink pointing outside MUSIC_PATH: not read"
     assert rows["link.mp3"].title is None
+
+
+async def test_odd_file_names_are_kept_or_skipped_one_by_one(
+    sessions: Sessions, collection_settings: Settings, music: Path, tones: dict[str, Path]
+) -> None:
+    """A backslash is a legal character of a Linux name; a name that is not UTF-8 cannot be
+    stored, so that one file is skipped with its reason and the rest are saved."""
+    _put(tones, "mp3", music / "AC\\DC - Thunder.mp3", title="Thunder")
+    _put(tones, "wav", music / "fine.wav")
+    latin1 = os.fsencode(music) + b"/Caf\xe9.mp3"  # "Café" written in Latin-1
+    with open(latin1, "wb") as file:  # noqa: ASYNC230 (a test fixture, not a server)
+        file.write(tones["mp3"].read_bytes())
+    summary = await scan_collection(sessions, collection_settings)
+    assert (summary.found, summary.read) == (3, 2)
+    assert sorted(await _all(sessions)) == ["AC\\DC - Thunder.mp3", "fine.wav"]
+    assert summary.skipped == ["Caf\\udce9.mp3: path must be valid UTF-8: rename the file"]

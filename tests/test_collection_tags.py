@@ -155,6 +155,20 @@ def test_a_misdeclared_utf16_frame_does_not_stop_the_others(
     assert facts.duration == pytest.approx(2.0, abs=0.1)
 
 
+def test_a_lone_utf16_surrogate_never_reaches_the_database(
+    tones: dict[str, Path], tmp_path: Path
+) -> None:
+    half = b"\x01\xff\xfe" + "Half ".encode("utf-16-le") + b"\x00\xd8" + "pair".encode("utf-16-le")
+    frames = _frame("TIT2", half) + _frame("TPE1", b"\x03Whole")
+    path = tmp_path / "surrogate.mp3"
+    path.write_bytes(
+        b"ID3\x04\x00\x00" + _syncsafe(len(frames)) + frames + tones["mp3"].read_bytes()
+    )
+    facts = read_file(path)
+    assert (facts.error, facts.artist) == (None, "Whole")
+    assert facts.title is None or facts.title.encode("utf-8")  # storable, whatever was read
+
+
 def test_a_broken_cover_keeps_the_tags(tones: dict[str, Path], tmp_path: Path) -> None:
     path = tag(_copy(tones, "mp3", tmp_path), cover=b"\x89PNG not really", title="Still here")
     facts = read_file(path)

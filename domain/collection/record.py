@@ -48,7 +48,6 @@ def check_record(record: FileRecord) -> FileRecord:
     if (
         not parts
         or record.path.startswith("/")
-        or "\\" in record.path
         or any(part in ("..", ".") for part in parts)
         or "\x00" in record.path
         or PurePosixPath(*parts).as_posix() != record.path
@@ -56,6 +55,8 @@ def check_record(record: FileRecord) -> FileRecord:
         raise InputError(
             "path", f"path {record.path[:80]!r} must be relative to its root, like 'house/a.mp3'"
         )
+    if not _utf8(record.path):
+        raise InputError("path", "path must be valid UTF-8: rename the file")
     if not 0 <= record.size < 2**63:
         raise InputError("size", f"size must be a number of bytes from 0 (got {record.size})")
     if not math.isfinite(record.mtime):
@@ -66,11 +67,23 @@ def check_record(record: FileRecord) -> FileRecord:
     return record
 
 
+def _utf8(text: str) -> bool:
+    """Whether PostgreSQL can store `text` (a file name that is not UTF-8 reaches Python as
+    lone surrogates)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _check_facts(facts: FileFacts) -> None:
     for name in _TEXT_FIELDS:
         value = getattr(facts, name)
-        if value is not None and ("\x00" in value or len(value) > TEXT_MAX):
-            raise InputError(name, f"{name} must be at most {TEXT_MAX} characters, without NUL")
+        if value is not None and ("\x00" in value or len(value) > TEXT_MAX or not _utf8(value)):
+            raise InputError(
+                name, f"{name} must be at most {TEXT_MAX} characters of UTF-8, without NUL"
+            )
     if facts.error is not None and ("\x00" in facts.error or len(facts.error) > ERROR_MAX):
         raise InputError("error", f"error must be at most {ERROR_MAX} characters, without NUL")
     if facts.year is not None and not 1000 <= facts.year <= 2999:

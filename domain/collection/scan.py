@@ -26,12 +26,13 @@ from typing import Any
 from domain.collection import inventory, store
 from domain.collection.content_hash import content_hash
 from domain.collection.inventory import UNREADABLE_HASH, KnownFile
-from domain.collection.record import FileRecord
+from domain.collection.record import FileRecord, check_record
 from domain.collection.roots import ScanScope, root_of, scan_scopes
 from domain.collection.tags import GONE, FileFacts, read_file
 from domain.collection.walk import FoundFile, Walk, walk_scope
 from domain.config import Settings
 from domain.db import Sessions
+from domain.validation import InputError
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +59,8 @@ class ScanSummary:
     def skip(self, line: str) -> None:
         self.skipped_count += 1
         if len(self.skipped) < SKIPPED_SHOWN:
-            self.skipped.append(line)
+            # A name that is not UTF-8 is shown with its bytes escaped: Redis and JSON take it.
+            self.skipped.append(line.encode("utf-8", "backslashreplace").decode("utf-8"))
 
     @property
     def text(self) -> str:
@@ -152,9 +154,13 @@ async def _scan_scope(
                 if found.path in known:
                     gone.append(known[found.path].id)
             else:
+                try:
+                    batch.append(check_record(record))
+                except InputError as error:  # a name PostgreSQL cannot store: one file, not all
+                    summary.skip(f"{found.path}: {error}")
+                    continue
                 summary.read += 1
                 summary.failed += record.facts.error is not None
-                batch.append(record)
         done += len(group)
         if len(batch) >= WRITE_BATCH:
             summary.moved += await _write(sessions, batch, known)

@@ -246,8 +246,10 @@ def _mp4_texts(tags: Any, name: str) -> list[str]:
 
 
 def _clean(text: str) -> str:
-    """A tag value as stored: no NUL (PostgreSQL refuses it; mis-declared UTF-16 is full of
-    them), no surrounding blanks, at most TEXT_MAX characters."""
+    """A tag value as stored: UTF-8, no NUL (PostgreSQL refuses it; mis-declared UTF-16 is full
+    of them), no surrounding blanks, at most TEXT_MAX characters."""
+    # Lone surrogates (broken UTF-16) cannot be stored: each becomes "?".
+    text = text.encode("utf-8", "replace").decode("utf-8")
     return text.replace("\x00", "").strip()[:TEXT_MAX]
 
 
