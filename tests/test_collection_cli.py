@@ -5,7 +5,10 @@ period. The JSON shape is the one scripts rely on (issue 12 §6)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import os
+import pty
 import subprocess
 import time
 from collections.abc import Iterator
@@ -16,13 +19,14 @@ import pytest
 from click.testing import CliRunner, Result
 
 from cli.main import crateloop
+from cli.processes import crateloop_argv
 from daemon.collection_scan_schedule import queue_periodic_scan
 from domain import channels
 from domain.collection import scan_job
 from domain.config import CollectionSettings
 from domain.resources import Resources, opened
 from tests.collection_media import cover_png, make_audio, tag
-from tests.worker_process import running_worker
+from tests.worker_process import REPO, running_worker
 
 SHAPE = {
     "id", "path", "artist", "title", "album", "genre", "year", "duration", "format", "bitrate",
@@ -106,6 +110,35 @@ def test_scan_in_the_worker_then_list_as_json(
         run(collection_env, "collection", "scan", "--json", str(files / "Deep")).stdout
     )
     assert (again["summary"]["found"], again["summary"]["read"]) == (1, 0)
+
+
+def test_on_a_terminal_the_scan_draws_a_progress_bar(
+    collection_env: dict[str, str], collection_worker: subprocess.Popen[bytes], files: Path
+) -> None:
+    """With stderr on a terminal, `--wait` draws rich's bar (done/total) instead of lines."""
+    main, terminal = pty.openpty()
+    try:
+        process = subprocess.Popen(
+            [*crateloop_argv(), "collection", "scan", "--wait"],
+            cwd=REPO,
+            env={**os.environ, **collection_env, "COLUMNS": "160", "TERM": "xterm"},
+            stdout=subprocess.PIPE,
+            stderr=terminal,
+        )
+        os.close(terminal)
+        drawn = b""
+        with contextlib.suppress(OSError):  # EIO once the command exits and the terminal closes
+            while chunk := os.read(main, 4096):
+                drawn += chunk
+        out, _ = process.communicate(timeout=60)
+    finally:
+        os.close(main)
+    screen = drawn.decode(errors="replace")
+    assert process.returncode == 0, screen
+    assert "2/2" in screen and "━" in screen, screen
+    lines = out.decode().splitlines()
+    assert lines[0].startswith("scan ") and lines[0].endswith("queued: Scanning MUSIC_PATH: queued")
+    assert lines[-1] == "Scanned MUSIC_PATH: 2 files: 2 read (1 failed), 0 unchanged"
 
 
 def test_refusals_exit_2_with_the_reason(
