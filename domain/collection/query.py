@@ -178,7 +178,7 @@ def _term(raw: str, notes: list[str]) -> Term | None:
         if not any(ch.isalnum() for ch in part):
             continue
         prefix = part.endswith("*")
-        folded = _WORD.findall(comparison_key(part).replace("_", " "))
+        folded = _WORD.findall(comparison_key(part))
         for index, word in enumerate(folded):
             if len(word) > MAX_WORD_LENGTH:
                 notes.append(f"a word longer than {MAX_WORD_LENGTH} characters was skipped")
