@@ -193,6 +193,23 @@ def test_a_long_file_is_analysed_on_its_middle_window(tmp_path: Path) -> None:
     assert without["camelot"] == "8A"
 
 
+def test_a_file_without_a_declared_length_is_cut_to_the_window_after_decoding(
+    tmp_path: Path,
+) -> None:
+    # Matroska audio: essentia decodes it, its tag reader declares no length, so the middle
+    # window is cut from the decoded audio instead.
+    wav = _three_parts(tmp_path)
+    mka = tmp_path / "mix.mka"
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-y", "-i", str(wav), "-c:a", "flac", str(mka)],
+        check=True,
+        timeout=60,
+    )
+    found = analyse(mka, window_seconds=16)
+    assert isinstance(found, Analysis), found
+    assert (found.seconds_analysed, found.camelot) == (16, "8A")
+
+
 FALLBACK = """
 import json, logging, sys
 sys.modules["essentia"] = None  # this process has no essentia: importing it raises ImportError

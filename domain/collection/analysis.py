@@ -1,6 +1,6 @@
 """Key and tempo from the audio itself, with essentia (issue 12 §2; DESIGN.md §11).
 
-`analyse(path)` is synchronous and CPU-bound (about 1.5 s of one core for a 6-minute track) and
+`analyse(path)` is synchronous and CPU-bound (2 to 3 s of one core for a 6-minute MP3) and
 essentia holds the GIL for much of it, so async code must not call it on its event loop: run it in
 a worker process (the Dramatiq actor) or, at the very least, `asyncio.to_thread`. Every outcome is
 a value, never an exception: `Analysis`, `AnalysisFailed` (the file, with a reason a person can act
@@ -145,6 +145,9 @@ def _analyse(standard: ModuleType, path: Path, window: float) -> Outcome:
         audio = _load_window(standard, path, (declared - window) / 2, window)
     else:
         audio = standard.MonoLoader(filename=str(path), sampleRate=SAMPLE_RATE)()
+        if len(audio) > window * SAMPLE_RATE:  # no declared length: the window is cut afterwards
+            start = int((len(audio) - window * SAMPLE_RATE) // 2)
+            audio = audio[start : start + int(window * SAMPLE_RATE)]
     seconds = len(audio) / SAMPLE_RATE
     expected = min(declared, window)
     if expected > 0 and seconds < expected * _TRUNCATED_SHARE:
