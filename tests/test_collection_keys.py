@@ -99,6 +99,13 @@ def test_every_key_both_ways(code: str, open_key: str, name: str, tkey: str, oth
         ("01m", "8A"),
         ("6m", "1A"),
         ("12d", "7B"),
+        # Two notations that agree, as Mixed In Key and hand-edited tags write them.
+        ("8A - Am", "8A"),
+        ("8A/Am", "8A"),
+        ("Am / 1m", "8A"),
+        ("12A - Db minor", "12A"),
+        ("Gb | F#", "2B"),
+        ("E-flat minor - 2A", "2A"),
         # Full-width and other compatibility forms are read after NFKC.
         ("\uff18\uff21", "8A"),  # full-width "8A"
     ],
@@ -132,6 +139,11 @@ def test_spellings(spelling: str, code: str) -> None:
         "unknown",
         "\x00",
         "8A" * 200,
+        "8A - Bm",  # two notations that disagree
+        "8A - 6",  # Mixed In Key's energy level is not a key
+        "8A/",
+        "/",
+        " - ",
     ],
 )
 def test_unknown_spellings_read_as_none(spelling: str | None) -> None:

@@ -89,15 +89,28 @@ _WORDS = (
     (re.compile("♭|flat", re.I), "b"),
     (re.compile("[-_]"), " "),
 )
+# Between two notations of one key: "8A - Am", "8A/Am", "Am, 8A" (not the dash of "E-flat").
+_BOTH = re.compile(r"\s*[/,|]\s*|\s+-\s+")
 _LONE_M = re.compile(r"(?<![A-Za-z])M$")
 
 
 def parse_key(text: str | None) -> Key | None:
-    """The key a tag or a person spells ("Am", "A minor", "C#m", "D♭ minor", "8A", "1m"), or None
-    when the text is not one of the spellings DJs and tags use (TKEY's "o", off-key, included)."""
+    """The key a tag or a person spells ("Am", "A minor", "C#m", "D♭ minor", "8A", "1m", or two
+    that agree, "8A - Am", "8A/Am"), or None when the text is not one of the spellings DJs and
+    tags use (TKEY's "o", off-key, included)."""
     if not text:
         return None
-    cleaned = " ".join(unicodedata.normalize("NFKC", text).split())
+    text = unicodedata.normalize("NFKC", text)
+    parts = _BOTH.split(text.strip())
+    if len(parts) > 1:
+        # Mixed In Key and hand-edited tags carry two notations; read them only when they agree.
+        keys = {_parse_one(part) for part in parts}
+        return keys.pop() if len(keys) == 1 else None
+    return _parse_one(text)
+
+
+def _parse_one(text: str) -> Key | None:
+    cleaned = " ".join(text.split())
     for pattern, replacement in _WORDS:
         cleaned = pattern.sub(replacement, cleaned)
     cleaned = " ".join(cleaned.split())
