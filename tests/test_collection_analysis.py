@@ -211,8 +211,8 @@ def test_a_file_without_a_declared_length_is_cut_to_the_window_after_decoding(
 
 
 FALLBACK = """
-import json, logging, sys
-sys.modules["essentia"] = None  # this process has no essentia: importing it raises ImportError
+import json, logging, sys, types
+{setup}
 logging.basicConfig(level=logging.INFO, format="LOG %(levelname)s %(name)s %(message)s")
 from pathlib import Path
 from domain.collection.analysis import analyse, unavailable_reason
@@ -223,14 +223,27 @@ print(json.dumps({{"types": [type(o).__name__ for o in outcomes],
 """
 
 
+@pytest.mark.parametrize(
+    ("setup", "reason"),
+    [
+        # No wheel for this platform: importing essentia raises ImportError.
+        ('sys.modules["essentia"] = None', "essentia is not installed for this platform"),
+        # A broken build: a module called essentia that is not what we load.
+        (
+            'sys.modules["essentia"] = types.ModuleType("essentia")',
+            "essentia is installed but cannot be loaded (AttributeError",
+        ),
+    ],
+)
 def test_without_essentia_analysis_is_unavailable_and_says_so_once(
-    tracks: dict[str, Path],
+    tracks: dict[str, Path], setup: str, reason: str
 ) -> None:
-    child = _in_a_child(FALLBACK.format(path=str(tracks["a_minor_124"])), dict(os.environ))
+    code = FALLBACK.format(setup=setup, path=str(tracks["a_minor_124"]))
+    child = _in_a_child(code, dict(os.environ))
     assert child.returncode == 0, child.stderr
     report = json.loads(child.stdout.strip().splitlines()[-1])
     assert report["types"] == ["AnalysisUnavailable"] * 3
-    assert "essentia is not installed" in report["reasons"][0]
+    assert report["reasons"][0].startswith(reason), report
     assert report["unavailable"] == report["reasons"][0]
     logged = [line for line in child.stderr.splitlines() if "audio analysis is off" in line]
     assert len(logged) == 1, child.stderr

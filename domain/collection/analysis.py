@@ -98,8 +98,10 @@ def _import_essentia() -> ModuleType | str:
         essentia.log.infoActive = False
         essentia.log.warningActive = False
         return importlib.import_module("essentia.standard")
-    except (ImportError, OSError) as error:
+    except ImportError as error:
         return f"essentia is not installed for this platform ({error})"
+    except Exception as error:  # a broken build (a missing library, another numpy ABI): say so
+        return f"essentia is installed but cannot be loaded ({type(error).__name__}: {error})"
 
 
 def unavailable_reason() -> str | None:
