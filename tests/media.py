@@ -1,4 +1,4 @@
-"""Real media for tests: MP4 loops made by ffmpeg."""
+"""Real media for tests, made by ffmpeg: MP4 loops, and audio tracks with a known key and tempo."""
 
 from __future__ import annotations
 
