@@ -29,6 +29,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
 from sqlalchemy.orm import DeclarativeBase, Mapped, deferred, mapped_column
 
+from domain.collection.query import weighted_vector
+
 TRACK_KEY_MAX = 512
 # The words a mapping is found by: its key and loop file, split on punctuation so that paths,
 # "ac/dc" and "<script>" become words too (translate() is much cheaper than regexp_replace()).
@@ -790,14 +792,9 @@ class AudioFormat(StrEnum):
     M4A = "m4a"
 
 
-# Weighted full-text search (issue 12 §1): A = title and artist, B = album and label, C = genre.
-# The search_* columns hold text already folded in Python (domain/collection/search_text.py):
-# the embedded PostgreSQL has no unaccent.
-COLLECTION_SEARCH = (
-    "setweight(to_tsvector('simple', search_a), 'A')"
-    " || setweight(to_tsvector('simple', search_b), 'B')"
-    " || setweight(to_tsvector('simple', search_c), 'C')"
-)
+# Weighted full-text search (issue 12 §1): A = title and artist, B = album and label, C = genre,
+# over text already folded in Python (record.search_texts): the embedded PostgreSQL has no unaccent.
+COLLECTION_SEARCH = weighted_vector("search_a", "search_b", "search_c")
 
 
 class CollectionFile(Base):

@@ -6,6 +6,7 @@ a full want-list end or pause the import with a message, and lose nothing alread
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator
 
 import psycopg
@@ -26,6 +27,7 @@ from tests.fakes import discogs as dg
 from tests.fakes.json_service import Reply, storm, unauthorized
 from tests.library_data import facts
 from tests.test_web_pages import only, texts
+from tests.waiting import wait_until_async
 from tests.web_fixtures import PASSWORD, USERNAME, Client, logged_in, make_user
 
 TOKEN = "wants-t0ken"
@@ -235,7 +237,7 @@ async def test_the_page_starts_an_import_and_shows_its_progress(
     part = only(started.text, "#discogs-import .identify-progress")
     assert part.attributes["hx-trigger"] == "every 1s"
     assert texts(started.text, ".import-text") == ["Importing someone's Discogs want-list: queued"]
-    assert texts(started.text, "#discogs-import form") == []  # one import at a time
+    assert texts(started.text, "#discogs-import input[name=username]") == []  # one at a time
 
     # A second import while the first runs is refused; the first is untouched.
     again = await web.post("/want-list/import-discogs", data={"username": "someone"}, headers=HTMX)
@@ -245,6 +247,9 @@ async def test_the_page_starts_an_import_and_shows_its_progress(
 
     latest = await discogs_wants.latest_import(own.settings, own.redis, user.id)
     assert latest is not None
+    assert only(started.text, "#discogs-import form").attributes["action"] == (
+        f"/want-list/import-discogs/{latest.job_id}/stop"
+    )
     await run_to_the_end(own, latest.job_id)
     shown = await web.get(f"/want-list/import-discogs/{latest.job_id}")
     assert texts(shown.text, ".import-text") == [
@@ -260,6 +265,41 @@ async def test_the_page_starts_an_import_and_shows_its_progress(
     assert (api.json()["state"], api.json()["added"]) == ("done", 4)
 
 
+async def test_a_stopped_import_imports_nothing_more_and_keeps_what_it_added(
+    web: Client, own: Resources, discogs: dg.FakeDiscogs, user: User
+) -> None:
+    """E.g. queued while no worker runs: stopping it frees the way for a new import."""
+    first = await discogs_wants.start_import(own, user.id, "someone")
+    shown = await web.post(f"/want-list/import-discogs/{first.job_id}/stop", headers=HTMX)
+    assert shown.status_code == 200
+    assert texts(shown.text, ".import-text") == [
+        "Stopped importing someone's Discogs want-list, reading the want-list: 0 tracks added."
+        " Stopped by you; what was added stays."
+    ]
+    assert texts(shown.text, "#discogs-import form button") == ["Import"]
+    late = await discogs_wants.run_import(own, first.job_id)  # its message comes after all
+    assert (late.progress.state, late.next_in_seconds) == (ImportState.FAILED, None)
+    assert discogs.requests == []
+
+    # Stopped after its first release: the tracks of that one stay, nothing more comes.
+    second = await discogs_wants.start_import(own, user.id, "someone")
+    discogs.route("/releases/1002", Reply(200, MODERAT_II, delay=1.0))
+
+    async def stop_while_the_second_release_is_asked() -> None:
+        await wait_until_async(lambda: releases_asked(discogs)[-1:] == ["/releases/1002"])
+        await discogs_wants.stop_import(own.settings, own.redis, second.job_id, user.id)
+
+    stopping = asyncio.create_task(stop_while_the_second_release_is_asked())
+    step = await discogs_wants.run_import(own, second.job_id)
+    await stopping
+    assert step.next_in_seconds is None
+    assert step.progress.state is ImportState.FAILED
+    assert releases_asked(discogs) == ["/releases/1001", "/releases/1002"]  # not 1003
+    assert want_count(own.settings, user.id) == 4  # both releases it had begun
+    api = await web.delete(f"/api/v1/want-list/import-discogs/{second.job_id}")
+    assert (api.status_code, api.json()["state"]) == (200, "failed")
+
+
 async def test_another_users_import_is_not_found(
     discogs_settings: Settings, web: Client, own: Resources, discogs: dg.FakeDiscogs, user: User
 ) -> None:
@@ -269,6 +309,10 @@ async def test_another_users_import_is_not_found(
         assert (await other.get(f"/want-list/import-discogs/{started.job_id}")).status_code == 404
         api = await other.get(f"/api/v1/want-list/import-discogs/{started.job_id}")
         assert api.status_code == 404
+        stop = await other.delete(f"/api/v1/want-list/import-discogs/{started.job_id}")
+        assert stop.status_code == 404
+        stop = await other.post(f"/want-list/import-discogs/{started.job_id}/stop")
+        assert stop.status_code == 404
     assert (await web.get(f"/want-list/import-discogs/{started.job_id}")).status_code == 200
 
 

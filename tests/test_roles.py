@@ -93,6 +93,7 @@ POST   /api/v1/want-list                                    dj
 GET    /api/v1/want-list/export                             dj
 POST   /api/v1/want-list/import-discogs                     dj
 GET    /api/v1/want-list/import-discogs/{job_id:str}        dj
+DELETE /api/v1/want-list/import-discogs/{job_id:str}        dj
 PUT    /api/v1/want-list/{want_id:int}                      dj
 DELETE /api/v1/want-list/{want_id:int}                      dj
 GET    /library                                             dj
@@ -102,6 +103,7 @@ GET    /want-list                                           dj
 POST   /want-list/bulk                                      dj
 POST   /want-list/import-discogs                            dj
 GET    /want-list/import-discogs/{job_id:str}               dj
+POST   /want-list/import-discogs/{job_id:str}/stop          dj
 POST   /want-list/{want_id:int}                             dj
 GET    /tracklists                                          dj
 POST   /tracklists/imports                                  dj

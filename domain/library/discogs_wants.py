@@ -53,6 +53,7 @@ PROGRESS_TTL = 7 * 24 * 3600
 # worker's time limit) and tries again, so a worker that died mid-part delays the import only.
 PART_SECONDS = CHUNK_RELEASES * 5 + 120
 NOT_CONFIGURED = "set DISCOGS_TOKEN to import a Discogs want-list"
+STOPPED = "Stopped by you; what was added stays."
 
 
 class ImportState(StrEnum):
@@ -141,15 +142,23 @@ async def start_import(resources: Resources, user_id: int, username: str) -> Wan
     name = discogs_username(username)
     if await resources.client(DiscogsClient).token_refused():
         raise InputError("username", REFUSED_NOTICE)
-    running = await latest_import(settings, redis, user_id)
-    if running is not None and not running.finished:
-        raise InputError(
-            "username", f"an import is still running: {running.text} (wait for it to finish)"
-        )
-    job_id = uuid.uuid4().hex
-    progress = WantsImport(job_id, user_id, name, ImportState.QUEUED)
-    await _save(settings, redis, progress)
-    await redis.set(channels.discogs_wants_latest(settings, user_id), job_id, ex=PROGRESS_TTL)
+    latest_key = channels.discogs_wants_latest(settings, user_id)
+    # Two starts at once (two tabs): one takes this short lock, the other is refused as running.
+    if not await redis.set(f"{latest_key}:starting", "1", nx=True, ex=10):
+        raise InputError("username", "an import is starting: wait a moment")
+    try:
+        running = await latest_import(settings, redis, user_id)
+        if running is not None and not running.finished:
+            raise InputError(
+                "username",
+                f"an import is still running: {running.text} (wait for it, or stop it)",
+            )
+        job_id = uuid.uuid4().hex
+        progress = WantsImport(job_id, user_id, name, ImportState.QUEUED)
+        await _save(settings, redis, progress)
+        await redis.set(latest_key, job_id, ex=PROGRESS_TTL)
+    finally:
+        await redis.delete(f"{latest_key}:starting")
     await asyncio.to_thread(resources.jobs.import_discogs_wants, job_id)
     return progress
 
@@ -158,13 +167,34 @@ async def get_import(
     settings: Settings, redis: aioredis.Redis, job_id: str, user_id: int | None = None
 ) -> WantsImport:
     """An import's progress; WantsImportNotFound when there is none (or it is not `user_id`'s)."""
-    saved = await redis.hgetall(channels.discogs_wants_import(settings, job_id))
+    key = channels.discogs_wants_import(settings, job_id)
+    async with redis.pipeline(transaction=True) as pipe:
+        pipe.hgetall(key)
+        pipe.exists(f"{key}:stopped")
+        saved, stopped = await pipe.execute()
     if not saved:
         raise WantsImportNotFound(f"no Discogs want-list import {job_id}")
     progress = _parsed(job_id, {_text(k): _text(v) for k, v in saved.items()})
     if user_id is not None and progress.user_id != user_id:
         raise WantsImportNotFound(f"no Discogs want-list import {job_id}")
+    if stopped and not progress.finished:
+        # The flag wins over what a part still running saves after it.
+        return replace(progress, state=ImportState.FAILED, message=STOPPED)
     return progress
+
+
+async def stop_import(
+    settings: Settings, redis: aioredis.Redis, job_id: str, user_id: int
+) -> WantsImport:
+    """Stop an import (e.g. queued while no worker runs): it imports nothing more, and what it
+    added stays. WantsImportNotFound unless it is this user's; a finished one is left as it is."""
+    progress = await get_import(settings, redis, job_id, user_id)
+    if progress.finished:
+        return progress
+    await redis.set(
+        f"{channels.discogs_wants_import(settings, job_id)}:stopped", "1", ex=PROGRESS_TTL
+    )
+    return await get_import(settings, redis, job_id, user_id)
 
 
 async def latest_import(
@@ -206,6 +236,7 @@ async def run_import(resources: Resources, job_id: str) -> Step:
             return Step(progress, None)
         progress, retry_at = await _import_part(resources, progress)
         await _save(settings, redis, progress)
+        progress = await get_import(settings, redis, job_id)  # stopped meanwhile?
     finally:
         await redis.delete(f"{key}:lock")
     log.info("Discogs want-list import %s: %s", job_id, progress.text)
@@ -229,6 +260,8 @@ async def _import_part(
         releases = await _releases(resources, client, progress)
         progress = replace(progress, total=len(releases))
         for want in releases[progress.done : progress.done + CHUNK_RELEASES]:
+            if (await get_import(settings, redis, progress.job_id)).finished:
+                break  # stopped by its owner
             added, present = await _import_release(resources, client, progress.user_id, want)
             progress = replace(
                 progress,

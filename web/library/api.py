@@ -401,6 +401,20 @@ class WantListApiController(Controller):
         )
         return _wants_import(progress)
 
+    @delete("/import-discogs/{job_id:str}", status_code=200)
+    async def stop_discogs_import(
+        self,
+        request: Request[Any, Any, Any],
+        resources: NamedDependency[Resources],
+        job_id: FromPath[str],
+    ) -> dict[str, Any]:
+        """Stop a Discogs want-list import: nothing more is imported, what was added stays;
+        the job as it now stands (a finished one is left as it was)."""
+        progress = await discogs_wants.stop_import(
+            resources.settings, resources.redis, job_id[:64], request.user.id
+        )
+        return _wants_import(progress)
+
     @put("/{want_id:int}")
     async def update_want(
         self,

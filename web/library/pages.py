@@ -302,6 +302,22 @@ class WantListPagesController(Controller):
             "library/discogs_import.html", context={"discogs": replace(discogs, latest=latest)}
         )
 
+    @post("/import-discogs/{job_id:str}/stop", status_code=200)
+    async def stop_discogs_import(
+        self, request: HTMXRequest, resources: NamedDependency[Resources], job_id: FromPath[str]
+    ) -> Template | Redirect:
+        """Stop an import: nothing more is imported, what was added stays."""
+        stopped = await discogs_wants.stop_import(
+            resources.settings, resources.redis, job_id[:64], request.user.id
+        )
+        if not request.htmx:
+            return Redirect("/want-list", status_code=303)
+        discogs = await _discogs_context(resources, request.user.id, stopped.username)
+        discogs = discogs or DiscogsImportView(stopped, refused=False)
+        return Template(
+            "library/discogs_import.html", context={"discogs": replace(discogs, latest=stopped)}
+        )
+
     @post("/{want_id:int}", status_code=200)
     async def edit(
         self,
