@@ -18,7 +18,7 @@ from bench.common import Result
 from domain.collection.scan import scan_collection
 from domain.config import CollectionSettings, Settings
 from domain.resources import opened
-from tests.collection_media import cover_png, make_audio, tag
+from tests.media import cover_png, make_audio, tag
 
 DISTINCT = 100
 COPIES = 100

@@ -25,7 +25,7 @@ from domain import channels
 from domain.collection import scan_job
 from domain.config import CollectionSettings
 from domain.resources import Resources, opened
-from tests.collection_media import cover_png, make_audio, tag
+from tests.media import cover_png, make_audio, tag
 from tests.worker_process import REPO, running_worker
 
 SHAPE = {

@@ -21,7 +21,7 @@ from domain.db import Sessions
 from domain.models import CollectionStatus
 from domain.resources import Resources
 from domain.validation import InputError
-from tests.collection_media import cover_png, make_audio, tag
+from tests.media import cover_png, make_audio, tag
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ from domain.collection import scan_job
 from domain.config import CollectionSettings
 from domain.resources import Resources, opened
 from domain.validation import InputError
-from tests.collection_media import make_audio
+from tests.media import make_audio
 
 
 @pytest.fixture

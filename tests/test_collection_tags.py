@@ -14,7 +14,7 @@ from PIL import Image
 from domain.collection.content_hash import content_hash
 from domain.collection.tags import THUMBNAIL_PIXELS, read_file
 from domain.models import AudioFormat
-from tests.collection_media import cover_png, make_audio, tag
+from tests.media import cover_png, make_audio, tag
 
 FORMATS = ["mp3", "flac", "aiff", "wav", "m4a"]
 TAGS = {
