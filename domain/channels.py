@@ -164,6 +164,17 @@ def collection_scan_running(settings: Settings) -> str:
     return settings.channel("collection:scan-running")
 
 
+def collection_analysis_queued(settings: Settings, file_id: int) -> str:
+    """Set (SET NX, six hours) when a file is queued for analysis, so scans do not queue it twice
+    (domain/collection/analyse_job.py)."""
+    return settings.channel(f"collection:analysis-queued:{file_id}")
+
+
+def collection_analysis_off(settings: Settings) -> str:
+    """Why audio analysis is off (essentia cannot be loaded), kept a day: nothing is queued."""
+    return settings.channel("collection:analysis-off")
+
+
 def collection_scan_schedule(settings: Settings) -> str:
     """Taken (SET NX) by the one daemon that queues this period's collection scan."""
     return settings.channel("collection:scan-schedule")

@@ -36,6 +36,9 @@ REFRESH_DISCOVERY_STATISTICS = "refresh_discovery_statistics"
 COLLECTION_QUEUE = "collection"
 # (job_id: str) scan MUSIC_PATH (or the job's folder in it) (domain/collection/scan_job.py)
 SCAN_COLLECTION = "scan_collection"
+COLLECTION_ANALYSIS_QUEUE = "collection-analysis"
+# (file_ids: list[int]) key and BPM of these collection files (domain/collection/analyse_job.py)
+ANALYSE_COLLECTION = "analyse_collection"
 
 # Database or Redis unreachable: worth waiting for (the worker retries a job that raised one of
 # these). Anything else is a bug a retry won't fix.
@@ -117,6 +120,10 @@ class JobQueue:
     def refresh_discovery_statistics(self) -> None:
         """Compute the discovery statistics' snapshots again (readers found them stale)."""
         self._send(LIBRARY_QUEUE, REFRESH_DISCOVERY_STATISTICS)
+
+    def analyse_collection(self, file_ids: Sequence[int]) -> None:
+        """Find the key and BPM of these collection files (after the scans: lower priority)."""
+        self._send(COLLECTION_ANALYSIS_QUEUE, ANALYSE_COLLECTION, list(file_ids))
 
     def scan_collection(self, job_id: str, *, delay_ms: int | None = None) -> None:
         """Run the collection scan made by `collection.scan_job.start_scan` (after `delay_ms`)."""

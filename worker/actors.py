@@ -17,11 +17,13 @@ from typing import Any
 import dramatiq
 from dramatiq.middleware import AsyncIO
 
-from domain.collection import scan_job
+from domain.collection import analyse_job, scan_job
 from domain.config import get_settings
 from domain.jobs import (
+    ANALYSE_COLLECTION,
     CHECK_ALL_LOOPS,
     CHECK_LOOPS,
+    COLLECTION_ANALYSIS_QUEUE,
     COLLECTION_QUEUE,
     IDENTIFY_TRACKLIST,
     IMPORT_DISCOGS_WANTS,
@@ -249,3 +251,22 @@ async def scan_collection(job_id: str) -> None:
         )
         return
     log.info("collection scan %s: %s", job_id, job.text)
+    if job.state is scan_job.ScanState.DONE:
+        queued = await analyse_job.queue_analysis(opened.resources)
+        if queued:
+            log.info("collection scan %s: %d file(s) queued for key and BPM", job_id, queued)
+
+
+@dramatiq.actor(
+    actor_name=ANALYSE_COLLECTION,
+    queue_name=COLLECTION_ANALYSIS_QUEUE,
+    # Below every other job (lower numbers first): analysis is the long, patient work.
+    priority=100,
+    # About 3 s a file in the analysis child, BATCH files a message.
+    time_limit=analyse_job.BATCH * 60_000,
+    **_RETRIED,
+)
+async def analyse_collection(file_ids: list[int]) -> None:
+    """Key and BPM of these collection files, from the audio."""
+    analysed = await analyse_job.analyse_files(opened.resources, file_ids)
+    log.info("analysed %d of %d collection file(s)", analysed, len(file_ids))

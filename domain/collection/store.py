@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select, update
+from sqlalchemy import ColumnElement, Select, case, func, null, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,6 +20,17 @@ from domain.paging import Page, offset, page_within
 from domain.validation import InputError
 
 BATCH_MAX = 10_000  # records in one batch save: a bigger one is a mistake, not a folder
+# What the worker found in the audio (domain/collection/analyse_job.py).
+ANALYSIS_COLUMNS = (
+    "musical_key",
+    "camelot",
+    "open_key",
+    "key_strength",
+    "bpm",
+    "bpm_confidence",
+    "analysed_at",
+    "analysis_error",
+)
 PER_PAGE_MAX = 1000
 _HAS_COVER = CollectionFile.cover.is_not(None).label("has_cover")
 _F = CollectionFile
@@ -80,13 +91,21 @@ async def save_files(sessions: Sessions, records: Sequence[FileRecord]) -> list[
 
 async def _upsert(session: AsyncSession, rows: list[dict[str, Any]]) -> list[int]:
     """Insert or update rows by (root, path); ids in the order given. A re-read file starts
-    a new reading: retry_count 0 and present again."""
+    a new reading: retry_count 0 and present again, and its analysis is kept only when its
+    content is the same."""
     inserting = insert(CollectionFile)
     fresh = {name: inserting.excluded[name] for name in rows[0] if name not in ("root", "path")}
+    # New content at the same path: what the old audio said about key and tempo is void.
+    same_audio = CollectionFile.content_hash == inserting.excluded.content_hash
+    kept_analysis = {
+        column: case((same_audio, getattr(CollectionFile, column)), else_=null())
+        for column in ANALYSIS_COLUMNS
+    }
     statement = inserting.on_conflict_do_update(
         index_elements=[CollectionFile.root, CollectionFile.path],
         set_={
             **fresh,
+            **kept_analysis,
             "retry_count": 0,
             "missing": False,
             "missing_since": None,
