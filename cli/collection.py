@@ -14,7 +14,7 @@ import click
 
 from cli import running
 from cli.exits import EXIT_REFUSED, fail
-from domain.collection import scan_job, store
+from domain.collection import scan_job, search, store
 from domain.collection.record import CollectionEntry
 from domain.validation import InputError
 
@@ -103,6 +103,62 @@ async def _all_files(status: str | None, order: str | None) -> list[CollectionEn
             if page >= found.pages:
                 return entries
             page += 1
+
+
+@collection_group.command("search")
+@click.argument("query")
+@click.option("--format", "fmt", help="Only this format: mp3, flac, aiff, wav or m4a.")
+@click.option("--year-from", help="Only from this year.")
+@click.option("--year-to", help="Only up to this year.")
+@click.option("--status", help="Only this status: pending, processing, completed or failed.")
+@click.option("--key", help="Only this key, as the audio says it: 8A, Am, A minor or 1m.")
+@click.option("--bpm-from", help="Only from this tempo (the analysed BPM, else the tag's).")
+@click.option("--bpm-to", help="Only up to this tempo.")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, search.PER_PAGE_MAX))
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array (the list's shape).")
+def search_command(
+    query: str,
+    fmt: str | None,
+    year_from: str | None,
+    year_to: str | None,
+    status: str | None,
+    key: str | None,
+    bpm_from: str | None,
+    bpm_to: str | None,
+    limit: int,
+    as_json: bool,
+) -> None:
+    """Search the collection, best match first: words, "a phrase", -exclude, prefix*."""
+    try:
+        where = search.search_filter(
+            format=fmt,
+            year_from=year_from,
+            year_to=year_to,
+            status=status,
+            key=key,
+            bpm_from=bpm_from,
+            bpm_to=bpm_to,
+        )
+    except InputError as error:
+        fail(f"{error.field}: {error}", EXIT_REFUSED)
+    found = running.run(lambda: _search(query, where, limit))
+    for note in found.query.notes:
+        click.echo(note, err=True)
+    if found.query.tsquery is None:
+        click.echo(found.query.message, err=True)
+    if as_json:
+        shown = [entry.to_json() for entry in found.page.items]
+        click.echo(json.dumps(shown, ensure_ascii=False, indent=2))
+        return
+    for entry in found.page.items:
+        click.echo(_line(entry))
+    if found.query.tsquery is not None and not found.page.items:
+        click.echo(f"nothing found for {found.query.searching_for}")
+
+
+async def _search(text: str, where: search.SearchFilter, limit: int) -> search.SearchResult:
+    async with running.context() as context:
+        return await search.search_files(context.reads, text, where, per_page=limit)
 
 
 def _line(entry: CollectionEntry) -> str:

@@ -1,0 +1,164 @@
+"""Searching the collection (issue 12 §1): what was typed (query.py), ranked by where it matched,
+narrowed by format, year range, status, key and BPM range, one page at a time.
+
+The key filter takes any spelling keys.py reads ("8A", "Am", "A minor", "1m") and matches what the
+audio says (`camelot`); BPM is the analysed one, else the tag's. Files gone from disk are left
+out. The count stops at COUNT_CAP: past it the page says "at least", as the library's does, so a
+one-letter prefix over a million files costs no more than its first page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, literal, select
+
+from domain.collection.keys import parse_key
+from domain.collection.query import Query, matches, parse, rank
+from domain.collection.record import CollectionEntry
+from domain.collection.status import parse_status
+from domain.db import Sessions
+from domain.models import AudioFormat, CollectionFile
+from domain.paging import Page, offset, page_within
+from domain.validation import InputError
+
+COUNT_CAP = 10_000
+PER_PAGE_MAX = 200
+YEAR_RANGE = (1000, 2999)
+BPM_RANGE = (1.0, 999.0)
+_F = CollectionFile
+_HAS_COVER = _F.cover.is_not(None).label("has_cover")
+
+
+@dataclass(frozen=True, slots=True)
+class SearchFilter:
+    """The narrowing a search may carry; None: not narrowed."""
+
+    format: AudioFormat | None = None
+    year_from: int | None = None
+    year_to: int | None = None
+    status: str | None = None
+    camelot: str | None = None
+    bpm_from: float | None = None
+    bpm_to: float | None = None
+
+    def conditions(self) -> list[ColumnElement[bool]]:
+        bpm = func.coalesce(_F.bpm, _F.tag_bpm)
+        found: list[ColumnElement[bool]] = []
+        if self.format is not None:
+            found.append(_F.format == self.format.value)
+        if self.year_from is not None:
+            found.append(_F.year >= self.year_from)
+        if self.year_to is not None:
+            found.append(_F.year <= self.year_to)
+        if self.status is not None:
+            found.append(_F.status == self.status)
+        if self.camelot is not None:
+            found.append(_F.camelot == self.camelot)
+        if self.bpm_from is not None:
+            found.append(bpm >= self.bpm_from)
+        if self.bpm_to is not None:
+            found.append(bpm <= self.bpm_to)
+        return found
+
+
+def search_filter(
+    *,
+    format: str | None = None,
+    year_from: str | int | None = None,
+    year_to: str | int | None = None,
+    status: str | None = None,
+    key: str | None = None,
+    bpm_from: str | float | None = None,
+    bpm_to: str | float | None = None,
+) -> SearchFilter:
+    """The filter as typed (blank: not narrowed); InputError naming the field and what would be
+    valid for a value that is not."""
+    chosen_format = None
+    if format and format.strip():
+        try:
+            chosen_format = AudioFormat(format.strip().lower())
+        except ValueError:
+            valid = ", ".join(kind.value for kind in AudioFormat)
+            raise InputError("format", f"format must be one of {valid}") from None
+    camelot = None
+    if key and key.strip():
+        found = parse_key(key)
+        if found is None:
+            raise InputError(
+                "key", f"{key.strip()[:40]!r} is not a key: write e.g. 8A, Am, A minor or 1m"
+            )
+        camelot = found.camelot
+    years = [_number("year_from", year_from, YEAR_RANGE), _number("year_to", year_to, YEAR_RANGE)]
+    bpms = [_number("bpm_from", bpm_from, BPM_RANGE), _number("bpm_to", bpm_to, BPM_RANGE)]
+    for (low, high), names in ((years, ("year_from", "year_to")), (bpms, ("bpm_from", "bpm_to"))):
+        if low is not None and high is not None and low > high:
+            raise InputError(names[1], f"{names[1]} must not be below {names[0]}")
+    return SearchFilter(
+        format=chosen_format,
+        year_from=int(years[0]) if years[0] is not None else None,
+        year_to=int(years[1]) if years[1] is not None else None,
+        status=parse_status("status", status).value if status and status.strip() else None,
+        camelot=camelot,
+        bpm_from=bpms[0],
+        bpm_to=bpms[1],
+    )
+
+
+def _number(field: str, raw: str | float | None, bounds: tuple[float, float]) -> float | None:
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        value = float("nan")
+    low, high = bounds
+    if not low <= value <= high:  # NaN fails this too
+        raise InputError(field, f"{field} must be a number from {low:g} to {high:g}")
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResult:
+    """The query as read (its message when there was nothing to search) and one page of files,
+    best match first."""
+
+    query: Query
+    page: Page[CollectionEntry]
+
+
+async def search_files(
+    sessions: Sessions,
+    text: str,
+    where: SearchFilter = SearchFilter(),
+    *,
+    page: int = 1,
+    per_page: int = 50,
+) -> SearchResult:
+    """Files matching `text` (query.py's language), ranked, narrowed by `where`. Nothing to
+    search in `text` is no error: an empty page, and `query.message` says what to type."""
+    if not 1 <= per_page <= PER_PAGE_MAX:
+        raise InputError("per_page", f"per_page must be from 1 to {PER_PAGE_MAX}")
+    query = parse(text)
+    if query.tsquery is None:
+        return SearchResult(query, Page((), 0, 1, per_page))
+    search: ColumnElement[Any] = _F.__table__.c.search
+    conditions = [matches(search, query), _F.missing.is_(False), *where.conditions()]
+    async with sessions() as session:
+        counted = select(literal(1)).where(*conditions).limit(COUNT_CAP + 1).subquery()
+        total = await session.scalar(select(func.count()).select_from(counted)) or 0
+        capped = total > COUNT_CAP
+        number = page_within(page, min(total, COUNT_CAP), per_page, capped=capped)
+        rows = (
+            await session.execute(
+                select(_F, _HAS_COVER)
+                .where(*conditions)
+                .order_by(rank(search, query).desc(), _F.id)
+                .offset(offset(number, per_page))
+                .limit(per_page)
+            )
+        ).all()
+    items = [CollectionEntry.of(row[0], row[1]) for row in rows]
+    shown = Page(items, min(total, COUNT_CAP), number, per_page, capped=capped)
+    return SearchResult(query, shown)
