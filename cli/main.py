@@ -39,6 +39,7 @@ COMMAND_MODULES = {
     "want": "cli.want",
     "discovery": "cli.discovery",
     "collection": "cli.collection",
+    "export": "cli.export",
 }
 
 

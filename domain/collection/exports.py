@@ -19,6 +19,7 @@ from pathlib import PurePosixPath
 from urllib.parse import quote
 
 from domain.collection.keys import parse_key
+from domain.collection.record import CollectionEntry
 
 PRODUCT = "crateloop"
 # Rekordbox names each file type so; an unknown one is left for it to read from the file.
@@ -56,6 +57,30 @@ class ExportTrack:
     format: str | None = None  # "mp3", "flac", …
     comment: str | None = None
     added: date | None = None
+
+
+def export_track(entry: CollectionEntry) -> ExportTrack:
+    """A collection file as the exports take it: the analysed key and BPM, else the tags'."""
+    tempo = entry.bpm if entry.bpm is not None else entry.tag_bpm
+    return ExportTrack(
+        id=entry.id,
+        path=str(PurePosixPath(entry.root) / entry.path),
+        artist=entry.artist,
+        title=entry.title,
+        album=entry.album,
+        genre=entry.genre,
+        label=entry.label,
+        year=entry.year,
+        duration=entry.duration,
+        bpm=float(tempo) if tempo is not None else None,
+        key=entry.camelot or entry.tag_key,
+        bitrate=entry.bitrate // 1000 if entry.bitrate else None,  # stored in bit/s
+        sample_rate=entry.sample_rate,
+        size=entry.size,
+        format=entry.format,
+        comment=entry.comment,
+        added=entry.created_at.date(),
+    )
 
 
 def mapped_path(path: str, path_map: Mapping[str, str] | None = None) -> str:

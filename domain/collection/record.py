@@ -10,6 +10,7 @@ from decimal import Decimal
 from pathlib import PurePosixPath
 from typing import Any
 
+from domain.collection.keys import camelot
 from domain.collection.status import ERROR_MAX
 from domain.collection.tags import TEXT_MAX, FileFacts
 from domain.library.facts import comparison_key
@@ -171,7 +172,11 @@ class CollectionEntry:
     musical_key: str | None
     camelot: str | None
     open_key: str | None
+    key_strength: float | None
     bpm: Decimal | None
+    bpm_confidence: float | None
+    analysed_at: datetime | None
+    analysis_error: str | None
     library_track_id: int | None
     created_at: datetime
     updated_at: datetime
@@ -182,6 +187,18 @@ class CollectionEntry:
         values = {f.name: getattr(row, f.name) for f in fields(cls) if f.name != "has_cover"}
         values["status"] = CollectionStatus(row.status)
         return cls(**values, has_cover=has_cover)
+
+    @property
+    def disagreements(self) -> list[str]:
+        """Where the tags and the audio differ, as a person reads it: "tag says 8B, audio says
+        8A", "tag says 64 BPM, audio says 128.0"."""
+        said = []
+        tagged = camelot(self.tag_key)
+        if tagged and self.camelot and tagged != self.camelot:
+            said.append(f"tag says {tagged}, audio says {self.camelot}")
+        if self.tag_bpm is not None and self.bpm is not None and abs(self.tag_bpm - self.bpm) > 1:
+            said.append(f"tag says {self.tag_bpm.normalize():f} BPM, audio says {self.bpm}")
+        return said
 
     def to_json(self) -> dict[str, Any]:
         """The shape scripts rely on (issue 12 §6). `key` and `bpm` are the analysed values,
@@ -215,6 +232,10 @@ class CollectionEntry:
             "bpm": _number(self.bpm if self.bpm is not None else self.tag_bpm),
             "tag_key": self.tag_key,
             "tag_bpm": _number(self.tag_bpm),
+            "key_strength": self.key_strength,
+            "bpm_confidence": self.bpm_confidence,
+            "analysed_at": self.analysed_at.isoformat() if self.analysed_at else None,
+            "analysis_error": self.analysis_error,
             "has_cover": self.has_cover,
             "library_track_id": self.library_track_id,
         }
