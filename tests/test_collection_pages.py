@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import io
 import json
 import xml.etree.ElementTree as ET
 from decimal import Decimal
@@ -15,6 +16,7 @@ from typing import Any
 
 import psycopg
 import pytest
+from PIL import Image
 
 from domain import channels
 from domain.collection import store
@@ -33,8 +35,16 @@ from tests.web_fixtures import Client
 ROOT = "/music"
 DASH = "\u2013"  # between artist and title, as the pages show it
 HX = {"HX-Request": "true", "HX-Target": "collection-results"}
-# A real (tiny) JPEG: the cover route sends the stored bytes as they are.
-JPEG = bytes.fromhex("ffd8ffe000104a46494600010100000100010000ffd9")
+
+
+def _jpeg() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (64, 64), (200, 30, 90)).save(out, "JPEG")
+    return out.getvalue()
+
+
+# A real JPEG, as the scan stores a cover: the cover route sends the stored bytes as they are.
+JPEG = _jpeg()
 
 
 def record(path: str, **tags: Any) -> FileRecord:
