@@ -17,20 +17,23 @@ from typing import Any
 import psycopg
 import pytest
 from PIL import Image
+from selectolax.lexbor import LexborHTMLParser as HTMLParser
+from selectolax.lexbor import LexborNode as Node
 
 from domain import channels
 from domain.collection import store
 from domain.collection.record import FileRecord
 from domain.collection.tags import FileFacts
+from domain.config import Settings
 from domain.db import Sessions
 from domain.jobs import COLLECTION_ANALYSIS_QUEUE
 from domain.library.store import upsert_track
-from domain.models import AudioFormat
+from domain.models import AudioFormat, Role
 from domain.resources import Resources
 from tests.library_data import facts
 from tests.test_api_library import heard_in
 from tests.test_web_pages import only, texts
-from tests.web_fixtures import Client
+from tests.web_fixtures import PASSWORD, Client, logged_in, make_user
 
 ROOT = "/music"
 DASH = "\u2013"  # between artist and title, as the pages show it
@@ -155,6 +158,37 @@ async def test_nothing_to_search_says_what_to_type_and_lists_nothing(
     only_excluded = await client.get("/collection", params={"q": "-live"})
     assert "Add a word" in only(only_excluded.text, "#search-message").text()
     assert listed(only_excluded.text) == []
+
+
+async def test_what_was_cut_from_a_long_search_is_said_beside_the_results(
+    client: Client, files: dict[str, int]
+) -> None:
+    response = await client.get("/collection", params={"q": "rej " + "x" * 70})
+
+    assert response.status_code == 200
+    assert texts(response.text, ".search-note") == ["a word longer than 64 characters was skipped"]
+    assert listed(response.text) == [f"Âme {DASH} Rej"]
+
+
+async def test_a_dj_sees_the_collection_and_an_operator_only_account_does_not(
+    client: Client, settings: Settings, files: dict[str, int]
+) -> None:
+    await make_user(settings, "dj", PASSWORD, roles=[Role.DJ])
+    await make_user(settings, "op", PASSWORD, roles=[Role.OPERATOR])
+    async with logged_in(settings, "dj", PASSWORD) as dj:
+        page = await dj.get("/collection")
+        assert page.status_code == 200
+        assert "/collection" in [a.attributes["href"] for a in page_links(page.text)]
+        assert (await dj.get(f"/collection/{files['rej']}")).status_code == 200
+    async with logged_in(settings, "op", PASSWORD) as operator:
+        start = await operator.get("/")
+        assert "/collection" not in [a.attributes["href"] for a in page_links(start.text)]
+        assert (await operator.get("/collection")).status_code == 403
+        assert (await operator.get(f"/collection/{files['rej']}")).status_code == 403
+
+
+def page_links(html: str) -> list[Node]:
+    return list(HTMLParser(html).css(".mainnav a"))
 
 
 async def test_filters_narrow_a_search_and_the_listing(
@@ -359,6 +393,7 @@ async def test_the_cover_is_the_stored_jpeg_and_a_file_without_one_is_a_404(
 
     none = await client.get(f"/collection/{files['glue']}/cover.jpg")
     assert none.status_code == 404
+    assert f"collection file {files['glue']} has no cover" in none.text
 
 
 # --- Re-analyse --------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.exceptions import ValidationException
+from litestar.exceptions import NotFoundException, ValidationException
 from litestar.params import FromPath
 from litestar.plugins.htmx import HTMXRequest, HTMXTemplate
 from litestar.response import Redirect, Template
@@ -206,7 +206,7 @@ class CollectionPagesController(Controller):
         """The embedded cover's JPEG thumbnail; 404 when the file has none."""
         picture = await store.get_cover(resources.sessions, _file_id(file_id))
         if picture is None:
-            raise store.FileNotFound(file_id)  # the file is there, its cover is not
+            raise NotFoundException(f"collection file {file_id} has no cover")
         return Response(
             picture,
             media_type="image/jpeg",
