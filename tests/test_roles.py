@@ -99,6 +99,12 @@ DELETE /api/v1/want-list/{want_id:int}                      dj
 GET    /library                                             dj
 GET    /library/{track_id:int}                              dj
 POST   /library/{track_id:int}/want                         dj
+GET    /collection                                          dj
+GET    /collection/export.m3u8                              dj
+GET    /collection/export.xml                               dj
+GET    /collection/{file_id:int}                            dj
+GET    /collection/{file_id:int}/cover.jpg                  dj
+POST   /collection/{file_id:int}/reanalyse                  dj
 GET    /want-list                                           dj
 POST   /want-list/bulk                                      dj
 POST   /want-list/import-discogs                            dj

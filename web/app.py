@@ -44,6 +44,7 @@ from redis.exceptions import RedisError
 
 from domain import channels
 from domain.accounts import setup_token, users
+from domain.collection.store import FileNotFound
 from domain.config import Settings, configure_logging, load_settings
 from domain.library.discogs_wants import WantsImportNotFound
 from domain.library.identify import JobNotFound
@@ -60,6 +61,7 @@ from domain.validation import InputError, row_number, url_parameter
 from web import api_docs, health, times
 from web.accounts import auth, roles, users_page
 from web.accounts.pages import AccountController
+from web.collection import pages as collection_pages
 from web.dashboard import artwork, live, pins
 from web.dashboard.pages import DashboardController
 from web.library import api as library_api
@@ -365,6 +367,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             TracklistsController,
             TracklistDraftsController,
             *library_pages.ROUTES,
+            *collection_pages.ROUTES,
             ReviewController,
             *discovery.PAGE_ROUTES,
             *live.ROUTES,
@@ -412,6 +415,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             JobNotFound: not_found,
             WantsImportNotFound: not_found,
             TrackNotFound: not_found,
+            FileNotFound: not_found,
             WantNotFound: not_found,
             DiscoveryNotFound: not_found,
             StationNotFound: not_found,

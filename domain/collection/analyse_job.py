@@ -31,9 +31,11 @@ from sqlalchemy import select, update
 from domain import channels
 from domain.collection import analysis
 from domain.collection.analysis import Analysis, AnalysisFailed, AnalysisUnavailable, Outcome
+from domain.collection.store import get_file
 from domain.config import Settings
 from domain.models import CollectionFile, CollectionStatus
 from domain.resources import Resources
+from domain.validation import InputError
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +116,31 @@ async def _note_unavailable(settings: Settings, redis: aioredis.Redis, reason: s
     key = channels.collection_analysis_off(settings)
     if await redis.set(key, reason, nx=True, ex=UNAVAILABLE_SECONDS):
         log.warning("audio analysis is off: %s; key and BPM come from tags", reason)
+
+
+async def reanalyse(resources: Resources, file_id: int) -> None:
+    """Forget this file's analysis and queue it again (the track page's Re-analyse).
+    FileNotFound for no such file; InputError naming `file` when it cannot be analysed (not read
+    fine, gone from disk, or analysis off: the reason)."""
+    entry = await get_file(resources.sessions, file_id)
+    if entry.missing or entry.status is not CollectionStatus.COMPLETED:
+        raise InputError(
+            "file",
+            f"file {file_id} cannot be analysed: only a file that was read fine (status"
+            f" completed, now {entry.status.value}) and is still on disk can be",
+        )
+    off = await unavailable(resources.settings, resources.redis)
+    if off is not None:
+        raise InputError("file", f"audio analysis is off: {off}; key and BPM come from tags")
+    async with resources.sessions.begin() as session:
+        await session.execute(
+            update(CollectionFile)
+            .where(CollectionFile.id == file_id)
+            .values(analysed_at=None, updated_at=datetime.now(UTC))
+        )
+    # The mark is renewed, not only deleted: a scan meanwhile would otherwise send it twice.
+    await resources.redis.set(_queued_key(resources.settings, file_id), "1", ex=QUEUED_SECONDS)
+    await asyncio.to_thread(resources.jobs.analyse_collection, [file_id])
 
 
 def _queued_key(settings: Settings, file_id: int) -> str:

@@ -13,6 +13,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from domain import channels
 from domain.accounts import setup_token
+from domain.collection import store as collection_store
 from domain.config import Settings
 from domain.library.store import ReleaseFacts, upsert_track
 from domain.library.wants import add_want
@@ -24,6 +25,7 @@ from domain.tracklists.urls import SiteUrls
 from tests.daemon_process import add_station
 from tests.library_data import facts
 from tests.test_api_library import heard_in
+from tests.test_collection_pages import JPEG, analysed, record
 from tests.test_dashboard import add_play, make_card, store_health
 from tests.test_review_queue import musicbrainz_candidate, provisional
 from tests.tracklist_seeds import mix, store
@@ -62,6 +64,7 @@ class Seeded:
     tracklist_id: int
     import_id: int
     library_track_id: int
+    collection_file_id: int
 
 
 @pytest.fixture
@@ -95,7 +98,17 @@ async def seeded(
     long = musicbrainz_candidate(artist=LONG_TITLE, title=LONG_TITLE)
     await provisional(resources.sessions, "review-long", candidates=[long, long])
     await provisional(resources.sessions, "review-short")
-    return Seeded(station_id, stored.tracklist_id, job.id, track_id)
+    file_ids = await collection_store.save_files(
+        resources.sessions,
+        [
+            record(f"{LONG_TITLE}/{LONG_TITLE}.mp3", artist=LONG_TITLE, title=LONG_TITLE,
+                   album=LONG_TITLE, tag_key="Am", cover=JPEG),
+            record("short.mp3", artist="Bicep", title="Glue"),
+        ],
+    )  # fmt: skip
+    analysed(database_url, file_ids[0], "A minor", "8A", "1m", "124.0")
+    analysed(database_url, file_ids[1], "E minor", "9A", "2m", "126.0")
+    return Seeded(station_id, stored.tracklist_id, job.id, track_id, file_ids[0])
 
 
 def signed_in_pages(seeded: Seeded) -> list[str]:
@@ -128,6 +141,8 @@ def signed_in_pages(seeded: Seeded) -> list[str]:
         "/review",
         "/library/discoveries",
         "/library/discoveries?period=all-time",
+        "/collection",
+        f"/collection/{seeded.collection_file_id}",
         "/tracklists/987654",  # the error page
     ]
 
