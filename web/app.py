@@ -44,6 +44,7 @@ from redis.exceptions import RedisError
 
 from domain import channels
 from domain.accounts import setup_token, users
+from domain.collection.store import FileNotFound
 from domain.config import Settings, configure_logging, load_settings
 from domain.library.discogs_wants import WantsImportNotFound
 from domain.library.identify import JobNotFound
@@ -60,6 +61,7 @@ from domain.validation import InputError, row_number, url_parameter
 from web import api_docs, health, times
 from web.accounts import auth, roles, users_page
 from web.accounts.pages import AccountController
+from web.collection import api as collection_api
 from web.dashboard import artwork, live, pins
 from web.dashboard.pages import DashboardController
 from web.library import api as library_api
@@ -347,6 +349,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                     *api.ROUTES,
                     *tracklists_api.ROUTES,
                     *library_api.ROUTES,
+                    *collection_api.ROUTES,
                     *discovery.API_ROUTES,
                     *pins.API_ROUTES,
                     *hooks.ROUTES,
@@ -415,6 +418,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             WantNotFound: not_found,
             DiscoveryNotFound: not_found,
             StationNotFound: not_found,
+            FileNotFound: not_found,
             RecursionError: too_deep,
             Exception: http_error,
         },
