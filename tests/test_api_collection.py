@@ -232,6 +232,7 @@ async def test_a_bad_search_filter_is_refused_by_name(client: Client) -> None:
         "year_from",
     )
     _refused(await client.get(f"{API}/search", params={"per_page": 201}), 400, "per_page")
+    _refused(await client.get(f"{API}/search", params={"q": "x" * 2001}), 400, "q", "2000")
 
 
 # --- status changes --------------------------------------------------------------------------
@@ -385,6 +386,8 @@ async def test_one_bad_record_saves_none_and_is_named(
         (_body(root, "a.mp3") | {"size": -1}, "size", "from 0"),
         (_body(root, "a.mp3") | {"year": 12}, "year", "1000 to 2999"),
         (_body(root, "a.mp3") | {"tag_bpm": 0}, "tag_bpm", "above 0"),
+        (_body(root, "a.mp3") | {"tag_bpm": 9999.999}, "tag_bpm", "below 10000"),
+        (_body(root, "a.mp3") | {"error": "e" * 2001}, "error", "at most 2000"),
         (_body(root, "a.mp3") | {"artist": "a\x00b"}, "artist", "without NUL"),
         (_body(root, "a.mp3") | {"title": "t" * 1001}, "title", "at most 1000"),
         (_body(root, "a.mp3") | {"channels": 0}, "channels", "above 0"),
@@ -404,6 +407,16 @@ async def test_one_bad_record_saves_none_and_is_named(
         "cover",
     )
     _refused(await client.post(f"{API}/files/batch", json={}), 400, "records")
+    too_many = [_body(root, f"{n}.mp3") for n in range(store.BATCH_MAX + 1)]
+    _refused(
+        await client.post(f"{API}/files/batch", json={"records": too_many}),
+        400, "records", f"at most {store.BATCH_MAX}",
+    )  # fmt: skip
+    # Past the app's body limit (10 MB): refused before anything is read.
+    huge = await client.post(
+        f"{API}/files/batch", json={"records": [_body(root, "a.mp3") | {"comment": "x" * 10**7}]}
+    )
+    assert huge.status_code == 413
     assert _rows(database_url) == []
 
 

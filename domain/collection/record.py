@@ -109,13 +109,18 @@ def _check_facts(facts: FileFacts) -> None:
             raise InputError(
                 name, f"{name} must be at most {TEXT_MAX} characters of UTF-8, without NUL"
             )
-    if facts.error is not None and ("\x00" in facts.error or len(facts.error) > ERROR_MAX):
+    if facts.error is not None and (
+        "\x00" in facts.error or len(facts.error) > ERROR_MAX or not _utf8(facts.error)
+    ):
         raise InputError("error", f"error must be at most {ERROR_MAX} characters, without NUL")
     if facts.year is not None and not 1000 <= facts.year <= 2999:
         raise InputError("year", f"year must be from 1000 to 2999 (got {facts.year})")
-    # is_finite first: ordering a NaN Decimal raises rather than answering False.
+    # is_finite first: ordering a NaN Decimal raises rather than answering False; and the
+    # column keeps two decimals, so 9999.999 would be stored as 10000.00, past its 6 digits.
     if facts.tag_bpm is not None and not (
-        facts.tag_bpm.is_finite() and Decimal(0) < facts.tag_bpm < Decimal(10_000)
+        facts.tag_bpm.is_finite()
+        and Decimal(0) < facts.tag_bpm < Decimal(10_000)
+        and round(facts.tag_bpm, 2) < Decimal(10_000)
     ):
         raise InputError(
             "tag_bpm", f"tag_bpm must be above 0 and below 10000 (got {facts.tag_bpm})"
