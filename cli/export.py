@@ -11,13 +11,13 @@ import click
 
 from cli import running
 from cli.exits import EXIT_REFUSED, fail
-from domain.collection import exports, search, store
+from domain.collection import exports, search
+from domain.collection.browse import browse_all
+from domain.collection.query import parse
 from domain.collection.record import CollectionEntry
-from domain.validation import InputError
 
 F = TypeVar("F", bound=Callable[..., Any])
-PAGE = 1000
-MOST = search.COUNT_CAP  # a search's files; the whole collection is listed page by page
+EVERYTHING = 10_000_000  # the whole collection: no cap a DJ's folder could reach
 
 
 @click.group("export")
@@ -80,36 +80,16 @@ def _path_map(pairs: tuple[str, ...]) -> dict[str, str]:
 
 
 def _entries(query: str) -> list[CollectionEntry]:
-    """What a search finds (at most MOST files), else every file present, by path."""
-    return running.run(lambda: _found(query))
+    """What a search finds (at most search.COUNT_CAP files), else every file still on disk."""
+    if query.strip() and parse(query).tsquery is None:
+        fail(f"query: {parse(query).message}", EXIT_REFUSED)
+    most = search.COUNT_CAP if query.strip() else EVERYTHING
+    return running.run(lambda: _found(query, most))
 
 
-async def _found(query: str) -> list[CollectionEntry]:
+async def _found(query: str, most: int) -> list[CollectionEntry]:
     async with running.context() as context:
-        if query.strip():
-            found = await search.search_files(context.reads, query, per_page=search.PER_PAGE_MAX)
-            if found.query.tsquery is None:
-                fail(f"query: {found.query.message}", EXIT_REFUSED)
-            entries = list(found.page.items)
-            page = 1
-            while page < found.page.pages and len(entries) < MOST:
-                page += 1
-                more = await search.search_files(
-                    context.reads, query, page=page, per_page=search.PER_PAGE_MAX
-                )
-                entries.extend(more.page.items)
-            return entries
-        entries = []
-        page = 1
-        while True:
-            try:
-                listed = await store.list_files(context.reads, page=page, per_page=PAGE)
-            except InputError as error:
-                fail(f"{error.field}: {error}", EXIT_REFUSED)
-            entries.extend(entry for entry in listed.items if not entry.missing)
-            if page >= listed.pages:
-                return entries
-            page += 1
+        return await browse_all(context.reads, query, most=most)
 
 
 COMMANDS: list[click.Command] = [export_group]

@@ -20,6 +20,9 @@ from schemathesis.core.failures import FailureGroup
 from schemathesis.core.result import Ok
 from sqlalchemy import select
 
+from domain.collection.record import FileRecord
+from domain.collection.store import save_file
+from domain.collection.tags import FileFacts
 from domain.config import Settings
 from domain.db import Sessions
 from domain.library.facts import TrackFacts
@@ -56,10 +59,12 @@ async def admin_token(settings: Settings, clean_db: None) -> str:
 
 
 @pytest.fixture
-async def known_ids(mapper: TrackMapper, sessions: Sessions, admin_token: str) -> dict[str, int]:
-    """A mapping, a stored tracklist, a library track and the admin's want-list item for it, by
-    the path parameter that names each: random ids find no row, so each operation on one row is
-    fuzzed once more with this row's id."""
+async def known_ids(
+    mapper: TrackMapper, sessions: Sessions, settings: Settings, admin_token: str
+) -> dict[str, int]:
+    """A mapping, a stored tracklist, a library track, the admin's want-list item for it and a
+    collection file, by the path parameter that names each: random ids find no row, so each
+    operation on one row is fuzzed once more with this row's id."""
     mapping = await mapper.create_mapping("Fuzz", "Seed", "a.mp4")
     tracklist = await tracklist_seeds.store(sessions)
     seed = TrackFacts("Fuzz", ("Fuzz",), (), "Seed", "Seed", label="Lab")
@@ -68,11 +73,16 @@ async def known_ids(mapper: TrackMapper, sessions: Sessions, admin_token: str) -
         admin_id = await session.scalar(select(User.id).where(User.username == USERNAME))
     assert admin_id is not None
     want_id = await add_want(sessions, admin_id, track_id)
+    music = str(settings.collection.music_paths[0])
+    file_id = await save_file(
+        sessions, FileRecord(music, "fuzz.mp3", 1, 1.0, "0" * 64, FileFacts(title="Fuzz"))
+    )
     return {
         "mapping_id": mapping.id,
         "tracklist_id": tracklist.tracklist_id,
         "track_id": track_id,
         "want_id": want_id,
+        "file_id": file_id,
     }
 
 

@@ -88,6 +88,13 @@ GET    /api/v1/library/tracks/{track_id:int}                dj
 GET    /api/v1/library/tracks/{track_id:int}/purchase-links dj
 POST   /api/v1/library/tracks/{track_id:int}/identify dj
 GET    /api/v1/library/export                               dj
+GET    /api/v1/collection/files                             dj
+GET    /api/v1/collection/files/{file_id:int}               dj
+PATCH  /api/v1/collection/files/{file_id:int}               dj
+GET    /api/v1/collection/files/{file_id:int}/cover         dj
+POST   /api/v1/collection/files/status                      dj
+POST   /api/v1/collection/files/batch                       dj
+GET    /api/v1/collection/search                            dj
 GET    /api/v1/want-list                                    dj
 POST   /api/v1/want-list                                    dj
 GET    /api/v1/want-list/export                             dj

@@ -61,6 +61,7 @@ from domain.validation import InputError, row_number, url_parameter
 from web import api_docs, health, times
 from web.accounts import auth, roles, users_page
 from web.accounts.pages import AccountController
+from web.collection import api as collection_api
 from web.collection import pages as collection_pages
 from web.dashboard import artwork, live, pins
 from web.dashboard.pages import DashboardController
@@ -349,6 +350,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                     *api.ROUTES,
                     *tracklists_api.ROUTES,
                     *library_api.ROUTES,
+                    *collection_api.ROUTES,
                     *discovery.API_ROUTES,
                     *pins.API_ROUTES,
                     *hooks.ROUTES,

@@ -4,10 +4,11 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 from dataclasses import asdict, dataclass, fields
 from datetime import datetime
 from decimal import Decimal
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from domain.collection.keys import camelot
@@ -22,6 +23,9 @@ _TEXT_FIELDS = (
     "artist", "title", "album", "album_artist", "genre", "label", "catalogue_number", "isrc",
     "comment", "tag_key",
 )  # fmt: skip
+# The unique index on (root, path) holds both in one B-tree entry, which PostgreSQL caps at
+# about 2,700 bytes: a longer name is refused with its field rather than failing the insert.
+FILE_NAME_BYTES_MAX = 2400
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,10 +45,26 @@ class FileRecord:
         return CollectionStatus.FAILED if self.facts.error else CollectionStatus.COMPLETED
 
 
-def check_record(record: FileRecord) -> FileRecord:
-    """`record` when every field can be stored; InputError naming the first that cannot."""
+def parse_format(field: str, raw: str) -> AudioFormat:
+    """An audio format by name ("MP3", "flac"); refused with the five crateloop reads."""
+    try:
+        return AudioFormat(raw.strip().lower())
+    except ValueError:
+        valid = ", ".join(kind.value for kind in AudioFormat)
+        raise InputError(field, f"{field} must be one of {valid}") from None
+
+
+def check_record(record: FileRecord, roots: Collection[Path] | None = None) -> FileRecord:
+    """`record` when every field can be stored; InputError naming the first that cannot. With
+    `roots` (MUSIC_PATH's folders), a record of any other root is refused too."""
     if not record.root.startswith("/") or "\x00" in record.root:
         raise InputError("root", "root must be an absolute folder (one of MUSIC_PATH's)")
+    if roots is not None and Path(record.root) not in roots:
+        raise InputError(
+            "root",
+            f"root {record.root[:80]!r} is not a MUSIC_PATH folder: use one of"
+            f" {', '.join(str(root) for root in roots)}",
+        )
     parts = PurePosixPath(record.path).parts
     if (
         not parts
@@ -56,8 +76,12 @@ def check_record(record: FileRecord) -> FileRecord:
         raise InputError(
             "path", f"path {record.path[:80]!r} must be relative to its root, like 'house/a.mp3'"
         )
-    if not _utf8(record.path):
+    if not _utf8(record.path) or not _utf8(record.root):
         raise InputError("path", "path must be valid UTF-8: rename the file")
+    if len(record.root.encode()) + len(record.path.encode()) > FILE_NAME_BYTES_MAX:
+        raise InputError(
+            "path", f"path must be at most {FILE_NAME_BYTES_MAX} bytes with its root: shorten it"
+        )
     if not 0 <= record.size < 2**63:
         raise InputError("size", f"size must be a number of bytes from 0 (got {record.size})")
     if not math.isfinite(record.mtime):
@@ -85,11 +109,19 @@ def _check_facts(facts: FileFacts) -> None:
             raise InputError(
                 name, f"{name} must be at most {TEXT_MAX} characters of UTF-8, without NUL"
             )
-    if facts.error is not None and ("\x00" in facts.error or len(facts.error) > ERROR_MAX):
+    if facts.error is not None and (
+        "\x00" in facts.error or len(facts.error) > ERROR_MAX or not _utf8(facts.error)
+    ):
         raise InputError("error", f"error must be at most {ERROR_MAX} characters, without NUL")
     if facts.year is not None and not 1000 <= facts.year <= 2999:
         raise InputError("year", f"year must be from 1000 to 2999 (got {facts.year})")
-    if facts.tag_bpm is not None and not Decimal(0) < facts.tag_bpm < Decimal(10_000):
+    # is_finite first: ordering a NaN Decimal raises rather than answering False; and the
+    # column keeps two decimals, so 9999.999 would be stored as 10000.00, past its 6 digits.
+    if facts.tag_bpm is not None and not (
+        facts.tag_bpm.is_finite()
+        and Decimal(0) < facts.tag_bpm < Decimal(10_000)
+        and round(facts.tag_bpm, 2) < Decimal(10_000)
+    ):
         raise InputError(
             "tag_bpm", f"tag_bpm must be above 0 and below 10000 (got {facts.tag_bpm})"
         )

@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, func, literal, select
 
 from domain.collection.keys import parse_key
 from domain.collection.query import Query, matches, parse, rank
-from domain.collection.record import CollectionEntry
+from domain.collection.record import CollectionEntry, parse_format
 from domain.collection.status import parse_status
 from domain.db import Sessions
 from domain.models import AudioFormat, CollectionFile
@@ -75,13 +75,7 @@ def search_filter(
 ) -> SearchFilter:
     """The filter as typed (blank: not narrowed); InputError naming the field and what would be
     valid for a value that is not."""
-    chosen_format = None
-    if format and format.strip():
-        try:
-            chosen_format = AudioFormat(format.strip().lower())
-        except ValueError:
-            valid = ", ".join(kind.value for kind in AudioFormat)
-            raise InputError("format", f"format must be one of {valid}") from None
+    chosen_format = parse_format("format", format) if format and format.strip() else None
     camelot = None
     if key and key.strip():
         found = parse_key(key)

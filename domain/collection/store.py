@@ -5,7 +5,8 @@ page (status filter, whitelisted order), change one status or a batch (through s
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, case, func, null, select, update
@@ -69,15 +70,21 @@ async def save_file(sessions: Sessions, record: FileRecord) -> int:
     return (await save_files(sessions, [record]))[0]
 
 
-async def save_files(sessions: Sessions, records: Sequence[FileRecord]) -> list[int]:
+async def save_files(
+    sessions: Sessions,
+    records: Sequence[FileRecord],
+    *,
+    roots: Collection[Path] | None = None,
+) -> list[int]:
     """Write these files' rows in one transaction, all or nothing: one record that cannot be
-    stored saves none, and the InputError names its row ("records[3].path"). Ids in order."""
+    stored saves none, and the InputError names its row ("records[3].path"). Ids in order.
+    With `roots` (MUSIC_PATH's folders, for records read elsewhere) any other root is refused."""
     if len(records) > BATCH_MAX:
         raise InputError("records", f"at most {BATCH_MAX} records in one batch")
     rows = []
     for number, record in enumerate(records):
         try:
-            rows.append(row_values(check_record(record)))
+            rows.append(row_values(check_record(record, roots)))
         except InputError as error:
             raise InputError(
                 f"records[{number}].{error.field}",
