@@ -41,8 +41,6 @@ def scan_command(folder: Path | None, full: bool, wait: bool, as_json: bool) -> 
     job = running.run(lambda: _scan(absolute, full=full, wait=wait or as_json, quiet=as_json))
     if as_json:
         click.echo(json.dumps(job.to_json(), ensure_ascii=False, indent=2))
-    elif wait:
-        click.echo(job.text)
     if job.state is scan_job.ScanState.FAILED:
         fail(job.message)
 

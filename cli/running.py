@@ -88,8 +88,9 @@ async def follow(
     quiet: bool = False,
 ) -> Job:
     """Wait for a worker's job (`polled`), showing how far it is: a progress bar drawn on a
-    terminal's stderr (`counts` is (done, total)), else its `text` each time it changes, on
-    stdout, or on stderr when `quiet` (stdout is then kept for the JSON a script reads)."""
+    terminal's stderr (`counts` is (done, total)) and then the outcome on stdout, else its `text`
+    each time it changes, on stdout, or on stderr when `quiet` (stdout is then kept for the JSON
+    a script reads)."""
     job, states = (
         started,
         polled(started, poll, finished=finished, untaken=untaken, patience=patience),
@@ -107,4 +108,6 @@ async def follow(
         async for job in states:
             done, total = counts(job)
             bar.update(task, completed=done, total=total or None, description=text(job))
+    if not quiet:
+        click.echo(text(job))  # the outcome on stdout too, as without a terminal
     return job
