@@ -10,6 +10,12 @@ from __future__ import annotations
 
 from domain.config import Settings
 
+
+def text(value: bytes | str) -> str:
+    """A value read from Redis as text (the clients here do not decode responses)."""
+    return value.decode() if isinstance(value, bytes) else value
+
+
 # Channels (pub/sub) ------------------------------------------------------------------------------
 
 

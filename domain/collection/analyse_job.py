@@ -97,10 +97,12 @@ async def queue_analysis(resources: Resources, *, limit: int = MAX_QUEUED) -> in
                 .limit(limit)
             )
         )
-    fresh = []
-    for file_id in waiting:  # SET NX per file: a file queued by the last scan is not sent twice
-        if await redis.set(_queued_key(settings, file_id), "1", nx=True, ex=QUEUED_SECONDS):
-            fresh.append(file_id)
+    # SET NX per file, in one round trip: a file queued by the last scan is not sent twice.
+    async with redis.pipeline(transaction=False) as pipe:
+        for file_id in waiting:
+            pipe.set(_queued_key(settings, file_id), "1", nx=True, ex=QUEUED_SECONDS)
+        marked = await pipe.execute()
+    fresh = [file_id for file_id, new in zip(waiting, marked, strict=True) if new]
     for start in range(0, len(fresh), BATCH):
         await asyncio.to_thread(resources.jobs.analyse_collection, fresh[start : start + BATCH])
     return len(fresh)

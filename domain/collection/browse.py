@@ -9,15 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, literal, select
-
 from domain.collection import search, store
 from domain.collection.query import Query
 from domain.collection.record import CollectionEntry
 from domain.collection.search import COUNT_CAP, PER_PAGE_MAX, SearchFilter
 from domain.db import Sessions
 from domain.models import CollectionFile
-from domain.paging import Page, offset, page_within
+from domain.paging import Page
 
 _F = CollectionFile
 NO_FILTER = SearchFilter()
@@ -71,19 +69,5 @@ async def _filtered(
 ) -> Page[CollectionEntry]:
     """The files present that pass `where`, by path; counted up to COUNT_CAP like a search."""
     conditions = [_F.missing.is_(False), *where.conditions()]
-    async with sessions() as session:
-        counted = select(literal(1)).where(*conditions).limit(COUNT_CAP + 1).subquery()
-        total = await session.scalar(select(func.count()).select_from(counted)) or 0
-        capped = total > COUNT_CAP
-        number = page_within(page, min(total, COUNT_CAP), per_page, capped=capped)
-        rows = (
-            await session.execute(
-                select(_F, _F.cover.is_not(None))
-                .where(*conditions)
-                .order_by(*store.ORDERINGS[store.DEFAULT_ORDER])
-                .offset(offset(number, per_page))
-                .limit(per_page)
-            )
-        ).all()
-    items = [CollectionEntry.of(row[0], row[1]) for row in rows]
-    return Page(items, min(total, COUNT_CAP), number, per_page, capped=capped)
+    order = store.ORDERINGS[store.DEFAULT_ORDER]
+    return await search.capped_page(sessions, conditions, order, page=page, per_page=per_page)

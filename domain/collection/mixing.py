@@ -11,11 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func
 
 from domain.collection.keys import camelot, compatible
 from domain.collection.record import CollectionEntry
-from domain.collection.store import get_file
+from domain.collection.store import entries, get_file
 from domain.db import Sessions
 from domain.models import CollectionFile, CollectionStatus
 
@@ -53,7 +53,7 @@ async def mixes_well_after(
     async with sessions() as session:
         rows = (
             await session.execute(
-                select(_F, _F.cover.is_not(None))
+                entries()
                 .where(
                     _F.id != entry.id,
                     _F.missing.is_(False),

@@ -111,7 +111,7 @@ async def get_scan(settings: Settings, redis: aioredis.Redis, job_id: str) -> Sc
     saved = await redis.hgetall(channels.collection_scan(settings, job_id))
     if not saved:
         raise ScanNotFound(f"no collection scan {job_id}")
-    fields = {_text(k): _text(v) for k, v in saved.items()}
+    fields = {channels.text(k): channels.text(v) for k, v in saved.items()}
     return ScanJob(
         job_id=job_id,
         state=ScanState(fields.get("state", ScanState.QUEUED.value)),
@@ -134,7 +134,7 @@ async def run_scan(resources: Resources, job_id: str) -> ScanJob | None:
     running = channels.collection_scan_running(settings)
     taken = await redis.set(running, job_id, nx=True, ex=RUNNING_SECONDS)
     # A redelivery of the scan that holds the mark (its worker died) may carry on.
-    if not taken and _text(await redis.get(running) or b"") != job_id:
+    if not taken and channels.text(await redis.get(running) or b"") != job_id:
         return None
     job = replace(job, state=ScanState.RUNNING)
     await _save(settings, redis, job)
@@ -186,7 +186,3 @@ async def _save(settings: Settings, redis: aioredis.Redis, job: ScanJob) -> None
         )
         pipe.expire(key, PROGRESS_TTL)
         await pipe.execute()
-
-
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value

@@ -9,6 +9,7 @@ one-letter prefix over a million files costs no more than its first page.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +19,7 @@ from domain.collection.keys import parse_key
 from domain.collection.query import Query, matches, parse, rank
 from domain.collection.record import CollectionEntry, parse_format
 from domain.collection.status import parse_status
+from domain.collection.store import entries
 from domain.db import Sessions
 from domain.models import AudioFormat, CollectionFile
 from domain.paging import Page, offset, page_within
@@ -28,7 +30,6 @@ PER_PAGE_MAX = 200
 YEAR_RANGE = (1000, 2999)
 BPM_RANGE = (1.0, 999.0)
 _F = CollectionFile
-_HAS_COVER = _F.cover.is_not(None).label("has_cover")
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +140,21 @@ async def search_files(
         return SearchResult(query, Page((), 0, 1, per_page))
     search: ColumnElement[Any] = _F.__table__.c.search
     conditions = [matches(search, query), _F.missing.is_(False), *where.conditions()]
+    order: tuple[ColumnElement[Any], ...] = (rank(search, query).desc(), _F.id.asc())
+    shown = await capped_page(sessions, conditions, order, page=page, per_page=per_page)
+    return SearchResult(query, shown)
+
+
+async def capped_page(
+    sessions: Sessions,
+    conditions: Sequence[ColumnElement[bool]],
+    order: Sequence[ColumnElement[Any]],
+    *,
+    page: int,
+    per_page: int,
+) -> Page[CollectionEntry]:
+    """One page of the files passing `conditions` in `order`, counted up to COUNT_CAP (past it
+    the page says "at least"): a search's and a filtered listing's page."""
     async with sessions() as session:
         counted = select(literal(1)).where(*conditions).limit(COUNT_CAP + 1).subquery()
         total = await session.scalar(select(func.count()).select_from(counted)) or 0
@@ -146,13 +162,12 @@ async def search_files(
         number = page_within(page, min(total, COUNT_CAP), per_page, capped=capped)
         rows = (
             await session.execute(
-                select(_F, _HAS_COVER)
+                entries()
                 .where(*conditions)
-                .order_by(rank(search, query).desc(), _F.id)
+                .order_by(*order)
                 .offset(offset(number, per_page))
                 .limit(per_page)
             )
         ).all()
     items = [CollectionEntry.of(row[0], row[1]) for row in rows]
-    shown = Page(items, min(total, COUNT_CAP), number, per_page, capped=capped)
-    return SearchResult(query, shown)
+    return Page(items, min(total, COUNT_CAP), number, per_page, capped=capped)

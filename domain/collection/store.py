@@ -128,14 +128,16 @@ async def _upsert(session: AsyncSession, rows: list[dict[str, Any]]) -> list[int
 # --- reading -----------------------------------------------------------------------------------
 
 
-def _entries() -> Select[CollectionFile, bool]:
+def entries() -> Select[CollectionFile, bool]:
+    """Files with whether each has a cover (the cover itself stays deferred): what
+    `CollectionEntry.of` reads."""
     return select(CollectionFile, _HAS_COVER)
 
 
 async def get_file(sessions: Sessions, file_id: int) -> CollectionEntry:
     """One collection file; FileNotFound when there is none with that id."""
     async with sessions() as session:
-        found = (await session.execute(_entries().where(_F.id == file_id))).first()
+        found = (await session.execute(entries().where(_F.id == file_id))).first()
     if found is None:
         raise FileNotFound(file_id)
     return CollectionEntry.of(found[0], found[1])
@@ -146,7 +148,7 @@ async def get_files(sessions: Sessions, file_ids: Sequence[int]) -> list[Collect
     if not file_ids:
         return []
     async with sessions() as session:
-        rows = (await session.execute(_entries().where(_F.id.in_(set(file_ids))))).all()
+        rows = (await session.execute(entries().where(_F.id.in_(set(file_ids))))).all()
     by_id = {row[0].id: CollectionEntry.of(row[0], row[1]) for row in rows}
     return [by_id[file_id] for file_id in dict.fromkeys(file_ids) if file_id in by_id]
 
@@ -180,7 +182,7 @@ async def list_files(
         number = page_within(page, total, per_page)
         rows = (
             await session.execute(
-                _entries()
+                entries()
                 .where(*where)
                 .order_by(*ORDERINGS[chosen])
                 .offset(offset(number, per_page))

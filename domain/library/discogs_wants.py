@@ -174,7 +174,7 @@ async def get_import(
         saved, stopped = await pipe.execute()
     if not saved:
         raise WantsImportNotFound(f"no Discogs want-list import {job_id}")
-    progress = _parsed(job_id, {_text(k): _text(v) for k, v in saved.items()})
+    progress = _parsed(job_id, {channels.text(k): channels.text(v) for k, v in saved.items()})
     if user_id is not None and progress.user_id != user_id:
         raise WantsImportNotFound(f"no Discogs want-list import {job_id}")
     if stopped and not progress.finished:
@@ -205,7 +205,7 @@ async def latest_import(
     if not job_id:
         return None
     try:
-        return await get_import(settings, redis, _text(job_id), user_id)
+        return await get_import(settings, redis, channels.text(job_id), user_id)
     except WantsImportNotFound:
         return None
 
@@ -372,7 +372,3 @@ def _parsed(job_id: str, fields: Mapping[str, str]) -> WantsImport:
         message=fields.get("message", ""),
         **numbers,
     )
-
-
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value

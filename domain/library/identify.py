@@ -675,8 +675,8 @@ async def get_progress(settings: Settings, redis: aioredis.Redis, job_id: str) -
         saved, done, waiting = await pipe.execute()
     if not saved:
         raise JobNotFound(f"no identification job {job_id}")
-    fields = {_text(k): _text(v) for k, v in saved.items()}
-    services = sorted({_text(name) for name in waiting})
+    fields = {channels.text(k): channels.text(v) for k, v in saved.items()}
+    services = sorted({channels.text(name) for name in waiting})
     return Progress(
         job_id=job_id,
         tracklist_id=int(fields["tracklist_id"]),
@@ -687,10 +687,6 @@ async def get_progress(settings: Settings, redis: aioredis.Redis, job_id: str) -
         waiting_for=tuple(services),
         notice=fields.get("notice", ""),
     )
-
-
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value
 
 
 # --- results --------------------------------------------------------------------------------------

@@ -270,9 +270,7 @@ class WantListPagesController(Controller):
         try:
             await discogs_wants.start_import(resources, user_id, username)
         except InputError as error:
-            discogs = await _discogs_context(
-                resources, user_id, username, str(error)
-            ) or DiscogsImportView(None, refused=False, username=username, error=str(error))
+            discogs = await _discogs_part(resources, user_id, username=username, error=str(error))
             if not request.htmx:
                 context = await _wants_context(resources, user_id, WantsQuery(), discogs=discogs)
                 return Template("library/wants.html", context=context, status_code=400)
@@ -285,7 +283,7 @@ class WantListPagesController(Controller):
             return Redirect("/want-list", status_code=303)
         return HTMXTemplate(
             template_name="library/discogs_import.html",
-            context={"discogs": await _discogs_context(resources, user_id, username)},
+            context={"discogs": await _discogs_part(resources, user_id, username=username)},
         )
 
     @get("/import-discogs/{job_id:str}")
@@ -296,11 +294,7 @@ class WantListPagesController(Controller):
         latest = await discogs_wants.get_import(
             resources.settings, resources.redis, job_id[:64], request.user.id
         )
-        discogs = await _discogs_context(resources, request.user.id, latest.username)
-        discogs = discogs or DiscogsImportView(latest, refused=False)
-        return Template(
-            "library/discogs_import.html", context={"discogs": replace(discogs, latest=latest)}
-        )
+        return await _import_part(resources, request.user.id, latest)
 
     @post("/import-discogs/{job_id:str}/stop", status_code=200)
     async def stop_discogs_import(
@@ -312,11 +306,7 @@ class WantListPagesController(Controller):
         )
         if not request.htmx:
             return Redirect("/want-list", status_code=303)
-        discogs = await _discogs_context(resources, request.user.id, stopped.username)
-        discogs = discogs or DiscogsImportView(stopped, refused=False)
-        return Template(
-            "library/discogs_import.html", context={"discogs": replace(discogs, latest=stopped)}
-        )
+        return await _import_part(resources, request.user.id, stopped)
 
     @post("/{want_id:int}", status_code=200)
     async def edit(
@@ -418,16 +408,39 @@ class DiscogsImportView:
     error: str = ""
 
 
-async def _discogs_context(
-    resources: Resources, user_id: int, username: str = "", error: str = ""
-) -> DiscogsImportView | None:
-    """The import part, or None without DISCOGS_TOKEN (the page leaves it out)."""
+async def _discogs_context(resources: Resources, user_id: int) -> DiscogsImportView | None:
+    """The page's import part, or None without DISCOGS_TOKEN (the page leaves it out)."""
     if not resources.settings.music_databases.discogs_token:
         return None
-    latest = await discogs_wants.latest_import(resources.settings, resources.redis, user_id)
-    refused = await resources.client(DiscogsClient).token_refused()
+    return await _discogs_part(resources, user_id)
+
+
+async def _discogs_part(
+    resources: Resources,
+    user_id: int,
+    *,
+    latest: discogs_wants.WantsImport | None = None,
+    username: str = "",
+    error: str = "",
+) -> DiscogsImportView:
+    """The import part as it stands: `latest` (else the user's latest import), whether Discogs
+    refused the token, the name typed (else the latest import's) and a refusal."""
+    latest = latest or await discogs_wants.latest_import(
+        resources.settings, resources.redis, user_id
+    )
+    refused = bool(resources.settings.music_databases.discogs_token) and (
+        await resources.client(DiscogsClient).token_refused()
+    )
     shown = username or (latest.username if latest else "")
     return DiscogsImportView(latest, refused, shown, error)
+
+
+async def _import_part(
+    resources: Resources, user_id: int, job: discogs_wants.WantsImport
+) -> Template:
+    """The import part showing this import (its progress, or how it ended)."""
+    discogs = await _discogs_part(resources, user_id, latest=job)
+    return Template("library/discogs_import.html", context={"discogs": discogs})
 
 
 def _want_id(raw: int) -> int:
