@@ -81,8 +81,9 @@ def _path_map(pairs: tuple[str, ...]) -> dict[str, str]:
 
 def _entries(query: str) -> list[CollectionEntry]:
     """What a search finds (at most search.COUNT_CAP files), else every file still on disk."""
-    if query.strip() and parse(query).tsquery is None:
-        fail(f"query: {parse(query).message}", EXIT_REFUSED)
+    read = parse(query)
+    if query.strip() and read.tsquery is None:
+        fail(f"query: {read.message}", EXIT_REFUSED)
     most = search.COUNT_CAP if query.strip() else EVERYTHING
     return running.run(lambda: _found(query, most))
 
