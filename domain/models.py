@@ -29,7 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
 from sqlalchemy.orm import DeclarativeBase, Mapped, deferred, mapped_column
 
-from domain.collection.query import weighted_vector
+from domain.search import weighted_vector
 
 TRACK_KEY_MAX = 512
 # The words a mapping is found by: its key and loop file, split on punctuation so that paths,

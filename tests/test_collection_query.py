@@ -23,9 +23,9 @@ from domain.collection.query import (
     matches,
     parse,
     rank,
-    weighted_vector,
 )
 from domain.library.facts import comparison_key
+from domain.search import weighted_vector
 
 # (typed, the tsquery bound for to_tsquery('simple', …), what "searching for: …" shows)
 READ = [

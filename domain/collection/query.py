@@ -22,8 +22,8 @@ Limits, so 10 KB pasted into the box costs nothing: the first `MAX_INPUT` charac
 most `MAX_WORDS` words are searched, and a word longer than `MAX_WORD_LENGTH` characters is
 skipped; each cut is named in `Query.notes`.
 
-The stored side (`collection_files.search`, STORED) is `weighted_vector` over folded text: A =
-title and artist, B = album and label, C = genre. The store matches and ranks with `matches` and
+The stored side (`collection_files.search`, STORED) is `domain.search.weighted_vector` over
+folded text: A = title and artist, B = album and label, C = genre. The store matches and ranks with `matches` and
 `rank`, which bind `Query.tsquery` as a parameter (never formatted into SQL)::
 
     WHERE search @@ to_tsquery('simple', :q)
@@ -186,15 +186,6 @@ def _term(raw: str, notes: list[str]) -> Term | None:
             # Only the last piece of "ac/d*" is a prefix: the ones before it were typed whole.
             words.append(Word(word, prefix=prefix and index == len(folded) - 1))
     return Term(tuple(words)) if words else None
-
-
-def weighted_vector(title_artist: str, album_label: str, genre: str) -> str:
-    """The SQL of the stored search vector over three SQL expressions of folded text: A = title
-    and artist, B = album and label, C = genre (the collection's STORED column)."""
-    return " || ".join(
-        f"setweight(to_tsvector('simple', coalesce({text}, '')), '{weight}')"
-        for text, weight in ((title_artist, "A"), (album_label, "B"), (genre, "C"))
-    )
 
 
 def matches(vector: ColumnElement[Any], query: Query) -> ColumnElement[bool]:

@@ -21,7 +21,7 @@ down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# domain.collection.query.weighted_vector("search_a", "search_b", "search_c"), as of this revision.
+# domain.search.weighted_vector("search_a", "search_b", "search_c"), as of this revision.
 SEARCH = (
     "setweight(to_tsvector('simple', coalesce(search_a, '')), 'A')"
     " || setweight(to_tsvector('simple', coalesce(search_b, '')), 'B')"
