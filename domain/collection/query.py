@@ -23,8 +23,8 @@ most `MAX_WORDS` words are searched, and a word longer than `MAX_WORD_LENGTH` ch
 skipped; each cut is named in `Query.notes`.
 
 The stored side (`collection_files.search`, STORED) is `domain.search.weighted_vector` over
-folded text: A = title and artist, B = album and label, C = genre. The store matches and ranks with `matches` and
-`rank`, which bind `Query.tsquery` as a parameter (never formatted into SQL)::
+folded text: A = title and artist, B = album and label, C = genre. The store matches and ranks
+with `matches` and `rank`, which bind `Query.tsquery` as a parameter (never formatted into SQL)::
 
     WHERE search @@ to_tsquery('simple', :q)
     ORDER BY ts_rank(search, to_tsquery('simple', :q)) DESC, id
