@@ -29,7 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
 from sqlalchemy.orm import DeclarativeBase, Mapped, deferred, mapped_column
 
-from domain.search import weighted_vector
+from domain.search import heavy_vector, weighted_vector
 
 TRACK_KEY_MAX = 512
 # The words a mapping is found by: its key and loop file, split on punctuation so that paths,
@@ -795,6 +795,7 @@ class AudioFormat(StrEnum):
 # Weighted full-text search (issue 12 §1): A = title and artist, B = album and label, C = genre,
 # over text already folded in Python (record.search_texts): the embedded PostgreSQL has no unaccent.
 COLLECTION_SEARCH = weighted_vector("search_a", "search_b", "search_c")
+COLLECTION_SEARCH_HEAVY = heavy_vector("search_a")
 
 
 class CollectionFile(Base):
@@ -854,6 +855,10 @@ class CollectionFile(Base):
     search: Mapped[str] = mapped_column(
         TSVECTOR, Computed(COLLECTION_SEARCH, persisted=True), deferred=True
     )
+    # Title and artist alone: a search's first tier (domain/collection/search.py).
+    search_heavy: Mapped[str] = mapped_column(
+        TSVECTOR, Computed(COLLECTION_SEARCH_HEAVY, persisted=True), deferred=True
+    )
     created_at: Mapped[datetime] = _now()
     updated_at: Mapped[datetime] = _now()
     scanned_at: Mapped[datetime] = _now()
@@ -871,4 +876,5 @@ class CollectionFile(Base):
         Index("collection_files_by_title", "title", "id"),
         Index("collection_files_by_added", created_at.desc(), id.desc()),
         Index("collection_files_search", "search", postgresql_using="gin"),
+        Index("collection_files_search_heavy", "search_heavy", postgresql_using="gin"),
     )

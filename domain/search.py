@@ -17,3 +17,9 @@ def weighted_vector(title_artist: str, album_label: str, genre: str) -> str:
         f"setweight(to_tsvector('simple', coalesce({text}, '')), '{weight}')"
         for text, weight in ((title_artist, "A"), (album_label, "B"), (genre, "C"))
     )
+
+
+def heavy_vector(title_artist: str) -> str:
+    """The SQL of the collection's stored title-and-artist vector: the A part of
+    `weighted_vector` on its own, indexed on its own (domain/collection/search.py's first tier)."""
+    return f"to_tsvector('simple', coalesce({title_artist}, ''))"

@@ -137,3 +137,60 @@ def test_the_command_prints_the_lists_shape_best_match_first(
     )
     assert nothing.exit_code == 0
     assert "Add a word to search for" in nothing.stderr
+
+
+@pytest.fixture
+async def broad(resources: Resources, database_url: str) -> Sessions:
+    """More matches than one rank block: 1,500 files whose label holds "deep", stored first,
+    then 30 whose title does, one of those excluded by "-live", and 20 with no "deep" at all."""
+    with psycopg.connect(database_url) as conn:
+        conn.execute(
+            "INSERT INTO collection_files (root, path, size, mtime, content_hash, status, artist,"
+            " title, label, search_a, search_b)"
+            " SELECT '/m', 'l' || n || '.mp3', 1, 0, md5(n::text), 'completed', 'A' || n,"
+            " 'Track ' || n, 'Deep Records', 'track ' || n || ' a' || n, 'deep records'"
+            " FROM generate_series(1, 1500) AS n"
+        )
+        conn.execute(
+            "INSERT INTO collection_files (root, path, size, mtime, content_hash, status, artist,"
+            " title, search_a)"
+            " SELECT '/m', 't' || n || '.mp3', 1, 0, md5('t' || n), 'completed', 'B' || n,"
+            " 'Deep ' || CASE WHEN n = 7 THEN 'Live' ELSE 'Cut' END || ' ' || n,"
+            " 'deep ' || CASE WHEN n = 7 THEN 'live' ELSE 'cut' END || ' ' || n || ' b' || n"
+            " FROM generate_series(1, 30) AS n"
+        )
+        conn.execute(
+            "INSERT INTO collection_files (root, path, size, mtime, content_hash, status, title,"
+            " search_a) SELECT '/m', 'n' || n || '.mp3', 1, 0, md5('n' || n), 'completed',"
+            " 'Other ' || n, 'other ' || n FROM generate_series(1, 20) AS n"
+        )
+    return resources.sessions
+
+
+async def test_a_broad_word_finds_its_title_matches_first_however_many_labels_hold_it(
+    broad: Sessions,
+) -> None:
+    found = await search_files(broad, "deep", per_page=50)
+    shown = [entry.path for entry in found.page.items]
+    # The 30 titles come first though 1,500 labels were stored before them; then labels.
+    assert sorted(shown[:30]) == sorted(f"t{n}.mp3" for n in range(1, 31))
+    assert all(path.startswith("l") for path in shown[30:])
+    # More matches than one rank block: the count is a lower bound, the end of that block.
+    assert (found.page.total, found.page.capped) == (1000, True)
+
+    excluded = await search_files(broad, "deep -live", per_page=50)
+    assert "t7.mp3" not in [entry.path for entry in excluded.page.items]
+    assert len([e for e in excluded.page.items if e.path.startswith("t")]) == 29
+
+
+async def test_paging_through_a_broad_search_shows_every_match_once(broad: Sessions) -> None:
+    seen: list[str] = []
+    number = 1
+    while True:
+        found = await search_files(broad, "deep", page=number, per_page=200)
+        if found.page.page != number or not found.page.items:
+            break
+        seen.extend(entry.path for entry in found.page.items)
+        number += 1
+    assert len(seen) == len(set(seen)) == 1530
+    assert found.page.capped is False and found.page.total == 1530

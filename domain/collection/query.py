@@ -27,7 +27,7 @@ folded text: A = title and artist, B = album and label, C = genre. The store mat
 with `matches` and `rank`, which bind `Query.tsquery` as a parameter (never formatted into SQL)::
 
     WHERE search @@ to_tsquery('simple', :q)
-    ORDER BY ts_rank(search, to_tsquery('simple', :q)) DESC, id
+    ORDER BY ts_rank(search, to_tsquery('simple', :words)) DESC, id  -- :q without exclusions
 
 `ts_rank`, not `ts_rank_cd`: the fields are short (a title, a few names), so what should decide
 the order is *which field* matched, and `ts_rank` scores each matching word by its weight (A 1.0,
@@ -118,6 +118,14 @@ class Query:
         return " & ".join(term.tsquery for term in self.terms)
 
     @property
+    def included_tsquery(self) -> str | None:
+        """The words to find without the exclusions: what the title-and-artist tier searches
+        (`search_heavy` holds those fields alone; exclusions still apply to the whole file)."""
+        if self.message is not None:
+            return None
+        return " & ".join(term.tsquery for term in self.terms if not term.excluded)
+
+    @property
     def searching_for(self) -> str:
         """The query as it is searched, folded, for "searching for: …" (`"ac dc" -live`)."""
         return " ".join(term.written for term in self.terms)
@@ -194,8 +202,12 @@ def matches(vector: ColumnElement[Any], query: Query) -> ColumnElement[bool]:
 
 
 def rank(vector: ColumnElement[Any], query: Query) -> ColumnElement[float]:
-    """`ts_rank(vector, to_tsquery('simple', :q))`: higher for matches in heavier fields."""
-    found: ColumnElement[float] = func.ts_rank(vector, func.to_tsquery("simple", _required(query)))
+    """`ts_rank(vector, to_tsquery('simple', :q))` over the words to find: higher for matches in
+    heavier fields. Exclusions are left out of it: `ts_rank` scores any query holding a `!` as
+    1e-20 for every row, which would order a search with `-word` by id alone."""
+    _required(query)
+    included = query.included_tsquery
+    found: ColumnElement[float] = func.ts_rank(vector, func.to_tsquery("simple", included))
     return found
 
 

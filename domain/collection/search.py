@@ -3,8 +3,10 @@ narrowed by format, year range, status, key and BPM range, one page at a time.
 
 The key filter takes any spelling keys.py reads ("8A", "Am", "A minor", "1m") and matches what the
 audio says (`camelot`); BPM is the analysed one, else the tag's. Files gone from disk are left
-out. The count stops at COUNT_CAP: past it the page says "at least", as the library's does, so a
-one-letter prefix over a million files costs no more than its first page.
+out. A search ranks its matches a block of RANK_BLOCK at a time, title and artist matches first
+(`_ranked_page`), so a word in every other title costs what a rare one does; its count stops at
+the end of the page's block and says "at least" past it. A filtered listing (`capped_page`)
+counts up to COUNT_CAP the same way.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, literal, select
+from sqlalchemy import text as sql
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.collection.keys import parse_key
 from domain.collection.query import Query, matches, parse, rank
@@ -26,6 +30,7 @@ from domain.paging import Page, offset, page_within
 from domain.validation import InputError
 
 COUNT_CAP = 10_000
+RANK_BLOCK = 1_000  # candidates ranked together (see _ranked_page)
 PER_PAGE_MAX = 200
 YEAR_RANGE = (1000, 2999)
 BPM_RANGE = (1.0, 999.0)
@@ -138,11 +143,86 @@ async def search_files(
     query = parse(text)
     if query.tsquery is None:
         return SearchResult(query, Page((), 0, 1, per_page))
-    search: ColumnElement[Any] = _F.__table__.c.search
-    conditions = [matches(search, query), _F.missing.is_(False), *where.conditions()]
-    order: tuple[ColumnElement[Any], ...] = (rank(search, query).desc(), _F.id.asc())
-    shown = await capped_page(sessions, conditions, order, page=page, per_page=per_page)
+    conditions = [_F.missing.is_(False), *where.conditions()]
+    async with sessions() as session:
+        shown = await _ranked_page(session, query, conditions, page=page, per_page=per_page)
     return SearchResult(query, shown)
+
+
+async def _ranked_page(
+    session: AsyncSession,
+    query: Query,
+    conditions: Sequence[ColumnElement[bool]],
+    *,
+    page: int,
+    per_page: int,
+) -> Page[CollectionEntry]:
+    """One page of the matches in rank order, ranking only the blocks the page falls in.
+
+    The candidates are the matches in a fixed order: title and artist matches first (their own
+    index), then the others, each in the table's order. They are ranked block by block
+    (RANK_BLOCK candidates each), so what a page costs does not grow with how common a word is,
+    and pages never repeat or skip a file. With fewer matches than a block, as most searches
+    have, that is the exact ranking; past it, the best of each block come first, title and
+    artist matches before all others. The count stops at the end of the page's last block:
+    past it the page says "at least", as the library's does.
+    """
+    first = offset(page, per_page)
+    covered = -(-(first + per_page) // RANK_BLOCK) * RANK_BLOCK  # to the end of the page's block
+    found = await _candidates(session, query, conditions, limit=covered + 1)
+    capped = len(found) > covered
+    total = covered if capped else len(found)
+    number = page_within(page, total, per_page, capped=capped)
+    first = offset(number, per_page)
+    blocks = found[first // RANK_BLOCK * RANK_BLOCK : covered]
+    block_of = {file_id: index // RANK_BLOCK for index, file_id in enumerate(blocks)}
+    scored = (
+        await session.execute(
+            select(_F.id, rank(_F.__table__.c.search, query)).where(_F.id.in_(blocks))
+        )
+    ).all()
+    ranked = [
+        file_id
+        for file_id, _ in sorted(scored, key=lambda row: (block_of[row[0]], -row[1], row[0]))
+    ]
+    start = first - first // RANK_BLOCK * RANK_BLOCK
+    shown = ranked[start : start + per_page]
+    rows = (await session.execute(entries().where(_F.id.in_(shown)))).all()
+    by_id = {row[0].id: CollectionEntry.of(row[0], row[1]) for row in rows}
+    items = [by_id[file_id] for file_id in shown if file_id in by_id]
+    return Page(items, total, number, per_page, capped=capped)
+
+
+async def _candidates(
+    session: AsyncSession,
+    query: Query,
+    conditions: Sequence[ColumnElement[bool]],
+    *,
+    limit: int,
+) -> list[int]:
+    """The first `limit` matching ids in the fixed candidate order: title and artist matches
+    (`search_heavy`), then the rest, each in the table's physical order. That order is made
+    repeatable for this transaction: no scan joins another one midway, none runs in parallel."""
+    await session.execute(sql("SET LOCAL synchronize_seqscans = off"))
+    await session.execute(sql("SET LOCAL max_parallel_workers_per_gather = 0"))
+    search: ColumnElement[Any] = _F.__table__.c.search
+    heavy_vector: ColumnElement[Any] = _F.__table__.c.search_heavy
+    included = query.included_tsquery
+    assert included is not None  # a query with something to search includes a word
+    in_heavy = heavy_vector.bool_op("@@")(func.to_tsquery("simple", included))
+    heavy_conditions = [in_heavy, *conditions]
+    if any(term.excluded for term in query.terms):
+        heavy_conditions.append(matches(search, query))  # exclusions look at every field
+    heavy = list((await session.scalars(select(_F.id).where(*heavy_conditions).limit(limit))).all())
+    if len(heavy) >= limit:
+        return heavy
+    # The first `limit` matches hold at most len(heavy) title matches: enough others remain.
+    rest = await session.scalars(
+        select(_F.id).where(matches(search, query), *conditions).limit(limit)
+    )
+    seen = set(heavy)
+    others = [file_id for file_id in rest if file_id not in seen]
+    return heavy + others[: limit - len(heavy)]
 
 
 async def capped_page(
