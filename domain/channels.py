@@ -165,6 +165,11 @@ def collection_scan(settings: Settings, job_id: str) -> str:
     return settings.channel(f"collection:scan:{job_id}")
 
 
+def collection_scan_latest(settings: Settings) -> str:
+    """The id of the latest collection scan started, by anyone (the Collection page shows it)."""
+    return settings.channel("collection:scan-latest")
+
+
 def collection_scan_running(settings: Settings) -> str:
     """Held (SET NX, renewed while it runs) by the one scan running: scans never overlap."""
     return settings.channel("collection:scan-running")

@@ -121,10 +121,17 @@ def tracklists_site(tracklists_site_server: FakeTracklistsSite) -> FakeTracklist
 
 
 @pytest.fixture(scope="session")
+def music_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The suite's MUSIC_PATH: empty unless a test puts files there (and clears it after)."""
+    return tmp_path_factory.mktemp("music").resolve()
+
+
+@pytest.fixture(scope="session")
 def app_env(
     database_url: str,
     server_urls: tuple[str, str],
     loops_root: Path,
+    music_root: Path,
     tracklists_site_server: FakeTracklistsSite,
 ) -> dict[str, str]:
     """The environment a crateloop process of this suite runs with.
@@ -138,6 +145,7 @@ def app_env(
         "SECRET_KEY": "test-secret-" + "x" * 40,
         "LOOPS_PATH": str(loops_root),
         "DEFAULT_LOOP": "default.mp4",
+        "MUSIC_PATH": str(music_root),
         "CACHE_SIZE": "1000",
         "CACHE_TTL_SECONDS": "3600",
         "LOG_LEVEL": "INFO",

@@ -21,7 +21,7 @@ from selectolax.lexbor import LexborHTMLParser as HTMLParser
 from selectolax.lexbor import LexborNode as Node
 
 from domain import channels
-from domain.collection import store
+from domain.collection import scan_job, store
 from domain.collection.record import FileRecord
 from domain.collection.tags import FileFacts
 from domain.config import Settings
@@ -485,3 +485,47 @@ async def test_with_analysis_off_the_page_says_so_once_and_reanalyse_is_refused(
     assert refused.status_code == 400
     assert "audio analysis is off" in only(refused.text, "#reanalyse-error").text()
     assert await asyncio.to_thread(queued_files, resources) == []
+
+
+async def test_scan_now_queues_a_scan_and_the_page_follows_it(
+    client: Client, resources: Resources, files: dict[str, int]
+) -> None:
+    before = await client.get("/collection")
+    assert only(before.text, "#collection-scan button").text() == "Scan now"
+    assert not HTMLParser(before.text).css("#collection-scan .scan-text")
+
+    response = await client.post("/collection/scan", headers={"HX-Request": "true"})
+
+    assert response.status_code == 200
+    latest = await scan_job.latest_scan(resources.settings, resources.redis)
+    assert latest is not None and latest.state is scan_job.ScanState.QUEUED
+    panel = only(response.text, "#collection-scan")
+    assert only(response.text, ".scan-text").text() == "Scanning MUSIC_PATH: queued"
+    # While it runs there is no second button, and the panel asks for its progress.
+    assert not panel.css("button")
+    progress_url = f"/collection/scan/{latest.job_id}"
+    assert only(response.text, "#collection-scan [hx-get]").attributes["hx-get"] == progress_url
+
+    progress = await client.get(progress_url)
+    assert progress.status_code == 200
+    assert only(progress.text, ".scan-text").text() == "Scanning MUSIC_PATH: queued"
+    page = await client.get("/collection")
+    assert only(page.text, "#collection-scan .scan-text").text() == "Scanning MUSIC_PATH: queued"
+
+
+async def test_scan_now_without_htmx_goes_back_to_the_collection(
+    client: Client, resources: Resources, files: dict[str, int]
+) -> None:
+    response = await client.post("/collection/scan", follow_redirects=False)
+    assert (response.status_code, response.headers["location"]) == (303, "/collection")
+    assert await scan_job.latest_scan(resources.settings, resources.redis) is not None
+
+
+async def test_an_unknown_or_expired_scan_is_not_found(
+    client: Client, resources: Resources, files: dict[str, int]
+) -> None:
+    for job_id in ("0" * 32, "x" * 500, "<script>"):
+        response = await client.get(f"/collection/scan/{job_id}")
+        assert response.status_code == 404
+        assert "<script>" not in response.text
+    assert await scan_job.latest_scan(resources.settings, resources.redis) is None

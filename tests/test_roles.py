@@ -109,6 +109,8 @@ POST   /library/{track_id:int}/want                         dj
 GET    /collection                                          dj
 GET    /collection/export.m3u8                              dj
 GET    /collection/export.xml                               dj
+POST   /collection/scan                                     dj
+GET    /collection/scan/{job_id:str}                        dj
 GET    /collection/{file_id:int}                            dj
 GET    /collection/{file_id:int}/cover.jpg                  dj
 POST   /collection/{file_id:int}/reanalyse                  dj

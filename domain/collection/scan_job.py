@@ -102,8 +102,23 @@ async def start_scan(
     shown = str(scopes[0].start) if folder is not None and str(folder).strip() else ""
     job = ScanJob(uuid.uuid4().hex, ScanState.QUEUED, folder=shown, full=full)
     await _save(resources.settings, resources.redis, job)
+    await resources.redis.set(
+        channels.collection_scan_latest(resources.settings), job.job_id, ex=PROGRESS_TTL
+    )
     await asyncio.to_thread(resources.jobs.scan_collection, job.job_id)
     return job
+
+
+async def latest_scan(settings: Settings, redis: aioredis.Redis) -> ScanJob | None:
+    """The latest scan started (from the page, the CLI or the daemon), None when there is none
+    or its progress has expired."""
+    job_id = await redis.get(channels.collection_scan_latest(settings))
+    if job_id is None:
+        return None
+    try:
+        return await get_scan(settings, redis, channels.text(job_id))
+    except ScanNotFound:
+        return None
 
 
 async def get_scan(settings: Settings, redis: aioredis.Redis, job_id: str) -> ScanJob:

@@ -20,7 +20,7 @@ from litestar.plugins.htmx import HTMXRequest, HTMXTemplate
 from litestar.response import Redirect, Template
 
 from domain import validation
-from domain.collection import analyse_job, browse, exports, mixing, store
+from domain.collection import analyse_job, browse, exports, mixing, scan_job, store
 from domain.collection.keys import parse_key
 from domain.collection.search import COUNT_CAP, SearchFilter, search_filter
 from domain.library import store as library_store
@@ -132,6 +132,10 @@ async def _file_page(
     return Template("collection/file.html", context=context, status_code=status)
 
 
+def _scan_part(resources: Resources, job: scan_job.ScanJob | None) -> dict[str, Any]:
+    return {"scan": job, "scan_minutes": resources.settings.collection.scan_minutes}
+
+
 class CollectionPagesController(Controller):
     path = "/collection"
     opt = declare(Access.DJ)
@@ -158,7 +162,7 @@ class CollectionPagesController(Controller):
             "parse_key": parse_key,
             "count_cap": COUNT_CAP,
             "analysis_off": await analyse_job.unavailable(resources.settings, resources.redis),
-        }
+        } | _scan_part(resources, await scan_job.latest_scan(resources.settings, resources.redis))
         status = 400 if query.errors else 200
         if request.htmx.target == RESULTS_TARGET and not request.htmx.history_restore_request:
             return HTMXTemplate(
@@ -168,6 +172,29 @@ class CollectionPagesController(Controller):
                 status_code=status,
             )
         return Template("collection/index.html", context=context, status_code=status)
+
+    @post("/scan", status_code=200)
+    async def scan(
+        self, request: HTMXRequest, resources: NamedDependency[Resources]
+    ) -> Template | Redirect:
+        """Scan MUSIC_PATH now, in the worker; the panel follows its progress."""
+        job = await scan_job.start_scan(resources)
+        if not request.htmx:
+            return Redirect("/collection", status_code=303)
+        return HTMXTemplate(
+            template_name="collection/scan.html", context=_scan_part(resources, job)
+        )
+
+    @get("/scan/{job_id:str}")
+    async def scan_progress(
+        self, resources: NamedDependency[Resources], job_id: FromPath[str]
+    ) -> Template:
+        """A scan's progress (htmx asks again every second until it is finished)."""
+        try:
+            job = await scan_job.get_scan(resources.settings, resources.redis, job_id[:64])
+        except scan_job.ScanNotFound:
+            raise NotFoundException("No such scan: it may have expired (after a week).") from None
+        return Template("collection/scan.html", context=_scan_part(resources, job))
 
     @get("/export.m3u8")
     async def export_m3u8(
