@@ -13,7 +13,7 @@ import logging
 from redis.exceptions import RedisError
 
 from daemon.error_text import describe
-from domain import channels
+from domain import channels, metrics
 from domain.collection.scan_job import ScanJob, start_scan
 from domain.resources import Resources
 
@@ -35,6 +35,7 @@ async def schedule_collection_scans(resources: Resources) -> None:
             await asyncio.sleep(min(RETRY_AFTER, every))
             continue
         if queued is not None:
+            metrics.job_queued("collection_scan")
             log.info("queued the periodic scan of MUSIC_PATH (%s)", queued.job_id)
         await asyncio.sleep(every)
 

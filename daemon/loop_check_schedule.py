@@ -11,7 +11,7 @@ import logging
 from redis.exceptions import RedisError
 
 from daemon.error_text import describe
-from domain import channels
+from domain import channels, metrics
 from domain.resources import Resources
 
 FIRST_RUN_AFTER = 60.0
@@ -32,6 +32,7 @@ async def schedule_loop_checks(resources: Resources) -> None:
             await asyncio.sleep(RETRY_AFTER)
             continue
         if queued:
+            metrics.job_queued("loop_check")
             log.info("queued the daily check of every loop")
         await asyncio.sleep(EVERY)
 
