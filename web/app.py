@@ -393,7 +393,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
             live.live_updates(settings),
         ],
         middleware=[
-            metrics.CountRequests,
             RefuseBadParameters,
             auth.SecureCookiesOverHttps,
             DefineMiddleware(SessionMiddleware, backend=auth.LoginSessionBackend(config=sessions)),
@@ -432,4 +431,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         logging_config=None,
     )
     app.state.session_backend = ServerSideSessionBackend(config=sessions)
+    # Around Litestar's own error handling: every answer is counted with the status it went out
+    # with, refusals, errors and unknown paths included.
+    app.asgi_handler = metrics.CountRequests(app.asgi_handler)
     return app

@@ -17,7 +17,7 @@ from litestar import Request, Response, get
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.enums import ScopeType
-from litestar.exceptions import HTTPException, NotFoundException
+from litestar.exceptions import NotFoundException
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from domain import metrics
@@ -57,9 +57,10 @@ async def scrape_metrics(
 
 
 class CountRequests:
-    """Counts every routed request with its route's template, method, status and duration
-    (`http_requests_total`, `http_request_duration_seconds`). First in the app's middleware, so
-    it also sees the refusals of the middleware after it (401, 403, 400)."""
+    """Counts every request with its route's template ("(unmatched)" for a path no route
+    has), method, status and duration (`http_requests_total`, `http_request_duration_seconds`).
+    It wraps the whole app, Litestar's error handling included, so it sees each answer's status
+    as it went out."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -80,9 +81,6 @@ class CountRequests:
 
         try:
             await self.app(scope, receive, counting_send)
-        except HTTPException as error:
-            status = error.status_code
-            raise
         finally:
             route = scope.get("path_template") or UNMATCHED
             metrics.http_request(method, route, status, time.perf_counter() - started)
