@@ -34,7 +34,7 @@ pytest_plugins = [
 ]
 
 REPO = Path(__file__).resolve().parent.parent
-METRICS_TOKEN = "scraper-" + "m" * 32  # noqa: S105 - the suite's own, for GET /metrics
+METRICS_TOKEN = "scraper-" + "m" * 32  # the suite's own, for GET /metrics
 # Every table the models know (a new one is emptied between tests without being listed here).
 TABLES = ", ".join(table.name for table in Base.metadata.sorted_tables)
 

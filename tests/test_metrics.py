@@ -8,6 +8,7 @@ the suite's environment names the metrics folder, would pin this process's figur
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import re
 from collections.abc import Callable
@@ -77,10 +78,13 @@ async def test_no_token_a_wrong_one_a_login_or_an_api_token_get_401_and_no_figur
 ) -> None:
     await make_user(settings, "boss", "a long enough password")
     api_token = await make_api_token(settings, "boss")
-    async with httpx.AsyncClient(base_url=live_server, timeout=10) as browser:
+    async with (
+        httpx.AsyncClient(base_url=live_server, timeout=10) as stranger,
+        httpx.AsyncClient(base_url=live_server, timeout=10) as browser,
+    ):
         assert (await log_in_client(browser, "boss", "a long enough password")).status_code == 303
         refused = {
-            "no header": httpx.get(f"{live_server}/metrics", timeout=10),
+            "no header": await stranger.get("/metrics"),
             "a login session": await browser.get("/metrics"),
             "an API token": await browser.get("/metrics", headers=_bearer(api_token)),
             "a wrong token": await browser.get("/metrics", headers=_bearer(METRICS_TOKEN + "x")),
@@ -94,7 +98,7 @@ async def test_no_token_a_wrong_one_a_login_or_an_api_token_get_401_and_no_figur
         assert "_total" not in answer.text, who
     # The scrapes above and the good ones of this module: the token never reaches the log.
     scrape(live_server)
-    assert METRICS_TOKEN not in live_server_log.read_text(errors="replace")
+    assert METRICS_TOKEN not in await asyncio.to_thread(live_server_log.read_text, errors="replace")
 
 
 async def test_without_metrics_token_it_is_not_served(settings: Settings) -> None:
