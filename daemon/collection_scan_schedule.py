@@ -35,7 +35,6 @@ async def schedule_collection_scans(resources: Resources) -> None:
             await asyncio.sleep(min(RETRY_AFTER, every))
             continue
         if queued is not None:
-            metrics.job_queued("collection_scan")
             log.info("queued the periodic scan of MUSIC_PATH (%s)", queued.job_id)
         await asyncio.sleep(every)
 
@@ -49,4 +48,6 @@ async def queue_periodic_scan(resources: Resources) -> ScanJob | None:
     )
     if not taken:
         return None
-    return await start_scan(resources)
+    scan = await start_scan(resources)
+    metrics.job_queued("collection_scan")
+    return scan

@@ -32,7 +32,6 @@ async def schedule_loop_checks(resources: Resources) -> None:
             await asyncio.sleep(RETRY_AFTER)
             continue
         if queued:
-            metrics.job_queued("loop_check")
             log.info("queued the daily check of every loop")
         await asyncio.sleep(EVERY)
 
@@ -46,4 +45,5 @@ async def queue_daily_check(resources: Resources) -> bool:
     if not taken:
         return False
     await asyncio.to_thread(resources.jobs.check_all_loops)
+    metrics.job_queued("loop_check")
     return True

@@ -17,7 +17,6 @@ from typing import Any
 from daemon.collection_scan_schedule import schedule_collection_scans
 from daemon.loop_check_schedule import schedule_loop_checks
 from daemon.supervisor import supervise_stations
-from domain import metrics_dir
 from domain.config import ConfigError, Settings, configure_logging, get_settings
 from domain.resources import Resources
 
@@ -55,7 +54,6 @@ async def _main(settings: Settings, watchers: list[Watcher]) -> None:
         await _watch(resources, watchers, stop)
     finally:
         await resources.close()
-        metrics_dir.process_ended()  # the stations it watched no longer count
     log.info("daemon stopped")
 
 

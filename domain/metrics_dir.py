@@ -7,8 +7,9 @@ memory-mapped files in one folder (`PROMETHEUS_MULTIPROC_DIR`, default `var/metr
 `domain.metrics_scrape` call it first and are the only modules that import prometheus-client.
 
 The folder belongs to one host's processes. `crateloop run` empties it before it starts them
-(`clear`); a process that ends cleanly drops its live gauges (`process_ended`), and every process
-drops those left by processes that died without doing so when it first writes (`use`).
+(`clear`). Counters and histograms of processes that ended keep counting (they are what
+happened); live gauges (stations watched) of processes no longer running are dropped by `use`,
+which every process calls when it first writes and /metrics on every scrape.
 """
 
 from __future__ import annotations
@@ -43,11 +44,6 @@ def use() -> Path:
         if not _running(pid):
             _drop_live_gauges(path, pid)
     return path
-
-
-def process_ended(pid: int | None = None) -> None:
-    """A process stops: its live gauges (stations watched…) stop counting; its counters stay."""
-    _drop_live_gauges(folder(), os.getpid() if pid is None else pid)
 
 
 def clear(path: Path | None = None) -> None:

@@ -19,9 +19,11 @@ import httpx
 import pytest
 from litestar.testing import AsyncTestClient
 
+from daemon.loop_check_schedule import queue_daily_check
 from domain import metrics
 from domain.config import ConfigError, Settings, load_settings
 from domain.jobs import QUEUES, JobQueue
+from domain.resources import Resources
 from tests.conftest import METRICS_TOKEN
 from tests.daemon_process import DaemonProcess, StateDir, add_station
 from tests.fakes.azuracast import FakeAzuraCast
@@ -127,19 +129,27 @@ def test_a_short_or_spaced_metrics_token_is_refused_without_echoing_it(
 def test_requests_count_by_route_template_not_by_path(live_server: str) -> None:
     """Anonymous, a page answers with the way to the login page: counted with that status."""
     template = "/loops/{mapping_id}/edit"
+    redirected = dict(method="GET", route=template, status="303")
+    unmatched = dict(method="GET", route="(unmatched)", status="404")
     before = scrape(live_server)
     answers = [httpx.get(f"{live_server}/loops/{n}/edit") for n in (7, 8)]
     assert {answer.status_code for answer in answers} == {303}
     assert httpx.get(f"{live_server}/no/such/page").status_code == 404
-    after = scrape(live_server)
 
-    def grew(name: str, **labels: str) -> float:
-        return value(after, name, **labels) - value(before, name, **labels)
+    # A request is counted as its answer leaves: the scrape may come a moment before.
+    def counted() -> Figures | None:
+        figures = scrape(live_server)
+        grown = (
+            _grew(figures, before, "http_requests_total", **redirected) >= 2
+            and _grew(figures, before, "http_requests_total", **unmatched) >= 1
+        )
+        return figures if grown else None
 
-    assert grew("http_requests_total", method="GET", route=template, status="303") == 2
-    assert grew("http_request_duration_seconds_count", method="GET", route=template) == 2
-    unmatched = dict(method="GET", route="(unmatched)", status="404")
-    assert grew("http_requests_total", **unmatched) == 1
+    after = wait_until(counted, 5, "the requests counted", every=0.1)
+    assert _grew(after, before, "http_requests_total", **redirected) == 2
+    timed = dict(method="GET", route=template)
+    assert _grew(after, before, "http_request_duration_seconds_count", **timed) == 2
+    assert _grew(after, before, "http_requests_total", **unmatched) == 1
     routes = {dict(labels).get("route") for name, labels in after if name.startswith("http_")}
     assert not [route for route in routes if route and re.search(r"/(7|8|no)\b", route)], routes
 
@@ -251,23 +261,18 @@ def test_daemon_polls_switches_and_stations_show_up_in_the_web_process(
     )
 
 
-def test_a_daemon_that_stops_cleanly_stops_counting_its_stations(
-    live_server: str,
-    fake: FakeAzuraCast,
-    database_url: str,
-    start_daemon: Callable[..., DaemonProcess],
+async def test_the_daemons_periodic_jobs_are_counted_once_per_period(
+    live_server: str, resources: Resources
 ) -> None:
-    add_station(database_url, "radio", base_url=fake.url, transport="poll", poll_interval=1.0)
-    daemon = start_daemon()
-    wait_until(
-        lambda: value(scrape(live_server), "daemon_stations_watched") == 1,
-        15,
-        "the daemon's station counted",
-        every=0.2,
-    )
-    code, _ = daemon.terminate()
-    assert code == 0
-    assert value(scrape(live_server), "daemon_stations_watched") == 0
+    before = scrape(live_server)
+    assert await queue_daily_check(resources)
+    assert not await queue_daily_check(resources)  # this day's is queued already
+    after = scrape(live_server)
+    assert _grew(after, before, "daemon_jobs_queued_total", job="loop_check") == 1
+
+
+def _grew(after: Figures, before: Figures, name: str, **labels: str) -> float:
+    return value(after, name, **labels) - value(before, name, **labels)
 
 
 def _grown(base_url: str, name: str, before: Figures, **labels: str) -> Figures | None:
