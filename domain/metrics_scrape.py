@@ -6,13 +6,17 @@ Prometheus text format.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Iterator, Mapping
 
 import redis.asyncio as aioredis
+from redis.exceptions import RedisError
 
 from domain import channels, metrics_dir
 from domain.config import Settings
 from domain.jobs import QUEUES
+
+log = logging.getLogger(__name__)
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 # Dramatiq's Redis broker keeps a queue's waiting message ids in the list `<namespace>:<queue>`
@@ -30,17 +34,22 @@ async def scrape(redis: aioredis.Redis, settings: Settings) -> bytes:
 
 
 async def queue_depths(redis: aioredis.Redis, settings: Settings) -> QueueDepths:
-    """How many messages wait in each job queue, ready to run and delayed: one round trip."""
+    """How many messages wait in each job queue, ready to run and delayed: one round trip.
+    With Redis out of reach, none: the other figures are served all the same."""
     namespace = channels.job_queues(settings)
     keys = [
         ((queue, state), f"{namespace}:{queue}{suffix}")
         for queue in QUEUES
         for state, suffix in (("ready", ""), ("delayed", DELAYED_SUFFIX))
     ]
-    async with redis.pipeline(transaction=False) as pipe:
-        for _, key in keys:
-            pipe.llen(key)
-        lengths = await pipe.execute()
+    try:
+        async with redis.pipeline(transaction=False) as pipe:
+            for _, key in keys:
+                pipe.llen(key)
+            lengths = await pipe.execute()
+    except (RedisError, OSError) as error:
+        log.warning("metrics: cannot read the job queues' depths: %s", error)
+        return {}
     return {label: int(length) for (label, _), length in zip(keys, lengths, strict=True)}
 
 

@@ -112,6 +112,19 @@ async def test_without_metrics_token_it_is_not_served(settings: Settings) -> Non
             assert "_total" not in answer.text
 
 
+async def test_with_redis_away_the_figures_are_served_without_the_queue_depths(
+    settings: Settings,
+) -> None:
+    away = replace(settings, redis_url="redis://127.0.0.1:9/0")  # nothing listens there
+    metrics.api_call("lastfm", "ok", 0.1)
+    async with AsyncTestClient(create_app(away)) as client:
+        answer = await client.get("/metrics", headers=SCRAPER)
+    assert answer.status_code == 200
+    figures = parse(answer.text)
+    assert value(figures, "api_calls_total", source="lastfm", outcome="ok") >= 1
+    assert not [name for name, _ in figures if name == "worker_queue_messages"]
+
+
 def test_a_short_or_spaced_metrics_token_is_refused_without_echoing_it(
     app_env: dict[str, str],
 ) -> None:
