@@ -21,6 +21,7 @@ from typing import IO, Any
 
 import click
 
+from domain import metrics_dir
 from domain.config import (
     VAR_DIR,
     ConfigError,
@@ -327,6 +328,10 @@ def run_command() -> None:
     with StopRequest().installed() as stop, contextlib.ExitStack() as servers:
         env = prepare_local_environment(environment(), VAR_DIR, servers)
         env["PYTHONUNBUFFERED"] = "1"  # children's log lines appear as they happen
+        # The figures of this run's processes only: /metrics starts from zero, no dead pid's.
+        figures = metrics_dir.folder(env)
+        env[metrics_dir.VARIABLE] = str(figures)
+        metrics_dir.clear(figures)
         settings = load_settings(env)
         if not stop.requested:
             ensure_default_loop(settings)

@@ -13,7 +13,7 @@ import logging
 from redis.exceptions import RedisError
 
 from daemon.error_text import describe
-from domain import channels
+from domain import channels, metrics
 from domain.collection.scan_job import ScanJob, start_scan
 from domain.resources import Resources
 
@@ -48,4 +48,6 @@ async def queue_periodic_scan(resources: Resources) -> ScanJob | None:
     )
     if not taken:
         return None
-    return await start_scan(resources)
+    scan = await start_scan(resources)
+    metrics.job_queued("collection_scan")
+    return scan

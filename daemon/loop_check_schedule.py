@@ -11,7 +11,7 @@ import logging
 from redis.exceptions import RedisError
 
 from daemon.error_text import describe
-from domain import channels
+from domain import channels, metrics
 from domain.resources import Resources
 
 FIRST_RUN_AFTER = 60.0
@@ -45,4 +45,5 @@ async def queue_daily_check(resources: Resources) -> bool:
     if not taken:
         return False
     await asyncio.to_thread(resources.jobs.check_all_loops)
+    metrics.job_queued("loop_check")
     return True

@@ -28,6 +28,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from daemon.error_text import describe
 from daemon.play_recorder import PlayRecorder
 from daemon.station_status import StationStatus
+from domain import metrics
 from domain.config import Settings
 from domain.handoff import Adapter, HandoffError, Switch, adapters_for
 from domain.loops.cache import Resolution
@@ -328,6 +329,7 @@ class StationPlayer:
             duration=playing.duration,
         )
         await asyncio.gather(*(self._apply(adapter, switch) for adapter in self.adapters))
+        metrics.loop_switch(resolution.reason)
         self.status.switched(self._card(playing, resolution, switch.changed_at))
 
     async def _apply(self, adapter: Adapter, switch: Switch) -> None:

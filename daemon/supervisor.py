@@ -22,7 +22,7 @@ from daemon.services import Services
 from daemon.station_locks import StationLocks
 from daemon.station_status import StationStatus
 from daemon.watch import StationWatch
-from domain import channels
+from domain import channels, metrics
 from domain.config import environment
 from domain.nowplaying import source_for
 from domain.outbound.backoff import Backoff
@@ -115,6 +115,7 @@ class Supervisor:
             if current is None:
                 self._start(station)
         self._tell_station_count(len(leading), len(stations))
+        metrics.stations_watched(len(leading))
 
     def _tell_station_count(self, leading: int, enabled: int) -> None:
         """One line whenever the number of stations watched changes: the truth at start-up too."""

@@ -25,7 +25,7 @@ from redis.exceptions import RedisError
 
 from daemon.channel_follow import follow_channel
 from daemon.station_status import StationStatus
-from domain import channels
+from domain import channels, metrics
 from domain.config import Settings
 from domain.nowplaying import AzuraCastSource, NowPlaying, Source, SourceError, parse_azuracast
 from domain.outbound.backoff import Backoff
@@ -108,8 +108,10 @@ class StationWatch:
             playing = await self.source.poll()
         except SourceError as error:
             self._poll_error = str(error)
+            metrics.station_poll(answered=False)
             return False
         self._poll_error = None
+        metrics.station_poll(answered=True)
         self.deliver(playing)
         return True
 

@@ -50,7 +50,10 @@ VARIABLES = (
     "AUTO_IDENTIFY",
     "MUSIC_PATH",
     "COLLECTION_SCAN_MINUTES",
+    "METRICS_TOKEN",
 )
+# A scraper's password is as long as an API token's secret part, at least.
+METRICS_TOKEN_MIN_LENGTH = 16
 # Politeness towards 1001tracklists (docs/architecture.md): never closer together than this.
 TRACKLISTS_MIN_DELAY_SECONDS = 2.0
 
@@ -124,6 +127,9 @@ class Settings:
     # An imported tracklist's tracks are identified as soon as the worker stored a new version.
     auto_identify: bool = True
     collection: CollectionSettings = CollectionSettings()
+    # The bearer token a Prometheus scraper sends to GET /metrics; "" leaves /metrics unserved.
+    # A secret: kept out of repr() and logs.
+    metrics_token: str = field(default="", repr=False)
 
     def channel(self, name: str) -> str:
         """A Redis channel or key name private to this installation (named after its database)."""
@@ -244,6 +250,16 @@ def _collection(env: dict[str, str]) -> CollectionSettings:
     )
 
 
+def _metrics_token(raw: str) -> str:
+    token = raw.strip()
+    if token and (len(token) < METRICS_TOKEN_MIN_LENGTH or any(c.isspace() for c in token)):
+        raise ConfigError(
+            f"METRICS_TOKEN must be at least {METRICS_TOKEN_MIN_LENGTH} characters without spaces"
+            " (e.g. from: openssl rand -hex 32), or unset to leave /metrics unserved"
+        )
+    return token
+
+
 def _positive_int(name: str, raw: str, *, maximum: int | None = None) -> int:
     try:
         value = int(raw)
@@ -324,6 +340,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         contact=_contact(env),
         music_databases=_music_databases(env),
         collection=_collection(env),
+        metrics_token=_metrics_token(env.get("METRICS_TOKEN", "")),
     )
 
 

@@ -40,6 +40,15 @@ COLLECTION_ANALYSIS_QUEUE = "collection-analysis"
 # (file_ids: list[int]) key and BPM of these collection files (domain/collection/analyse_job.py)
 ANALYSE_COLLECTION = "analyse_collection"
 
+# Every queue the worker consumes: /metrics reports how many messages wait in each.
+QUEUES = (
+    LOOP_CHECKS_QUEUE,
+    TRACKLISTS_QUEUE,
+    LIBRARY_QUEUE,
+    COLLECTION_QUEUE,
+    COLLECTION_ANALYSIS_QUEUE,
+)
+
 # Database or Redis unreachable: worth waiting for (the worker retries a job that raised one of
 # these). Anything else is a bug a retry won't fix.
 TRANSIENT_ERRORS = (

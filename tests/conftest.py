@@ -34,6 +34,7 @@ pytest_plugins = [
 ]
 
 REPO = Path(__file__).resolve().parent.parent
+METRICS_TOKEN = "scraper-" + "m" * 32  # the suite's own, for GET /metrics
 # Every table the models know (a new one is emptied between tests without being listed here).
 TABLES = ", ".join(table.name for table in Base.metadata.sorted_tables)
 
@@ -133,6 +134,7 @@ def app_env(
     loops_root: Path,
     music_root: Path,
     tracklists_site_server: FakeTracklistsSite,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> dict[str, str]:
     """The environment a crateloop process of this suite runs with.
 
@@ -159,6 +161,9 @@ def app_env(
         # Imports do not identify their tracks by themselves here (a test that wants it says so):
         # the suite's workers would spend their one thread asking the discard port.
         "AUTO_IDENTIFY": "0",
+        # The suite's processes (this one, web, worker, daemons) add up their figures here.
+        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path_factory.mktemp("metrics")),
+        "METRICS_TOKEN": METRICS_TOKEN,
     }
     os.environ.update(env)
     return env

@@ -36,7 +36,15 @@ from tests.waiting import wait_until
 from tests.web_fixtures import free_port, wait_healthy
 
 REPO = Path(__file__).resolve().parent.parent
-SERVER_VARIABLES = ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "LOOPS_PATH", "PORT")
+# With the suite's metrics folder, a `crateloop run` would empty it under the suite's processes.
+SERVER_VARIABLES = (
+    "DATABASE_URL",
+    "REDIS_URL",
+    "SECRET_KEY",
+    "LOOPS_PATH",
+    "PORT",
+    "PROMETHEUS_MULTIPROC_DIR",
+)
 
 
 def children_of(pid: int) -> list[int]:
@@ -310,6 +318,13 @@ def test_crateloop_run_serves_stops_and_restarts_fast(tmp_path: Path) -> None:
     port = free_port()
     var = tmp_path / "var"
     env = clean_env(CRATELOOP_VAR_DIR=str(var), PORT=str(port))
+    stale = var / "metrics" / "counter_999999.db"  # a process of an earlier run
+    stale.parent.mkdir(parents=True)
+    stale.write_bytes(b"\0" * 8)
+
+    def counted() -> bool:
+        return any((var / "metrics").glob("counter_*.db"))
+
     for attempt, timeout in (("first", 40.0), ("second", 10.0)):
         log = tmp_path / f"{attempt}.log"
         with log.open("wb") as output:
@@ -318,6 +333,9 @@ def test_crateloop_run_serves_stops_and_restarts_fast(tmp_path: Path) -> None:
             )
         try:
             wait_healthy(f"http://127.0.0.1:{port}", run, timeout)
+            # Its figures start from zero: only this run's processes write there.
+            assert not stale.exists()
+            wait_until(counted, 5, "the web's requests counted in var/metrics")
             pg_pid = int((var / "pg/data/postmaster.pid").read_text().split()[0])
             servers = [pg_pid, *children_of(pg_pid), int((var / "redis/redis.pid").read_text())]
             run.send_signal(signal.SIGTERM)

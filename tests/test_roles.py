@@ -20,7 +20,8 @@ from web.app import create_app
 pytestmark = pytest.mark.usefixtures("clean_db")
 
 # Every route, and who may use it: public (anyone), signed_in (any account), dashboard
-# (admin/operator/dj), operator (admin/operator), dj (admin/dj), admin.
+# (admin/operator/dj), operator (admin/operator), dj (admin/dj), admin; metrics: no account at
+# all, only the METRICS_TOKEN bearer (tests/test_metrics.py), so every login gets its 401.
 ROUTES = """
 GET    /                                                    dashboard
 GET    /stats                                               dashboard
@@ -182,6 +183,7 @@ POST   /users/{user_id:int}/reset-link                      admin
 GET    /reset-password                                      public
 POST   /reset-password                                      public
 GET    /health                                              public
+GET    /metrics                                             metrics
 GET    /favicon.ico                                         public
 GET    /static/{file_path:path}                             public
 HEAD   /static/{file_path:path}                             public
@@ -202,6 +204,7 @@ EXPECTED = {
     "operator": ("login", "allowed", "allowed", "403"),
     "dj": ("login", "allowed", "403", "allowed"),
     "admin": ("login", "allowed", "403", "403"),
+    "metrics": ("401-page", "401-page", "401-page", "401-page"),
 }
 ROLES = {"admin": [Role.ADMIN], "operator": [Role.OPERATOR], "dj": [Role.DJ]}
 PASSWORD = "a long enough password"

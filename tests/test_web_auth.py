@@ -256,6 +256,7 @@ async def test_every_route_needs_a_login(anon_client: Client) -> None:
         "/reset-password",
         "/static/{file_path:path}",
         "/hooks/azuracast/{slug:str}",
+        "/metrics",  # its own bearer token (METRICS_TOKEN): tests/test_metrics.py
     }
 
 

@@ -58,7 +58,7 @@ from domain.stations.store import StationNotFound
 from domain.tracklists.imports import ImportNotFound
 from domain.tracklists.store import TracklistNotFound
 from domain.validation import InputError, row_number, url_parameter
-from web import api_docs, health, times
+from web import api_docs, health, metrics, times
 from web.accounts import auth, roles, users_page
 from web.accounts.pages import AccountController
 from web.collection import api as collection_api
@@ -337,7 +337,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         samesite="lax",
         session_id_bytes=auth.SESSION_ID_BYTES,
         # /health must answer while Redis is down: it reads a session itself (web/health.py).
-        exclude=["^/static/", "^/health$"],
+        # /metrics is for a scraper, which has no session.
+        exclude=["^/static/", "^/health$", "^/metrics$"],
     )
     csrf = CSRFConfig(secret=settings.secret_key, cookie_httponly=True, cookie_samesite="lax")
     app = Litestar(
@@ -357,6 +358,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 ]
             ),
             health.health,
+            metrics.scrape_metrics,
             favicon,
             DashboardController,
             *pins.ROUTES,
@@ -429,4 +431,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         logging_config=None,
     )
     app.state.session_backend = ServerSideSessionBackend(config=sessions)
+    # Around Litestar's own error handling: every answer is counted with the status it went out
+    # with, refusals, errors and unknown paths included.
+    app.asgi_handler = metrics.CountRequests(app.asgi_handler)
     return app

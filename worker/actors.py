@@ -43,6 +43,7 @@ from domain.models import LoopStatus
 from domain.tracklists.client import PoliteClient
 from domain.tracklists.imports import ImportJob, ImportNotFound, fail_import, run_import
 from domain.tracklists.store import TracklistNotFound
+from worker.metrics import MessageFigures
 from worker.resources import ResourcesMiddleware
 
 log = logging.getLogger("crateloop.worker")
@@ -54,6 +55,7 @@ broker.add_middleware(AsyncIO())  # our actors are async: they share one event l
 # After AsyncIO: its loop exists before ours opens, and on shutdown it stops after we close.
 opened = ResourcesMiddleware(get_settings())
 broker.add_middleware(opened)
+broker.add_middleware(MessageFigures())
 dramatiq.set_broker(broker)
 
 

@@ -80,7 +80,7 @@ def _resources(scope: Scope) -> Resources:
     return resources
 
 
-def _bearer_token(scope: Scope) -> str | None:
+def bearer_token(scope: Scope) -> str | None:
     """The token of an `Authorization: Bearer` header, "" for a malformed one, None without."""
     for name, value in scope["headers"]:
         if name == b"authorization":
@@ -108,7 +108,7 @@ class AuthMiddleware:
         await self.app(scope, receive, send)
 
     async def _identify(self, scope: Scope) -> tuple[User | None, str | None]:
-        token = _bearer_token(scope)
+        token = bearer_token(scope)
         if token is not None:
             return await _token_user(scope, token)
         session = scope.get("session")
@@ -449,7 +449,7 @@ async def setup(
 def unauthorized_response(request: AnyRequest, detail: str) -> Response[Any]:
     """Anonymous HTML → the login page (htmx: HX-Redirect); the API gets its 401 elsewhere.
     A token sent to a page gets a plain 401: it is a script, a login page would not help it."""
-    if _bearer_token(request.scope) is not None:
+    if bearer_token(request.scope) is not None:
         return Response(detail, status_code=401, media_type="text/plain")
     if request.method == "GET":
         query = request.scope.get("query_string", b"").decode("latin-1")
