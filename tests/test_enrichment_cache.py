@@ -15,6 +15,19 @@ from domain.enrichment.api_cache import ApiCache, purge_expired
 from domain.migrate import downgrade, upgrade
 from domain.models import ApiCache as CachedAnswer
 
+QUERIES = [
+    (
+        "SELECT enrichment_status, sources_enriched, enrichment_retry_count, lastfm_tags"
+        " FROM library_tracks",
+        "UPDATE library_tracks SET enrichment_status = 'done'",
+    ),
+    (
+        "SELECT enrichment_status, sources_enriched, enrichment_retry_count, lastfm_tags"
+        " FROM collection_files",
+        "UPDATE collection_files SET enrichment_status = 'done'",
+    ),
+]
+
 
 def test_0011_adds_the_enrichment_columns_and_the_cache_and_back(
     server_urls: tuple[str, str],
@@ -40,14 +53,11 @@ def test_0011_adds_the_enrichment_columns_and_the_cache_and_back(
             )
         upgrade(url, "0011")
         with psycopg.connect(url, autocommit=True) as conn:
-            for table in ("library_tracks", "collection_files"):
-                row = conn.execute(
-                    f"SELECT enrichment_status, sources_enriched, enrichment_retry_count,"
-                    f" lastfm_tags FROM {table}"
-                ).fetchone()
+            for read, change in QUERIES:
+                row = conn.execute(read).fetchone()
                 assert row == ("pending", [], 0, [])
                 with pytest.raises(psycopg.errors.CheckViolation):
-                    conn.execute(f"UPDATE {table} SET enrichment_status = 'done'")
+                    conn.execute(change)
             conn.execute(
                 "INSERT INTO api_cache (key, source, endpoint, response, expires_at)"
                 " VALUES ('k', 'deezer', 'isrc', '{}', now())"
