@@ -201,17 +201,25 @@ def _faults(target: str, replies: list[Reply]) -> Fault:
     return apply
 
 
+APIS = ("musicbrainz", "deezer", "discogs", "lastfm", "spotify")
+# The faults every API plays: a 503 storm, a 429 asking for a day, broken JSON, a proxy's HTML
+# error pages, timeouts (each retried fault is sent to all three tries).
+GENERIC: dict[str, list[Reply]] = {
+    "503-storm": [storm()] * 3,
+    "429-retry-after-a-day": [retry_after(86400)],
+    "invalid-json": [invalid_json()],
+    "html-error-pages": [html_error()] * 3,
+    "timeouts": [stall(1.5)] * 3,
+}
 FAULTS = {
-    "musicbrainz-503-storm": ("musicbrainz", _faults("musicbrainz", [storm()] * 3)),
-    "musicbrainz-retry-after-a-day": ("musicbrainz", _faults("musicbrainz", [retry_after(86400)])),
-    "deezer-invalid-json": ("deezer", _faults("deezer", [invalid_json()])),
+    f"{api}-{fault}": (api, _faults(api, replies))
+    for api in APIS
+    for fault, replies in GENERIC.items()
+}
+FAULTS |= {
     "deezer-quota-with-200": ("deezer", _faults("deezer", [quota()])),
-    "deezer-timeouts": ("deezer", _faults("deezer", [stall(1.5)] * 3)),
-    "discogs-html-error-pages": ("discogs", _faults("discogs", [html_error()] * 3)),
-    "discogs-429-a-day": ("discogs", _faults("discogs", [retry_after(86400)])),
     "lastfm-rate-limit-29": ("lastfm", _faults("lastfm", [lastfm_error(29)])),
-    "lastfm-timeouts": ("lastfm", _faults("lastfm", [stall(1.5)] * 3)),
-    "spotify-503-storm": ("spotify", _faults("spotify", [storm()] * 3)),
+    "lastfm-bad-key-10": ("lastfm", _faults("lastfm", [lastfm_error(10, 403)])),
 }
 
 
@@ -271,3 +279,22 @@ async def test_a_retry_after_of_a_day_opens_the_breaker_until_then(
     assert len(fakes.deezer.requests) == 1, "never slept on, never asked again"
     assert status["musicbrainz"].breaker.state is BreakerState.CLOSED
     assert deezer.counts.calls == 1 and deezer.counts.errors == 1
+
+
+async def test_nothing_found_is_an_answer_not_an_error(
+    enrich_resources: Resources, fakes: Fakes
+) -> None:
+    """Deezer's "no data" (code 800) and Last.fm's error 6, both with HTTP 200: the item
+    completes, those sources answered, and the "nothing" is cached."""
+    ref = await collection_file(enrich_resources.sessions, artist="Nobody", title="Nothing")
+    await _enrich(enrich_resources, ref)
+    row = await _row(enrich_resources, ref)
+    assert row.enrichment_status == "completed" and row.enrichment_error is None
+    assert {"deezer", "lastfm", "musicbrainz", "discogs", "spotify"} <= set(row.sources_enriched)
+    assert row.deezer_id is None and row.lastfm_tags == []
+    asked = fakes.requests()
+    other = await collection_file(
+        enrich_resources.sessions, "b.mp3", artist="Nobody", title="Nothing"
+    )
+    await _enrich(enrich_resources, other)
+    assert fakes.requests() == asked

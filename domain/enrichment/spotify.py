@@ -27,6 +27,7 @@ from domain.enrichment.policy import DEFAULTS, ApiRules, Options, api_rules
 from domain.library.lookups import (
     LOOKUP_TTL,
     SEARCH_TTL,
+    BreakerOpen,
     LookupFailed,
     UnusableAnswer,
     cached_get,
@@ -151,8 +152,21 @@ class SpotifyClient:
         return {"Authorization": f"Bearer {self._token}"}
 
     async def _new_token(self) -> tuple[str, float]:
-        """A client-credentials token and how many seconds it lasts. The secret is never part
-        of a message."""
+        """A client-credentials token and how many seconds it lasts (the call counted like every
+        other). The secret is never part of a message."""
+        started = time.monotonic()
+        outcome = "error"
+        try:
+            token, lasts = await self._ask_token()
+            outcome = "ok"
+            return token, lasts
+        except BreakerOpen as stopped:
+            outcome = "rate_limited" if stopped.rate_limited else "circuit_open"
+            raise
+        finally:
+            await self.rules.tally.call(outcome, time.monotonic() - started)
+
+    async def _ask_token(self) -> tuple[str, float]:
         policy = self.rules.policy
         try:
             answer = await policy.request(
@@ -163,7 +177,9 @@ class SpotifyClient:
                 headers={"Authorization": f"Basic {self._basic}"},
             )
         except CircuitOpen as stopped:
-            raise LookupFailed(NAME, str(stopped), retry_at=stopped.retry_at) from None
+            raise BreakerOpen(
+                NAME, str(stopped), retry_at=stopped.retry_at, rate_limited=stopped.rate_limited
+            ) from None
         except RequestFailed as failed:
             retry_at = await policy.breaker.failed()
             raise LookupFailed(NAME, f"no token: {failed}", retry_at=retry_at) from None
@@ -177,6 +193,7 @@ class SpotifyClient:
         if not isinstance(token, str) or not token:
             await policy.breaker.answered_badly()
             raise UnusableAnswer(NAME, f"{self.token_url} gave no token ({answer.status})")
+        await policy.breaker.succeeded()
         lasts = data.get("expires_in") if isinstance(data, dict) else None
         return token, float(lasts) if isinstance(lasts, int | float) else 3600.0
 

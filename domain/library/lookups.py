@@ -104,7 +104,14 @@ class RateLimited(UnusableAnswer):
 
 
 class BreakerOpen(LookupFailed):
-    """Not asked: the service's breaker is open (or a Retry-After beyond the cap opened it)."""
+    """Not asked: the service's breaker is open; `rate_limited` when the service's own rate
+    limit (a persistent 429, a Retry-After beyond the cap) opened it on this request."""
+
+    def __init__(
+        self, source: str, message: str, *, retry_at: datetime, rate_limited: bool = False
+    ) -> None:
+        super().__init__(source, message, retry_at=retry_at)
+        self.rate_limited = rate_limited
 
 
 # What a client reads out of a JSON answer before it is cached: the data to keep (`{}`: the
@@ -151,8 +158,8 @@ async def cached_get(
         answer = await ask(policy, http, url, headers=own_headers, shown_url=shown_url)
         data = await _read(policy, answer, on_answer, judge)
         outcome = "ok" if data else "not_found"
-    except BreakerOpen:
-        outcome = "circuit_open"
+    except BreakerOpen as stopped:
+        outcome = "rate_limited" if stopped.rate_limited else "circuit_open"
         raise
     except RateLimited:
         outcome = "rate_limited"
@@ -215,7 +222,9 @@ async def ask(
     try:
         return await policy.request(http, "GET", url, headers=headers, shown_url=shown_url)
     except CircuitOpen as stopped:
-        raise BreakerOpen(source, str(stopped), retry_at=stopped.retry_at) from None
+        raise BreakerOpen(
+            source, str(stopped), retry_at=stopped.retry_at, rate_limited=stopped.rate_limited
+        ) from None
     except RequestFailed as failed:
         # Every retry failed (5xx, timeouts): one failure more, for every process.
         retry_at = await policy.breaker.failed()

@@ -70,11 +70,13 @@ return 0
 
 
 class CircuitOpen(Exception):
-    """The breaker is open: nothing is requested until `retry_at`; `reason` is for logs."""
+    """The breaker is open: nothing is requested until `retry_at`; `reason` is for logs;
+    `rate_limited` when the service's own rate limit opened it just now (429, Retry-After)."""
 
-    def __init__(self, retry_at: datetime, reason: str) -> None:
+    def __init__(self, retry_at: datetime, reason: str, *, rate_limited: bool = False) -> None:
         self.retry_at = retry_at
         self.reason = reason
+        self.rate_limited = rate_limited
         super().__init__(f"{reason}: no request before {retry_at:%H:%M} UTC")
 
 

@@ -104,7 +104,9 @@ class OutboundPolicy:
                     if wait > retries.retry_after_cap:
                         until = datetime.now(UTC) + timedelta(seconds=wait)
                         retry_at = await self.breaker.trip(at_least_until=until)
-                        raise CircuitOpen(retry_at, f"{shown} asked us to wait {wait:.0f} s")
+                        raise CircuitOpen(
+                            retry_at, f"{shown} asked us to wait {wait:.0f} s", rate_limited=True
+                        )
                     pause = wait
             if attempt < retries.attempts:
                 await self.pace.hold_off(pause)
@@ -112,7 +114,7 @@ class OutboundPolicy:
         if failure.status == 429:
             # Still rate-limited after backing off: stop everything rather than insist.
             retry_at = await self.breaker.trip()
-            raise CircuitOpen(retry_at, f"{shown} kept answering 429")
+            raise CircuitOpen(retry_at, f"{shown} kept answering 429", rate_limited=True)
         raise RequestFailed(f"{failure} ({retries.attempts} attempts)", failure.status)
 
     async def send(
