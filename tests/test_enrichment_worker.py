@@ -69,6 +69,8 @@ async def test_the_daemon_queues_what_is_due_and_purges_expired_answers(
         "partial-old.mp3": ("partial", 1, now - timedelta(hours=25)),
         "partial-new.mp3": ("partial", 1, now - timedelta(hours=1)),
         "completed.mp3": ("completed", 0, now - timedelta(days=9)),
+        "abandoned.mp3": ("in_progress", 0, now - timedelta(minutes=20)),  # its worker died
+        "running.mp3": ("in_progress", 0, now - timedelta(minutes=1)),
     }
     refs: dict[str, ItemRef] = {}
     for name, (status, retries, attempt) in states.items():
@@ -93,11 +95,13 @@ async def test_the_daemon_queues_what_is_due_and_purges_expired_answers(
         )
 
     due = await due_items(sessions)
-    expected = {refs[n] for n in ("pending.mp3", "failed-once.mp3", "partial-old.mp3")}
+    expected = {
+        refs[n] for n in ("pending.mp3", "failed-once.mp3", "partial-old.mp3", "abandoned.mp3")
+    }
     assert set(due) == expected
 
     job = await enrich_due(enrich_resources)
-    assert job is not None and job.total == 3
+    assert job is not None and job.total == 4
     assert await enrich_due(enrich_resources) is None, "once a period, whichever daemon"
     async with sessions() as session:
         keys = list(await session.scalars(select(CachedAnswer.key)))

@@ -1,6 +1,6 @@
 """Which items enrichment takes: by reference, every pending one, every one, or those due again
-(the daemon's pick: pending, failed fewer than MAX_RETRIES times, or partial and last tried more
-than RETRY_PARTIAL_AFTER ago)."""
+(the daemon's pick: pending, failed fewer than MAX_RETRIES times, partial and last tried more
+than RETRY_PARTIAL_AFTER ago, or left `in_progress` by a worker that died)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Literal
 from sqlalchemy import ColumnElement, and_, or_, select
 
 from domain.db import Sessions
-from domain.enrichment.items import MODELS, ItemKind, ItemRef
+from domain.enrichment.items import CLAIM_SECONDS, MODELS, ItemKind, ItemRef
 from domain.models import CollectionFile, EnrichmentStatus, LibraryTrack
 from domain.validation import InputError
 
@@ -55,7 +55,9 @@ async def due_items(sessions: Sessions, limit: int = DUE_LIMIT) -> list[ItemRef]
             break
         model = MODELS[kind]
         status = model.enrichment_status
+        abandoned = datetime.now(UTC) - timedelta(seconds=CLAIM_SECONDS)
         due = or_(
+            and_(status == EnrichmentStatus.IN_PROGRESS, model.last_attempt < abandoned),
             status == EnrichmentStatus.PENDING,
             and_(status == EnrichmentStatus.FAILED, model.enrichment_retry_count < MAX_RETRIES),
             and_(

@@ -8,18 +8,13 @@ from typing import Any
 
 from domain import channels
 from domain.enrichment.policy import breaker_of
+from domain.enrichment.waterfall import NAMES
 from domain.outbound.breaker import BreakerStatus
 from domain.outbound.tally import Counts, read_counts
 from domain.resources import Resources
 
-# The APIs in the waterfall's order, with the names pages show.
-NAMES = {
-    "musicbrainz": "MusicBrainz",
-    "deezer": "Deezer",
-    "discogs": "Discogs",
-    "lastfm": "Last.fm",
-    "spotify": "Spotify",
-}
+# The APIs in the waterfall's order.
+APIS = ("musicbrainz", "deezer", "discogs", "lastfm", "spotify")
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +61,8 @@ async def sources_status(resources: Resources) -> list[SourceStatus]:
     tally = channels.api_tally(settings)
     off = await redis.exists(channels.music_api(settings, "spotify", "audio-features-off"))
     statuses = []
-    for source, name in NAMES.items():
+    for source in APIS:
+        name = NAMES[source]
         breaker = breaker_of(settings, redis, source, 0)  # the window only matters when opening
         note = "audio features refused (403): not asked" if source == "spotify" and off else ""
         statuses.append(

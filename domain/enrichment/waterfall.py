@@ -39,6 +39,14 @@ LASTFM = "lastfm"
 SPOTIFY = "spotify"
 ANALYSIS = "analysis"
 SOURCES = (MUSICBRAINZ, DEEZER, DISCOGS, LASTFM, SPOTIFY, ANALYSIS)
+NAMES = {
+    MUSICBRAINZ: "MusicBrainz",
+    DEEZER: "Deezer",
+    DISCOGS: "Discogs",
+    LASTFM: "Last.fm",
+    SPOTIFY: "Spotify",
+    ANALYSIS: "Analysis",
+}
 SEARCH_SIZE = 10
 MAX_GENRES = 10
 
@@ -91,6 +99,9 @@ async def enrich_item(sessions: Sessions, clients: Clients, ref: ItemRef) -> Out
             await step(clients, run)
         except LookupFailed as failed:
             run.errors[source] = str(failed)
+        except Exception as error:  # a source's surprise never stops the others
+            log.exception("enrichment of %s: %s failed unexpectedly", ref, source)
+            run.errors[source] = f"{NAMES[source]}: {error or type(error).__name__}"[:500]
     if ref.kind is ItemKind.LIBRARY:
         await _analysed_file(sessions, run)
     elif run.known.analysed:
