@@ -1,8 +1,8 @@
 """The long-running daemon: one asyncio task per watcher, stopped cleanly by SIGTERM or SIGINT.
 
 Watchers: the station supervisor (every enabled station this process leads), the daily
-loop check and the periodic collection scan. On SIGTERM hand-offs in flight finish, locks are
-released and the process exits 0.
+loop check, the periodic collection scan and the periodic enrichment. On SIGTERM hand-offs in
+flight finish, locks are released and the process exits 0.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from daemon.collection_scan_schedule import schedule_collection_scans
+from daemon.enrichment_schedule import schedule_enrichment
 from daemon.loop_check_schedule import schedule_loop_checks
 from daemon.supervisor import supervise_stations
 from domain.config import ConfigError, Settings, configure_logging, get_settings
@@ -22,13 +23,19 @@ from domain.resources import Resources
 
 Watcher = Callable[[Resources], Coroutine[Any, Any, None]]
 
-WATCHERS: list[Watcher] = [supervise_stations, schedule_loop_checks, schedule_collection_scans]
+WATCHERS: list[Watcher] = [
+    supervise_stations,
+    schedule_loop_checks,
+    schedule_collection_scans,
+    schedule_enrichment,
+]
 STOP_TIMEOUT_SECONDS = 4.0
 # How the start-up line names each watcher.
 WATCHER_NAMES = {
     "supervise_stations": "station supervisor",
     "schedule_loop_checks": "daily loop check",
     "schedule_collection_scans": "collection scan",
+    "schedule_enrichment": "enrichment",
 }
 
 log = logging.getLogger("crateloop.daemon")

@@ -189,3 +189,32 @@ def collection_analysis_off(settings: Settings) -> str:
 def collection_scan_schedule(settings: Settings) -> str:
     """Taken (SET NX) by the one daemon that queues this period's collection scan."""
     return settings.channel("collection:scan-schedule")
+
+
+# Enrichment ---------------------------------------------------------------------------------------
+
+
+def music_api(settings: Settings, source: str, name: str) -> str:
+    """An enrichment API's shared state (`source` "deezer", "lastfm", "spotify", "musicbrainz",
+    "discogs"): `pace:lock`/`pace:next` (Deezer, Last.fm, Spotify; MusicBrainz and Discogs keep
+    the pace identification uses), `breaker` (closed/open/half-open) and, for Spotify,
+    `audio-features-off` (set for good once Spotify answered 403)."""
+    return settings.channel(f"api:{source}:{name}")
+
+
+def api_tally(settings: Settings) -> str:
+    """A hash: every outside API's calls by outcome and answer cache hits and misses, summed over
+    every process (`<source>:calls`, `<source>:ok`, `<source>:hits`…: domain/outbound/tally.py)."""
+    return settings.channel("api:tally")
+
+
+def enrichment_job(settings: Settings, job_id: str) -> str:
+    """An enrichment job's progress: a hash (state, total, done, completed, partial, failed,
+    message) written by the worker as each batch ends, read by web and CLI
+    (domain/enrichment/job.py)."""
+    return settings.channel(f"enrichment:job:{job_id}")
+
+
+def enrichment_schedule(settings: Settings) -> str:
+    """Taken (SET NX) by the one daemon that queues this period's enrichment."""
+    return settings.channel("enrichment:schedule")

@@ -47,6 +47,13 @@ VARIABLES = (
     "MUSICBRAINZ_BASE_URL",
     "DISCOGS_BASE_URL",
     "DISCOGS_TOKEN",
+    "DEEZER_BASE_URL",
+    "LASTFM_BASE_URL",
+    "LASTFM_API_KEY",
+    "SPOTIFY_ACCOUNTS_URL",
+    "SPOTIFY_API_URL",
+    "SPOTIFY_CLIENT_ID",
+    "SPOTIFY_CLIENT_SECRET",
     "AUTO_IDENTIFY",
     "MUSIC_PATH",
     "COLLECTION_SCAN_MINUTES",
@@ -77,12 +84,24 @@ class TracklistsSettings:
 
 @dataclass(frozen=True, slots=True)
 class MusicDatabasesSettings:
-    """Where MusicBrainz and Discogs are (tests point them at local fakes) and the Discogs token."""
+    """Where the music databases are (tests point them at local fakes) and their credentials.
+    Each credential is a secret, kept out of repr() and logs; "" leaves that service out."""
 
     musicbrainz_url: str = "https://musicbrainz.org"  # no trailing slash
     discogs_url: str = "https://api.discogs.com"
-    # A personal access token; "" leaves Discogs out. A secret: kept out of repr() and logs.
-    discogs_token: str = field(default="", repr=False)
+    discogs_token: str = field(default="", repr=False)  # a personal access token
+    deezer_url: str = "https://api.deezer.com"  # no key needed
+    lastfm_url: str = "https://ws.audioscrobbler.com"  # the API is at /2.0/
+    lastfm_api_key: str = field(default="", repr=False)
+    spotify_accounts_url: str = "https://accounts.spotify.com"  # the token: /api/token
+    spotify_api_url: str = "https://api.spotify.com"  # /v1/search…
+    spotify_client_id: str = field(default="", repr=False)
+    spotify_client_secret: str = field(default="", repr=False)
+
+    @property
+    def spotify_configured(self) -> bool:
+        """Spotify is optional: asked only with both client credentials set."""
+        return bool(self.spotify_client_id and self.spotify_client_secret)
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,6 +241,13 @@ def _music_databases(env: dict[str, str]) -> MusicDatabasesSettings:
         musicbrainz_url=_site_url(env, "MUSICBRAINZ_BASE_URL", defaults.musicbrainz_url),
         discogs_url=_site_url(env, "DISCOGS_BASE_URL", defaults.discogs_url),
         discogs_token=env.get("DISCOGS_TOKEN", "").strip(),
+        deezer_url=_site_url(env, "DEEZER_BASE_URL", defaults.deezer_url),
+        lastfm_url=_site_url(env, "LASTFM_BASE_URL", defaults.lastfm_url),
+        lastfm_api_key=env.get("LASTFM_API_KEY", "").strip(),
+        spotify_accounts_url=_site_url(env, "SPOTIFY_ACCOUNTS_URL", defaults.spotify_accounts_url),
+        spotify_api_url=_site_url(env, "SPOTIFY_API_URL", defaults.spotify_api_url),
+        spotify_client_id=env.get("SPOTIFY_CLIENT_ID", "").strip(),
+        spotify_client_secret=env.get("SPOTIFY_CLIENT_SECRET", "").strip(),
     )
 
 

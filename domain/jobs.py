@@ -39,6 +39,11 @@ SCAN_COLLECTION = "scan_collection"
 COLLECTION_ANALYSIS_QUEUE = "collection-analysis"
 # (file_ids: list[int]) key and BPM of these collection files (domain/collection/analyse_job.py)
 ANALYSE_COLLECTION = "analyse_collection"
+ENRICHMENT_QUEUE = "enrichment"
+# (job_id: str, items: list[str]) enrich these items ("library:12", "collection:7"), at most
+# ENRICH_BATCH_SIZE a message (domain/enrichment/job.py)
+ENRICH_ITEMS = "enrich_items"
+ENRICH_BATCH_SIZE = 100
 
 # Every queue the worker consumes: /metrics reports how many messages wait in each.
 QUEUES = (
@@ -47,6 +52,7 @@ QUEUES = (
     LIBRARY_QUEUE,
     COLLECTION_QUEUE,
     COLLECTION_ANALYSIS_QUEUE,
+    ENRICHMENT_QUEUE,
 )
 
 # Database or Redis unreachable: worth waiting for (the worker retries a job that raised one of
@@ -137,6 +143,14 @@ class JobQueue:
     def scan_collection(self, job_id: str, *, delay_ms: int | None = None) -> None:
         """Run the collection scan made by `collection.scan_job.start_scan` (after `delay_ms`)."""
         self._send(COLLECTION_QUEUE, SCAN_COLLECTION, job_id, delay_ms=delay_ms)
+
+    def enrich_items(self, job_id: str, items: Sequence[str]) -> None:
+        """Enrich these items ("library:12"…) for the job made by `enrichment.job.queue_enrichment`,
+        ENRICH_BATCH_SIZE a message."""
+        listed = list(items)
+        for start in range(0, len(listed), ENRICH_BATCH_SIZE):
+            batch = listed[start : start + ENRICH_BATCH_SIZE]
+            self._send(ENRICHMENT_QUEUE, ENRICH_ITEMS, job_id, batch)
 
     def close(self) -> None:
         """Drop the broker's Redis connections (RedisBroker.close leaves its pool open)."""

@@ -594,7 +594,81 @@ class WantStatus(StrEnum):
 LIBRARY_SEARCH_WORDS = "to_tsvector('simple', artists_key || ' ' || title_key)"
 
 
-class LibraryTrack(Base):
+class EnrichmentStatus(StrEnum):
+    """Where an item's enrichment stands (domain/enrichment/): `partial` when some outside API
+    failed (tried again a day later), `failed` when none answered (tried again, at most 3 times)."""
+
+    PENDING = "pending"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+    PARTIAL = "partial"
+    FAILED = "failed"
+
+
+class Enriched:
+    """The enrichment columns library tracks and collection files share (issue 12 §4). What the
+    music databases said is kept in columns of its own, beside what the file's tags, the analysis
+    or identification said: where a fact came from stays known."""
+
+    enrichment_status: Mapped[str] = mapped_column(
+        String(16), default=EnrichmentStatus.PENDING, server_default="pending"
+    )
+    # The outside APIs that answered for this item ("musicbrainz", "deezer"…): not asked again.
+    sources_enriched: Mapped[list[str]] = mapped_column(
+        ARRAY(Text), default=list, server_default="{}"
+    )
+    last_attempt: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    enrichment_retry_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    enrichment_error: Mapped[str | None] = mapped_column(Text)
+    enriched_isrc: Mapped[str | None] = mapped_column(String(12))
+    enriched_mbid: Mapped[str | None] = mapped_column(Text)  # MusicBrainz recording
+    enriched_label: Mapped[str | None] = mapped_column(Text)
+    enriched_catalogue_number: Mapped[str | None] = mapped_column(Text)
+    enriched_release_date: Mapped[str | None] = mapped_column(Text)  # "2016", "2016-04-01"
+    enriched_country: Mapped[str | None] = mapped_column(Text)
+    enriched_genres: Mapped[list[str]] = mapped_column(
+        ARRAY(Text), default=list, server_default="{}"
+    )
+    enriched_styles: Mapped[list[str]] = mapped_column(
+        ARRAY(Text), default=list, server_default="{}"
+    )
+    discogs_release_id: Mapped[int | None] = mapped_column(BigInteger)
+    deezer_id: Mapped[int | None] = mapped_column(BigInteger)
+    deezer_bpm: Mapped[float | None] = mapped_column(Float)
+    deezer_gain: Mapped[float | None] = mapped_column(Float)
+    lastfm_tags: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list, server_default="{}")
+    lastfm_playcount: Mapped[int | None] = mapped_column(BigInteger)
+    lastfm_listeners: Mapped[int | None] = mapped_column(BigInteger)
+    spotify_id: Mapped[str | None] = mapped_column(Text)
+    audio_features: Mapped[dict[str, Any] | None] = mapped_column(JSONB)  # Spotify's, if granted
+
+
+def _enrichment_table_args(table: str) -> tuple[Any, ...]:
+    """The check on `enrichment_status` and the index the daemon picks items by."""
+    return (
+        CheckConstraint(
+            _one_of("enrichment_status", EnrichmentStatus), name=f"{table}_enrichment_status"
+        ),
+        CheckConstraint("enrichment_retry_count >= 0", name=f"{table}_enrichment_retry_count"),
+        Index(f"{table}_enrichment", "enrichment_status", "last_attempt"),
+    )
+
+
+class ApiCache(Base):
+    """An outside API's JSON answer, kept until `expires_at` (domain/enrichment/api_cache.py);
+    `{}` stands for "it knows nothing of it"."""
+
+    __tablename__ = "api_cache"
+
+    key: Mapped[str] = mapped_column(Text, primary_key=True)
+    source: Mapped[str] = mapped_column(String(32))
+    endpoint: Mapped[str] = mapped_column(Text)
+    response: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    created_at: Mapped[datetime] = _now()
+
+
+class LibraryTrack(Enriched, Base):
     """A recording crateloop knows; no two rows stand for the same recording (`dedupe_key`)."""
 
     __tablename__ = "library_tracks"
@@ -667,6 +741,7 @@ class LibraryTrack(Base):
         Index("library_tracks_first_discovered", "first_discovered"),
         Index("library_tracks_changed", "updated_at"),
         Index("library_tracks_words", "search_words", postgresql_using="gin"),
+        *_enrichment_table_args("library_tracks"),
     )
 
 
@@ -798,7 +873,7 @@ COLLECTION_SEARCH = weighted_vector("search_a", "search_b", "search_c")
 COLLECTION_SEARCH_HEAVY = heavy_vector("search_a")
 
 
-class CollectionFile(Base):
+class CollectionFile(Enriched, Base):
     """One audio file under a MUSIC_PATH root, as last scanned (domain/collection/)."""
 
     __tablename__ = "collection_files"
@@ -877,4 +952,5 @@ class CollectionFile(Base):
         Index("collection_files_by_added", created_at.desc(), id.desc()),
         Index("collection_files_search", "search", postgresql_using="gin"),
         Index("collection_files_search_heavy", "search_heavy", postgresql_using="gin"),
+        *_enrichment_table_args("collection_files"),
     )

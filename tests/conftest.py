@@ -31,6 +31,7 @@ pytest_plugins = [
     "tests.daemon_process",
     "tests.worker_process",
     "tests.library_worker",
+    "tests.enrichment_fakes",
 ]
 
 REPO = Path(__file__).resolve().parent.parent
@@ -158,6 +159,10 @@ def app_env(
         # refused at once (nothing listens on the discard port).
         "MUSICBRAINZ_BASE_URL": "http://127.0.0.1:9",
         "DISCOGS_BASE_URL": "http://127.0.0.1:9",
+        "DEEZER_BASE_URL": "http://127.0.0.1:9",
+        "LASTFM_BASE_URL": "http://127.0.0.1:9",
+        "SPOTIFY_ACCOUNTS_URL": "http://127.0.0.1:9",
+        "SPOTIFY_API_URL": "http://127.0.0.1:9",
         # Imports do not identify their tracks by themselves here (a test that wants it says so):
         # the suite's workers would spend their one thread asking the discard port.
         "AUTO_IDENTIFY": "0",

@@ -19,12 +19,16 @@ from dramatiq.middleware import AsyncIO
 
 from domain.collection import analyse_job, scan_job
 from domain.config import get_settings
+from domain.enrichment import job as enrichment_job
 from domain.jobs import (
     ANALYSE_COLLECTION,
     CHECK_ALL_LOOPS,
     CHECK_LOOPS,
     COLLECTION_ANALYSIS_QUEUE,
     COLLECTION_QUEUE,
+    ENRICH_BATCH_SIZE,
+    ENRICH_ITEMS,
+    ENRICHMENT_QUEUE,
     IDENTIFY_TRACKLIST,
     IMPORT_DISCOGS_WANTS,
     IMPORT_TRACKLIST,
@@ -272,3 +276,18 @@ async def analyse_collection(file_ids: list[int]) -> None:
     """Key and BPM of these collection files, from the audio."""
     analysed = await analyse_job.analyse_files(opened.resources, file_ids)
     log.info("analysed %d of %d collection file(s)", analysed, len(file_ids))
+
+
+@dramatiq.actor(
+    actor_name=ENRICH_ITEMS,
+    queue_name=ENRICHMENT_QUEUE,
+    # After scans (0), before the long audio analysis (100).
+    priority=50,
+    # Up to six outside requests an item, at MusicBrainz's one a second.
+    time_limit=ENRICH_BATCH_SIZE * 30_000,
+    **_RETRIED,
+)
+async def enrich_items(job_id: str, items: list[str]) -> None:
+    """Enrich these library tracks and collection files from the music databases."""
+    outcomes = await enrichment_job.run_batch(opened.resources, job_id, items)
+    log.info("enrichment %s: %d item(s) done", job_id, len(outcomes))

@@ -29,6 +29,7 @@ from domain.library.lookups import (
     LOOKUP_TTL,
     SEARCH_TTL,
     AnswerCache,
+    AnswerStore,
     LookupFailed,
     cached_get,
     http_client,
@@ -37,9 +38,10 @@ from domain.library.lookups import (
     text_of,
 )
 from domain.library.reading import FEATURING
-from domain.outbound.breaker import BASE_SECONDS
+from domain.outbound.breaker import BASE_SECONDS, Breaker
 from domain.outbound.policy import Answer
 from domain.outbound.retry import RETRY_AFTER_CAP
+from domain.outbound.tally import Tally
 from domain.outbound.user_agent import user_agent
 from domain.validation import InputError
 
@@ -133,6 +135,8 @@ class DiscogsClient:
         backoff_seconds: float = DELAY_SECONDS,
         breaker_base_seconds: float = BASE_SECONDS,
         retry_after_cap: float = RETRY_AFTER_CAP,
+        cache: AnswerStore | None = None,
+        breaker: Breaker | None = None,
         rate_window_seconds: float = RATE_WINDOW_SECONDS,
     ) -> None:
         databases = settings.music_databases
@@ -148,9 +152,11 @@ class DiscogsClient:
             backoff_seconds=backoff_seconds,
             breaker_base_seconds=breaker_base_seconds,
             retry_after_cap=retry_after_cap,
+            breaker=breaker,
         )
         self.pace, self.breaker = self.policy.pace, self.policy.breaker
-        self.cache = AnswerCache(redis, channels.discogs(settings, "cache"))
+        self.cache: AnswerStore = cache or AnswerCache(redis, channels.discogs(settings, "cache"))
+        self.tally = Tally(redis, channels.api_tally(settings), "discogs")
         self._redis = redis
         self._refused_key = channels.discogs(settings, "token-refused")
         # Which token was refused, without keeping the token itself in Redis.
@@ -234,6 +240,7 @@ class DiscogsClient:
             "results",
             before_asking=self._check_token,
             on_answer=self._read_answer,
+            tally=self.tally,
         )
 
     async def _check_token(self) -> None:

@@ -27,6 +27,7 @@ from domain.library.lookups import (
     LOOKUP_TTL,
     SEARCH_TTL,
     AnswerCache,
+    AnswerStore,
     LookupFailed,
     cached_get,
     http_client,
@@ -35,8 +36,9 @@ from domain.library.lookups import (
     text_of,
 )
 from domain.library.reading import FEATURING
-from domain.outbound.breaker import BASE_SECONDS
+from domain.outbound.breaker import BASE_SECONDS, Breaker
 from domain.outbound.retry import RETRY_AFTER_CAP
+from domain.outbound.tally import Tally
 from domain.outbound.user_agent import user_agent
 from domain.validation import InputError
 
@@ -79,6 +81,8 @@ class MusicBrainzClient:
         backoff_seconds: float = DELAY_SECONDS,
         breaker_base_seconds: float = BASE_SECONDS,
         retry_after_cap: float = RETRY_AFTER_CAP,
+        cache: AnswerStore | None = None,
+        breaker: Breaker | None = None,
     ) -> None:
         self.base_url = settings.music_databases.musicbrainz_url
         self.policy = outbound_policy(
@@ -90,9 +94,13 @@ class MusicBrainzClient:
             backoff_seconds=backoff_seconds,
             breaker_base_seconds=breaker_base_seconds,
             retry_after_cap=retry_after_cap,
+            breaker=breaker,
         )
         self.pace, self.breaker = self.policy.pace, self.policy.breaker
-        self.cache = AnswerCache(redis, channels.musicbrainz(settings, "cache"))
+        self.cache: AnswerStore = cache or AnswerCache(
+            redis, channels.musicbrainz(settings, "cache")
+        )
+        self.tally = Tally(redis, channels.api_tally(settings), "musicbrainz")
         self.user_agent = user_agent(settings.contact)
         self._http = http_client(
             timeout, {"User-Agent": self.user_agent, "Accept": "application/json"}
@@ -113,10 +121,15 @@ class MusicBrainzClient:
 
     async def lookup_recording(self, mbid: str) -> Candidate | None:
         """The recording with this MBID (its ISRCs, releases and labels); None when unknown."""
+        data = await self.recording_data(mbid)
+        return candidate_of(data) if data else None
+
+    async def recording_data(self, mbid: str) -> dict[str, Any]:
+        """The recording with this MBID as MusicBrainz wrote it, with its ISRCs, releases,
+        labels, genres and tags (`{}` when unknown): enrichment reads more than a Candidate."""
         recording = musicbrainz_id("mbid", mbid)
         url = f"{self.base_url}/ws/2/recording/{recording}?inc={LOOKUP_INC}&fmt=json"
-        data = await self._get("recording", url, LOOKUP_TTL)
-        return candidate_of(data) if data else None
+        return await self._get("recording", url, LOOKUP_TTL)
 
     async def by_isrc(self, isrc: str) -> list[Candidate]:
         """The recordings MusicBrainz knows under this ISRC (usually one; may be none)."""
@@ -130,7 +143,7 @@ class MusicBrainzClient:
     async def _get(self, kind: str, url: str, seconds: int) -> dict[str, Any]:
         """The JSON answer for `url`, from the cache when there; `{}` when MusicBrainz has none."""
         return await cached_get(
-            self.cache, self.policy, self._http, kind, url, seconds, "recordings"
+            self.cache, self.policy, self._http, kind, url, seconds, "recordings", tally=self.tally
         )
 
 

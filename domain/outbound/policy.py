@@ -8,7 +8,7 @@ the wording of its errors.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -66,13 +66,18 @@ class OutboundPolicy:
         *,
         data: dict[str, str] | None = None,
         delay: float | None = None,
+        headers: dict[str, str] | None = None,
+        shown_url: str | None = None,
     ) -> Answer:
         """The answer to one request, each try through the pace (spaced by at least `delay`).
 
         5xx, 429 and timeouts are retried; a Retry-After beyond the cap, or a 429 that
         persists, opens the breaker (CircuitOpen). Other statuses are returned as they are.
+        `headers` are this request's own (a bearer token); `shown_url` is the URL messages and
+        the Answer name, when `url` carries a secret (an API key in its query).
         Raises RequestFailed, CircuitOpen or BodyTooLarge.
         """
+        shown = shown_url or url
         retries = self.retries
         backoff = retries.backoff()
         failure: RequestFailed | None = None
@@ -81,25 +86,27 @@ class OutboundPolicy:
             pause = backoff.next()
             try:
                 async with self.pace.turn(delay):
-                    answer = await self.send(http, method, url, data=data)
+                    answer = await self.send(http, method, url, data=data, headers=headers)
             except (httpx.TimeoutException, TimeoutError):
-                failure = RequestFailed(f"{url} did not answer within {self.timeout:g} s")
+                failure = RequestFailed(f"{shown} did not answer within {self.timeout:g} s")
             except httpx.TransportError as error:
-                failure = RequestFailed(
-                    f"{url} could not be reached: {error or type(error).__name__}"
-                )
+                # The error's own text may quote the URL: only its kind is named.
+                reason = type(error).__name__ if shown_url else str(error) or type(error).__name__
+                failure = RequestFailed(f"{shown} could not be reached: {reason}")
             else:
                 if not retries.retryable(answer.status):
-                    return answer
+                    return replace(answer, url=shown)
                 failure = RequestFailed(
-                    f"{url} answered {answer.status} {answer.reason}".rstrip(), answer.status
+                    f"{shown} answered {answer.status} {answer.reason}".rstrip(), answer.status
                 )
                 wait = retries.asked_wait(answer.status, answer.headers.get("retry-after"))
                 if wait is not None:
                     if wait > retries.retry_after_cap:
                         until = datetime.now(UTC) + timedelta(seconds=wait)
                         retry_at = await self.breaker.trip(at_least_until=until)
-                        raise CircuitOpen(retry_at, f"{url} asked us to wait {wait:.0f} s")
+                        raise CircuitOpen(
+                            retry_at, f"{shown} asked us to wait {wait:.0f} s", rate_limited=True
+                        )
                     pause = wait
             if attempt < retries.attempts:
                 await self.pace.hold_off(pause)
@@ -107,7 +114,7 @@ class OutboundPolicy:
         if failure.status == 429:
             # Still rate-limited after backing off: stop everything rather than insist.
             retry_at = await self.breaker.trip()
-            raise CircuitOpen(retry_at, f"{url} kept answering 429")
+            raise CircuitOpen(retry_at, f"{shown} kept answering 429", rate_limited=True)
         raise RequestFailed(f"{failure} ({retries.attempts} attempts)", failure.status)
 
     async def send(
@@ -117,11 +124,12 @@ class OutboundPolicy:
         url: str,
         *,
         data: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> Answer:
         """One exchange within the timeout, the body read up to the cap; the caller holds
         the pace. Raises httpx errors, TimeoutError and BodyTooLarge as they come."""
         async with asyncio.timeout(self.timeout):
-            async with http.stream(method, url, data=data) as response:
+            async with http.stream(method, url, data=data, headers=headers) as response:
                 body = await read_capped(response, self.max_bytes)
                 return Answer(
                     url, response.status_code, response.reason_phrase, response.headers, body

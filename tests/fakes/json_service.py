@@ -138,30 +138,44 @@ class FakeJsonService(RequestLog[RequestRecord]):
         """Headers the service adds to every answer."""
         return {}
 
-    def _reply(self, path: str, query: dict[str, str]) -> Reply:
+    def answer_request(self, record: RequestRecord) -> Reply:
+        """What the service answers a request no route or fault answers: `answer` by default;
+        a service that reads the method or headers (a token) overrides this."""
+        return self.answer(record.path, record.query)
+
+    def _reply(self, record: RequestRecord) -> Reply:
         with self._lock:
             if self._faults:
                 return self._faults.pop(0)
-            replies = self._routes.get(path)
+            replies = self._routes.get(record.path)
             if replies:
                 return replies.pop(0) if len(replies) > 1 else replies[0]
-        return self.answer(path, query)
+        return self.answer_request(record)
 
 
 class _Handler(QuietHandler):
     def do_GET(self) -> None:
+        self._serve("GET")
+
+    def do_POST(self) -> None:
+        """A form POST (Spotify's token): its fields are logged with the query's."""
+        length = int(self.headers.get("Content-Length") or 0)
+        form = self.rfile.read(length).decode() if length else ""
+        self._serve("POST", {k: v[0] for k, v in parse_qs(form).items()})
+
+    def _serve(self, method: str, form: dict[str, str] | None = None) -> None:
         fake: FakeJsonService = self.server.owner  # type: ignore[attr-defined]
         parts = urlsplit(self.path)
         query = {k: v[0] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
         record = RequestRecord(
-            method="GET",
+            method=method,
             path=parts.path,
-            query=query,
+            query={**query, **(form or {})},
             headers={k.lower(): v for k, v in self.headers.items()},
             started=time.monotonic(),
         )
         fake._begin(record)
-        reply = fake._reply(parts.path, query)
+        reply = fake._reply(record)
         try:
             if reply.delay:
                 time.sleep(reply.delay)  # a stalling service on purpose: what the reply asks for

@@ -69,6 +69,8 @@ def recording(
     score: int = 100,
     recording_id: str | None = None,
     first_release_date: str = "",
+    genres: list[str] | None = None,
+    tags: list[str] | None = None,
 ) -> dict[str, Any]:
     """A recording as searches and lookups return it (`length` in ms; None is sent as null)."""
     found: dict[str, Any] = {
@@ -84,6 +86,10 @@ def recording(
         found["first-release-date"] = first_release_date
     if isrcs is not None:
         found["isrcs"] = isrcs
+    if genres is not None:  # what `inc=genres+tags` adds: name, count (votes), id for genres
+        found["genres"] = [{"id": str(uuid.uuid4()), "name": g, "count": 5} for g in genres]
+    if tags is not None:
+        found["tags"] = [{"name": t, "count": 1} for t in tags]
     return found
 
 

@@ -1,0 +1,94 @@
+"""How enrichment asks each outside API: its pace (shared by every process), its breaker with
+states, its answers kept in PostgreSQL and its calls counted. One `ApiRules` per client.
+
+Paces, as the APIs ask (requests a second for the whole installation): Spotify 3, MusicBrainz 1,
+Discogs 1, Last.fm 4, Deezer 5. MusicBrainz and Discogs keep the pace identification uses (one
+request a second between both); enrichment has breakers of its own for them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
+
+import redis.asyncio as aioredis
+
+from domain import channels
+from domain.config import Settings
+from domain.db import Sessions
+from domain.enrichment.api_cache import ApiCache
+from domain.library.lookups import outbound_policy
+from domain.outbound.breaker import WINDOW_SECONDS, CircuitBreaker
+from domain.outbound.policy import OutboundPolicy
+from domain.outbound.retry import RETRY_AFTER_CAP
+from domain.outbound.tally import Tally
+
+# Seconds between two requests (before the pace's jitter): the APIs' own limits.
+DELAYS = {
+    "musicbrainz": 1.0,
+    "discogs": 1.0,
+    "deezer": 1 / 5,
+    "lastfm": 1 / 4,
+    "spotify": 1 / 3,
+}
+TIMEOUT_SECONDS = 20.0
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    """What tests shorten: the breaker's window, the wait between retries, the timeout."""
+
+    window_seconds: float = WINDOW_SECONDS
+    backoff_seconds: float = 1.0
+    timeout: float = TIMEOUT_SECONDS
+
+
+DEFAULTS = Options()
+
+
+@dataclass(frozen=True, slots=True)
+class ApiRules:
+    """One API's policy (pace, breaker, retries), answer cache and counters."""
+
+    policy: OutboundPolicy
+    breaker: CircuitBreaker
+    cache: ApiCache
+    tally: Tally
+
+
+def breaker_of(
+    settings: Settings, redis: aioredis.Redis, source: str, window: float
+) -> CircuitBreaker:
+    """The enrichment breaker of `source`, as every process (and the Sources page) sees it."""
+    return CircuitBreaker(
+        redis, channels.music_api(settings, source, "breaker"), name=source, window_seconds=window
+    )
+
+
+def api_rules(
+    settings: Settings,
+    redis: aioredis.Redis,
+    sessions: Sessions,
+    source: str,
+    name: str,
+    options: Options,
+) -> ApiRules:
+    """The rules for `source` ("deezer"…), `name` the API's name in messages ("Deezer")."""
+    breaker = breaker_of(settings, redis, source, options.window_seconds)
+    policy = outbound_policy(
+        name,
+        redis,
+        partial(channels.music_api, settings, source),
+        delay=DELAYS[source],
+        timeout=options.timeout,
+        backoff_seconds=options.backoff_seconds,
+        breaker_base_seconds=options.window_seconds,
+        retry_after_cap=RETRY_AFTER_CAP,
+        breaker=breaker,
+    )
+    return ApiRules(
+        policy=policy,
+        breaker=breaker,
+        cache=ApiCache(sessions, source),
+        tally=Tally(redis, channels.api_tally(settings), source),
+    )
