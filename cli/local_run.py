@@ -19,7 +19,8 @@ import click
 
 from cli.exits import fail
 from cli.server_files import running_postgres_url, running_redis_url
-from domain.config import VAR_DIR, environment
+from domain.config import environment
+from domain.var_dir import VAR_DIR
 
 SERVER_VARIABLES = ("DATABASE_URL", "REDIS_URL")
 

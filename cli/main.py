@@ -14,7 +14,8 @@ import click
 
 from cli.exits import EXIT_REFUSED, fail
 from cli.local_run import LocalRun, fill_in, find_local_run, missing_servers
-from domain.config import VAR_DIR, ConfigError, environment
+from domain.config import ConfigError, environment
+from domain.var_dir import VAR_DIR
 
 # `run` starts (or fails on) servers of its own; `env` reports the local run as it is.
 OWN_SERVERS = ("run", "env")

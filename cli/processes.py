@@ -23,7 +23,6 @@ import click
 
 from domain import metrics_dir
 from domain.config import (
-    VAR_DIR,
     ConfigError,
     Settings,
     configure_logging,
@@ -31,6 +30,7 @@ from domain.config import (
     get_settings,
     load_settings,
 )
+from domain.var_dir import VAR_DIR
 
 SignalHandler = Callable[[int, FrameType | None], Any] | int | None
 

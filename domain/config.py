@@ -17,8 +17,8 @@ from dotenv import dotenv_values
 
 from domain.outbound.addresses import parse_allowed_hosts
 from domain.validation import InputError, zone_name
+from domain.var_dir import VAR_DIR
 
-VAR_DIR = Path(os.environ.get("CRATELOOP_VAR_DIR", "var")).resolve()
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 # Every variable Settings reads; the README documents each (tests/test_readme.py checks).
 VARIABLES = (

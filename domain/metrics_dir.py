@@ -20,7 +20,7 @@ import shutil
 from collections.abc import Mapping
 from pathlib import Path
 
-from domain.config import VAR_DIR
+from domain.var_dir import VAR_DIR
 
 VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 DEFAULT = VAR_DIR / "metrics"

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from domain.config import VAR_DIR, ConfigError, load_settings
+from domain.config import ConfigError, load_settings
+from domain.var_dir import VAR_DIR
 
 GOOD = {
     "DATABASE_URL": "postgres://u:p@db.example:5432/app",
