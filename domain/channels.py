@@ -184,3 +184,9 @@ def collection_analysis_off(settings: Settings) -> str:
 def collection_scan_schedule(settings: Settings) -> str:
     """Taken (SET NX) by the one daemon that queues this period's collection scan."""
     return settings.channel("collection:scan-schedule")
+
+
+def collection_matching_mark(settings: Settings) -> str:
+    """When the library tracks were last matched against the collection (an ISO time): tracks
+    changed since are matched (domain/collection/matching.py)."""
+    return settings.channel("collection:matching-mark")

@@ -17,7 +17,7 @@ from typing import Any
 import dramatiq
 from dramatiq.middleware import AsyncIO
 
-from domain.collection import analyse_job, scan_job
+from domain.collection import analyse_job, matching, scan_job
 from domain.config import get_settings
 from domain.jobs import (
     ANALYSE_COLLECTION,
@@ -30,6 +30,8 @@ from domain.jobs import (
     IMPORT_TRACKLIST,
     LIBRARY_QUEUE,
     LOOP_CHECKS_QUEUE,
+    MATCH_COLLECTION,
+    MATCH_LIBRARY_CHANGES,
     REFRESH_DISCOVERY_STATISTICS,
     SCAN_COLLECTION,
     TRACKLISTS_QUEUE,
@@ -171,6 +173,8 @@ async def identify_tracklist(
     except TracklistNotFound:
         log.warning("tracklist %d (version %d) is gone: nothing to identify", tracklist_id, version)
         return
+    # New library tracks may be files the collection holds.
+    await asyncio.to_thread(opened.resources.jobs.match_library_changes)
     log.info(
         "identification %s: %d row(s) of tracklist %d, %d to retry",
         job_id,
@@ -252,6 +256,11 @@ async def scan_collection(job_id: str) -> None:
         return
     log.info("collection scan %s: %s", job_id, job.text)
     if job.state is scan_job.ScanState.DONE:
+        stale = await matching.stale_files(opened.resources.sessions)
+        if stale:
+            await asyncio.to_thread(opened.resources.jobs.match_collection, stale)
+            log.info("collection scan %s: %d file(s) queued for matching", job_id, len(stale))
+        await asyncio.to_thread(opened.resources.jobs.match_library_changes)
         queued = await analyse_job.queue_analysis(opened.resources)
         if queued:
             log.info("collection scan %s: %d file(s) queued for key and BPM", job_id, queued)
@@ -270,3 +279,25 @@ async def analyse_collection(file_ids: list[int]) -> None:
     """Key and BPM of these collection files, from the audio."""
     analysed = await analyse_job.analyse_files(opened.resources, file_ids)
     log.info("analysed %d of %d collection file(s)", analysed, len(file_ids))
+
+
+@dramatiq.actor(
+    actor_name=MATCH_COLLECTION,
+    queue_name=COLLECTION_QUEUE,
+    **_RETRIED,
+)
+async def match_collection(file_ids: list[int]) -> None:
+    """Match these collection files to library tracks (a redelivery changes nothing)."""
+    done = await matching.match_files(opened.resources.sessions, file_ids)
+    log.info("matched %d collection file(s): %s", len(file_ids), done)
+
+
+@dramatiq.actor(
+    actor_name=MATCH_LIBRARY_CHANGES,
+    queue_name=COLLECTION_QUEUE,
+    **_RETRIED,
+)
+async def match_library_changes() -> None:
+    """Match the files that could be the library tracks made or changed since the last time."""
+    done = await matching.match_library_changes(opened.resources)
+    log.info("matched collection files against changed library tracks: %s", done)

@@ -395,6 +395,15 @@ async def library_candidates(sessions: Sessions, facts: TrackFacts) -> list[_Fou
     return [_library(t) for t in ranked]
 
 
+async def isrc_candidates(sessions: Sessions, isrc: str) -> list[_Found]:
+    """The library tracks holding this ISRC (a tagged file's strongest clue)."""
+    async with sessions() as session:
+        tracks = await session.scalars(
+            select(LibraryTrack).where(LibraryTrack.isrc == isrc).order_by(LibraryTrack.id)
+        )
+        return [_library(t) for t in tracks]
+
+
 def _all_words(key: str) -> str:
     """A tsquery asking for every word of a comparison key ("" when it has none). Words are
     letters and digits only, so nothing in them is tsquery syntax."""
@@ -439,7 +448,7 @@ async def _record(
         differences=(
             {"penalties": best_score.penalties, "reasons": best_score.reasons} if best_score else {}
         ),
-        candidates=[_candidate_json(found[r.index], r) for r in decision.ranked[:KEPT_CANDIDATES]],
+        candidates=[candidate_json(found[r.index], r) for r in decision.ranked[:KEPT_CANDIDATES]],
         sources_asked=list(asked),
     )
 
@@ -470,7 +479,7 @@ def _day(text: str | None) -> date | None:
         return None
 
 
-def _candidate_json(found: _Found, ranked: Ranked) -> dict[str, object]:
+def candidate_json(found: _Found, ranked: Ranked) -> dict[str, object]:
     """A candidate as a discovery keeps it (the review queue and the CLI show it)."""
     facts, candidate = found.facts, found.candidate
     return {
@@ -547,7 +556,7 @@ async def search_by_hand(
         return 0
     # An "ID" row found by a link has nothing of its own to compare: the link is the answer.
     decision = _decided(facts or found[0].facts, found)
-    fresh = [_candidate_json(found[r.index], r) for r in decision.ranked]
+    fresh = [candidate_json(found[r.index], r) for r in decision.ranked]
     async with resources.sessions.begin() as session:
         kept = await session.get(Discovery, discovery_id, with_for_update=True)
         if kept is None:

@@ -1,0 +1,290 @@
+"""Which library track each collection file is: the library's own scorer and decision rules.
+
+A file's tags are read as a DJ row is (`read_row` on artist, title and label, plus the file's
+duration and ISRC) and scored against the library tracks the identification's library stage
+finds (`identify.library_candidates`, plus the track holding the file's ISRC). `decide` rules:
+- matched: the file is linked (`collection_files.library_track_id`) and every want-list item of
+  that track moves to in_library with the file named on it (`wants.own_wanted_in`);
+- provisional: a review item "is this file that track?" (`file_review.py`), the file not linked;
+- unmatched: nothing close, or no artist and title tags.
+
+A person's decision (`file_review.accept_file` / `reject_file`) is never undone here: a file a
+person decided is skipped, and a track a person rejected for a file is never a candidate again.
+Each file's result is kept in `collection_matches` with the file's `updated_at`, so a pass
+only redoes files changed since, and writes nothing when the decision is the same: running it
+twice, or a redelivered job, changes nothing.
+
+When it runs (the worker, `match_collection` and `match_library_changes` actors):
+- after each scan, for the files read since they were last matched (`stale_files`);
+- when library tracks appear or change (identification, a review, a Discogs want-list), for the
+  files that could be those tracks: tracks changed since a watermark kept in Redis (with
+  OVERLAP_SECONDS of overlap for transactions that committed late), and per track only the files
+  holding its title's words or its first artist's (`files_near_tracks`, on the files' search
+  index). Matching only those files, rather than the whole collection, is the cheapest correct
+  trigger: a track can only change the decision of a file whose prefilter would find it.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain import channels
+from domain.db import Sessions
+from domain.library.facts import TrackFacts, comparison_key, normal_isrc
+from domain.library.identify import candidate_json, isrc_candidates, library_candidates
+from domain.library.reading import read_row
+from domain.library.scoring import Decision, MatchState, decide
+from domain.library.wants import own_wanted_in
+from domain.models import (
+    CollectionFile,
+    CollectionMatch,
+    CollectionStatus,
+    FileMatchState,
+    LibraryTrack,
+)
+from domain.resources import Resources
+
+log = logging.getLogger(__name__)
+
+BATCH = 200  # files a worker message
+KEPT_CANDIDATES = 5
+NEAR_FILES = 500  # files one changed track may touch (its title's or artist's words)
+OVERLAP_SECONDS = 300
+_WORD = re.compile(r"[^\W_]+")
+
+
+def file_facts(row: CollectionFile) -> TrackFacts | None:
+    """A file's tags read as a DJ row (None without artist and title: nothing to match)."""
+    facts = read_row(row.artist, row.title, None, row.label, row.duration)
+    if facts is None:
+        return None
+    isrc = normal_isrc(row.isrc) if row.isrc else None
+    return replace(facts, isrc=isrc) if isrc else facts
+
+
+@dataclass(frozen=True, slots=True)
+class Matched:
+    """What one pass did: files linked, sent to review, left unmatched, and unchanged."""
+
+    linked: int = 0
+    review: int = 0
+    unmatched: int = 0
+    unchanged: int = 0
+    wants_moved: int = 0
+
+
+async def match_files(sessions: Sessions, file_ids: Sequence[int]) -> Matched:
+    """Match these files (those a person decided, missing or unread are skipped)."""
+    linked = review = unmatched = unchanged = moved = 0
+    for file_id in sorted(set(file_ids)):
+        async with sessions() as session:
+            row = await session.get(CollectionFile, file_id)
+            kept = await session.get(CollectionMatch, file_id)
+        if row is None or row.missing or row.status != CollectionStatus.COMPLETED.value:
+            continue
+        if kept is not None and kept.by_person:
+            continue
+        rejected = set(kept.rejected_track_ids) if kept is not None else set()
+        decision, found = await _decided(sessions, row, rejected)
+        result = _result(decision, found)
+        if kept is not None and _same(kept, result) and kept.file_updated_at == row.updated_at:
+            unchanged += 1
+            continue
+        moved += await _save(sessions, row, result)
+        if result["state"] == FileMatchState.MATCHED.value:
+            linked += 1
+        elif result["state"] == FileMatchState.PROVISIONAL.value:
+            review += 1
+        else:
+            unmatched += 1
+    return Matched(linked, review, unmatched, unchanged, moved)
+
+
+async def _decided(
+    sessions: Sessions, row: CollectionFile, rejected: set[int]
+) -> tuple[Decision, list[Any]]:
+    facts = file_facts(row)
+    if facts is None:
+        return decide(facts, []), []
+    found = [f for f in await library_candidates(sessions, facts) if f.library_track_id]
+    if facts.isrc:
+        known = {f.library_track_id for f in found}
+        found += [
+            f
+            for f in await isrc_candidates(sessions, facts.isrc)
+            if f.library_track_id not in known
+        ]
+    found = [f for f in found if f.library_track_id not in rejected]
+    return decide(facts, [f.facts for f in found]), found
+
+
+def _result(decision: Decision, found: Sequence[Any]) -> dict[str, Any]:
+    """The collection_matches columns of a decision (an "ID" file is unmatched)."""
+    best = found[decision.best] if decision.best is not None else None
+    top = decision.ranked[0].score if decision.ranked else None
+    state = {
+        MatchState.MATCHED: FileMatchState.MATCHED,
+        MatchState.PROVISIONAL: FileMatchState.PROVISIONAL,
+    }.get(decision.state, FileMatchState.UNMATCHED)
+    keep = state is not FileMatchState.UNMATCHED and best is not None
+    return {
+        "state": state.value,
+        "library_track_id": best.library_track_id if keep and best is not None else None,
+        "confidence": decision.confidence,
+        "differences": {"penalties": top.penalties, "reasons": top.reasons} if top else {},
+        "candidates": [
+            candidate_json(found[r.index], r) for r in decision.ranked[:KEPT_CANDIDATES]
+        ],
+    }
+
+
+def _same(kept: CollectionMatch, result: dict[str, Any]) -> bool:
+    return all(getattr(kept, name) == value for name, value in result.items())
+
+
+async def _save(sessions: Sessions, row: CollectionFile, result: dict[str, Any]) -> int:
+    """Write a file's decision and its link; the want-list items moved to in_library."""
+    now = datetime.now(UTC)
+    track_id = result["library_track_id"] if result["state"] == "matched" else None
+    async with sessions.begin() as session:
+        await session.execute(
+            insert(CollectionMatch)
+            .values(collection_file_id=row.id, file_updated_at=row.updated_at, **result)
+            .on_conflict_do_update(
+                index_elements=[CollectionMatch.collection_file_id],
+                set_={**result, "file_updated_at": row.updated_at, "updated_at": now},
+                where=CollectionMatch.by_person.is_(False),
+            )
+        )
+        return await link_file_in(session, row.id, track_id)
+
+
+async def link_file_in(session: AsyncSession, file_id: int, track_id: int | None) -> int:
+    """Link a file to a track (None: unlink) without touching its updated_at (a link is no
+    change of the file's tags); a new link moves the track's wanted items to in_library."""
+    before = await session.scalar(
+        select(CollectionFile.library_track_id).where(CollectionFile.id == file_id)
+    )
+    if before == track_id:
+        return 0
+    await session.execute(
+        update(CollectionFile).where(CollectionFile.id == file_id).values(library_track_id=track_id)
+    )
+    return await own_wanted_in(session, track_id, file_id) if track_id is not None else 0
+
+
+# --- which files to match -----------------------------------------------------------------------
+
+
+async def stale_files(sessions: Sessions, limit: int = 10_000) -> list[int]:
+    """Files read fine and present that were never matched or changed since (a person's
+    decisions excepted)."""
+    async with sessions() as session:
+        found = await session.scalars(
+            select(CollectionFile.id)
+            .outerjoin(CollectionMatch, CollectionMatch.collection_file_id == CollectionFile.id)
+            .where(
+                CollectionFile.status == CollectionStatus.COMPLETED.value,
+                CollectionFile.missing.is_(False),
+                or_(
+                    CollectionMatch.collection_file_id.is_(None),
+                    (CollectionMatch.by_person.is_(False))
+                    & CollectionMatch.file_updated_at.is_distinct_from(CollectionFile.updated_at),
+                ),
+            )
+            .order_by(CollectionFile.id)
+            .limit(limit)
+        )
+        return list(found)
+
+
+async def files_near_tracks(sessions: Sessions, track_ids: Sequence[int]) -> list[int]:
+    """Files not linked yet whose title-and-artist words hold a track's title or its first
+    artist: those whose library prefilter could find the track (the files' search index,
+    weight A). A linked file keeps its link until its tags change (`stale_files`)."""
+    near: set[int] = set()
+    async with sessions() as session:
+        tracks = (
+            await session.execute(
+                select(
+                    LibraryTrack.title_base, LibraryTrack.primary_artists, LibraryTrack.artists
+                ).where(LibraryTrack.id.in_(list(track_ids)))
+            )
+        ).all()
+        for title, primary, artists in tracks:
+            queries = [
+                _a_words(comparison_key(title)),
+                _a_words(comparison_key(primary[0] if primary else artists)),
+            ]
+            matches = [
+                CollectionFile.search.bool_op("@@")(func.to_tsquery("simple", words))
+                for words in queries
+                if words
+            ]
+            if matches:
+                near.update(
+                    await session.scalars(
+                        select(CollectionFile.id)
+                        .where(or_(*matches), CollectionFile.library_track_id.is_(None))
+                        .limit(NEAR_FILES)
+                    )
+                )
+    return sorted(near)
+
+
+def _a_words(key: str) -> str:
+    """A tsquery for every word of a comparison key among the title and artist (weight A)."""
+    return " & ".join(f"{word}:A" for word in dict.fromkeys(_WORD.findall(key)))
+
+
+async def changed_tracks(resources: Resources) -> tuple[list[int], datetime]:
+    """Library tracks changed since the watermark (less OVERLAP_SECONDS), and the new mark."""
+    key = channels.collection_matching_mark(resources.settings)
+    saved = await resources.redis.get(key)
+    since = (
+        datetime.fromisoformat(channels.text(saved)) - timedelta(seconds=OVERLAP_SECONDS)
+        if saved
+        else datetime.min.replace(tzinfo=UTC)
+    )
+    async with resources.sessions() as session:
+        now = await session.scalar(select(func.now()))
+        found = await session.scalars(
+            select(LibraryTrack.id).where(LibraryTrack.updated_at > since).order_by(LibraryTrack.id)
+        )
+        ids = list(found)
+    assert now is not None
+    return ids, now
+
+
+async def match_library_changes(resources: Resources) -> Matched:
+    """Match the files that could be library tracks changed since the last time; then move
+    the watermark (a job that fails leaves it, so the next one does the work)."""
+    track_ids, now = await changed_tracks(resources)
+    total = Matched()
+    for start in range(0, len(track_ids), BATCH):
+        files = await files_near_tracks(resources.sessions, track_ids[start : start + BATCH])
+        done = await match_files(resources.sessions, files)
+        total = Matched(*(a + b for a, b in zip(_counts(total), _counts(done), strict=True)))
+    await resources.redis.set(
+        channels.collection_matching_mark(resources.settings), now.isoformat()
+    )
+    return total
+
+
+def _counts(matched: Matched) -> tuple[int, ...]:
+    return (
+        matched.linked,
+        matched.review,
+        matched.unmatched,
+        matched.unchanged,
+        matched.wants_moved,
+    )
