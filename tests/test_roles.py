@@ -159,6 +159,8 @@ POST   /review/{discovery_id:int}/accept                    dj
 POST   /review/{discovery_id:int}/unknown                   dj
 POST   /review/{discovery_id:int}/reject                    dj
 POST   /review/{discovery_id:int}/search                    dj
+POST   /review/files/{file_id:int}/accept                   dj
+POST   /review/files/{file_id:int}/reject                   dj
 GET    /schema                                              signed_in
 GET    /schema/openapi.json                                 signed_in
 GET    /schema/swagger                                      signed_in

@@ -1,0 +1,88 @@
+"""The review page's "is this file that track?" items: the differing field marked, accept links
+the file, reject keeps it unlinked, an unknown file is a 404 that changes nothing."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from domain.collection import matching
+from domain.collection.scan import scan_collection
+from domain.config import CollectionSettings
+from domain.library.store import upsert_track
+from domain.models import CollectionFile
+from domain.resources import Resources, opened
+from tests.library_data import facts
+from tests.media import make_audio, tag
+from tests.web_fixtures import Client
+
+
+@pytest.fixture
+async def waiting(resources: Resources, tmp_path: Path) -> AsyncIterator[tuple[int, int]]:
+    """A scanned file "deadmau5 - Strobe (Club Mix)" waiting for a person: (file, track)."""
+    music = (tmp_path / "music").resolve()
+    tag(make_audio(music / "club.mp3"), artist="deadmau5", title="Strobe (Club Mix)")
+    settings = replace(
+        resources.settings, collection=CollectionSettings(music_paths=(music,), scan_minutes=15)
+    )
+    async with opened(settings) as own:
+        track = await upsert_track(own.sessions, facts("deadmau5", "Strobe"))
+        await scan_collection(own.sessions, own.settings)
+        [file_id] = await matching.stale_files(own.sessions)
+        assert (await matching.match_files(own.sessions, [file_id])).review == 1
+        yield file_id, track
+
+
+async def linked(resources: Resources, file_id: int) -> int | None:
+    async with resources.sessions() as session:
+        row = await session.get(CollectionFile, file_id)
+    assert row is not None
+    return row.library_track_id
+
+
+async def test_the_review_page_asks_about_the_file_with_the_version_marked(
+    client: Client, waiting: tuple[int, int]
+) -> None:
+    file_id, track = waiting
+    html = (await client.get("/review")).text
+    assert f'id="review-file-{file_id}"' in html
+    assert "Is this file that track? (1)" in html
+    assert 'class="differs"><dt>Version</dt><dd>original</dd>' in html
+    assert f'href="/library/{track}"' in html
+
+
+async def test_accept_links_the_file(
+    client: Client, resources: Resources, waiting: tuple[int, int]
+) -> None:
+    file_id, track = waiting
+    answer = await client.post(f"/review/files/{file_id}/accept", headers={"HX-Request": "true"})
+    assert answer.status_code == 200
+    assert f"File linked to library track {track}." in answer.text
+    assert await linked(resources, file_id) == track
+    assert f'id="review-file-{file_id}"' not in (await client.get("/review")).text
+
+
+async def test_reject_keeps_the_file_unlinked(
+    client: Client, resources: Resources, waiting: tuple[int, int]
+) -> None:
+    file_id, _ = waiting
+    answer = await client.post(f"/review/files/{file_id}/reject")
+    assert (answer.status_code, answer.url.path) == (200, "/review")  # redirected back
+    assert await linked(resources, file_id) is None
+    again = await client.post(f"/review/files/{file_id}/accept")
+    assert again.status_code == 404
+    assert await linked(resources, file_id) is None
+
+
+@pytest.mark.parametrize("action", ["accept", "reject"])
+async def test_a_file_waiting_for_nothing_is_a_404(
+    client: Client, resources: Resources, waiting: tuple[int, int], action: str
+) -> None:
+    file_id, _ = waiting
+    answer = await client.post(f"/review/files/{file_id + 1000}/{action}")
+    assert answer.status_code == 404
+    assert f"no collection file {file_id + 1000} waits for review" in answer.text
+    assert await linked(resources, file_id) is None
