@@ -7,14 +7,17 @@ from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from domain.collection import matching
 from domain.collection.scan import scan_collection
 from domain.config import CollectionSettings
-from domain.library.store import upsert_track
-from domain.models import CollectionFile
+from domain.library.store import DiscoveryRecord, record_discovery, upsert_track
+from domain.models import CollectionFile, DiscoveryMethod, DiscoveryState
 from domain.resources import Resources, opened
+from domain.tracklists.model import ParsedTrack, ParsedTracklist
+from domain.tracklists.versions import store_import
 from tests.library_data import facts
 from tests.media import make_audio, tag
 from tests.web_fixtures import Client
@@ -86,3 +89,53 @@ async def test_a_file_waiting_for_nothing_is_a_404(
     assert answer.status_code == 404
     assert f"no collection file {file_id + 1000} waits for review" in answer.text
     assert await linked(resources, file_id) is None
+
+
+async def test_owned_tracks_are_marked_on_the_library_track_and_tracklist_pages(
+    client: Client, resources: Resources, waiting: tuple[int, int], database_url: str
+) -> None:
+    file_id, track = waiting
+    other = await upsert_track(resources.sessions, facts("Bicep", "Glue"))
+    stored = await store_import(
+        resources.sessions,
+        ParsedTracklist(
+            title="Mix",
+            tracks=(
+                ParsedTrack(position=1, artist="deadmau5", title="Strobe"),
+                ParsedTrack(position=2, artist="Bicep", title="Glue"),
+            ),
+        ),
+        html_sha256=None,
+    )
+    with psycopg.connect(database_url) as conn:
+        found = conn.execute(
+            "SELECT id FROM tracklist_versions WHERE tracklist_id = %s", (stored.tracklist_id,)
+        ).fetchone()
+    assert found is not None
+    for row_index, track_id in enumerate((track, other)):
+        await record_discovery(
+            resources.sessions,
+            DiscoveryRecord(
+                tracklist_id=stored.tracklist_id,
+                version_id=found[0],
+                version_number=1,
+                row_index=row_index,
+                position=row_index + 1,
+                row_text="A - T",
+                state=DiscoveryState.MATCHED,
+                method=DiscoveryMethod.LIBRARY,
+                library_track_id=track_id,
+            ),
+        )
+    mark = f'<a class="owned-mark" href="/collection/{file_id}"'
+    pages = ("/library", f"/library/{track}", f"/tracklists/{stored.tracklist_id}")
+    for page in pages:  # provisional: not owned yet
+        assert "owned-mark" not in (await client.get(page)).text
+
+    await client.post(f"/review/files/{file_id}/accept")
+
+    for page in pages:
+        assert (await client.get(page)).text.count(mark) == 1, page
+    assert "owned-mark" not in (await client.get(f"/library/{other}")).text
+    collection_page = (await client.get(f"/collection/{file_id}")).text
+    assert f'id="library-track" href="/library/{track}"' in collection_page
