@@ -929,4 +929,6 @@ class CollectionMatch(Base):
             "collection_file_id",
             postgresql_where="state = 'provisional'",
         ),
+        # The discovery statistics' "something changed" (a link made or undone).
+        Index("collection_matches_changed", "updated_at"),
     )

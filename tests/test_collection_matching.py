@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
@@ -21,12 +22,14 @@ from domain.collection.file_review import (
 )
 from domain.collection.scan import scan_collection
 from domain.config import CollectionSettings
+from domain.library import statistics
 from domain.library.facts import Version, VersionKind
+from domain.library.statistics import Period, Statistics
 from domain.library.store import upsert_track
 from domain.library.wants import add_want, get_want
 from domain.models import WantStatus
 from domain.resources import Resources, opened
-from tests.library_data import facts
+from tests.library_data import Library, facts
 from tests.media import make_audio, tag
 from tests.test_want_list import make_user
 
@@ -225,3 +228,27 @@ async def test_an_isrc_tag_matches_the_track_holding_it(own: Resources) -> None:
     )
     await matching.match_files(own.sessions, [file_id])
     assert link_of(own, file_id) == track
+
+
+async def test_discovery_statistics_count_the_discovered_tracks_now_owned(
+    own: Resources, database_url: str
+) -> None:
+    library = Library(own.sessions, database_url, datetime.now(UTC))
+    strobe = await library.track("deadmau5", "Strobe", "mau5trap", "Progressive House")
+    opus = await library.track("Eric Prydz", "Opus", "Virgin", "Progressive House")
+    await library.track("Bicep", "Glue", "Ninja Tune", "Breaks")  # never discovered
+    await library.mix([strobe, opus], days_ago=1)
+    await statistics.refresh(own.sessions)  # the snapshots, kept
+    before = await statistics.snapshot(own.sessions, Period.DAILY)
+    assert (before.statistics.owned, before.statistics.owned_rate) == (0, 0.0)
+
+    file_id = await scanned(own, "strobe.mp3", artist="deadmau5", title="Strobe", label="mau5trap")
+    glue = await scanned(own, "glue.mp3", artist="Bicep", title="Glue")
+    await matching.match_files(own.sessions, [file_id, glue])
+    assert link_of(own, glue) is not None  # owned, but never discovered: not counted
+
+    assert (await statistics.snapshot(own.sessions, Period.DAILY)).stale  # a link is a change
+    figures = await statistics.compute(own.sessions, Period.DAILY)
+    assert (figures.tracks, figures.owned, figures.owned_rate) == (2, 1, 0.5)
+    assert figures.to_json()["owned_rate"] == 0.5
+    assert Statistics.from_json(figures.to_json()) == figures

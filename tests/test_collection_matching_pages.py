@@ -139,3 +139,6 @@ async def test_owned_tracks_are_marked_on_the_library_track_and_tracklist_pages(
     assert "owned-mark" not in (await client.get(f"/library/{other}")).text
     collection_page = (await client.get(f"/collection/{file_id}")).text
     assert f'id="library-track" href="/library/{track}"' in collection_page
+    figures = (await client.get("/library/discoveries?period=all-time")).text
+    assert '<dd class="fig-owned">50 %</dd>' in figures
+    assert "1 of the tracks discovered are in your collection" in figures

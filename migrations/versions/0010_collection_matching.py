@@ -84,6 +84,7 @@ def upgrade() -> None:
         ["updated_at", "collection_file_id"],
         postgresql_where=sa.text("state = 'provisional'"),
     )
+    op.create_index("collection_matches_changed", "collection_matches", ["updated_at"])
     op.add_column("want_list", sa.Column("collection_file_id", sa.BigInteger(), nullable=True))
     op.create_foreign_key(
         "want_list_collection_file_id_fkey",
@@ -98,6 +99,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_constraint("want_list_collection_file_id_fkey", "want_list", type_="foreignkey")
     op.drop_column("want_list", "collection_file_id")
+    op.drop_index("collection_matches_changed", table_name="collection_matches")
     op.drop_index("collection_matches_review", table_name="collection_matches")
     op.drop_index("ix_collection_matches_library_track_id", table_name="collection_matches")
     op.drop_table("collection_matches")
