@@ -3,18 +3,23 @@ the file, reject keeps it unlinked, an unknown file is a 404 that changes nothin
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
+from xml.etree import ElementTree
 
 import psycopg
 import pytest
+from click.testing import CliRunner
 
+from cli.main import crateloop
 from domain.collection import matching
 from domain.collection.scan import scan_collection
 from domain.config import CollectionSettings
 from domain.library.store import DiscoveryRecord, record_discovery, upsert_track
-from domain.models import CollectionFile, DiscoveryMethod, DiscoveryState
+from domain.library.wants import add_want
+from domain.models import CollectionFile, DiscoveryMethod, DiscoveryState, User
 from domain.resources import Resources, opened
 from domain.tracklists.model import ParsedTrack, ParsedTracklist
 from domain.tracklists.versions import store_import
@@ -142,3 +147,48 @@ async def test_owned_tracks_are_marked_on_the_library_track_and_tracklist_pages(
     figures = (await client.get("/library/discoveries?period=all-time")).text
     assert '<dd class="fig-owned">50 %</dd>' in figures
     assert "1 of the tracks discovered are in your collection" in figures
+
+
+async def test_the_want_lists_owned_files_export_as_m3u8_and_rekordbox_xml(
+    client: Client,
+    resources: Resources,
+    waiting: tuple[int, int],
+    user: User,
+    app_env: dict[str, str],
+) -> None:
+    file_id, track = waiting
+    still_wanted = await upsert_track(resources.sessions, facts("Bicep", "Glue"))
+    await add_want(resources.sessions, user.id, track)
+    await add_want(resources.sessions, user.id, still_wanted)
+    page = (await client.get("/want-list")).text
+    assert 'href="/api/v1/want-list/export-owned?format=rekordbox"' in page
+    empty = await client.get("/api/v1/want-list/export-owned?format=m3u8")
+    assert empty.text == "#EXTM3U\n"  # nothing owned yet
+
+    await client.post(f"/review/files/{file_id}/accept")
+
+    listed = await client.get("/api/v1/want-list/export-owned")
+    assert listed.headers["content-type"].startswith("audio/x-mpegurl")
+    paths = [line for line in listed.text.splitlines() if not line.startswith("#")]
+    assert len(paths) == 1 and paths[0].endswith("/music/club.mp3")
+    xml = await client.get("/api/v1/want-list/export-owned?format=rekordbox")
+    root = ElementTree.fromstring(xml.content)  # noqa: S314 (our own output)
+    assert root.tag == "DJ_PLAYLISTS"
+    [collection] = root.findall("COLLECTION")
+    assert collection.get("Entries") == "1"
+    assert [t.get("Name") for t in collection.findall("TRACK")] == ["Strobe (Club Mix)"]
+    playlist = root.find("PLAYLISTS/NODE/NODE")
+    assert playlist is not None and playlist.get("Name") == "Want-list: owned"
+
+    refused = await client.get("/api/v1/want-list/export-owned?format=wav")
+    assert refused.status_code == 400
+    assert "format is 'wav': use m3u8 or rekordbox" in refused.text
+
+    command = await asyncio.to_thread(
+        CliRunner().invoke,
+        crateloop,
+        ["want", "export", "--format", "m3u8", "--user", user.username],
+        env=app_env,
+    )
+    assert command.exit_code == 0, command.output
+    assert command.output.splitlines()[-1] == paths[0]

@@ -98,6 +98,7 @@ GET    /api/v1/collection/search                            dj
 GET    /api/v1/want-list                                    dj
 POST   /api/v1/want-list                                    dj
 GET    /api/v1/want-list/export                             dj
+GET    /api/v1/want-list/export-owned                       dj
 POST   /api/v1/want-list/import-discogs                     dj
 GET    /api/v1/want-list/import-discogs/{job_id:str}        dj
 DELETE /api/v1/want-list/import-discogs/{job_id:str}        dj

@@ -16,8 +16,8 @@ by the worker into one snapshot per period (`discovery_statistics`) and read fro
 reader that finds the snapshot older than the newest change asks for a new one and shows the old
 one meanwhile (`Snapshot.stale`; a file linked or unlinked counts as a change, through
 `collection_matches.updated_at`). `owned` counts the period's discovered tracks the DJ now has
-a collection file of: the conversion from "heard" to "in my crate". The want-list conversion is one person's and small: it is
-always read live.
+a collection file of: the conversion from "heard" to "in my crate". The want-list conversion
+is one person's and small: it is always read live.
 """
 
 from __future__ import annotations
