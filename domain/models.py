@@ -913,8 +913,9 @@ class CollectionMatch(Base):
     rejected_track_ids: Mapped[list[int]] = mapped_column(
         ARRAY(BigInteger), default=list, server_default="{}"
     )
-    # The file's updated_at when it was matched: a file changed since is matched again.
-    file_updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # A digest of the tags matched (matching.FACTS_KEY): a file whose tags changed is matched
+    # again.
+    facts_key: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = _now()
     updated_at: Mapped[datetime] = _now()
 

@@ -142,8 +142,8 @@ async def test_a_track_made_later_links_its_file_and_a_redelivery_changes_nothin
     opus_before = match_updated(database_url, opus[0])
     with psycopg.connect(database_url) as conn:
         conn.execute(
-            "UPDATE collection_files SET updated_at = now() WHERE id = %s", (opus[0],)
-        )  # changed since matched: the next pass looks at it again
+            "UPDATE collection_files SET title = 'Opus (Extended Mix)' WHERE id = %s", (opus[0],)
+        )  # retagged since matched: the next pass looks at it again
     await asyncio.to_thread(own.jobs.match_collection, [opus[0]])
 
     async def opus_done() -> bool:

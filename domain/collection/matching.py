@@ -10,8 +10,9 @@ finds (`identify.library_candidates`, plus the track holding the file's ISRC). `
 
 A person's decision (`file_review.accept_file` / `reject_file`) is never undone here: a file a
 person decided is skipped, and a track a person rejected for a file is never a candidate again.
-Each file's result is kept in `collection_matches` with the file's `updated_at`, so a pass
-only redoes files changed since, and writes nothing when the decision is the same: running it
+Each file's result is kept in `collection_matches` with `facts_key` (a digest of the tags the
+match reads: `FACTS_KEY`), so a pass only redoes files whose tags changed since (a status
+change or an analysis is no reason), and writes nothing when the decision is the same: running it
 twice, or a redelivered job, changes nothing.
 
 When it runs (the worker, `match_collection` and `match_library_changes` actors):
@@ -33,7 +34,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import Text, cast, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -60,6 +61,23 @@ KEPT_CANDIDATES = 5
 NEAR_FILES = 500  # files one changed track may touch (its title's or artist's words)
 OVERLAP_SECONDS = 300
 _WORD = re.compile(r"[^\W_]+")
+# A digest of the tags a match reads, computed by PostgreSQL both when a file is matched and
+# when the files to match again are looked for (so the two always agree).
+FACTS_KEY = func.md5(
+    func.concat_ws(
+        "\x1f",
+        *(
+            func.coalesce(cast(column, Text), "")
+            for column in (
+                CollectionFile.artist,
+                CollectionFile.title,
+                CollectionFile.label,
+                CollectionFile.duration,
+                CollectionFile.isrc,
+            )
+        ),
+    )
+)
 
 
 def file_facts(row: CollectionFile) -> TrackFacts | None:
@@ -87,19 +105,24 @@ async def match_files(sessions: Sessions, file_ids: Sequence[int]) -> Matched:
     linked = review = unmatched = unchanged = moved = 0
     for file_id in sorted(set(file_ids)):
         async with sessions() as session:
-            row = await session.get(CollectionFile, file_id)
+            read = (
+                await session.execute(
+                    select(CollectionFile, FACTS_KEY).where(CollectionFile.id == file_id)
+                )
+            ).one_or_none()
             kept = await session.get(CollectionMatch, file_id)
+        row, facts_key = read if read is not None else (None, "")
         if row is None or row.missing or row.status != CollectionStatus.COMPLETED.value:
             continue
         if kept is not None and kept.by_person:
             continue
         rejected = set(kept.rejected_track_ids) if kept is not None else set()
-        decision, found = await _decided(sessions, row, rejected)
-        result = _result(decision, found)
-        if kept is not None and _same(kept, result) and kept.file_updated_at == row.updated_at:
+        decision, candidates = await _decided(sessions, row, rejected)
+        result = _result(decision, candidates)
+        if kept is not None and _same(kept, result) and kept.facts_key == facts_key:
             unchanged += 1
             continue
-        moved += await _save(sessions, row, result)
+        moved += await _save(sessions, row.id, facts_key, result)
         if result["state"] == FileMatchState.MATCHED.value:
             linked += 1
         elif result["state"] == FileMatchState.PROVISIONAL.value:
@@ -151,21 +174,21 @@ def _same(kept: CollectionMatch, result: dict[str, Any]) -> bool:
     return all(getattr(kept, name) == value for name, value in result.items())
 
 
-async def _save(sessions: Sessions, row: CollectionFile, result: dict[str, Any]) -> int:
+async def _save(sessions: Sessions, file_id: int, facts_key: str, result: dict[str, Any]) -> int:
     """Write a file's decision and its link; the want-list items moved to in_library."""
     now = datetime.now(UTC)
     track_id = result["library_track_id"] if result["state"] == "matched" else None
     async with sessions.begin() as session:
         await session.execute(
             insert(CollectionMatch)
-            .values(collection_file_id=row.id, file_updated_at=row.updated_at, **result)
+            .values(collection_file_id=file_id, facts_key=facts_key, **result)
             .on_conflict_do_update(
                 index_elements=[CollectionMatch.collection_file_id],
-                set_={**result, "file_updated_at": row.updated_at, "updated_at": now},
+                set_={**result, "facts_key": facts_key, "updated_at": now},
                 where=CollectionMatch.by_person.is_(False),
             )
         )
-        return await link_file_in(session, row.id, track_id)
+        return await link_file_in(session, file_id, track_id)
 
 
 async def link_file_in(session: AsyncSession, file_id: int, track_id: int | None) -> int:
@@ -198,7 +221,7 @@ async def stale_files(sessions: Sessions, limit: int = 10_000) -> list[int]:
                 or_(
                     CollectionMatch.collection_file_id.is_(None),
                     (CollectionMatch.by_person.is_(False))
-                    & CollectionMatch.file_updated_at.is_distinct_from(CollectionFile.updated_at),
+                    & CollectionMatch.facts_key.is_distinct_from(FACTS_KEY),
                 ),
             )
             .order_by(CollectionFile.id)

@@ -49,7 +49,7 @@ def upgrade() -> None:
             server_default="{}",
             nullable=False,
         ),
-        sa.Column("file_updated_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("facts_key", sa.String(length=32), nullable=True),
         sa.Column(
             "created_at",
             sa.DateTime(timezone=True),
