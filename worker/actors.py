@@ -299,5 +299,7 @@ async def match_collection(file_ids: list[int]) -> None:
 )
 async def match_library_changes() -> None:
     """Match the files that could be the library tracks made or changed since the last time."""
-    done = await matching.match_library_changes(opened.resources)
+    done, more = await matching.match_library_changes(opened.resources)
     log.info("matched collection files against changed library tracks: %s", done)
+    if more:
+        await asyncio.to_thread(opened.resources.jobs.match_library_changes)

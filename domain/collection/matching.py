@@ -18,8 +18,9 @@ twice, or a redelivered job, changes nothing.
 When it runs (the worker, `match_collection` and `match_library_changes` actors):
 - after each scan, for the files read since they were last matched (`stale_files`);
 - when library tracks appear or change (identification, a review, a Discogs want-list), for the
-  files that could be those tracks: tracks changed since a watermark kept in Redis (with
-  OVERLAP_SECONDS of overlap for transactions that committed late), and per track only the files
+  files that could be those tracks: tracks changed since a mark kept in Redis (with
+  OVERLAP_SECONDS of overlap for transactions that committed late; CHANGED_BATCH tracks a job,
+  the next job the rest), and per track only the unlinked files
   holding its title's words or its first artist's (`files_near_tracks`, on the files' search
   index). Matching only those files, rather than the whole collection, is the cheapest correct
   trigger: a track can only change the decision of a file whose prefilter would find it.
@@ -27,6 +28,7 @@ When it runs (the worker, `match_collection` and `match_library_changes` actors)
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections.abc import Sequence
@@ -34,7 +36,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Text, cast, func, or_, select, update
+from sqlalchemy import Text, cast, func, literal, or_, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -60,6 +62,7 @@ BATCH = 200  # files a worker message
 KEPT_CANDIDATES = 5
 NEAR_FILES = 500  # files one changed track may touch (its title's or artist's words)
 OVERLAP_SECONDS = 300
+CHANGED_BATCH = 2_000  # changed library tracks one job looks at; the next job the rest
 _WORD = re.compile(r"[^\W_]+")
 # A digest of the tags a match reads, computed by PostgreSQL both when a file is matched and
 # when the files to match again are looked for (so the two always agree).
@@ -269,38 +272,78 @@ def _a_words(key: str) -> str:
     return " & ".join(f"{word}:A" for word in dict.fromkeys(_WORD.findall(key)))
 
 
-async def changed_tracks(resources: Resources) -> tuple[list[int], datetime]:
-    """Library tracks changed since the watermark (less OVERLAP_SECONDS), and the new mark."""
-    key = channels.collection_matching_mark(resources.settings)
-    saved = await resources.redis.get(key)
-    since = (
-        datetime.fromisoformat(channels.text(saved)) - timedelta(seconds=OVERLAP_SECONDS)
-        if saved
-        else datetime.min.replace(tzinfo=UTC)
-    )
+@dataclass(frozen=True, slots=True)
+class Mark:
+    """Where the last pass over changed library tracks stopped: tracks after (`at`, `id`) in
+    (updated_at, id) order are still to do."""
+
+    at: datetime
+    id: int = 0
+
+    def to_text(self) -> str:
+        return json.dumps({"at": self.at.isoformat(), "id": self.id})
+
+    @classmethod
+    def read(cls, text: str) -> Mark:
+        saved = json.loads(text)
+        return cls(datetime.fromisoformat(saved["at"]), int(saved["id"]))
+
+
+async def _mark(resources: Resources) -> Mark:
+    """The saved mark; without one (a new install, Redis emptied), the oldest decision of a
+    file still unlinked: tracks older than that were there when every such file was matched."""
+    saved = await resources.redis.get(channels.collection_matching_mark(resources.settings))
+    if saved:
+        return Mark.read(channels.text(saved))
+    async with resources.sessions() as session:
+        oldest = await session.scalar(
+            select(func.min(CollectionMatch.updated_at)).where(
+                CollectionMatch.state != FileMatchState.MATCHED.value,
+                CollectionMatch.by_person.is_(False),
+            )
+        )
+        now = await session.scalar(select(func.now()))
+    assert now is not None
+    return Mark((oldest or now) - timedelta(seconds=OVERLAP_SECONDS))
+
+
+async def changed_tracks(resources: Resources) -> tuple[list[int], Mark, bool]:
+    """Up to CHANGED_BATCH library tracks changed after the mark, the mark after them, and
+    whether more are left. Done, the mark goes back OVERLAP_SECONDS from now: a track written
+    in a transaction that committed late is still seen (matching it twice changes nothing)."""
+    mark = await _mark(resources)
     async with resources.sessions() as session:
         now = await session.scalar(select(func.now()))
-        found = await session.scalars(
-            select(LibraryTrack.id).where(LibraryTrack.updated_at > since).order_by(LibraryTrack.id)
-        )
-        ids = list(found)
+        found = (
+            await session.execute(
+                select(LibraryTrack.id, LibraryTrack.updated_at)
+                .where(
+                    tuple_(LibraryTrack.updated_at, LibraryTrack.id)
+                    > tuple_(literal(mark.at), literal(mark.id))
+                )
+                .order_by(LibraryTrack.updated_at, LibraryTrack.id)
+                .limit(CHANGED_BATCH)
+            )
+        ).all()
     assert now is not None
-    return ids, now
+    if len(found) == CHANGED_BATCH:
+        last_id, last_at = found[-1]
+        return [track for track, _ in found], Mark(last_at, last_id), True
+    return [track for track, _ in found], Mark(now - timedelta(seconds=OVERLAP_SECONDS)), False
 
 
-async def match_library_changes(resources: Resources) -> Matched:
-    """Match the files that could be library tracks changed since the last time; then move
-    the watermark (a job that fails leaves it, so the next one does the work)."""
-    track_ids, now = await changed_tracks(resources)
+async def match_library_changes(resources: Resources) -> tuple[Matched, bool]:
+    """Match the files that could be library tracks changed since the mark, then move it (a
+    job that fails leaves it, so the next one does the work); whether more tracks are left
+    (the worker queues the next part)."""
+    track_ids, mark, more = await changed_tracks(resources)
     total = Matched()
     for start in range(0, len(track_ids), BATCH):
         files = await files_near_tracks(resources.sessions, track_ids[start : start + BATCH])
         done = await match_files(resources.sessions, files)
         total = Matched(*(a + b for a, b in zip(_counts(total), _counts(done), strict=True)))
-    await resources.redis.set(
-        channels.collection_matching_mark(resources.settings), now.isoformat()
-    )
-    return total
+    await resources.redis.set(channels.collection_matching_mark(resources.settings), mark.to_text())
+    return total, more
 
 
 def _counts(matched: Matched) -> tuple[int, ...]:
