@@ -60,6 +60,8 @@ async def test_the_review_page_asks_about_the_file_with_the_version_marked(
     assert "Is this file that track? (1)" in html
     assert 'class="differs"><dt>Version</dt><dd>original</dd>' in html
     assert f'href="/library/{track}"' in html
+    badge = (await client.get("/review/count")).text
+    assert ">1</span>" in badge  # the navigation counts the file too
 
 
 async def test_accept_links_the_file(

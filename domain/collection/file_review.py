@@ -44,6 +44,15 @@ def _waiting() -> ColumnElement[bool]:
     return CollectionMatch.state == FileMatchState.PROVISIONAL.value
 
 
+async def waiting_count(sessions: Sessions) -> int:
+    """How many files wait for a person (the navigation's badge counts them with the rows)."""
+    async with sessions() as session:
+        total = await session.scalar(
+            select(func.count()).select_from(CollectionMatch).where(_waiting())
+        )
+    return total or 0
+
+
 async def file_review_queue(
     sessions: Sessions, page: int = 1, per_page: int = PER_PAGE
 ) -> Page[FileReviewRow]:

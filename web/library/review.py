@@ -87,8 +87,10 @@ class ReviewController(Controller):
 
     @get("/count")
     async def count(self, resources: NamedDependency[Resources]) -> Template:
-        """The navigation's badge: how many rows wait (htmx loads it after the page)."""
+        """The navigation's badge: how many rows and collection files wait (htmx loads it
+        after the page)."""
         waiting = await review.provisional_count(resources.sessions)
+        waiting += await file_review.waiting_count(resources.sessions)
         return Template(template_name="library/review_badge.html", context={"waiting": waiting})
 
     @post("/{discovery_id:int}/accept", status_code=200)
