@@ -36,14 +36,6 @@ from tests.test_want_list import make_user
 CLUB = Version(VersionKind.ORIGINAL, (), "Club Mix")
 
 
-@pytest.fixture(autouse=True)
-def _url(database_url: str) -> None:
-    URL[0] = database_url
-
-
-URL = [""]  # the test's database, for reading rows as they are stored
-
-
 @pytest.fixture
 async def own(resources: Resources, tmp_path: Path) -> AsyncIterator[Resources]:
     music = (tmp_path / "music").resolve()
@@ -63,7 +55,7 @@ async def scanned(own: Resources, name: str, **tags: str) -> int:
     """A real tagged MP3 under MUSIC_PATH, scanned; its collection file id."""
     path = tag(make_audio(music(own) / name), **tags)
     await scan_collection(own.sessions, own.settings)
-    with psycopg.connect(URL[0]) as conn:
+    with psycopg.connect(own.settings.psycopg_url) as conn:
         row = conn.execute(
             "SELECT id FROM collection_files WHERE path = %s", (path.name,)
         ).fetchone()
@@ -72,7 +64,7 @@ async def scanned(own: Resources, name: str, **tags: str) -> int:
 
 
 def link_of(own: Resources, file_id: int) -> int | None:
-    with psycopg.connect(URL[0]) as conn:
+    with psycopg.connect(own.settings.psycopg_url) as conn:
         row = conn.execute(
             "SELECT library_track_id FROM collection_files WHERE id = %s", (file_id,)
         ).fetchone()
@@ -81,7 +73,7 @@ def link_of(own: Resources, file_id: int) -> int | None:
 
 
 def match_row(own: Resources, file_id: int) -> tuple[object, ...]:
-    with psycopg.connect(URL[0]) as conn:
+    with psycopg.connect(own.settings.psycopg_url) as conn:
         row = conn.execute(
             "SELECT state, by_person, library_track_id, rejected_track_ids, updated_at"
             " FROM collection_matches WHERE collection_file_id = %s",
@@ -95,7 +87,7 @@ async def test_a_scanned_file_links_its_track_and_the_want_moves_to_in_library(
     own: Resources,
 ) -> None:
     track = await upsert_track(own.sessions, facts("deadmau5", "Strobe", label="mau5trap"))
-    user = make_user(URL[0])
+    user = make_user(own.settings.psycopg_url)
     want_id = await add_want(own.sessions, user, track)
     before = await get_want(own.sessions, user, want_id)
     file_id = await scanned(own, "strobe.mp3", artist="deadmau5", title="Strobe (Original Mix)",
@@ -109,7 +101,7 @@ async def test_a_scanned_file_links_its_track_and_the_want_moves_to_in_library(
     moved = await get_want(own.sessions, user, want_id)
     assert moved.status is WantStatus.IN_LIBRARY
     assert moved.status_changed_at > before.status_changed_at
-    with psycopg.connect(URL[0]) as conn:
+    with psycopg.connect(own.settings.psycopg_url) as conn:
         linked = conn.execute(
             "SELECT collection_file_id FROM want_list WHERE id = %s", (want_id,)
         ).fetchone()
@@ -119,7 +111,7 @@ async def test_a_scanned_file_links_its_track_and_the_want_moves_to_in_library(
 async def test_matching_twice_changes_nothing(own: Resources) -> None:
     """A redelivered job (or the next scan) adds nothing twice and rewrites nothing."""
     track = await upsert_track(own.sessions, facts("Bicep", "Glue"))
-    user = make_user(URL[0])
+    user = make_user(own.settings.psycopg_url)
     want_id = await add_want(own.sessions, user, track)
     file_id = await scanned(own, "glue.mp3", artist="Bicep", title="Glue")
     await matching.match_files(own.sessions, [file_id])
@@ -136,7 +128,7 @@ async def test_matching_twice_changes_nothing(own: Resources) -> None:
 
 async def test_an_ambiguous_file_goes_to_review_not_linked(own: Resources) -> None:
     track = await upsert_track(own.sessions, facts("deadmau5", "Strobe"))
-    user = make_user(URL[0])
+    user = make_user(own.settings.psycopg_url)
     want_id = await add_want(own.sessions, user, track)
     file_id = await scanned(own, "club.mp3", artist="deadmau5", title="Strobe (Club Mix)")
 
@@ -155,7 +147,7 @@ async def test_an_ambiguous_file_goes_to_review_not_linked(own: Resources) -> No
 
 async def test_accepting_links_the_file_and_no_pass_undoes_it(own: Resources) -> None:
     track = await upsert_track(own.sessions, facts("deadmau5", "Strobe"))
-    user = make_user(URL[0])
+    user = make_user(own.settings.psycopg_url)
     want_id = await add_want(own.sessions, user, track)
     file_id = await scanned(own, "club.mp3", artist="deadmau5", title="Strobe (Club Mix)")
     await matching.match_files(own.sessions, [file_id])

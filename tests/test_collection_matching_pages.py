@@ -169,6 +169,16 @@ async def test_the_want_lists_owned_files_export_as_m3u8_and_rekordbox_xml(
 
     await client.post(f"/review/files/{file_id}/accept")
 
+    items = (await client.get("/api/v1/want-list")).json()["items"]
+    owned = {item["library_track_id"]: item for item in items}
+    assert (owned[track]["status"], owned[track]["collection_file_id"]) == ("in_library", file_id)
+    assert (owned[still_wanted]["status"], owned[still_wanted]["collection_file_id"]) == (
+        "wanted",
+        None,
+    )
+    marked = (await client.get("/want-list")).text
+    assert marked.count(f'<a class="owned-mark" href="/collection/{file_id}"') == 1
+
     listed = await client.get("/api/v1/want-list/export-owned")
     assert listed.headers["content-type"].startswith("audio/x-mpegurl")
     paths = [line for line in listed.text.splitlines() if not line.startswith("#")]

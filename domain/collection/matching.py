@@ -43,7 +43,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain import channels
 from domain.db import Sessions
 from domain.library.facts import TrackFacts, comparison_key, normal_isrc
-from domain.library.identify import candidate_json, isrc_candidates, library_candidates
+from domain.library.identify import Found, candidate_json, isrc_candidates, library_candidates
 from domain.library.reading import read_row
 from domain.library.scoring import Decision, MatchState, decide
 from domain.library.wants import own_wanted_in
@@ -137,7 +137,7 @@ async def match_files(sessions: Sessions, file_ids: Sequence[int]) -> Matched:
 
 async def _decided(
     sessions: Sessions, row: CollectionFile, rejected: set[int]
-) -> tuple[Decision, list[Any]]:
+) -> tuple[Decision, list[Found]]:
     facts = file_facts(row)
     if facts is None:
         return decide(facts, []), []
@@ -153,7 +153,7 @@ async def _decided(
     return decide(facts, [f.facts for f in found]), found
 
 
-def _result(decision: Decision, found: Sequence[Any]) -> dict[str, Any]:
+def _result(decision: Decision, found: Sequence[Found]) -> dict[str, Any]:
     """The collection_matches columns of a decision (an "ID" file is unmatched)."""
     best = found[decision.best] if decision.best is not None else None
     top = decision.ranked[0].score if decision.ranked else None
@@ -161,10 +161,10 @@ def _result(decision: Decision, found: Sequence[Any]) -> dict[str, Any]:
         MatchState.MATCHED: FileMatchState.MATCHED,
         MatchState.PROVISIONAL: FileMatchState.PROVISIONAL,
     }.get(decision.state, FileMatchState.UNMATCHED)
-    keep = state is not FileMatchState.UNMATCHED and best is not None
+    kept = best if state is not FileMatchState.UNMATCHED else None
     return {
         "state": state.value,
-        "library_track_id": best.library_track_id if keep and best is not None else None,
+        "library_track_id": kept.library_track_id if kept is not None else None,
         "confidence": decision.confidence,
         "differences": {"penalties": top.penalties, "reasons": top.reasons} if top else {},
         "candidates": [

@@ -147,6 +147,7 @@ class WantEntry:
     status_changed_at: datetime
     source: WantSource | None
     source_title: str | None  # the tracklist's title
+    collection_file_id: int | None = None  # the file that made it in_library
 
     @property
     def heard(self) -> str:
@@ -187,6 +188,7 @@ class WantEntry:
                 "cue_seconds": source.cue_seconds,
             },
             "purchase_links": [{"shop": link.shop, "url": link.url} for link in self.links],
+            "collection_file_id": self.collection_file_id,
         }
 
 
@@ -214,6 +216,7 @@ def _entry(item: WantItem, track: LibraryTrack, source_title: str | None) -> Wan
         status_changed_at=item.status_changed_at,
         source=source,
         source_title=source_title,
+        collection_file_id=item.collection_file_id,
     )
 
 

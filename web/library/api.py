@@ -174,6 +174,7 @@ class WantOut(msgspec.Struct):
     heard: str
     source: SourceOut | None
     purchase_links: list[PurchaseLinkOut]
+    collection_file_id: int | None = None  # the collection file that made it in_library
 
     @classmethod
     def of(cls, entry: WantEntry) -> WantOut:
