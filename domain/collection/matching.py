@@ -182,7 +182,7 @@ async def _save(sessions: Sessions, file_id: int, facts_key: str, result: dict[s
     now = datetime.now(UTC)
     track_id = result["library_track_id"] if result["state"] == "matched" else None
     async with sessions.begin() as session:
-        await session.execute(
+        written = await session.scalar(
             insert(CollectionMatch)
             .values(collection_file_id=file_id, facts_key=facts_key, **result)
             .on_conflict_do_update(
@@ -190,7 +190,10 @@ async def _save(sessions: Sessions, file_id: int, facts_key: str, result: dict[s
                 set_={**result, "facts_key": facts_key, "updated_at": now},
                 where=CollectionMatch.by_person.is_(False),
             )
+            .returning(CollectionMatch.collection_file_id)
         )
+        if written is None:
+            return 0  # a person decided meanwhile: their link stands
         return await link_file_in(session, file_id, track_id)
 
 

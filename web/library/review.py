@@ -179,6 +179,8 @@ class ReviewController(Controller):
         except InputError as error:
             raise _refused(error) from None
         count = await review.accept_above(resources.sessions, threshold)
+        if count:  # the tracks may be files the collection holds
+            await asyncio.to_thread(resources.jobs.match_library_changes)
         return Redirect(f"/review?accepted={count}", status_code=303)
 
     @post("/files/{file_id:int}/accept", status_code=200)
