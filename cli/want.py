@@ -1,5 +1,5 @@
 """Want-list commands: `want add|list|set|export|import-discogs` (issue 11 §7; the shapes
-scripts rely on).
+scripts rely on; `export --format m3u8|rekordbox` the owned files, issue 12 §5).
 
 The command line has no login: each command acts on the want-list of `--user NAME` (or
 CRATELOOP_USER), or of the only enabled account with the dj or admin role
@@ -19,6 +19,7 @@ import click
 
 from cli import running
 from cli.exits import EXIT_REFUSED, fail
+from domain.collection import want_exports
 from domain.config import load_settings
 from domain.db import Sessions
 from domain.library import discogs_wants, wants
@@ -145,10 +146,11 @@ def set_command(
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(list(wants.EXPORT_FORMATS)),
+    type=click.Choice([*wants.EXPORT_FORMATS, *want_exports.OWNED_FORMATS]),
     default="csv",
     show_default=True,
-    help="csv (formula-guarded), json, or txt in the tracklist paste format.",
+    help="csv (formula-guarded), json, or txt in the tracklist paste format; m3u8 or rekordbox:"
+    " a playlist of the files of the in_library items.",
 )
 @click.option(
     "-o",
@@ -159,18 +161,23 @@ def set_command(
 @click.option("--status", help="Only this status.")
 @user_option
 def export_command(fmt: str, output: Path | None, status: str | None, username: str | None) -> None:
-    """Write the want-list as CSV, JSON or TXT."""
+    """Write the want-list as CSV, JSON or TXT, or its owned files as M3U8 or Rekordbox XML."""
 
-    async def export(sessions: Sessions, user_id: int) -> str:
+    async def export(sessions: Sessions, user_id: int) -> bytes:
+        if fmt in want_exports.OWNED_FORMATS:
+            if status is not None:
+                raise InputError("status", "an owned-files playlist holds in_library items only")
+            tracks = await want_exports.owned_tracks(sessions, user_id)
+            return want_exports.owned_export(tracks, fmt)
         entries = await wants.all_wants(sessions, user_id, wants.want_filter(status))
-        return wants.export_wants(entries, fmt)
+        return wants.export_wants(entries, fmt).encode("utf-8")
 
-    text = _as_user(username, export)
+    data = _as_user(username, export)
     if output is None:
-        click.echo(text, nl=False)
+        click.echo(data, nl=False)  # bytes go to stdout as they are
         return
-    # newline="": the CSV's own \r\n line ends are written as they are.
-    output.write_text(text, encoding="utf-8", newline="")
+    # Bytes as they are: the CSV's own \r\n line ends included.
+    output.write_bytes(data)
     click.echo(f"wrote {output}", err=True)
 
 

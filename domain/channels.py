@@ -191,6 +191,12 @@ def collection_scan_schedule(settings: Settings) -> str:
     return settings.channel("collection:scan-schedule")
 
 
+def collection_matching_mark(settings: Settings) -> str:
+    """When the library tracks were last matched against the collection (an ISO time): tracks
+    changed since are matched (domain/collection/matching.py)."""
+    return settings.channel("collection:matching-mark")
+
+
 # Enrichment ---------------------------------------------------------------------------------------
 
 

@@ -36,6 +36,11 @@ REFRESH_DISCOVERY_STATISTICS = "refresh_discovery_statistics"
 COLLECTION_QUEUE = "collection"
 # (job_id: str) scan MUSIC_PATH (or the job's folder in it) (domain/collection/scan_job.py)
 SCAN_COLLECTION = "scan_collection"
+# (file_ids: list[int]) match these collection files to library tracks
+# (domain/collection/matching.py)
+MATCH_COLLECTION = "match_collection"
+# () match the files that could be the library tracks changed since the last time
+MATCH_LIBRARY_CHANGES = "match_library_changes"
 COLLECTION_ANALYSIS_QUEUE = "collection-analysis"
 # (file_ids: list[int]) key and BPM of these collection files (domain/collection/analyse_job.py)
 ANALYSE_COLLECTION = "analyse_collection"
@@ -139,6 +144,15 @@ class JobQueue:
     def analyse_collection(self, file_ids: Sequence[int]) -> None:
         """Find the key and BPM of these collection files (after the scans: lower priority)."""
         self._send(COLLECTION_ANALYSIS_QUEUE, ANALYSE_COLLECTION, list(file_ids))
+
+    def match_collection(self, file_ids: Sequence[int]) -> None:
+        """Match these collection files to library tracks, in messages of a bounded size."""
+        for batch in batches(file_ids):
+            self._send(COLLECTION_QUEUE, MATCH_COLLECTION, batch)
+
+    def match_library_changes(self) -> None:
+        """Match the files that could be library tracks made or changed since the last time."""
+        self._send(COLLECTION_QUEUE, MATCH_LIBRARY_CHANGES)
 
     def scan_collection(self, job_id: str, *, delay_ms: int | None = None) -> None:
         """Run the collection scan made by `collection.scan_job.start_scan` (after `delay_ms`)."""

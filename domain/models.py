@@ -827,6 +827,10 @@ class WantItem(Base):
     purchase_links: Mapped[list[dict[str, str]]] = mapped_column(
         JSONB, default=list, server_default="[]"
     )
+    # The collection file that made it in_library (domain/collection/matching.py).
+    collection_file_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("collection_files.id", ondelete="SET NULL")
+    )
     added_at: Mapped[datetime] = _now()
     status_changed_at: Mapped[datetime] = _now()
 
@@ -953,4 +957,61 @@ class CollectionFile(Enriched, Base):
         Index("collection_files_search", "search", postgresql_using="gin"),
         Index("collection_files_search_heavy", "search_heavy", postgresql_using="gin"),
         *_enrichment_table_args("collection_files"),
+    )
+
+
+class FileMatchState(StrEnum):
+    """Where matching one collection file to a library track stands (scoring.py's decisions,
+    plus a person's rejection)."""
+
+    MATCHED = "matched"  # linked: collection_files.library_track_id
+    PROVISIONAL = "provisional"  # "is this file that track?": a person decides (/review)
+    UNMATCHED = "unmatched"  # no library track close enough, or no artist and title tags
+    REJECTED = "rejected"  # a person said the suggested track is not this file
+
+
+class CollectionMatch(Base):
+    """How one collection file was matched to the library (domain/collection/matching.py)."""
+
+    __tablename__ = "collection_matches"
+
+    collection_file_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("collection_files.id", ondelete="CASCADE"), primary_key=True
+    )
+    state: Mapped[str] = mapped_column(String(16))
+    # A person's decision (accept or reject) is never changed by an automatic pass.
+    by_person: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    # The suggested (provisional) or linked (matched) track.
+    library_track_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("library_tracks.id", ondelete="SET NULL"), index=True
+    )
+    confidence: Mapped[float] = mapped_column(default=0.0, server_default="0")
+    # The best candidate's penalties and reasons, and the candidates, as the review shows them.
+    differences: Mapped[dict[str, object]] = mapped_column(JSONB, default=dict, server_default="{}")
+    candidates: Mapped[list[dict[str, object]]] = mapped_column(
+        JSONB, default=list, server_default="[]"
+    )
+    # Tracks a person said this file is not: never suggested or linked again.
+    rejected_track_ids: Mapped[list[int]] = mapped_column(
+        ARRAY(BigInteger), default=list, server_default="{}"
+    )
+    # A digest of the tags matched (matching.FACTS_KEY): a file whose tags changed is matched
+    # again.
+    facts_key: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = _now()
+    updated_at: Mapped[datetime] = _now()
+
+    __table_args__ = (
+        CheckConstraint(_one_of("state", FileMatchState), name="collection_matches_state"),
+        CheckConstraint(
+            "confidence >= 0 AND confidence <= 1", name="collection_matches_confidence"
+        ),
+        Index(
+            "collection_matches_review",
+            "updated_at",
+            "collection_file_id",
+            postgresql_where="state = 'provisional'",
+        ),
+        # The discovery statistics' "something changed" (a link made or undone).
+        Index("collection_matches_changed", "updated_at"),
     )

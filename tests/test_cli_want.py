@@ -122,14 +122,18 @@ def test_add_list_set_and_export(
         (("add", str(2**64)), "library_track_id: library_track_id must be at most"),
         (("set", "WANT", "--status", "sold"), "status: status is 'sold': use one of wanted"),
         (
-            ("set", "WANT", "--status", "in_library"),
-            "status cannot go from unavailable to in_library",
+            ("set", "WANT", "--status", "found"),
+            "status cannot go from unavailable to found",
         ),
         (("set", "WANT"), "give --status, --priority or --notes"),
         (("set", "999999", "--priority", "2"), "no item 999999 on your want-list"),
         (("set", "THEIRS", "--priority", "2"), "no item THEIRS on your want-list"),
         (("list", "--status", "lost"), "status: status is 'lost'"),
         (("export", "--status", "lost"), "status: status is 'lost'"),
+        (
+            ("export", "--format", "rekordbox", "--status", "wanted"),
+            "status: an owned-files playlist holds in_library items only",
+        ),
     ],
 )
 def test_refused_input_exits_2_with_the_message_and_changes_nothing(
@@ -141,7 +145,7 @@ def test_refused_input_exits_2_with_the_message_and_changes_nothing(
 ) -> None:
     mine = make_user(database_url, "spinner")
     other = make_user(database_url, "someone")
-    # Mine is unavailable (it may only go back to wanted), theirs wanted.
+    # Mine is unavailable (it may only go back to wanted, or be owned), theirs wanted.
     with psycopg.connect(database_url) as conn:
         row = conn.execute(
             "INSERT INTO want_list (user_id, library_track_id, status)"

@@ -40,7 +40,7 @@ def test_0011_adds_the_enrichment_columns_and_the_cache_and_back(
         conn.execute(f'CREATE DATABASE "{name}"')
     url = urlunsplit(urlsplit(server)._replace(path=f"/{name}"))
     try:
-        upgrade(url, "0009")
+        upgrade(url, "0010")
         with psycopg.connect(url) as conn:
             conn.execute(
                 "INSERT INTO library_tracks (artists, title, title_base, dedupe_key, artists_key,"
@@ -62,7 +62,7 @@ def test_0011_adds_the_enrichment_columns_and_the_cache_and_back(
                 "INSERT INTO api_cache (key, source, endpoint, response, expires_at)"
                 " VALUES ('k', 'deezer', 'isrc', '{}', now())"
             )
-        downgrade(url, "0009")
+        downgrade(url, "0010")
         with psycopg.connect(url) as conn:
             tables = {t for (t,) in conn.execute("SELECT tablename FROM pg_tables").fetchall()}
             assert "api_cache" not in tables

@@ -157,7 +157,10 @@ async def test_the_want_list_filters_and_refuses_bad_filters(
     assert everything.status_code == 200
     assert len(texts(everything.text, "tr.want")) == 2
     links = [a.attributes["href"] for a in page(everything.text).css("p.exports a")]
-    assert links == [f"/api/v1/want-list/export?format={fmt}" for fmt in ("csv", "json", "txt")]
+    assert links == [
+        *(f"/api/v1/want-list/export?format={fmt}" for fmt in ("csv", "json", "txt")),
+        *(f"/api/v1/want-list/export-owned?format={fmt}" for fmt in ("m3u8", "rekordbox")),
+    ]
     exported = await client.get(str(links[0]))
     assert exported.status_code == 200
     assert "Horizon" in exported.text and "Astral" in exported.text

@@ -169,3 +169,93 @@ def test_0007_adds_the_library_tables_and_back(server_urls: tuple[str, str]) -> 
     finally:
         with psycopg.connect(server, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_0010_adds_collection_matches_and_the_wanted_file_and_back(
+    server_urls: tuple[str, str],
+) -> None:
+    """File matches appear beside the collection with their states checked, a want-list item
+    can name its file; a downgrade drops both and keeps the files and the want-list."""
+    server = server_urls[0]
+    name = f"crateloop_migrations_{secrets.token_hex(4)}"
+    with psycopg.connect(server, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = urlunsplit(urlsplit(server)._replace(path=f"/{name}"))
+    try:
+        upgrade(url, "0009")
+        with psycopg.connect(url) as conn:
+            conn.execute("INSERT INTO users (id, username, password_hash) VALUES (1, 'dj', 'x')")
+            conn.execute(
+                "INSERT INTO library_tracks (id, artists, title, title_base, dedupe_key,"
+                " artists_key, title_key) VALUES (1, 'Bicep', 'Glue', 'Glue', 'k', 'bicep', 'glue')"
+            )
+            conn.execute("INSERT INTO want_list (user_id, library_track_id) VALUES (1, 1)")
+            conn.execute(
+                "INSERT INTO collection_files (id, root, path, size, mtime, content_hash)"
+                " VALUES (1, '/m', 'glue.mp3', 1, 0, 'h')"
+            )
+        upgrade(url, "0010")
+        with psycopg.connect(url, autocommit=True) as conn:
+            match = (
+                "INSERT INTO collection_matches (collection_file_id, state, library_track_id)"
+                " VALUES (1, %s, 1)"
+            )
+            with pytest.raises(psycopg.errors.CheckViolation):
+                conn.execute(match, ("guessed",))
+            conn.execute(match, ("provisional",))
+            conn.execute("UPDATE want_list SET collection_file_id = 1, status = 'in_library'")
+            conn.execute("DELETE FROM collection_files")
+            assert conn.execute("SELECT count(*) FROM collection_matches").fetchone() == (0,)
+            assert conn.execute("SELECT collection_file_id FROM want_list").fetchone() == (None,)
+        downgrade(url, "0009")
+        with psycopg.connect(url) as conn:
+            tables = {t for (t,) in conn.execute("SELECT tablename FROM pg_tables").fetchall()}
+            assert "collection_matches" not in tables
+            assert conn.execute("SELECT status FROM want_list").fetchall() == [("in_library",)]
+        upgrade(url)
+    finally:
+        with psycopg.connect(server, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_0012_indexes_title_and_artist_words_apart_and_its_downgrade_keeps_the_files(
+    server_urls: tuple[str, str],
+) -> None:
+    """Existing files get their title-and-artist vector computed (searchable at once); a
+    downgrade drops the column and its index and keeps every row."""
+    server = server_urls[0]
+    name = f"crateloop_migrations_{secrets.token_hex(4)}"
+    with psycopg.connect(server, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = urlunsplit(urlsplit(server)._replace(path=f"/{name}"))
+    try:
+        upgrade(url, "0011")
+        with psycopg.connect(url) as conn:
+            conn.execute(
+                "INSERT INTO collection_files (root, path, size, mtime, content_hash, search_a,"
+                " search_b) VALUES ('/m', 'a.mp3', 1, 0, 'h', 'eple royksopp', 'wall of sound')"
+            )
+        upgrade(url, "0012")
+        with psycopg.connect(url) as conn:
+            found = (
+                "SELECT path FROM collection_files WHERE search_heavy @@ to_tsquery('simple', %s)"
+            )
+            assert conn.execute(found, ("royksopp",)).fetchall() == [("a.mp3",)]
+            assert conn.execute(found, ("wall",)).fetchall() == []  # the album is not in it
+            indexes = {i for (i,) in conn.execute("SELECT indexname FROM pg_indexes").fetchall()}
+            assert "collection_files_search_heavy" in indexes
+        downgrade(url, "0011")
+        with psycopg.connect(url) as conn:
+            columns = {
+                c
+                for (c,) in conn.execute(
+                    "SELECT column_name FROM information_schema.columns"
+                    " WHERE table_name = 'collection_files'"
+                ).fetchall()
+            }
+            assert "search_heavy" not in columns
+            assert conn.execute("SELECT path FROM collection_files").fetchall() == [("a.mp3",)]
+        upgrade(url)
+    finally:
+        with psycopg.connect(server, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -99,6 +99,7 @@ GET    /api/v1/collection/search                            dj
 GET    /api/v1/want-list                                    dj
 POST   /api/v1/want-list                                    dj
 GET    /api/v1/want-list/export                             dj
+GET    /api/v1/want-list/export-owned                       dj
 POST   /api/v1/want-list/import-discogs                     dj
 GET    /api/v1/want-list/import-discogs/{job_id:str}        dj
 DELETE /api/v1/want-list/import-discogs/{job_id:str}        dj
@@ -162,6 +163,8 @@ POST   /review/{discovery_id:int}/accept                    dj
 POST   /review/{discovery_id:int}/unknown                   dj
 POST   /review/{discovery_id:int}/reject                    dj
 POST   /review/{discovery_id:int}/search                    dj
+POST   /review/files/{file_id:int}/accept                   dj
+POST   /review/files/{file_id:int}/reject                   dj
 GET    /schema                                              signed_in
 GET    /schema/openapi.json                                 signed_in
 GET    /schema/swagger                                      signed_in

@@ -220,7 +220,8 @@ W, F, P, L, U = (
         (F, W, True), (P, F, True), (L, P, True),  # one step back: a mistake undone
         (P, W, False), (L, W, False), (L, F, False),  # further back: refused
         (W, U, True), (F, U, True), (P, U, True), (L, U, False),  # an owned track is not gone
-        (U, W, True), (U, F, False), (U, L, False),  # it came back: wanted again first
+        (U, W, True), (U, F, False),  # it came back: wanted again first
+        (U, L, True),  # a file of it turned up in the collection after all: owned
         (W, W, True),
     ],
 )  # fmt: skip

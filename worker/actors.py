@@ -17,7 +17,7 @@ from typing import Any
 import dramatiq
 from dramatiq.middleware import AsyncIO
 
-from domain.collection import analyse_job, scan_job
+from domain.collection import analyse_job, matching, scan_job
 from domain.config import get_settings
 from domain.enrichment import job as enrichment_job
 from domain.jobs import (
@@ -34,6 +34,8 @@ from domain.jobs import (
     IMPORT_TRACKLIST,
     LIBRARY_QUEUE,
     LOOP_CHECKS_QUEUE,
+    MATCH_COLLECTION,
+    MATCH_LIBRARY_CHANGES,
     REFRESH_DISCOVERY_STATISTICS,
     SCAN_COLLECTION,
     TRACKLISTS_QUEUE,
@@ -177,6 +179,8 @@ async def identify_tracklist(
     except TracklistNotFound:
         log.warning("tracklist %d (version %d) is gone: nothing to identify", tracklist_id, version)
         return
+    # New library tracks may be files the collection holds.
+    await asyncio.to_thread(opened.resources.jobs.match_library_changes)
     log.info(
         "identification %s: %d row(s) of tracklist %d, %d to retry",
         job_id,
@@ -258,6 +262,11 @@ async def scan_collection(job_id: str) -> None:
         return
     log.info("collection scan %s: %s", job_id, job.text)
     if job.state is scan_job.ScanState.DONE:
+        stale = await matching.stale_files(opened.resources.sessions)
+        if stale:
+            await asyncio.to_thread(opened.resources.jobs.match_collection, stale)
+            log.info("collection scan %s: %d file(s) queued for matching", job_id, len(stale))
+        await asyncio.to_thread(opened.resources.jobs.match_library_changes)
         queued = await analyse_job.queue_analysis(opened.resources)
         if queued:
             log.info("collection scan %s: %d file(s) queued for key and BPM", job_id, queued)
@@ -291,3 +300,27 @@ async def enrich_items(job_id: str, items: list[str]) -> None:
     """Enrich these library tracks and collection files from the music databases."""
     outcomes = await enrichment_job.run_batch(opened.resources, job_id, items)
     log.info("enrichment %s: %d item(s) done", job_id, len(outcomes))
+
+
+@dramatiq.actor(
+    actor_name=MATCH_COLLECTION,
+    queue_name=COLLECTION_QUEUE,
+    **_RETRIED,
+)
+async def match_collection(file_ids: list[int]) -> None:
+    """Match these collection files to library tracks (a redelivery changes nothing)."""
+    done = await matching.match_files(opened.resources.sessions, file_ids)
+    log.info("matched %d collection file(s): %s", len(file_ids), done)
+
+
+@dramatiq.actor(
+    actor_name=MATCH_LIBRARY_CHANGES,
+    queue_name=COLLECTION_QUEUE,
+    **_RETRIED,
+)
+async def match_library_changes() -> None:
+    """Match the files that could be the library tracks made or changed since the last time."""
+    done, more = await matching.match_library_changes(opened.resources)
+    log.info("matched collection files against changed library tracks: %s", done)
+    if more:
+        await asyncio.to_thread(opened.resources.jobs.match_library_changes)

@@ -249,7 +249,7 @@ async def _rows(
 
 
 @dataclass(frozen=True, slots=True)
-class _Found:
+class Found:
     """A candidate with where it came from: the library (its track id) or a database."""
 
     facts: TrackFacts
@@ -283,7 +283,7 @@ async def _identify_row(
 
 async def _candidates(
     resources: Resources, clients: _Clients, facts: TrackFacts | None
-) -> tuple[list[_Found], list[str], Decision, LookupFailed | None]:
+) -> tuple[list[Found], list[str], Decision, LookupFailed | None]:
     """The row's candidates, the sources asked, the decision on those candidates and the failure
     of one source, if one failed. An "ID" row has none and asks nobody. Scoring is the costly
     part: each list of candidates is decided once."""
@@ -318,11 +318,11 @@ async def _candidates(
     return found, asked, _decided(facts, found), None
 
 
-def _decided(facts: TrackFacts, found: Sequence[_Found]) -> Decision:
+def _decided(facts: TrackFacts, found: Sequence[Found]) -> Decision:
     return decide(facts, [f.facts for f in found])
 
 
-def _outside(candidate: Candidate, method: DiscoveryMethod) -> _Found:
+def _outside(candidate: Candidate, method: DiscoveryMethod) -> Found:
     """A database's candidate with its title read again as a DJ row, so versions compare."""
     known = candidate.facts
     again = read_row(known.artists, known.title, known_artists=known.primary)
@@ -331,7 +331,7 @@ def _outside(candidate: Candidate, method: DiscoveryMethod) -> _Found:
         known = replace(
             known, title_base=again.title_base, version=again.version, featured=featured
         )
-    return _Found(
+    return Found(
         known,
         method,
         candidate=replace(candidate, facts=known),
@@ -339,11 +339,11 @@ def _outside(candidate: Candidate, method: DiscoveryMethod) -> _Found:
     )
 
 
-def _distinct(found: Sequence[_Found]) -> list[_Found]:
+def _distinct(found: Sequence[Found]) -> list[Found]:
     """One candidate per recording (its dedupe key or MusicBrainz id): the library's first.
     Databases list one recording several times (on several releases), and the library holds
     what MusicBrainz found before: a twin must not count as a close runner-up."""
-    kept: list[_Found] = []
+    kept: list[Found] = []
     seen: set[str] = set()
     for one in found:
         names = {dedupe_key(one.facts)}
@@ -355,7 +355,7 @@ def _distinct(found: Sequence[_Found]) -> list[_Found]:
     return kept
 
 
-async def library_candidates(sessions: Sessions, facts: TrackFacts) -> list[_Found]:
+async def library_candidates(sessions: Sessions, facts: TrackFacts) -> list[Found]:
     """Library tracks that may be the row's recording: the exact dedupe key first, then the
     tracks with every word of its title or every word of its first artist (`search_words`, by
     index; those with both first), re-ranked with RapidFuzz."""
@@ -395,14 +395,23 @@ async def library_candidates(sessions: Sessions, facts: TrackFacts) -> list[_Fou
     return [_library(t) for t in ranked]
 
 
+async def isrc_candidates(sessions: Sessions, isrc: str) -> list[Found]:
+    """The library tracks holding this ISRC (a tagged file's strongest clue)."""
+    async with sessions() as session:
+        tracks = await session.scalars(
+            select(LibraryTrack).where(LibraryTrack.isrc == isrc).order_by(LibraryTrack.id)
+        )
+        return [_library(t) for t in tracks]
+
+
 def _all_words(key: str) -> str:
     """A tsquery asking for every word of a comparison key ("" when it has none). Words are
     letters and digits only, so nothing in them is tsquery syntax."""
     return " & ".join(dict.fromkeys(_WORD.findall(key)))
 
 
-def _library(track: LibraryTrack) -> _Found:
-    return _Found(
+def _library(track: LibraryTrack) -> Found:
+    return Found(
         track_facts(track),
         DiscoveryMethod.LIBRARY,
         library_track_id=track.id,
@@ -415,7 +424,7 @@ async def _record(
     where: _Where,
     row: TrackRow,
     decision: Decision,
-    found: Sequence[_Found],
+    found: Sequence[Found],
     asked: Sequence[str],
 ) -> DiscoveryRecord:
     """The discovery of a decided row; a matched one's library track made or joined first."""
@@ -439,7 +448,7 @@ async def _record(
         differences=(
             {"penalties": best_score.penalties, "reasons": best_score.reasons} if best_score else {}
         ),
-        candidates=[_candidate_json(found[r.index], r) for r in decision.ranked[:KEPT_CANDIDATES]],
+        candidates=[candidate_json(found[r.index], r) for r in decision.ranked[:KEPT_CANDIDATES]],
         sources_asked=list(asked),
     )
 
@@ -450,7 +459,7 @@ async def keep_candidate(sessions: Sessions, candidate: Candidate) -> int:
     return await _upsert(sessions, _outside(candidate, DiscoveryMethod(candidate.source.value)))
 
 
-async def _upsert(sessions: Sessions, found: _Found) -> int:
+async def _upsert(sessions: Sessions, found: Found) -> int:
     candidate = found.candidate
     assert candidate is not None
     ids = candidate_ids(candidate.source, candidate.recording_id, candidate.release_id)
@@ -470,7 +479,7 @@ def _day(text: str | None) -> date | None:
         return None
 
 
-def _candidate_json(found: _Found, ranked: Ranked) -> dict[str, object]:
+def candidate_json(found: Found, ranked: Ranked) -> dict[str, object]:
     """A candidate as a discovery keeps it (the review queue and the CLI show it)."""
     facts, candidate = found.facts, found.candidate
     return {
@@ -547,7 +556,7 @@ async def search_by_hand(
         return 0
     # An "ID" row found by a link has nothing of its own to compare: the link is the answer.
     decision = _decided(facts or found[0].facts, found)
-    fresh = [_candidate_json(found[r.index], r) for r in decision.ranked]
+    fresh = [candidate_json(found[r.index], r) for r in decision.ranked]
     async with resources.sessions.begin() as session:
         kept = await session.get(Discovery, discovery_id, with_for_update=True)
         if kept is None:
@@ -561,7 +570,7 @@ def _search_text(field: str, value: str) -> str:
     return url_parameter(field, value.strip(), SEARCH_TEXT_MAX)
 
 
-async def _found_at(resources: Resources, url: str) -> list[_Found]:
+async def _found_at(resources: Resources, url: str) -> list[Found]:
     """The recording a MusicBrainz link names, or the tracks of a Discogs release."""
     if recording := MUSICBRAINZ_RECORDING.fullmatch(url):
         candidate = await resources.client(MusicBrainzClient).lookup_recording(recording[1])
@@ -583,7 +592,7 @@ async def _found_at(resources: Resources, url: str) -> list[_Found]:
 
 async def _searched(
     resources: Resources, typed: TrackFacts, artist: str, title: str
-) -> list[_Found]:
+) -> list[Found]:
     """What the library, MusicBrainz and (with a token) Discogs hold under these names."""
     found = await library_candidates(resources.sessions, typed)
     recordings = await resources.client(MusicBrainzClient).search_recordings(

@@ -14,8 +14,10 @@ its chart is drawn in:
 Counting distinct artists over a million discoveries takes seconds, so the figures are computed
 by the worker into one snapshot per period (`discovery_statistics`) and read from there; a
 reader that finds the snapshot older than the newest change asks for a new one and shows the old
-one meanwhile (`Snapshot.stale`). The want-list conversion is one person's and small: it is
-always read live.
+one meanwhile (`Snapshot.stale`; a file linked or unlinked counts as a change, through
+`collection_matches.updated_at`). `owned` counts the period's discovered tracks the DJ now has
+a collection file of: the conversion from "heard" to "in my crate". The want-list conversion
+is one person's and small: it is always read live.
 """
 
 from __future__ import annotations
@@ -115,11 +117,18 @@ class Statistics:
     rising_genres: list[Trend]
     rate_recent: float  # tracks discovered a day, the last 30 days
     rate_before: float  # ... the 30 days before
+    owned: int = 0  # of `tracks`, those the DJ now has a collection file of
+
+    @property
+    def owned_rate(self) -> float | None:
+        """The share of the period's discovered tracks now in the collection."""
+        return self.owned / self.tracks if self.tracks else None
 
     def to_json(self) -> dict[str, Any]:
         return dataclasses.asdict(self) | {
             "start": self.start.isoformat() if self.start else None,
             "computed_at": self.computed_at.isoformat(),
+            "owned_rate": self.owned_rate,
             "series": [
                 {"start": bucket.start.isoformat(), "tracks": bucket.tracks}
                 for bucket in self.series
@@ -148,6 +157,7 @@ class Statistics:
             rising_genres=[Trend(**item) for item in data["rising_genres"]],
             rate_recent=data["rate_recent"],
             rate_before=data["rate_before"],
+            owned=data.get("owned", 0),  # snapshots from before the collection have none
         )
 
 
@@ -191,7 +201,10 @@ _TOTALS = text(f"""
         (SELECT count(DISTINCT artist) FROM tracks JOIN library_tracks l ON l.id = tracks.track,
          unnest(l.primary_artists) AS artist),
         (SELECT count(DISTINCT l.label) FROM tracks JOIN library_tracks l ON l.id = tracks.track),
-        (SELECT count(DISTINCT mix) FROM events)
+        (SELECT count(DISTINCT mix) FROM events),
+        (SELECT count(*) FROM tracks WHERE EXISTS (
+            SELECT 1 FROM collection_files f
+            WHERE f.library_track_id = tracks.track AND NOT f.missing))
 """)  # noqa: S608 (constants only)
 
 _GENRES = text(f"""
@@ -340,6 +353,7 @@ async def compute(sessions: Sessions, period: Period, now: datetime | None = Non
         rising_genres=rising["genre"],
         rate_recent=round(recent / TREND_DAYS, 2),
         rate_before=round(before / TREND_DAYS, 2),
+        owned=totals[5],
     )
 
 
@@ -373,7 +387,8 @@ async def refresh(sessions: Sessions, now: datetime | None = None) -> list[Stati
 _CHANGED = text("""
     SELECT greatest(
         (SELECT max(updated_at) FROM discoveries),
-        (SELECT max(updated_at) FROM library_tracks))
+        (SELECT max(updated_at) FROM library_tracks),
+        (SELECT max(updated_at) FROM collection_matches))
 """)
 
 

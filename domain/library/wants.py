@@ -6,7 +6,12 @@ Status moves (`may_move`):
 - one step back, to undo a mistake (purchased → found, found → wanted);
 - any status but in_library → unavailable (a track you own is not unavailable), and
   unavailable → wanted when it comes back.
+- unavailable → in_library too: a track you found a file of after all is yours.
 Anything else is refused naming the two statuses. At most WANT_LIST_MAX items per user.
+
+When a collection file is linked to a wanted track, the item moves to in_library by itself
+(`own_wanted_in`), from every status: each may move there (a removed item is no longer on the
+list, so nothing moves it back).
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, delete, func, select
+from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -100,7 +105,7 @@ def may_move(old: WantStatus, new: WantStatus) -> bool:
     if new is WantStatus.UNAVAILABLE:
         return old is not WantStatus.IN_LIBRARY
     if old is WantStatus.UNAVAILABLE:
-        return new is WantStatus.WANTED
+        return new in (WantStatus.WANTED, WantStatus.IN_LIBRARY)
     before, after = _CHAIN.index(old), _CHAIN.index(new)
     return after > before or after == before - 1
 
@@ -142,6 +147,7 @@ class WantEntry:
     status_changed_at: datetime
     source: WantSource | None
     source_title: str | None  # the tracklist's title
+    collection_file_id: int | None = None  # the file that made it in_library
 
     @property
     def heard(self) -> str:
@@ -182,6 +188,7 @@ class WantEntry:
                 "cue_seconds": source.cue_seconds,
             },
             "purchase_links": [{"shop": link.shop, "url": link.url} for link in self.links],
+            "collection_file_id": self.collection_file_id,
         }
 
 
@@ -209,6 +216,7 @@ def _entry(item: WantItem, track: LibraryTrack, source_title: str | None) -> Wan
         status_changed_at=item.status_changed_at,
         source=source,
         source_title=source_title,
+        collection_file_id=item.collection_file_id,
     )
 
 
@@ -455,6 +463,37 @@ async def remove_wants(sessions: Sessions, user_id: int, ids: Sequence[int]) -> 
             .returning(WantItem.id)
         )
         return len(removed.all())
+
+
+async def own_wanted_in(session: AsyncSession, track_id: int, file_id: int) -> int:
+    """A collection file of this track was linked: every user's item of it moves to in_library
+    (dated) with the file named; one already in_library only gains the file (its date stays).
+    How many items moved."""
+    movable = [s for s in WantStatus if s is not WantStatus.IN_LIBRARY]
+    assert all(may_move(status, WantStatus.IN_LIBRARY) for status in movable)
+    moved = await session.execute(
+        update(WantItem)
+        .where(
+            WantItem.library_track_id == track_id,
+            WantItem.status.in_([status.value for status in movable]),
+        )
+        .values(
+            status=WantStatus.IN_LIBRARY.value,
+            status_changed_at=func.now(),
+            collection_file_id=file_id,
+        )
+        .returning(WantItem.id)
+    )
+    await session.execute(
+        update(WantItem)
+        .where(
+            WantItem.library_track_id == track_id,
+            WantItem.status == WantStatus.IN_LIBRARY.value,
+            WantItem.collection_file_id.is_(None),
+        )
+        .values(collection_file_id=file_id)
+    )
+    return len(moved.all())
 
 
 # --- reading ---------------------------------------------------------------------------------

@@ -8,8 +8,10 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+import psycopg
 import pytest
 from playwright.sync_api import Browser, Page, expect
+from psycopg.types.json import Jsonb
 
 from domain import channels
 from domain.accounts import setup_token
@@ -72,7 +74,7 @@ async def seeded(
     user: User, mapper: TrackMapper, resources: Resources, settings: Settings, database_url: str
 ) -> Seeded:
     """Rows on every page: mappings, a station with a long error, plays, a tracklist, a draft,
-    provisional rows to review."""
+    provisional rows and a collection file to review, an owned track."""
     await mapper.create_mapping("Daft Punk", LONG_TITLE, "a.mp4", notes=LONG_TITLE)
     await mapper.create_mapping("Bicep", "Glue", "sub/c.mp4")
     station_id = add_station(database_url, name="Radio One With A Rather Long Station Name")
@@ -108,6 +110,17 @@ async def seeded(
     )  # fmt: skip
     analysed(database_url, file_ids[0], "A minor", "8A", "1m", "124.0")
     analysed(database_url, file_ids[1], "E minor", "9A", "2m", "126.0")
+    # The long file waits on /review as "is this file that track?"; the short one is owned.
+    with psycopg.connect(database_url) as conn:
+        conn.execute(
+            "INSERT INTO collection_matches (collection_file_id, state, library_track_id,"
+            " confidence, candidates) VALUES (%s, 'provisional', %s, 0.8, %s)",
+            (file_ids[0], track_id, Jsonb([long | {"library_track_id": track_id}])),
+        )
+        conn.execute(
+            "UPDATE collection_files SET library_track_id = %s WHERE id = %s",
+            (track_id, file_ids[1]),
+        )
     return Seeded(station_id, stored.tracklist_id, job.id, track_id, file_ids[0])
 
 

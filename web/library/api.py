@@ -20,6 +20,7 @@ from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.response import Stream
 
+from domain.collection import want_exports
 from domain.db import Sessions
 from domain.library import discogs_wants, store, wants
 from domain.library.export import every_track
@@ -173,6 +174,7 @@ class WantOut(msgspec.Struct):
     heard: str
     source: SourceOut | None
     purchase_links: list[PurchaseLinkOut]
+    collection_file_id: int | None = None  # the collection file that made it in_library
 
     @classmethod
     def of(cls, entry: WantEntry) -> WantOut:
@@ -372,6 +374,26 @@ class WantListApiController(Controller):
             wants.export_wants(entries, chosen),
             media_type=wants.EXPORT_FORMATS[chosen],
             headers=attachment(f"want-list.{chosen}"),
+        )
+
+    @get("/export-owned")
+    async def export_owned(
+        self,
+        request: Request[Any, Any, Any],
+        resources: NamedDependency[Resources],
+        fmt: Annotated[
+            str, QueryParameter(name="format", description="m3u8 (default) or rekordbox")
+        ] = "m3u8",
+    ) -> Response[bytes]:
+        """The files of your in_library items as a playlist: M3U8, or Rekordbox XML (with BPM
+        and key); 400 naming `format` for another format."""
+        chosen = want_exports.owned_format(fmt)
+        tracks = await want_exports.owned_tracks(resources.sessions, request.user.id)
+        shape = want_exports.OWNED_FORMATS[chosen]
+        return Response(
+            want_exports.owned_export(tracks, chosen),
+            media_type=shape.media_type,
+            headers=attachment(shape.file_name),
         )
 
     @post("/import-discogs", status_code=202)

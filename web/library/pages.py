@@ -18,6 +18,7 @@ from litestar.plugins.htmx import HTMXRequest, HTMXTemplate
 from litestar.response import Redirect, Template
 
 from domain import validation
+from domain.collection.owned import owned_files
 from domain.library import discogs_wants, store, wants
 from domain.library.discogs import DiscogsClient
 from domain.library.store import TrackFilter, TrackNotFound, TrackSort
@@ -156,7 +157,14 @@ async def _track_page(
     resources: Resources, track_id: int, *, message: str = "", error: str = "", status: int = 200
 ) -> Template:
     view = await store.get_track(resources.sessions, track_id)
-    context = {"view": view, "links": view.links, "message": message, "error": error}
+    owned = await owned_files(resources.sessions, [track_id])
+    context = {
+        "view": view,
+        "links": view.links,
+        "message": message,
+        "error": error,
+        "owned_file": owned.get(track_id),
+    }
     return Template("library/track.html", context=context, status_code=status)
 
 
@@ -194,7 +202,8 @@ class LibraryPagesController(Controller):
             result = await store.list_tracks(
                 resources.sessions, where, TrackSort(query.sort), query.page, query.per_page
             )
-        context = {"query": query, "result": result, "sorts": SORTS}
+        owned = await owned_files(resources.sessions, [t.id for t in result.items])
+        context = {"query": query, "result": result, "sorts": SORTS, "owned": owned}
         status = 400 if query.errors else 200
         if request.htmx.target == RESULTS_TARGET and not request.htmx.history_restore_request:
             return HTMXTemplate(

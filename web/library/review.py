@@ -5,17 +5,19 @@ a confidence). The rules are domain/library/review.py's; the keyboard is static/
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import Any
 
 from litestar import Controller, get, post
 from litestar.di import NamedDependency
-from litestar.exceptions import ClientException
+from litestar.exceptions import ClientException, NotFoundException
 from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.plugins.htmx import HTMXRequest, HTMXTemplate
 from litestar.response import Redirect, Template
 
 from domain import validation
+from domain.collection import file_review
 from domain.library import identify, review
 from domain.library.lookups import LookupFailed
 from domain.resources import Resources
@@ -73,8 +75,10 @@ class ReviewController(Controller):
         except InputError as error:
             raise _refused(error) from None
         queue = await review.review_queue(resources.sessions, number)
+        files = await file_review.file_review_queue(resources.sessions)
         context = {
             "queue": queue,
+            "files": files,
             "differing": review.differing,
             "page_url": _page_url,
             "accepted": accepted if accepted.isdigit() else "",
@@ -83,8 +87,10 @@ class ReviewController(Controller):
 
     @get("/count")
     async def count(self, resources: NamedDependency[Resources]) -> Template:
-        """The navigation's badge: how many rows wait (htmx loads it after the page)."""
+        """The navigation's badge: how many rows and collection files wait (htmx loads it
+        after the page)."""
         waiting = await review.provisional_count(resources.sessions)
+        waiting += await file_review.waiting_count(resources.sessions)
         return Template(template_name="library/review_badge.html", context={"waiting": waiting})
 
     @post("/{discovery_id:int}/accept", status_code=200)
@@ -101,6 +107,8 @@ class ReviewController(Controller):
             track_id = await review.accept(resources.sessions, discovery_id, choice)
         except InputError as error:
             raise _refused(error) from None
+        # The track may be a file the collection holds.
+        await asyncio.to_thread(resources.jobs.match_library_changes)
         return _decided(request, discovery_id, f"accepted: library track {track_id}")
 
     @post("/{discovery_id:int}/unknown", status_code=200)
@@ -171,4 +179,36 @@ class ReviewController(Controller):
         except InputError as error:
             raise _refused(error) from None
         count = await review.accept_above(resources.sessions, threshold)
+        if count:  # the tracks may be files the collection holds
+            await asyncio.to_thread(resources.jobs.match_library_changes)
         return Redirect(f"/review?accepted={count}", status_code=303)
+
+    @post("/files/{file_id:int}/accept", status_code=200)
+    async def accept_file(
+        self, request: HTMXRequest, resources: NamedDependency[Resources], file_id: FromPath[int]
+    ) -> Template | Redirect:
+        """The collection file is the suggested track: link it."""
+        try:
+            track_id = await file_review.accept_file(resources.sessions, file_id)
+        except file_review.FileMatchNotFound as missing:
+            raise NotFoundException(str(missing)) from None
+        return _file_decided(request, file_id, f"linked to library track {track_id}")
+
+    @post("/files/{file_id:int}/reject", status_code=200)
+    async def reject_file(
+        self, request: HTMXRequest, resources: NamedDependency[Resources], file_id: FromPath[int]
+    ) -> Template | Redirect:
+        """The collection file is not the suggested track: never suggest it again."""
+        try:
+            await file_review.reject_file(resources.sessions, file_id)
+        except file_review.FileMatchNotFound as missing:
+            raise NotFoundException(str(missing)) from None
+        return _file_decided(request, file_id, "rejected")
+
+
+def _file_decided(request: HTMXRequest, file_id: int, outcome: str) -> Template | Redirect:
+    """A decided file: htmx swaps it for one line, a plain form goes back to the queue."""
+    if not request.htmx:
+        return Redirect("/review", status_code=303)
+    context: dict[str, Any] = {"file_id": file_id, "outcome": outcome}
+    return HTMXTemplate(template_name="library/review_file_done.html", context=context)

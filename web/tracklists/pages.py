@@ -20,6 +20,7 @@ from litestar.plugins.htmx import HTMXRequest, HTMXTemplate
 from litestar.response import Redirect, Template
 
 from domain import validation
+from domain.collection.owned import owned_files
 from domain.library import identify, review, wants
 from domain.paging import PER_PAGE_CHOICES, Page
 from domain.resources import Resources
@@ -369,11 +370,15 @@ class TracklistsController(Controller):
             if found.version
             else {}
         )
+        owned = await owned_files(
+            resources.sessions, [state.library_track_id for state in states.values()]
+        )
         context = {
             "detail": found,
             "cue": CueQuery(),
             "export_kinds": EXPORT_KINDS,
             "identified": states,
+            "owned": owned,
         }
         return Template("tracklists/detail.html", context=context)
 
