@@ -17,19 +17,17 @@ import redis.asyncio as aioredis
 
 from domain.config import Settings
 from domain.db import Sessions
-from domain.enrichment.policy import DEFAULTS, ApiRules, Options, api_rules
+from domain.enrichment.policy import DEFAULTS, ApiClient, Options
 from domain.library.facts import normal_isrc
 from domain.library.lookups import (
     LOOKUP_TTL,
     RateLimited,
     UnusableAnswer,
     cached_get,
-    http_client,
     objects,
     text_of,
 )
 from domain.outbound.policy import Answer
-from domain.outbound.user_agent import user_agent
 from domain.validation import InputError
 
 NAME = "Deezer"
@@ -56,7 +54,7 @@ class DeezerAlbum:
     release_date: str | None
 
 
-class DeezerClient:
+class DeezerClient(ApiClient):
     """Asks Deezer on behalf of every process (pace, breaker and answers shared)."""
 
     def __init__(
@@ -66,15 +64,8 @@ class DeezerClient:
         sessions: Sessions,
         options: Options = DEFAULTS,
     ) -> None:
+        super().__init__(settings, redis, sessions, SOURCE, NAME, options)
         self.base_url = settings.music_databases.deezer_url
-        self.rules: ApiRules = api_rules(settings, redis, sessions, SOURCE, NAME, options)
-        self._http = http_client(
-            options.timeout,
-            {"User-Agent": user_agent(settings.contact), "Accept": "application/json"},
-        )
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
 
     async def by_isrc(self, isrc: str) -> DeezerTrack | None:
         """The track with this ISRC; None when Deezer has none."""

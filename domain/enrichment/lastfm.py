@@ -16,19 +16,17 @@ import redis.asyncio as aioredis
 
 from domain.config import Settings
 from domain.db import Sessions
-from domain.enrichment.policy import DEFAULTS, ApiRules, Options, api_rules
+from domain.enrichment.policy import DEFAULTS, ApiClient, Options
 from domain.library.lookups import (
     LOOKUP_TTL,
     LookupFailed,
     RateLimited,
     UnusableAnswer,
     cached_get,
-    http_client,
     objects,
     text_of,
 )
 from domain.outbound.policy import Answer
-from domain.outbound.user_agent import user_agent
 
 NAME = "Last.fm"
 SOURCE = "lastfm"
@@ -46,7 +44,7 @@ class LastfmTrack:
     mbid: str | None
 
 
-class LastfmClient:
+class LastfmClient(ApiClient):
     """Asks Last.fm with the installation's key (LASTFM_API_KEY); `enabled` is False without."""
 
     def __init__(
@@ -56,18 +54,11 @@ class LastfmClient:
         sessions: Sessions,
         options: Options = DEFAULTS,
     ) -> None:
+        super().__init__(settings, redis, sessions, SOURCE, NAME, options)
         databases = settings.music_databases
         self.base_url = databases.lastfm_url
         self.enabled = bool(databases.lastfm_api_key)
         self._key = databases.lastfm_api_key
-        self.rules: ApiRules = api_rules(settings, redis, sessions, SOURCE, NAME, options)
-        self._http = http_client(
-            options.timeout,
-            {"User-Agent": user_agent(settings.contact), "Accept": "application/json"},
-        )
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
 
     async def track_info(self, artist: str, title: str) -> LastfmTrack | None:
         """What Last.fm knows of `title` by `artist`; None when it knows nothing."""

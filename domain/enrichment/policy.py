@@ -17,11 +17,12 @@ from domain import channels
 from domain.config import Settings
 from domain.db import Sessions
 from domain.enrichment.api_cache import ApiCache
-from domain.library.lookups import outbound_policy
+from domain.library.lookups import http_client, outbound_policy
 from domain.outbound.breaker import WINDOW_SECONDS, CircuitBreaker
 from domain.outbound.policy import OutboundPolicy
 from domain.outbound.retry import RETRY_AFTER_CAP
 from domain.outbound.tally import Tally
+from domain.outbound.user_agent import user_agent
 
 # Seconds between two requests (before the pace's jitter): the APIs' own limits.
 DELAYS = {
@@ -92,3 +93,26 @@ def api_rules(
         cache=ApiCache(sessions, source),
         tally=Tally(redis, channels.api_tally(settings), source),
     )
+
+
+class ApiClient:
+    """What every enrichment client holds: its `rules` and an HTTP client asking for JSON with
+    the installation's User-Agent (no redirect followed, no proxy from the environment)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        redis: aioredis.Redis,
+        sessions: Sessions,
+        source: str,
+        name: str,
+        options: Options,
+    ) -> None:
+        self.rules = api_rules(settings, redis, sessions, source, name, options)
+        self._http = http_client(
+            options.timeout,
+            {"User-Agent": user_agent(settings.contact), "Accept": "application/json"},
+        )
+
+    async def aclose(self) -> None:
+        await self._http.aclose()

@@ -23,7 +23,7 @@ import redis.asyncio as aioredis
 from domain import channels
 from domain.config import Settings
 from domain.db import Sessions
-from domain.enrichment.policy import DEFAULTS, ApiRules, Options, api_rules
+from domain.enrichment.policy import DEFAULTS, ApiClient, Options
 from domain.library.lookups import (
     LOOKUP_TTL,
     SEARCH_TTL,
@@ -31,14 +31,12 @@ from domain.library.lookups import (
     LookupFailed,
     UnusableAnswer,
     cached_get,
-    http_client,
     objects,
     text_of,
 )
 from domain.outbound.body import BodyTooLarge
 from domain.outbound.breaker import CircuitOpen
 from domain.outbound.policy import Answer, RequestFailed
-from domain.outbound.user_agent import user_agent
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +60,7 @@ class SpotifyTrack:
     popularity: int | None
 
 
-class SpotifyClient:
+class SpotifyClient(ApiClient):
     """Asks Spotify with the app's client credentials; `enabled` is False without them."""
 
     def __init__(
@@ -72,6 +70,7 @@ class SpotifyClient:
         sessions: Sessions,
         options: Options = DEFAULTS,
     ) -> None:
+        super().__init__(settings, redis, sessions, SOURCE, NAME, options)
         databases = settings.music_databases
         self.enabled = databases.spotify_configured
         self.api_url = databases.spotify_api_url
@@ -80,16 +79,8 @@ class SpotifyClient:
         self._basic = base64.b64encode(pair.encode()).decode()
         self._token = ""
         self._token_until = 0.0
-        self.rules: ApiRules = api_rules(settings, redis, sessions, SOURCE, NAME, options)
         self._redis = redis
         self._off_key = channels.music_api(settings, SOURCE, "audio-features-off")
-        self._http = http_client(
-            options.timeout,
-            {"User-Agent": user_agent(settings.contact), "Accept": "application/json"},
-        )
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
 
     async def search(self, artist: str, title: str) -> list[SpotifyTrack]:
         """The tracks a search for `title` by `artist` finds, Spotify's best first."""
