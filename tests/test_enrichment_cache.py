@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import secrets
 from datetime import UTC, datetime, timedelta
-from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import pytest
@@ -14,6 +12,7 @@ from domain.db import Sessions
 from domain.enrichment.api_cache import ApiCache, purge_expired
 from domain.migrate import downgrade, upgrade
 from domain.models import ApiCache as CachedAnswer
+from tests.test_migrations import scratch_database
 
 QUERIES = [
     (
@@ -35,11 +34,7 @@ def test_0011_adds_the_enrichment_columns_and_the_cache_and_back(
     """Existing tracks and files come out `pending` with nothing enriched; the status is checked
     by the database; a downgrade drops it all and keeps the rows."""
     server = server_urls[0]
-    name = f"crateloop_migrations_{secrets.token_hex(4)}"
-    with psycopg.connect(server, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = urlunsplit(urlsplit(server)._replace(path=f"/{name}"))
-    try:
+    with scratch_database(server) as url:
         upgrade(url, "0010")
         with psycopg.connect(url) as conn:
             conn.execute(
@@ -76,9 +71,6 @@ def test_0011_adds_the_enrichment_columns_and_the_cache_and_back(
             assert "enrichment_status" not in columns and "path" in columns
             assert conn.execute("SELECT title FROM library_tracks").fetchall() == [("A New Error",)]
         upgrade(url)
-    finally:
-        with psycopg.connect(server, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 async def test_an_answer_is_kept_until_it_expires_and_then_purged(sessions: Sessions) -> None:

@@ -4,6 +4,8 @@ exactly the schema the models describe."""
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
@@ -16,13 +18,22 @@ from domain.migrate import downgrade, upgrade
 from domain.models import Base
 
 
-def test_upgrade_downgrade_upgrade(server_urls: tuple[str, str]) -> None:
-    server = server_urls[0]
+@contextmanager
+def scratch_database(server: str) -> Iterator[str]:
+    """The URL of a new empty database on `server`, dropped afterwards (a migration's own)."""
     name = f"crateloop_migrations_{secrets.token_hex(4)}"
     with psycopg.connect(server, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
-    url = urlunsplit(urlsplit(server)._replace(path=f"/{name}"))
     try:
+        yield urlunsplit(urlsplit(server)._replace(path=f"/{name}"))
+    finally:
+        with psycopg.connect(server, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_upgrade_downgrade_upgrade(server_urls: tuple[str, str]) -> None:
+    server = server_urls[0]
+    with scratch_database(server) as url:
         upgrade(url)
         downgrade(url, "base")
         with psycopg.connect(url) as conn:
@@ -31,9 +42,6 @@ def test_upgrade_downgrade_upgrade(server_urls: tuple[str, str]) -> None:
             ).fetchall()
         assert [t for (t,) in tables] == ["alembic_version"]
         upgrade(url)
-    finally:
-        with psycopg.connect(server, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def test_0004_gives_existing_accounts_roles_and_tokens_a_scope(
@@ -42,11 +50,7 @@ def test_0004_gives_existing_accounts_roles_and_tokens_a_scope(
     """Admins stay admins; other accounts keep what they could do (operator and dj); existing
     tokens stay able to write, so an integration does not break on upgrade. And back again."""
     server = server_urls[0]
-    name = f"crateloop_migrations_{secrets.token_hex(4)}"
-    with psycopg.connect(server, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = urlunsplit(urlsplit(server)._replace(path=f"/{name}"))
-    try:
+    with scratch_database(server) as url:
         upgrade(url, "0003")
         with psycopg.connect(url) as conn:
             conn.execute(
@@ -64,9 +68,6 @@ def test_0004_gives_existing_accounts_roles_and_tokens_a_scope(
         with psycopg.connect(url) as conn:
             admins = conn.execute("SELECT username, is_admin FROM users ORDER BY id").fetchall()
         assert admins == [("boss", True), ("plain", False)]
-    finally:
-        with psycopg.connect(server, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def test_the_migrations_make_the_schema_the_models_describe(database_url: str) -> None:
@@ -84,11 +85,7 @@ def test_0006_adds_time_zones_and_manual_plays_and_back(server_urls: tuple[str, 
     """Accounts start without a zone (DISPLAY_TIMEZONE applies); plays may be 'manual' (pinned),
     which a downgrade turns into 'default' rather than failing the old constraint."""
     server = server_urls[0]
-    name = f"crateloop_migrations_{secrets.token_hex(4)}"
-    with psycopg.connect(server, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = urlunsplit(urlsplit(server)._replace(path=f"/{name}"))
-    try:
+    with scratch_database(server) as url:
         upgrade(url, "0005")
         with psycopg.connect(url) as conn:
             conn.execute("INSERT INTO users (username, password_hash) VALUES ('dj', 'x')")
@@ -105,9 +102,6 @@ def test_0006_adds_time_zones_and_manual_plays_and_back(server_urls: tuple[str, 
                 conn.execute(
                     "INSERT INTO plays (station, loop_path, reason) VALUES ('r', 'b', 'manual')"
                 )
-    finally:
-        with psycopg.connect(server, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def test_0007_adds_the_library_tables_and_back(server_urls: tuple[str, str]) -> None:
@@ -115,16 +109,12 @@ def test_0007_adds_the_library_tables_and_back(server_urls: tuple[str, str]) -> 
     with their rules in the database (one row per recording, known states, priorities 1-5);
     a downgrade drops them and keeps everything else."""
     server = server_urls[0]
-    name = f"crateloop_migrations_{secrets.token_hex(4)}"
-    with psycopg.connect(server, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = urlunsplit(urlsplit(server)._replace(path=f"/{name}"))
     track = (
         "INSERT INTO library_tracks (artists, title, title_base, dedupe_key, artists_key,"
         " title_key, external_ids) VALUES ('deadmau5', 'Strobe', 'Strobe', %s, 'deadmau5',"
         " 'strobe', %s) RETURNING id, musicbrainz_recording_id"
     )
-    try:
+    with scratch_database(server) as url:
         upgrade(url, "0006")
         with psycopg.connect(url) as conn:
             conn.execute("INSERT INTO users (id, username, password_hash) VALUES (1, 'dj', 'x')")
@@ -166,9 +156,6 @@ def test_0007_adds_the_library_tables_and_back(server_urls: tuple[str, str]) -> 
             assert conn.execute("SELECT title FROM tracklists").fetchall() == [("Mix",)]
             assert conn.execute("SELECT username FROM users").fetchall() == [("dj",)]
         upgrade(url)
-    finally:
-        with psycopg.connect(server, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def test_0010_adds_collection_matches_and_the_wanted_file_and_back(
@@ -177,11 +164,7 @@ def test_0010_adds_collection_matches_and_the_wanted_file_and_back(
     """File matches appear beside the collection with their states checked, a want-list item
     can name its file; a downgrade drops both and keeps the files and the want-list."""
     server = server_urls[0]
-    name = f"crateloop_migrations_{secrets.token_hex(4)}"
-    with psycopg.connect(server, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = urlunsplit(urlsplit(server)._replace(path=f"/{name}"))
-    try:
+    with scratch_database(server) as url:
         upgrade(url, "0009")
         with psycopg.connect(url) as conn:
             conn.execute("INSERT INTO users (id, username, password_hash) VALUES (1, 'dj', 'x')")
@@ -213,9 +196,6 @@ def test_0010_adds_collection_matches_and_the_wanted_file_and_back(
             assert "collection_matches" not in tables
             assert conn.execute("SELECT status FROM want_list").fetchall() == [("in_library",)]
         upgrade(url)
-    finally:
-        with psycopg.connect(server, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def test_0012_indexes_title_and_artist_words_apart_and_its_downgrade_keeps_the_files(
@@ -224,11 +204,7 @@ def test_0012_indexes_title_and_artist_words_apart_and_its_downgrade_keeps_the_f
     """Existing files get their title-and-artist vector computed (searchable at once); a
     downgrade drops the column and its index and keeps every row."""
     server = server_urls[0]
-    name = f"crateloop_migrations_{secrets.token_hex(4)}"
-    with psycopg.connect(server, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = urlunsplit(urlsplit(server)._replace(path=f"/{name}"))
-    try:
+    with scratch_database(server) as url:
         upgrade(url, "0011")
         with psycopg.connect(url) as conn:
             conn.execute(
@@ -256,6 +232,3 @@ def test_0012_indexes_title_and_artist_words_apart_and_its_downgrade_keeps_the_f
             assert "search_heavy" not in columns
             assert conn.execute("SELECT path FROM collection_files").fetchall() == [("a.mp3",)]
         upgrade(url)
-    finally:
-        with psycopg.connect(server, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
