@@ -21,7 +21,7 @@ When it runs (the worker, `match_collection` and `match_library_changes` actors)
   files that could be those tracks: tracks changed since a mark kept in Redis (with
   OVERLAP_SECONDS of overlap for transactions that committed late; CHANGED_BATCH tracks a job,
   the next job the rest), and per track only the unlinked files
-  holding its title's words or its first artist's (`files_near_tracks`, on the files' search
+  holding its title's words or its first artist's (`files_near_tracks`, on the files' title-and-artist
   index). Matching only those files, rather than the whole collection, is the cheapest correct
   trigger: a track can only change the decision of a file whose prefilter would find it.
 """
@@ -238,8 +238,8 @@ async def stale_files(sessions: Sessions, limit: int = 10_000) -> list[int]:
 
 async def files_near_tracks(sessions: Sessions, track_ids: Sequence[int]) -> list[int]:
     """Files not linked yet whose title-and-artist words hold a track's title or its first
-    artist: those whose library prefilter could find the track (the files' search index,
-    weight A). A linked file keeps its link until its tags change (`stale_files`)."""
+    artist: those whose library prefilter could find the track (`search_heavy`, the files'
+    title-and-artist words, indexed apart). A linked file keeps its link until its tags change (`stale_files`)."""
     near: set[int] = set()
     async with sessions() as session:
         tracks = (
@@ -251,11 +251,11 @@ async def files_near_tracks(sessions: Sessions, track_ids: Sequence[int]) -> lis
         ).all()
         for title, primary, artists in tracks:
             queries = [
-                _a_words(comparison_key(title)),
-                _a_words(comparison_key(primary[0] if primary else artists)),
+                _all_words(comparison_key(title)),
+                _all_words(comparison_key(primary[0] if primary else artists)),
             ]
             matches = [
-                CollectionFile.search.bool_op("@@")(func.to_tsquery("simple", words))
+                CollectionFile.search_heavy.bool_op("@@")(func.to_tsquery("simple", words))
                 for words in queries
                 if words
             ]
@@ -270,9 +270,9 @@ async def files_near_tracks(sessions: Sessions, track_ids: Sequence[int]) -> lis
     return sorted(near)
 
 
-def _a_words(key: str) -> str:
-    """A tsquery for every word of a comparison key among the title and artist (weight A)."""
-    return " & ".join(f"{word}:A" for word in dict.fromkeys(_WORD.findall(key)))
+def _all_words(key: str) -> str:
+    """A tsquery for every word of a comparison key (searched among titles and artists)."""
+    return " & ".join(dict.fromkeys(_WORD.findall(key)))
 
 
 @dataclass(frozen=True, slots=True)
