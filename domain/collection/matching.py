@@ -20,10 +20,10 @@ When it runs (the worker, `match_collection` and `match_library_changes` actors)
 - when library tracks appear or change (identification, a review, a Discogs want-list), for the
   files that could be those tracks: tracks changed since a mark kept in Redis (with
   OVERLAP_SECONDS of overlap for transactions that committed late; CHANGED_BATCH tracks a job,
-  the next job the rest), and per track only the unlinked files
-  holding its title's words or its first artist's (`files_near_tracks`, on the files' title-and-artist
-  index). Matching only those files, rather than the whole collection, is the cheapest correct
-  trigger: a track can only change the decision of a file whose prefilter would find it.
+  the next job the rest), and per track only the unlinked files holding its title's words or
+  its first artist's (`files_near_tracks`, on the files' title-and-artist index). Matching only
+  those files, rather than the whole collection, is the cheapest correct trigger: a track can
+  only change the decision of a file whose prefilter would find it.
 """
 
 from __future__ import annotations
@@ -239,7 +239,8 @@ async def stale_files(sessions: Sessions, limit: int = 10_000) -> list[int]:
 async def files_near_tracks(sessions: Sessions, track_ids: Sequence[int]) -> list[int]:
     """Files not linked yet whose title-and-artist words hold a track's title or its first
     artist: those whose library prefilter could find the track (`search_heavy`, the files'
-    title-and-artist words, indexed apart). A linked file keeps its link until its tags change (`stale_files`)."""
+    title-and-artist words, indexed apart). A linked file keeps its link until its tags change
+    (`stale_files`)."""
     near: set[int] = set()
     async with sessions() as session:
         tracks = (
