@@ -15,8 +15,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, any_, bindparam, func, literal, select
-from sqlalchemy import text as sql
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    bindparam,
+    cast,
+    func,
+    literal,
+    select,
+    union_all,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -175,28 +183,30 @@ async def _ranked_page(
     total = covered if capped else len(found)
     number = page_within(page, total, per_page, capped=capped)
     first = offset(number, per_page)
-    blocks = found[first // RANK_BLOCK * RANK_BLOCK : covered]
-    block_of = {file_id: index // RANK_BLOCK for index, file_id in enumerate(blocks)}
-    scored = (
+    block_start = first // RANK_BLOCK * RANK_BLOCK
+    # The page's blocks in candidate order, ranked within each: one statement.
+    block = (
+        func.unnest(_ids(found[block_start:covered]))
+        .table_valued("id", with_ordinality="n")
+        .render_derived("block")
+    )
+    order = ((block.c.n - 1) // RANK_BLOCK, rank(_F.__table__.c.search, query).desc(), _F.id)
+    rows = (
         await session.execute(
-            select(_F.id, rank(_F.__table__.c.search, query)).where(_any_id(blocks))
+            entries()
+            .join(block, block.c.id == _F.id)
+            .order_by(*order)
+            .offset(first - block_start)
+            .limit(per_page)
         )
     ).all()
-    ranked = [
-        file_id
-        for file_id, _ in sorted(scored, key=lambda row: (block_of[row[0]], -row[1], row[0]))
-    ]
-    start = first - first // RANK_BLOCK * RANK_BLOCK
-    shown = ranked[start : start + per_page]
-    rows = (await session.execute(entries().where(_any_id(shown)))).all()
-    by_id = {row[0].id: CollectionEntry.of(row[0], row[1]) for row in rows}
-    items = [by_id[file_id] for file_id in shown if file_id in by_id]
+    items = [CollectionEntry.of(row[0], row[1]) for row in rows]
     return Page(items, total, number, per_page, capped=capped)
 
 
-def _any_id(ids: list[int]) -> ColumnElement[bool]:
-    """`id = ANY(:ids)`: one array parameter, where IN would bind a thousand."""
-    return _F.id == any_(bindparam("ids", ids, type_=ARRAY(BigInteger)))
+def _ids(ids: list[int]) -> ColumnElement[Any]:
+    """The ids as one array parameter, where IN would bind a thousand."""
+    return cast(bindparam("ids", ids), ARRAY(BigInteger))
 
 
 async def _candidates(
@@ -207,10 +217,15 @@ async def _candidates(
     limit: int,
 ) -> list[int]:
     """The first `limit` matching ids in the fixed candidate order: title and artist matches
-    (`search_heavy`), then the rest, each in the table's physical order. That order is made
-    repeatable for this transaction: no scan joins another one midway, none runs in parallel."""
-    await session.execute(sql("SET LOCAL synchronize_seqscans = off"))
-    await session.execute(sql("SET LOCAL max_parallel_workers_per_gather = 0"))
+    (`search_heavy`), then the others, each in the table's physical order. That order is made
+    repeatable for this transaction: no scan joins another one midway, none runs in parallel.
+    The others are only looked for when the title and artist matches are fewer than `limit`."""
+    await session.execute(
+        select(
+            func.set_config("synchronize_seqscans", "off", True),
+            func.set_config("max_parallel_workers_per_gather", "0", True),
+        )
+    )
     search: ColumnElement[Any] = _F.__table__.c.search
     heavy_vector: ColumnElement[Any] = _F.__table__.c.search_heavy
     included = query.included_tsquery
@@ -219,16 +234,25 @@ async def _candidates(
     heavy_conditions = [in_heavy, *conditions]
     if any(term.excluded for term in query.terms):
         heavy_conditions.append(matches(search, query))  # exclusions look at every field
-    heavy = list((await session.scalars(select(_F.id).where(*heavy_conditions).limit(limit))).all())
-    if len(heavy) >= limit:
-        return heavy
-    # The first `limit` matches hold at most len(heavy) title matches: enough others remain.
-    rest = await session.scalars(
-        select(_F.id).where(matches(search, query), *conditions).limit(limit)
+    heavy = select(_F.id).where(*heavy_conditions).limit(limit).cte("heavy")
+    too_few = select(func.count()).select_from(heavy).scalar_subquery() < limit
+    rest = (
+        select(_F.id).where(matches(search, query), *conditions, too_few).limit(limit).cte("rest")
     )
-    seen = set(heavy)
-    others = [file_id for file_id in rest if file_id not in seen]
-    return heavy + others[: limit - len(heavy)]
+    # Each part comes out in its scan's order, the title and artist matches first (Append).
+    rows = await session.execute(
+        union_all(select(heavy.c.id, literal(True)), select(rest.c.id, literal(False)))
+    )
+    found: list[int] = []
+    seen: set[int] = set()
+    for file_id, title_match in rows:
+        if title_match:
+            seen.add(file_id)
+        elif file_id in seen:
+            continue
+        found.append(file_id)
+    # The first `limit` matches hold at most len(seen) title matches: enough others remain.
+    return found[:limit]
 
 
 async def capped_page(
