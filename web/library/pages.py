@@ -18,6 +18,7 @@ from litestar.plugins.htmx import HTMXRequest, HTMXTemplate
 from litestar.response import Redirect, Template
 
 from domain import validation
+from domain.enrichment.items import ItemKind, ItemRef
 from domain.library import discogs_wants, store, wants
 from domain.library.discogs import DiscogsClient
 from domain.library.store import TrackFilter, TrackNotFound, TrackSort
@@ -27,6 +28,7 @@ from domain.paging import Page
 from domain.resources import Resources
 from domain.validation import ID_MAX, InputError, parse_date
 from web.accounts.roles import Access, declare
+from web.enrichment.pages import item_context
 
 PER_PAGE = 25
 PER_PAGE_CHOICES = (10, 25, 50, 100)
@@ -157,6 +159,7 @@ async def _track_page(
 ) -> Template:
     view = await store.get_track(resources.sessions, track_id)
     context = {"view": view, "links": view.links, "message": message, "error": error}
+    context |= await item_context(resources, ItemRef(ItemKind.LIBRARY, track_id))
     return Template("library/track.html", context=context, status_code=status)
 
 
