@@ -13,7 +13,7 @@ from typing import Any
 from litestar import Controller, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
-from litestar.params import FromPath
+from litestar.params import FromPath, FromQuery
 from litestar.plugins.htmx import HTMXRequest, HTMXTemplate
 from litestar.response import Redirect, Template
 
@@ -54,7 +54,10 @@ class SourcesPageController(Controller):
 
     @get("/", name="sources")
     async def index(
-        self, request: HTMXRequest, resources: NamedDependency[Resources], job_id: str = ""
+        self,
+        request: HTMXRequest,
+        resources: NamedDependency[Resources],
+        job_id: FromQuery[str] = "",
     ) -> Template:
         """Each API's status (htmx refreshes it every 10 s), the coverage, and the buttons; a
         job started without htmx (`?job_id=`) shows its progress."""
