@@ -4,7 +4,6 @@ Every refusal is a 400 naming the field, and queues nothing; a read token only r
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
@@ -14,27 +13,10 @@ from domain.enrichment.items import ItemRef
 from domain.enrichment.pick import ITEMS_MAX
 from domain.models import Role, TokenScope
 from domain.resources import Resources
-from tests.enrichment_fakes import collection_file, library_track
+from tests.enrichment_fakes import collection_file, library_track, nothing_queued, queued
 from tests.web_fixtures import Client, make_api_token, make_user
 
 API = "/api/v1"
-
-
-def queued(resources: Resources) -> list[list[str]]:
-    """The item batches waiting on the enrichment queue (no worker runs in this module)."""
-    broker = resources.jobs.broker
-    raw = broker.client.hvals(f"{broker.namespace}:enrichment.msgs")
-    return [json.loads(message)["args"][1] for message in raw]
-
-
-def job_keys(resources: Resources) -> list[bytes]:
-    client = resources.jobs.broker.client
-    return list(client.scan_iter(resources.settings.channel("enrichment:job:*")))
-
-
-def nothing_queued(resources: Resources) -> None:
-    assert queued(resources) == []
-    assert job_keys(resources) == []
 
 
 def said(error: dict[str, Any]) -> str:
