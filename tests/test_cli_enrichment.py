@@ -18,7 +18,10 @@ from domain.resources import Resources
 from tests.enrichment_fakes import Fakes, collection_file, library_track, nothing_queued, queued
 from tests.worker_process import running_worker
 
-JOB = {"job_id", "state", "total", "done", "completed", "partial", "failed", "skipped", "finished", "text"}  # fmt: skip
+JOB = {
+    "job_id", "state", "total", "done", "completed", "partial", "failed", "skipped", "finished",
+    "text",
+}  # fmt: skip
 
 
 def run(env: dict[str, str], *args: str) -> Result:
