@@ -10,6 +10,7 @@ import pytest
 
 from domain.config import Settings
 from domain.enrichment.items import ItemRef
+from domain.enrichment.job import run_batch
 from domain.enrichment.pick import ITEMS_MAX
 from domain.models import Role, TokenScope
 from domain.resources import Resources
@@ -50,6 +51,17 @@ async def test_one_item_is_queued_and_its_job_polled(
     assert polled.status_code == 200
     assert polled.json() == job
     assert polled.json()["text"] == "Enriching: 0 / 1 items"
+
+
+async def test_a_job_a_worker_took_is_running_before_its_first_item_ends(
+    client: Client, resources: Resources, items: dict[str, ItemRef]
+) -> None:
+    """So `crateloop enrich --wait` does not say no worker took it while one is on it."""
+    answer = await client.post(f"{API}/enrich", json={"item": str(items["track"])})
+    job_id = answer.json()["job_id"]
+    await run_batch(resources, job_id, [])  # a worker taking a batch, before any item ends
+    polled = (await client.get(f"{API}/enrich/jobs/{job_id}")).json()
+    assert (polled["state"], polled["done"], polled["finished"]) == ("running", 0, False)
 
 
 async def test_many_items_pending_or_all(

@@ -137,11 +137,13 @@ async def test_nothing_pending_says_so_and_needs_no_polling(
 async def test_a_refused_choice_is_a_400_and_queues_nothing(
     client: Client, resources: Resources, items: dict[str, ItemRef], which: str
 ) -> None:
-    answer = await client.post("/sources/enrich", data={"which": which})
-    assert answer.status_code == 400
-    assert only(answer.text, "#enrich-panel .form-error").text() == (
-        "Choose what to enrich: pending or all."
-    )
+    for headers in ({}, HX):
+        answer = await client.post("/sources/enrich", data={"which": which}, headers=headers)
+        assert answer.status_code == 400
+        assert only(answer.text, "#enrich-panel .form-error").text() == (
+            "Choose what to enrich: pending or all."
+        )
+        assert ("<html" in answer.text) is not bool(headers), "htmx gets the panel alone"
     nothing_queued(resources)
 
 

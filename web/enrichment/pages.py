@@ -75,13 +75,13 @@ class SourcesPageController(Controller):
         form = await request.form()
         which = str(form.get("which", ""))
         if which not in CHOICES:
-            context = await _page_context(resources)
-            error = "Choose what to enrich: pending or all."
-            return Template(
-                "enrichment/sources.html",
-                context=context | {"job": None, "error": error},
-                status_code=400,
-            )
+            refused = {"job": None, "error": "Choose what to enrich: pending or all."}
+            if request.htmx:
+                return HTMXTemplate(
+                    template_name="enrichment/enrich_panel.html", context=refused, status_code=400
+                )
+            context = await _page_context(resources) | refused
+            return Template("enrichment/sources.html", context=context, status_code=400)
         started = await job.queue_enrichment(resources, "pending" if which == "pending" else "all")
         if not request.htmx:
             return Redirect(f"/sources?job_id={started.job_id}", status_code=303)
