@@ -41,6 +41,7 @@ COMMAND_MODULES = {
     "discovery": "cli.discovery",
     "collection": "cli.collection",
     "export": "cli.export",
+    "enrich": "cli.enrich",
 }
 
 

@@ -3,6 +3,7 @@ to make library tracks and collection files to enrich. Used by the enrichment te
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -179,3 +180,17 @@ def analysed(**values: Any) -> dict[str, Any]:
         "open_key": "1m",
         "bpm": Decimal("123.0"),
     } | values
+
+
+def queued(resources: Resources) -> list[list[str]]:
+    """The item batches waiting on the enrichment queue (read where no worker runs)."""
+    broker = resources.jobs.broker
+    raw = broker.client.hvals(f"{broker.namespace}:enrichment.msgs")
+    return [json.loads(message)["args"][1] for message in raw]
+
+
+def nothing_queued(resources: Resources) -> None:
+    """No message on the enrichment queue and no job's progress in Redis."""
+    assert queued(resources) == []
+    client = resources.jobs.broker.client
+    assert list(client.scan_iter(resources.settings.channel("enrichment:job:*"))) == []

@@ -96,6 +96,11 @@ GET    /api/v1/collection/files/{file_id:int}/cover         dj
 POST   /api/v1/collection/files/status                      dj
 POST   /api/v1/collection/files/batch                       dj
 GET    /api/v1/collection/search                            dj
+POST   /api/v1/enrich                                       dj
+POST   /api/v1/enrich/batch                                 dj
+GET    /api/v1/enrich/jobs/{job_id:str}                     dj
+GET    /api/v1/enrich/stats                                 dj
+GET    /api/v1/sources                                      dj
 GET    /api/v1/want-list                                    dj
 POST   /api/v1/want-list                                    dj
 GET    /api/v1/want-list/export                             dj
@@ -116,6 +121,11 @@ GET    /collection/scan/{job_id:str}                        dj
 GET    /collection/{file_id:int}                            dj
 GET    /collection/{file_id:int}/cover.jpg                  dj
 POST   /collection/{file_id:int}/reanalyse                  dj
+POST   /collection/{file_id:int}/enrich                     dj
+POST   /library/{track_id:int}/enrich                       dj
+GET    /sources                                             dj
+POST   /sources/enrich                                      dj
+GET    /sources/enrich/{job_id:str}                         dj
 GET    /want-list                                           dj
 POST   /want-list/bulk                                      dj
 POST   /want-list/import-discogs                            dj

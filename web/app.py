@@ -46,6 +46,7 @@ from domain import channels
 from domain.accounts import setup_token, users
 from domain.collection.store import FileNotFound
 from domain.config import Settings, configure_logging, load_settings
+from domain.enrichment.job import EnrichmentJobNotFound
 from domain.library.discogs_wants import WantsImportNotFound
 from domain.library.identify import JobNotFound
 from domain.library.review import DiscoveryNotFound
@@ -65,6 +66,8 @@ from web.collection import api as collection_api
 from web.collection import pages as collection_pages
 from web.dashboard import artwork, live, pins
 from web.dashboard.pages import DashboardController
+from web.enrichment import api as enrichment_api
+from web.enrichment import pages as enrichment_pages
 from web.library import api as library_api
 from web.library import discovery
 from web.library import pages as library_pages
@@ -352,6 +355,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                     *tracklists_api.ROUTES,
                     *library_api.ROUTES,
                     *collection_api.ROUTES,
+                    *enrichment_api.ROUTES,
                     *discovery.API_ROUTES,
                     *pins.API_ROUTES,
                     *hooks.ROUTES,
@@ -372,6 +376,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             TracklistDraftsController,
             *library_pages.ROUTES,
             *collection_pages.ROUTES,
+            *enrichment_pages.ROUTES,
             ReviewController,
             *discovery.PAGE_ROUTES,
             *live.ROUTES,
@@ -421,6 +426,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             TrackNotFound: not_found,
             FileNotFound: not_found,
             WantNotFound: not_found,
+            EnrichmentJobNotFound: not_found,
             DiscoveryNotFound: not_found,
             StationNotFound: not_found,
             RecursionError: too_deep,

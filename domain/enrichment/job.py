@@ -53,12 +53,13 @@ class EnrichmentJob:
     partial: int = 0
     failed: int = 0
     skipped: int = 0  # gone, or being enriched by another job at the time
+    started: bool = False  # a worker took one of its batches
 
     @property
     def state(self) -> JobState:
         if self.done >= self.total:
             return JobState.DONE
-        return JobState.RUNNING if self.done else JobState.QUEUED
+        return JobState.RUNNING if self.done or self.started else JobState.QUEUED
 
     @property
     def finished(self) -> bool:
@@ -120,6 +121,7 @@ async def get_job(settings: Settings, redis: aioredis.Redis, job_id: str) -> Enr
         job_id=job_id,
         total=fields.get("total", 0),
         done=fields.get("done", 0),
+        started=bool(fields.get("started", 0)),
         **{name: fields.get(name, 0) for name in COUNTED},
     )
 
@@ -129,6 +131,9 @@ async def run_batch(
 ) -> list[Outcome]:
     """Enrich these items one after the other (the worker), counting each once in the job."""
     settings, redis = resources.settings, resources.redis
+    key = channels.enrichment_job(settings, job_id)
+    if await redis.exists(key):  # so the CLI's --wait knows a worker took it
+        await redis.hset(key, "started", 1)
     clients = Clients.open(settings, redis, resources.sessions, options)
     outcomes = []
     try:

@@ -18,6 +18,7 @@ from domain.validation import InputError
 MAX_RETRIES = 3
 RETRY_PARTIAL_AFTER = timedelta(hours=24)
 DUE_LIMIT = 100
+ITEMS_MAX = 10_000  # items named in one request (API, CLI); "pending" and "all" have no limit
 
 Which = Sequence[ItemRef] | Sequence[str] | Literal["pending", "all"]
 
@@ -29,6 +30,8 @@ async def items_of(sessions: Sessions, which: Which) -> list[ItemRef]:
         return await _select(sessions, lambda model: model.enrichment_status == "pending")
     if which == "all":
         return await _select(sessions, lambda model: model.id.is_not(None))
+    if len(which) > ITEMS_MAX:
+        raise InputError("items", f"at most {ITEMS_MAX:,} items at a time, not {len(which):,}")
     refs = sorted({ref if isinstance(ref, ItemRef) else ItemRef.parse(ref) for ref in which})
     if not refs:
         raise InputError("items", "name at least one item (library:<id> or collection:<id>)")

@@ -15,6 +15,14 @@ from domain.resources import Resources
 
 # The APIs in the waterfall's order.
 APIS = ("musicbrainz", "deezer", "discogs", "lastfm", "spotify")
+# The settings that turn an API on ("" for those asked without any).
+SETTINGS = {
+    "musicbrainz": "",
+    "deezer": "",
+    "discogs": "DISCOGS_TOKEN",
+    "lastfm": "LASTFM_API_KEY",
+    "spotify": "SPOTIFY_CLIENT_ID and SPOTIFY_CLIENT_SECRET",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,11 +34,17 @@ class SourceStatus:
     counts: Counts
     note: str = ""  # e.g. "audio features refused (403): not asked"
 
+    @property
+    def setting(self) -> str:
+        """The settings that turn this API on ("" when it needs none)."""
+        return SETTINGS[self.source]
+
     def to_json(self) -> dict[str, Any]:
         return {
             "source": self.source,
             "name": self.name,
             "configured": self.configured,
+            "setting": self.setting,
             "breaker": {
                 "state": self.breaker.state.value,
                 "open_until": self.breaker.open_until.isoformat()

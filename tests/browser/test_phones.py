@@ -156,6 +156,7 @@ def signed_in_pages(seeded: Seeded) -> list[str]:
         "/library/discoveries?period=all-time",
         "/collection",
         f"/collection/{seeded.collection_file_id}",
+        "/sources",
         "/tracklists/987654",  # the error page
     ]
 

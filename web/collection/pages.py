@@ -23,6 +23,7 @@ from domain import validation
 from domain.collection import analyse_job, browse, exports, mixing, scan_job, store
 from domain.collection.keys import parse_key
 from domain.collection.search import COUNT_CAP, SearchFilter, search_filter
+from domain.enrichment.items import ItemKind, ItemRef
 from domain.library import store as library_store
 from domain.library.store import TrackNotFound
 from domain.models import AudioFormat, CollectionStatus
@@ -31,6 +32,7 @@ from domain.resources import Resources
 from domain.validation import ID_MAX, InputError
 from web.accounts.roles import Access, declare
 from web.attachment import attachment
+from web.enrichment.pages import item_context
 
 PER_PAGE = 50
 PER_PAGE_CHOICES = (25, 50, 100, 200)
@@ -128,7 +130,7 @@ async def _file_page(
         "message": message,
         "error": error,
         "parse_key": parse_key,
-    }
+    } | await item_context(resources, ItemRef(ItemKind.COLLECTION, file_id))
     return Template("collection/file.html", context=context, status_code=status)
 
 

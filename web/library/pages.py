@@ -19,6 +19,7 @@ from litestar.response import Redirect, Template
 
 from domain import validation
 from domain.collection.owned import owned_files
+from domain.enrichment.items import ItemKind, ItemRef
 from domain.library import discogs_wants, store, wants
 from domain.library.discogs import DiscogsClient
 from domain.library.store import TrackFilter, TrackNotFound, TrackSort
@@ -28,6 +29,7 @@ from domain.paging import Page
 from domain.resources import Resources
 from domain.validation import ID_MAX, InputError, parse_date
 from web.accounts.roles import Access, declare
+from web.enrichment.pages import item_context
 
 PER_PAGE = 25
 PER_PAGE_CHOICES = (10, 25, 50, 100)
@@ -165,6 +167,7 @@ async def _track_page(
         "error": error,
         "owned_file": owned.get(track_id),
     }
+    context |= await item_context(resources, ItemRef(ItemKind.LIBRARY, track_id))
     return Template("library/track.html", context=context, status_code=status)
 
 
