@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from cli.main import crateloop
 from domain.collection import store
-from domain.collection.search import SearchFilter, search_files, search_filter
+from domain.collection.search import RANK_BLOCK, SearchFilter, search_files, search_filter
 from domain.db import Sessions
 from domain.resources import Resources
 from domain.validation import InputError
@@ -141,7 +141,7 @@ def test_the_command_prints_the_lists_shape_best_match_first(
 
 @pytest.fixture
 async def broad(resources: Resources, database_url: str) -> Sessions:
-    """More matches than one rank block: 1,500 files whose label holds "deep", stored first,
+    """More matches than a rank block holds: 1,500 files whose label holds "deep", stored first,
     then 30 whose title does, one of those excluded by "-live", and 20 with no "deep" at all."""
     with psycopg.connect(database_url) as conn:
         conn.execute(
@@ -176,7 +176,7 @@ async def test_a_broad_word_finds_its_title_matches_first_however_many_labels_ho
     assert sorted(shown[:30]) == sorted(f"t{n}.mp3" for n in range(1, 31))
     assert all(path.startswith("l") for path in shown[30:])
     # More matches than one rank block: the count is a lower bound, the end of that block.
-    assert (found.page.total, found.page.capped) == (1000, True)
+    assert (found.page.total, found.page.capped) == (RANK_BLOCK, True)
 
     excluded = await search_files(broad, "deep -live", per_page=50)
     assert "t7.mp3" not in [entry.path for entry in excluded.page.items]

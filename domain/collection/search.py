@@ -39,7 +39,7 @@ from domain.paging import Page, offset, page_within
 from domain.validation import InputError
 
 COUNT_CAP = 10_000
-RANK_BLOCK = 1_000  # candidates ranked together (see _ranked_page)
+RANK_BLOCK = 250  # candidates ranked together (see _ranked_page)
 PER_PAGE_MAX = 200
 YEAR_RANGE = (1000, 2999)
 BPM_RANGE = (1.0, 999.0)
