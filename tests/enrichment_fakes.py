@@ -28,8 +28,9 @@ TOKEN = "dIsCoGsToKeN0123456789abcdef"
 LASTFM_KEY = "lAsTfMkEy0123456789abcdef0123456"
 SPOTIFY_ID = "spotify-client-id"
 SPOTIFY_SECRET = "sPoTiFySeCrEt0123456789"
-# Quick for tests: a one-second breaker window, short waits between retries and a short timeout.
-QUICK = Options(window_seconds=1.0, backoff_seconds=0.05, timeout=1.0)
+# Quick for tests: a one-second breaker window, short waits between retries, a short timeout and a
+# twentieth of each API's delay (the pace itself is tested apart, at the APIs' own delays).
+QUICK = Options(window_seconds=1.0, backoff_seconds=0.05, timeout=1.0, pace=0.05)
 
 ISRC = "DEU831300071"
 MBID = "0b8b8e0f-6f0e-4b64-9f0c-6d7d1b0e2a11"

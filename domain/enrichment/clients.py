@@ -49,6 +49,7 @@ class Clients:
                 redis,
                 cache=ApiCache(sessions, "musicbrainz"),
                 breaker=breaker_of(settings, redis, "musicbrainz", options.window_seconds),
+                delay=options.delay("musicbrainz"),
                 **common,
             ),
             discogs=DiscogsClient(
@@ -56,6 +57,7 @@ class Clients:
                 redis,
                 cache=ApiCache(sessions, "discogs"),
                 breaker=breaker_of(settings, redis, "discogs", options.window_seconds),
+                delay=options.delay("discogs"),
                 **common,
             ),
             deezer=DeezerClient(settings, redis, sessions, options),

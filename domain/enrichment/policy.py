@@ -37,11 +37,17 @@ TIMEOUT_SECONDS = 20.0
 
 @dataclass(frozen=True, slots=True)
 class Options:
-    """What tests shorten: the breaker's window, the wait between retries, the timeout."""
+    """What tests shorten: the breaker's window, the wait between retries, the timeout, and the
+    share of each API's delay kept between two requests (`pace`, 1: the API's own)."""
 
     window_seconds: float = WINDOW_SECONDS
     backoff_seconds: float = 1.0
     timeout: float = TIMEOUT_SECONDS
+    pace: float = 1.0
+
+    def delay(self, source: str) -> float:
+        """Seconds between two requests to `source` (before the pace's jitter)."""
+        return DELAYS[source] * self.pace
 
 
 DEFAULTS = Options()
@@ -80,7 +86,7 @@ def api_rules(
         name,
         redis,
         partial(channels.music_api, settings, source),
-        delay=DELAYS[source],
+        delay=options.delay(source),
         timeout=options.timeout,
         backoff_seconds=options.backoff_seconds,
         breaker_base_seconds=options.window_seconds,
