@@ -123,32 +123,22 @@ REFUSED_MANY: list[tuple[Any, str, str]] = [
 ]
 
 
-@pytest.mark.parametrize(("body", "field", "message"), REFUSED_ONE)
-async def test_a_refused_item_is_a_400_naming_the_field_and_queues_nothing(
+REFUSED = [("enrich", *case) for case in REFUSED_ONE] + [
+    ("enrich/batch", *case) for case in REFUSED_MANY
+]
+
+
+@pytest.mark.parametrize(("path", "body", "field", "message"), REFUSED)
+async def test_a_refused_item_or_batch_is_a_400_naming_the_field_and_queues_nothing(
     client: Client,
     resources: Resources,
     items: dict[str, ItemRef],
+    path: str,
     body: Any,
     field: str,
     message: str,
 ) -> None:
-    answer = await client.post(f"{API}/enrich", json=body)
-    assert answer.status_code == 400, answer.text
-    assert answer.json()["field"] == field, answer.json()
-    assert message in said(answer.json())
-    nothing_queued(resources)
-
-
-@pytest.mark.parametrize(("body", "field", "message"), REFUSED_MANY)
-async def test_a_refused_batch_is_a_400_naming_the_field_and_queues_nothing(
-    client: Client,
-    resources: Resources,
-    items: dict[str, ItemRef],
-    body: Any,
-    field: str,
-    message: str,
-) -> None:
-    answer = await client.post(f"{API}/enrich/batch", json=body)
+    answer = await client.post(f"{API}/{path}", json=body)
     assert answer.status_code == 400, answer.text
     assert answer.json()["field"] == field, answer.json()
     assert message in said(answer.json())
