@@ -192,6 +192,18 @@ def clean_db(database_url: str, server_urls: tuple[str, str], settings: Settings
 
 
 @pytest.fixture
+def key(settings: Settings) -> Iterator[str]:
+    """A Redis key prefix of this test's own, removed afterwards (pace and breaker tests)."""
+    prefix = settings.channel(f"test-key:{secrets.token_hex(4)}")
+    yield prefix
+    client = redis.Redis.from_url(settings.redis_url)
+    keys = list(client.scan_iter(f"{prefix}*"))
+    if keys:
+        client.delete(*keys)
+    client.close()
+
+
+@pytest.fixture
 async def resources(settings: Settings, clean_db: None) -> AsyncIterator[Resources]:
     """A process's Resources on the clean test database, as a front opens them."""
     async with opened(settings) as own:

@@ -5,12 +5,10 @@ wait polls for the state instead of sleeping a guessed time.
 
 from __future__ import annotations
 
-import secrets
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
-import redis
 import redis.asyncio as aioredis
 
 from domain.config import Settings
@@ -18,17 +16,6 @@ from domain.outbound import BreakerState, CircuitBreaker, CircuitOpen
 from tests.waiting import wait_until_async
 
 WINDOW = 1.0
-
-
-@pytest.fixture
-def key(settings: Settings) -> Iterator[str]:
-    prefix = settings.channel(f"circuit-test:{secrets.token_hex(4)}")
-    yield prefix
-    connection = redis.Redis.from_url(settings.redis_url)
-    keys = list(connection.scan_iter(f"{prefix}*"))
-    if keys:
-        connection.delete(*keys)
-    connection.close()
 
 
 @pytest.fixture

@@ -8,16 +8,14 @@ test's own and is removed after it.
 from __future__ import annotations
 
 import asyncio
-import secrets
 import socket
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 import httpx
 import pytest
-import redis
 import redis.asyncio as aioredis
 
 from domain.config import Settings
@@ -41,18 +39,6 @@ SLACK = 0.02  # clock granularity between Redis's clock and the fake's
 MB = 1024 * 1024
 
 Connect = Callable[[], aioredis.Redis]
-
-
-@pytest.fixture
-def key(settings: Settings) -> Iterator[str]:
-    """A Redis key prefix of this test's own, removed afterwards."""
-    prefix = settings.channel(f"outbound-test:{secrets.token_hex(4)}")
-    yield prefix
-    connection = redis.Redis.from_url(settings.redis_url)
-    keys = list(connection.scan_iter(f"{prefix}*"))
-    if keys:
-        connection.delete(*keys)
-    connection.close()
 
 
 @pytest.fixture
